@@ -1,0 +1,1 @@
+"""Offline pipeline: models → feature visualizations, dataset examples, connections → store."""

@@ -1,0 +1,197 @@
+"""Plain values that cross the store boundary: what precompute writes and what the app reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Settings = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """Image file bytes ready to be stored (PNG, WebP or JPEG)."""
+
+    data: bytes
+    ext: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class AssetRef:
+    """A stored image: its content hash and file extension."""
+
+    sha256: str
+    ext: str
+    width: int = 0
+    height: int = 0
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """A model as the store describes it."""
+
+    id: str
+    title: str
+    architecture: str
+    weights_hash: str
+    input_spec: Settings
+    class_labels: list[str]
+    description: str = ""
+    images_root: str | None = None
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    """A browsable layer: output shape, receptive field and the browsable layer before it."""
+
+    name: str
+    position: int
+    kind: str
+    units: int
+    height: int | None
+    width: int | None
+    rf_size: int
+    rf_stride: float
+    previous: str | None
+    branches: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FeatureVisRecord:
+    """A rendered feature visualization of one unit."""
+
+    unit: int
+    objective: str
+    description: str
+    image: EncodedImage
+    activation: float
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class DatasetImageRecord:
+    """An image of the dataset folder: path relative to the folder and its class (parent folder)."""
+
+    source: str
+    label: str | None
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ExampleRecord:
+    """A top-activating dataset example of a unit, with the crop around the activation's peak."""
+
+    unit: int
+    rank: int
+    source: str
+    activation: float
+    x: int
+    y: int
+    crop: tuple[int, int, int, int]
+    image: EncodedImage
+
+
+@dataclass(frozen=True)
+class EdgeRecord:
+    """A weight from `src_unit` of the previous layer to `dst_unit`, with its spatial kernel."""
+
+    src_unit: int
+    dst_unit: int
+    weight: float
+    kind: str
+    kernel: list[Any]
+    in_rank: int | None
+    out_rank: int | None
+
+
+@dataclass(frozen=True)
+class LayerView:
+    """A layer as the app shows it."""
+
+    name: str
+    position: int
+    kind: str
+    units: int
+    height: int | None
+    width: int | None
+    rf_size: int
+    rf_stride: float
+    previous: str | None
+    next: str | None
+    stages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """A model as the app shows it."""
+
+    id: str
+    title: str
+    description: str
+    architecture: str
+    weights_hash: str
+    input_spec: Settings
+    class_labels: list[str]
+    images_root: str | None
+    layers: tuple[LayerView, ...]
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    """A unit in a layer grid: index, label and the thumbnail of its channel visualization."""
+
+    index: int
+    label: str | None
+    branch: str | None
+    thumbnail: AssetRef | None
+
+
+@dataclass(frozen=True)
+class FeatureVisView:
+    """A stored feature visualization."""
+
+    objective: str
+    description: str
+    asset: AssetRef
+    activation: float
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class ExampleView:
+    """A stored dataset example."""
+
+    rank: int
+    asset: AssetRef
+    activation: float
+    source: str
+    label: str | None
+    x: int
+    y: int
+    crop: list[int]
+
+
+@dataclass(frozen=True)
+class EdgeView:
+    """A connection seen from one unit: the unit at the other end, the weight and its kernel."""
+
+    layer: str
+    unit: int
+    weight: float
+    kind: str
+    kernel: list[Any]
+    thumbnail: AssetRef | None
+
+
+@dataclass(frozen=True)
+class UnitDetail:
+    """Everything the store knows about one unit."""
+
+    summary: UnitSummary
+    feature_vis: list[FeatureVisView]
+    dataset_examples: list[ExampleView]
+    inputs: list[EdgeView]
+    outputs: list[EdgeView]

@@ -1,0 +1,55 @@
+"""`UnitRef`: the one way to name a unit — `layer:unit`, optionally qualified by a model — and its aliases."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_REF = re.compile(r"^\s*(?:(?P<model>[A-Za-z0-9_.\-]+)[/@])?(?P<layer>[A-Za-z0-9_.\-]+):(?P<unit>\d+)\s*$")
+# Circuits shorthand ("4b:409") names InceptionV1 layers without their family prefix.
+_SHORTHAND_PREFIXES = ("mixed", "inception")
+FORMAT_HELP = "expected 'layer:unit' (e.g. 'layer2.3:17'), optionally 'model/layer:unit' or 'model@layer:unit'"
+
+
+@dataclass(frozen=True, order=True)
+class UnitRef:
+    """A unit of a layer, optionally of a named model."""
+
+    layer: str
+    unit: int
+    model: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> UnitRef:
+        """Parse 'layer:unit', 'model/layer:unit' or 'model@layer:unit'; ValueError otherwise."""
+        match = _REF.match(text)
+        if not match:
+            raise ValueError(f"not a unit reference: {text!r}; {FORMAT_HELP}")
+        return cls(match["layer"], int(match["unit"]), match["model"])
+
+    def __str__(self) -> str:
+        return f"{self.layer}:{self.unit}"
+
+    @property
+    def qualified(self) -> str:
+        """'model/layer:unit' (or 'layer:unit' when no model is known)."""
+        return f"{self.model}/{self}" if self.model else str(self)
+
+    def with_model(self, model: str) -> UnitRef:
+        """The same unit, qualified by `model`."""
+        return UnitRef(self.layer, self.unit, model)
+
+    def resolve(self, layers: Sequence[str]) -> UnitRef:
+        """Map the layer name (or an alias users type, like '4b') onto one of `layers`; KeyError otherwise."""
+        return UnitRef(resolve_layer(self.layer, layers), self.unit, self.model)
+
+
+def resolve_layer(name: str, layers: Sequence[str]) -> str:
+    """The layer id `name` denotes among `layers`: itself, or the unique layer its shorthand expands to."""
+    if name in layers:
+        return name
+    candidates = [prefix + name for prefix in _SHORTHAND_PREFIXES if prefix + name in layers]
+    if len(candidates) == 1:
+        return candidates[0]
+    raise KeyError(f"no layer {name!r}; layers are: {', '.join(layers)}")

@@ -1,0 +1,151 @@
+"""SQLAlchemy tables of the store. Change them only together with a migration in store/migrations/versions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every store table."""
+
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Model(Base):
+    """A network whose units the store describes."""
+
+    __tablename__ = "models"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    title: Mapped[str] = mapped_column(String(256))
+    description: Mapped[str] = mapped_column(Text, default="")
+    architecture: Mapped[str] = mapped_column(String(256))
+    weights_hash: Mapped[str] = mapped_column(String(64))
+    input_spec: Mapped[dict[str, Any]]
+    class_labels: Mapped[list[Any]]
+    images_root: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Layer(Base):
+    """A browsable layer: a module path of the model and the shape of its output."""
+
+    __tablename__ = "layers"
+    __table_args__ = (UniqueConstraint("model_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[str] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(256))
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    units: Mapped[int]
+    height: Mapped[int | None]
+    width: Mapped[int | None]
+    rf_size: Mapped[int]
+    rf_stride: Mapped[float] = mapped_column(Float)
+    previous: Mapped[str | None] = mapped_column(String(256))
+
+
+class Unit(Base):
+    """One channel of a layer."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("layer_id", "index"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    layer_id: Mapped[int] = mapped_column(ForeignKey("layers.id", ondelete="CASCADE"))
+    index: Mapped[int]
+    branch: Mapped[str | None] = mapped_column(String(64))
+    label: Mapped[str | None] = mapped_column(String(256))
+
+
+class Asset(Base):
+    """An image file under assets/, named by the sha256 of its bytes."""
+
+    __tablename__ = "assets"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ext: Mapped[str] = mapped_column(String(8))
+    width: Mapped[int]
+    height: Mapped[int]
+    size_bytes: Mapped[int]
+
+
+class Stage(Base):
+    """A precompute stage finished for a layer, with the settings it ran with (resume skips these)."""
+
+    __tablename__ = "stages"
+    layer_id: Mapped[int] = mapped_column(ForeignKey("layers.id", ondelete="CASCADE"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32), primary_key=True)
+    settings: Mapped[dict[str, Any]]
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class FeatureVis(Base):
+    """A feature visualization of a unit under one objective, with the settings that reproduce it."""
+
+    __tablename__ = "feature_vis"
+    __table_args__ = (UniqueConstraint("unit_id", "objective"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    objective: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text)
+    asset_sha256: Mapped[str] = mapped_column(ForeignKey("assets.sha256"))
+    activation: Mapped[float] = mapped_column(Float)
+    settings: Mapped[dict[str, Any]]
+
+
+class DatasetImage(Base):
+    """An image of the folder a model's dataset examples were drawn from."""
+
+    __tablename__ = "dataset_images"
+    __table_args__ = (UniqueConstraint("model_id", "source"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[str] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(Text)
+    label: Mapped[str | None] = mapped_column(String(256))
+    width: Mapped[int]
+    height: Mapped[int]
+
+
+class DatasetExample(Base):
+    """One of a unit's top-activating images: the activation, where it peaked, and the crop around it."""
+
+    __tablename__ = "dataset_examples"
+    __table_args__ = (UniqueConstraint("unit_id", "rank"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    rank: Mapped[int]
+    image_id: Mapped[int] = mapped_column(ForeignKey("dataset_images.id", ondelete="CASCADE"))
+    activation: Mapped[float] = mapped_column(Float)
+    x: Mapped[int]
+    y: Mapped[int]
+    crop: Mapped[list[Any]]
+    asset_sha256: Mapped[str] = mapped_column(ForeignKey("assets.sha256"))
+
+
+class Connection(Base):
+    """An edge between a unit and a unit of the previous browsable layer, with its spatial kernel.
+
+    `in_rank` orders it among the destination's strongest inputs, `out_rank` among the source's strongest
+    outputs; an edge kept for one side only has the other rank null.
+    """
+
+    __tablename__ = "connections"
+    __table_args__ = (
+        UniqueConstraint("dst_unit_id", "src_unit_id"),
+        Index("ix_connections_src", "src_unit_id", "out_rank"),
+        Index("ix_connections_dst", "dst_unit_id", "in_rank"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    src_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    dst_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    weight: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(16))
+    kernel: Mapped[list[Any]]
+    in_rank: Mapped[int | None]
+    out_rank: Mapped[int | None]

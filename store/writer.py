@@ -1,0 +1,196 @@
+"""Idempotent writes into a store: atomic asset files first, then the rows that reference them in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from store import schema as t
+from store.db import open_for_writing
+from store.paths import asset_path
+from store.records import (
+    DatasetImageRecord,
+    EdgeRecord,
+    EncodedImage,
+    ExampleRecord,
+    FeatureVisRecord,
+    LayerRecord,
+    ModelRecord,
+    Settings,
+)
+
+
+class StoreWriter:
+    """The precompute side of a store folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.engine = open_for_writing(self.root)
+
+    def put_model(self, record: ModelRecord) -> None:
+        """Add the model, or refresh its description; refuse other weights under the same id."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(t.Model, record.id)
+            if row is not None and row.weights_hash != record.weights_hash:
+                raise ValueError(
+                    f"store {self.root} already holds model {record.id!r} computed from weights "
+                    f"sha256 {row.weights_hash[:12]}…, not these ({record.weights_hash[:12]}…); "
+                    "use another --store, or delete that store to recompute"
+                )
+            session.merge(t.Model(**record.__dict__))
+
+    def put_layers(self, model_id: str, layers: Sequence[LayerRecord]) -> None:
+        """Add the layers and one row per unit; a layer already stored must keep its shape."""
+        with Session(self.engine) as session, session.begin():
+            for record in layers:
+                self._put_layer(session, model_id, record)
+
+    def _put_layer(self, session: Session, model_id: str, record: LayerRecord) -> None:
+        fields = {k: v for k, v in record.__dict__.items() if k != "branches"}
+        row = self._layer(session, model_id, record.name, missing_ok=True)
+        if row is None:
+            row = t.Layer(model_id=model_id, **fields)
+            session.add(row)
+            session.flush()
+        elif row.units != record.units:
+            raise ValueError(f"layer {record.name!r} has {record.units} units, but the store holds {row.units}")
+        else:
+            for key, value in fields.items():
+                setattr(row, key, value)
+        have = set(session.scalars(select(t.Unit.index).where(t.Unit.layer_id == row.id)))
+        session.add_all(
+            t.Unit(layer_id=row.id, index=i, branch=record.branches.get(i))
+            for i in range(record.units)
+            if i not in have
+        )
+
+    def stage_done(self, model_id: str, layer: str, stage: str) -> bool:
+        """Whether `stage` has finished for the layer."""
+        with Session(self.engine) as session:
+            row = self._layer(session, model_id, layer)
+            return session.get(t.Stage, (row.id, stage)) is not None
+
+    def finish_stage(self, model_id: str, layer: str, stage: str, settings: Settings) -> None:
+        """Record that `stage` finished for the layer."""
+        with Session(self.engine) as session, session.begin():
+            self._finish(session, self._layer(session, model_id, layer), stage, settings)
+
+    def units_without_feature_vis(self, model_id: str, layer: str, objective: str) -> list[int]:
+        """Units of the layer that have no visualization under `objective` yet."""
+        with Session(self.engine) as session:
+            row = self._layer(session, model_id, layer)
+            done = select(t.FeatureVis.unit_id).where(t.FeatureVis.objective == objective)
+            query = select(t.Unit.index).where(t.Unit.layer_id == row.id, t.Unit.id.not_in(done))
+            return sorted(session.scalars(query))
+
+    def put_feature_vis(self, model_id: str, layer: str, records: Iterable[FeatureVisRecord]) -> None:
+        """Store rendered visualizations (replacing any of the same unit and objective)."""
+        with Session(self.engine) as session, session.begin():
+            units = self._unit_ids(session, model_id, layer)
+            for r in records:
+                sha = self._put_asset(session, r.image)
+                session.execute(
+                    delete(t.FeatureVis).where(t.FeatureVis.unit_id == units[r.unit], t.FeatureVis.objective == r.objective)
+                )
+                session.add(
+                    t.FeatureVis(
+                        unit_id=units[r.unit], objective=r.objective, description=r.description,
+                        asset_sha256=sha, activation=r.activation, settings=r.settings,
+                    )
+                )
+
+    def put_dataset_images(self, model_id: str, images: Sequence[DatasetImageRecord], root: str) -> None:
+        """Record the dataset folder and its images (idempotent)."""
+        with Session(self.engine) as session, session.begin():
+            session.get_one(t.Model, model_id).images_root = root
+            have = set(session.scalars(select(t.DatasetImage.source).where(t.DatasetImage.model_id == model_id)))
+            session.add_all(
+                t.DatasetImage(model_id=model_id, **image.__dict__) for image in images if image.source not in have
+            )
+
+    def put_examples(
+        self, model_id: str, layer: str, records: Iterable[ExampleRecord], settings: Settings
+    ) -> None:
+        """Replace the layer's dataset examples and mark the stage done, atomically."""
+        with Session(self.engine) as session, session.begin():
+            layer_row = self._layer(session, model_id, layer)
+            units = self._unit_ids(session, model_id, layer)
+            images = dict(
+                session.execute(
+                    select(t.DatasetImage.source, t.DatasetImage.id).where(t.DatasetImage.model_id == model_id)
+                ).tuples().all()
+            )
+            session.execute(delete(t.DatasetExample).where(t.DatasetExample.unit_id.in_(units.values())))
+            for r in records:
+                session.add(
+                    t.DatasetExample(
+                        unit_id=units[r.unit], rank=r.rank, image_id=images[r.source], activation=r.activation,
+                        x=r.x, y=r.y, crop=list(r.crop), asset_sha256=self._put_asset(session, r.image),
+                    )
+                )
+            self._finish(session, layer_row, "examples", settings)
+
+    def put_connections(
+        self, model_id: str, layer: str, previous: str, edges: Iterable[EdgeRecord], settings: Settings
+    ) -> None:
+        """Replace the edges from `previous` into `layer` and mark the stage done, atomically."""
+        with Session(self.engine) as session, session.begin():
+            layer_row = self._layer(session, model_id, layer)
+            dst = self._unit_ids(session, model_id, layer)
+            src = self._unit_ids(session, model_id, previous)
+            session.execute(delete(t.Connection).where(t.Connection.dst_unit_id.in_(dst.values())))
+            session.add_all(
+                t.Connection(
+                    src_unit_id=src[e.src_unit], dst_unit_id=dst[e.dst_unit], weight=e.weight, kind=e.kind,
+                    kernel=e.kernel, in_rank=e.in_rank, out_rank=e.out_rank,
+                )
+                for e in edges
+            )
+            self._finish(session, layer_row, "connections", settings)
+
+    def _put_asset(self, session: Session, image: EncodedImage) -> str:
+        sha = hashlib.sha256(image.data).hexdigest()
+        path = asset_path(self.root, sha, image.ext)
+        if not path.exists():
+            write_atomically(path, image.data)
+        session.merge(
+            t.Asset(sha256=sha, ext=image.ext, width=image.width, height=image.height, size_bytes=len(image.data))
+        )
+        return sha
+
+    @staticmethod
+    def _finish(session: Session, layer: t.Layer, stage: str, settings: Settings) -> None:
+        session.merge(t.Stage(layer_id=layer.id, stage=stage, settings=settings))
+
+    @staticmethod
+    def _layer(session: Session, model_id: str, name: str, missing_ok: bool = False) -> t.Layer:
+        row = session.scalar(select(t.Layer).where(t.Layer.model_id == model_id, t.Layer.name == name))
+        if row is None and not missing_ok:
+            known = session.scalars(select(t.Layer.name).where(t.Layer.model_id == model_id)).all()
+            raise KeyError(f"model {model_id!r} has no stored layer {name!r}; stored layers: {', '.join(known)}")
+        return row  # type: ignore[return-value]
+
+    def _unit_ids(self, session: Session, model_id: str, layer: str) -> dict[int, int]:
+        row = self._layer(session, model_id, layer)
+        return dict(session.execute(select(t.Unit.index, t.Unit.id).where(t.Unit.layer_id == row.id)).tuples().all())
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that a crash leaves either no file or the whole file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

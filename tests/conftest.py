@@ -1,0 +1,88 @@
+"""Fixtures shared by the whole suite: where ../shared is, and a small store built through store.writer."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from store.records import (
+    DatasetImageRecord,
+    EdgeRecord,
+    EncodedImage,
+    ExampleRecord,
+    FeatureVisRecord,
+    LayerRecord,
+    ModelRecord,
+)
+from store.writer import StoreWriter
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = (REPO / ".." / "shared").resolve()
+
+TOY_MODEL = "toy-net"
+TOY_LAYERS = (
+    LayerRecord("conv1", 0, "conv", 4, 8, 8, 3, 1.0, None),
+    LayerRecord("block1", 1, "conv", 6, 4, 4, 7, 2.0, "conv1"),
+    LayerRecord("fc", 2, "linear", 3, None, None, 8, 8.0, "block1"),
+)
+TOY_CLASSES = ["red", "green", "blue"]
+
+
+def require_shared(*parts: str) -> Path:
+    """The path under ../shared, or skip the test when the real assets are not beside the checkout."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"needs the real assets at {path} (../shared beside the checkout); absent here")
+    return path
+
+
+def png(color: tuple[int, int, int], size: int = 16) -> EncodedImage:
+    """A solid-colour PNG, distinct per colour, so every asset has its own hash."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (size, size), color).save(buffer, format="PNG")
+    return EncodedImage(buffer.getvalue(), "png", size, size)
+
+
+def build_toy_store(root: Path) -> Path:
+    """Write a complete three-layer store with synthetic images through the public writer."""
+    writer = StoreWriter(root)
+    writer.put_model(
+        ModelRecord(TOY_MODEL, "Toy net", "toy", "0" * 64, {"size": 8}, TOY_CLASSES, "A fixture model.")
+    )
+    writer.put_layers(TOY_MODEL, TOY_LAYERS)
+    images = [DatasetImageRecord(f"{c}/{i}.png", c, 8, 8) for c in TOY_CLASSES for i in range(3)]
+    writer.put_dataset_images(TOY_MODEL, images, "/data/toy")
+    for li, layer in enumerate(TOY_LAYERS):
+        writer.put_feature_vis(
+            TOY_MODEL,
+            layer.name,
+            [
+                FeatureVisRecord(u, "channel", f"channel({layer.name}:{u})", png((40 * li, 20 * u, 200)), 5.0 + u, {})
+                for u in range(layer.units)
+            ],
+        )
+        examples = [
+            ExampleRecord(u, r, images[(u + r) % len(images)].source, 3.0 - r, 4, 4, (0, 0, 8, 8),
+                          png((li * 50, u * 30, r * 60), 8))
+            for u in range(layer.units)
+            for r in range(3)
+        ]
+        writer.put_examples(TOY_MODEL, layer.name, examples, {"top_k": 3})
+        if layer.previous:
+            prev = next(p for p in TOY_LAYERS if p.name == layer.previous)
+            edges = [
+                EdgeRecord(s, d, (s - d) / 4, "expanded", [[0.1, 0.2], [0.3, 0.4]], s, s)
+                for d in range(layer.units)
+                for s in range(prev.units)
+            ]
+            writer.put_connections(TOY_MODEL, layer.name, layer.previous, edges, {})
+    return root
+
+
+@pytest.fixture(scope="session")
+def toy_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished store holding `toy-net` (session-wide; treat it as read-only)."""
+    return build_toy_store(tmp_path_factory.mktemp("toy-store"))
