@@ -70,24 +70,28 @@ class StoreWriter:
             if i not in have
         )
 
-    def stage_done(self, model_id: str, layer: str, stage: str) -> bool:
-        """Whether `stage` has finished for the layer."""
-        with Session(self.engine) as session:
-            row = self._layer(session, model_id, layer)
-            return session.get(t.Stage, (row.id, stage)) is not None
-
     def finish_stage(self, model_id: str, layer: str, stage: str, settings: Settings) -> None:
         """Record that `stage` finished for the layer."""
         with Session(self.engine) as session, session.begin():
             self._finish(session, self._layer(session, model_id, layer), stage, settings)
 
-    def units_without_feature_vis(self, model_id: str, layer: str, objective: str) -> list[int]:
-        """Units of the layer that have no visualization under `objective` yet."""
+    def units_needing_feature_vis(self, model_id: str, layer: str, objective: str, settings: Settings) -> list[int]:
+        """Units of the layer with no visualization under `objective` made with exactly these settings."""
         with Session(self.engine) as session:
             row = self._layer(session, model_id, layer)
-            done = select(t.FeatureVis.unit_id).where(t.FeatureVis.objective == objective)
-            query = select(t.Unit.index).where(t.Unit.layer_id == row.id, t.Unit.id.not_in(done))
-            return sorted(session.scalars(query))
+            query = (
+                select(t.Unit.index, t.FeatureVis.settings)
+                .outerjoin(t.FeatureVis, (t.FeatureVis.unit_id == t.Unit.id) & (t.FeatureVis.objective == objective))
+                .where(t.Unit.layer_id == row.id)
+                .order_by(t.Unit.index)
+            )
+            return [index for index, stored in session.execute(query).tuples() if stored != settings]
+
+    def stage_settings(self, model_id: str, layer: str, stage: str) -> Settings | None:
+        """The settings `stage` finished with for the layer, or None when it has not finished."""
+        with Session(self.engine) as session:
+            row = session.get(t.Stage, (self._layer(session, model_id, layer).id, stage))
+            return None if row is None else row.settings
 
     def put_feature_vis(self, model_id: str, layer: str, records: Iterable[FeatureVisRecord]) -> None:
         """Store rendered visualizations (replacing any of the same unit and objective)."""

@@ -1,0 +1,89 @@
+"""The precompute side of the `microscope` command: `models`, `precompute` and `check`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class Device(str, Enum):
+    """Where to run the networks."""
+
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+def models() -> None:
+    """List the model zoo."""
+    from precompute.zoo import list_models
+
+    for entry in list_models():
+        typer.echo(f"{entry.id:<18} {entry.title} — {entry.description}")
+
+
+def _layer_list(value: str | None) -> tuple[str, ...] | None:
+    return tuple(name.strip() for name in value.split(",") if name.strip()) if value else None
+
+
+def precompute(
+    model: Annotated[str, typer.Option(help="Zoo id (see `microscope models`) or the path of a .toml model card.")],
+    weights: Annotated[Path | None, typer.Option(help="Weights file to use instead of the model's own download.")] = None,
+    images: Annotated[Path | None, typer.Option(help="Folder of images (any depth; class = parent folder).")] = None,
+    layers: Annotated[str | None, typer.Option(help="Comma-separated layer ids (default: every browsable layer).")] = None,
+    store: Annotated[Path, typer.Option(envvar="MICROSCOPE_STORE", help="Store folder.")] = Path("var/store"),
+    device: Annotated[Device, typer.Option(help="Device to run on.")] = Device.cpu,
+    steps: Annotated[int, typer.Option(min=1, help="Optimization steps per feature visualization (Lucid: 512).")] = 512,
+    size: Annotated[int | None, typer.Option(min=8, help="Feature-vis side in px (default: the model's).")] = None,
+    top_k: Annotated[int, typer.Option(min=1, help="Dataset examples kept per unit.")] = 16,
+    max_images: Annotated[int | None, typer.Option(min=1, help="Use at most this many images.")] = None,
+    top_edges: Annotated[int, typer.Option(min=1, help="Strongest +/− connections kept per unit.")] = 8,
+    vis_batch: Annotated[int, typer.Option(min=1, help="Units optimized together in one batch.")] = 64,
+    seed: Annotated[int, typer.Option(help="Seed of every random choice in feature visualization.")] = 0,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Precompute feature visualizations, dataset examples and connections of a model into a store."""
+    from precompute.pipeline import PrecomputeConfig, run_precompute
+    from precompute.zoo import WeightsUnavailable
+
+    config = PrecomputeConfig(
+        model=model, store=store, weights=weights, images=images, layers=_layer_list(layers), device=device.value,
+        steps=steps, size=size, top_k=top_k, max_images=max_images, top_edges=top_edges, vis_batch=vis_batch,
+        seed=seed, progress=progress,
+    )
+    try:
+        summary = run_precompute(config)
+    except (KeyError, ValueError, FileNotFoundError, WeightsUnavailable) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+        typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"{summary.model}: {len(summary.layers)} layers; dataset examples for {len(summary.examples_layers)}, "
+        f"connections for {len(summary.connection_layers)}, {summary.rendered_units} units rendered. "
+        f"Store: {store}"
+    )
+
+
+def check(
+    store: Annotated[Path, typer.Option(envvar="MICROSCOPE_STORE", help="Store folder.")] = Path("var/store"),
+    hashes: Annotated[bool, typer.Option(help="Also re-hash every image file.")] = False,
+) -> None:
+    """Check a store's integrity: every unit present once, every finished stage complete, every file there."""
+    from store.db import StoreFormatError
+    from store.integrity import check_store
+
+    try:
+        report = check_store(store, verify_hashes=hashes)
+    except StoreFormatError as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    typer.echo(", ".join(f"{count} {name}" for name, count in report.counts.items()))
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+    for problem in report.problems:
+        typer.secho(f"problem: {problem}", fg=typer.colors.RED, err=True)
+    typer.echo("ok" if report.ok else f"{len(report.problems)} problems")
+    if not report.ok:
+        raise typer.Exit(1)

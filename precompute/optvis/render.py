@@ -1,0 +1,151 @@
+"""The render loop: optimize a batch of images to maximize an objective. It only optimizes and returns tensors."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+from precompute.hooks import LayerTap
+from precompute.optvis.objectives import Objective, channel
+from precompute.optvis.params import ImageParam, fourier_image, pixel_image
+from precompute.optvis.transforms import Transform, no_transforms, standard_transforms
+
+PARAMS = ("fourier", "pixel")
+TRANSFORMS = ("standard", "none")
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """How an image is rendered; stored with every image so it can be reproduced."""
+
+    steps: int = 512  # Lucid's step count for its standard channel visualizations
+    size: int = 128  # Lucid's image side in pixels
+    lr: float = 0.05  # Adam learning rate, as in Lucid
+    param: Literal["fourier", "pixel"] = "fourier"  # Fourier + decorrelation gives Lucid's smooth, natural colours
+    decorrelate: bool = True  # optimize in Lucid's decorrelated colour space
+    transforms: Literal["standard", "none"] = "standard"  # Lucid's jitter/scale/rotate robustness
+    seed: int = 0  # seeds the initial image and every random transform
+
+    def __post_init__(self) -> None:
+        if self.steps < 1 or self.size < 1:
+            raise ValueError(f"steps and size must be positive, got steps={self.steps}, size={self.size}")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+        if self.param not in PARAMS:
+            raise ValueError(f"unknown param {self.param!r}; valid: {', '.join(PARAMS)}")
+        if self.transforms not in TRANSFORMS:
+            raise ValueError(f"unknown transforms {self.transforms!r}; valid: {', '.join(TRANSFORMS)}")
+
+    def as_dict(self) -> dict:
+        """The settings as a JSON-serializable dict."""
+        return dataclasses.asdict(self)
+
+
+PRESETS: dict[str, RenderSettings] = {
+    # Seconds on a CPU: for tests and smoke runs of the pipeline, not for looking at.
+    "tiny": RenderSettings(steps=16, size=32),
+    # Lucid's standard channel visualization (512 steps at 128 px, Adam 0.05, Fourier, standard transforms).
+    "full": RenderSettings(),
+}
+
+
+@dataclass
+class RenderResult:
+    """Rendered images (B,3,H,W in [0,1], CPU), their untransformed objective, loss history and snapshots."""
+
+    images: Tensor
+    objective: Tensor
+    history: list[float] = field(default_factory=list)
+    snapshots: dict[int, Tensor] = field(default_factory=dict)
+
+
+def _parameterize(batch: int, settings: RenderSettings, generator: torch.Generator, device: torch.device) -> ImageParam:
+    """The image parameterization the settings name."""
+    if settings.param == "fourier":
+        return fourier_image(batch, settings.size, decorrelate=settings.decorrelate, generator=generator, device=device)
+    return pixel_image(batch, settings.size, decorrelate=settings.decorrelate, generator=generator, device=device)
+
+
+def _transform(settings: RenderSettings) -> Transform:
+    """The transform set the settings name."""
+    return standard_transforms(settings.size) if settings.transforms == "standard" else no_transforms
+
+
+def _score(tap: LayerTap, preprocess: Callable[[Tensor], Tensor], objective: Objective, x01: Tensor) -> Tensor:
+    """The objective's per-item scores for images in [0, 1]; ValueError unless one score per item."""
+    scores = objective(tap.run(preprocess(x01)))
+    if scores.shape != (x01.shape[0],):
+        raise ValueError(
+            f"objective {objective.description} gave shape {tuple(scores.shape)}, expected ({x01.shape[0]},)"
+        )
+    return scores
+
+
+def _check_thresholds(thresholds: Sequence[int], steps: int) -> None:
+    """ValueError naming thresholds outside 0…steps."""
+    bad = [t for t in thresholds if not 0 <= t <= steps]
+    if bad:
+        raise ValueError(f"thresholds {bad} outside 0…{steps} (the settings' steps)")
+
+
+def render(
+    model: nn.Module,
+    preprocess: Callable[[Tensor], Tensor],
+    objective: Objective,
+    batch: int,
+    settings: RenderSettings,
+    *,
+    device: torch.device | str = "cpu",
+    thresholds: Sequence[int] = (),
+    progress: Callable[[int], None] | None = None,
+) -> RenderResult:
+    """Optimize `batch` images so `objective` is high; snapshots[t] is the image after t steps."""
+    _check_thresholds(thresholds, settings.steps)
+    device = torch.device(device)
+    # A CPU generator makes the start image and transforms identical on every device for a given seed.
+    generator = torch.Generator().manual_seed(settings.seed)
+    params, make_image = _parameterize(batch, settings, generator, device)
+    transform = _transform(settings)
+    optimizer = torch.optim.Adam(params, lr=settings.lr)
+    losses: list[Tensor] = []
+    snapshots: dict[int, Tensor] = {}
+    with LayerTap(model, sorted(objective.layers)) as tap:
+        for step in range(settings.steps):
+            image = make_image()
+            if step in thresholds:
+                snapshots[step] = image.detach().cpu()
+            loss = -_score(tap, preprocess, objective, transform(image, generator)).sum()
+            # autograd.grad reaches only the image parameters: the model's weights get no .grad.
+            grads = torch.autograd.grad(loss, params)
+            for param, grad in zip(params, grads, strict=True):
+                param.grad = grad
+            optimizer.step()
+            losses.append(loss.detach() / batch)  # stacked once at the end: no device sync per step
+            if progress is not None:
+                progress(step + 1)
+        with torch.no_grad():
+            final = make_image()
+            scores = _score(tap, preprocess, objective, final)
+    if settings.steps in thresholds:
+        snapshots[settings.steps] = final.cpu()
+    history = torch.stack(losses).cpu().tolist()
+    return RenderResult(final.cpu(), scores.detach().cpu(), history, dict(sorted(snapshots.items())))
+
+
+def render_units(
+    model: nn.Module,
+    preprocess: Callable[[Tensor], Tensor],
+    layer: str,
+    units: Sequence[int],
+    settings: RenderSettings,
+    *,
+    device: torch.device | str = "cpu",
+    progress: Callable[[int], None] | None = None,
+) -> RenderResult:
+    """Channel visualizations of `units` of `layer`, one batch item per unit."""
+    return render(model, preprocess, channel(layer, units), len(units), settings, device=device, progress=progress)

@@ -1,0 +1,101 @@
+"""Integrity check of a store: the database is sound, every unit is present once, every stage is complete."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store import schema as t
+from store.db import open_read_only
+from store.paths import ASSETS_DIR, asset_path
+
+FEATURE_VIS_STAGE = "feature_vis"
+
+
+@dataclass
+class Report:
+    """Problems make a store unusable; notes (such as orphan files left by a killed run) do not."""
+
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+
+def check_store(root: Path, *, verify_hashes: bool = False) -> Report:
+    """Check the store at `root`; `verify_hashes` also re-hashes every asset file."""
+    report = Report()
+    engine = open_read_only(Path(root))
+    with engine.connect() as connection:
+        result = connection.exec_driver_sql("PRAGMA integrity_check").scalar()
+        if result != "ok":
+            report.problems.append(f"SQLite integrity_check: {result}")
+    with Session(engine) as session:
+        for layer in session.scalars(select(t.Layer).order_by(t.Layer.model_id, t.Layer.position)):
+            _check_layer(session, layer, report)
+        _check_assets(session, Path(root), report, verify_hashes)
+        for name, table in (("models", t.Model), ("layers", t.Layer), ("units", t.Unit),
+                            ("feature_vis", t.FeatureVis), ("dataset_examples", t.DatasetExample),
+                            ("connections", t.Connection), ("assets", t.Asset)):
+            report.counts[name] = session.scalar(select(func.count()).select_from(table)) or 0
+    engine.dispose()
+    return report
+
+
+def _check_layer(session: Session, layer: t.Layer, report: Report) -> None:
+    where = f"{layer.model_id}/{layer.name}"
+    indices = list(session.scalars(select(t.Unit.index).where(t.Unit.layer_id == layer.id).order_by(t.Unit.index)))
+    if indices != list(range(layer.units)):
+        report.problems.append(f"{where}: units are not exactly 0..{layer.units - 1} once each")
+    stages = set(session.scalars(select(t.Stage.stage).where(t.Stage.layer_id == layer.id)))
+    unit_ids = select(t.Unit.id).where(t.Unit.layer_id == layer.id)
+    if FEATURE_VIS_STAGE in stages:
+        covered = session.scalar(
+            select(func.count(func.distinct(t.FeatureVis.unit_id))).where(
+                t.FeatureVis.unit_id.in_(unit_ids), t.FeatureVis.objective == "channel"
+            )
+        )
+        if covered != layer.units:
+            report.problems.append(f"{where}: feature_vis finished but {covered}/{layer.units} units have one")
+    if "examples" in stages:
+        per_unit = session.execute(
+            select(t.DatasetExample.unit_id, func.count(), func.max(t.DatasetExample.rank))
+            .where(t.DatasetExample.unit_id.in_(unit_ids))
+            .group_by(t.DatasetExample.unit_id)
+        ).all()
+        if len(per_unit) != layer.units or any(count != top + 1 for _, count, top in per_unit):
+            report.problems.append(f"{where}: dataset examples missing or ranks not contiguous")
+    if "connections" in stages and layer.previous is None:
+        report.problems.append(f"{where}: connections finished but the layer has no previous layer")
+    missing = {"examples", "connections", FEATURE_VIS_STAGE} - stages - ({"connections"} if not layer.previous else set())
+    if missing:
+        report.notes.append(f"{where}: not computed yet: {', '.join(sorted(missing))}")
+
+
+def _check_assets(session: Session, root: Path, report: Report, verify_hashes: bool) -> None:
+    referenced: set[Path] = set()
+    for sha, ext in session.execute(select(t.Asset.sha256, t.Asset.ext)).tuples():
+        path = asset_path(root, sha, ext)
+        referenced.add(path)
+        if not path.is_file():
+            report.problems.append(f"asset file missing: {path}")
+        elif verify_hashes and hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+            report.problems.append(f"asset file corrupt (hash mismatch): {path}")
+    for table, column in ((t.FeatureVis, t.FeatureVis.asset_sha256), (t.DatasetExample, t.DatasetExample.asset_sha256)):
+        dangling = session.scalar(
+            select(func.count()).select_from(table).where(column.not_in(select(t.Asset.sha256)))
+        )
+        if dangling:
+            report.problems.append(f"{table.__tablename__}: {dangling} rows reference unknown assets")
+    on_disk = {p for p in (root / ASSETS_DIR).glob("*/*") if p.is_file()}
+    orphans = on_disk - referenced
+    if orphans:
+        report.notes.append(f"{len(orphans)} asset files no row references (left by an interrupted run; harmless)")

@@ -1,0 +1,56 @@
+"""Parameterizations: shapes, range, seeding and gradients."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from precompute.optvis import fourier_image, pixel_image
+
+
+def test_fourier_image_is_in_unit_interval_with_batch_shape() -> None:
+    params, image = fourier_image(4, 24, generator=torch.Generator().manual_seed(0), device="cpu")
+    x = image()
+    assert x.shape == (4, 3, 24, 24)
+    assert x.min() >= 0 and x.max() <= 1
+    assert all(p.requires_grad and p.is_leaf for p in params)
+
+
+def test_fourier_image_starts_near_grey_and_differs_per_item() -> None:
+    _, image = fourier_image(3, 32, generator=torch.Generator().manual_seed(0), device="cpu")
+    x = image().detach()
+    assert (x - 0.5).abs().max() < 0.05  # sd 0.01 spectrum: a faint start, as in Lucid
+    assert not torch.equal(x[0], x[1])
+
+
+def test_fourier_image_handles_odd_sizes() -> None:
+    _, image = fourier_image(2, 17, generator=torch.Generator().manual_seed(0), device="cpu")
+    assert image().shape == (2, 3, 17, 17)
+
+
+@pytest.mark.parametrize("make", [fourier_image, pixel_image])
+def test_same_generator_seed_gives_same_start(make) -> None:  # noqa: ANN001
+    first = make(2, 16, generator=torch.Generator().manual_seed(3), device="cpu")[1]()
+    again = make(2, 16, generator=torch.Generator().manual_seed(3), device="cpu")[1]()
+    other = make(2, 16, generator=torch.Generator().manual_seed(4), device="cpu")[1]()
+    assert torch.equal(first, again)
+    assert not torch.equal(first, other)
+
+
+@pytest.mark.parametrize("make", [fourier_image, pixel_image])
+def test_gradients_reach_the_parameters(make) -> None:  # noqa: ANN001
+    params, image = make(2, 16, decorrelate=False, generator=torch.Generator().manual_seed(0), device="cpu")
+    image()[:, 0].sum().backward()
+    assert params[0].grad is not None and params[0].grad.abs().sum() > 0
+
+
+def test_pixel_image_is_in_unit_interval() -> None:
+    _, image = pixel_image(3, 8, sd=5.0, generator=torch.Generator().manual_seed(0), device="cpu")
+    x = image()
+    assert x.shape == (3, 3, 8, 8)
+    assert x.min() >= 0 and x.max() <= 1
+
+
+def test_nonpositive_batch_raises_value_error() -> None:
+    with pytest.raises(ValueError, match="batch"):
+        fourier_image(0, 8, generator=torch.Generator(), device="cpu")

@@ -1,0 +1,112 @@
+"""The render loop: reproducible, stops early, leaves the model alone, and finds images a unit likes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from torch import Tensor, nn
+
+from precompute.optvis import PRESETS, RenderSettings, channel, render, render_units
+
+QUICK = RenderSettings(steps=4, size=16)
+
+
+class Boom(nn.Module):
+    """Raises if the forward reaches it."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        raise AssertionError("the forward ran past the objective's layer")
+
+
+def test_same_seed_gives_same_image(tiny_net, preprocess) -> None:  # noqa: ANN001
+    first = render_units(tiny_net, preprocess, "conv2", [0, 1], QUICK)
+    again = render_units(tiny_net, preprocess, "conv2", [0, 1], QUICK)
+    assert torch.equal(first.images, again.images)
+    assert first.history == again.history
+
+
+def test_different_seeds_give_different_images(tiny_net, preprocess) -> None:  # noqa: ANN001
+    first = render_units(tiny_net, preprocess, "conv2", [0], QUICK)
+    other = render_units(tiny_net, preprocess, "conv2", [0], RenderSettings(steps=4, size=16, seed=1))
+    assert not torch.equal(first.images, other.images)
+
+
+@pytest.mark.parametrize("param", ["fourier", "pixel"])
+def test_result_has_images_scores_and_history(tiny_net, preprocess, param) -> None:  # noqa: ANN001
+    settings = RenderSettings(steps=3, size=16, param=param)
+    result = render_units(tiny_net, preprocess, "conv3", [0, 1, 2], settings)
+    assert result.images.shape == (3, 3, 16, 16) and result.images.device.type == "cpu"
+    assert result.images.min() >= 0 and result.images.max() <= 1
+    assert result.objective.shape == (3,)
+    assert len(result.history) == 3
+
+
+def test_render_stops_the_forward_at_the_objectives_layer(preprocess) -> None:  # noqa: ANN001
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(4, 4, 3), Boom()).eval()
+    result = render(model, preprocess, channel("2", [0, 1]), 2, QUICK)
+    assert result.objective.shape == (2,)
+
+
+def test_channel_render_beats_random_noise(tiny_net, preprocess) -> None:  # noqa: ANN001
+    units = [0, 5, 11]
+    # Lucid's small learning rate needs more than the tiny preset's 16 steps to leave noise behind.
+    result = render_units(tiny_net, preprocess, "conv2", units, RenderSettings(steps=64, size=32))
+    objective = channel("conv2", units)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        noise = [objective({"conv2": _conv2(tiny_net, preprocess(torch.rand(3, 3, 32, 32)))}) for _ in range(8)]
+    assert (result.objective > torch.stack(noise).max(0).values).all()
+
+
+def _conv2(net: nn.Module, x: Tensor) -> Tensor:
+    """The tiny net's conv2 output."""
+    with torch.no_grad():
+        return net.conv2(net.relu1(net.conv1(x)))
+
+
+def test_objective_is_scored_on_the_untransformed_image(tiny_net, preprocess) -> None:  # noqa: ANN001
+    result = render_units(tiny_net, preprocess, "conv2", [0, 1], QUICK)
+    expected = channel("conv2", [0, 1])({"conv2": _conv2(tiny_net, preprocess(result.images))})
+    assert torch.allclose(result.objective, expected, atol=1e-5)
+
+
+def test_model_weights_get_no_gradients_and_keep_requires_grad(tiny_net, preprocess) -> None:  # noqa: ANN001
+    before = {name: p.clone() for name, p in tiny_net.named_parameters()}
+    render_units(tiny_net, preprocess, "conv3", [0], QUICK)
+    for name, p in tiny_net.named_parameters():
+        assert p.grad is None and p.requires_grad
+        assert torch.equal(p, before[name])
+    assert not tiny_net.training
+
+
+def test_snapshots_and_progress_follow_the_steps(tiny_net, preprocess) -> None:  # noqa: ANN001
+    seen: list[int] = []
+    objective = channel("conv2", [0])
+    result = render(tiny_net, preprocess, objective, 1, QUICK, thresholds=(0, 2, 4), progress=seen.append)
+    assert seen == [1, 2, 3, 4]
+    assert sorted(result.snapshots) == [0, 2, 4]
+    assert torch.equal(result.snapshots[4], result.images)
+    assert not torch.equal(result.snapshots[0], result.snapshots[2])
+
+
+def test_threshold_past_the_last_step_raises_value_error(tiny_net, preprocess) -> None:  # noqa: ANN001
+    with pytest.raises(ValueError, match="thresholds"):
+        render(tiny_net, preprocess, channel("conv2", [0]), 1, QUICK, thresholds=(5,))
+
+
+def test_settings_serialize_to_json_and_reject_bad_values() -> None:
+    assert json.loads(json.dumps(PRESETS["full"].as_dict())) == {
+        "steps": 512,
+        "size": 128,
+        "lr": 0.05,
+        "param": "fourier",
+        "decorrelate": True,
+        "transforms": "standard",
+        "seed": 0,
+    }
+    with pytest.raises(ValueError, match="fourier"):
+        RenderSettings(param="cppn")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="steps"):
+        RenderSettings(steps=0)
