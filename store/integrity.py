@@ -82,7 +82,7 @@ def _check_layer(session: Session, layer: t.Layer, report: Report) -> None:
 
 def _check_assets(session: Session, root: Path, report: Report, verify_hashes: bool) -> None:
     referenced: set[Path] = set()
-    for sha, ext in session.execute(select(t.Asset.sha256, t.Asset.ext)).tuples():
+    for sha, ext in session.execute(select(t.Asset.sha256, t.Asset.ext)):
         path = asset_path(root, sha, ext)
         referenced.add(path)
         if not path.is_file():

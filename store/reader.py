@@ -109,7 +109,7 @@ class StoreReader:
             .join(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
             .where(t.FeatureVis.objective == THUMBNAIL_OBJECTIVE, t.FeatureVis.unit_id.in_(unit_ids))
         )
-        return {unit_id: _asset(asset) for unit_id, asset in session.execute(query).tuples()}
+        return {unit_id: _asset(asset) for unit_id, asset in session.execute(query) }
 
     @staticmethod
     def _feature_vis(session: Session, unit_id: int) -> list[FeatureVisView]:
@@ -121,7 +121,7 @@ class StoreReader:
         )
         return [
             FeatureVisView(fv.objective, fv.description, _asset(asset), fv.activation, fv.settings)
-            for fv, asset in session.execute(query).tuples()
+            for fv, asset in session.execute(query)
         ]
 
     @staticmethod
@@ -135,7 +135,7 @@ class StoreReader:
         )
         return [
             ExampleView(ex.rank, _asset(asset), ex.activation, image.source, image.label, ex.x, ex.y, ex.crop)
-            for ex, image, asset in session.execute(query).tuples()
+            for ex, image, asset in session.execute(query)
         ]
 
     def _edges(self, session: Session, unit_id: int, incoming: bool) -> list[EdgeView]:
@@ -151,7 +151,7 @@ class StoreReader:
             .where(here == unit_id, rank.is_not(None))
             .order_by(rank)
         )
-        rows = session.execute(query).tuples().all()
+        rows = session.execute(query).all()
         thumbs = self._thumbnails(session, [other_id for _, other_id, _, _ in rows])
         return [
             EdgeView(name, index, edge.weight, edge.kind, edge.kernel, thumbs.get(other_id))
@@ -163,7 +163,7 @@ class StoreReader:
         found: dict[int, list[str]] = {}
         for layer_id, stage in session.execute(
             select(t.Stage.layer_id, t.Stage.stage).where(t.Stage.layer_id.in_(layer_ids)).order_by(t.Stage.stage)
-        ).tuples():
+        ):
             found.setdefault(layer_id, []).append(stage)
         return {k: tuple(v) for k, v in found.items()}
 

@@ -85,7 +85,7 @@ class StoreWriter:
                 .where(t.Unit.layer_id == row.id)
                 .order_by(t.Unit.index)
             )
-            return [index for index, stored in session.execute(query).tuples() if stored != settings]
+            return [index for index, stored in session.execute(query)  if stored != settings]
 
     def stage_settings(self, model_id: str, layer: str, stage: str) -> Settings | None:
         """The settings `stage` finished with for the layer, or None when it has not finished."""
@@ -128,7 +128,7 @@ class StoreWriter:
             images = dict(
                 session.execute(
                     select(t.DatasetImage.source, t.DatasetImage.id).where(t.DatasetImage.model_id == model_id)
-                ).tuples().all()
+                ).all()
             )
             session.execute(delete(t.DatasetExample).where(t.DatasetExample.unit_id.in_(units.values())))
             for r in records:
@@ -182,7 +182,7 @@ class StoreWriter:
 
     def _unit_ids(self, session: Session, model_id: str, layer: str) -> dict[int, int]:
         row = self._layer(session, model_id, layer)
-        return dict(session.execute(select(t.Unit.index, t.Unit.id).where(t.Unit.layer_id == row.id)).tuples().all())
+        return dict(session.execute(select(t.Unit.index, t.Unit.id).where(t.Unit.layer_id == row.id)).all())
 
 
 def write_atomically(path: Path, data: bytes) -> None:

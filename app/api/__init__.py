@@ -1,0 +1,24 @@
+"""The JSON API under /api/v1: one router per resource, mounted here with the API root."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app import urls
+from app.api import layers, models, units
+from app.deps import Reader
+from app.present import model_summary
+from app.schemas import ApiRootPublic, ErrorPublic
+
+router = APIRouter(prefix=urls.API, responses={404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
+
+
+@router.get("", response_model=ApiRootPublic, tags=["models"])
+def api_root(reader: Reader) -> ApiRootPublic:
+    """The store format version this service reads and the models it serves."""
+    return ApiRootPublic(format_version=reader.format_version, models=[model_summary(m) for m in reader.models()])
+
+
+router.include_router(models.router)
+router.include_router(layers.router)
+router.include_router(units.router)

@@ -1,0 +1,31 @@
+"""Content-addressed image files, cached forever since a name never changes its bytes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from app.deps import Reader
+from app.errors import NotFound
+from app.schemas import ErrorPublic
+from store.paths import ASSET_EXTENSIONS
+
+router = APIRouter(tags=["assets"])
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+MEDIA_TYPES = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg"}
+
+
+@router.get(
+    "/assets/{sha256}.{ext}",
+    response_class=FileResponse,
+    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}, 404: {"model": ErrorPublic}},
+)
+def get_asset(reader: Reader, sha256: str, ext: str) -> FileResponse:
+    """The image file whose bytes hash to `sha256`."""
+    path = reader.asset_file(sha256, ext)
+    if path is None:
+        kinds = ", ".join(ASSET_EXTENSIONS)
+        raise NotFound(f"no asset {sha256}.{ext}; assets are named by the sha256 of their bytes and one of {kinds}")
+    media_type = MEDIA_TYPES.get(ext, "application/octet-stream")
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": IMMUTABLE})

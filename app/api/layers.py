@@ -1,0 +1,17 @@
+"""JSON route of a layer with every one of its units."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.deps import LayerDep, Reader
+from app.present import layer_public
+from app.schemas import LayerPublic
+
+router = APIRouter(tags=["layers"])
+
+
+@router.get("/models/{model}/layers/{layer}", response_model=LayerPublic)
+def get_layer(reader: Reader, ctx: LayerDep) -> LayerPublic:
+    """A layer: shape, receptive field, neighbouring layers and its units with thumbnails."""
+    return layer_public(reader, ctx)

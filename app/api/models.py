@@ -1,0 +1,23 @@
+"""JSON routes of models: the list and one model with its layers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.deps import ModelDep, Reader
+from app.present import model_public, model_summary
+from app.schemas import ModelPublic, ModelSummaryPublic
+
+router = APIRouter(tags=["models"])
+
+
+@router.get("/models", response_model=list[ModelSummaryPublic])
+def list_models(reader: Reader) -> list[ModelSummaryPublic]:
+    """Every stored model."""
+    return [model_summary(m) for m in reader.models()]
+
+
+@router.get("/models/{model}", response_model=ModelPublic)
+def get_model(reader: Reader, model_view: ModelDep) -> ModelPublic:
+    """A model: weights hash, input spec, class labels and its layers in forward order."""
+    return model_public(reader, model_view)

@@ -1,0 +1,36 @@
+"""JSON routes of units: one unit, and unit references that redirect to it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse
+
+from app import urls
+from app.deps import Reader, UnitDep, resolve_ref
+from app.present import unit_public
+from app.schemas import UnitPublic
+
+router = APIRouter(tags=["units"])
+
+
+@router.get("/models/{model}/layers/{layer}/units/{unit}", response_model=UnitPublic)
+def get_unit(ctx: UnitDep) -> UnitPublic:
+    """A unit: feature visualizations, top dataset examples, strongest inputs and outputs."""
+    return unit_public(ctx)
+
+
+def _redirect(reader: Reader, model: str, ref: str) -> RedirectResponse:
+    model_view, layer, unit = resolve_ref(reader, model, ref)
+    return RedirectResponse(urls.api_unit(model_view.id, layer.name, unit), status_code=302)
+
+
+@router.get("/models/{model}/units", response_model=None, status_code=302)
+def unit_by_query(reader: Reader, model: str, ref: str = "") -> RedirectResponse:
+    """Redirect `?ref=layer:unit` (or an alias like `4b:409`) to the unit's canonical JSON."""
+    return _redirect(reader, model, ref)
+
+
+@router.get("/models/{model}/units/{ref}", response_model=None, status_code=302)
+def unit_by_ref(reader: Reader, model: str, ref: str) -> RedirectResponse:
+    """Redirect a unit reference (`layer:unit`, or an alias like `4b:409`) to the unit's canonical JSON."""
+    return _redirect(reader, model, ref)

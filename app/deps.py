@@ -1,0 +1,155 @@
+"""Annotated dependencies that look up a model, layer or unit in the store, or raise a 404 naming what exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from app import urls
+from app.errors import NotFound
+from store.reader import StoreReader
+from store.records import LayerView, ModelView, UnitDetail
+from store.refs import FORMAT_HELP, UnitRef
+
+MAX_LINKS = 40  # an error page lists at most this many layers as links
+
+
+@dataclass(frozen=True)
+class LayerContext:
+    """A layer together with its model."""
+
+    model: ModelView
+    layer: LayerView
+
+
+@dataclass(frozen=True)
+class UnitContext:
+    """A unit together with its layer and model."""
+
+    model: ModelView
+    layer: LayerView
+    detail: UnitDetail
+
+    @property
+    def index(self) -> int:
+        """The unit's index in its layer."""
+        return self.detail.summary.index
+
+
+def get_reader(request: Request) -> StoreReader:
+    """The store reader opened at startup."""
+    return request.app.state.reader
+
+
+Reader = Annotated[StoreReader, Depends(get_reader)]
+
+
+def _model_links(reader: StoreReader) -> list[tuple[str, str]]:
+    return [(i, urls.model_page(i)) for i in reader.model_ids()]
+
+
+def find_model(reader: StoreReader, model_id: str) -> ModelView:
+    """The model, or a 404 listing the stored models."""
+    model = reader.model(model_id)
+    if model is None:
+        ids = ", ".join(reader.model_ids()) or "(none stored)"
+        raise NotFound(f"no model {model_id!r}; models: {ids}", _model_links(reader))
+    return model
+
+
+def _layer_links(model: ModelView) -> list[tuple[str, str]]:
+    return [(layer.name, urls.layer_page(model.id, layer.name)) for layer in model.layers[:MAX_LINKS]]
+
+
+def layer_names(model: ModelView) -> list[str]:
+    """The model's layer ids in forward order."""
+    return [layer.name for layer in model.layers]
+
+
+def find_layer(model: ModelView, name: str) -> LayerView:
+    """The layer of the model, or a 404 listing its layers."""
+    for layer in model.layers:
+        if layer.name == name:
+            return layer
+    raise NotFound(
+        f"no layer {name!r} in model {model.id!r}; layers: {', '.join(layer_names(model))}", _layer_links(model)
+    )
+
+
+def unit_range(layer: LayerView) -> str:
+    """'units 0–31' (or 'no units')."""
+    return f"units 0–{layer.units - 1}" if layer.units else "no units"
+
+
+def check_unit(model: ModelView, layer: LayerView, index: int) -> None:
+    """Raise a 404 naming the layer's range unless `index` is one of its units."""
+    if not 0 <= index < layer.units:
+        raise NotFound(
+            f"unit {index} out of range: {layer.name} has {unit_range(layer)}",
+            [(f"{layer.name} (all units)", urls.layer_page(model.id, layer.name))],
+        )
+
+
+def find_unit(reader: StoreReader, model: ModelView, layer: LayerView, index: int) -> UnitContext:
+    """Everything stored about the unit, or a 404."""
+    check_unit(model, layer, index)
+    detail = reader.unit(model.id, layer.name, index)
+    if detail is None:
+        raise NotFound(f"unit {layer.name}:{index} of model {model.id!r} is not in the store")
+    return UnitContext(model, layer, detail)
+
+
+def resolve_ref(reader: StoreReader, model_id: str | None, text: str) -> tuple[ModelView, LayerView, int]:
+    """The unit a reference like 'layer2.3:17', '4b:409' or 'model/layer:unit' names, or a 404 saying why."""
+    try:
+        ref: UnitRef | None = UnitRef.parse(text)
+    except ValueError:
+        ref = None
+    target = (ref.model if ref else None) or model_id
+    if target is None:
+        models = ", ".join(reader.model_ids())
+        problem = f"which model is {text!r} in?" if ref else f"not a unit reference: {text!r};"
+        raise NotFound(f"{problem} {FORMAT_HELP}; models: {models}", _model_links(reader))
+    model = find_model(reader, target)
+    if ref is None:
+        raise NotFound(
+            f"not a unit reference: {text!r}; {FORMAT_HELP}; layers of {model.id!r}: {', '.join(layer_names(model))}",
+            _layer_links(model),
+        )
+    try:
+        layer = find_layer(model, ref.resolve(layer_names(model)).layer)
+    except KeyError:
+        layer = find_layer(model, ref.layer)  # raises the 404 naming the layers
+    check_unit(model, layer, ref.unit)
+    return model, layer, ref.unit
+
+
+def get_model(reader: Reader, model: Annotated[str, Path(description="model id, e.g. 'cifar-resnet20'")]) -> ModelView:
+    """The model named in the path."""
+    return find_model(reader, model)
+
+
+ModelDep = Annotated[ModelView, Depends(get_model)]
+
+
+LayerName = Annotated[str, Path(description="layer id, e.g. 'layer2.3'")]
+
+
+def get_layer(model_view: ModelDep, layer: LayerName) -> LayerContext:
+    """The layer named in the path."""
+    return LayerContext(model_view, find_layer(model_view, layer))
+
+
+LayerDep = Annotated[LayerContext, Depends(get_layer)]
+
+
+def get_unit(
+    reader: Reader, ctx: LayerDep, unit: Annotated[int, Path(ge=0, description="unit (channel) index")]
+) -> UnitContext:
+    """The unit named in the path."""
+    return find_unit(reader, ctx.model, ctx.layer, unit)
+
+
+UnitDep = Annotated[UnitContext, Depends(get_unit)]

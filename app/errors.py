@@ -1,0 +1,67 @@
+"""Errors in one style: JSON `{"detail": ...}` under /api, an HTML page elsewhere, with the right status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import urls
+from app.templating import render
+
+Link = tuple[str, str]  # (text, href)
+
+
+class NotFound(StarletteHTTPException):
+    """A 404 whose message names what exists, with links to it for the HTML page."""
+
+    def __init__(self, detail: str, links: Sequence[Link] = ()) -> None:
+        super().__init__(status_code=404, detail=detail)
+        self.links = list(links)
+
+
+def wants_json(request: Request) -> bool:
+    """Whether the request is for the API (JSON) rather than a page."""
+    path = request.url.path
+    return path == urls.API or path.startswith(urls.API + "/")
+
+
+def error_response(request: Request, status: int, detail: str, links: Sequence[Link] = ()) -> Response:
+    """The error as JSON under /api, as an HTML page elsewhere."""
+    if wants_json(request):
+        return JSONResponse({"detail": detail}, status_code=status)
+    all_links = [*links, ("All models", urls.index())]
+    return render(request, "error.html", {"status": status, "detail": detail, "links": all_links}, status)
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    """One readable sentence per invalid parameter, e.g. "unit must be a non-negative integer, got 'abc'"."""
+    parts = []
+    for error in exc.errors():
+        name = str(error["loc"][-1]) if error.get("loc") else "request"
+        if name == "unit":
+            parts.append(f"unit must be a non-negative integer, got {error.get('input')!r}")
+        else:
+            parts.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
+    return "; ".join(parts)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    response = error_response(request, exc.status_code, detail, getattr(exc, "links", ()))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    return error_response(request, 422, validation_message(exc))
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on `app`."""
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

@@ -1,0 +1,43 @@
+"""The application factory: settings → one read-only store reader → API, pages, assets and static files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app import errors, pages
+from app.api import assets
+from app.api import router as api_router
+from app.config import Settings
+from frontend import STATIC_DIR
+from store.reader import StoreReader
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.reader.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service over the store named in `settings` (read from MICROSCOPE_* when None)."""
+    settings = settings or Settings()
+    # Opened here rather than in the lifespan so that a bad store fails before the server starts listening.
+    reader = StoreReader(settings.store)
+    app = FastAPI(
+        title="Microscope",
+        summary="Feature visualizations, dataset examples and connections of every unit of a network.",
+        version=reader.format_version,
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.reader = reader
+    errors.install(app)
+    app.include_router(api_router)
+    app.include_router(assets.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

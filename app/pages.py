@@ -1,0 +1,80 @@
+"""HTML pages at the same paths as their JSON under /api/v1, rendered from the same response models."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app import urls
+from app.deps import LayerDep, ModelDep, Reader, UnitDep, resolve_ref
+from app.errors import NotFound
+from app.present import layer_public, model_public, model_summary, unit_public
+from app.templating import render
+from store.refs import FORMAT_HELP
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+
+@router.get("/")
+def index_page(request: Request, reader: Reader) -> Response:
+    """Every stored model as a card."""
+    models = [model_summary(m) for m in reader.models()]
+    return render(request, "index.html", {"models": models, "json_url": urls.api_models()})
+
+
+@router.get("/models")
+def models_page() -> RedirectResponse:
+    """The model list lives at the root."""
+    return RedirectResponse(urls.index(), status_code=302)
+
+
+@router.get("/models/{model}")
+def model_page(request: Request, reader: Reader, model_view: ModelDep) -> Response:
+    """A model's layers in forward order, each with a strip of unit thumbnails."""
+    model = model_public(reader, model_view)
+    return render(request, "model.html", {"model": model, "json_url": model.api_url})
+
+
+@router.get("/models/{model}/layers/{layer}")
+def layer_page(request: Request, reader: Reader, ctx: LayerDep) -> Response:
+    """Every unit of a layer as a grid of thumbnails."""
+    layer = layer_public(reader, ctx)
+    context = {"model": ctx.model, "layer": layer, "json_url": layer.api_url}
+    return render(request, "layer.html", context)
+
+
+@router.get("/models/{model}/layers/{layer}/units/{unit}")
+def unit_page(request: Request, ctx: UnitDep) -> Response:
+    """A unit: feature visualizations, dataset examples and connections."""
+    unit = unit_public(ctx)
+    canonical = str(request.base_url).rstrip("/") + unit.url
+    context = {"model": ctx.model, "unit": unit, "canonical": canonical, "json_url": unit.api_url}
+    return render(request, "unit.html", context)
+
+
+def _redirect_to_unit(reader: Reader, model: str | None, ref: str) -> RedirectResponse:
+    model_view, layer, unit = resolve_ref(reader, model, ref)
+    return RedirectResponse(urls.unit_page(model_view.id, layer.name, unit), status_code=302)
+
+
+@router.get("/models/{model}/units")
+def unit_by_query(reader: Reader, model: str, ref: str = "") -> RedirectResponse:
+    """The search box's target: redirect `?ref=layer:unit` to the unit's page."""
+    return _redirect_to_unit(reader, model, ref)
+
+
+@router.get("/models/{model}/units/{ref}")
+def unit_by_ref(reader: Reader, model: str, ref: str) -> RedirectResponse:
+    """Redirect a unit reference (`layer:unit`, or an alias like `4b:409`) to the unit's canonical page."""
+    return _redirect_to_unit(reader, model, ref)
+
+
+@router.get("/search")
+def search(reader: Reader, q: str = "") -> RedirectResponse:
+    """Redirect 'model/layer:unit' (or a model id, or 'layer:unit' when one model is stored) to its page."""
+    text, ids = q.strip(), reader.model_ids()
+    if text in ids:
+        return RedirectResponse(urls.model_page(text), status_code=302)
+    if not text:
+        raise NotFound(f"nothing to search for; {FORMAT_HELP}; models: {', '.join(ids)}")
+    return _redirect_to_unit(reader, ids[0] if len(ids) == 1 else None, text)

@@ -1,0 +1,31 @@
+"""Run the service with uvicorn (the `microscope serve` command calls `serve`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import uvicorn
+from pydantic import ValidationError
+
+from app.config import Settings
+from app.main import create_app
+from store.db import StoreFormatError
+
+
+def _settings_message(error: ValidationError) -> str:
+    lines = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()]
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def serve(store: Path, host: str, port: int) -> None:
+    """Serve the store at `store` on host:port until interrupted; exit 2 with a message when it can't start."""
+    try:
+        app = create_app(Settings(store=store, host=host, port=port))
+    except ValidationError as error:
+        print(f"microscope serve: {_settings_message(error)}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except StoreFormatError as error:
+        print(f"microscope serve: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    uvicorn.run(app, host=host, port=port)

@@ -1,0 +1,56 @@
+"""The model zoo: registered models by id, and `load_model` for an id or a model card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import cifar_resnet, torchvision_models
+from .cards import load_card
+from .download import WeightsUnavailable
+from .types import InputSpec, LoadedModel, ModelEntry
+
+__all__ = [
+    "InputSpec",
+    "LoadedModel",
+    "ModelEntry",
+    "WeightsUnavailable",
+    "get_model",
+    "list_models",
+    "load_model",
+    "register_model",
+]
+
+_REGISTRY: dict[str, ModelEntry] = {}
+
+
+def register_model(entry: ModelEntry) -> ModelEntry:
+    """Add an entry to the zoo; ValueError if its id is taken."""
+    if entry.id in _REGISTRY:
+        raise ValueError(f"model id {entry.id!r} is already registered")
+    _REGISTRY[entry.id] = entry
+    return entry
+
+
+def list_models() -> list[ModelEntry]:
+    """Every registered entry, in registration order."""
+    return list(_REGISTRY.values())
+
+
+def get_model(model_id: str) -> ModelEntry:
+    """The entry with this id; KeyError listing the valid ids otherwise."""
+    try:
+        return _REGISTRY[model_id]
+    except KeyError:
+        raise KeyError(f"unknown model {model_id!r}; valid ids: {', '.join(_REGISTRY)}") from None
+
+
+def load_model(spec: str, weights: Path | str | None = None) -> LoadedModel:
+    """Load a zoo id or a `.toml` model card; `weights` (a file) replaces the official or the card's weights."""
+    weights_path = Path(weights).expanduser() if weights else None
+    if str(spec).endswith(".toml"):
+        return load_card(Path(spec), weights_path)
+    return get_model(spec).build(weights_path)
+
+
+for _entry in [*cifar_resnet.ENTRIES, *torchvision_models.ENTRIES]:
+    register_model(_entry)

@@ -1,0 +1,33 @@
+"""The app factory: one reader, docs, static files, and no torch anywhere in the import graph."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+
+def test_importing_the_app_never_imports_torch() -> None:
+    code = "import sys, app.main, app.server; sys.exit('torch' in sys.modules)"
+    repo = Path(__file__).resolve().parents[2]
+    assert subprocess.run([sys.executable, "-c", code], cwd=repo, check=False).returncode == 0
+
+
+def test_openapi_documents_every_api_route_with_a_response_model(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for path in ("/api/v1", "/api/v1/models", "/api/v1/models/{model}", "/api/v1/models/{model}/layers/{layer}",
+                 "/api/v1/models/{model}/layers/{layer}/units/{unit}"):
+        assert "$ref" in str(paths[path]["get"]["responses"]["200"]), path
+    assert not any(p.startswith("/models") for p in paths), "HTML pages stay out of the API docs"
+
+
+def test_docs_are_served(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+
+
+def test_static_files_are_served(client: TestClient) -> None:
+    assert "image-rendering: pixelated" in client.get("/static/style.css").text
+    assert client.get("/static/microscope.js").status_code == 200

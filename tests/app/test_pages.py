@@ -1,0 +1,122 @@
+"""HTML pages: same paths as the JSON, server-rendered, each linking its JSON."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+PAGES = {
+    "/": "/api/v1/models",
+    "/models/toy-net": "/api/v1/models/toy-net",
+    "/models/toy-net/layers/block1": "/api/v1/models/toy-net/layers/block1",
+    "/models/toy-net/layers/block1/units/2": "/api/v1/models/toy-net/layers/block1/units/2",
+}
+UNIT_PAGE = "/models/toy-net/layers/block1/units/2"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_links_its_json_alternate(client: TestClient, page: str) -> None:
+    response = client.get(page)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert f'<link rel="alternate" type="application/json" href="{PAGES[page]}">' in html
+    assert re.search(rf'<a [^>]*href="{re.escape(PAGES[page])}"[^>]*>JSON</a>', html)
+
+
+def test_index_shows_model_cards(client: TestClient) -> None:
+    html = client.get("/").text
+    assert "Toy net" in html and "A fixture model." in html and "3 layers" in html
+
+
+def test_model_page_lists_layers_in_order_with_search_box(client: TestClient) -> None:
+    html = client.get("/models/toy-net").text
+    assert html.index(">conv1<") < html.index(">block1<") < html.index(">fc<")
+    assert "6 units" in html and "6×4×4" in html
+    assert '<form class="search unit-search" action="/models/toy-net/units" method="get"' in html
+    assert 'name="ref"' in html
+
+
+def test_layer_grid_links_every_unit_with_lazy_sized_thumbnails(client: TestClient) -> None:
+    html = client.get("/models/toy-net/layers/block1").text
+    for unit in range(6):
+        assert f'href="/models/toy-net/layers/block1/units/{unit}"' in html
+    images = re.findall(r"<img [^>]*>", html)
+    assert len(images) == 6
+    assert all('loading="lazy"' in i and 'width="96"' in i and 'height="96"' in i for i in images)
+    assert 'href="/models/toy-net/layers/conv1"' in html and 'href="/models/toy-net/layers/fc"' in html
+
+
+def test_layer_grid_shows_class_labels(client: TestClient) -> None:
+    html = client.get("/models/toy-net/layers/fc").text
+    assert all(f'<span class="label">{c}</span>' in html for c in ("red", "green", "blue"))
+
+
+def test_unit_page_has_breadcrumbs_title_and_neighbours(client: TestClient) -> None:
+    html = client.get(UNIT_PAGE).text
+    crumbs = re.search(r'<nav class="crumbs".*?</nav>', html, re.S)
+    assert crumbs and all(x in crumbs.group() for x in ('href="/"', 'href="/models/toy-net"', ">block1<", ">2<"))
+    assert '<span class="mono">block1:2</span>' in html
+    assert 'rel="prev" href="/models/toy-net/layers/block1/units/1"' in html
+    assert 'rel="next" href="/models/toy-net/layers/block1/units/3"' in html
+
+
+def test_unit_page_shows_copyable_canonical_url(client: TestClient) -> None:
+    html = client.get(UNIT_PAGE).text
+    assert f'readonly value="http://testserver{UNIT_PAGE}"' in html
+    assert 'data-copy="#canonical-url"' in html
+
+
+def test_unit_page_shows_examples_with_activation_label_and_source(client: TestClient) -> None:
+    html = client.get(UNIT_PAGE).text
+    assert '<li class="tile" title="red/2.png">' in html
+    assert '<span class="act">3</span> <span class="label">red</span>' in html
+    assert "dataset max activation <strong>3</strong>" in html
+    assert "visualization reaches <strong>7</strong>" in html
+
+
+def test_unit_page_colours_edges_by_sign_and_links_them(client: TestClient) -> None:
+    html = client.get(UNIT_PAGE).text
+    assert '<li class="edge neg"' in html and '<li class="edge pos"' in html
+    assert 'href="/models/toy-net/layers/conv1/units/0"' in html and "−0.5" in html
+    assert '<svg class="kernel"' in html
+
+
+def test_ref_redirects_to_canonical_unit_page(client: TestClient) -> None:
+    response = client.get("/models/toy-net/units/block1:3")
+    assert response.status_code == 302
+    assert response.headers["location"] == "/models/toy-net/layers/block1/units/3"
+
+
+def test_search_box_target_redirects_to_unit_page(client: TestClient) -> None:
+    response = client.get("/models/toy-net/units", params={"ref": " fc:2 "})
+    assert response.headers["location"] == "/models/toy-net/layers/fc/units/2"
+
+
+def test_qualified_ref_redirects_to_its_model(client: TestClient) -> None:
+    response = client.get("/models/toy-net/units", params={"ref": "toy-net@conv1:1"})
+    assert response.headers["location"] == "/models/toy-net/layers/conv1/units/1"
+
+
+@pytest.mark.parametrize(
+    ("q", "target"),
+    [
+        ("toy-net/block1:4", "/models/toy-net/layers/block1/units/4"),
+        ("block1:4", "/models/toy-net/layers/block1/units/4"),
+        ("toy-net", "/models/toy-net"),
+    ],
+)
+def test_site_search_redirects(client: TestClient, q: str, target: str) -> None:
+    response = client.get("/search", params={"q": q})
+    assert response.status_code == 302
+    assert response.headers["location"] == target
+
+
+def test_bad_ref_shows_404_page_with_format_and_layers(client: TestClient) -> None:
+    response = client.get("/models/toy-net/units", params={"ref": "what"})
+    assert response.status_code == 404
+    assert "text/html" in response.headers["content-type"]
+    assert "expected &#39;layer:unit&#39;" in response.text
+    assert 'href="/models/toy-net/layers/block1"' in response.text

@@ -1,0 +1,33 @@
+"""`serve`: a bad store ends with a clear message and a non-zero exit, a good one reaches uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import server
+
+
+def test_missing_store_exits_non_zero_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        server.serve(tmp_path / "nowhere", "127.0.0.1", 8000)
+    assert exit_info.value.code != 0
+    err = capsys.readouterr().err
+    assert "no store folder at" in err and "Traceback" not in err
+
+
+def test_wrong_format_exits_non_zero_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "microscope.sqlite").write_bytes(b"")
+    with pytest.raises(SystemExit) as exit_info:
+        server.serve(tmp_path, "127.0.0.1", 8000)
+    assert exit_info.value.code != 0
+    assert "format version" in capsys.readouterr().err
+
+
+def test_good_store_is_served_by_uvicorn(toy_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: calls.append(kw))
+    server.serve(toy_store, "127.0.0.1", 8123)
+    assert calls == [{"host": "127.0.0.1", "port": 8123}]

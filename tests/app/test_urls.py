@@ -1,0 +1,40 @@
+"""URL builder: one place formats every path, and pages and JSON share them."""
+
+from __future__ import annotations
+
+from app import urls
+from store.records import AssetRef
+
+
+def test_pages_mirror_the_resource_hierarchy() -> None:
+    assert urls.model_page("cifar-resnet20") == "/models/cifar-resnet20"
+    assert urls.layer_page("cifar-resnet20", "layer2.3") == "/models/cifar-resnet20/layers/layer2.3"
+    assert urls.unit_page("cifar-resnet20", "layer2.3", 17) == "/models/cifar-resnet20/layers/layer2.3/units/17"
+
+
+def test_json_lives_under_api_v1_at_the_same_path() -> None:
+    assert urls.api_model("m") == "/api/v1" + urls.model_page("m")
+    assert urls.api_layer("m", "l") == "/api/v1" + urls.layer_page("m", "l")
+    assert urls.api_unit("m", "l", 3) == "/api/v1" + urls.unit_page("m", "l", 3)
+    assert urls.api_models() == "/api/v1/models"
+
+
+def test_unit_refs_keep_their_colon_readable() -> None:
+    assert urls.unit_ref_redirect("m", "layer2.3:17") == "/models/m/units/layer2.3:17"
+    assert urls.api_unit_ref_redirect("m", "4b:409") == "/api/v1/models/m/units/4b:409"
+
+
+def test_search_urls_encode_their_query() -> None:
+    assert urls.unit_search("m") == "/models/m/units"
+    assert urls.unit_search("m", "a b:1") == "/models/m/units?ref=a+b%3A1"
+    assert urls.search("m/l:1") == "/search?q=m%2Fl%3A1"
+
+
+def test_segments_are_quoted() -> None:
+    assert urls.layer_page("m", "a/b c") == "/models/m/layers/a%2Fb%20c"
+
+
+def test_asset_url_is_its_content_hash() -> None:
+    sha = "ab" * 32
+    assert urls.asset(AssetRef(sha, "png")) == f"/assets/{sha}.png"
+    assert urls.maybe_asset(None) is None

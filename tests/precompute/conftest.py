@@ -1,0 +1,43 @@
+"""Fixtures for precompute tests: a small class-folder image tree and a randomly initialized CIFAR ResNet file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from precompute.zoo.cifar_resnet import CifarResNet
+
+TINY_CLASSES = {"reds": (200, 40, 40), "greens": (40, 200, 40), "blues": (40, 40, 200)}
+
+
+@pytest.fixture(scope="session")
+def tiny_images(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Twelve 32×32 noisy images in each of three class folders (one nested a level deeper)."""
+    root = tmp_path_factory.mktemp("images")
+    rng = np.random.default_rng(0)
+    for name, colour in TINY_CLASSES.items():
+        folder = root / name if name != "blues" else root / "nested" / name
+        folder.mkdir(parents=True)
+        for i in range(12):
+            noise = rng.normal(0, 40, (32, 32, 3)) + np.array(colour)
+            Image.fromarray(noise.clip(0, 255).astype(np.uint8)).save(folder / f"{i:03d}.png")
+    return root
+
+
+@pytest.fixture(scope="session")
+def random_resnet20(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A checkpoint in the shared CIFAR ResNet format (DataParallel prefix) holding seeded random weights."""
+    torch.manual_seed(0)
+    model = CifarResNet(20)
+    for module in model.modules():  # random BN statistics, so the network is not the identity
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.normal_(0, 0.1)
+            module.running_var.uniform_(0.5, 1.5)
+    state = {f"module.{k}": v for k, v in model.state_dict().items()}
+    path = tmp_path_factory.mktemp("weights") / "resnet20-random.th"
+    torch.save({"best_prec1": 0.0, "state_dict": state}, path)
+    return path

@@ -1,0 +1,138 @@
+"""Opening a store: created and migrated for writing, checked and read-only for the app."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, exc, inspect, text
+
+from store.db import StoreFormatError, format_version, open_for_writing, open_read_only
+from store.paths import database_path
+
+
+def _sql(root: Path, statement: str) -> list[tuple]:
+    """Run one statement on the store's database with plain sqlite3 (outside the code under test)."""
+    with sqlite3.connect(database_path(root)) as connection:
+        rows = connection.execute(statement).fetchall()
+    connection.close()
+    return rows
+
+
+def _new_store(root: Path) -> Path:
+    open_for_writing(root).dispose()
+    return root
+
+
+def _scalar(engine: Engine, statement: str) -> object:
+    with engine.connect() as connection:
+        return connection.execute(text(statement)).scalar()
+
+
+def test_format_version_is_a_migration_revision() -> None:
+    assert format_version()
+
+
+def test_new_store_is_created_with_its_parent_folders(tmp_path: Path) -> None:
+    root = _new_store(tmp_path / "a" / "b" / "store")
+    assert database_path(root).is_file()
+
+
+def test_new_store_is_in_wal_mode(tmp_path: Path) -> None:
+    root = _new_store(tmp_path)
+    assert _sql(root, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_new_store_is_at_the_current_format_version(tmp_path: Path) -> None:
+    root = _new_store(tmp_path)
+    assert _sql(root, "SELECT version_num FROM alembic_version") == [(format_version(),)]
+
+
+def test_new_store_has_every_table_of_the_schema(tmp_path: Path) -> None:
+    engine = open_for_writing(tmp_path)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"models", "layers", "units", "assets", "stages", "feature_vis", "dataset_images",
+            "dataset_examples", "connections"} <= tables
+
+
+def test_connections_enforce_foreign_keys(tmp_path: Path) -> None:
+    engine = open_for_writing(tmp_path)
+    assert _scalar(engine, "PRAGMA foreign_keys") == 1
+    engine.dispose()
+
+
+def test_reopening_for_writing_is_idempotent_and_keeps_rows(tmp_path: Path) -> None:
+    engine = open_for_writing(tmp_path)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO assets VALUES ('a', 'png', 1, 1, 1)"))
+    engine.dispose()
+    open_for_writing(tmp_path).dispose()
+    assert _sql(tmp_path, "SELECT version_num FROM alembic_version") == [(format_version(),)]
+    assert _sql(tmp_path, "SELECT sha256 FROM assets") == [("a",)]
+
+
+def test_read_only_store_can_be_read(tmp_path: Path) -> None:
+    engine = open_read_only(_new_store(tmp_path))
+    assert _scalar(engine, "SELECT count(*) FROM models") == 0
+    engine.dispose()
+
+
+def test_read_only_store_cannot_be_written(tmp_path: Path) -> None:
+    engine = open_read_only(_new_store(tmp_path))
+    with pytest.raises(exc.OperationalError, match="readonly"), engine.begin() as connection:
+        connection.execute(text("INSERT INTO assets VALUES ('a', 'png', 1, 1, 1)"))
+    engine.dispose()
+    assert _sql(tmp_path, "SELECT count(*) FROM assets") == [(0,)]
+
+
+def test_opening_missing_store_says_to_run_precompute(tmp_path: Path) -> None:
+    with pytest.raises(StoreFormatError, match="run `microscope precompute`"):
+        open_read_only(tmp_path / "nowhere")
+
+
+def test_opening_missing_store_read_only_creates_nothing(tmp_path: Path) -> None:
+    with pytest.raises(StoreFormatError):
+        open_read_only(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_opening_store_of_other_format_version_names_both_versions(tmp_path: Path) -> None:
+    root = _new_store(tmp_path)
+    _sql(root, "UPDATE alembic_version SET version_num = '0000'")
+    with pytest.raises(StoreFormatError) as excinfo:
+        open_read_only(root)
+    message = str(excinfo.value)
+    assert "0000" in message
+    assert format_version() in message
+    assert "microscope precompute --store" in message
+
+
+def test_opening_sqlite_file_that_is_no_store_reports_version_none(tmp_path: Path) -> None:
+    sqlite3.connect(database_path(tmp_path)).close()
+    with pytest.raises(StoreFormatError, match="format version none"):
+        open_read_only(tmp_path)
+
+
+def test_opening_store_of_unknown_newer_version_for_writing_refuses_without_migrating(tmp_path: Path) -> None:
+    root = _new_store(tmp_path)
+    _sql(root, "UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(StoreFormatError) as excinfo:
+        open_for_writing(root)
+    assert "9999" in str(excinfo.value)
+    assert format_version() in str(excinfo.value)
+    assert _sql(root, "SELECT version_num FROM alembic_version") == [("9999",)]
+
+
+@pytest.mark.parametrize("name", ["with space", "hash#mark", "question?mark", "per%20cent"])
+def test_store_path_with_url_special_characters_opens_that_folder(tmp_path: Path, name: str) -> None:
+    root = tmp_path / name
+    engine = open_for_writing(root)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO assets VALUES ('a', 'png', 1, 1, 1)"))
+    engine.dispose()
+    reader = open_read_only(root)
+    assert _scalar(reader, "SELECT sha256 FROM assets") == "a"
+    reader.dispose()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
