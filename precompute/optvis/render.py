@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -13,6 +14,7 @@ from torch import Tensor, nn
 from precompute.hooks import LayerTap
 from precompute.optvis.objectives import Objective, channel
 from precompute.optvis.params import ImageParam, fourier_image, pixel_image
+from precompute.optvis.redirect import redirected_relu
 from precompute.optvis.transforms import Transform, no_transforms, standard_transforms
 
 PARAMS = ("fourier", "pixel")
@@ -30,8 +32,11 @@ class RenderSettings:
     decorrelate: bool = True  # optimize in Lucid's decorrelated colour space
     transforms: Literal["standard", "none"] = "standard"  # Lucid's jitter/scale/rotate robustness
     seed: int = 0  # seeds the initial image and every random transform
+    redirect_steps: int = 16  # Lucid redirects the ReLU gradient this many first steps, so dead units wake up
 
     def __post_init__(self) -> None:
+        if self.redirect_steps < 0:
+            raise ValueError(f"redirect_steps must be >= 0, got {self.redirect_steps}")
         if self.steps < 1 or self.size < 1:
             raise ValueError(f"steps and size must be positive, got steps={self.steps}, size={self.size}")
         if not self.lr > 0:
@@ -119,7 +124,8 @@ def render(
             image = make_image()
             if step in thresholds:
                 snapshots[step] = image.detach().cpu()
-            loss = -_score(tap, preprocess, objective, transform(image, generator)).sum()
+            with redirected_relu() if step < settings.redirect_steps else nullcontext():
+                loss = -_score(tap, preprocess, objective, transform(image, generator)).sum()
             # autograd.grad reaches only the image parameters: the model's weights get no .grad.
             grads = torch.autograd.grad(loss, params)
             for param, grad in zip(params, grads, strict=True):

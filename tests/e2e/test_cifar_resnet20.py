@@ -15,8 +15,7 @@ from app.main import create_app
 from precompute.hooks import LayerTap
 from precompute.images import load_rgb, to_input
 from precompute.zoo import load_model
-from tests.conftest import require_shared
-from tests.e2e.conftest import E2E_MODEL, microscope
+from tests.conftest import E2E_MODEL, microscope, require_shared
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
 API = f"/api/v1/models/{E2E_MODEL}"

@@ -105,6 +105,7 @@ def test_settings_serialize_to_json_and_reject_bad_values() -> None:
         "decorrelate": True,
         "transforms": "standard",
         "seed": 0,
+        "redirect_steps": 16,
     }
     with pytest.raises(ValueError, match="fourier"):
         RenderSettings(param="cppn")  # type: ignore[arg-type]

@@ -1,0 +1,45 @@
+"""Lucid's redirected ReLU gradient, used during the first steps of a render so dead units can wake up.
+
+A unit whose pre-activation is negative everywhere gets no gradient through a ReLU, and optimization starting
+from noise would never reach it. For a batch item whose ordinary ReLU gradient is all zero, the redirected
+gradient lets through every component except those that would push an already-negative input lower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.overrides import TorchFunctionMode
+
+_RELU_NAMES = {"relu", "relu_"}
+
+
+class _RedirectedReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, x: Tensor) -> Tensor:  # noqa: D102
+        ctx.save_for_backward(x)
+        return x.clamp_min(0)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:  # noqa: D102
+        (x,) = ctx.saved_tensors
+        relu_grad = torch.where(x > 0, grad, torch.zeros_like(grad))
+        redirected = torch.where((x < 0) & (grad > 0), torch.zeros_like(grad), grad)
+        if x.dim() == 0:
+            return relu_grad
+        blocked = relu_grad.flatten(1).abs().amax(dim=1) == 0  # items the ordinary gradient cannot reach
+        return torch.where(blocked.view(-1, *([1] * (x.dim() - 1))), redirected, relu_grad)
+
+
+class redirected_relu(TorchFunctionMode):  # noqa: N801 - used like a function: `with redirected_relu():`
+    """Context in which every ReLU (module or functional) back-propagates Lucid's redirected gradient."""
+
+    def __torch_function__(
+        self, func: Callable[..., Any], types: Any, args: tuple[Any, ...] = (), kwargs: dict | None = None
+    ) -> Any:
+        if getattr(func, "__name__", "") in _RELU_NAMES and args and isinstance(args[0], Tensor):
+            return _RedirectedReLU.apply(args[0])
+        return func(*args, **(kwargs or {}))
