@@ -12,6 +12,7 @@ from app import errors, pages
 from app.api import assets
 from app.api import router as api_router
 from app.config import Settings
+from app.head import HeadAsGet
 from frontend import STATIC_DIR
 from store.reader import StoreReader
 
@@ -40,4 +41,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assets.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(HeadAsGet)
     return app

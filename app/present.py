@@ -40,17 +40,26 @@ def unit_label(model: ModelView, layer: LayerView, summary: UnitSummary) -> str 
 def unit_summary(model: ModelView, layer: LayerView, summary: UnitSummary) -> UnitSummaryPublic:
     """A unit as a layer grid shows it."""
     return UnitSummaryPublic(
-        unit=summary.index, ref=f"{layer.name}:{summary.index}", label=unit_label(model, layer, summary),
-        branch=summary.branch, url=urls.unit_page(model.id, layer.name, summary.index),
-        api_url=urls.api_unit(model.id, layer.name, summary.index), thumbnail=urls.maybe_asset(summary.thumbnail),
+        unit=summary.index,
+        ref=f"{layer.name}:{summary.index}",
+        label=unit_label(model, layer, summary),
+        branch=summary.branch,
+        url=urls.unit_page(model.id, layer.name, summary.index),
+        api_url=urls.api_unit(model.id, layer.name, summary.index),
+        thumbnail=urls.maybe_asset(summary.thumbnail),
     )
 
 
 def model_summary(model: ModelView) -> ModelSummaryPublic:
     """A model as the index lists it."""
     return ModelSummaryPublic(
-        id=model.id, title=model.title, description=model.description, architecture=model.architecture,
-        layer_count=len(model.layers), url=urls.model_page(model.id), api_url=urls.api_model(model.id),
+        id=model.id,
+        title=model.title,
+        description=model.description,
+        architecture=model.architecture,
+        layer_count=len(model.layers),
+        url=urls.model_page(model.id),
+        api_url=urls.api_model(model.id),
     )
 
 
@@ -58,8 +67,12 @@ def layer_summary(reader: StoreReader, model: ModelView, layer: LayerView) -> La
     """A layer as its model lists it, with its first few unit thumbnails."""
     units = reader.units(model.id, layer.name)[:PREVIEW_UNITS]
     return LayerSummaryPublic(
-        name=layer.name, kind=layer.kind, units=layer.units, shape=shape(layer),
-        url=urls.layer_page(model.id, layer.name), api_url=urls.api_layer(model.id, layer.name),
+        name=layer.name,
+        kind=layer.kind,
+        units=layer.units,
+        shape=shape(layer),
+        url=urls.layer_page(model.id, layer.name),
+        api_url=urls.api_layer(model.id, layer.name),
         preview=[unit_summary(model, layer, u) for u in units],
     )
 
@@ -67,10 +80,16 @@ def layer_summary(reader: StoreReader, model: ModelView, layer: LayerView) -> La
 def model_public(reader: StoreReader, model: ModelView) -> ModelPublic:
     """A model with its layers in forward order."""
     return ModelPublic(
-        id=model.id, title=model.title, description=model.description, architecture=model.architecture,
-        weights_hash=model.weights_hash, input_spec=model.input_spec,
-        class_labels=[str(c) for c in model.class_labels], url=urls.model_page(model.id),
-        api_url=urls.api_model(model.id), layers=[layer_summary(reader, model, layer) for layer in model.layers],
+        id=model.id,
+        title=model.title,
+        description=model.description,
+        architecture=model.architecture,
+        weights_hash=model.weights_hash,
+        input_spec=model.input_spec,
+        class_labels=[str(c) for c in model.class_labels],
+        url=urls.model_page(model.id),
+        api_url=urls.api_model(model.id),
+        layers=[layer_summary(reader, model, layer) for layer in model.layers],
     )
 
 
@@ -78,12 +97,18 @@ def layer_public(reader: StoreReader, ctx: LayerContext) -> LayerPublic:
     """A layer with every unit."""
     model, layer = ctx.model, ctx.layer
     return LayerPublic(
-        model=model.id, name=layer.name, kind=layer.kind, units=layer.units, shape=shape(layer),
+        model=model.id,
+        name=layer.name,
+        kind=layer.kind,
+        units=layer.units,
+        shape=shape(layer),
         rf=ReceptiveFieldPublic(size=layer.rf_size, stride=layer.rf_stride),
-        previous=layer.previous, next=layer.next,
+        previous=layer.previous,
+        next=layer.next,
         previous_url=urls.layer_page(model.id, layer.previous) if layer.previous else None,
         next_url=urls.layer_page(model.id, layer.next) if layer.next else None,
-        url=urls.layer_page(model.id, layer.name), api_url=urls.api_layer(model.id, layer.name),
+        url=urls.layer_page(model.id, layer.name),
+        api_url=urls.api_layer(model.id, layer.name),
         unit_list=[unit_summary(model, layer, u) for u in reader.units(model.id, layer.name)],
     )
 
@@ -91,8 +116,13 @@ def layer_public(reader: StoreReader, ctx: LayerContext) -> LayerPublic:
 def edge_public(model: ModelView, edge: EdgeView) -> EdgePublic:
     """A connection, pointing at the page of the unit at its other end."""
     return EdgePublic(
-        layer=edge.layer, unit=edge.unit, ref=f"{edge.layer}:{edge.unit}", weight=edge.weight, kind=edge.kind,
-        kernel=edge.kernel, url=urls.unit_page(model.id, edge.layer, edge.unit),
+        layer=edge.layer,
+        unit=edge.unit,
+        ref=f"{edge.layer}:{edge.unit}",
+        weight=edge.weight,
+        kind=edge.kind,
+        kernel=edge.kernel,
+        url=urls.unit_page(model.id, edge.layer, edge.unit),
         thumbnail=urls.maybe_asset(edge.thumbnail),
     )
 
@@ -106,20 +136,39 @@ def unit_public(ctx: UnitContext) -> UnitPublic:
     model, layer, detail, i = ctx.model, ctx.layer, ctx.detail, ctx.index
     examples = sorted(detail.dataset_examples, key=lambda e: (-e.activation, e.rank))
     return UnitPublic(
-        model=model.id, layer=layer.name, unit=i, ref=f"{layer.name}:{i}", url=urls.unit_page(model.id, layer.name, i),
-        api_url=urls.api_unit(model.id, layer.name, i), label=unit_label(model, layer, detail.summary),
-        branch=detail.summary.branch, thumbnail=urls.maybe_asset(detail.summary.thumbnail),
+        model=model.id,
+        layer=layer.name,
+        unit=i,
+        ref=f"{layer.name}:{i}",
+        url=urls.unit_page(model.id, layer.name, i),
+        api_url=urls.api_unit(model.id, layer.name, i),
+        label=unit_label(model, layer, detail.summary),
+        branch=detail.summary.branch,
+        thumbnail=urls.maybe_asset(detail.summary.thumbnail),
         feature_vis=[
             FeatureVisPublic(
-                url=urls.asset(f.asset), objective=f.objective, description=f.description, activation=f.activation,
-                settings=f.settings, width=f.asset.width, height=f.asset.height,
+                url=urls.asset(f.asset),
+                objective=f.objective,
+                description=f.description,
+                activation=f.activation,
+                settings=f.settings,
+                width=f.asset.width,
+                height=f.asset.height,
             )
             for f in detail.feature_vis
         ],
         dataset_examples=[
             ExamplePublic(
-                url=urls.asset(e.asset), rank=e.rank, activation=e.activation, source=e.source, label=e.label,
-                x=e.x, y=e.y, crop=list(e.crop), width=e.asset.width, height=e.asset.height,
+                url=urls.asset(e.asset),
+                rank=e.rank,
+                activation=e.activation,
+                source=e.source,
+                label=e.label,
+                x=e.x,
+                y=e.y,
+                crop=list(e.crop),
+                width=e.asset.width,
+                height=e.asset.height,
             )
             for e in examples
         ],

@@ -95,7 +95,9 @@ class FeatureVisPublic(BaseModel):
     url: str
     objective: str
     description: str
-    activation: float = Field(description="the objective's activation the render reached")
+    activation: float = Field(
+        description="the unit's spatial maximum on the rendered image (the same measure as dataset examples)"
+    )
     settings: dict[str, Any] = Field(description="steps, size, seed, transforms… to reproduce it")
     width: int
     height: int

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 
-class Device(str, Enum):
+class Device(StrEnum):
     """Where to run the networks."""
 
     cpu = "cpu"
@@ -30,9 +30,13 @@ def _layer_list(value: str | None) -> tuple[str, ...] | None:
 
 def precompute(
     model: Annotated[str, typer.Option(help="Zoo id (see `microscope models`) or the path of a .toml model card.")],
-    weights: Annotated[Path | None, typer.Option(help="Weights file to use instead of the model's own download.")] = None,
+    weights: Annotated[
+        Path | None, typer.Option(help="Weights file to use instead of the model's own download.")
+    ] = None,
     images: Annotated[Path | None, typer.Option(help="Folder of images (any depth; class = parent folder).")] = None,
-    layers: Annotated[str | None, typer.Option(help="Comma-separated layer ids (default: every browsable layer).")] = None,
+    layers: Annotated[
+        str | None, typer.Option(help="Comma-separated layer ids (default: every browsable layer).")
+    ] = None,
     store: Annotated[Path, typer.Option(envvar="MICROSCOPE_STORE", help="Store folder.")] = Path("var/store"),
     device: Annotated[Device, typer.Option(help="Device to run on.")] = Device.cpu,
     steps: Annotated[int, typer.Option(min=1, help="Optimization steps per feature visualization (Lucid: 512).")] = 512,
@@ -49,9 +53,20 @@ def precompute(
     from precompute.zoo import WeightsUnavailable
 
     config = PrecomputeConfig(
-        model=model, store=store, weights=weights, images=images, layers=_layer_list(layers), device=device.value,
-        steps=steps, size=size, top_k=top_k, max_images=max_images, top_edges=top_edges, vis_batch=vis_batch,
-        seed=seed, progress=progress,
+        model=model,
+        store=store,
+        weights=weights,
+        images=images,
+        layers=_layer_list(layers),
+        device=device.value,
+        steps=steps,
+        size=size,
+        top_k=top_k,
+        max_images=max_images,
+        top_edges=top_edges,
+        vis_batch=vis_batch,
+        seed=seed,
+        progress=progress,
     )
     try:
         summary = run_precompute(config)

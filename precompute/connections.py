@@ -115,9 +115,13 @@ def edge_records(expanded: Expanded, top: int) -> Iterator[EdgeRecord]:
     keep = (in_ranks >= 0) | (out_ranks >= 0)
     for dst, src in keep.nonzero().tolist():
         yield EdgeRecord(
-            src_unit=src, dst_unit=dst, weight=float(weights[dst, src]), kind=expanded.kind,
+            src_unit=src,
+            dst_unit=dst,
+            weight=float(weights[dst, src]),
+            kind=expanded.kind,
             kernel=_rounded(expanded.kernels[dst, src]),
-            in_rank=_rank_or_none(in_ranks[dst, src]), out_rank=_rank_or_none(out_ranks[dst, src]),
+            in_rank=_rank_or_none(in_ranks[dst, src]),
+            out_rank=_rank_or_none(out_ranks[dst, src]),
         )
 
 

@@ -61,7 +61,9 @@ def collect_top_examples(
     """Top-K examples of every unit of `layers` over `images`, and the image records (with sizes) seen."""
     k = min(top_k, len(images))
     tops = {
-        layer.name: TopExamples(*(torch.empty(layer.units, 0, dtype=d) for d in (torch.float32, torch.long, torch.long)))
+        layer.name: TopExamples(
+            *(torch.empty(layer.units, 0, dtype=d) for d in (torch.float32, torch.long, torch.long))
+        )
         for layer in layers
     }
     records: list[DatasetImageRecord] = []
@@ -95,7 +97,14 @@ def crop_box(layer: LayerInfo, position: int, input_size: int, frame: Framing) -
         frame.to_source(max(cx - half, 0), max(cy - half, 0)),
         frame.to_source(min(cx + half, input_size), min(cy + half, input_size)),
     )
-    return round(x), round(y), round(left), round(top), max(round(right), round(left) + 1), max(round(bottom), round(top) + 1)
+    return (
+        round(x),
+        round(y),
+        round(left),
+        round(top),
+        max(round(right), round(left) + 1),
+        max(round(bottom), round(top) + 1),
+    )
 
 
 def example_records(
@@ -106,10 +115,18 @@ def example_records(
         for rank in range(top.values.shape[1]):
             image = images[int(top.images[unit, rank])]
             source = _source_image(image.path)
-            x, y, *box = crop_box(layer, int(top.positions[unit, rank]), input_size, Framing.fit(*source.size, input_size))
+            x, y, *box = crop_box(
+                layer, int(top.positions[unit, rank]), input_size, Framing.fit(*source.size, input_size)
+            )
             yield ExampleRecord(
-                unit=unit, rank=rank, source=image.source, activation=float(top.values[unit, rank]),
-                x=x, y=y, crop=tuple(box), image=crop_png(source, tuple(box)),  # type: ignore[arg-type]
+                unit=unit,
+                rank=rank,
+                source=image.source,
+                activation=float(top.values[unit, rank]),
+                x=x,
+                y=y,
+                crop=tuple(box),
+                image=crop_png(source, tuple(box)),  # type: ignore[arg-type]
             )
 
 

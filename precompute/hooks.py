@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import torch
 from torch import Tensor, nn
@@ -54,10 +54,8 @@ class LayerTap:
     def run(self, x: Tensor) -> dict[str, Tensor]:
         """Run the model on `x` and return {layer: output} for every requested layer."""
         self._captured = {}
-        try:
+        with suppress(StopForward):
             self.model(x)
-        except StopForward:
-            pass
         missing = [name for name in self.layers if name not in self._captured]
         if missing:
             raise RuntimeError(f"layers never ran in the forward pass: {', '.join(missing)}")

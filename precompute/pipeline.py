@@ -93,30 +93,55 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
 
 def _model_record(model: LoadedModel) -> ModelRecord:
     return ModelRecord(
-        id=model.id, title=model.title, architecture=model.architecture, weights_hash=model.weights_hash,
-        input_spec=model.input.as_dict(), class_labels=list(model.class_labels), description=model.description,
+        id=model.id,
+        title=model.title,
+        architecture=model.architecture,
+        weights_hash=model.weights_hash,
+        input_spec=model.input.as_dict(),
+        class_labels=list(model.class_labels),
+        description=model.description,
     )
 
 
 def _layer_record(layer: LayerInfo) -> LayerRecord:
     return LayerRecord(
-        name=layer.name, position=layer.position, kind=layer.kind, units=layer.units, height=layer.height,
-        width=layer.width, rf_size=layer.rf_size, rf_stride=layer.rf_stride, previous=layer.previous,
+        name=layer.name,
+        position=layer.position,
+        kind=layer.kind,
+        units=layer.units,
+        height=layer.height,
+        width=layer.width,
+        rf_size=layer.rf_size,
+        rf_stride=layer.rf_stride,
+        previous=layer.previous,
     )
 
 
-def _examples_stage(config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter) -> list[str]:
+def _examples_stage(
+    config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter
+) -> list[str]:
     images = scan_images(config.images, config.max_images)  # type: ignore[arg-type]
     settings = _json(
-        {"images": str(Path(config.images).resolve()), "count": len(images), "max_images": config.max_images,
-         "top_k": config.top_k, "input": model.input.as_dict(), "weights_sha256": model.weights_hash}
+        {
+            "images": str(Path(config.images).resolve()),
+            "count": len(images),
+            "max_images": config.max_images,
+            "top_k": config.top_k,
+            "input": model.input.as_dict(),
+            "weights_sha256": model.weights_hash,
+        }
     )
     todo = [layer for layer in layers if writer.stage_settings(model.id, layer.name, "examples") != settings]
     if not todo:
         return []
     with tqdm(total=len(images), desc="dataset examples", unit="img", disable=not config.progress) as bar:
         tops, records = collect_top_examples(
-            model, todo, images, top_k=config.top_k, batch_size=config.image_batch, device=config.device,
+            model,
+            todo,
+            images,
+            top_k=config.top_k,
+            batch_size=config.image_batch,
+            device=config.device,
             progress=bar.update,
         )
     writer.put_dataset_images(model.id, records, str(Path(config.images).resolve()))
@@ -130,10 +155,13 @@ def _examples_stage(config: PrecomputeConfig, model: LoadedModel, layers: list[L
 def _connections_stage(
     config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter
 ) -> list[str]:
-    settings = _json({"top_edges": config.top_edges, "method": "linearized-gradient", "weights_sha256": model.weights_hash})
+    settings = _json(
+        {"top_edges": config.top_edges, "method": "linearized-gradient", "weights_sha256": model.weights_hash}
+    )
     by_name = {layer.name: layer for layer in layers}
     todo = [
-        layer for layer in layers
+        layer
+        for layer in layers
         if layer.previous in by_name and writer.stage_settings(model.id, layer.name, "connections") != settings
     ]
     for layer in tqdm(todo, desc="connections", unit="layer", disable=not config.progress):
@@ -160,15 +188,21 @@ def _feature_vis_stage(
             for start in range(0, len(todo[layer.name]), config.vis_batch):
                 units = todo[layer.name][start : start + config.vis_batch]
                 bar.set_postfix_str(f"{layer.name} units {units[0]}–{units[-1]}")
-                writer.put_feature_vis(model.id, layer.name, _render_batch(model, layer, units, render_cfg, settings, config))
+                writer.put_feature_vis(
+                    model.id, layer.name, _render_batch(model, layer, units, render_cfg, settings, config)
+                )
                 bar.update(len(units))
             writer.finish_stage(model.id, layer.name, "feature_vis", settings)
     return total
 
 
 def _render_batch(
-    model: LoadedModel, layer: LayerInfo, units: list[int], render_cfg: RenderSettings,
-    settings: dict[str, Any], config: PrecomputeConfig,
+    model: LoadedModel,
+    layer: LayerInfo,
+    units: list[int],
+    render_cfg: RenderSettings,
+    settings: dict[str, Any],
+    config: PrecomputeConfig,
 ) -> list[FeatureVisRecord]:
     objective = channel(layer.name, units)
     result = render(model.module, model.input.normalize, objective, len(units), render_cfg, device=config.device)
@@ -177,8 +211,12 @@ def _render_batch(
         peaks, _ = spatial_max(act.float().cpu())
     return [
         FeatureVisRecord(
-            unit=unit, objective=CHANNEL, description=f"channel({layer.name}:{unit})",
-            image=tensor_to_png(result.images[i]), activation=float(peaks[i, unit]), settings=settings,
+            unit=unit,
+            objective=CHANNEL,
+            description=f"channel({layer.name}:{unit})",
+            image=tensor_to_png(result.images[i]),
+            activation=float(peaks[i, unit]),
+            settings=settings,
         )
         for i, unit in enumerate(units)
     ]

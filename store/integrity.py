@@ -42,9 +42,15 @@ def check_store(root: Path, *, verify_hashes: bool = False) -> Report:
         for layer in session.scalars(select(t.Layer).order_by(t.Layer.model_id, t.Layer.position)):
             _check_layer(session, layer, report)
         _check_assets(session, Path(root), report, verify_hashes)
-        for name, table in (("models", t.Model), ("layers", t.Layer), ("units", t.Unit),
-                            ("feature_vis", t.FeatureVis), ("dataset_examples", t.DatasetExample),
-                            ("connections", t.Connection), ("assets", t.Asset)):
+        for name, table in (
+            ("models", t.Model),
+            ("layers", t.Layer),
+            ("units", t.Unit),
+            ("feature_vis", t.FeatureVis),
+            ("dataset_examples", t.DatasetExample),
+            ("connections", t.Connection),
+            ("assets", t.Asset),
+        ):
             report.counts[name] = session.scalar(select(func.count()).select_from(table)) or 0
     engine.dispose()
     return report
@@ -75,7 +81,9 @@ def _check_layer(session: Session, layer: t.Layer, report: Report) -> None:
             report.problems.append(f"{where}: dataset examples missing or ranks not contiguous")
     if "connections" in stages and layer.previous is None:
         report.problems.append(f"{where}: connections finished but the layer has no previous layer")
-    missing = {"examples", "connections", FEATURE_VIS_STAGE} - stages - ({"connections"} if not layer.previous else set())
+    missing = (
+        {"examples", "connections", FEATURE_VIS_STAGE} - stages - ({"connections"} if not layer.previous else set())
+    )
     if missing:
         report.notes.append(f"{where}: not computed yet: {', '.join(sorted(missing))}")
 
@@ -90,9 +98,7 @@ def _check_assets(session: Session, root: Path, report: Report, verify_hashes: b
         elif verify_hashes and hashlib.sha256(path.read_bytes()).hexdigest() != sha:
             report.problems.append(f"asset file corrupt (hash mismatch): {path}")
     for table, column in ((t.FeatureVis, t.FeatureVis.asset_sha256), (t.DatasetExample, t.DatasetExample.asset_sha256)):
-        dangling = session.scalar(
-            select(func.count()).select_from(table).where(column.not_in(select(t.Asset.sha256)))
-        )
+        dangling = session.scalar(select(func.count()).select_from(table).where(column.not_in(select(t.Asset.sha256))))
         if dangling:
             report.problems.append(f"{table.__tablename__}: {dangling} rows reference unknown assets")
     on_disk = {p for p in (root / ASSETS_DIR).glob("*/*") if p.is_file()}

@@ -55,9 +55,15 @@ class StoreReader:
                 for i, layer in enumerate(rows)
             )
             return ModelView(
-                id=row.id, title=row.title, description=row.description, architecture=row.architecture,
-                weights_hash=row.weights_hash, input_spec=row.input_spec, class_labels=row.class_labels,
-                images_root=row.images_root, layers=views,
+                id=row.id,
+                title=row.title,
+                description=row.description,
+                architecture=row.architecture,
+                weights_hash=row.weights_hash,
+                input_spec=row.input_spec,
+                class_labels=row.class_labels,
+                images_root=row.images_root,
+                layers=views,
             )
 
     def units(self, model_id: str, layer: str) -> list[UnitSummary]:
@@ -69,9 +75,9 @@ class StoreReader:
         """Everything stored about one unit, or None."""
         with Session(self.engine) as session:
             row = session.execute(
-                select(t.Unit, t.Layer).join(t.Layer).where(
-                    t.Layer.model_id == model_id, t.Layer.name == layer, t.Unit.index == index
-                )
+                select(t.Unit, t.Layer)
+                .join(t.Layer)
+                .where(t.Layer.model_id == model_id, t.Layer.name == layer, t.Unit.index == index)
             ).first()
             if row is None:
                 return None
@@ -95,7 +101,9 @@ class StoreReader:
     def _summaries(self, session: Session, model_id: str, layer: str) -> list[UnitSummary]:
         units = list(
             session.scalars(
-                select(t.Unit).join(t.Layer).where(t.Layer.model_id == model_id, t.Layer.name == layer)
+                select(t.Unit)
+                .join(t.Layer)
+                .where(t.Layer.model_id == model_id, t.Layer.name == layer)
                 .order_by(t.Unit.index)
             )
         )
@@ -109,7 +117,7 @@ class StoreReader:
             .join(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
             .where(t.FeatureVis.objective == THUMBNAIL_OBJECTIVE, t.FeatureVis.unit_id.in_(unit_ids))
         )
-        return {unit_id: _asset(asset) for unit_id, asset in session.execute(query) }
+        return {unit_id: _asset(asset) for unit_id, asset in session.execute(query)}
 
     @staticmethod
     def _feature_vis(session: Session, unit_id: int) -> list[FeatureVisView]:
@@ -174,6 +182,15 @@ def _asset(row: t.Asset) -> AssetRef:
 
 def _layer_view(row: t.Layer, next_name: str | None, stages: tuple[str, ...]) -> LayerView:
     return LayerView(
-        name=row.name, position=row.position, kind=row.kind, units=row.units, height=row.height, width=row.width,
-        rf_size=row.rf_size, rf_stride=row.rf_stride, previous=row.previous, next=next_name, stages=stages,
+        name=row.name,
+        position=row.position,
+        kind=row.kind,
+        units=row.units,
+        height=row.height,
+        width=row.width,
+        rf_size=row.rf_size,
+        rf_stride=row.rf_stride,
+        previous=row.previous,
+        next=next_name,
+        stages=stages,
     )

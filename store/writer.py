@@ -85,7 +85,7 @@ class StoreWriter:
                 .where(t.Unit.layer_id == row.id)
                 .order_by(t.Unit.index)
             )
-            return [index for index, stored in session.execute(query)  if stored != settings]
+            return [index for index, stored in session.execute(query) if stored != settings]
 
     def stage_settings(self, model_id: str, layer: str, stage: str) -> Settings | None:
         """The settings `stage` finished with for the layer, or None when it has not finished."""
@@ -100,12 +100,18 @@ class StoreWriter:
             for r in records:
                 sha = self._put_asset(session, r.image)
                 session.execute(
-                    delete(t.FeatureVis).where(t.FeatureVis.unit_id == units[r.unit], t.FeatureVis.objective == r.objective)
+                    delete(t.FeatureVis).where(
+                        t.FeatureVis.unit_id == units[r.unit], t.FeatureVis.objective == r.objective
+                    )
                 )
                 session.add(
                     t.FeatureVis(
-                        unit_id=units[r.unit], objective=r.objective, description=r.description,
-                        asset_sha256=sha, activation=r.activation, settings=r.settings,
+                        unit_id=units[r.unit],
+                        objective=r.objective,
+                        description=r.description,
+                        asset_sha256=sha,
+                        activation=r.activation,
+                        settings=r.settings,
                     )
                 )
 
@@ -118,9 +124,7 @@ class StoreWriter:
                 t.DatasetImage(model_id=model_id, **image.__dict__) for image in images if image.source not in have
             )
 
-    def put_examples(
-        self, model_id: str, layer: str, records: Iterable[ExampleRecord], settings: Settings
-    ) -> None:
+    def put_examples(self, model_id: str, layer: str, records: Iterable[ExampleRecord], settings: Settings) -> None:
         """Replace the layer's dataset examples and mark the stage done, atomically."""
         with Session(self.engine) as session, session.begin():
             layer_row = self._layer(session, model_id, layer)
@@ -134,8 +138,14 @@ class StoreWriter:
             for r in records:
                 session.add(
                     t.DatasetExample(
-                        unit_id=units[r.unit], rank=r.rank, image_id=images[r.source], activation=r.activation,
-                        x=r.x, y=r.y, crop=list(r.crop), asset_sha256=self._put_asset(session, r.image),
+                        unit_id=units[r.unit],
+                        rank=r.rank,
+                        image_id=images[r.source],
+                        activation=r.activation,
+                        x=r.x,
+                        y=r.y,
+                        crop=list(r.crop),
+                        asset_sha256=self._put_asset(session, r.image),
                     )
                 )
             self._finish(session, layer_row, "examples", settings)
@@ -151,8 +161,13 @@ class StoreWriter:
             session.execute(delete(t.Connection).where(t.Connection.dst_unit_id.in_(dst.values())))
             session.add_all(
                 t.Connection(
-                    src_unit_id=src[e.src_unit], dst_unit_id=dst[e.dst_unit], weight=e.weight, kind=e.kind,
-                    kernel=e.kernel, in_rank=e.in_rank, out_rank=e.out_rank,
+                    src_unit_id=src[e.src_unit],
+                    dst_unit_id=dst[e.dst_unit],
+                    weight=e.weight,
+                    kind=e.kind,
+                    kernel=e.kernel,
+                    in_rank=e.in_rank,
+                    out_rank=e.out_rank,
                 )
                 for e in edges
             )

@@ -51,9 +51,7 @@ def png(color: tuple[int, int, int], size: int = 16) -> EncodedImage:
 def build_toy_store(root: Path) -> Path:
     """Write a complete three-layer store with synthetic images through the public writer."""
     writer = StoreWriter(root)
-    writer.put_model(
-        ModelRecord(TOY_MODEL, "Toy net", "toy", "0" * 64, {"size": 8}, TOY_CLASSES, "A fixture model.")
-    )
+    writer.put_model(ModelRecord(TOY_MODEL, "Toy net", "toy", "0" * 64, {"size": 8}, TOY_CLASSES, "A fixture model."))
     writer.put_layers(TOY_MODEL, TOY_LAYERS)
     images = [DatasetImageRecord(f"{c}/{i}.png", c, 8, 8) for c in TOY_CLASSES for i in range(3)]
     writer.put_dataset_images(TOY_MODEL, images, "/data/toy")
@@ -67,8 +65,16 @@ def build_toy_store(root: Path) -> Path:
             ],
         )
         examples = [
-            ExampleRecord(u, r, images[(u + r) % len(images)].source, 3.0 - r, 4, 4, (0, 0, 8, 8),
-                          png((li * 50, u * 30, r * 60), 8))
+            ExampleRecord(
+                u,
+                r,
+                images[(u + r) % len(images)].source,
+                3.0 - r,
+                4,
+                4,
+                (0, 0, 8, 8),
+                png((li * 50, u * 30, r * 60), 8),
+            )
             for u in range(layer.units)
             for r in range(3)
         ]
@@ -110,8 +116,21 @@ def resnet20_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     images = require_shared("data", "cifar10", "test")
     store = tmp_path_factory.mktemp("resnet20-store")
     done = microscope(
-        "precompute", "--model", E2E_MODEL, "--weights", str(weights), "--images", str(images),
-        "--max-images", str(E2E_IMAGES), "--steps", str(E2E_STEPS), "--top-k", "8", "--store", str(store),
+        "precompute",
+        "--model",
+        E2E_MODEL,
+        "--weights",
+        str(weights),
+        "--images",
+        str(images),
+        "--max-images",
+        str(E2E_IMAGES),
+        "--steps",
+        str(E2E_STEPS),
+        "--top-k",
+        "8",
+        "--store",
+        str(store),
         "--no-progress",
     )
     assert done.returncode == 0, done.stderr[-3000:]

@@ -31,7 +31,9 @@ def test_model_json_describes_weights_input_and_classes(client: TestClient) -> N
 def test_model_json_lists_layers_in_forward_order_with_shapes(client: TestClient) -> None:
     layers = client.get("/api/v1/models/toy-net").json()["layers"]
     assert [(x["name"], x["units"], x["shape"]) for x in layers] == [
-        ("conv1", 4, [4, 8, 8]), ("block1", 6, [6, 4, 4]), ("fc", 3, [3])
+        ("conv1", 4, [4, 8, 8]),
+        ("block1", 6, [6, 4, 4]),
+        ("fc", 3, [3]),
     ]
     assert all(u["thumbnail"].startswith("/assets/") for x in layers for u in x["preview"])
 

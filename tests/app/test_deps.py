@@ -17,7 +17,14 @@ def _layer(name: str, units: int) -> LayerView:
 
 
 INCEPTION = ModelView(
-    "inceptionv1", "InceptionV1", "", "inception", "0" * 64, {}, [], None,
+    "inceptionv1",
+    "InceptionV1",
+    "",
+    "inception",
+    "0" * 64,
+    {},
+    [],
+    None,
     (_layer("conv2d0", 64), _layer("mixed4b", 512), _layer("mixed4c", 512)),
 )
 

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from app.config import Settings
+from app.main import create_app
+
 
 def test_importing_the_app_never_imports_torch() -> None:
     code = "import sys, app.main, app.server; sys.exit('torch' in sys.modules)"
@@ -18,8 +21,13 @@ def test_importing_the_app_never_imports_torch() -> None:
 def test_openapi_documents_every_api_route_with_a_response_model(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]
-    for path in ("/api/v1", "/api/v1/models", "/api/v1/models/{model}", "/api/v1/models/{model}/layers/{layer}",
-                 "/api/v1/models/{model}/layers/{layer}/units/{unit}"):
+    for path in (
+        "/api/v1",
+        "/api/v1/models",
+        "/api/v1/models/{model}",
+        "/api/v1/models/{model}/layers/{layer}",
+        "/api/v1/models/{model}/layers/{layer}/units/{unit}",
+    ):
         assert "$ref" in str(paths[path]["get"]["responses"]["200"]), path
     assert not any(p.startswith("/models") for p in paths), "HTML pages stay out of the API docs"
 
@@ -31,3 +39,13 @@ def test_docs_are_served(client: TestClient) -> None:
 def test_static_files_are_served(client: TestClient) -> None:
     assert "image-rendering: pixelated" in client.get("/static/style.css").text
     assert client.get("/static/microscope.js").status_code == 200
+
+
+def test_head_requests_answer_like_get_without_a_body(toy_store: Path) -> None:
+    client = TestClient(create_app(Settings(store=toy_store)))
+    for path in ("/", "/models/toy-net/layers/block1/units/2", "/api/v1/models/toy-net"):
+        get, head = client.get(path), client.head(path)
+        assert head.status_code == get.status_code == 200
+        assert head.headers["content-type"] == get.headers["content-type"]
+        assert head.content == b""
+    assert client.head("/models/nope").status_code == 404

@@ -42,8 +42,15 @@ class Tiny(nn.Module):
 def _tiny_model() -> LoadedModel:
     torch.manual_seed(0)
     return LoadedModel(
-        id="tiny", title="Tiny", architecture="test", module=Tiny(), input=InputSpec(size=16),
-        class_labels=["a", "b", "c"], layers=["relu1", "relu2", "block", "fc"], weights_hash="", vis_size=16,
+        id="tiny",
+        title="Tiny",
+        architecture="test",
+        module=Tiny(),
+        input=InputSpec(size=16),
+        class_labels=["a", "b", "c"],
+        layers=["relu1", "relu2", "block", "fc"],
+        weights_hash="",
+        vis_size=16,
     )
 
 

@@ -19,8 +19,15 @@ LAYERS = ("relu", "layer1.0", "layer2.0", "linear")
 
 def _config(store: Path, weights: Path, images: Path, **overrides: object) -> PrecomputeConfig:
     base = PrecomputeConfig(
-        model=MODEL, store=store, weights=weights, images=images, layers=LAYERS, steps=2, top_k=4,
-        vis_batch=16, progress=False,
+        model=MODEL,
+        store=store,
+        weights=weights,
+        images=images,
+        layers=LAYERS,
+        steps=2,
+        top_k=4,
+        vis_batch=16,
+        progress=False,
     )
     return dataclasses.replace(base, **overrides)  # type: ignore[arg-type]
 
@@ -37,7 +44,9 @@ def test_precompute_stores_every_view_of_every_unit(tmp_path: Path, random_resne
     unit = reader.unit(MODEL, "layer2.0", 5)
     assert unit is not None and unit.feature_vis and unit.inputs and unit.outputs
     assert unit.inputs[0].layer == "layer1.0" and unit.outputs[0].layer == "linear"
-    assert [e.activation for e in unit.dataset_examples] == sorted((e.activation for e in unit.dataset_examples), reverse=True)
+    assert [e.activation for e in unit.dataset_examples] == sorted(
+        (e.activation for e in unit.dataset_examples), reverse=True
+    )
     assert unit.feature_vis[0].settings["steps"] == 2
 
 
@@ -48,7 +57,9 @@ def test_rerun_skips_everything_already_stored(tmp_path: Path, random_resnet20: 
     assert (again.rendered_units, again.examples_layers, again.connection_layers) == (0, [], [])
 
 
-def test_changed_render_settings_rerender_only_feature_vis(tmp_path: Path, random_resnet20: Path, tiny_images: Path) -> None:
+def test_changed_render_settings_rerender_only_feature_vis(
+    tmp_path: Path, random_resnet20: Path, tiny_images: Path
+) -> None:
     run_precompute(_config(tmp_path, random_resnet20, tiny_images))
     again = run_precompute(_config(tmp_path, random_resnet20, tiny_images, steps=3))
     assert again.rendered_units == 74 and again.examples_layers == []

@@ -28,8 +28,23 @@ def _feature_vis_rows(store: Path) -> int:
 
 def _command(store: Path, weights: Path, images: Path) -> list[str]:
     return [
-        sys.executable, "-m", "microscope", "precompute", "--model", "cifar-resnet20", "--weights", str(weights),
-        "--images", str(images), "--steps", "24", "--vis-batch", "16", "--store", str(store), "--no-progress",
+        sys.executable,
+        "-m",
+        "microscope",
+        "precompute",
+        "--model",
+        "cifar-resnet20",
+        "--weights",
+        str(weights),
+        "--images",
+        str(images),
+        "--steps",
+        "24",
+        "--vis-batch",
+        "16",
+        "--store",
+        str(store),
+        "--no-progress",
     ]
 
 

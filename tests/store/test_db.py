@@ -53,8 +53,17 @@ def test_new_store_has_every_table_of_the_schema(tmp_path: Path) -> None:
     engine = open_for_writing(tmp_path)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
-    assert {"models", "layers", "units", "assets", "stages", "feature_vis", "dataset_images",
-            "dataset_examples", "connections"} <= tables
+    assert {
+        "models",
+        "layers",
+        "units",
+        "assets",
+        "stages",
+        "feature_vis",
+        "dataset_images",
+        "dataset_examples",
+        "connections",
+    } <= tables
 
 
 def test_connections_enforce_foreign_keys(tmp_path: Path) -> None:

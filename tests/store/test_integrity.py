@@ -16,8 +16,13 @@ from store.writer import StoreWriter
 
 TOY = "toy-net"  # tests/conftest.py: conv1 (4 units) → block1 (6) → fc (3), 3 examples per unit
 TOY_COUNTS = {
-    "models": 1, "layers": 3, "units": 13, "feature_vis": 13, "dataset_examples": 39,
-    "connections": 4 * 6 + 6 * 3, "assets": 13 + 39,
+    "models": 1,
+    "layers": 3,
+    "units": 13,
+    "feature_vis": 13,
+    "dataset_examples": 39,
+    "connections": 4 * 6 + 6 * 3,
+    "assets": 13 + 39,
 }
 
 

@@ -37,20 +37,40 @@ def ranked(tmp_path_factory: pytest.TempPathFactory) -> StoreReader:
     root = tmp_path_factory.mktemp("ranked")
     writer = StoreWriter(root)
     writer.put_model(ModelRecord("m", "M", "toy", "c" * 64, {}, []))
-    writer.put_layers("m", [LayerRecord("a", 0, "conv", 3, 2, 2, 3, 1.0, None),
-                            LayerRecord("b", 1, "conv", 2, 1, 1, 5, 2.0, "a")])
+    writer.put_layers(
+        "m", [LayerRecord("a", 0, "conv", 3, 2, 2, 3, 1.0, None), LayerRecord("b", 1, "conv", 2, 1, 1, 5, 2.0, "a")]
+    )
     writer.put_dataset_images("m", [DatasetImageRecord(f"x/{i}.png", "x", 4, 4) for i in range(3)], "/d")
     writer.put_feature_vis("m", "a", [FeatureVisRecord(u, "channel", "", _png(u), 1.0, {}) for u in range(3)])
-    writer.put_feature_vis("m", "b", [FeatureVisRecord(0, "neuron", "n", _png(20), 2.0, {"k": 1}),
-                                      FeatureVisRecord(0, "channel", "c", _png(10), 3.0, {"k": 2})])
-    writer.put_examples("m", "b", [ExampleRecord(0, rank, f"x/{rank}.png", 9.0 - rank, 0, 0, (0, 0, 4, 4),
-                                                 _png(100 + rank)) for rank in (2, 0, 1)], {})
-    writer.put_connections("m", "b", "a", [
-        EdgeRecord(0, 0, 0.1, "expanded", [[0.1]], in_rank=1, out_rank=None),
-        EdgeRecord(1, 0, 0.2, "expanded", [[0.2]], in_rank=0, out_rank=1),
-        EdgeRecord(2, 0, 0.3, "expanded", [[0.3]], in_rank=None, out_rank=0),
-        EdgeRecord(1, 1, 0.4, "expanded", [[0.4]], in_rank=0, out_rank=0),
-    ], {})
+    writer.put_feature_vis(
+        "m",
+        "b",
+        [
+            FeatureVisRecord(0, "neuron", "n", _png(20), 2.0, {"k": 1}),
+            FeatureVisRecord(0, "channel", "c", _png(10), 3.0, {"k": 2}),
+        ],
+    )
+    writer.put_examples(
+        "m",
+        "b",
+        [
+            ExampleRecord(0, rank, f"x/{rank}.png", 9.0 - rank, 0, 0, (0, 0, 4, 4), _png(100 + rank))
+            for rank in (2, 0, 1)
+        ],
+        {},
+    )
+    writer.put_connections(
+        "m",
+        "b",
+        "a",
+        [
+            EdgeRecord(0, 0, 0.1, "expanded", [[0.1]], in_rank=1, out_rank=None),
+            EdgeRecord(1, 0, 0.2, "expanded", [[0.2]], in_rank=0, out_rank=1),
+            EdgeRecord(2, 0, 0.3, "expanded", [[0.3]], in_rank=None, out_rank=0),
+            EdgeRecord(1, 1, 0.4, "expanded", [[0.4]], in_rank=0, out_rank=0),
+        ],
+        {},
+    )
     writer.engine.dispose()
     return StoreReader(root)
 
@@ -80,7 +100,9 @@ def test_layers_come_in_forward_order_with_previous_and_next(toy: StoreReader) -
     model = toy.model(TOY)
     assert model is not None
     assert [(la.name, la.previous, la.next) for la in model.layers] == [
-        ("conv1", None, "block1"), ("block1", "conv1", "fc"), ("fc", "block1", None)
+        ("conv1", None, "block1"),
+        ("block1", "conv1", "fc"),
+        ("fc", "block1", None),
     ]
     assert [la.units for la in model.layers] == [4, 6, 3]
 
@@ -123,7 +145,8 @@ def test_unit_detail_has_its_feature_vis_with_settings(ranked: StoreReader) -> N
     detail = ranked.unit("m", "b", 0)
     assert detail is not None
     assert [(f.objective, f.activation, f.settings) for f in detail.feature_vis] == [
-        ("channel", 3.0, {"k": 2}), ("neuron", 2.0, {"k": 1})
+        ("channel", 3.0, {"k": 2}),
+        ("neuron", 2.0, {"k": 1}),
     ]
     assert detail.summary.thumbnail == detail.feature_vis[0].asset
 
@@ -132,7 +155,9 @@ def test_dataset_examples_come_highest_activation_first(ranked: StoreReader) -> 
     detail = ranked.unit("m", "b", 0)
     assert detail is not None
     assert [(e.rank, e.activation, e.source) for e in detail.dataset_examples] == [
-        (0, 9.0, "x/0.png"), (1, 8.0, "x/1.png"), (2, 7.0, "x/2.png")
+        (0, 9.0, "x/0.png"),
+        (1, 8.0, "x/1.png"),
+        (2, 7.0, "x/2.png"),
     ]
     assert detail.dataset_examples[0].label == "x"
     assert detail.dataset_examples[0].crop == [0, 0, 4, 4]
@@ -141,8 +166,10 @@ def test_dataset_examples_come_highest_activation_first(ranked: StoreReader) -> 
 def test_inputs_come_by_in_rank_and_skip_edges_without_one(ranked: StoreReader) -> None:
     detail = ranked.unit("m", "b", 0)
     assert detail is not None
-    assert [(e.layer, e.unit, e.weight, e.kernel) for e in detail.inputs] == [("a", 1, 0.2, [[0.2]]),
-                                                                             ("a", 0, 0.1, [[0.1]])]
+    assert [(e.layer, e.unit, e.weight, e.kernel) for e in detail.inputs] == [
+        ("a", 1, 0.2, [[0.2]]),
+        ("a", 0, 0.1, [[0.1]]),
+    ]
 
 
 def test_outputs_come_by_out_rank_and_skip_edges_without_one(ranked: StoreReader) -> None:

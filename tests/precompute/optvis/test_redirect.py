@@ -40,6 +40,7 @@ def test_a_unit_dead_on_every_start_image_is_woken_up() -> None:
     model = nn.Sequential(conv, nn.ReLU()).eval()
     settings = RenderSettings(steps=48, size=16, lr=0.1, transforms="none")
     woken = render_units(model, lambda x: x * 4 - 2, "1", [0, 1], settings)
-    dead = render_units(model, lambda x: x * 4 - 2, "1", [0, 1], RenderSettings(**{**settings.as_dict(), "redirect_steps": 0}))
+    plain = RenderSettings(**{**settings.as_dict(), "redirect_steps": 0})
+    dead = render_units(model, lambda x: x * 4 - 2, "1", [0, 1], plain)
     assert (woken.objective > 0).all()
     assert (dead.objective == 0).all()

@@ -1,0 +1,139 @@
+"""The generating factors of every stimulus family: names, ranges and how to draw them from a seed.
+
+Conventions shared by all families (they matter for tuning curves):
+- angles are in degrees, counter-clockwise, 0 = pointing right (+x), 90 = pointing up (towards row 0);
+- lengths, radii, widths and positions are fractions of the image side, so a stimulus looks the same at any size;
+- every factor is drawn on every call, even when the caller fixes it, so fixing one factor (say, sweeping
+  `orientation`) leaves all the others exactly as the same seed would have drawn them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+FactorValue = float | int | str | bool
+
+FAMILIES: tuple[str, ...] = ("circle", "color_edge", "curve", "frequency_boundary", "line", "s_curve", "spiral")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One generating factor: its name, its type and how to draw it (possibly from factors drawn before it)."""
+
+    name: str
+    kind: type
+    draw: Callable[[np.random.Generator, Mapping[str, FactorValue]], FactorValue]
+    choices: tuple[FactorValue, ...] = ()
+
+    def check(self, value: object) -> FactorValue:
+        """Validate a caller-fixed value and return it in this factor's type."""
+        if self.kind is float and isinstance(value, int | float | np.number) and not isinstance(value, bool):
+            return float(value)
+        if self.kind is not float and isinstance(value, self.kind) and (not self.choices or value in self.choices):
+            return value  # type: ignore[return-value]
+        wanted = f"one of {list(self.choices)}" if self.choices else f"a {self.kind.__name__}"
+        raise ValueError(f"factor {self.name!r} must be {wanted}, got {value!r}")
+
+
+def uniform(low: float, high: float) -> Callable[[np.random.Generator, Mapping[str, FactorValue]], float]:
+    """A float factor drawn uniformly from [low, high), rounded so the JSON record stays short."""
+    return lambda rng, _: round(float(rng.uniform(low, high)), 4)
+
+
+def _choice(name: str, options: tuple[FactorValue, ...], kind: type = str) -> Factor:
+    return Factor(name, kind, lambda rng, _: options[int(rng.integers(len(options)))], options)
+
+
+def _float(name: str, low: float, high: float) -> Factor:
+    return Factor(name, float, uniform(low, high))
+
+
+# Looks shared by every family: colour or truly gray, the stroke hue, and a varied but quiet background.
+COLOR = _choice("color", (False, True), bool)
+HUE = _float("hue", 0.0, 360.0)  # only used when color is True
+BACKGROUND = _choice("background", ("flat", "gradient", "noise"))
+BACKGROUND_LEVEL = _float("background_level", 0.1, 0.9)  # gray level of the background, 0 black … 1 white
+CONTRAST = _float("contrast", 0.4, 0.7)  # stroke or texture amplitude against the background
+POSITION = (_float("position_x", -0.08, 0.08), _float("position_y", -0.08, 0.08))
+WIDTH = _float("width", 0.02, 0.05)  # stroke width; thin enough that a spiral's turns stay apart at 32 px
+LOOKS = (COLOR, HUE, BACKGROUND, BACKGROUND_LEVEL, CONTRAST, *POSITION)
+
+
+def _other_hue(rng: np.random.Generator, drawn: Mapping[str, FactorValue]) -> float:
+    """hue_b at least 60° round the colour wheel from hue_a, so the edge is always a clear hue change."""
+    return round((float(drawn["hue_a"]) + float(rng.uniform(60.0, 300.0))) % 360.0, 4)
+
+
+SPECS: dict[str, tuple[Factor, ...]] = {
+    "circle": (*LOOKS, WIDTH, _float("radius", 0.15, 0.36), _choice("filled", (False,), bool)),
+    "color_edge": (
+        _choice("color", (True,), bool),
+        _choice("background", ("flat", "gradient", "noise")),
+        *POSITION,
+        _float("orientation", 0.0, 360.0),  # direction, from the boundary, in which the hue_a side lies
+        _float("hue_a", 0.0, 360.0),
+        Factor("hue_b", float, _other_hue),
+        _float("luminance", 0.35, 0.65),  # shared by both sides: the edge is colour contrast, not brightness
+        _float("saturation", 0.6, 1.0),  # fraction of the most chroma the gamut allows at that luminance
+    ),
+    "curve": (
+        *LOOKS,
+        WIDTH,
+        _float("orientation", 0.0, 360.0),  # direction the convex side faces
+        _float("curvature", 3.0, 8.0),  # image side / radius: radius between 1/8 and 1/3 of the image
+        _float("arc", 100.0, 180.0),  # degrees of the circle drawn; at most a half circle, never a full one
+    ),
+    "frequency_boundary": (
+        *LOOKS,
+        _float("orientation", 0.0, 180.0),  # direction of the boundary line
+        _choice("side", ("left", "right")),  # side of the boundary (walking along orientation) holding the texture
+        _float("high_frequency", 8.0, 18.0),  # cycles per image side of the fine texture
+        _choice("texture", ("stripes", "checks", "noise")),
+        _float("texture_angle", 0.0, 180.0),
+    ),
+    "line": (*LOOKS, WIDTH, _float("orientation", 0.0, 180.0), _float("length", 0.4, 0.8)),
+    "s_curve": (
+        *LOOKS,
+        WIDTH,
+        _float("orientation", 0.0, 180.0),  # direction of the S's axis; a half turn gives the same S
+        _float("amplitude", 0.08, 0.16),  # height of each of the two opposite bumps
+        _float("length", 0.55, 0.8),  # one full sine period along the axis
+        _choice("mirrored", (False, True), bool),  # S or Z
+    ),
+    "spiral": (
+        *LOOKS,
+        WIDTH,
+        _float("orientation", 0.0, 360.0),  # angle at which the spiral starts, at its centre
+        _float("turns", 1.5, 2.5),
+        _choice("direction", ("ccw", "cw")),  # which way it winds going outwards
+        _float("radius", 0.3, 0.4),  # outer radius
+    ),
+}
+
+
+def check_family(family: str) -> tuple[Factor, ...]:
+    """The factors of a family, or ValueError listing the valid families."""
+    if family not in SPECS:
+        raise ValueError(f"unknown stimulus family {family!r}; valid families: {', '.join(FAMILIES)}")
+    return SPECS[family]
+
+
+def factor_names(family: str) -> tuple[str, ...]:
+    """Names of the factors that generate a family's images, in drawing order."""
+    return tuple(factor.name for factor in check_family(family))
+
+
+def draw_factors(family: str, rng: np.random.Generator, fixed: Mapping[str, object]) -> dict[str, FactorValue]:
+    """Draw every factor of a family from rng, then replace those the caller fixed (validated)."""
+    specs = check_family(family)
+    unknown = sorted(set(fixed) - {factor.name for factor in specs})
+    if unknown:
+        raise ValueError(f"unknown factor(s) {unknown} for {family!r}; valid factors: {', '.join(factor_names(family))}")
+    drawn: dict[str, FactorValue] = {}
+    for factor in specs:
+        value = factor.draw(rng, drawn)
+        drawn[factor.name] = factor.check(fixed[factor.name]) if factor.name in fixed else value
+    return drawn
