@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor, nn
+
+from store.records import LayerRecord
 
 from .hooks import LayerTap
 from .linearize import linearized
@@ -34,19 +35,8 @@ _ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Ha
 _WEIGHTED = (nn.modules.conv._ConvNd, nn.Linear)
 
 
-@dataclass(frozen=True)
-class LayerInfo:
-    """One browsable layer: size, receptive field in input pixels, and the browsable layer before it."""
-
-    name: str
-    position: int  # index among the model's browsable layers, in forward order
-    units: int
-    height: int | None
-    width: int | None
-    rf_size: int
-    rf_stride: float
-    previous: str | None
-    kind: str  # "conv" (4D output) or "linear" (2D)
+# A browsable layer as probed is exactly what the store records about it.
+LayerInfo = LayerRecord
 
 
 def auto_layers(module: nn.Module) -> list[str]:
@@ -127,14 +117,14 @@ def probe_layers(model: LoadedModel, layers: Sequence[str] | None = None) -> lis
 def _info(name: str, position: int, out: Tensor, x: Tensor, previous: str | None) -> LayerInfo:
     size = x.shape[-1]
     if out.dim() == 2:
-        return LayerInfo(name, position, out.shape[1], None, None, size, float(size), previous, "linear")
+        return LayerInfo(name, position, "linear", out.shape[1], None, None, size, float(size), previous)
     if out.dim() != 4:
         raise ValueError(f"layer {name!r} outputs shape {tuple(out.shape)}; browsable layers are 2D or 4D")
     height, width = out.shape[2], out.shape[3]
     (grad,) = torch.autograd.grad(out[0, :, height // 2, width // 2].sum(), x, retain_graph=True)
     rows, cols = torch.nonzero(grad[0].abs().sum(0), as_tuple=True)
     extent = max(int(rows.max() - rows.min()) + 1, int(cols.max() - cols.min()) + 1) if len(rows) else 0
-    return LayerInfo(name, position, out.shape[1], height, width, extent, size / width, previous, "conv")
+    return LayerInfo(name, position, "conv", out.shape[1], height, width, extent, size / width, previous)
 
 
 def _dummy(module: nn.Module, size: int) -> Tensor:

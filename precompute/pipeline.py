@@ -21,7 +21,7 @@ from precompute.images import scan_images, tensor_to_png
 from precompute.layers import LayerInfo, probe_layers
 from precompute.optvis import RenderSettings, channel, render
 from precompute.zoo import LoadedModel, load_model
-from store.records import FeatureVisRecord, LayerRecord, ModelRecord
+from store.records import FeatureVisRecord, ModelRecord
 from store.writer import StoreWriter
 
 CHANNEL = "channel"
@@ -82,7 +82,7 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
     layers = probe_layers(model, list(config.layers) if config.layers else None)
     writer = StoreWriter(config.store)
     writer.put_model(_model_record(model))
-    writer.put_layers(model.id, [_layer_record(layer) for layer in layers])
+    writer.put_layers(model.id, layers)
     summary = PrecomputeSummary(model.id, [layer.name for layer in layers])
     if config.images is not None:
         summary.examples_layers = _examples_stage(config, model, layers, writer)
@@ -100,20 +100,6 @@ def _model_record(model: LoadedModel) -> ModelRecord:
         input_spec=model.input.as_dict(),
         class_labels=list(model.class_labels),
         description=model.description,
-    )
-
-
-def _layer_record(layer: LayerInfo) -> LayerRecord:
-    return LayerRecord(
-        name=layer.name,
-        position=layer.position,
-        kind=layer.kind,
-        units=layer.units,
-        height=layer.height,
-        width=layer.width,
-        rf_size=layer.rf_size,
-        rf_stride=layer.rf_stride,
-        previous=layer.previous,
     )
 
 

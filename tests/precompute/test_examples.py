@@ -30,14 +30,14 @@ def test_top_examples_match_brute_force_over_all_images(tiny_images: Path, rando
 
 
 def test_crop_is_the_receptive_field_around_the_peak_clipped_to_the_image() -> None:
-    layer = LayerInfo("l", 0, 4, 8, 8, rf_size=8, rf_stride=4.0, previous=None, kind="conv")
+    layer = LayerInfo("l", 0, "conv", 4, 8, 8, rf_size=8, rf_stride=4.0, previous=None)
     frame = Framing.fit(32, 32, 32)
     assert crop_box(layer, 8 * 3 + 4, 32, frame) == (18, 14, 14, 10, 22, 18)
     assert crop_box(layer, 0, 32, frame) == (2, 2, 0, 0, 6, 6)
 
 
 def test_linear_layers_show_the_whole_image() -> None:
-    layer = LayerInfo("fc", 0, 10, None, None, rf_size=32, rf_stride=32.0, previous=None, kind="linear")
+    layer = LayerInfo("fc", 0, "linear", 10, None, None, rf_size=32, rf_stride=32.0, previous=None)
     assert crop_box(layer, 0, 32, Framing.fit(64, 64, 32)) == (32, 32, 0, 0, 64, 64)
 
 
