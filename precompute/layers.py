@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import torch
@@ -111,7 +112,19 @@ def probe_layers(model: LoadedModel, layers: Sequence[str] | None = None) -> lis
             _info(name, order.index(name), outputs[name], x, previous)
             for name, previous in zip(chosen, [None, *chosen[:-1]], strict=True)
         ]
-    return infos
+    return [replace(info, branches=unit_branches(model.module, info.name)) for info in infos]
+
+
+def unit_branches(module: nn.Module, layer: str) -> dict[int, str]:
+    """{unit: branch} for a layer that concatenates branches (a module may say so with `branches(layer)`)."""
+    branches = getattr(module, "branches", None)
+    if not callable(branches):
+        return {}
+    try:
+        spans = branches(layer)
+    except KeyError:  # not a layer with branches
+        return {}
+    return {unit: name for name, start, stop in spans for unit in range(start, stop)}
 
 
 def _info(name: str, position: int, out: Tensor, x: Tensor, previous: str | None) -> LayerInfo:

@@ -6,12 +6,17 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from precompute.stimuli import FAMILIES, GENERATOR_VERSION, Stimulus, generate
+from precompute.stimuli.factors import FAMILIES
+from precompute.stimuli.render import Stimulus, generate
+
+# Bump whenever a change alters the pixels or factors a seed produces: datasets written by an older version rebuild.
+GENERATOR_VERSION = "2"
 
 MANIFEST = "manifest.json"
 FACTORS = "factors.jsonl"
@@ -35,8 +40,13 @@ def image_path(family: str, index: int) -> str:
 
 
 def _manifest(per_family: int, seed: int, size: int) -> dict[str, object]:
-    return {"per_family": per_family, "seed": seed, "size": size, "generator_version": GENERATOR_VERSION,
-            "families": list(FAMILIES)}
+    return {
+        "per_family": per_family,
+        "seed": seed,
+        "size": size,
+        "generator_version": GENERATOR_VERSION,
+        "families": list(FAMILIES),
+    }
 
 
 def _is_complete(root: Path, expected: dict[str, object]) -> bool:
@@ -60,6 +70,14 @@ def _clear(root: Path) -> None:
         shutil.rmtree(root / family, ignore_errors=True)
 
 
+def _write_one(root: Path, index: int, seed: int, size: int) -> dict[str, object]:
+    """Render and save the index-th image of the stream; return its factors.jsonl record."""
+    stimulus = stimulus_at(index, seed, size)
+    source = image_path(stimulus.family, index // len(FAMILIES))
+    stimulus.image.save(root / source)
+    return {"source": source, "family": stimulus.family, "seed": seed, "index": index, "factors": stimulus.factors}
+
+
 def write_dataset(root: Path, per_family: int, seed: int, size: int = 64, progress: bool = True) -> Path:
     """Write per_family images of every family under root/<family>/ plus factors.jsonl; skip if already there."""
     if per_family < 1:
@@ -73,13 +91,11 @@ def write_dataset(root: Path, per_family: int, seed: int, size: int = 64, progre
         (root / family).mkdir(parents=True, exist_ok=True)
     total = per_family * len(FAMILIES)
     records = root / f".{FACTORS}.partial"
-    with records.open("w") as lines:
-        for index in tqdm(range(total), desc=f"stimuli → {root}", unit="img", disable=not progress):
-            stimulus = stimulus_at(index, seed, size)
-            source = image_path(stimulus.family, index // len(FAMILIES))
-            stimulus.image.save(root / source, optimize=False)
-            record = {"source": source, "family": stimulus.family, "seed": seed, "index": index,
-                      "factors": stimulus.factors}
+    # Threads, not processes: PIL and numpy drop the GIL for the heavy parts (resampling, PNG deflate), and threads
+    # are safe whatever the caller has already loaded (forking a process that holds torch is not).
+    with records.open("w") as lines, ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        written = pool.map(lambda index: _write_one(root, index, seed, size), range(total), chunksize=16)
+        for record in tqdm(written, total=total, desc=f"stimuli → {root}", unit="img", disable=not progress):
             lines.write(json.dumps(record) + "\n")
     os.replace(records, root / FACTORS)
     (root / MANIFEST).write_text(json.dumps(expected, indent=2) + "\n")

@@ -21,7 +21,10 @@ FAMILIES: tuple[str, ...] = ("circle", "color_edge", "curve", "frequency_boundar
 
 @dataclass(frozen=True)
 class Factor:
-    """One generating factor: its name, its type and how to draw it (possibly from factors drawn before it)."""
+    """One generating factor: its name, its type and how to draw it.
+
+    `draw` sees the factors drawn before it and the image side in pixels under the key "size".
+    """
 
     name: str
     kind: type
@@ -62,6 +65,12 @@ WIDTH = _float("width", 0.02, 0.05)  # stroke width; thin enough that a spiral's
 LOOKS = (COLOR, HUE, BACKGROUND, BACKGROUND_LEVEL, CONTRAST, *POSITION)
 
 
+def _fine_frequency(rng: np.random.Generator, drawn: Mapping[str, FactorValue]) -> float:
+    """Cycles per image of the fine texture: 8 to 18, scaled down below 45 px so that the pixels can still show it."""
+    scale = min(1.0, 0.4 * float(drawn["size"]) / 18.0)
+    return round(float(rng.uniform(8.0 * scale, 18.0 * scale)), 4)
+
+
 def _other_hue(rng: np.random.Generator, drawn: Mapping[str, FactorValue]) -> float:
     """hue_b at least 60° round the colour wheel from hue_a, so the edge is always a clear hue change."""
     return round((float(drawn["hue_a"]) + float(rng.uniform(60.0, 300.0))) % 360.0, 4)
@@ -83,14 +92,15 @@ SPECS: dict[str, tuple[Factor, ...]] = {
         *LOOKS,
         WIDTH,
         _float("orientation", 0.0, 360.0),  # direction the convex side faces
-        _float("curvature", 3.0, 8.0),  # image side / radius: radius between 1/8 and 1/3 of the image
-        _float("arc", 100.0, 180.0),  # degrees of the circle drawn; at most a half circle, never a full one
+        _float("curvature", 3.0, 7.0),  # image side / radius: radius between 1/7 and 1/3 of the image
+        _float("arc", 110.0, 180.0),  # degrees of the circle drawn; at most a half circle, never a full one
     ),
     "frequency_boundary": (
-        *LOOKS,
+        # The low-frequency side is the background, so it must be smooth: no pixel noise there.
+        *(_choice("background", ("flat", "gradient")) if factor is BACKGROUND else factor for factor in LOOKS),
         _float("orientation", 0.0, 180.0),  # direction of the boundary line
         _choice("side", ("left", "right")),  # side of the boundary (walking along orientation) holding the texture
-        _float("high_frequency", 8.0, 18.0),  # cycles per image side of the fine texture
+        Factor("high_frequency", float, _fine_frequency),  # cycles per image side of the fine texture
         _choice("texture", ("stripes", "checks", "noise")),
         _float("texture_angle", 0.0, 180.0),
     ),
@@ -106,7 +116,7 @@ SPECS: dict[str, tuple[Factor, ...]] = {
     "spiral": (
         *LOOKS,
         WIDTH,
-        _float("orientation", 0.0, 360.0),  # angle at which the spiral starts, at its centre
+        _float("orientation", 0.0, 360.0),  # angle of the spiral's inner end, seen from its centre
         _float("turns", 1.5, 2.5),
         _choice("direction", ("ccw", "cw")),  # which way it winds going outwards
         _float("radius", 0.3, 0.4),  # outer radius
@@ -126,14 +136,17 @@ def factor_names(family: str) -> tuple[str, ...]:
     return tuple(factor.name for factor in check_family(family))
 
 
-def draw_factors(family: str, rng: np.random.Generator, fixed: Mapping[str, object]) -> dict[str, FactorValue]:
-    """Draw every factor of a family from rng, then replace those the caller fixed (validated)."""
+def draw_factors(
+    family: str, rng: np.random.Generator, fixed: Mapping[str, object], size: int
+) -> dict[str, FactorValue]:
+    """Draw every factor of a family from rng for a size×size image, replacing those the caller fixed (validated)."""
     specs = check_family(family)
     unknown = sorted(set(fixed) - {factor.name for factor in specs})
     if unknown:
-        raise ValueError(f"unknown factor(s) {unknown} for {family!r}; valid factors: {', '.join(factor_names(family))}")
-    drawn: dict[str, FactorValue] = {}
+        valid = ", ".join(factor_names(family))
+        raise ValueError(f"unknown factor(s) {', '.join(unknown)} for {family!r}; valid factors: {valid}")
+    drawn: dict[str, FactorValue] = {"size": size}
     for factor in specs:
         value = factor.draw(rng, drawn)
         drawn[factor.name] = factor.check(fixed[factor.name]) if factor.name in fixed else value
-    return drawn
+    return {factor.name: drawn[factor.name] for factor in specs}

@@ -47,11 +47,13 @@ def circle_path(factors: Factors) -> Points:
 
 
 def spiral_path(factors: Factors) -> Points:
-    """An Archimedean spiral r ∝ θ of `turns` turns out to `radius`, starting at `orientation`."""
-    total = 360.0 * _f(factors, "turns")
-    swept = np.linspace(60.0, total, 240)  # skip the first sixth of a turn: at r ≈ 0 it is only a blob
+    """An Archimedean spiral r ∝ θ of `turns` turns out to `radius`; its inner end lies at angle `orientation`."""
+    # Start a sixth of a turn out: nearer r = 0 the stroke is only a blob. Then wind exactly `turns` turns.
+    swept = np.linspace(60.0, 60.0 + 360.0 * _f(factors, "turns"), 240)
+    total = swept[-1]
     sign = 1.0 if factors["direction"] == "ccw" else -1.0
-    return _polar(_centre(factors), _f(factors, "radius") * swept / total, _f(factors, "orientation") + sign * swept)
+    angles = _f(factors, "orientation") + sign * (swept - swept[0])
+    return _polar(_centre(factors), _f(factors, "radius") * swept / total, angles)
 
 
 def s_curve_path(factors: Factors) -> Points:

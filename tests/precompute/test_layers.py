@@ -80,3 +80,13 @@ def test_auto_layers_skip_norms_and_pools_and_forward_order_sorts_by_firing() ->
     candidates = auto_layers(net)
     assert candidates == ["head", "block.2", "unused"]
     assert forward_order(net, candidates, 8) == ["block.2", "head"]
+
+
+def test_units_of_a_concatenating_layer_know_their_branch() -> None:
+    from precompute.zoo.demo_net import bare
+
+    layers = {layer.name: layer for layer in probe_layers(bare(), ["mixed4a", "mixed4b", "fc"])}
+    branches = layers["mixed4b"].branches
+    assert branches[0] == "mixed4b.b1x1" and branches[409] == "mixed4b.b5x5" and branches[511] == "mixed4b.pool"
+    assert sorted(branches) == list(range(512))
+    assert layers["fc"].branches == {}

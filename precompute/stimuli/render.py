@@ -1,0 +1,43 @@
+"""One stimulus: draw a family's factors from a generator, then render them with the family's drawing code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from precompute.stimuli.factors import FactorValue, draw_factors
+from precompute.stimuli.shapes import PATHS, render_stroke
+from precompute.stimuli.textures import render_color_edge, render_frequency_boundary
+
+Renderer = Callable[[Mapping[str, FactorValue], np.random.Generator, int], Image.Image]
+
+
+@dataclass(frozen=True)
+class Stimulus:
+    """One generated image, its family (the class label) and the factors that made it."""
+
+    image: Image.Image  # RGB, size×size
+    family: str
+    factors: dict[str, FactorValue]
+
+
+def _stroke(family: str) -> Renderer:
+    return lambda factors, rng, size: render_stroke(family, factors, rng, size)
+
+
+RENDERERS: dict[str, Renderer] = {
+    **{family: _stroke(family) for family in PATHS},
+    "color_edge": render_color_edge,
+    "frequency_boundary": render_frequency_boundary,
+}
+
+
+def generate(family: str, rng: np.random.Generator, size: int = 64, **fixed: object) -> Stimulus:
+    """Draw a family's factors from rng (except those fixed by keyword) and render a size×size RGB image."""
+    if size < 8:
+        raise ValueError(f"size must be at least 8 pixels, got {size}")
+    factors = draw_factors(family, rng, fixed, size)
+    return Stimulus(RENDERERS[family](factors, rng, size), family, factors)
