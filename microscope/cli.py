@@ -31,6 +31,32 @@ def serve(
     run_server(store, host, port)
 
 
+@app.command()
+def demo(
+    store: Annotated[Path, typer.Option(envvar="MICROSCOPE_STORE", help="Store folder for the demo.")] = Path(
+        "var/demo"
+    ),
+    host: Annotated[str, typer.Option(envvar="MICROSCOPE_HOST", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="MICROSCOPE_PORT", help="Port to listen on.")] = 8000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the store once it is built.")] = True,
+    steps: Annotated[int, typer.Option(min=1, help="Optimization steps per feature visualization.")] = 128,
+    retrain: Annotated[
+        bool, typer.Option(help="Train the demo network here instead of using the shipped weights.")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """The offline demo: generated stimuli, a small Inception-style network trained on them, every view, served."""
+    from precompute.demo.build import DemoConfig, run_demo
+
+    summary = run_demo(DemoConfig(store=store, steps=steps, retrain=retrain, progress=progress), echo=typer.echo)
+    typer.echo(summary.describe(store))
+    if serve_after:
+        from app.server import serve as run_server
+
+        typer.echo(f"serving the demo at http://{host}:{port}/models/demo-inception/layers/mixed4b/units/409")
+        run_server(store, host, port)
+
+
 def main() -> None:
     """Entry point of the `microscope` console script."""
     app()

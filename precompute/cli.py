@@ -74,11 +74,7 @@ def precompute(
         message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
         typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
-    typer.echo(
-        f"{summary.model}: {len(summary.layers)} layers; dataset examples for {len(summary.examples_layers)}, "
-        f"connections for {len(summary.connection_layers)}, {summary.rendered_units} units rendered. "
-        f"Store: {store}"
-    )
+    typer.echo(summary.describe(store))
 
 
 def check(

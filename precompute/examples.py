@@ -14,7 +14,7 @@ from precompute.hooks import LayerTap
 from precompute.images import DatasetImage, Framing, crop_png, load_rgb, to_input
 from precompute.layers import LayerInfo
 from precompute.zoo import LoadedModel
-from store.records import DatasetImageRecord, ExampleRecord
+from store.records import DatasetImageRecord, EncodedImage, ExampleRecord
 
 
 @dataclass
@@ -111,13 +111,16 @@ def example_records(
     layer: LayerInfo, top: TopExamples, images: Sequence[DatasetImage], input_size: int
 ) -> Iterator[ExampleRecord]:
     """The stored form of a layer's top examples: crops around each peak at the unit's receptive-field size."""
+    crops: dict[tuple[str, tuple[int, ...]], EncodedImage] = {}  # many units peak on the same crop of an image
     for unit in range(top.values.shape[0]):
         for rank in range(top.values.shape[1]):
             image = images[int(top.images[unit, rank])]
             source = _source_image(image.path)
-            x, y, *box = crop_box(
-                layer, int(top.positions[unit, rank]), input_size, Framing.fit(*source.size, input_size)
-            )
+            frame = Framing.fit(*source.size, input_size)
+            x, y, *box = crop_box(layer, int(top.positions[unit, rank]), input_size, frame)
+            key = (image.source, tuple(box))
+            if key not in crops:
+                crops[key] = crop_png(source, tuple(box))  # type: ignore[arg-type]
             yield ExampleRecord(
                 unit=unit,
                 rank=rank,
@@ -126,7 +129,7 @@ def example_records(
                 x=x,
                 y=y,
                 crop=tuple(box),
-                image=crop_png(source, tuple(box)),  # type: ignore[arg-type]
+                image=crops[key],  # type: ignore[arg-type]
             )
 
 

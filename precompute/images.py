@@ -99,7 +99,7 @@ def to_input(image: Image.Image, size: int) -> Tensor:
 def encode_png(image: Image.Image) -> EncodedImage:
     """PNG bytes of a PIL image."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG")
     return EncodedImage(buffer.getvalue(), "png", image.width, image.height)
 
 

@@ -59,6 +59,13 @@ class PrecomputeSummary:
     connection_layers: list[str] = field(default_factory=list)
     rendered_units: int = 0
 
+    def describe(self, store: Path) -> str:
+        """One line saying what the run did."""
+        return (
+            f"{self.model}: {len(self.layers)} layers; dataset examples for {len(self.examples_layers)}, "
+            f"connections for {len(self.connection_layers)}, {self.rendered_units} units rendered. Store: {store}"
+        )
+
 
 def _json(value: dict[str, Any]) -> dict[str, Any]:
     # Stored settings come back through JSON; normalize ours the same way so comparisons are exact.

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from store import schema as t
@@ -135,19 +135,16 @@ class StoreWriter:
                 ).all()
             )
             session.execute(delete(t.DatasetExample).where(t.DatasetExample.unit_id.in_(units.values())))
-            for r in records:
-                session.add(
-                    t.DatasetExample(
-                        unit_id=units[r.unit],
-                        rank=r.rank,
-                        image_id=images[r.source],
-                        activation=r.activation,
-                        x=r.x,
-                        y=r.y,
-                        crop=list(r.crop),
-                        asset_sha256=self._put_asset(session, r.image),
-                    )
-                )
+            rows = [
+                {
+                    "unit_id": units[r.unit], "rank": r.rank, "image_id": images[r.source], "activation": r.activation,
+                    "x": r.x, "y": r.y, "crop": list(r.crop), "asset_sha256": self._put_asset(session, r.image),
+                }
+                for r in records
+            ]
+            session.flush()  # the asset rows first: examples reference them
+            if rows:  # one executemany, not an ORM object per row: layers have tens of thousands
+                session.execute(insert(t.DatasetExample), rows)
             self._finish(session, layer_row, "examples", settings)
 
     def put_connections(
@@ -159,28 +156,29 @@ class StoreWriter:
             dst = self._unit_ids(session, model_id, layer)
             src = self._unit_ids(session, model_id, previous)
             session.execute(delete(t.Connection).where(t.Connection.dst_unit_id.in_(dst.values())))
-            session.add_all(
-                t.Connection(
-                    src_unit_id=src[e.src_unit],
-                    dst_unit_id=dst[e.dst_unit],
-                    weight=e.weight,
-                    kind=e.kind,
-                    kernel=e.kernel,
-                    in_rank=e.in_rank,
-                    out_rank=e.out_rank,
-                )
+            rows = [
+                {
+                    "src_unit_id": src[e.src_unit], "dst_unit_id": dst[e.dst_unit], "weight": e.weight, "kind": e.kind,
+                    "kernel": e.kernel, "in_rank": e.in_rank, "out_rank": e.out_rank,
+                }
                 for e in edges
-            )
+            ]
+            if rows:
+                session.execute(insert(t.Connection), rows)
             self._finish(session, layer_row, "connections", settings)
 
     def _put_asset(self, session: Session, image: EncodedImage) -> str:
         sha = hashlib.sha256(image.data).hexdigest()
+        written: set[str] = session.info.setdefault("assets", set())  # many rows share one crop
+        if sha in written:
+            return sha
         path = asset_path(self.root, sha, image.ext)
         if not path.exists():
             write_atomically(path, image.data)
         session.merge(
             t.Asset(sha256=sha, ext=image.ext, width=image.width, height=image.height, size_bytes=len(image.data))
         )
+        written.add(sha)
         return sha
 
     @staticmethod

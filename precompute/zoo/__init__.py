@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import cifar_resnet, torchvision_models
+from . import cifar_resnet, demo_net, torchvision_models
 from .cards import load_card
 from .download import WeightsUnavailable
 from .types import InputSpec, LoadedModel, ModelEntry
@@ -52,5 +52,5 @@ def load_model(spec: str, weights: Path | str | None = None) -> LoadedModel:
     return get_model(spec).build(weights_path)
 
 
-for _entry in [*cifar_resnet.ENTRIES, *torchvision_models.ENTRIES]:
+for _entry in [*cifar_resnet.ENTRIES, *torchvision_models.ENTRIES, demo_net.ENTRY]:
     register_model(_entry)

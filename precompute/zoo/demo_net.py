@@ -111,8 +111,11 @@ class DemoInception(nn.Module):
         if not isinstance(block, Mixed):
             mixed = [name for name, child in self.named_children() if isinstance(child, Mixed)]
             raise KeyError(f"{layer!r} is not a mixed layer; mixed layers: {', '.join(mixed)}")
-        stops = torch.tensor(block.widths).cumsum(0).tolist()
-        return [(f"{layer}.{name}", stop - width, stop) for name, width, stop in zip(BRANCHES, block.widths, stops)]
+        ranges, start = [], 0
+        for name, width in zip(BRANCHES, block.widths, strict=True):
+            ranges.append((f"{layer}.{name}", start, start + width))
+            start += width
+        return ranges
 
 
 def _loaded(module: DemoInception, weights_hash: str, note: str) -> LoadedModel:

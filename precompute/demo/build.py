@@ -1,0 +1,64 @@
+"""`microscope demo`: stimuli → the demo network (shipped, or retrained) → every view precomputed into a store.
+
+Needs no network and no GPU. Re-running reuses the stimuli, the weights and whatever the store already holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from precompute.demo.train import HELDOUT_PER_FAMILY, HELDOUT_SEED, evaluate, make_data, train
+from precompute.pipeline import PrecomputeConfig, PrecomputeSummary, run_precompute
+from precompute.stimuli import write_dataset
+from precompute.zoo import load_model
+from precompute.zoo.demo_net import INPUT, MODEL_ID, WEIGHTS
+
+DEMO_STEPS = 128  # a quarter of Lucid's 512: recognisable shapes and colours within the demo's CPU time budget
+DEMO_TOP_K = 16
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """What `microscope demo` builds; every default is the command's."""
+
+    store: Path = Path("var/demo")  # the store; the stimuli go in its `stimuli/` folder
+    steps: int = DEMO_STEPS
+    retrain: bool = False  # train the network here (minutes) instead of loading the shipped weights
+    progress: bool = True
+
+
+def stimuli_dir(store: Path) -> Path:
+    """Where the demo keeps its generated images."""
+    return Path(store) / "stimuli"
+
+
+def run_demo(config: DemoConfig, echo: Callable[[str], None] = print) -> PrecomputeSummary:
+    """Build the demo store, printing each step; returns what the precompute did."""
+    data = stimuli_dir(config.store)
+    weights = None
+    if config.retrain or not WEIGHTS.is_file():
+        echo(f"training {MODEL_ID} on generated stimuli in {data} (a few minutes)…")
+        make_data(data, progress=config.progress)
+        weights = data / f"{MODEL_ID}.pt"
+        train(data, weights, progress=config.progress)
+    echo(f"generating held-out stimuli in {data / 'heldout'}…")
+    heldout = write_dataset(
+        data / "heldout", HELDOUT_PER_FAMILY, HELDOUT_SEED, size=INPUT.size, progress=config.progress
+    )
+    model = load_model(MODEL_ID, weights)
+    accuracy = evaluate(model.module, heldout)
+    echo(f"{MODEL_ID}: held-out accuracy {accuracy:.1%} on {HELDOUT_PER_FAMILY} images per shape family")
+    echo(f"precomputing every unit of {len(model.layers)} layers into {config.store}…")
+    return run_precompute(
+        PrecomputeConfig(
+            model=MODEL_ID,
+            store=Path(config.store),
+            weights=weights,
+            images=heldout,
+            steps=config.steps,
+            top_k=DEMO_TOP_K,
+            progress=config.progress,
+        )
+    )

@@ -1,0 +1,61 @@
+"""`microscope demo --no-serve` with the network unplugged builds a store that serves 4b:409 with every view."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+
+pytestmark = pytest.mark.slow
+
+
+def _offline(command: list[str]) -> list[str]:
+    # A fresh network namespace has no route anywhere: the demo must not need one.
+    if shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], check=False).returncode == 0:
+        return ["unshare", "-n", *command]
+    return command
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    store = tmp_path_factory.mktemp("demo-store")
+    command = [sys.executable, "-m", "microscope", "demo", "--no-serve", "--steps", "4", "--store", str(store),
+               "--no-progress"]
+    done = subprocess.run(_offline(command), capture_output=True, text=True, timeout=1200, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return store, done.stdout
+
+
+def test_demo_prints_a_held_out_accuracy_of_at_least_90_percent(demo_run: tuple[Path, str]) -> None:
+    match = re.search(r"held-out accuracy ([\d.]+)%", demo_run[1])
+    assert match, demo_run[1]
+    assert float(match[1]) >= 90
+
+
+def test_demo_store_serves_4b_409_with_every_view(demo_run: tuple[Path, str]) -> None:
+    client = TestClient(create_app(Settings(store=demo_run[0])))
+    redirect = client.get("/api/v1/models/demo-inception/units/4b:409", follow_redirects=False)
+    assert redirect.headers["location"].endswith("/api/v1/models/demo-inception/layers/mixed4b/units/409")
+    unit = client.get(redirect.headers["location"]).json()
+    assert unit["branch"] == "mixed4b.b5x5"
+    assert unit["feature_vis"] and unit["dataset_examples"] and unit["inputs"] and unit["outputs"]
+    assert unit["inputs"][0]["layer"] == "mixed4a" and unit["outputs"][0]["layer"] == "fc"
+    assert client.get(unit["feature_vis"][0]["url"]).status_code == 200
+    page = client.get("/models/demo-inception/units/4b:409")
+    assert page.status_code == 200 and "mixed4b:409" in page.text
+
+
+def test_rerunning_the_demo_reuses_everything(demo_run: tuple[Path, str]) -> None:
+    command = [sys.executable, "-m", "microscope", "demo", "--no-serve", "--steps", "4", "--store", str(demo_run[0]),
+               "--no-progress"]
+    done = subprocess.run(_offline(command), capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "0 units rendered" in done.stdout

@@ -1,0 +1,77 @@
+"""Training the demo network: seeded runs repeat exactly, the loss falls, and the record describes the file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from precompute.demo.train import augment, load_images, train
+from precompute.stimuli import FAMILIES, write_dataset
+from precompute.zoo.download import read_state_dict, sha256_file
+
+TINY = {"epochs": 1, "batch_size": 16, "lr": 0.02, "progress": False}  # 21 steps, about a second
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """48 training and 2 held-out stimuli per family, in the train/heldout layout `train` reads."""
+    root = tmp_path_factory.mktemp("stimuli")
+    write_dataset(root / "train", per_family=48, seed=11, progress=False)
+    write_dataset(root / "heldout", per_family=2, seed=12, progress=False)
+    return root
+
+
+def _same_weights(a: Path, b: Path) -> bool:
+    first, second = read_state_dict(a), read_state_dict(b)
+    return first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first)
+
+
+def test_same_seed_gives_identical_weights_and_the_loss_falls(tiny_data: Path, tmp_path: Path) -> None:
+    one = train(tiny_data, tmp_path / "one.pt", seed=3, **TINY)
+    two = train(tiny_data, tmp_path / "two.pt", seed=3, **TINY)
+    assert _same_weights(tmp_path / "one.pt", tmp_path / "two.pt")
+    assert one["step_losses"] == two["step_losses"]
+    losses = one["step_losses"]
+    assert len(losses) == 48 * len(FAMILIES) // 16
+    assert sum(losses[-5:]) / 5 < sum(losses[:5]) / 5 - 0.1
+
+
+def test_another_seed_gives_other_weights(tiny_data: Path, tmp_path: Path) -> None:
+    train(tiny_data, tmp_path / "a.pt", seed=0, **TINY)
+    train(tiny_data, tmp_path / "b.pt", seed=1, **TINY)
+    assert not _same_weights(tmp_path / "a.pt", tmp_path / "b.pt")
+
+
+def test_record_beside_the_weights_describes_the_run(tiny_data: Path, tmp_path: Path) -> None:
+    returned = train(tiny_data, tmp_path / "w.pt", seed=5, **TINY)
+    record = json.loads((tmp_path / "w.json").read_text())
+    assert record == {k: v for k, v in returned.items() if k != "step_losses"}
+    assert record["sha256"] == sha256_file(tmp_path / "w.pt") and record["seed"] == 5 and record["epochs"] == 1
+    assert record["data"]["train"]["per_family"] == 48 and record["data"]["heldout_images"] == 2 * len(FAMILIES)
+    assert sum(map(sum, record["confusion"])) == 2 * len(FAMILIES)
+    assert len(record["history"]) == 1 and 0 <= record["heldout_accuracy"] <= 1
+
+
+def test_training_restores_the_global_torch_settings(tiny_data: Path, tmp_path: Path) -> None:
+    threads, state = torch.get_num_threads(), torch.get_rng_state()
+    train(tiny_data, tmp_path / "w.pt", seed=0, **TINY)
+    assert torch.get_num_threads() == threads and torch.equal(torch.get_rng_state(), state)
+    assert not torch.are_deterministic_algorithms_enabled()
+
+
+def test_augment_only_rearranges_each_images_pixels(tiny_data: Path) -> None:
+    x, labels = load_images(tiny_data / "heldout")
+    y = augment(x, torch.Generator().manual_seed(0))
+    assert y.shape == x.shape and labels.tolist() == sorted(labels.tolist())
+    assert torch.equal(y.flatten(1).sort(1).values, x.flatten(1).sort(1).values)
+    assert not torch.equal(y, x)
+
+
+def test_missing_data_raises_value_error_naming_the_folder(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no stimulus images under .*train"):
+        train(tmp_path, tmp_path / "w.pt", **TINY)
+    with pytest.raises(ValueError, match="epochs"):
+        train(tmp_path, tmp_path / "w.pt", epochs=0, batch_size=16)
