@@ -18,6 +18,7 @@ from app.schemas import (
 )
 from store.reader import StoreReader
 from store.records import EdgeView, LayerView, ModelView, UnitSummary
+from store.refs import UnitRef
 
 PREVIEW_UNITS = 8  # thumbnails per layer on the model page
 
@@ -41,7 +42,7 @@ def unit_summary(model: ModelView, layer: LayerView, summary: UnitSummary) -> Un
     """A unit as a layer grid shows it."""
     return UnitSummaryPublic(
         unit=summary.index,
-        ref=f"{layer.name}:{summary.index}",
+        ref=str(UnitRef(layer.name, summary.index)),
         label=unit_label(model, layer, summary),
         branch=summary.branch,
         url=urls.unit_page(model.id, layer.name, summary.index),
@@ -118,7 +119,7 @@ def edge_public(model: ModelView, edge: EdgeView) -> EdgePublic:
     return EdgePublic(
         layer=edge.layer,
         unit=edge.unit,
-        ref=f"{edge.layer}:{edge.unit}",
+        ref=str(UnitRef(edge.layer, edge.unit)),
         weight=edge.weight,
         kind=edge.kind,
         kernel=edge.kernel,
@@ -139,7 +140,7 @@ def unit_public(ctx: UnitContext) -> UnitPublic:
         model=model.id,
         layer=layer.name,
         unit=i,
-        ref=f"{layer.name}:{i}",
+        ref=str(UnitRef(layer.name, i)),
         url=urls.unit_page(model.id, layer.name, i),
         api_url=urls.api_unit(model.id, layer.name, i),
         label=unit_label(model, layer, detail.summary),

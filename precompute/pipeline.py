@@ -206,7 +206,7 @@ def _render_batch(
         FeatureVisRecord(
             unit=unit,
             objective=CHANNEL,
-            description=f"channel({layer.name}:{unit})",
+            description=channel(layer.name, [unit]).description,
             image=tensor_to_png(result.images[i]),
             activation=float(peaks[i, unit]),
             settings=settings,
