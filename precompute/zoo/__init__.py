@@ -49,7 +49,11 @@ def load_model(spec: str, weights: Path | str | None = None) -> LoadedModel:
     weights_path = Path(weights).expanduser() if weights else None
     if str(spec).endswith(".toml"):
         return load_card(Path(spec), weights_path)
-    return get_model(spec).build(weights_path)
+    entry = get_model(spec)
+    model = entry.build(weights_path)
+    if entry.description not in model.description:  # the entry says what the network is, the build which weights
+        model.description = f"{entry.description} ({model.description})" if model.description else entry.description
+    return model
 
 
 for _entry in [*cifar_resnet.ENTRIES, *torchvision_models.ENTRIES, demo_net.ENTRY]:
