@@ -76,7 +76,9 @@ class InceptionV1(nn.Module):
             self.add_module(name, Concat())
         self.softmax2_pre_activation_matmul = nn.Linear(1024, CLASSES)
 
-    def _conv(self, name: str, inputs: int, outputs: int, kernel: int, padding: int | None = None, stride: int = 1) -> None:
+    def _conv(
+        self, name: str, inputs: int, outputs: int, kernel: int, padding: int | None = None, stride: int = 1
+    ) -> None:
         pad = kernel // 2 if padding is None else padding
         self.add_module(f"{name}_pre_relu_conv", nn.Conv2d(inputs, outputs, kernel, stride=stride, padding=pad))
         self.add_module(name, nn.ReLU())

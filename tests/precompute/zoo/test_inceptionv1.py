@@ -52,9 +52,7 @@ def test_4b_409_is_mixed4b_unit_409_of_the_5x5_branch() -> None:
     assert list(spans) == ["mixed4b_1x1", "mixed4b_3x3", "mixed4b_5x5", "mixed4b_pool_reduce"]
 
 
-def test_offline_without_weights_fails_fast_naming_the_fix(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_offline_without_weights_fails_fast_naming_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MICROSCOPE_OFFLINE", "1")
     monkeypatch.setenv("MICROSCOPE_CACHE", str(tmp_path))
     started = time.monotonic()
