@@ -153,3 +153,25 @@ def get_unit(
 
 
 UnitDep = Annotated[UnitContext, Depends(get_unit)]
+
+
+def resolve_microscope_op(reader: StoreReader, model_id: str, op: str, unit: int) -> tuple[ModelView, LayerView, int]:
+    """The unit OpenAI Microscope's `{op}_0/{unit}` names: a layer's unit, or the unit-th unit of a branch."""
+    model = find_model(reader, model_id)
+    name = op.removesuffix("_0")
+    if name in layer_names(model):
+        layer = find_layer(model, name)
+        check_unit(model, layer, unit)
+        return model, layer, unit
+    for layer in model.layers:  # a branch ('mixed4a_5x5') is a slice of the layer it is concatenated into
+        if not name.startswith(layer.name):
+            continue
+        members = [u.index for u in reader.units(model.id, layer.name) if u.branch == name]
+        if members and 0 <= unit < len(members):
+            return model, layer, members[unit]
+        if members:
+            raise NotFound(f"unit {unit} out of range: branch {name} of {layer.name} has units 0–{len(members) - 1}")
+    raise NotFound(
+        f"no layer or branch {name!r} in model {model.id!r}; layers: {', '.join(layer_names(model))}",
+        _layer_links(model),
+    )

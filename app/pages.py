@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import urls
-from app.deps import LayerDep, ModelDep, Reader, UnitDep, resolve_ref
+from app.deps import LayerDep, ModelDep, Reader, UnitDep, resolve_microscope_op, resolve_ref
 from app.errors import NotFound
 from app.present import layer_public, model_public, model_summary, unit_public
 from app.templating import render
@@ -78,3 +78,12 @@ def search(reader: Reader, q: str = "") -> RedirectResponse:
     if not text:
         raise NotFound(f"nothing to search for; {FORMAT_HELP}; models: {', '.join(ids)}")
     return _redirect_to_unit(reader, ids[0] if len(ids) == 1 else None, text)
+
+
+@router.get("/models/{model}/{op}/{unit}")
+def microscope_unit(reader: Reader, model: str, op: str, unit: int) -> RedirectResponse:
+    """OpenAI Microscope's unit URLs (`/models/inceptionv1/mixed4b_0/409`, `…/mixed4a_5x5_0/12`) → our unit page."""
+    if not op.endswith("_0"):
+        raise NotFound(f"no page {op!r} under model {model!r}; see {urls.model_page(model)}")
+    model_view, layer, index = resolve_microscope_op(reader, model, op, unit)
+    return RedirectResponse(urls.unit_page(model_view.id, layer.name, index), status_code=301)

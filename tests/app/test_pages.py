@@ -7,6 +7,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from app.config import Settings
+from app.main import create_app
+
 PAGES = {
     "/": "/api/v1/models",
     "/models/toy-net": "/api/v1/models/toy-net",
@@ -120,3 +123,34 @@ def test_bad_ref_shows_404_page_with_format_and_layers(client: TestClient) -> No
     assert "text/html" in response.headers["content-type"]
     assert "expected &#39;layer:unit&#39;" in response.text
     assert 'href="/models/toy-net/layers/block1"' in response.text
+
+
+@pytest.fixture(scope="module")
+def branched_client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    """A store whose `mixed4a` concatenates two branches: units 0–2 are `mixed4a_1x1`, 3–5 `mixed4a_5x5`."""
+    from store.records import LayerRecord, ModelRecord
+    from store.writer import StoreWriter
+
+    root = tmp_path_factory.mktemp("branched")
+    writer = StoreWriter(root)
+    writer.put_model(ModelRecord("inceptionv1", "InceptionV1", "test", "0" * 64, {"size": 8}, []))
+    branches = {i: "mixed4a_1x1" if i < 3 else "mixed4a_5x5" for i in range(6)}
+    writer.put_layers("inceptionv1", [LayerRecord("mixed4a", 0, "conv", 6, 2, 2, 8, 4.0, None, branches)])
+    return TestClient(create_app(Settings(store=root)))
+
+
+def test_microscope_layer_url_redirects_to_the_unit_page(branched_client: TestClient) -> None:
+    response = branched_client.get("/models/inceptionv1/mixed4a_0/4", follow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers["location"] == "/models/inceptionv1/layers/mixed4a/units/4"
+
+
+def test_microscope_branch_url_redirects_to_the_units_slice_of_its_layer(branched_client: TestClient) -> None:
+    response = branched_client.get("/models/inceptionv1/mixed4a_5x5_0/1", follow_redirects=False)
+    assert response.headers["location"] == "/models/inceptionv1/layers/mixed4a/units/4"
+
+
+def test_microscope_url_past_the_branch_names_its_range(branched_client: TestClient) -> None:
+    response = branched_client.get("/models/inceptionv1/mixed4a_5x5_0/7")
+    assert response.status_code == 404 and "0–2" in response.text
+    assert branched_client.get("/models/inceptionv1/nonsense/1").status_code == 404
