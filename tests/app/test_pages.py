@@ -154,3 +154,14 @@ def test_microscope_url_past_the_branch_names_its_range(branched_client: TestCli
     response = branched_client.get("/models/inceptionv1/mixed4a_5x5_0/7")
     assert response.status_code == 404 and "0–2" in response.text
     assert branched_client.get("/models/inceptionv1/nonsense/1").status_code == 404
+
+
+def test_unit_page_says_which_network_it_belongs_to(client: TestClient) -> None:
+    # A model's description carries warnings such as "torchvision's GoogLeNet is not Microscope's InceptionV1".
+    page = client.get("/models/toy-net/layers/block1/units/2").text
+    assert "A fixture model." in page
+
+
+def test_unit_page_names_the_branch_the_unit_belongs_to(branched_client: TestClient) -> None:
+    page = branched_client.get("/models/inceptionv1/layers/mixed4a/units/4")
+    assert page.status_code == 200 and "mixed4a_5x5" in page.text
