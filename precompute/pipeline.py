@@ -21,10 +21,16 @@ from precompute.images import scan_images, tensor_to_png
 from precompute.layers import LayerInfo, probe_layers
 from precompute.optvis import RenderSettings, channel, render
 from precompute.zoo import LoadedModel, load_model
-from store.records import FeatureVisRecord, ModelRecord
+from store.records import (
+    CHANNEL_OBJECTIVE,
+    CONNECTIONS_STAGE,
+    EXAMPLES_STAGE,
+    FEATURE_VIS_STAGE,
+    FeatureVisRecord,
+    ModelRecord,
+)
 from store.writer import StoreWriter
 
-CHANNEL = "channel"
 DEVICES = ("cpu", "cuda")
 
 
@@ -124,7 +130,7 @@ def _examples_stage(
             "weights_sha256": model.weights_hash,
         }
     )
-    todo = [layer for layer in layers if writer.stage_settings(model.id, layer.name, "examples") != settings]
+    todo = [layer for layer in layers if writer.stage_settings(model.id, layer.name, EXAMPLES_STAGE) != settings]
     if not todo:
         return []
     with tqdm(total=len(images), desc="dataset examples", unit="img", disable=not config.progress) as bar:
@@ -155,7 +161,7 @@ def _connections_stage(
     todo = [
         layer
         for layer in layers
-        if layer.previous in by_name and writer.stage_settings(model.id, layer.name, "connections") != settings
+        if layer.previous in by_name and writer.stage_settings(model.id, layer.name, CONNECTIONS_STAGE) != settings
     ]
     for layer in tqdm(todo, desc="connections", unit="layer", disable=not config.progress):
         expanded = expanded_weights(model, by_name[layer.previous], layer, device=config.device)  # type: ignore[index]
@@ -174,7 +180,10 @@ def _feature_vis_stage(
 ) -> int:
     render_cfg = render_settings(config, model)
     settings = _json({**render_cfg.as_dict(), "weights_sha256": model.weights_hash, "input": model.input.as_dict()})
-    todo = {layer.name: writer.units_needing_feature_vis(model.id, layer.name, CHANNEL, settings) for layer in layers}
+    todo = {
+        layer.name: writer.units_needing_feature_vis(model.id, layer.name, CHANNEL_OBJECTIVE, settings)
+        for layer in layers
+    }
     total = sum(len(units) for units in todo.values())
     with tqdm(total=total, desc="feature vis", unit="unit", disable=not config.progress) as bar:
         for layer in layers:
@@ -185,7 +194,7 @@ def _feature_vis_stage(
                     model.id, layer.name, _render_batch(model, layer, units, render_cfg, settings, config)
                 )
                 bar.update(len(units))
-            writer.finish_stage(model.id, layer.name, "feature_vis", settings)
+            writer.finish_stage(model.id, layer.name, FEATURE_VIS_STAGE, settings)
     return total
 
 
@@ -205,7 +214,7 @@ def _render_batch(
     return [
         FeatureVisRecord(
             unit=unit,
-            objective=CHANNEL,
+            objective=CHANNEL_OBJECTIVE,
             description=channel(layer.name, [unit]).description,
             image=tensor_to_png(result.images[i]),
             activation=float(peaks[i, unit]),

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 from store import schema as t
 from store.db import open_read_only
 from store.paths import ASSETS_DIR, asset_path
-
-FEATURE_VIS_STAGE = "feature_vis"
+from store.records import CHANNEL_OBJECTIVE, CONNECTIONS_STAGE, EXAMPLES_STAGE, FEATURE_VIS_STAGE
 
 
 @dataclass
@@ -66,12 +65,12 @@ def _check_layer(session: Session, layer: t.Layer, report: Report) -> None:
     if FEATURE_VIS_STAGE in stages:
         covered = session.scalar(
             select(func.count(func.distinct(t.FeatureVis.unit_id))).where(
-                t.FeatureVis.unit_id.in_(unit_ids), t.FeatureVis.objective == "channel"
+                t.FeatureVis.unit_id.in_(unit_ids), t.FeatureVis.objective == CHANNEL_OBJECTIVE
             )
         )
         if covered != layer.units:
             report.problems.append(f"{where}: feature_vis finished but {covered}/{layer.units} units have one")
-    if "examples" in stages:
+    if EXAMPLES_STAGE in stages:
         per_unit = session.execute(
             select(t.DatasetExample.unit_id, func.count(), func.max(t.DatasetExample.rank))
             .where(t.DatasetExample.unit_id.in_(unit_ids))
@@ -79,10 +78,12 @@ def _check_layer(session: Session, layer: t.Layer, report: Report) -> None:
         ).all()
         if len(per_unit) != layer.units or any(count != top + 1 for _, count, top in per_unit):
             report.problems.append(f"{where}: dataset examples missing or ranks not contiguous")
-    if "connections" in stages and layer.previous is None:
+    if CONNECTIONS_STAGE in stages and layer.previous is None:
         report.problems.append(f"{where}: connections finished but the layer has no previous layer")
     missing = (
-        {"examples", "connections", FEATURE_VIS_STAGE} - stages - ({"connections"} if not layer.previous else set())
+        {EXAMPLES_STAGE, CONNECTIONS_STAGE, FEATURE_VIS_STAGE}
+        - stages
+        - ({CONNECTIONS_STAGE} if not layer.previous else set())
     )
     if missing:
         report.notes.append(f"{where}: not computed yet: {', '.join(sorted(missing))}")

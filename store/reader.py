@@ -11,6 +11,7 @@ from store import schema as t
 from store.db import format_version, open_read_only
 from store.paths import asset_path, is_asset_key
 from store.records import (
+    CHANNEL_OBJECTIVE,
     AssetRef,
     EdgeView,
     ExampleView,
@@ -21,7 +22,7 @@ from store.records import (
     UnitSummary,
 )
 
-THUMBNAIL_OBJECTIVE = "channel"
+THUMBNAIL_OBJECTIVE = CHANNEL_OBJECTIVE
 
 
 class StoreReader:

@@ -7,6 +7,13 @@ from typing import Any
 
 Settings = dict[str, Any]
 
+# Precompute stages a layer goes through; each is recorded with its settings when it finishes.
+EXAMPLES_STAGE = "examples"
+CONNECTIONS_STAGE = "connections"
+FEATURE_VIS_STAGE = "feature_vis"
+# The visualization that stands for a unit: layer-grid thumbnails, and what a finished feature_vis stage must hold.
+CHANNEL_OBJECTIVE = "channel"
+
 
 @dataclass(frozen=True)
 class EncodedImage:

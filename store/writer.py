@@ -15,6 +15,8 @@ from store import schema as t
 from store.db import open_for_writing
 from store.paths import asset_path
 from store.records import (
+    CONNECTIONS_STAGE,
+    EXAMPLES_STAGE,
     DatasetImageRecord,
     EdgeRecord,
     EncodedImage,
@@ -137,15 +139,21 @@ class StoreWriter:
             session.execute(delete(t.DatasetExample).where(t.DatasetExample.unit_id.in_(units.values())))
             rows = [
                 {
-                    "unit_id": units[r.unit], "rank": r.rank, "image_id": images[r.source], "activation": r.activation,
-                    "x": r.x, "y": r.y, "crop": list(r.crop), "asset_sha256": self._put_asset(session, r.image),
+                    "unit_id": units[r.unit],
+                    "rank": r.rank,
+                    "image_id": images[r.source],
+                    "activation": r.activation,
+                    "x": r.x,
+                    "y": r.y,
+                    "crop": list(r.crop),
+                    "asset_sha256": self._put_asset(session, r.image),
                 }
                 for r in records
             ]
             session.flush()  # the asset rows first: examples reference them
             if rows:  # one executemany, not an ORM object per row: layers have tens of thousands
                 session.execute(insert(t.DatasetExample), rows)
-            self._finish(session, layer_row, "examples", settings)
+            self._finish(session, layer_row, EXAMPLES_STAGE, settings)
 
     def put_connections(
         self, model_id: str, layer: str, previous: str, edges: Iterable[EdgeRecord], settings: Settings
@@ -158,14 +166,19 @@ class StoreWriter:
             session.execute(delete(t.Connection).where(t.Connection.dst_unit_id.in_(dst.values())))
             rows = [
                 {
-                    "src_unit_id": src[e.src_unit], "dst_unit_id": dst[e.dst_unit], "weight": e.weight, "kind": e.kind,
-                    "kernel": e.kernel, "in_rank": e.in_rank, "out_rank": e.out_rank,
+                    "src_unit_id": src[e.src_unit],
+                    "dst_unit_id": dst[e.dst_unit],
+                    "weight": e.weight,
+                    "kind": e.kind,
+                    "kernel": e.kernel,
+                    "in_rank": e.in_rank,
+                    "out_rank": e.out_rank,
                 }
                 for e in edges
             ]
             if rows:
                 session.execute(insert(t.Connection), rows)
-            self._finish(session, layer_row, "connections", settings)
+            self._finish(session, layer_row, CONNECTIONS_STAGE, settings)
 
     def _put_asset(self, session: Session, image: EncodedImage) -> str:
         sha = hashlib.sha256(image.data).hexdigest()
