@@ -17,7 +17,7 @@ from app.schemas import (
     UnitSummaryPublic,
 )
 from store.reader import StoreReader
-from store.records import EdgeView, LayerView, ModelView, UnitSummary
+from store.records import EdgeView, LayerView, ModelView, UnitSummary, vis_kind
 from store.refs import UnitRef
 
 PREVIEW_UNITS = 8  # thumbnails per layer on the model page
@@ -150,6 +150,8 @@ def unit_public(ctx: UnitContext) -> UnitPublic:
             FeatureVisPublic(
                 url=urls.asset(f.asset),
                 objective=f.objective,
+                kind=vis_kind(f.objective)[0],
+                index=vis_kind(f.objective)[1],
                 description=f.description,
                 activation=f.activation,
                 settings=f.settings,

@@ -93,8 +93,10 @@ class FeatureVisPublic(BaseModel):
     """A feature visualization and how it was made."""
 
     url: str
-    objective: str
-    description: str
+    objective: str = Field(description="store key: channel, neuron, negative, or diversity:i for a diversity set")
+    kind: str = Field(description="channel, neuron, negative or diversity")
+    index: int = Field(description="position in its diversity set (0 for the other kinds)")
+    description: str = Field(description="the objective optimized, e.g. -channel(mixed4b:[409])")
     activation: float = Field(
         description="the unit's spatial maximum on the rendered image (the same measure as dataset examples)"
     )

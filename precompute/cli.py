@@ -16,6 +16,14 @@ class Device(StrEnum):
     cuda = "cuda"
 
 
+class Precision(StrEnum):
+    """The network's precision while rendering feature visualizations."""
+
+    auto = "auto"
+    fp32 = "fp32"
+    bf16 = "bf16"
+
+
 def models() -> None:
     """List the model zoo."""
     from precompute.zoo import list_models
@@ -25,6 +33,7 @@ def models() -> None:
 
 
 def _layer_list(value: str | None) -> tuple[str, ...] | None:
+    """A comma-separated option as a tuple (None when empty)."""
     return tuple(name.strip() for name in value.split(",") if name.strip()) if value else None
 
 
@@ -44,7 +53,22 @@ def precompute(
     top_k: Annotated[int, typer.Option(min=1, help="Dataset examples kept per unit.")] = 16,
     max_images: Annotated[int | None, typer.Option(min=1, help="Use at most this many images.")] = None,
     top_edges: Annotated[int, typer.Option(min=1, help="Strongest +/− connections kept per unit.")] = 8,
-    vis_batch: Annotated[int, typer.Option(min=1, help="Units optimized together in one batch.")] = 64,
+    vis_batch: Annotated[int, typer.Option(min=1, help="Images optimized together in one batch.")] = 64,
+    objectives: Annotated[
+        str,
+        typer.Option(help="Comma-separated feature-vis kinds per unit: channel (always), neuron, negative, diversity."),
+    ] = "channel,neuron,negative,diversity",
+    diversity: Annotated[int, typer.Option(min=2, help="Images in each unit's diversity set.")] = 4,
+    extras: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the kinds besides channel are rendered: comma-separated layer ids or layer:first-last "
+            "unit ranges, e.g. mixed4b:384-447 (default: every unit)."
+        ),
+    ] = None,
+    precision: Annotated[
+        Precision, typer.Option(help="Network precision while rendering (auto: bf16 on CUDA, fp32 on a CPU).")
+    ] = Precision.auto,
     seed: Annotated[int, typer.Option(help="Seed of every random choice in feature visualization.")] = 0,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
@@ -65,6 +89,10 @@ def precompute(
         max_images=max_images,
         top_edges=top_edges,
         vis_batch=vis_batch,
+        objectives=_layer_list(objectives) or (),
+        diversity=diversity,
+        extras=_layer_list(extras),
+        precision=precision.value,
         seed=seed,
         progress=progress,
     )

@@ -6,32 +6,32 @@ records the settings it ran with, so a re-run skips what is stored and an interr
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import torch
 from tqdm.auto import tqdm
 
 from precompute.connections import edge_records, expanded_weights
-from precompute.examples import collect_top_examples, example_records, spatial_max
-from precompute.hooks import LayerTap
-from precompute.images import scan_images, tensor_to_png
+from precompute.examples import collect_top_examples, example_records
+from precompute.feature_vis import VisPlan, count_missing, feature_vis_stage, parse_extras
+from precompute.images import scan_images
 from precompute.layers import LayerInfo, probe_layers
-from precompute.optvis import RenderSettings, channel, render
+from precompute.optvis import Renderer, RenderSettings
 from precompute.zoo import LoadedModel, load_model
 from store.records import (
     CHANNEL_OBJECTIVE,
     CONNECTIONS_STAGE,
+    DIVERSITY_OBJECTIVE,
     EXAMPLES_STAGE,
-    FEATURE_VIS_STAGE,
-    FeatureVisRecord,
+    VIS_KINDS,
     ModelRecord,
+    stored_settings,
 )
 from store.writer import StoreWriter
 
 DEVICES = ("cpu", "cuda")
+PRECISIONS = ("auto", "fp32", "bf16")
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,27 @@ class PrecomputeConfig:
     top_k: int = 16  # dataset examples kept per unit
     max_images: int | None = None  # cap on images used, taken class by class in turn (none: all)
     top_edges: int = 8  # strongest positive and negative connections kept per unit and side
-    vis_batch: int = 64  # units optimized together in one batch
+    vis_batch: int = 64  # images optimized together in one batch
+    objectives: tuple[str, ...] = VIS_KINDS  # feature-vis kinds per unit (channel always; see store.records)
+    diversity: int = 4  # images in each unit's diversity set
+    extras: tuple[str, ...] | None = None  # where kinds besides channel go: `layer` or `layer:a-b` (none: everywhere)
+    precision: str = "auto"  # the network's precision while rendering: auto (bf16 on CUDA), fp32 or bf16
     image_batch: int = 64  # images per forward pass when collecting examples
     seed: int = 0
     progress: bool = True
+
+    def __post_init__(self) -> None:
+        # Checked before any work, so a typo does not surface after minutes of dataset examples.
+        unknown = [kind for kind in self.objectives if kind not in VIS_KINDS]
+        if unknown or CHANNEL_OBJECTIVE not in self.objectives:
+            raise ValueError(
+                f"objectives {', '.join(self.objectives) or '(none)'}: valid kinds are {', '.join(VIS_KINDS)}, "
+                f"and {CHANNEL_OBJECTIVE} is always needed"
+            )
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}; valid: {', '.join(PRECISIONS)}")
+        if DIVERSITY_OBJECTIVE in self.objectives and self.diversity < 2:
+            raise ValueError(f"a diversity set needs at least 2 images, got --diversity {self.diversity}")
 
 
 @dataclass
@@ -63,19 +80,15 @@ class PrecomputeSummary:
     layers: list[str]
     examples_layers: list[str] = field(default_factory=list)
     connection_layers: list[str] = field(default_factory=list)
-    rendered_units: int = 0
+    rendered_images: int = 0
 
     def describe(self, store: Path) -> str:
         """One line saying what the run did."""
         return (
             f"{self.model}: {len(self.layers)} layers; dataset examples for {len(self.examples_layers)}, "
-            f"connections for {len(self.connection_layers)}, {self.rendered_units} units rendered. Store: {store}"
+            f"connections for {len(self.connection_layers)}, {self.rendered_images} feature visualizations rendered. "
+            f"Store: {store}"
         )
-
-
-def _json(value: dict[str, Any]) -> dict[str, Any]:
-    # Stored settings come back through JSON; normalize ours the same way so comparisons are exact.
-    return json.loads(json.dumps(value))
 
 
 def check_device(device: str) -> torch.device:
@@ -93,6 +106,7 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
     model = load_model(config.model, config.weights)
     model.module.to(device)
     layers = probe_layers(model, list(config.layers) if config.layers else None)
+    vis_plan(config, model, layers)  # a bad --extras fails here, before any work
     writer = StoreWriter(config.store)
     writer.put_model(_model_record(model))
     writer.put_layers(model.id, layers)
@@ -100,7 +114,7 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
     if config.images is not None:
         summary.examples_layers = _examples_stage(config, model, layers, writer)
     summary.connection_layers = _connections_stage(config, model, layers, writer)
-    summary.rendered_units = _feature_vis_stage(config, model, layers, writer)
+    summary.rendered_images = _feature_vis_stage(config, model, layers, writer)
     return summary
 
 
@@ -120,7 +134,7 @@ def _examples_stage(
     config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter
 ) -> list[str]:
     images = scan_images(config.images, config.max_images)  # type: ignore[arg-type]
-    settings = _json(
+    settings = stored_settings(
         {
             "images": str(Path(config.images).resolve()),
             "count": len(images),
@@ -154,7 +168,7 @@ def _examples_stage(
 def _connections_stage(
     config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter
 ) -> list[str]:
-    settings = _json(
+    settings = stored_settings(
         {"top_edges": config.top_edges, "method": "linearized-gradient", "weights_sha256": model.weights_hash}
     )
     by_name = {layer.name: layer for layer in layers}
@@ -171,54 +185,38 @@ def _connections_stage(
 
 
 def render_settings(config: PrecomputeConfig, model: LoadedModel) -> RenderSettings:
-    """The render settings a precompute run uses for this model."""
-    return RenderSettings(steps=config.steps, size=config.size or model.vis_size, seed=config.seed)
+    """The render settings a precompute run uses for this model (precision auto: bf16 on CUDA, fp32 on a CPU)."""
+    precision = config.precision
+    if precision == "auto":
+        precision = "bf16" if torch.device(config.device).type == "cuda" else "fp32"
+    return RenderSettings(steps=config.steps, size=config.size or model.vis_size, seed=config.seed, precision=precision)
+
+
+def vis_plan(config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo]) -> VisPlan:
+    """What the feature-vis stage renders for this run, and the settings stored with it."""
+    render_cfg = render_settings(config, model)
+    return VisPlan(
+        extras=None if config.extras is None else parse_extras(config.extras, layers),
+        kinds=tuple(config.objectives),
+        render=render_cfg,
+        diversity=config.diversity,
+        batch=config.vis_batch,
+        base_settings={**render_cfg.as_dict(), "weights_sha256": model.weights_hash, "input": model.input.as_dict()},
+    )
 
 
 def _feature_vis_stage(
     config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter
 ) -> int:
-    render_cfg = render_settings(config, model)
-    settings = _json({**render_cfg.as_dict(), "weights_sha256": model.weights_hash, "input": model.input.as_dict()})
-    todo = {
-        layer.name: writer.units_needing_feature_vis(model.id, layer.name, CHANNEL_OBJECTIVE, settings)
-        for layer in layers
-    }
-    total = sum(len(units) for units in todo.values())
-    with tqdm(total=total, desc="feature vis", unit="unit", disable=not config.progress) as bar:
-        for layer in layers:
-            for start in range(0, len(todo[layer.name]), config.vis_batch):
-                units = todo[layer.name][start : start + config.vis_batch]
-                bar.set_postfix_str(f"{layer.name} units {units[0]}–{units[-1]}")
-                writer.put_feature_vis(
-                    model.id, layer.name, _render_batch(model, layer, units, render_cfg, settings, config)
-                )
-                bar.update(len(units))
-            writer.finish_stage(model.id, layer.name, FEATURE_VIS_STAGE, settings)
-    return total
+    plan = vis_plan(config, model, layers)
+    renderer = Renderer(
+        model.module, model.input.normalize, device=config.device, layers=[layer.name for layer in layers]
+    )
+    total = count_missing(model, layers, writer, plan)
+    with tqdm(total=total, desc="feature vis", unit="img", disable=not config.progress) as bar:
 
+        def advance(images: int, what: str) -> None:
+            bar.set_postfix_str(what)
+            bar.update(images)
 
-def _render_batch(
-    model: LoadedModel,
-    layer: LayerInfo,
-    units: list[int],
-    render_cfg: RenderSettings,
-    settings: dict[str, Any],
-    config: PrecomputeConfig,
-) -> list[FeatureVisRecord]:
-    objective = channel(layer.name, units)
-    result = render(model.module, model.input.normalize, objective, len(units), render_cfg, device=config.device)
-    with torch.no_grad(), LayerTap(model.module, [layer.name]) as tap:
-        act = tap.run(model.input.normalize(result.images.to(config.device)))[layer.name]
-        peaks, _ = spatial_max(act.float().cpu())
-    return [
-        FeatureVisRecord(
-            unit=unit,
-            objective=CHANNEL_OBJECTIVE,
-            description=channel(layer.name, [unit]).description,
-            image=tensor_to_png(result.images[i]),
-            activation=float(peaks[i, unit]),
-            settings=settings,
-        )
-        for i, unit in enumerate(units)
-    ]
+        return feature_vis_stage(model, layers, writer, plan, renderer, progress=advance)

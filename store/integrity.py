@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 from store import schema as t
 from store.db import open_read_only
 from store.paths import ASSETS_DIR, asset_path
-from store.records import CHANNEL_OBJECTIVE, CONNECTIONS_STAGE, EXAMPLES_STAGE, FEATURE_VIS_STAGE
+from store.records import (
+    CHANNEL_OBJECTIVE,
+    CONNECTIONS_STAGE,
+    EXAMPLES_STAGE,
+    FEATURE_VIS_STAGE,
+    STAGE_OBJECTIVES,
+    STAGE_PARTIAL,
+)
 
 
 @dataclass
@@ -55,21 +62,41 @@ def check_store(root: Path, *, verify_hashes: bool = False) -> Report:
     return report
 
 
+def _check_feature_vis(session: Session, layer: t.Layer, settings: dict, report: Report) -> None:
+    """Every unit holds each key the finished stage lists; the listed units hold each partial key."""
+    where = f"{layer.model_id}/{layer.name}"
+    # A stage finished before other kinds existed lists no objectives: it held channel images only.
+    wanted: dict[str, list[int] | None] = dict.fromkeys(settings.get(STAGE_OBJECTIVES) or [CHANNEL_OBJECTIVE])
+    wanted.update(settings.get(STAGE_PARTIAL) or {})
+    held = session.execute(
+        select(t.FeatureVis.objective, t.Unit.index)
+        .join(t.Unit, t.Unit.id == t.FeatureVis.unit_id)
+        .where(t.Unit.layer_id == layer.id, t.FeatureVis.objective.in_(list(wanted)))
+    ).all()
+    units_by_key: dict[str, set[int]] = {}
+    for key, index in held:
+        units_by_key.setdefault(key, set()).add(index)
+    for key, units in wanted.items():
+        expected = set(range(layer.units)) if units is None else set(units)
+        have = units_by_key.get(key, set()) & expected
+        if have != expected:
+            report.problems.append(
+                f"{where}: feature_vis finished but {len(have)}/{len(expected)} units have a {key} image"
+            )
+
+
 def _check_layer(session: Session, layer: t.Layer, report: Report) -> None:
     where = f"{layer.model_id}/{layer.name}"
     indices = list(session.scalars(select(t.Unit.index).where(t.Unit.layer_id == layer.id).order_by(t.Unit.index)))
     if indices != list(range(layer.units)):
         report.problems.append(f"{where}: units are not exactly 0..{layer.units - 1} once each")
-    stages = set(session.scalars(select(t.Stage.stage).where(t.Stage.layer_id == layer.id)))
+    stage_settings = dict(
+        session.execute(select(t.Stage.stage, t.Stage.settings).where(t.Stage.layer_id == layer.id)).all()
+    )
+    stages = set(stage_settings)
     unit_ids = select(t.Unit.id).where(t.Unit.layer_id == layer.id)
     if FEATURE_VIS_STAGE in stages:
-        covered = session.scalar(
-            select(func.count(func.distinct(t.FeatureVis.unit_id))).where(
-                t.FeatureVis.unit_id.in_(unit_ids), t.FeatureVis.objective == CHANNEL_OBJECTIVE
-            )
-        )
-        if covered != layer.units:
-            report.problems.append(f"{where}: feature_vis finished but {covered}/{layer.units} units have one")
+        _check_feature_vis(session, layer, stage_settings[FEATURE_VIS_STAGE] or {}, report)
     if EXAMPLES_STAGE in stages:
         per_unit = session.execute(
             select(t.DatasetExample.unit_id, func.count(), func.max(t.DatasetExample.rank))

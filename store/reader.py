@@ -12,6 +12,7 @@ from store.db import format_version, open_read_only
 from store.paths import asset_path, is_asset_key
 from store.records import (
     CHANNEL_OBJECTIVE,
+    VIS_KINDS,
     AssetRef,
     EdgeView,
     ExampleView,
@@ -20,9 +21,16 @@ from store.records import (
     ModelView,
     UnitDetail,
     UnitSummary,
+    vis_kind,
 )
 
 THUMBNAIL_OBJECTIVE = CHANNEL_OBJECTIVE
+
+
+def _vis_order(view: FeatureVisView) -> tuple[int, str, int]:
+    """Known kinds in VIS_KINDS order (channel first), each set by index; unknown keys after, by name."""
+    kind, index = vis_kind(view.objective)
+    return (VIS_KINDS.index(kind) if kind in VIS_KINDS else len(VIS_KINDS), kind, index)
 
 
 class StoreReader:
@@ -128,10 +136,11 @@ class StoreReader:
             .where(t.FeatureVis.unit_id == unit_id)
             .order_by(t.FeatureVis.objective)
         )
-        return [
+        views = [
             FeatureVisView(fv.objective, fv.description, _asset(asset), fv.activation, fv.settings)
             for fv, asset in session.execute(query)
         ]
+        return sorted(views, key=_vis_order)
 
     @staticmethod
     def _examples(session: Session, unit_id: int) -> list[ExampleView]:

@@ -2,17 +2,46 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 Settings = dict[str, Any]
 
+
+def stored_settings(value: Settings) -> Settings:
+    """Settings as they come back from the store (through JSON), so comparing with stored ones is exact."""
+    return json.loads(json.dumps(value))
+
+
 # Precompute stages a layer goes through; each is recorded with its settings when it finishes.
 EXAMPLES_STAGE = "examples"
 CONNECTIONS_STAGE = "connections"
 FEATURE_VIS_STAGE = "feature_vis"
-# The visualization that stands for a unit: layer-grid thumbnails, and what a finished feature_vis stage must hold.
+# Kinds of feature visualization a unit gets. The channel one stands for the unit (layer-grid thumbnails); a
+# diversity set of n images is stored under the keys diversity:0 … diversity:n-1.
 CHANNEL_OBJECTIVE = "channel"
+NEURON_OBJECTIVE = "neuron"
+NEGATIVE_OBJECTIVE = "negative"
+DIVERSITY_OBJECTIVE = "diversity"
+VIS_KINDS = (CHANNEL_OBJECTIVE, NEURON_OBJECTIVE, NEGATIVE_OBJECTIVE, DIVERSITY_OBJECTIVE)
+# A finished feature_vis stage lists the objective keys every unit of the layer holds under STAGE_OBJECTIVES, and
+# keys only some units hold under STAGE_PARTIAL ({key: [units]}).
+STAGE_OBJECTIVES = "objectives"
+STAGE_PARTIAL = "partial"
+
+
+def vis_keys(kind: str, count: int = 1) -> list[str]:
+    """The store keys of a kind's images: `channel`, or `diversity:0` … for a set of `count`."""
+    if kind not in VIS_KINDS:
+        raise ValueError(f"unknown feature-vis kind {kind!r}; valid: {', '.join(VIS_KINDS)}")
+    return [f"{kind}:{i}" for i in range(count)] if kind == DIVERSITY_OBJECTIVE else [kind]
+
+
+def vis_kind(key: str) -> tuple[str, int]:
+    """(kind, index in its set) of a store key: `diversity:2` → ("diversity", 2), `neuron` → ("neuron", 0)."""
+    kind, _, index = key.partition(":")
+    return kind, int(index) if index.isdigit() else 0
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,24 @@ def build_toy_store(root: Path) -> Path:
                 for s in range(prev.units)
             ]
             writer.put_connections(TOY_MODEL, layer.name, layer.previous, edges, {})
+    # block1:2 has every kind of feature visualization; the others only the channel one.
+    writer.put_feature_vis(
+        TOY_MODEL,
+        "block1",
+        [
+            FeatureVisRecord(2, key, description, png((shade, 0, 0)), shade / 10, {"steps": 64, "diversity": 2})
+            for key, description, shade in TOY_UNIT_VIS
+        ],
+    )
     return root
+
+
+TOY_UNIT_VIS = [  # (store key, description, red shade) of block1:2's other visualizations
+    ("neuron", "neuron(block1:[2])", 10),
+    ("negative", "-channel(block1:[2])", 20),
+    ("diversity:0", "channel(block1:[2]) - 0.3*diversity(block1,group=2)", 30),
+    ("diversity:1", "channel(block1:[2]) - 0.3*diversity(block1,group=2)", 40),
+]
 
 
 @pytest.fixture(scope="session")
@@ -100,6 +117,7 @@ def toy_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 E2E_MODEL = "cifar-resnet20"
 E2E_IMAGES = 300  # 30 per class, taken class by class in turn
 E2E_STEPS = 64  # enough to lift every unit far above its dataset maximum; minutes on two CPU cores
+E2E_EXTRAS = "layer2.0:0-7,layer3.2:0-7,linear"
 
 
 def microscope(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
@@ -129,6 +147,8 @@ def resnet20_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         str(E2E_STEPS),
         "--top-k",
         "8",
+        "--extras",  # neuron, negative and diversity images for a few units (every unit would take 7× longer)
+        E2E_EXTRAS,
         "--store",
         str(store),
         "--no-progress",

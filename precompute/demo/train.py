@@ -37,8 +37,14 @@ LABEL_SMOOTHING = 0.05
 EVAL_BATCH = 256
 
 
-def make_data(root: Path, *, per_family: int = TRAIN_PER_FAMILY, heldout_per_family: int = HELDOUT_PER_FAMILY,
-              size: int = INPUT.size, progress: bool = True) -> Path:
+def make_data(
+    root: Path,
+    *,
+    per_family: int = TRAIN_PER_FAMILY,
+    heldout_per_family: int = HELDOUT_PER_FAMILY,
+    size: int = INPUT.size,
+    progress: bool = True,
+) -> Path:
     """Write (or reuse) the training and held-out stimulus sets under root/train and root/heldout."""
     write_dataset(Path(root) / "train", per_family, TRAIN_SEED, size=size, progress=progress)
     write_dataset(Path(root) / "heldout", heldout_per_family, HELDOUT_SEED, size=size, progress=progress)
@@ -106,16 +112,22 @@ def _reproducible(seed: int) -> Iterator[None]:
         torch.use_deterministic_algorithms(deterministic)
 
 
-def _epoch(model: nn.Module, data: tuple[Tensor, Tensor], batch_size: int, optimizer: torch.optim.Optimizer,
-           schedule: torch.optim.lr_scheduler.LRScheduler, generator: torch.Generator, bar: tqdm) -> list[float]:
+def _epoch(
+    model: nn.Module,
+    data: tuple[Tensor, Tensor],
+    batch_size: int,
+    optimizer: torch.optim.Optimizer,
+    schedule: torch.optim.lr_scheduler.LRScheduler,
+    generator: torch.Generator,
+    bar: tqdm,
+) -> list[float]:
     """One pass over the training images in a seeded order; the loss of every step."""
     x, y = data
     model.train()
     losses = []
     order = torch.randperm(len(x), generator=generator)
     for batch in order[: _steps(len(x), batch_size) * batch_size].split(batch_size):
-        loss = F.cross_entropy(model(_inputs(augment(x[batch], generator))), y[batch],
-                               label_smoothing=LABEL_SMOOTHING)
+        loss = F.cross_entropy(model(_inputs(augment(x[batch], generator))), y[batch], label_smoothing=LABEL_SMOOTHING)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -141,8 +153,16 @@ def save_weights(model: nn.Module, out: Path) -> Path:
     return out
 
 
-def train(data_root: Path, out: Path = WEIGHTS, *, seed: int = 0, epochs: int = EPOCHS, batch_size: int = BATCH_SIZE,
-          lr: float = LEARNING_RATE, progress: bool = True) -> dict:
+def train(
+    data_root: Path,
+    out: Path = WEIGHTS,
+    *,
+    seed: int = 0,
+    epochs: int = EPOCHS,
+    batch_size: int = BATCH_SIZE,
+    lr: float = LEARNING_RATE,
+    progress: bool = True,
+) -> dict:
     """Train DemoInception on data_root/train, save fp16 weights to out and the record beside it (out.json)."""
     data_root, out = Path(data_root), Path(out)
     if epochs < 1 or batch_size < 2:
@@ -152,8 +172,9 @@ def train(data_root: Path, out: Path = WEIGHTS, *, seed: int = 0, epochs: int = 
         data = load_images(data_root / "train")
         model = DemoInception().to(memory_format=torch.channels_last)
         generator = torch.Generator().manual_seed(seed)
-        optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=MOMENTUM, nesterov=True,
-                                    weight_decay=WEIGHT_DECAY)
+        optimizer = torch.optim.SGD(
+            model.parameters(), lr=lr, momentum=MOMENTUM, nesterov=True, weight_decay=WEIGHT_DECAY
+        )
         steps = _steps(len(data[0]), batch_size)
         schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, lr, total_steps=epochs * steps)
         history, step_losses = [], []
@@ -162,16 +183,25 @@ def train(data_root: Path, out: Path = WEIGHTS, *, seed: int = 0, epochs: int = 
                 losses = _epoch(model, data, batch_size, optimizer, schedule, generator, bar)
                 step_losses += losses
                 accuracy = evaluate(model, data_root / "heldout")
-                history.append({"epoch": epoch, "train_loss": round(sum(losses) / len(losses), 4),
-                                "heldout_accuracy": round(accuracy, 4)})
-                bar.write(f"epoch {epoch}/{epochs}: train loss {history[-1]['train_loss']:.4f}, "
-                          f"held-out accuracy {accuracy:.2%}")
+                history.append(
+                    {
+                        "epoch": epoch,
+                        "train_loss": round(sum(losses) / len(losses), 4),
+                        "heldout_accuracy": round(accuracy, 4),
+                    }
+                )
+                bar.write(
+                    f"epoch {epoch}/{epochs}: train loss {history[-1]['train_loss']:.4f}, "
+                    f"held-out accuracy {accuracy:.2%}"
+                )
         seconds = time.perf_counter() - started
         threads = torch.get_num_threads()
     run = {"seed": seed, "epochs": epochs, "batch_size": batch_size, "peak_lr": lr}
     record = _record(data_root, save_weights(model, out), run, history, seconds, threads)
-    print(f"demo-inception: held-out accuracy {record['heldout_accuracy']:.2%} "
-          f"({record['data']['heldout_images']} images), {seconds:.0f} s; weights {out}")
+    print(
+        f"demo-inception: held-out accuracy {record['heldout_accuracy']:.2%} "
+        f"({record['data']['heldout_images']} images), {seconds:.0f} s; weights {out}"
+    )
     return record | {"step_losses": step_losses}
 
 
@@ -184,12 +214,21 @@ def _record(data_root: Path, out: Path, run: dict, history: list[dict], seconds:
         "sha256": sha256_file(out),
         "bytes": out.stat().st_size,
         **run,
-        "optimizer": {"name": "SGD", "nesterov": True, "momentum": MOMENTUM, "weight_decay": WEIGHT_DECAY,
-                      "schedule": "one-cycle", "label_smoothing": LABEL_SMOOTHING},
+        "optimizer": {
+            "name": "SGD",
+            "nesterov": True,
+            "momentum": MOMENTUM,
+            "weight_decay": WEIGHT_DECAY,
+            "schedule": "one-cycle",
+            "label_smoothing": LABEL_SMOOTHING,
+        },
         "augmentation": "random flips and transpose (the 8 symmetries of the square)",
-        "data": {"train": _settings(data_root / "train"), "heldout": _settings(data_root / "heldout"),
-                 "train_images": sum(1 for _ in (data_root / "train").glob("*/*.png")),
-                 "heldout_images": int(counts.sum())},
+        "data": {
+            "train": _settings(data_root / "train"),
+            "heldout": _settings(data_root / "heldout"),
+            "train_images": sum(1 for _ in (data_root / "train").glob("*/*.png")),
+            "heldout_images": int(counts.sum()),
+        },
         "heldout_accuracy": round(float(counts.diag().sum() / counts.sum()), 4),
         "families": list(FAMILIES),
         "confusion": counts.tolist(),  # rows: true family, columns: predicted, in `families` order

@@ -149,19 +149,30 @@ def direction(layer: str, vectors: Tensor) -> Objective:
     return Objective(fn, frozenset({layer}), f"direction({layer}:{digest})")
 
 
-def diversity(layer: str) -> Objective:
-    """Minus Lucid's diversity penalty: item i scores -Σ_{j≠i} cos(Gram_i, Gram_j) / B."""
+def diversity(layer: str, group: int | None = None) -> Objective:
+    """Minus Lucid's diversity penalty: item i scores -Σ_{j≠i} cos(Gram_i, Gram_j) / n over its group.
+
+    Without `group` the whole batch is one group; with it, consecutive runs of `group` items are (a diversity
+    set per unit when each unit has `group` items in a row).
+    """
+    if group is not None and group < 1:
+        raise ValueError(f"diversity group must be positive, got {group}")
 
     def fn(acts: Activations) -> Tensor:
         act = acts[layer]
         batch = act.shape[0]
+        size = batch if group is None else group
+        if batch % size:
+            raise ValueError(f"{layer}: a batch of {batch} does not split into diversity groups of {size}")
         flat = act.reshape(batch, act.shape[1], -1)  # (B, C, positions)
         grams = F.normalize((flat @ flat.transpose(1, 2)).flatten(1), dim=1, eps=1e-10)
-        similarity = grams @ grams.T  # cosine between every pair of Gram matrices
-        others = similarity.sum(1) - similarity.diagonal()
-        return -others / batch
+        grams = grams.view(batch // size, size, -1)
+        similarity = grams @ grams.transpose(1, 2)  # cosine between every pair of Gram matrices in a group
+        others = similarity.sum(2) - similarity.diagonal(dim1=1, dim2=2)
+        return (-others / size).reshape(batch)
 
-    return Objective(fn, frozenset({layer}), f"diversity({layer})")
+    where = layer if group is None else f"{layer},group={group}"
+    return Objective(fn, frozenset({layer}), f"diversity({where})")
 
 
 def class_logit(layer: str, classes: Sequence[int]) -> Objective:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 ImageParam = tuple[list[Tensor], Callable[[], Tensor]]
@@ -84,6 +85,37 @@ def pixel_image(
     pixels = _randn((batch, 3, size, size), sd, generator, device)
     color = _color_matrix(device) if decorrelate else None
     return [pixels], lambda: to_valid_rgb(pixels, color)
+
+
+def laplacian_image(
+    batch: int,
+    size: int,
+    *,
+    levels: int = 4,
+    sd: float = 0.01,
+    decorrelate: bool = True,
+    generator: torch.Generator,
+    device: torch.device | str,
+) -> ImageParam:
+    """A Laplacian pyramid: `levels` free tensors at size, size/2, size/4, …, each upsampled and summed.
+
+    Coarse levels move large regions at once, so images stay smooth and low-frequency structure forms early,
+    like the Fourier parameterization but without its global support; the finest level is a plain pixel image.
+    """
+    _check_shape(batch, size)
+    if levels < 1:
+        raise ValueError(f"levels must be positive, got {levels}")
+    sides = [max(1, size >> level) for level in range(levels)]
+    tensors = [_randn((batch, 3, side, side), sd, generator, device) for side in sides]
+    color = _color_matrix(device) if decorrelate else None
+
+    def image() -> Tensor:
+        pixels = tensors[0]
+        for coarse in tensors[1:]:
+            pixels = pixels + F.interpolate(coarse, size=(size, size), mode="bilinear", align_corners=False)
+        return to_valid_rgb(pixels, color)
+
+    return tensors, image
 
 
 def _check_shape(batch: int, size: int) -> None:

@@ -23,10 +23,22 @@ def test_unit_json_names_the_unit_and_its_canonical_page(unit: dict[str, Any]) -
 
 
 def test_unit_json_has_feature_vis_with_settings(unit: dict[str, Any]) -> None:
-    (fv,) = unit["feature_vis"]
+    fv = unit["feature_vis"][0]
     assert fv["objective"] == "channel" and fv["description"] == "channel(block1:2)"
     assert fv["activation"] == 7.0 and fv["settings"] == {}
     assert fv["url"].startswith("/assets/") and fv["url"].endswith(".png")
+
+
+def test_unit_json_lists_every_kind_channel_first_with_diversity_set_indexed(unit: dict[str, Any]) -> None:
+    kinds = [(fv["objective"], fv["kind"], fv["index"]) for fv in unit["feature_vis"]]
+    assert kinds == [
+        ("channel", "channel", 0),
+        ("neuron", "neuron", 0),
+        ("negative", "negative", 0),
+        ("diversity:0", "diversity", 0),
+        ("diversity:1", "diversity", 1),
+    ]
+    assert unit["feature_vis"][2]["description"] == "-channel(block1:[2])"
 
 
 def test_unit_json_lists_examples_highest_first(unit: dict[str, Any]) -> None:

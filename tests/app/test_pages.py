@@ -165,3 +165,20 @@ def test_unit_page_says_which_network_it_belongs_to(client: TestClient) -> None:
 def test_unit_page_names_the_branch_the_unit_belongs_to(branched_client: TestClient) -> None:
     page = branched_client.get("/models/inceptionv1/layers/mixed4a/units/4")
     assert page.status_code == 200 and "mixed4a_5x5" in page.text
+
+
+def test_unit_page_shows_every_feature_vis_kind_with_its_meaning_and_the_diversity_set(client: TestClient) -> None:
+    html = client.get(UNIT_PAGE).text
+    section = html[html.index('class="feature-vis"') : html.index('class="examples"')]
+    for kind in ("channel", "neuron", "negative"):
+        assert f'class="fv fv-{kind}"' in section
+    assert "minimized: what the unit responds to least" in section and "-channel(block1:[2])" in section
+    assert "<h3>Diversity" in section and section.count('class="fv fv-diversity"') == 2
+    assert "image 2 of 2" in section and "steps 64" in section
+
+
+def test_layer_grid_thumbnail_is_the_channel_visualization(client: TestClient) -> None:
+    unit = client.get("/api/v1/models/toy-net/layers/block1/units/2").json()
+    grid = client.get("/models/toy-net/layers/block1").text
+    channel_url = unit["feature_vis"][0]["url"]
+    assert channel_url in grid and all(fv["url"] not in grid for fv in unit["feature_vis"][1:])

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from pathlib import Path
 
 import pytest
 import torch
 
-import precompute.pipeline as pipeline
+from precompute.optvis import Renderer
 from precompute.pipeline import PrecomputeConfig, check_device, run_precompute
 from store.integrity import check_store
+from store.paths import database_path
 from store.reader import StoreReader
 
 MODEL = "cifar-resnet20"
 LAYERS = ("relu", "layer1.0", "layer2.0", "linear")
+UNITS = 16 + 16 + 32 + 10
+# channel, neuron (not for the linear layer, which has no positions), negative, and a diversity set of 2.
+IMAGES = UNITS + (UNITS - 10) + UNITS + 2 * UNITS
 
 
 def _config(store: Path, weights: Path, images: Path, **overrides: object) -> PrecomputeConfig:
@@ -27,6 +32,7 @@ def _config(store: Path, weights: Path, images: Path, **overrides: object) -> Pr
         steps=2,
         top_k=4,
         vis_batch=16,
+        diversity=2,
         progress=False,
     )
     return dataclasses.replace(base, **overrides)  # type: ignore[arg-type]
@@ -35,11 +41,11 @@ def _config(store: Path, weights: Path, images: Path, **overrides: object) -> Pr
 def test_precompute_stores_every_view_of_every_unit(tmp_path: Path, random_resnet20: Path, tiny_images: Path) -> None:
     summary = run_precompute(_config(tmp_path, random_resnet20, tiny_images))
     assert summary.layers == list(LAYERS)
-    assert summary.rendered_units == 16 + 16 + 32 + 10
+    assert summary.rendered_images == IMAGES
     report = check_store(tmp_path, verify_hashes=True)
     assert report.ok, report.problems
-    assert report.counts["feature_vis"] == 74
-    assert report.counts["dataset_examples"] == 74 * 4
+    assert report.counts["feature_vis"] == IMAGES
+    assert report.counts["dataset_examples"] == UNITS * 4
     reader = StoreReader(tmp_path)
     unit = reader.unit(MODEL, "layer2.0", 5)
     assert unit is not None and unit.feature_vis and unit.inputs and unit.outputs
@@ -48,13 +54,48 @@ def test_precompute_stores_every_view_of_every_unit(tmp_path: Path, random_resne
         (e.activation for e in unit.dataset_examples), reverse=True
     )
     assert unit.feature_vis[0].settings["steps"] == 2
+    assert [f.objective for f in unit.feature_vis] == ["channel", "neuron", "negative", "diversity:0", "diversity:1"]
+    assert [f.description for f in unit.feature_vis] == [
+        "channel(layer2.0:[5])",
+        "neuron(layer2.0:[5])",
+        "-channel(layer2.0:[5])",
+        "channel(layer2.0:[5]) - 0.3*diversity(layer2.0,group=2)",
+        "channel(layer2.0:[5]) - 0.3*diversity(layer2.0,group=2)",
+    ]
+    assert unit.feature_vis[3].settings["diversity"] == 2
+    logit = reader.unit(MODEL, "linear", 3)
+    assert logit is not None and "neuron" not in [f.objective for f in logit.feature_vis]
+
+
+def test_channel_only_run_renders_one_image_per_unit(tmp_path: Path, random_resnet20: Path, tiny_images: Path) -> None:
+    summary = run_precompute(_config(tmp_path, random_resnet20, tiny_images, objectives=("channel",)))
+    assert summary.rendered_images == UNITS
+    assert check_store(tmp_path).ok
+    more = run_precompute(_config(tmp_path, random_resnet20, tiny_images, objectives=("channel", "negative")))
+    assert more.rendered_images == UNITS  # the channel images are kept; only the negative ones are new
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"objectives": ("channel", "dreams")}, "valid kinds are channel, neuron, negative, diversity"),
+        ({"objectives": ("neuron",)}, "channel is always needed"),
+        ({"precision": "fp8"}, "valid: auto, fp32, bf16"),
+        ({"diversity": 1}, "at least 2 images"),
+    ],
+)
+def test_bad_feature_vis_options_raise_value_error_listing_valid_choices(
+    tmp_path: Path, overrides: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        PrecomputeConfig(MODEL, tmp_path, **overrides)  # type: ignore[arg-type]
 
 
 def test_rerun_skips_everything_already_stored(tmp_path: Path, random_resnet20: Path, tiny_images: Path) -> None:
     config = _config(tmp_path, random_resnet20, tiny_images)
     run_precompute(config)
     again = run_precompute(config)
-    assert (again.rendered_units, again.examples_layers, again.connection_layers) == (0, [], [])
+    assert (again.rendered_images, again.examples_layers, again.connection_layers) == (0, [], [])
 
 
 def test_changed_render_settings_rerender_only_feature_vis(
@@ -62,14 +103,14 @@ def test_changed_render_settings_rerender_only_feature_vis(
 ) -> None:
     run_precompute(_config(tmp_path, random_resnet20, tiny_images))
     again = run_precompute(_config(tmp_path, random_resnet20, tiny_images, steps=3))
-    assert again.rendered_units == 74 and again.examples_layers == []
-    assert check_store(tmp_path).counts["feature_vis"] == 74
+    assert again.rendered_images == IMAGES and again.examples_layers == []
+    assert check_store(tmp_path).counts["feature_vis"] == IMAGES
 
 
 def test_interrupted_run_resumes_and_ends_consistent(
     tmp_path: Path, random_resnet20: Path, tiny_images: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_render, calls = pipeline.render, {"n": 0}
+    real_render, calls = Renderer.render, {"n": 0}
 
     def flaky_render(*args: object, **kwargs: object) -> object:
         calls["n"] += 1
@@ -77,16 +118,16 @@ def test_interrupted_run_resumes_and_ends_consistent(
             raise KeyboardInterrupt  # as Ctrl-C would, in the middle of the feature-vis stage
         return real_render(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "render", flaky_render)
+    monkeypatch.setattr(Renderer, "render", flaky_render)
     with pytest.raises(KeyboardInterrupt):
         run_precompute(_config(tmp_path, random_resnet20, tiny_images))
     assert check_store(tmp_path).ok
-    monkeypatch.setattr(pipeline, "render", real_render)
+    monkeypatch.setattr(Renderer, "render", real_render)
     resumed = run_precompute(_config(tmp_path, random_resnet20, tiny_images))
-    assert resumed.rendered_units == 74 - 32  # the two batches before the interruption were kept
+    assert resumed.rendered_images == IMAGES - 32  # relu's channel and neuron batches were kept
     assert resumed.examples_layers == [] and resumed.connection_layers == []
     report = check_store(tmp_path)
-    assert report.ok and report.counts["feature_vis"] == 74
+    assert report.ok and report.counts["feature_vis"] == IMAGES
 
 
 def test_unknown_layer_names_the_valid_ones(tmp_path: Path, random_resnet20: Path) -> None:
@@ -114,3 +155,28 @@ def test_unknown_device_lists_valid_choices() -> None:
 def test_cuda_without_a_gpu_fails_with_advice() -> None:
     with pytest.raises(ValueError, match="--device cpu"):
         check_device("cuda")
+
+
+def test_extras_render_other_kinds_only_where_asked_and_the_check_knows_it(
+    tmp_path: Path, random_resnet20: Path, tiny_images: Path
+) -> None:
+    config = _config(tmp_path, random_resnet20, tiny_images, extras=("layer1.0:3-4",))
+    summary = run_precompute(config)
+    assert summary.rendered_images == UNITS + 2 * (1 + 1 + 2)  # channel everywhere; 2 units × neuron, negative, set
+    assert check_store(tmp_path).ok
+    reader = StoreReader(tmp_path)
+    assert len(reader.unit(MODEL, "layer1.0", 4).feature_vis) == 5  # type: ignore[union-attr]
+    assert len(reader.unit(MODEL, "layer1.0", 5).feature_vis) == 1  # type: ignore[union-attr]
+    reader.engine.dispose()
+    with sqlite3.connect(database_path(tmp_path)) as connection:
+        connection.execute("DELETE FROM feature_vis WHERE objective = 'negative'")
+    assert "layer1.0: feature_vis finished but 0/2 units have a negative image" in " ".join(
+        check_store(tmp_path).problems
+    )
+    assert run_precompute(config).rendered_images == 2  # resumes exactly the missing ones
+
+
+def test_bad_extras_fail_before_any_work(tmp_path: Path, random_resnet20: Path, tiny_images: Path) -> None:
+    with pytest.raises(ValueError, match="layer1.0 has units 0–15"):
+        run_precompute(_config(tmp_path, random_resnet20, tiny_images, extras=("layer1.0:10-20",)))
+    assert not (tmp_path / "microscope.sqlite").exists()

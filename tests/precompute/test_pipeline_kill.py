@@ -42,6 +42,8 @@ def _command(store: Path, weights: Path, images: Path) -> list[str]:
         "24",
         "--vis-batch",
         "16",
+        "--objectives",
+        "channel",  # one image per unit; resuming several kinds is tested in test_pipeline.py
         "--store",
         str(store),
         "--no-progress",
@@ -63,7 +65,7 @@ def test_kill_9_midway_then_rerun_finishes_with_every_unit_once(
 
     done = subprocess.run(_command(tmp_path, random_resnet20, tiny_images), capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert f"{362 - killed_at} units rendered" in done.stdout
+    assert f"{362 - killed_at} feature visualizations rendered" in done.stdout
     report = check_store(tmp_path, verify_hashes=True)
     assert report.ok, report.problems
     assert report.counts["units"] == 362 and report.counts["feature_vis"] == 362

@@ -19,10 +19,10 @@ TOY_COUNTS = {
     "models": 1,
     "layers": 3,
     "units": 13,
-    "feature_vis": 13,
+    "feature_vis": 13 + 4,  # block1:2 also has neuron, negative and a diversity set of two
     "dataset_examples": 39,
     "connections": 4 * 6 + 6 * 3,
-    "assets": 13 + 39,
+    "assets": 13 + 4 + 39,
 }
 
 
@@ -102,6 +102,17 @@ def test_missing_feature_vis_row_is_a_problem_naming_the_layer(store: Path) -> N
     assert len(report.problems) == 1
     assert "toy-net/block1" in report.problems[0]
     assert "5/6" in report.problems[0]
+
+
+def test_objective_a_finished_stage_lists_but_a_unit_lacks_is_a_problem(store: Path) -> None:
+    writer = StoreWriter(store)
+    for layer in ("conv1", "block1", "fc"):
+        writer.finish_stage(TOY, layer, "feature_vis", {"objectives": ["channel", "negative"]})
+    writer.engine.dispose()
+    report = check_store(store)
+    assert not report.ok
+    assert f"{TOY}/conv1: feature_vis finished but 0/4 units have a negative image" in report.problems
+    assert not any("channel image" in problem for problem in report.problems)
 
 
 def test_missing_unit_row_is_a_problem_naming_the_layer(store: Path) -> None:

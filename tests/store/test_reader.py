@@ -46,7 +46,10 @@ def ranked(tmp_path_factory: pytest.TempPathFactory) -> StoreReader:
         "m",
         "b",
         [
+            FeatureVisRecord(0, "diversity:1", "d", _png(23), 2.5, {"k": 5}),
             FeatureVisRecord(0, "neuron", "n", _png(20), 2.0, {"k": 1}),
+            FeatureVisRecord(0, "diversity:0", "d", _png(22), 2.4, {"k": 5}),
+            FeatureVisRecord(0, "negative", "-c", _png(21), 0.5, {"k": 3}),
             FeatureVisRecord(0, "channel", "c", _png(10), 3.0, {"k": 2}),
         ],
     )
@@ -141,12 +144,15 @@ def test_unknown_model_layer_or_unit_detail_is_none(toy: StoreReader, model: str
     assert toy.unit(model, layer, unit) is None
 
 
-def test_unit_detail_has_its_feature_vis_with_settings(ranked: StoreReader) -> None:
+def test_unit_detail_has_its_feature_vis_with_settings_channel_first_sets_in_order(ranked: StoreReader) -> None:
     detail = ranked.unit("m", "b", 0)
     assert detail is not None
     assert [(f.objective, f.activation, f.settings) for f in detail.feature_vis] == [
         ("channel", 3.0, {"k": 2}),
         ("neuron", 2.0, {"k": 1}),
+        ("negative", 0.5, {"k": 3}),
+        ("diversity:0", 2.4, {"k": 5}),
+        ("diversity:1", 2.5, {"k": 5}),
     ]
     assert detail.summary.thumbnail == detail.feature_vis[0].asset
 

@@ -27,8 +27,18 @@ def _offline(command: list[str]) -> list[str]:
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     store = tmp_path_factory.mktemp("demo-store")
-    command = [sys.executable, "-m", "microscope", "demo", "--no-serve", "--steps", "4", "--store", str(store),
-               "--no-progress"]
+    command = [
+        sys.executable,
+        "-m",
+        "microscope",
+        "demo",
+        "--no-serve",
+        "--steps",
+        "4",
+        "--store",
+        str(store),
+        "--no-progress",
+    ]
     done = subprocess.run(_offline(command), capture_output=True, text=True, timeout=1200, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return store, done.stdout
@@ -54,8 +64,18 @@ def test_demo_store_serves_4b_409_with_every_view(demo_run: tuple[Path, str]) ->
 
 
 def test_rerunning_the_demo_reuses_everything(demo_run: tuple[Path, str]) -> None:
-    command = [sys.executable, "-m", "microscope", "demo", "--no-serve", "--steps", "4", "--store", str(demo_run[0]),
-               "--no-progress"]
+    command = [
+        sys.executable,
+        "-m",
+        "microscope",
+        "demo",
+        "--no-serve",
+        "--steps",
+        "4",
+        "--store",
+        str(demo_run[0]),
+        "--no-progress",
+    ]
     done = subprocess.run(_offline(command), capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "0 units rendered" in done.stdout
+    assert "0 feature visualizations rendered" in done.stdout

@@ -95,6 +95,17 @@ def test_diversity_is_zero_for_one_item_and_negative_for_identical_items() -> No
     assert torch.allclose(diversity("conv")(same), torch.full((3,), -2 / 3))
 
 
+def test_grouped_diversity_compares_items_only_within_their_group() -> None:
+    first, second = torch.rand(1, 4, 5, 5), torch.rand(1, 4, 5, 5)
+    acts = {"conv": torch.cat([first, first, second, second])}  # two groups of two identical items
+    grouped = diversity("conv", group=2)
+    assert torch.allclose(grouped(acts), torch.full((4,), -1 / 2))
+    assert torch.allclose(grouped({"conv": acts["conv"][:2]}), diversity("conv")({"conv": acts["conv"][:2]}))
+    assert grouped.description == "diversity(conv,group=2)"
+    with pytest.raises(ValueError, match="groups of 2"):
+        grouped({"conv": torch.rand(3, 4, 5, 5)})
+
+
 def test_composition_combines_scores_layers_and_descriptions() -> None:
     acts = _acts()
     a, b = channel("conv", [0]), neuron("fc", [1])

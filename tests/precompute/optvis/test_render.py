@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from precompute.optvis import PRESETS, RenderSettings, channel, render, render_units
+from precompute.optvis import PRESETS, Renderer, RenderSettings, channel, render, render_units
 
 QUICK = RenderSettings(steps=4, size=16)
 
@@ -33,7 +33,7 @@ def test_different_seeds_give_different_images(tiny_net, preprocess) -> None:  #
     assert not torch.equal(first.images, other.images)
 
 
-@pytest.mark.parametrize("param", ["fourier", "pixel"])
+@pytest.mark.parametrize("param", ["fourier", "pixel", "laplacian"])
 def test_result_has_images_scores_and_history(tiny_net, preprocess, param) -> None:  # noqa: ANN001
     settings = RenderSettings(steps=3, size=16, param=param)
     result = render_units(tiny_net, preprocess, "conv3", [0, 1, 2], settings)
@@ -106,8 +106,50 @@ def test_settings_serialize_to_json_and_reject_bad_values() -> None:
         "transforms": "standard",
         "seed": 0,
         "redirect_steps": 16,
+        "precision": "fp32",
     }
     with pytest.raises(ValueError, match="fourier"):
         RenderSettings(param="cppn")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="steps"):
         RenderSettings(steps=0)
+
+
+class BnNet(nn.Module):
+    """conv → BatchNorm → ReLU → conv: the first conv folds unless kept."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1, self.bn1, self.relu = nn.Conv2d(3, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU()
+        self.conv2 = nn.Conv2d(6, 4, 3, padding=1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.conv2(self.relu(self.bn1(self.conv1(x))))
+
+
+def test_renderer_is_reusable_and_matches_one_off_render(tiny_net, preprocess) -> None:  # noqa: ANN001
+    renderer = Renderer(tiny_net, preprocess, layers=["conv2"])
+    first = renderer.render(channel("conv2", [0, 1]), 2, QUICK)
+    again = renderer.render(channel("conv2", [0, 1]), 2, QUICK)
+    once = render(tiny_net, preprocess, channel("conv2", [0, 1]), 2, QUICK)
+    assert torch.equal(first.images, again.images) and torch.equal(first.images, once.images)
+
+
+def test_batchnorm_is_folded_except_into_layers_objectives_read(preprocess) -> None:  # noqa: ANN001
+    renderer = Renderer(BnNet().eval(), preprocess, layers=["bn1", "conv2"])
+    assert renderer.render(channel("bn1", [0]), 1, QUICK).objective.shape == (1,)  # the folded output's name
+    assert renderer.folded == ["conv1"]
+    kept = Renderer(BnNet().eval(), preprocess, layers=["conv1"])
+    assert kept.render(channel("conv1", [0]), 1, QUICK).objective.shape == (1,) and kept.folded == []
+
+
+def test_objective_on_a_layer_the_renderer_was_not_made_for_raises_value_error(preprocess) -> None:  # noqa: ANN001
+    renderer = Renderer(BnNet().eval(), preprocess, layers=["bn1"])
+    with pytest.raises(ValueError, match="layers=.*including"):
+        renderer.render(channel("conv2", [0]), 1, QUICK)
+
+
+def test_bf16_precision_renders_and_raises_the_objective(tiny_net, preprocess) -> None:  # noqa: ANN001
+    settings = RenderSettings(steps=24, size=32, precision="bf16")
+    result = render_units(tiny_net, preprocess, "conv3", [0, 3], settings)
+    assert result.objective.dtype == torch.float32
+    assert result.history[-1] < result.history[0]

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from precompute.optvis import standard_transforms
-from precompute.optvis.transforms import jitter
+from precompute.optvis.transforms import jitter, lucid_chain
 
 
 def _gen(seed: int = 0) -> torch.Generator:
@@ -76,3 +76,19 @@ def test_transforms_keep_gradients() -> None:
     x = torch.rand(2, 3, 32, 32, requires_grad=True)
     standard_transforms(32)(x, _gen()).sum().backward()
     assert x.grad is not None and x.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("size", [4, 17, 32, 128])
+def test_one_resampling_equals_lucids_chain_of_four_ops(size: int) -> None:
+    x = torch.rand(6, 3, size, size)
+    chained = lucid_chain(size)(x, _gen(5))
+    fused = standard_transforms(size)(x, _gen(5))
+    assert fused.shape == chained.shape
+    assert (fused - chained).abs().max() < 1e-4  # float rounding of the composed coordinates only
+
+
+def test_one_resampling_draws_as_many_random_numbers_as_the_chain() -> None:
+    chain_gen, fused_gen = _gen(2), _gen(2)
+    lucid_chain(32)(torch.rand(3, 3, 32, 32), chain_gen)
+    standard_transforms(32)(torch.rand(3, 3, 32, 32), fused_gen)
+    assert torch.equal(chain_gen.get_state(), fused_gen.get_state())

@@ -1,0 +1,104 @@
+"""The feature-vis plan: which kinds each layer and unit gets, their store keys, settings and objectives."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from precompute.feature_vis import DIVERSITY_WEIGHT, VisPlan, objective_for, parse_extras
+from precompute.optvis import RenderSettings
+from store.records import LayerRecord
+
+CONV = LayerRecord("mixed4b", 0, "conv", 8, 4, 4, 11, 2.0, None)
+LOGITS = LayerRecord("fc", 1, "linear", 3, None, None, 32, 32.0, "mixed4b")
+ALL = ("channel", "neuron", "negative", "diversity")
+
+
+def _plan(**overrides: object) -> VisPlan:
+    base: dict[str, object] = {
+        "kinds": ALL,
+        "render": RenderSettings(steps=2, size=8),
+        "diversity": 3,
+        "batch": 6,
+        "base_settings": {"steps": 2},
+    }
+    return VisPlan(**{**base, **overrides})  # type: ignore[arg-type]
+
+
+def test_every_unit_gets_every_kind_and_logits_no_neuron() -> None:
+    plan = _plan()
+    assert plan.kinds_for(CONV) == list(ALL)
+    assert plan.kinds_for(LOGITS) == ["channel", "negative", "diversity"]
+    assert list(plan.keys_for(CONV)) == ["channel", "neuron", "negative", "diversity:0", "diversity:1", "diversity:2"]
+    assert plan.stage_settings(CONV) == {"steps": 2, "objectives": list(plan.keys_for(CONV))}
+
+
+def test_diversity_images_record_the_set_size_and_weight() -> None:
+    plan = _plan()
+    assert plan.settings("diversity") == {"steps": 2, "diversity": 3, "diversity_weight": DIVERSITY_WEIGHT}
+    assert plan.settings("negative") == {"steps": 2}
+    assert plan.items_per_unit("diversity") == 3 and plan.items_per_unit("neuron") == 1
+
+
+def test_extras_limit_the_other_kinds_to_chosen_layers_and_units() -> None:
+    plan = _plan(extras=parse_extras(["mixed4b:2-3", "mixed4b:6"], [CONV, LOGITS]))
+    assert plan.units_for(CONV, "channel") == list(range(8))
+    assert plan.units_for(CONV, "negative") == [2, 3, 6]
+    assert plan.kinds_for(LOGITS) == ["channel"]
+    stage = plan.stage_settings(CONV)
+    assert stage["objectives"] == ["channel"]
+    assert stage["partial"]["diversity:1"] == [2, 3, 6] and set(stage["partial"]) == set(plan.keys_for(CONV)) - {
+        "channel"
+    }
+
+
+def test_extras_naming_a_whole_layer_cover_all_its_units() -> None:
+    assert parse_extras(["fc", "fc:1"], [CONV, LOGITS]) == {"fc": None}
+    plan = _plan(extras={"fc": None})
+    assert plan.stage_settings(LOGITS)["objectives"] == [
+        "channel",
+        "negative",
+        "diversity:0",
+        "diversity:1",
+        "diversity:2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "error", "message"),
+    [
+        ("mixed9z", KeyError, "among those computed: mixed4b, fc"),
+        ("mixed4b:5-99", ValueError, "mixed4b has units 0–7"),
+        ("mixed4b:a-b", ValueError, "layer:first-last"),
+        ("mixed4b:5-2", ValueError, "units 0–7"),
+    ],
+)
+def test_bad_extras_name_the_valid_layers_or_units(spec: str, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        parse_extras([spec], [CONV, LOGITS])
+
+
+def test_plan_refuses_unknown_kinds_a_missing_channel_and_a_tiny_diversity_set() -> None:
+    with pytest.raises(ValueError, match="valid: channel, neuron"):
+        _plan(kinds=("channel", "dreams"))
+    with pytest.raises(ValueError, match="always rendered"):
+        _plan(kinds=("neuron",))
+    with pytest.raises(ValueError, match="at least 2"):
+        _plan(diversity=1)
+
+
+def test_objectives_repeat_units_for_diversity_and_describe_each_image() -> None:
+    acts = {"mixed4b": torch.rand(4, 8, 4, 4)}
+    objective, descriptions = objective_for("diversity", "mixed4b", [5, 7], per_unit=2)
+    assert objective(acts).shape == (4,)
+    assert (
+        descriptions
+        == ["channel(mixed4b:[5]) - 0.3*diversity(mixed4b,group=2)"] * 2
+        + ["channel(mixed4b:[7]) - 0.3*diversity(mixed4b,group=2)"] * 2
+    )
+    negative, (first, second) = objective_for("negative", "mixed4b", [5, 7])
+    pair = {"mixed4b": acts["mixed4b"][:2]}
+    assert torch.allclose(negative(pair), -pair["mixed4b"][[0, 1], [5, 7]].mean((1, 2)))
+    assert (first, second) == ("-channel(mixed4b:[5])", "-channel(mixed4b:[7])")
+    with pytest.raises(ValueError, match="unknown feature-vis kind"):
+        objective_for("dreams", "mixed4b", [1])
