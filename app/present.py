@@ -8,12 +8,14 @@ from app.schemas import (
     EdgePublic,
     ExamplePublic,
     FeatureVisPublic,
+    LabelHitPublic,
     LabelSourcePublic,
     LayerPublic,
     LayerSummaryPublic,
     ModelPublic,
     ModelSummaryPublic,
     ReceptiveFieldPublic,
+    SearchPublic,
     UnitPublic,
     UnitSummaryPublic,
 )
@@ -152,6 +154,23 @@ def edge_public(model: ModelView, edge: EdgeView) -> EdgePublic:
 
 def _strongest_first(model: ModelView, edges: list[EdgeView]) -> list[EdgePublic]:
     return [edge_public(model, e) for e in sorted(edges, key=lambda e: -abs(e.weight))]
+
+
+def label_search(reader: StoreReader, q: str) -> SearchPublic:
+    """The units whose hand labels contain `q`."""
+    hits = [
+        LabelHitPublic(
+            model=hit.model,
+            layer=hit.layer,
+            unit=hit.unit,
+            ref=UnitRef(hit.layer, hit.unit, hit.model).qualified,
+            label=hit.label,
+            url=urls.unit_page(hit.model, hit.layer, hit.unit),
+            api_url=urls.api_unit(hit.model, hit.layer, hit.unit),
+        )
+        for hit in (reader.units_labelled(q.strip()) if q.strip() else [])
+    ]
+    return SearchPublic(q=q, hits=hits)
 
 
 def _hand_label_source(summary: UnitSummary) -> LabelSourcePublic | None:

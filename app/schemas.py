@@ -172,6 +172,25 @@ class UnitPublic(BaseModel):
     next: str | None = Field(description="next unit's page, null for the last unit")
 
 
+class LabelHitPublic(BaseModel):
+    """A unit whose hand label matched a search."""
+
+    model: str
+    layer: str
+    unit: int
+    ref: str = Field(description="'model/layer:unit'")
+    label: str
+    url: str
+    api_url: str
+
+
+class SearchPublic(BaseModel):
+    """Units whose hand labels contain the search text."""
+
+    q: str
+    hits: list[LabelHitPublic] = Field(description="by model, layer in forward order and unit; at most 100")
+
+
 class ApiRootPublic(BaseModel):
     """The API root: the store format this service reads and the models it serves."""
 

@@ -16,6 +16,7 @@ from store.records import (
     EdgeView,
     ExampleView,
     FeatureVisView,
+    LabelHit,
     LabelSource,
     LayerView,
     ModelView,
@@ -92,6 +93,19 @@ class StoreReader:
                 inputs=self._edges(session, unit.id, incoming=True),
                 outputs=self._edges(session, unit.id, incoming=False),
             )
+
+    def units_labelled(self, text: str, limit: int = 100) -> list[LabelHit]:
+        """Units whose hand label contains `text` (any case), by model, layer in forward order and index."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = (
+            select(t.Layer.model_id, t.Layer.name, t.Unit.index, t.Unit.label)
+            .join(t.Layer)
+            .where(t.Unit.label.ilike(pattern, escape="\\"))
+            .order_by(t.Layer.model_id, t.Layer.position, t.Unit.index)
+            .limit(limit)
+        )
+        with Session(self.engine) as session:
+            return [LabelHit(*row) for row in session.execute(query)]
 
     def asset_file(self, sha256: str, ext: str) -> Path | None:
         """The file of a stored asset, or None when the key is malformed or unknown."""

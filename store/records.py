@@ -178,6 +178,16 @@ class UnitSummary:
 
 
 @dataclass(frozen=True)
+class LabelHit:
+    """A unit whose hand label matched a search."""
+
+    model: str
+    layer: str
+    unit: int
+    label: str
+
+
+@dataclass(frozen=True)
 class FeatureVisView:
     """A stored feature visualization."""
 

@@ -42,7 +42,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
             LayerRecord("mixed4b", 3, "conv", 12, 2, 2, 8, 4.0, "mixed4a", MIXED4B),
         ],
     )
-    writer.put_unit_labels("inceptionv1", SOURCE, {"mixed4b": {9: "Dog Heads"}})
+    writer.put_unit_labels("inceptionv1", SOURCE, {"mixed4b": {9: "Dog Heads"}, "mixed4a": {1: "Curves"}})
     writer.put_model(ModelRecord("googlenet", "GoogLeNet", "googlenet", "1" * 64, {"size": 8}, [], warning=WARNING))
     writer.put_layers("googlenet", [LayerRecord("inception4b", 0, "conv", 4, 2, 2, 8, 4.0, None)])
     writer.engine.dispose()
@@ -123,6 +123,31 @@ def test_4b_409_style_refs_resolve_to_mixed_layers_and_branch_layers(client: Tes
     assert client.get("/models/inceptionv1/units/4b:9").headers["location"].endswith("/layers/mixed4b/units/9")
     response = client.get("/api/v1/models/inceptionv1/units/4b_5x5:5")
     assert response.headers["location"] == "/api/v1/models/inceptionv1/layers/mixed4b_5x5/units/5"
+
+
+def test_search_lists_the_units_whose_label_matches(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "dog heads"})
+    assert page.status_code == 200
+    assert page.text.index('href="/models/inceptionv1/layers/mixed4b_5x5/units/5"') < page.text.index(
+        'href="/models/inceptionv1/layers/mixed4b/units/9"'
+    )
+    assert '<link rel="alternate" type="application/json" href="/api/v1/search?q=dog+heads">' in page.text
+    hits = client.get("/api/v1/search", params={"q": "DOG"}).json()["hits"]
+    assert [(h["ref"], h["label"]) for h in hits] == [
+        ("inceptionv1/mixed4b_5x5:5", "Dog Heads"),
+        ("inceptionv1/mixed4b:9", "Dog Heads"),
+    ]
+
+
+def test_search_goes_straight_to_the_only_matching_unit(client: TestClient) -> None:
+    response = client.get("/search", params={"q": "curv"})
+    assert response.status_code == 302 and response.headers["location"] == "/models/inceptionv1/layers/mixed4a/units/1"
+
+
+@pytest.mark.parametrize("q", ["%", "_", "cats"])
+def test_search_matching_no_label_is_a_404(client: TestClient, q: str) -> None:
+    assert client.get("/search", params={"q": q}).status_code == 404
+    assert client.get("/api/v1/search", params={"q": q}).json()["hits"] == []
 
 
 @pytest.mark.parametrize(
