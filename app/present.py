@@ -16,6 +16,7 @@ from app.schemas import (
     ModelSummaryPublic,
     ReceptiveFieldPublic,
     SearchPublic,
+    UnitLinkPublic,
     UnitPublic,
     UnitSummaryPublic,
 )
@@ -173,6 +174,10 @@ def label_search(reader: StoreReader, q: str) -> SearchPublic:
     return SearchPublic(q=q, hits=hits)
 
 
+def _link(model: ModelView, ref: UnitRef) -> UnitLinkPublic:
+    return UnitLinkPublic(ref=str(ref), url=urls.unit_page(model.id, ref.layer, ref.unit))
+
+
 def _hand_label_source(summary: UnitSummary) -> LabelSourcePublic | None:
     return label_source_public(summary.label_source) if summary.label and summary.label_source else None
 
@@ -191,6 +196,7 @@ def unit_public(ctx: UnitContext) -> UnitPublic:
         label=unit_label(model, layer, detail.summary),
         label_source=_hand_label_source(detail.summary),
         branch=detail.summary.branch,
+        same_unit=_link(model, ctx.same_as) if ctx.same_as else None,
         thumbnail=urls.maybe_asset(detail.summary.thumbnail),
         feature_vis=[
             FeatureVisPublic(

@@ -150,6 +150,13 @@ class EdgePublic(BaseModel):
     thumbnail: str | None
 
 
+class UnitLinkPublic(BaseModel):
+    """Another unit's reference and page."""
+
+    ref: str = Field(description="'layer:unit'")
+    url: str
+
+
 class UnitPublic(BaseModel):
     """Everything stored about one unit."""
 
@@ -162,6 +169,9 @@ class UnitPublic(BaseModel):
     label: str | None = Field(description="hand-made label, or the class name of an output unit")
     label_source: LabelSourcePublic | None = Field(description="who made the hand label")
     branch: str | None
+    same_unit: UnitLinkPublic | None = Field(
+        description="the same channel as a unit of its stored branch layer, or of the mixed layer a branch layer is of"
+    )
     thumbnail: str | None
     feature_vis: list[FeatureVisPublic]
     dataset_examples: list[ExamplePublic] = Field(description="highest activation first")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from store import schema as t
@@ -93,6 +93,16 @@ class StoreReader:
                 inputs=self._edges(session, unit.id, incoming=True),
                 outputs=self._edges(session, unit.id, incoming=False),
             )
+
+    def branch_start(self, model_id: str, layer: str, branch: str) -> int | None:
+        """The first unit of `layer` that belongs to `branch` (a branch's units are one span), or None."""
+        query = (
+            select(func.min(t.Unit.index))
+            .join(t.Layer)
+            .where(t.Layer.model_id == model_id, t.Layer.name == layer, t.Unit.branch == branch)
+        )
+        with Session(self.engine) as session:
+            return session.scalar(query)
 
     def units_labelled(self, text: str, limit: int = 100) -> list[LabelHit]:
         """Units whose hand label contains `text` (any case), by model, layer in forward order and index."""

@@ -170,3 +170,14 @@ def test_inceptionv1_pages_carry_no_warning(client: TestClient) -> None:
     assert 'class="warning"' not in client.get("/models/inceptionv1/layers/mixed4b").text
     assert client.get("/api/v1/models/inceptionv1").json()["warning"] is None
     assert client.get("/api/v1/models/googlenet").json()["warning"] == WARNING
+
+
+def test_a_mixed_layer_unit_and_its_branch_layer_unit_link_each_other(client: TestClient) -> None:
+    mixed = client.get("/api/v1/models/inceptionv1/layers/mixed4b/units/9").json()
+    assert mixed["same_unit"] == {"ref": "mixed4b_5x5:5", "url": "/models/inceptionv1/layers/mixed4b_5x5/units/5"}
+    branch = client.get("/api/v1/models/inceptionv1/layers/mixed4b_5x5/units/5").json()
+    assert branch["same_unit"] == {"ref": "mixed4b:9", "url": "/models/inceptionv1/layers/mixed4b/units/9"}
+    html = client.get("/models/inceptionv1/layers/mixed4b/units/9").text
+    assert 'href="/models/inceptionv1/layers/mixed4b_5x5/units/5"' in html
+    unstored = client.get("/api/v1/models/inceptionv1/layers/mixed4b/units/1").json()  # its 1x1 branch layer is not
+    assert unstored["branch"] == "mixed4b_1x1" and unstored["same_unit"] is None

@@ -106,8 +106,9 @@ def test_4b_409_is_a_5x5_branch_unit_labelled_dog_heads_with_attribution(store: 
     source = unit["label_source"]
     assert (source["citation"], source["license"]) == ("Olah et al. 2020", "CC-BY 4.0")
     assert source["title"] == "An Overview of Early Vision in InceptionV1"
-    branch_unit = client.get(f"{API}/layers/mixed4b_5x5/units/25").json()  # the same channel: 409 − 384
-    assert branch_unit["label"] == "Dog Heads"
+    assert unit["same_unit"]["ref"] == "mixed4b_5x5:25"  # the same channel: 409 − 384
+    branch_unit = client.get(f"{API}/layers/mixed4b_5x5/units/25").json()
+    assert branch_unit["label"] == "Dog Heads" and branch_unit["same_unit"]["ref"] == "mixed4b:409"
     page = client.get("/models/inceptionv1/layers/mixed4b/units/409").text
     assert "Dog Heads" in page and "Olah et al. 2020" in page and "CC-BY 4.0" in page
 
