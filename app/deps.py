@@ -26,11 +26,12 @@ class LayerContext:
 
 @dataclass(frozen=True)
 class UnitContext:
-    """A unit together with its layer and model."""
+    """A unit together with its layer and model, and the same channel in a stored branch or mixed layer."""
 
     model: ModelView
     layer: LayerView
     detail: UnitDetail
+    same_as: UnitRef | None = None
 
     @property
     def index(self) -> int:
@@ -98,7 +99,21 @@ def find_unit(reader: StoreReader, model: ModelView, layer: LayerView, index: in
     detail = reader.unit(model.id, layer.name, index)
     if detail is None:
         raise NotFound(f"unit {layer.name}:{index} of model {model.id!r} is not in the store")
-    return UnitContext(model, layer, detail)
+    return UnitContext(model, layer, detail, same_channel(reader, model, layer, detail.summary.branch, index))
+
+
+def same_channel(
+    reader: StoreReader, model: ModelView, layer: LayerView, branch: str | None, index: int
+) -> UnitRef | None:
+    """A mixed layer's unit as a unit of its stored branch layer, or a branch layer's unit in its mixed layer."""
+    names = layer_names(model)
+    if branch is not None and branch in names:
+        start = reader.branch_start(model.id, layer.name, branch)
+        return None if start is None else UnitRef(branch, index - start)
+    if layer.parent is not None and layer.parent in names:
+        start = reader.branch_start(model.id, layer.parent, layer.name)
+        return None if start is None else UnitRef(layer.parent, start + index)
+    return None
 
 
 def resolve_ref(reader: StoreReader, model_id: str | None, text: str) -> tuple[ModelView, LayerView, int]:

@@ -8,9 +8,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app import urls
 from app.deps import LayerDep, ModelDep, Reader, UnitDep, resolve_microscope_op, resolve_ref
 from app.errors import NotFound
-from app.present import layer_public, model_public, model_summary, unit_public
+from app.present import label_search, layer_public, model_public, model_summary, unit_public
 from app.templating import render
-from store.refs import FORMAT_HELP
+from store.refs import FORMAT_HELP, UnitRef
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -70,14 +70,28 @@ def unit_by_ref(reader: Reader, model: str, ref: str) -> RedirectResponse:
 
 
 @router.get("/search")
-def search(reader: Reader, q: str = "") -> RedirectResponse:
-    """Redirect 'model/layer:unit' (or a model id, or 'layer:unit' when one model is stored) to its page."""
+def search(request: Request, reader: Reader, q: str = "") -> Response:
+    """Go to 'model/layer:unit' (or a model id, or 'layer:unit' when one model is stored), else to labelled units."""
     text, ids = q.strip(), reader.model_ids()
     if text in ids:
         return RedirectResponse(urls.model_page(text), status_code=302)
     if not text:
         raise NotFound(f"nothing to search for; {FORMAT_HELP}; models: {', '.join(ids)}")
+    if not _is_ref(text):
+        found = label_search(reader, text)
+        if len(found.hits) == 1:
+            return RedirectResponse(found.hits[0].url, status_code=302)
+        if found.hits:
+            return render(request, "search.html", {"search": found, "json_url": urls.api_search(text)})
     return _redirect_to_unit(reader, ids[0] if len(ids) == 1 else None, text)
+
+
+def _is_ref(text: str) -> bool:
+    try:
+        UnitRef.parse(text)
+    except ValueError:
+        return False
+    return True
 
 
 @router.get("/models/{model}/{op}/{unit}")

@@ -8,16 +8,20 @@ from app.schemas import (
     EdgePublic,
     ExamplePublic,
     FeatureVisPublic,
+    LabelHitPublic,
+    LabelSourcePublic,
     LayerPublic,
     LayerSummaryPublic,
     ModelPublic,
     ModelSummaryPublic,
     ReceptiveFieldPublic,
+    SearchPublic,
+    UnitLinkPublic,
     UnitPublic,
     UnitSummaryPublic,
 )
 from store.reader import StoreReader
-from store.records import EdgeView, LayerView, ModelView, UnitSummary, vis_kind
+from store.records import EdgeView, LabelSource, LayerView, ModelView, UnitSummary, vis_kind
 from store.refs import UnitRef
 
 PREVIEW_UNITS = 8  # thumbnails per layer on the model page
@@ -38,12 +42,25 @@ def unit_label(model: ModelView, layer: LayerView, summary: UnitSummary) -> str 
     return str(model.class_labels[summary.index]) if is_logits else None
 
 
+def citation(source: LabelSource) -> str:
+    """'Olah et al. 2020' (or 'Olah and Cammarata 2020', 'Olah 2020'): surnames of the authors, and the year."""
+    surnames = [name.split()[-1] for name in source.authors.split(",") if name.strip()]
+    names = f"{surnames[0]} et al." if len(surnames) > 2 else " and ".join(surnames)
+    return f"{names} {source.year}".strip() if source.year else names
+
+
+def label_source_public(source: LabelSource) -> LabelSourcePublic:
+    """Where hand labels come from, with its short citation."""
+    return LabelSourcePublic(**source.__dict__, citation=citation(source))
+
+
 def unit_summary(model: ModelView, layer: LayerView, summary: UnitSummary) -> UnitSummaryPublic:
     """A unit as a layer grid shows it."""
     return UnitSummaryPublic(
         unit=summary.index,
         ref=str(UnitRef(layer.name, summary.index)),
         label=unit_label(model, layer, summary),
+        label_source=summary.label_source.key if summary.label and summary.label_source else None,
         branch=summary.branch,
         url=urls.unit_page(model.id, layer.name, summary.index),
         api_url=urls.api_unit(model.id, layer.name, summary.index),
@@ -57,6 +74,7 @@ def model_summary(model: ModelView) -> ModelSummaryPublic:
         id=model.id,
         title=model.title,
         description=model.description,
+        warning=model.warning,
         architecture=model.architecture,
         layer_count=len(model.layers),
         url=urls.model_page(model.id),
@@ -69,6 +87,7 @@ def layer_summary(reader: StoreReader, model: ModelView, layer: LayerView) -> La
     units = reader.units(model.id, layer.name)[:PREVIEW_UNITS]
     return LayerSummaryPublic(
         name=layer.name,
+        parent=layer.parent,
         kind=layer.kind,
         units=layer.units,
         shape=shape(layer),
@@ -84,6 +103,7 @@ def model_public(reader: StoreReader, model: ModelView) -> ModelPublic:
         id=model.id,
         title=model.title,
         description=model.description,
+        warning=model.warning,
         architecture=model.architecture,
         weights_hash=model.weights_hash,
         input_spec=model.input_spec,
@@ -95,8 +115,10 @@ def model_public(reader: StoreReader, model: ModelView) -> ModelPublic:
 
 
 def layer_public(reader: StoreReader, ctx: LayerContext) -> LayerPublic:
-    """A layer with every unit."""
+    """A layer with every unit, and who made their hand labels."""
     model, layer = ctx.model, ctx.layer
+    units = reader.units(model.id, layer.name)
+    sources = {u.label_source.key: u.label_source for u in units if u.label and u.label_source}
     return LayerPublic(
         model=model.id,
         name=layer.name,
@@ -108,9 +130,12 @@ def layer_public(reader: StoreReader, ctx: LayerContext) -> LayerPublic:
         next=layer.next,
         previous_url=urls.layer_page(model.id, layer.previous) if layer.previous else None,
         next_url=urls.layer_page(model.id, layer.next) if layer.next else None,
+        parent=layer.parent,
+        branch_layers=[other.name for other in model.layers if other.parent == layer.name],
         url=urls.layer_page(model.id, layer.name),
         api_url=urls.api_layer(model.id, layer.name),
-        unit_list=[unit_summary(model, layer, u) for u in reader.units(model.id, layer.name)],
+        unit_list=[unit_summary(model, layer, u) for u in units],
+        label_sources=[label_source_public(source) for source in sources.values()],
     )
 
 
@@ -132,6 +157,31 @@ def _strongest_first(model: ModelView, edges: list[EdgeView]) -> list[EdgePublic
     return [edge_public(model, e) for e in sorted(edges, key=lambda e: -abs(e.weight))]
 
 
+def label_search(reader: StoreReader, q: str) -> SearchPublic:
+    """The units whose hand labels contain `q`."""
+    hits = [
+        LabelHitPublic(
+            model=hit.model,
+            layer=hit.layer,
+            unit=hit.unit,
+            ref=UnitRef(hit.layer, hit.unit, hit.model).qualified,
+            label=hit.label,
+            url=urls.unit_page(hit.model, hit.layer, hit.unit),
+            api_url=urls.api_unit(hit.model, hit.layer, hit.unit),
+        )
+        for hit in (reader.units_labelled(q.strip()) if q.strip() else [])
+    ]
+    return SearchPublic(q=q, hits=hits)
+
+
+def _link(model: ModelView, ref: UnitRef) -> UnitLinkPublic:
+    return UnitLinkPublic(ref=str(ref), url=urls.unit_page(model.id, ref.layer, ref.unit))
+
+
+def _hand_label_source(summary: UnitSummary) -> LabelSourcePublic | None:
+    return label_source_public(summary.label_source) if summary.label and summary.label_source else None
+
+
 def unit_public(ctx: UnitContext) -> UnitPublic:
     """Everything stored about a unit, examples highest first and edges strongest first."""
     model, layer, detail, i = ctx.model, ctx.layer, ctx.detail, ctx.index
@@ -144,7 +194,9 @@ def unit_public(ctx: UnitContext) -> UnitPublic:
         url=urls.unit_page(model.id, layer.name, i),
         api_url=urls.api_unit(model.id, layer.name, i),
         label=unit_label(model, layer, detail.summary),
+        label_source=_hand_label_source(detail.summary),
         branch=detail.summary.branch,
+        same_unit=_link(model, ctx.same_as) if ctx.same_as else None,
         thumbnail=urls.maybe_asset(detail.summary.thumbnail),
         feature_vis=[
             FeatureVisPublic(

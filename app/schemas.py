@@ -13,12 +13,25 @@ class ErrorPublic(BaseModel):
     detail: str
 
 
+class LabelSourcePublic(BaseModel):
+    """Who made a set of hand-made unit labels: cite it (and keep its licence) when you use them."""
+
+    key: str
+    title: str
+    authors: str
+    year: int | None
+    url: str
+    license: str
+    citation: str = Field(description="short citation, e.g. 'Olah et al. 2020'")
+
+
 class UnitSummaryPublic(BaseModel):
     """A unit in a layer grid."""
 
     unit: int
     ref: str = Field(description="'layer:unit'")
-    label: str | None
+    label: str | None = Field(description="hand-made label, or the class name of an output unit")
+    label_source: str | None = Field(description="key of the hand label's source (see the layer's label_sources)")
     branch: str | None
     url: str
     api_url: str
@@ -29,6 +42,7 @@ class LayerSummaryPublic(BaseModel):
     """A layer as the model lists it, with a few unit thumbnails."""
 
     name: str
+    parent: str | None = Field(description="the layer this branch layer belongs to")
     kind: str
     units: int
     shape: list[int] = Field(description="[units, height, width] for conv layers, [units] otherwise")
@@ -43,6 +57,7 @@ class ModelSummaryPublic(BaseModel):
     id: str
     title: str
     description: str
+    warning: str | None = Field(description="what users must know first (say, that it is not the network named)")
     architecture: str
     layer_count: int
     url: str
@@ -55,13 +70,14 @@ class ModelPublic(BaseModel):
     id: str
     title: str
     description: str
+    warning: str | None = Field(description="what users must know first (say, that it is not the network named)")
     architecture: str
     weights_hash: str
     input_spec: dict[str, Any]
     class_labels: list[str]
     url: str
     api_url: str
-    layers: list[LayerSummaryPublic]
+    layers: list[LayerSummaryPublic] = Field(description="forward order; branch layers name their parent")
 
 
 class ReceptiveFieldPublic(BaseModel):
@@ -80,13 +96,16 @@ class LayerPublic(BaseModel):
     units: int
     shape: list[int]
     rf: ReceptiveFieldPublic
-    previous: str | None = Field(description="the previous browsable layer's id")
-    next: str | None = Field(description="the next browsable layer's id")
+    previous: str | None = Field(description="the browsable layer this one computes from (its inputs' layer)")
+    next: str | None = Field(description="the next browsable layer with the same parent")
     previous_url: str | None
     next_url: str | None
+    parent: str | None = Field(description="the layer this branch layer belongs to")
+    branch_layers: list[str] = Field(description="the stored branch layers of this layer")
     url: str
     api_url: str
     unit_list: list[UnitSummaryPublic]
+    label_sources: list[LabelSourcePublic] = Field(description="who made the units' hand labels")
 
 
 class FeatureVisPublic(BaseModel):
@@ -133,6 +152,13 @@ class EdgePublic(BaseModel):
     thumbnail: str | None
 
 
+class UnitLinkPublic(BaseModel):
+    """Another unit's reference and page."""
+
+    ref: str = Field(description="'layer:unit'")
+    url: str
+
+
 class UnitPublic(BaseModel):
     """Everything stored about one unit."""
 
@@ -142,8 +168,12 @@ class UnitPublic(BaseModel):
     ref: str = Field(description="'layer:unit'")
     url: str = Field(description="canonical page")
     api_url: str
-    label: str | None
+    label: str | None = Field(description="hand-made label, or the class name of an output unit")
+    label_source: LabelSourcePublic | None = Field(description="who made the hand label")
     branch: str | None
+    same_unit: UnitLinkPublic | None = Field(
+        description="the same channel as a unit of its stored branch layer, or of the mixed layer a branch layer is of"
+    )
     thumbnail: str | None
     feature_vis: list[FeatureVisPublic]
     dataset_examples: list[ExamplePublic] = Field(description="highest activation first")
@@ -152,6 +182,25 @@ class UnitPublic(BaseModel):
     outputs: list[EdgePublic] = Field(description="strongest first")
     previous: str | None = Field(description="previous unit's page, null for unit 0")
     next: str | None = Field(description="next unit's page, null for the last unit")
+
+
+class LabelHitPublic(BaseModel):
+    """A unit whose hand label matched a search."""
+
+    model: str
+    layer: str
+    unit: int
+    ref: str = Field(description="'model/layer:unit'")
+    label: str
+    url: str
+    api_url: str
+
+
+class SearchPublic(BaseModel):
+    """Units whose hand labels contain the search text."""
+
+    q: str
+    hits: list[LabelHitPublic] = Field(description="by model, layer in forward order and unit; at most 100")
 
 
 class ApiRootPublic(BaseModel):

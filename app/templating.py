@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from app import urls
 from frontend import TEMPLATES_DIR
 
 MAX_KERNEL_SIDE = 9  # larger kernels are unreadable as a thumbnail-sized grid
+_SITE_PATH = re.compile(r"(?<![\w/])/models/[\w.@%:/-]*[\w/]")  # a path of this site in running text
 
 
 def sig3(value: float | None) -> str:
@@ -58,6 +60,12 @@ def kernel_svg(kernel: Any, side: int = 36) -> Markup:
     )
 
 
+def link_paths(text: str | None) -> Markup:
+    """Stored text (a model's warning, say) escaped, with the site paths it mentions as links."""
+    escaped = str(escape(text or ""))
+    return Markup(_SITE_PATH.sub(lambda m: f'<a href="{m.group()}">{m.group()}</a>', escaped))
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
@@ -65,6 +73,7 @@ templates.env.globals["urls"] = urls
 templates.env.filters["sig3"] = sig3
 templates.env.filters["signed"] = signed
 templates.env.filters["kernel_svg"] = kernel_svg
+templates.env.filters["link_paths"] = link_paths
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:

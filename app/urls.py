@@ -49,6 +49,11 @@ def search(q: str | None = None) -> str:
     return f"/search?{urlencode({'q': q})}" if q is not None else "/search"
 
 
+def api_search(q: str | None = None) -> str:
+    """Units whose hand labels contain `q`, as JSON."""
+    return f"{API}/search?{urlencode({'q': q})}" if q is not None else f"{API}/search"
+
+
 def api_root() -> str:
     """The API root: format version and models."""
     return API

@@ -17,6 +17,7 @@ app = typer.Typer(
 app.command()(precompute_cli.models)
 app.command()(precompute_cli.precompute)
 app.command()(precompute_cli.check)
+app.add_typer(precompute_cli.labels_app, name="labels")
 
 
 @app.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -42,9 +42,21 @@ def precompute(
     weights: Annotated[
         Path | None, typer.Option(help="Weights file to use instead of the model's own download.")
     ] = None,
-    images: Annotated[Path | None, typer.Option(help="Folder of images (any depth; class = parent folder).")] = None,
+    labels: Annotated[Path | None, typer.Option(help="Class names, one per line, instead of the model's own.")] = None,
+    images: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of images (any depth; class = parent folder), or 'imagenette': the Imagenette "
+            "validation set, downloaded once."
+        ),
+    ] = None,
     layers: Annotated[
-        str | None, typer.Option(help="Comma-separated layer ids (default: every browsable layer).")
+        str | None,
+        typer.Option(help="Comma-separated layer ids (default: the model's default layers; see `microscope models`)."),
+    ] = None,
+    unit_labels: Annotated[
+        Path | None,
+        typer.Option(help="Folder of hand-made unit labels (<layer>.json unit families) to import, e.g. Early Vision."),
     ] = None,
     store: Annotated[Path, typer.Option(envvar="MICROSCOPE_STORE", help="Store folder.")] = Path("var/store"),
     device: Annotated[Device, typer.Option(help="Device to run on.")] = Device.cpu,
@@ -74,14 +86,16 @@ def precompute(
 ) -> None:
     """Precompute feature visualizations, dataset examples and connections of a model into a store."""
     from precompute.pipeline import PrecomputeConfig, run_precompute
-    from precompute.zoo import WeightsUnavailable
+    from precompute.zoo import DownloadUnavailable
 
     config = PrecomputeConfig(
         model=model,
         store=store,
         weights=weights,
+        labels=labels,
         images=images,
         layers=_layer_list(layers),
+        unit_labels=unit_labels,
         device=device.value,
         steps=steps,
         size=size,
@@ -98,11 +112,39 @@ def precompute(
     )
     try:
         summary = run_precompute(config)
-    except (KeyError, ValueError, FileNotFoundError, WeightsUnavailable) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
-        typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+    except (KeyError, ValueError, FileNotFoundError, DownloadUnavailable) as error:
+        _fail(error)
     typer.echo(summary.describe(store))
+
+
+def _fail(error: Exception) -> NoReturn:
+    message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2) from None
+
+
+labels_app = typer.Typer(help="Hand-made unit labels: import them into a store.", no_args_is_help=True)
+
+
+@labels_app.command("import")
+def import_labels(
+    model: Annotated[str, typer.Argument(help="Id of the stored model the labels name units of.")],
+    folder: Annotated[Path, typer.Argument(help="Folder of <layer>.json unit families (Early Vision format).")],
+    store: Annotated[Path, typer.Option(envvar="MICROSCOPE_STORE", help="Store folder.")] = Path("var/store"),
+    source: Annotated[str, typer.Option(help="Who made the labels, cited with them (known: early-vision).")] = (
+        "early-vision"
+    ),
+) -> None:
+    """Import hand-made unit labels into a store's stored layers, replacing the same source's earlier ones."""
+    from precompute.unit_labels import import_unit_labels, label_source, read_label_folder
+    from store.db import StoreFormatError
+    from store.writer import StoreWriter
+
+    try:
+        done = import_unit_labels(StoreWriter(store), model, read_label_folder(folder), label_source(source))
+    except (KeyError, ValueError, StoreFormatError) as error:
+        _fail(error)
+    typer.echo(done.describe(model))
 
 
 def check(

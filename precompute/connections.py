@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from precompute.hooks import LayerTap, resolve_module
+from precompute.hooks import LayerTap
 from precompute.layers import LayerInfo
 from precompute.linearize import linearized
 from precompute.zoo import LoadedModel
@@ -87,25 +87,31 @@ def _gradients(model: LoadedModel, src: str, dst: str, units: Tensor, device: st
 
 
 def _weighted_between(model: LoadedModel, src: str, dst: str, device: str) -> list[nn.Module]:
-    """The conv/linear modules that run after `src`'s output and up to `dst`'s output."""
-    src_module = resolve_module(model.module, src)
-    seen: list[nn.Module] = []
+    """The conv/linear modules on the path from `src`'s output to `dst`'s: those the gradient flows back through.
 
-    def record(module: nn.Module, _inputs: object, _output: object) -> None:
-        if module is src_module:
-            seen.clear()
-            seen.append(module)
-        elif seen and isinstance(module, _WEIGHTED):
-            seen.append(module)
+    Forward order alone would also count a sibling branch that runs between the two without feeding `dst`.
+    """
+    on_path: list[nn.Module] = []
 
-    handles = [m.register_forward_hook(record) for m in model.module.modules()]
-    try:
-        with torch.no_grad(), LayerTap(model.module, [dst]) as tap:
-            tap.run(model.input.normalize(torch.zeros(1, 3, model.input.size, model.input.size, device=device)))
+    def watch(module: nn.Module, _inputs: object, output: object) -> None:
+        if isinstance(output, Tensor) and output.requires_grad:  # computed from the substituted `src`
+            output.register_hook(lambda _grad: on_path.append(module))
+
+    leaf: dict[str, Tensor] = {}
+
+    def substitute(output: Tensor) -> Tensor:
+        leaf["z"] = torch.zeros_like(output, requires_grad=True)
+        return leaf["z"]
+
+    x = torch.zeros(1, 3, model.input.size, model.input.size, device=device)
+    handles = [m.register_forward_hook(watch) for m in model.module.modules() if isinstance(m, _WEIGHTED)]
+    try:  # registered before the tap's hooks, so `dst` itself is watched before the tap stops the pass
+        with torch.enable_grad(), linearized(), LayerTap(model.module, [dst], replace={src: substitute}) as tap:
+            torch.autograd.grad(tap.run(model.input.normalize(x))[dst].sum(), leaf["z"])
     finally:
         for handle in handles:
             handle.remove()
-    return seen[1:]
+    return on_path
 
 
 def edge_records(expanded: Expanded, top: int) -> Iterator[EdgeRecord]:

@@ -98,7 +98,7 @@ def forward_order(module: nn.Module, layers: Sequence[str], size: int) -> list[s
 
 
 def probe_layers(model: LoadedModel, layers: Sequence[str] | None = None) -> list[LayerInfo]:
-    """Shapes, receptive fields and previous links of browsable layers, from one linearized dummy pass."""
+    """Shapes, receptive fields and previous links of browsable layers (default: the model's default layers)."""
     unknown = [name for name in layers or [] if name not in model.layers]
     if unknown:
         raise KeyError(f"not browsable layers of {model.id}: {', '.join(unknown)}; valid: {', '.join(model.layers)}")
@@ -106,13 +106,45 @@ def probe_layers(model: LoadedModel, layers: Sequence[str] | None = None) -> lis
     with linearized(), torch.enable_grad(), LayerTap(model.module, model.layers) as tap:
         outputs = tap.run(x)  # dict insertion order is the order the hooks fired
         order = list(outputs)
-        wanted = set(layers) if layers is not None else set(order)
+        wanted = set(layers if layers is not None else model.default_layers or order)
         chosen = [name for name in order if name in wanted]
         infos = [
-            _info(name, order.index(name), outputs[name], x, previous)
-            for name, previous in zip(chosen, [None, *chosen[:-1]], strict=True)
+            _info(name, order.index(name), outputs[name], x, previous_layer(model.module, name, chosen, order))
+            for name in chosen
         ]
-    return [replace(info, branches=unit_branches(model.module, info.name)) for info in infos]
+    return [
+        replace(info, branches=unit_branches(model.module, info.name), parent=parent_layer(model.module, info.name))
+        for info in infos
+    ]
+
+
+def previous_layer(module: nn.Module, layer: str, chosen: Sequence[str], order: Sequence[str]) -> str | None:
+    """The nearest of the `chosen` layers that `layer` computes from, or None.
+
+    A module whose layers do not run one after another (Inception branches) says what each computes from with
+    `previous_layer(layer)`; otherwise the layer before in forward `order` is. Links through unchosen layers are
+    followed, so the connections stage expands the weights across them.
+    """
+    declared = getattr(module, "previous_layer", None)
+
+    def step(name: str) -> str | None:
+        if callable(declared):
+            return declared(name)
+        index = order.index(name)
+        return order[index - 1] if index > 0 else None
+
+    current = step(layer)
+    for _ in range(len(order)):  # a chain longer than the layer list would be a cycle
+        if current is None or current in chosen:
+            return current
+        current = step(current)
+    raise ValueError(f"previous_layer links of {type(module).__name__} loop without reaching a first layer")
+
+
+def parent_layer(module: nn.Module, layer: str) -> str | None:
+    """The layer a branch layer belongs to and is shown under, when the module says so with `parent_layer(layer)`."""
+    declared = getattr(module, "parent_layer", None)
+    return declared(layer) if callable(declared) else None
 
 
 def unit_branches(module: nn.Module, layer: str) -> dict[int, str]:

@@ -6,7 +6,7 @@ records the settings it ran with, so a re-run skips what is stored and an interr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -15,9 +15,11 @@ from tqdm.auto import tqdm
 from precompute.connections import edge_records, expanded_weights
 from precompute.examples import collect_top_examples, example_records
 from precompute.feature_vis import VisPlan, count_missing, feature_vis_stage, parse_extras
+from precompute.imagenette import resolve_images
 from precompute.images import scan_images
 from precompute.layers import LayerInfo, probe_layers
 from precompute.optvis import Renderer, RenderSettings
+from precompute.unit_labels import LabelImport, import_unit_labels, read_label_folder
 from precompute.zoo import LoadedModel, load_model
 from store.records import (
     CHANNEL_OBJECTIVE,
@@ -41,8 +43,10 @@ class PrecomputeConfig:
     model: str  # zoo id or path of a .toml model card
     store: Path = Path("var/store")  # store folder (created if missing)
     weights: Path | None = None  # weights file replacing the entry's own
-    images: Path | None = None  # folder of images for dataset examples (none: skip them)
-    layers: tuple[str, ...] | None = None  # browsable layers to compute (none: all)
+    labels: Path | None = None  # class names, one per line, replacing the entry's own
+    images: Path | None = None  # folder of images for dataset examples, or "imagenette" (none: skip them)
+    layers: tuple[str, ...] | None = None  # browsable layers to compute (none: the model's default layers)
+    unit_labels: Path | None = None  # folder of hand-made unit labels (<layer>.json families) to import
     device: str = "cpu"
     steps: int = 512  # Lucid's standard optimization length
     size: int | None = None  # feature-vis side in px (none: the model's own choice, e.g. 32 for CIFAR nets)
@@ -81,14 +85,16 @@ class PrecomputeSummary:
     examples_layers: list[str] = field(default_factory=list)
     connection_layers: list[str] = field(default_factory=list)
     rendered_images: int = 0
+    unit_labels: LabelImport | None = None
 
     def describe(self, store: Path) -> str:
-        """One line saying what the run did."""
-        return (
+        """One line saying what the run did (and one more for imported unit labels)."""
+        line = (
             f"{self.model}: {len(self.layers)} layers; dataset examples for {len(self.examples_layers)}, "
             f"connections for {len(self.connection_layers)}, {self.rendered_images} feature visualizations rendered. "
             f"Store: {store}"
         )
+        return line + (f"\n{self.unit_labels.describe(self.model)}" if self.unit_labels else "")
 
 
 def check_device(device: str) -> torch.device:
@@ -103,7 +109,10 @@ def check_device(device: str) -> torch.device:
 def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
     """Precompute every view of the chosen layers of `config.model` into `config.store`."""
     device = check_device(config.device)
-    model = load_model(config.model, config.weights)
+    unit_labels = read_label_folder(config.unit_labels) if config.unit_labels is not None else None
+    model = load_model(config.model, config.weights, config.labels)
+    if config.images is not None:
+        config = replace(config, images=resolve_images(config.images))
     model.module.to(device)
     layers = probe_layers(model, list(config.layers) if config.layers else None)
     vis_plan(config, model, layers)  # a bad --extras fails here, before any work
@@ -111,6 +120,8 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
     writer.put_model(_model_record(model))
     writer.put_layers(model.id, layers)
     summary = PrecomputeSummary(model.id, [layer.name for layer in layers])
+    if unit_labels is not None:
+        summary.unit_labels = import_unit_labels(writer, model.id, unit_labels)
     if config.images is not None:
         summary.examples_layers = _examples_stage(config, model, layers, writer)
     summary.connection_layers = _connections_stage(config, model, layers, writer)
@@ -127,6 +138,7 @@ def _model_record(model: LoadedModel) -> ModelRecord:
         input_spec=model.input.as_dict(),
         class_labels=list(model.class_labels),
         description=model.description,
+        warning=model.warning or None,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from store import schema as t
@@ -17,6 +17,8 @@ from store.records import (
     EdgeView,
     ExampleView,
     FeatureVisView,
+    LabelHit,
+    LabelSource,
     LayerView,
     ModelView,
     UnitDetail,
@@ -60,8 +62,7 @@ class StoreReader:
             rows = list(layers)
             stages = self._stages(session, [layer.id for layer in rows])
             views = tuple(
-                _layer_view(layer, rows[i + 1].name if i + 1 < len(rows) else None, stages.get(layer.id, ()))
-                for i, layer in enumerate(rows)
+                _layer_view(layer, _next_name(rows, i), stages.get(layer.id, ())) for i, layer in enumerate(rows)
             )
             return ModelView(
                 id=row.id,
@@ -73,6 +74,7 @@ class StoreReader:
                 class_labels=row.class_labels,
                 images_root=row.images_root,
                 layers=views,
+                warning=row.warning,
             )
 
     def units(self, model_id: str, layer: str) -> list[UnitSummary]:
@@ -93,12 +95,35 @@ class StoreReader:
             unit, layer_row = row
             thumbs = self._thumbnails(session, [unit.id])
             return UnitDetail(
-                summary=UnitSummary(unit.index, unit.label, unit.branch, thumbs.get(unit.id)),
+                summary=_summary(unit, thumbs, self._label_sources(session)),
                 feature_vis=self._feature_vis(session, unit.id),
                 dataset_examples=self._examples(session, unit.id),
                 inputs=self._edges(session, unit.id, incoming=True),
                 outputs=self._edges(session, unit.id, incoming=False),
             )
+
+    def branch_start(self, model_id: str, layer: str, branch: str) -> int | None:
+        """The first unit of `layer` that belongs to `branch` (a branch's units are one span), or None."""
+        query = (
+            select(func.min(t.Unit.index))
+            .join(t.Layer)
+            .where(t.Layer.model_id == model_id, t.Layer.name == layer, t.Unit.branch == branch)
+        )
+        with Session(self.engine) as session:
+            return session.scalar(query)
+
+    def units_labelled(self, text: str, limit: int = 100) -> list[LabelHit]:
+        """Units whose hand label contains `text` (any case), by model, layer in forward order and index."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = (
+            select(t.Layer.model_id, t.Layer.name, t.Unit.index, t.Unit.label)
+            .join(t.Layer)
+            .where(t.Unit.label.ilike(pattern, escape="\\"))
+            .order_by(t.Layer.model_id, t.Layer.position, t.Unit.index)
+            .limit(limit)
+        )
+        with Session(self.engine) as session:
+            return [LabelHit(*row) for row in session.execute(query)]
 
     def asset_file(self, sha256: str, ext: str) -> Path | None:
         """The file of a stored asset, or None when the key is malformed or unknown."""
@@ -117,7 +142,15 @@ class StoreReader:
             )
         )
         thumbs = self._thumbnails(session, [u.id for u in units])
-        return [UnitSummary(u.index, u.label, u.branch, thumbs.get(u.id)) for u in units]
+        sources = self._label_sources(session)
+        return [_summary(u, thumbs, sources) for u in units]
+
+    @staticmethod
+    def _label_sources(session: Session) -> dict[int, LabelSource]:
+        return {
+            row.id: LabelSource(row.key, row.title, row.authors, row.year, row.url, row.license)
+            for row in session.scalars(select(t.LabelSource))
+        }
 
     @staticmethod
     def _thumbnails(session: Session, unit_ids: list[int]) -> dict[int, AssetRef]:
@@ -186,6 +219,16 @@ class StoreReader:
         return {k: tuple(v) for k, v in found.items()}
 
 
+def _summary(unit: t.Unit, thumbs: dict[int, AssetRef], sources: dict[int, LabelSource]) -> UnitSummary:
+    source = sources.get(unit.label_source_id) if unit.label_source_id is not None else None
+    return UnitSummary(unit.index, unit.label, unit.branch, thumbs.get(unit.id), source)
+
+
+def _next_name(rows: list[t.Layer], i: int) -> str | None:
+    """The next layer in forward order with the same parent: main layers page to main layers, branches to branches."""
+    return next((row.name for row in rows[i + 1 :] if row.parent == rows[i].parent), None)
+
+
 def _asset(row: t.Asset) -> AssetRef:
     return AssetRef(row.sha256, row.ext, row.width, row.height)
 
@@ -203,4 +246,5 @@ def _layer_view(row: t.Layer, next_name: str | None, stages: tuple[str, ...]) ->
         previous=row.previous,
         next=next_name,
         stages=stages,
+        parent=row.parent,
     )

@@ -76,11 +76,28 @@ class ModelRecord:
     class_labels: list[str]
     description: str = ""
     images_root: str | None = None
+    warning: str | None = None  # shown on every page of the model
+
+
+@dataclass(frozen=True)
+class LabelSource:
+    """Where hand-made unit labels come from, cited (with its licence) wherever they are shown."""
+
+    key: str  # short id, e.g. "early-vision"
+    title: str
+    authors: str
+    year: int | None
+    url: str
+    license: str
 
 
 @dataclass(frozen=True)
 class LayerRecord:
-    """A browsable layer: output shape, receptive field and the browsable layer before it."""
+    """A browsable layer: output shape, receptive field and the browsable layer it computes from.
+
+    `branches` maps the units of a concatenating layer to their branch; `parent` is the layer a branch layer
+    belongs to (pages show it under that layer).
+    """
 
     name: str
     position: int
@@ -92,6 +109,7 @@ class LayerRecord:
     rf_stride: float
     previous: str | None
     branches: dict[int, str] = field(default_factory=dict)
+    parent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,8 +174,9 @@ class LayerView:
     rf_size: int
     rf_stride: float
     previous: str | None
-    next: str | None
+    next: str | None  # the next layer in forward order among those with the same parent
     stages: tuple[str, ...]
+    parent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,16 +192,28 @@ class ModelView:
     class_labels: list[str]
     images_root: str | None
     layers: tuple[LayerView, ...]
+    warning: str | None = None
 
 
 @dataclass(frozen=True)
 class UnitSummary:
-    """A unit in a layer grid: index, label and the thumbnail of its channel visualization."""
+    """A unit in a layer grid: index, label (and its source) and the thumbnail of its channel visualization."""
 
     index: int
     label: str | None
     branch: str | None
     thumbnail: AssetRef | None
+    label_source: LabelSource | None = None
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    """A unit whose hand label matched a search."""
+
+    model: str
+    layer: str
+    unit: int
+    label: str
 
 
 @dataclass(frozen=True)

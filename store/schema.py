@@ -31,6 +31,7 @@ class Model(Base):
     input_spec: Mapped[dict[str, Any]]
     class_labels: Mapped[list[Any]]
     images_root: Mapped[str | None] = mapped_column(Text)
+    warning: Mapped[str | None] = mapped_column(Text)  # shown on each of its pages
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
@@ -50,10 +51,24 @@ class Layer(Base):
     rf_size: Mapped[int]
     rf_stride: Mapped[float] = mapped_column(Float)
     previous: Mapped[str | None] = mapped_column(String(256))
+    parent: Mapped[str | None] = mapped_column(String(256))  # the layer a branch layer belongs to
+
+
+class LabelSource(Base):
+    """Where hand-made unit labels come from: cited, with its licence, wherever they are shown."""
+
+    __tablename__ = "label_sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(256))
+    authors: Mapped[str] = mapped_column(Text)
+    year: Mapped[int | None]
+    url: Mapped[str] = mapped_column(Text)
+    license: Mapped[str] = mapped_column(String(128))
 
 
 class Unit(Base):
-    """One channel of a layer."""
+    """One channel of a layer, with its hand-made label and where that label comes from."""
 
     __tablename__ = "units"
     __table_args__ = (UniqueConstraint("layer_id", "index"),)
@@ -62,6 +77,7 @@ class Unit(Base):
     index: Mapped[int]
     branch: Mapped[str | None] = mapped_column(String(64))
     label: Mapped[str | None] = mapped_column(String(256))
+    label_source_id: Mapped[int | None] = mapped_column(ForeignKey("label_sources.id"))
 
 
 class Asset(Base):

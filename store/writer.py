@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from store import schema as t
@@ -22,6 +23,7 @@ from store.records import (
     EncodedImage,
     ExampleRecord,
     FeatureVisRecord,
+    LabelSource,
     LayerRecord,
     ModelRecord,
     Settings,
@@ -71,6 +73,73 @@ class StoreWriter:
             for i in range(record.units)
             if i not in have
         )
+
+    def put_unit_labels(
+        self, model_id: str, source: LabelSource, labels: Mapping[str, Mapping[int, str]]
+    ) -> dict[str, int]:
+        """Label units by layer with `source`'s names, replacing what it labelled in this model before.
+
+        A concatenating layer's labels also go to the same units of its stored branch layers. Layers not in the
+        store are skipped; returns {layer: units labelled} for the others.
+        """
+        with Session(self.engine) as session, session.begin():
+            if session.get(t.Model, model_id) is None:
+                known = ", ".join(session.scalars(select(t.Model.id))) or "(none)"
+                raise KeyError(f"store {self.root} has no model {model_id!r}; stored models: {known}")
+            source_id = self._put_label_source(session, source)
+            layers = {row.name: row for row in session.scalars(select(t.Layer).where(t.Layer.model_id == model_id))}
+            session.execute(
+                update(t.Unit)
+                .where(t.Unit.label_source_id == source_id, t.Unit.layer_id.in_([row.id for row in layers.values()]))
+                .values(label=None, label_source_id=None)
+            )
+            rows = []
+            for name, names in labels.items():
+                if name in layers:
+                    rows += self._label_rows(session, layers, layers[name], names)
+            if rows:  # one executemany through the table (an ORM update would want primary keys)
+                units = t.Unit.__table__.c
+                session.connection().execute(
+                    update(t.Unit.__table__)
+                    .where(units.layer_id == bindparam("layer"), units.index == bindparam("unit"))
+                    .values(label=bindparam("name"), label_source_id=source_id),
+                    rows,
+                )
+            return {name: len(names) for name, names in labels.items() if name in layers}
+
+    @staticmethod
+    def _put_label_source(session: Session, source: LabelSource) -> int:
+        row = session.scalar(select(t.LabelSource).where(t.LabelSource.key == source.key))
+        if row is None:
+            row = t.LabelSource(**source.__dict__)
+            session.add(row)
+        else:
+            for key, value in source.__dict__.items():
+                setattr(row, key, value)
+        session.flush()
+        return row.id
+
+    @staticmethod
+    def _label_rows(
+        session: Session, layers: Mapping[str, t.Layer], layer: t.Layer, names: Mapping[int, str]
+    ) -> list[dict[str, object]]:
+        bad = sorted(unit for unit in names if not 0 <= unit < layer.units)
+        if bad:
+            raise ValueError(f"labels for units {bad} of {layer.name}, which has units 0–{layer.units - 1}")
+        rows = [{"layer": layer.id, "unit": unit, "name": name} for unit, name in names.items()]
+        branch_units: dict[str, list[int]] = defaultdict(list)  # a branch layer's unit k is its k-th unit here
+        for index, branch in session.execute(
+            select(t.Unit.index, t.Unit.branch).where(t.Unit.layer_id == layer.id).order_by(t.Unit.index)
+        ):
+            if branch in layers:
+                branch_units[branch].append(index)
+        for branch, members in branch_units.items():
+            rows += [
+                {"layer": layers[branch].id, "unit": k, "name": names[unit]}
+                for k, unit in enumerate(members)
+                if unit in names and k < layers[branch].units
+            ]
+        return rows
 
     def finish_stage(self, model_id: str, layer: str, stage: str, settings: Settings) -> None:
         """Record that `stage` finished for the layer."""

@@ -1,10 +1,11 @@
-"""Fixtures shared by the whole suite: where ../shared is, and a small store built through store.writer."""
+"""Fixtures shared by the whole suite: offline by default, where ../shared is, a small store built by the writer."""
 
 from __future__ import annotations
 
 import io
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,18 @@ TOY_LAYERS = (
     LayerRecord("fc", 2, "linear", 3, None, None, 8, 8.0, "block1"),
 )
 TOY_CLASSES = ["red", "green", "blue"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never download: MICROSCOPE_OFFLINE is set and the cache is empty (commands run here inherit both).
+
+    Tests of the download code itself unset it and guard urlopen instead.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MICROSCOPE_OFFLINE", "1")
+        patch.setenv("MICROSCOPE_CACHE", str(tmp_path_factory.mktemp("microscope-cache")))
+        yield
 
 
 def require_shared(*parts: str) -> Path:

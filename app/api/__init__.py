@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import urls
-from app.api import layers, models, units
+from app.api import layers, models, search, units
 from app.deps import Reader
 from app.present import model_summary
 from app.schemas import ApiRootPublic, ErrorPublic
@@ -22,3 +22,4 @@ def api_root(reader: Reader) -> ApiRootPublic:
 router.include_router(models.router)
 router.include_router(layers.router)
 router.include_router(units.router)
+router.include_router(search.router)

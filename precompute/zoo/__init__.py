@@ -6,10 +6,12 @@ from pathlib import Path
 
 from . import cifar_resnet, demo_net, inceptionv1, torchvision_models
 from .cards import load_card
-from .download import WeightsUnavailable
+from .download import DownloadUnavailable, WeightsUnavailable
+from .labels import read_labels
 from .types import InputSpec, LoadedModel, ModelEntry
 
 __all__ = [
+    "DownloadUnavailable",
     "InputSpec",
     "LoadedModel",
     "ModelEntry",
@@ -44,15 +46,20 @@ def get_model(model_id: str) -> ModelEntry:
         raise KeyError(f"unknown model {model_id!r}; valid ids: {', '.join(_REGISTRY)}") from None
 
 
-def load_model(spec: str, weights: Path | str | None = None) -> LoadedModel:
-    """Load a zoo id or a `.toml` model card; `weights` (a file) replaces the official or the card's weights."""
+def load_model(spec: str, weights: Path | str | None = None, labels: Path | str | None = None) -> LoadedModel:
+    """Load a zoo id or a `.toml` card; `weights` and `labels` (one class name a line) replace its own files."""
     weights_path = Path(weights).expanduser() if weights else None
     if str(spec).endswith(".toml"):
-        return load_card(Path(spec), weights_path)
-    entry = get_model(spec)
-    model = entry.build(weights_path)
-    if entry.description not in model.description:  # the entry says what the network is, the build which weights
-        model.description = f"{entry.description} ({model.description})" if model.description else entry.description
+        model = load_card(Path(spec), weights_path)
+    else:
+        entry = get_model(spec)
+        model = entry.build(weights_path)
+        if entry.description not in model.description:  # the entry says what the network is, the build which weights
+            model.description = f"{entry.description} ({model.description})" if model.description else entry.description
+        if labels is None and entry.labels is not None:
+            model.class_labels = entry.labels(len(model.class_labels))
+    if labels is not None:
+        model.class_labels = read_labels(Path(labels).expanduser(), len(model.class_labels))
     return model
 
 

@@ -9,6 +9,7 @@ labels = ["airplane", "automobile"] # or "labels.txt", one per line; default "cl
 layers = ["conv1", "inception3a"]   # optional; default: auto_layers (see precompute.layers)
 vis_size = 128                      # optional; default min(128, input size)
 description = "…"                   # optional
+warning = "…"                       # optional; shown on every page of the model
 [kwargs]                            # optional, passed to the builder
 num_classes = 10
 [input]                             # the model takes (x*scale - mean) / std of RGB x in [0, 1]
@@ -38,7 +39,19 @@ from ..layers import auto_layers, forward_order
 from .download import read_state_dict, sha256_file, with_weights
 from .types import InputSpec, LoadedModel
 
-FIELDS = ("id", "title", "architecture", "weights", "labels", "layers", "vis_size", "description", "kwargs", "input")
+FIELDS = (
+    "id",
+    "title",
+    "architecture",
+    "weights",
+    "labels",
+    "layers",
+    "vis_size",
+    "description",
+    "warning",
+    "kwargs",
+    "input",
+)
 INPUT_FIELDS = ("size", "mean", "std", "scale")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -89,6 +102,7 @@ def _load(card: dict[str, Any], here: Path, weights: Path | None) -> LoadedModel
         weights_hash=sha256_file(weights_path),
         vis_size=_positive_int(card, "vis_size", min(128, spec.size)),
         description=_text(card, "description", ""),
+        warning=_text(card, "warning", ""),
     )
 
 

@@ -1,4 +1,4 @@
-"""Weights files: download once into a cache, fail fast and helpfully offline, read state dicts."""
+"""Downloads (weights, class labels, image sets): once into a cache, failing fast and helpfully offline; state dicts."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -19,7 +20,11 @@ TIMEOUT_S = 10.0  # per connect/read: an unreachable host fails in seconds, not 
 _HASH_IN_NAME = re.compile(r"-([0-9a-f]{8,64})\.")  # torch.hub convention: name-<sha256 prefix>.ext
 
 
-class WeightsUnavailable(RuntimeError):
+class DownloadUnavailable(RuntimeError):
+    """A file the microscope downloads (weights, labels, images) could not be had; the message says what to pass."""
+
+
+class WeightsUnavailable(DownloadUnavailable):
     """The official weights could not be had; the message says to pass `--weights FILE` instead."""
 
 
@@ -42,24 +47,34 @@ def unavailable(model: str, url: str, dest: Path, reason: str) -> WeightsUnavail
     )
 
 
-def fetch(url: str, filename: str, *, model: str = "", directory: Path | None = None) -> Path:
-    """The cached copy of `url` (under `directory`, default `cache_dir()/weights`), downloading it if needed."""
+def fetch(
+    url: str,
+    filename: str,
+    *,
+    model: str = "",
+    directory: Path | None = None,
+    fail: Callable[[str], DownloadUnavailable] | None = None,
+) -> Path:
+    """The cached copy of `url` (under `directory`, default `cache_dir()/weights`), downloading it if needed.
+
+    `fail(reason)` makes the error raised when it cannot be had (default: WeightsUnavailable for `model`).
+    """
     dest = (directory or cache_dir() / "weights") / filename
     if dest.is_file():
         return dest
-    model = model or filename
+    fail = fail or partial(unavailable, model or filename, url, dest)
     if is_offline():
-        raise unavailable(model, url, dest, "MICROSCOPE_OFFLINE is set")
+        raise fail("MICROSCOPE_OFFLINE is set")
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{filename}.", suffix=".part")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
             shutil.copyfileobj(response, out, length=1 << 20)
-        _check_hash(tmp, filename, model, url, dest)
+        _check_hash(tmp, filename, fail)
         tmp.replace(dest)
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise unavailable(model, url, dest, f"download failed ({exc})") from exc
+        raise fail(f"download failed ({exc})") from exc
     finally:
         tmp.unlink(missing_ok=True)
     return dest
@@ -71,10 +86,10 @@ def hash_in_name(filename: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _check_hash(path: Path, filename: str, model: str, url: str, dest: Path) -> None:
+def _check_hash(path: Path, filename: str, fail: Callable[[str], DownloadUnavailable]) -> None:
     prefix = hash_in_name(filename)
     if prefix and not sha256_file(path).startswith(prefix):
-        raise unavailable(model, url, dest, f"the downloaded file's sha256 does not start with {prefix}")
+        raise fail(f"the downloaded file's sha256 does not start with {prefix}")
 
 
 def sha256_file(path: Path) -> str:

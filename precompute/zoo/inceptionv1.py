@@ -4,6 +4,9 @@ Not torchvision's GoogLeNet: no BatchNorm, local response normalization, 1008 cl
 emulated by explicit pads. Parameters sit at the top level under the checkpoint's own names
 (`mixed4b_5x5_pre_relu_conv.weight`), so `inception5h.pth` loads as it is; every activation users browse is the
 output of a parameter-free module named as Lucid names it (`conv2d0`, `mixed4b`, `mixed4b_5x5`, …).
+
+Every branch layer is browsable (`mixed4b_5x5_bottleneck`, `mixed4b_5x5`, …), shown under its mixed layer; a
+precompute computes only the main layers unless asked for branch layers, which would about double its cost.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .download import fetch, read_state_dict, sha256_file, with_weights
+from .labels import fetch_labels, placeholder_labels
 from .types import InputSpec, LoadedModel, ModelEntry
 
 MODEL_ID = "inceptionv1"
 URL = "https://github.com/ProGamerGov/pytorch-old-tensorflow-models/raw/master/inception5h.pth"
+# Lucid's class names for this graph (its `labels_path`, gs://modelzoo/labels/ImageNet_alternate.txt).
+LABELS_URL = "https://storage.googleapis.com/modelzoo/labels/ImageNet_alternate.txt"
 INPUT = InputSpec(size=224, mean=(117.0, 117.0, 117.0), std=(1.0, 1.0, 1.0), scale=255.0)  # x*255 − 117
 CLASSES = 1008
 # (1x1, 3x3 bottleneck, 3x3, 5x5 bottleneck, 5x5, pool reduce) output channels, and input channels.
@@ -34,7 +40,16 @@ MIXED: dict[str, tuple[int, tuple[int, int, int, int, int, int]]] = {
     "mixed5b": (832, (384, 192, 384, 48, 128, 128)),
 }
 BRANCHES = ("1x1", "3x3", "5x5", "pool_reduce")  # concatenation order of a mixed layer
-LAYERS = ["conv2d0", "conv2d1", "conv2d2", *MIXED, "softmax2_pre_activation_matmul"]
+BRANCH_LAYERS = ("1x1", "3x3_bottleneck", "3x3", "5x5_bottleneck", "5x5", "pool_reduce")  # forward order
+LOGITS = "softmax2_pre_activation_matmul"
+MAIN_LAYERS = ["conv2d0", "conv2d1", "conv2d2", *MIXED, LOGITS]
+LAYERS = [
+    "conv2d0",
+    "conv2d1",
+    "conv2d2",
+    *[layer for mixed in MIXED for layer in (*(f"{mixed}_{b}" for b in BRANCH_LAYERS), mixed)],
+    LOGITS,
+]
 
 
 class Concat(nn.Module):
@@ -53,8 +68,12 @@ class LRN(nn.Module):
 
 
 def _max_pool_same(x: Tensor) -> Tensor:
-    """3×3 stride-2 max-pool on an input padded with −inf by (0, 1, 0, 1), as TensorFlow's SAME padding does."""
-    return F.max_pool2d(F.pad(x, (0, 1, 0, 1), value=float("-inf")), 3, 2)
+    """3×3 stride-2 max-pool as TensorFlow's SAME padding does it: a window past the bottom/right edge is cut short.
+
+    ceil_mode gives the (0, 1, 0, 1) padding with −inf without the −inf, so the linearized network (max-pool as
+    average pool over the same window) averages only real inputs.
+    """
+    return F.max_pool2d(x, 3, 2, ceil_mode=True)
 
 
 class InceptionV1(nn.Module):
@@ -113,6 +132,21 @@ class InceptionV1(nn.Module):
         widths = (b1, b3, b5, pool)
         return [(f"{layer}_{name}", stop - w, stop) for name, w, stop in zip(BRANCHES, widths, stops, strict=True)]
 
+    def parent_layer(self, layer: str) -> str | None:
+        """The mixed layer a branch layer belongs to (`mixed4b_5x5_bottleneck` → `mixed4b`); None for the others."""
+        mixed, _, branch = layer.partition("_")
+        return mixed if mixed in MIXED and branch in BRANCH_LAYERS else None
+
+    def previous_layer(self, layer: str) -> str | None:
+        """The browsable layer whose output this one computes from (a branch's bottleneck, or the block's input)."""
+        if layer not in LAYERS:
+            raise KeyError(f"{layer!r} is not a layer of InceptionV1; layers: {', '.join(LAYERS)}")
+        parent = self.parent_layer(layer)
+        if parent is not None and layer.endswith(("_3x3", "_5x5")):
+            return f"{layer}_bottleneck"
+        main = MAIN_LAYERS.index(parent or layer)
+        return MAIN_LAYERS[main - 1] if main > 0 else None
+
 
 def _loaded(module: InceptionV1, weights_hash: str, note: str) -> LoadedModel:
     return LoadedModel(
@@ -121,12 +155,18 @@ def _loaded(module: InceptionV1, weights_hash: str, note: str) -> LoadedModel:
         architecture="InceptionV1 (inception5h)",
         module=module,
         input=INPUT,
-        class_labels=[f"class {i}" for i in range(CLASSES)],
+        class_labels=placeholder_labels(CLASSES),
         layers=list(LAYERS),
         weights_hash=weights_hash,
         vis_size=128,
         description=note,
+        default_layers=list(MAIN_LAYERS),
     )
+
+
+def class_labels(count: int = CLASSES) -> list[str]:
+    """Lucid's names of the 1008 classes (downloaded once), or placeholders with a warning when offline."""
+    return fetch_labels(LABELS_URL, "inceptionv1-ImageNet_alternate.txt", model=MODEL_ID, count=count)
 
 
 def build(weights: Path | None = None) -> LoadedModel:
@@ -150,4 +190,5 @@ ENTRY = ModelEntry(
     ),
     build=build,
     bare=bare,
+    labels=class_labels,
 )

@@ -51,6 +51,7 @@ class Family:
     weights: WeightsEnum
     head: str  # state-dict key of the classifier's weight: its rows are the number of classes
     layers: Callable[[nn.Module], list[str]]
+    warning: str = ""  # shown on every page of the model
 
     def architecture(self, state_dict: dict[str, Tensor] | None, official: bool) -> Callable[[], nn.Module]:
         """A builder for this architecture shaped like `state_dict` (head size, GoogLeNet's aux heads)."""
@@ -64,17 +65,24 @@ class Family:
         return partial(tvm.get_model, self.id, weights=None, **kwargs)
 
 
+GOOGLENET_WARNING = (
+    "This is not the InceptionV1 of OpenAI Microscope, Lucid and the Circuits articles: torchvision's GoogLeNet "
+    "has BatchNorm, other weights and other units (its \"5x5\" branches are 3x3 convolutions), so its "
+    "inception4b:409 is not the articles' 4b:409. That unit is InceptionV1's mixed4b:409, a dog-head detector: "
+    "/models/inceptionv1/units/4b:409"
+)
+
 FAMILIES = {
     f.id: f
     for f in [
         Family(
             "googlenet",
             "GoogLeNet (torchvision)",
-            "torchvision's GoogLeNet (BatchNorm, ImageNet); "
-            "not the Lucid/Microscope InceptionV1: its units and names differ.",
+            "torchvision's GoogLeNet (BatchNorm, weights ported from TF-slim, ImageNet).",
             GoogLeNet_Weights.IMAGENET1K_V1,
             "fc.weight",
             googlenet_layers,
+            warning=GOOGLENET_WARNING,
         ),
         Family(
             "alexnet",
@@ -134,6 +142,7 @@ def _loaded(family: Family, module: nn.Module, weights_hash: str, note: str) -> 
         weights_hash=weights_hash,
         vis_size=128,
         description=f"{family.description} {note}".strip(),
+        warning=family.warning,
     )
 
 

@@ -48,7 +48,11 @@ class InputSpec:
 
 @dataclass
 class LoadedModel:
-    """A network ready to browse: eval mode, frozen parameters, browsable layer ids in forward order."""
+    """A network ready to browse: eval mode, frozen parameters, browsable layer ids in forward order.
+
+    `default_layers` are the ones a precompute computes unless told otherwise (None: all of `layers`);
+    `warning` is shown on every page of the model (say, that it is not the network its names suggest).
+    """
 
     id: str
     title: str
@@ -60,6 +64,8 @@ class LoadedModel:
     weights_hash: str  # sha256 hex of the weights file's bytes
     vis_size: int  # default feature-vis render size
     description: str = ""
+    default_layers: list[str] | None = None
+    warning: str = ""
 
     def __post_init__(self) -> None:
         self.module.eval()
@@ -76,3 +82,5 @@ class ModelEntry:
     build: Callable[[Path | None], LoadedModel]
     # Same model around random weights (weights_hash ""), for tests only: load_model never calls it.
     bare: Callable[[], LoadedModel] | None = field(default=None, compare=False)
+    # The official class names for a head of this many classes (downloaded), when `build` does not know them.
+    labels: Callable[[int], list[str]] | None = field(default=None, compare=False)

@@ -157,7 +157,7 @@ def test_microscope_url_past_the_branch_names_its_range(branched_client: TestCli
 
 
 def test_unit_page_says_which_network_it_belongs_to(client: TestClient) -> None:
-    # A model's description carries warnings such as "torchvision's GoogLeNet is not Microscope's InceptionV1".
+    # Its description says what the network is; warnings (googlenet's) have their own line: test_inception_pages.
     page = client.get("/models/toy-net/layers/block1/units/2").text
     assert "A fixture model." in page
 

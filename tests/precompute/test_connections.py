@@ -109,3 +109,34 @@ def test_edges_keep_top_positive_and_negative_per_side_ranked_by_strength() -> N
         column = weights[:, src]
         expected = set(column.topk(2).indices.tolist()) | set((-column).topk(2).indices.tolist())
         assert {e.dst_unit for e in outgoing} == expected
+
+
+class TwoBranches(nn.Module):
+    """stem → [1×1 branch `a`, 1×1 bottleneck → 3×3 branch `b`] → concat; `a` runs between stem and bottleneck."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem_conv, self.stem = nn.Conv2d(3, 4, 3, padding=1), nn.ReLU()
+        self.a_conv, self.a = nn.Conv2d(4, 2, 1), nn.ReLU()
+        self.b_bottleneck_conv, self.b_bottleneck = nn.Conv2d(4, 3, 1), nn.ReLU()
+        self.b_conv, self.b = nn.Conv2d(3, 2, 3, padding=1), nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(self.stem_conv(x))
+        return torch.cat([self.a(self.a_conv(x)), self.b(self.b_conv(self.b_bottleneck(self.b_bottleneck_conv(x))))], 1)
+
+    def previous_layer(self, layer: str) -> str | None:
+        """Each branch layer computes from the stem, the 3×3 from its bottleneck."""
+        return {"stem": None, "a": "stem", "b_bottleneck": "stem", "b": "b_bottleneck"}[layer]
+
+
+def test_a_sibling_branch_running_in_between_does_not_make_a_direct_connection_expanded() -> None:
+    torch.manual_seed(0)
+    model = LoadedModel(
+        "two", "Two", "test", TwoBranches(), InputSpec(size=8), [], ["stem", "a", "b_bottleneck", "b"], "", 8
+    )
+    layers = _layers(model)
+    assert layers["b_bottleneck"].previous == "stem" and layers["b"].previous == "b_bottleneck"
+    expanded = expanded_weights(model, layers["stem"], layers["b_bottleneck"])
+    assert expanded.kind == "direct"
+    torch.testing.assert_close(expanded.kernels, model.module.b_bottleneck_conv.weight)

@@ -6,10 +6,15 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, exc, inspect, text
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, exc, inspect, text
+from sqlalchemy.engine import URL
 
-from store.db import StoreFormatError, format_version, open_for_writing, open_read_only
+from store.db import StoreFormatError, _alembic_config, format_version, open_for_writing, open_read_only
 from store.paths import database_path
+from store.schema import Base
 
 
 def _sql(root: Path, statement: str) -> list[tuple]:
@@ -145,3 +150,33 @@ def test_store_path_with_url_special_characters_opens_that_folder(tmp_path: Path
     assert _scalar(reader, "SELECT sha256 FROM assets") == "a"
     reader.dispose()
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_migrations_build_exactly_the_tables_of_the_schema(tmp_path: Path) -> None:
+    engine = open_for_writing(tmp_path)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_a_store_of_the_first_format_is_migrated_keeping_every_row(tmp_path: Path) -> None:
+    engine = create_engine(URL.create("sqlite", database=str(database_path(tmp_path))))
+    with engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        for statement in (
+            "INSERT INTO models VALUES ('m', 'M', '', 'toy', 'h', '{}', '[]', NULL, '2026-01-01')",
+            "INSERT INTO layers VALUES (1, 'm', 'conv', 0, 'conv', 1, 2, 2, 3, 1.0, NULL)",
+            "INSERT INTO units VALUES (1, 1, 0, NULL, NULL)",
+            "INSERT INTO assets VALUES ('a', 'png', 1, 1, 1)",
+            "INSERT INTO feature_vis VALUES (1, 1, 'channel', 'c', 'a', 1.0, '{}')",
+        ):
+            connection.execute(text(statement))
+    engine.dispose()
+    open_for_writing(tmp_path).dispose()
+    assert _sql(tmp_path, "SELECT version_num FROM alembic_version") == [(format_version(),)]
+    assert _sql(tmp_path, "SELECT label, label_source_id FROM units") == [(None, None)]
+    assert _sql(tmp_path, "SELECT count(*) FROM feature_vis") == [(1,)]

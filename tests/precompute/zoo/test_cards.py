@@ -141,3 +141,9 @@ class Buffered(nn.Module):
     text = CARD.replace("tinynet_for_card_tests:tiny", "buffered_for_card_tests:Buffered").replace("tiny.pt", "b.pt")
     model = load_model(str(write_card(card_dir, text.replace("width = 4", ""))))
     assert model.module.offset.item() == 1.0 and model.layers == ["net.2", "net.5", "net.9"]
+
+
+def test_card_warning_is_carried_to_every_page_of_the_model(card_dir: Path) -> None:
+    model = load_model(str(write_card(card_dir, 'warning = "Not the network its name suggests."\n' + CARD)))
+    assert model.warning == "Not the network its name suggests."
+    assert load_model(str(card_dir / "tiny.toml")).warning == ""

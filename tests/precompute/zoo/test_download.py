@@ -16,7 +16,8 @@ from precompute.zoo.download import cache_dir, fetch
 
 @pytest.fixture
 def empty_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Fresh microscope and torch.hub caches; any real network access fails the test."""
+    """Fresh microscope and torch.hub caches, online; any real network access fails the test."""
+    monkeypatch.delenv("MICROSCOPE_OFFLINE", raising=False)
     monkeypatch.setenv("MICROSCOPE_CACHE", str(tmp_path / "microscope"))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
 

@@ -11,8 +11,10 @@ import pytest
 import torch
 
 from precompute.hooks import LayerTap
+from precompute.layers import probe_layers
+from precompute.linearize import linearized
 from precompute.zoo import WeightsUnavailable, load_model
-from precompute.zoo.inceptionv1 import bare
+from precompute.zoo.inceptionv1 import LAYERS, MAIN_LAYERS, _max_pool_same, bare
 from store.refs import UnitRef
 
 
@@ -59,3 +61,54 @@ def test_offline_without_weights_fails_fast_naming_the_fix(monkeypatch: pytest.M
     with pytest.raises(WeightsUnavailable, match="--weights"):
         load_model("inceptionv1")
     assert time.monotonic() - started < 5
+
+
+def test_every_branch_layer_is_browsable_in_forward_order() -> None:
+    branches = [name for name in LAYERS if name.startswith("mixed4b_")]
+    assert branches == [
+        "mixed4b_1x1",
+        "mixed4b_3x3_bottleneck",
+        "mixed4b_3x3",
+        "mixed4b_5x5_bottleneck",
+        "mixed4b_5x5",
+        "mixed4b_pool_reduce",
+    ]
+    assert len(LAYERS) == len(MAIN_LAYERS) + 9 * 6 and LAYERS.index("mixed4b_pool_reduce") < LAYERS.index("mixed4b")
+
+
+def test_a_precompute_computes_the_main_layers_unless_asked_for_branches() -> None:
+    infos = probe_layers(bare())
+    assert [info.name for info in infos] == MAIN_LAYERS
+    assert {info.name: info.previous for info in infos}["mixed4b"] == "mixed4a"
+    assert all(info.parent is None for info in infos)
+
+
+def test_branch_layers_link_to_what_they_compute_from_and_sit_under_their_mixed_layer() -> None:
+    chosen = ["mixed4a", "mixed4b_3x3_bottleneck", "mixed4b_3x3", "mixed4b_5x5", "mixed4b_pool_reduce", "mixed4b"]
+    infos = {info.name: info for info in probe_layers(bare(), chosen)}
+    assert {name: info.previous for name, info in infos.items()} == {
+        "mixed4a": None,
+        "mixed4b_3x3_bottleneck": "mixed4a",
+        "mixed4b_3x3": "mixed4b_3x3_bottleneck",
+        "mixed4b_5x5": "mixed4a",  # its bottleneck is not chosen: the connection is expanded across it
+        "mixed4b_pool_reduce": "mixed4a",
+        "mixed4b": "mixed4a",
+    }
+    assert {name: info.parent for name, info in infos.items()} == {
+        "mixed4a": None,
+        "mixed4b_3x3_bottleneck": "mixed4b",
+        "mixed4b_3x3": "mixed4b",
+        "mixed4b_5x5": "mixed4b",
+        "mixed4b_pool_reduce": "mixed4b",
+        "mixed4b": None,
+    }
+    assert infos["mixed4b_5x5"].units == 64 and infos["mixed4b_5x5"].branches == {}
+    assert infos["mixed4b"].branches[409] == "mixed4b_5x5"
+
+
+def test_linearized_max_pools_average_only_the_image_not_the_padding() -> None:
+    x = torch.ones(1, 1, 6, 6)
+    with linearized():
+        pooled = _max_pool_same(x)
+    assert pooled.shape == (1, 1, 3, 3)
+    torch.testing.assert_close(pooled, torch.ones(1, 1, 3, 3))

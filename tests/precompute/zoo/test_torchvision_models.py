@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch import nn
 from torchvision.models import googlenet
 
-from precompute.zoo import load_model, torchvision_models
+from precompute.zoo import get_model, load_model, torchvision_models
 from precompute.zoo.download import sha256_file
 from precompute.zoo.torchvision_models import FAMILIES
 
@@ -21,6 +22,7 @@ LAYERS = {
               "classifier.1", "classifier.4", "classifier.6"],
     "resnet50": ["relu", *[f"layer{s}.{i}" for s, n in ((1, 3), (2, 4), (3, 6), (4, 3)) for i in range(n)], "fc"],
 }  # fmt: skip
+SKIPPED = (nn.modules.batchnorm._NormBase, nn.modules.pooling._MaxPoolNd, nn.Dropout, nn.LocalResponseNorm)
 
 
 @pytest.mark.parametrize("model_id", LAYERS)
@@ -67,3 +69,32 @@ def test_official_googlenet_file_passed_by_hand_keeps_transform_input(
     model = load_model("googlenet", weights=path)
     assert model.module.transform_input is True and model.module.aux1 is None
     assert model.class_labels[0] == "tench"
+
+
+@pytest.mark.parametrize("model_id", LAYERS)
+def test_browsable_layers_are_outputs_never_norms_pools_or_dropout(model_id: str) -> None:
+    bare = get_model(model_id).bare
+    assert bare is not None
+    with torch.device("meta"):
+        model = bare()
+    modules = [model.module.get_submodule(name) for name in model.layers]
+    assert all(isinstance(m, nn.ReLU | nn.Linear) or list(m.children()) for m in modules)  # activations, blocks
+    assert not any(isinstance(m, SKIPPED) for m in modules)
+
+
+@pytest.mark.parametrize("model_id", LAYERS)
+def test_imagenet_models_name_their_classes_offline(model_id: str) -> None:
+    bare = get_model(model_id).bare
+    assert bare is not None
+    with torch.device("meta"):
+        labels = bare().class_labels
+    assert len(labels) == 1000 and labels[0] == "tench" and labels[207] == "golden retriever"
+
+
+def test_only_googlenet_warns_that_it_is_not_microscopes_inceptionv1() -> None:
+    warnings = {model_id: FAMILIES[model_id].warning for model_id in LAYERS}
+    assert "inception4b:409 is not the articles' 4b:409" in warnings["googlenet"]
+    assert "/models/inceptionv1/units/4b:409" in warnings["googlenet"]
+    assert not any(warnings[model_id] for model_id in ("alexnet", "vgg19", "resnet50"))
+    with torch.device("meta"):
+        assert get_model("googlenet").bare().warning == warnings["googlenet"]  # type: ignore[misc]

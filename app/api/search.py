@@ -1,0 +1,17 @@
+"""JSON route of the label search: units whose hand labels contain the text."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.deps import Reader
+from app.present import label_search
+from app.schemas import SearchPublic
+
+router = APIRouter(tags=["search"])
+
+
+@router.get("/search", response_model=SearchPublic)
+def search_labels(reader: Reader, q: str = "") -> SearchPublic:
+    """Units whose hand label contains `q` (any case), e.g. `q=dog heads`."""
+    return label_search(reader, q)
