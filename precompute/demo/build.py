@@ -17,6 +17,9 @@ from precompute.zoo.demo_net import INPUT, MODEL_ID, WEIGHTS
 
 DEMO_STEPS = 128  # a quarter of Lucid's 512: recognisable shapes and colours within the demo's CPU time budget
 DEMO_TOP_K = 16
+# Neuron, negative and diversity images for mixed4b's 5×5 branch (4b:409 among them): for every unit they would
+# take the demo from minutes to half an hour on two CPU cores. Every unit still gets its channel visualization.
+DEMO_EXTRAS = ("mixed4b:384-447",)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ def run_demo(config: DemoConfig, echo: Callable[[str], None] = print) -> Precomp
             images=heldout,
             steps=config.steps,
             top_k=DEMO_TOP_K,
+            extras=DEMO_EXTRAS,
             progress=config.progress,
         )
     )

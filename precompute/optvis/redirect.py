@@ -20,21 +20,22 @@ _RELU_NAMES = {"relu", "relu_"}
 class _RedirectedReLU(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, x: Tensor) -> Tensor:  # noqa: D102
-        positive = x > 0
-        ctx.save_for_backward(positive)  # a bool mask is all the backward needs: a quarter of the memory of x
-        return x.clamp_min(0)
+        out = x.clamp_min(0)
+        ctx.save_for_backward(out)  # out > 0 exactly where x > 0; the next layer keeps it alive anyway
+        return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # noqa: D102
-        (positive,) = ctx.saved_tensors
-        relu_grad = grad * positive
+        (out,) = ctx.saved_tensors
+        relu_grad = torch.ops.aten.threshold_backward(grad, out, 0)  # the plain ReLU gradient, one fused pass
         if grad.dim() == 0:
             return relu_grad
-        blocked = ~relu_grad.flatten(1).ne(0).any(dim=1)  # items the ordinary gradient cannot reach
-        if not bool(blocked.any()):  # the common case after the first few steps: plain ReLU gradient
+        # Reduce over all but the batch dim in place: flattening a channels-last tensor would copy it.
+        reached = relu_grad.abs().amax(dim=tuple(range(1, grad.dim()))) > 0
+        if bool(reached.all()):  # the common case after the first few steps: plain ReLU gradient
             return relu_grad
-        redirected = grad * ~(~positive & (grad > 0))  # all but what would push an off input further down
-        return torch.where(blocked.view(-1, *([1] * (grad.dim() - 1))), redirected, relu_grad)
+        redirected = grad.masked_fill((out <= 0) & (grad > 0), 0)  # all but what would push an off input lower
+        return torch.where(reached.view(-1, *([1] * (grad.dim() - 1))), relu_grad, redirected)
 
 
 class redirected_relu(TorchFunctionMode):  # noqa: N801 - used like a function: `with redirected_relu():`

@@ -67,7 +67,7 @@ class Family:
 
 GOOGLENET_WARNING = (
     "This is not the InceptionV1 of OpenAI Microscope, Lucid and the Circuits articles: torchvision's GoogLeNet "
-    "has BatchNorm, other weights and other units (its \"5x5\" branches are 3x3 convolutions), so its "
+    'has BatchNorm, other weights and other units (its "5x5" branches are 3x3 convolutions), so its '
     "inception4b:409 is not the articles' 4b:409. That unit is InceptionV1's mixed4b:409, a dog-head detector: "
     "/models/inceptionv1/units/4b:409"
 )

@@ -29,7 +29,35 @@ def client(resnet20_store: Path) -> TestClient:
 def test_store_passes_the_integrity_check(resnet20_store: Path) -> None:
     done = microscope("check", "--store", str(resnet20_store), "--hashes")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "362 units" in done.stdout and "362 feature_vis" in done.stdout
+    # Channel images for all 362 units; 8 units each of layer2.0 and layer3.2 also get neuron, negative and a set of
+    # four diverse images, and the 10 logits the same but the neuron image (a logit has no positions).
+    assert "362 units" in done.stdout and f"{362 + 16 * 6 + 10 * 5} feature_vis" in done.stdout
+
+
+def _decoded(client: TestClient, url: str) -> torch.Tensor:
+    image = Image.open(io.BytesIO(client.get(url).content)).convert("RGB")
+    return to_input(image, image.size[0])
+
+
+def test_negative_neuron_and_diversity_images_do_what_they_say(client: TestClient) -> None:
+    for layer in ("layer2.0", "layer3.2"):
+        for unit in range(8):
+            data = client.get(f"{API}/layers/{layer}/units/{unit}").json()
+            vis = {fv["objective"]: fv for fv in data["feature_vis"]}
+            assert list(vis) == ["channel", "neuron", "negative", *(f"diversity:{i}" for i in range(4))]
+            dataset_max, channel = data["dataset_examples"][0]["activation"], vis["channel"]["activation"]
+            if dataset_max == 0:
+                continue  # a dead unit (layer2.0:5): no image of any kind moves it
+            # Minimizing the unit leaves it far below the image that maximizes it.
+            assert vis["negative"]["activation"] < 0.5 * channel, (layer, unit)
+            # The centre neuron alone beats every dataset image; each diverse image keeps most of the channel image's
+            # activation while the set's pressure to differ pulls it elsewhere.
+            assert vis["neuron"]["activation"] > dataset_max, (layer, unit)
+            for i in range(4):
+                assert vis[f"diversity:{i}"]["activation"] > 0.6 * channel, (layer, unit, i)
+            diverse = [_decoded(client, vis[f"diversity:{i}"]["url"]) for i in range(4)]
+            gaps = [(diverse[i] - diverse[j]).abs().mean() for i in range(4) for j in range(i + 1, 4)]
+            assert min(gaps) > 0.02, (layer, unit, gaps)  # four different images, not one repeated
 
 
 def test_class_units_rank_images_of_their_own_class_first(client: TestClient) -> None:
