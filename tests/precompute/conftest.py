@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -41,3 +42,20 @@ def random_resnet20(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("weights") / "resnet20-random.th"
     torch.save({"best_prec1": 0.0, "state_dict": state}, path)
     return path
+
+
+@pytest.fixture
+def empty_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Fresh microscope and torch.hub caches, online; any real network access fails the test."""
+    monkeypatch.delenv("MICROSCOPE_OFFLINE", raising=False)
+    monkeypatch.setenv("MICROSCOPE_CACHE", str(tmp_path / "microscope"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+
+    def no_network(url: object, *args: object, **kwargs: object) -> None:
+        if not str(getattr(url, "full_url", url)).startswith("file:"):
+            pytest.fail(f"test tried to download {url}")
+        return real_urlopen(url, *args, **kwargs)  # type: ignore[arg-type]
+
+    real_urlopen = urllib.request.urlopen
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    return tmp_path

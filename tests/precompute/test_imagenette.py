@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import tarfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -56,21 +55,11 @@ def test_validation_images_are_extracted_into_class_name_folders(archive: Path, 
 
 
 def test_imagenette_downloads_once_then_serves_the_cache(
-    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    archive: Path, empty_caches: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("MICROSCOPE_OFFLINE")
-    monkeypatch.setenv("MICROSCOPE_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(imagenette, "URL", archive.as_uri())
-    real_urlopen = urllib.request.urlopen
-
-    def local_only(url: object, *args: object, **kwargs: object) -> object:
-        if not str(url).startswith("file:"):
-            pytest.fail(f"test tried to download {url}")
-        return real_urlopen(url, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(urllib.request, "urlopen", local_only)
     folder = resolve_images(Path("imagenette"))
-    assert folder == tmp_path / "cache" / "datasets" / "imagenette2-320-val"
+    assert folder == empty_caches / "microscope" / "datasets" / "imagenette2-320-val"
     assert len(scan_images(folder)) == 3 and not (folder.parent / "imagenette2-320.tgz").exists()
     archive.unlink()
     monkeypatch.setenv("MICROSCOPE_OFFLINE", "1")

@@ -17,6 +17,12 @@ from app.main import create_app
 pytestmark = pytest.mark.slow
 
 
+def _demo(store: Path) -> list[str]:
+    """`microscope demo --no-serve` at 4 steps into `store`, with the network unplugged where possible."""
+    command = [sys.executable, "-m", "microscope", "demo", "--no-serve", "--steps", "4"]
+    return _offline([*command, "--store", str(store), "--no-progress"])
+
+
 def _offline(command: list[str]) -> list[str]:
     # A fresh network namespace has no route anywhere: the demo must not need one.
     if shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], check=False).returncode == 0:
@@ -27,19 +33,7 @@ def _offline(command: list[str]) -> list[str]:
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     store = tmp_path_factory.mktemp("demo-store")
-    command = [
-        sys.executable,
-        "-m",
-        "microscope",
-        "demo",
-        "--no-serve",
-        "--steps",
-        "4",
-        "--store",
-        str(store),
-        "--no-progress",
-    ]
-    done = subprocess.run(_offline(command), capture_output=True, text=True, timeout=1200, check=False)
+    done = subprocess.run(_demo(store), capture_output=True, text=True, timeout=1200, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return store, done.stdout
 
@@ -64,18 +58,6 @@ def test_demo_store_serves_4b_409_with_every_view(demo_run: tuple[Path, str]) ->
 
 
 def test_rerunning_the_demo_reuses_everything(demo_run: tuple[Path, str]) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "microscope",
-        "demo",
-        "--no-serve",
-        "--steps",
-        "4",
-        "--store",
-        str(demo_run[0]),
-        "--no-progress",
-    ]
-    done = subprocess.run(_offline(command), capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(_demo(demo_run[0]), capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "0 feature visualizations rendered" in done.stdout

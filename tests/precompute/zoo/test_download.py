@@ -14,23 +14,6 @@ from precompute.zoo import WeightsUnavailable, load_model
 from precompute.zoo.download import cache_dir, fetch
 
 
-@pytest.fixture
-def empty_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Fresh microscope and torch.hub caches, online; any real network access fails the test."""
-    monkeypatch.delenv("MICROSCOPE_OFFLINE", raising=False)
-    monkeypatch.setenv("MICROSCOPE_CACHE", str(tmp_path / "microscope"))
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-
-    def no_network(url: object, *args: object, **kwargs: object) -> None:
-        if not str(getattr(url, "full_url", url)).startswith("file:"):
-            pytest.fail(f"test tried to download {url}")
-        return real_urlopen(url, *args, **kwargs)  # type: ignore[arg-type]
-
-    real_urlopen = urllib.request.urlopen
-    monkeypatch.setattr(urllib.request, "urlopen", no_network)
-    return tmp_path
-
-
 @pytest.mark.parametrize("model_id, url_part", [("googlenet", "download.pytorch.org"), ("cifar-resnet44", "akamaster")])
 def test_offline_load_fails_fast_saying_to_pass_weights(
     empty_caches: Path, monkeypatch: pytest.MonkeyPatch, model_id: str, url_part: str

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -37,24 +36,16 @@ def test_offline_labels_fall_back_to_placeholders_with_a_warning(caplog: pytest.
     assert "MICROSCOPE_OFFLINE" in caplog.text and "--labels FILE" in caplog.text
 
 
-def test_labels_are_downloaded_once_then_read_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MICROSCOPE_OFFLINE")
-    monkeypatch.setenv("MICROSCOPE_CACHE", str(tmp_path / "cache"))
-    real_urlopen = urllib.request.urlopen
-
-    def local_only(url: object, *args: object, **kwargs: object) -> object:
-        if not str(url).startswith("file:"):
-            pytest.fail(f"test tried to download {url}")
-        return real_urlopen(url, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(urllib.request, "urlopen", local_only)
-    source = tmp_path / "names.txt"
+def test_labels_are_downloaded_once_then_read_from_the_cache(
+    empty_caches: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = empty_caches / "names.txt"
     source.write_text("background\ntench\n", encoding="utf-8")
     assert fetch_labels(source.as_uri(), "names.txt", model="net", count=3) == ["background", "tench", "class 2"]
     source.unlink()
     monkeypatch.setenv("MICROSCOPE_OFFLINE", "1")
     assert fetch_labels(source.as_uri(), "names.txt", model="net", count=2) == ["background", "tench"]
-    assert (tmp_path / "cache" / "labels" / "names.txt").is_file()
+    assert (empty_caches / "microscope" / "labels" / "names.txt").is_file()
 
 
 def test_inceptionv1_names_its_1008_classes_from_lucids_label_file() -> None:
