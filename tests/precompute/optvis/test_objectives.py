@@ -106,6 +106,18 @@ def test_grouped_diversity_compares_items_only_within_their_group() -> None:
         grouped({"conv": torch.rand(3, 4, 5, 5)})
 
 
+@pytest.mark.parametrize("shape", [(6, 16, 2, 2), (6, 3, 5, 5), (6, 7)])  # positions < channels, ≥, none
+def test_diversity_equals_lucids_cosine_between_gram_matrices(shape: tuple[int, ...]) -> None:
+    act = torch.rand(*shape)
+    flat = act.reshape(6, shape[1], -1)
+    grams = torch.nn.functional.normalize((flat @ flat.transpose(1, 2)).flatten(1), dim=1)
+    cosine = grams @ grams.T
+    for group in (2, 3, 6):
+        blocks = torch.block_diag(*[torch.ones(group, group)] * (6 // group)) - torch.eye(6)
+        expected = -(cosine * blocks).sum(1) / group
+        assert torch.allclose(diversity("x", group=group)({"x": act}), expected, atol=1e-5)
+
+
 def test_composition_combines_scores_layers_and_descriptions() -> None:
     acts = _acts()
     a, b = channel("conv", [0]), neuron("fc", [1])
