@@ -88,29 +88,29 @@ def precompute(
     from precompute.pipeline import PrecomputeConfig, run_precompute
     from precompute.zoo import DownloadUnavailable
 
-    config = PrecomputeConfig(
-        model=model,
-        store=store,
-        weights=weights,
-        labels=labels,
-        images=images,
-        layers=_layer_list(layers),
-        unit_labels=unit_labels,
-        device=device.value,
-        steps=steps,
-        size=size,
-        top_k=top_k,
-        max_images=max_images,
-        top_edges=top_edges,
-        vis_batch=vis_batch,
-        objectives=_layer_list(objectives) or (),
-        diversity=diversity,
-        extras=_layer_list(extras),
-        precision=precision.value,
-        seed=seed,
-        progress=progress,
-    )
     try:
+        config = PrecomputeConfig(
+            model=model,
+            store=store,
+            weights=weights,
+            labels=labels,
+            images=images,
+            layers=_layer_list(layers),
+            unit_labels=unit_labels,
+            device=device.value,
+            steps=steps,
+            size=size,
+            top_k=top_k,
+            max_images=max_images,
+            top_edges=top_edges,
+            vis_batch=vis_batch,
+            objectives=_layer_list(objectives) or (),
+            diversity=diversity,
+            extras=_layer_list(extras),
+            precision=precision.value,
+            seed=seed,
+            progress=progress,
+        )
         summary = run_precompute(config)
     except (KeyError, ValueError, FileNotFoundError, DownloadUnavailable) as error:
         _fail(error)
