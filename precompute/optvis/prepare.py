@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import torch
@@ -43,10 +43,22 @@ class _UseCounter(TorchFunctionMode):
         self, func: Callable[..., Any], types: Any, args: tuple[Any, ...] = (), kwargs: dict | None = None
     ) -> Any:
         if not self.inside_norm:
-            for value in (*args, *(kwargs or {}).values()):
-                if isinstance(value, Tensor) and id(value) in self.conv_outputs:
+            for value in _tensors((args, kwargs or {})):
+                if id(value) in self.conv_outputs:
                     self.uses[id(value)] += 1
         return func(*args, **(kwargs or {}))
+
+
+def _tensors(value: Any) -> Iterator[Tensor]:
+    """Every tensor in a call's arguments, also inside lists, tuples and dicts (`torch.cat([a, b])`)."""
+    if isinstance(value, Tensor):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _tensors(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _tensors(item)
 
 
 def conv_bn_pairs(model: nn.Module, example: Tensor, upto: Iterable[str] = ()) -> list[tuple[str, str]]:

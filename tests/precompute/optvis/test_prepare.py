@@ -117,3 +117,24 @@ def test_reads_past_the_deepest_layer_do_not_prevent_folding() -> None:
     assert folded == ["conv1", "conv2"]
     with torch.no_grad(), LayerTap(model, ["bn2"]) as tap, LayerTap(prepared, ["bn2"]) as mine:
         assert torch.allclose(tap.run(EXAMPLE + 1)["bn2"], mine.run(EXAMPLE + 1)["bn2"], atol=1e-5)
+
+
+class DenseBlock(nn.Module):
+    """A conv output read by its BatchNorm and, inside a list, by torch.cat (as DenseNet does)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv, self.bn = nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4)
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = self.conv(x)
+        return torch.cat([self.bn(y), y], dim=1)
+
+
+def test_a_conv_output_also_read_inside_a_list_is_not_folded() -> None:
+    model = _trained_stats(DenseBlock())
+    assert conv_bn_pairs(model, EXAMPLE) == []
+    prepared, folded = prepare_for_render(model, "cpu", EXAMPLE)
+    x = torch.rand(2, 3, 8, 8)
+    with torch.no_grad():
+        assert folded == [] and torch.allclose(model(x), prepared(x), atol=1e-5)
