@@ -21,7 +21,7 @@ from app.schemas import (
     UnitSummaryPublic,
 )
 from store.reader import StoreReader
-from store.records import EdgeView, LabelSource, LayerView, ModelView, UnitSummary, vis_kind
+from store.records import EdgeView, FeatureVisView, LabelSource, LayerView, ModelView, UnitSummary, vis_kind
 from store.refs import UnitRef
 
 PREVIEW_UNITS = 8  # thumbnails per layer on the model page
@@ -157,6 +157,22 @@ def _strongest_first(model: ModelView, edges: list[EdgeView]) -> list[EdgePublic
     return [edge_public(model, e) for e in sorted(edges, key=lambda e: -abs(e.weight))]
 
 
+def feature_vis_public(view: FeatureVisView) -> FeatureVisPublic:
+    """A feature visualization with its kind and its place in a diversity set, read from its store key."""
+    kind, index = vis_kind(view.objective)
+    return FeatureVisPublic(
+        url=urls.asset(view.asset),
+        objective=view.objective,
+        kind=kind,
+        index=index,
+        description=view.description,
+        activation=view.activation,
+        settings=view.settings,
+        width=view.asset.width,
+        height=view.asset.height,
+    )
+
+
 def label_search(reader: StoreReader, q: str) -> SearchPublic:
     """The units whose hand labels contain `q`."""
     hits = [
@@ -198,20 +214,7 @@ def unit_public(ctx: UnitContext) -> UnitPublic:
         branch=detail.summary.branch,
         same_unit=_link(model, ctx.same_as) if ctx.same_as else None,
         thumbnail=urls.maybe_asset(detail.summary.thumbnail),
-        feature_vis=[
-            FeatureVisPublic(
-                url=urls.asset(f.asset),
-                objective=f.objective,
-                kind=vis_kind(f.objective)[0],
-                index=vis_kind(f.objective)[1],
-                description=f.description,
-                activation=f.activation,
-                settings=f.settings,
-                width=f.asset.width,
-                height=f.asset.height,
-            )
-            for f in detail.feature_vis
-        ],
+        feature_vis=[feature_vis_public(f) for f in detail.feature_vis],
         dataset_examples=[
             ExamplePublic(
                 url=urls.asset(e.asset),

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from precompute.layers import probe_layers  # noqa: E402
 from precompute.optvis import Renderer, RenderSettings, channel  # noqa: E402
+from precompute.optvis.render import auto_precision  # noqa: E402
 from precompute.zoo import load_model  # noqa: E402
 
 INCEPTION_LAYERS = "mixed3a,mixed3b,mixed4a,mixed4b,mixed4c,mixed4d,mixed4e,mixed5a,mixed5b"
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda but CUDA is not available")
-    precision = args.precision or ("bf16" if args.device == "cuda" else "fp32")
+    precision = args.precision or auto_precision(args.device)
     loaded = load_model(args.model, args.weights)
     names = [name.strip() for name in args.layers.split(",") if name.strip()]
     layers = probe_layers(loaded, names)

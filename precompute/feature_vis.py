@@ -39,6 +39,18 @@ from store.writer import StoreWriter
 DIVERSITY_WEIGHT = 0.3
 
 
+def check_kinds(kinds: Sequence[str], diversity: int) -> None:
+    """ValueError naming the valid kinds unless `kinds` are known, include channel, and any set has 2+ images."""
+    unknown = [kind for kind in kinds if kind not in VIS_KINDS]
+    if unknown or CHANNEL_OBJECTIVE not in kinds:
+        raise ValueError(
+            f"objectives {', '.join(kinds) or '(none)'}: valid kinds are {', '.join(VIS_KINDS)}, "
+            f"and {CHANNEL_OBJECTIVE} is always needed (it stands for the unit in layer grids)"
+        )
+    if DIVERSITY_OBJECTIVE in kinds and diversity < 2:
+        raise ValueError(f"a diversity set needs at least 2 images, got --diversity {diversity}")
+
+
 Extras = dict[str, frozenset[int] | None]  # layer → units that get the kinds besides channel (None: all)
 
 
@@ -78,13 +90,7 @@ class VisPlan:
     extras: Extras | None = None  # where kinds besides channel are rendered (None: every unit of every layer)
 
     def __post_init__(self) -> None:
-        unknown = [kind for kind in self.kinds if kind not in VIS_KINDS]
-        if unknown or not self.kinds:
-            raise ValueError(f"unknown feature-vis kinds {unknown}; valid: {', '.join(VIS_KINDS)}")
-        if CHANNEL_OBJECTIVE not in self.kinds:
-            raise ValueError("the channel visualization is always rendered: it stands for the unit in layer grids")
-        if self.diversity < 2 and DIVERSITY_OBJECTIVE in self.kinds:
-            raise ValueError(f"a diversity set needs at least 2 images, got {self.diversity}")
+        check_kinds(self.kinds, self.diversity)
 
     def kinds_for(self, layer: LayerInfo) -> list[str]:
         """The kinds a layer gets: a layer without positions (logits) has no separate neuron image."""
@@ -143,24 +149,37 @@ def objective_for(kind: str, layer: str, units: Sequence[int], per_unit: int = 1
     raise ValueError(f"unknown feature-vis kind {kind!r}; valid: {', '.join(VIS_KINDS)}")
 
 
+Pending = list[tuple[LayerInfo, str, list[int]]]  # (layer, kind, units lacking that kind's image or set)
+
+
+def pending_work(model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter, plan: VisPlan) -> Pending:
+    """What the store still lacks: for each layer and kind, the units missing an image made with the plan's settings."""
+    return [
+        (layer, kind, units)
+        for layer in layers
+        for kind in plan.kinds_for(layer)
+        if (units := _units_needing(writer, model.id, layer, kind, plan))
+    ]
+
+
+def count_images(pending: Pending, plan: VisPlan) -> int:
+    """How many images rendering `pending` makes (for a progress bar's total)."""
+    return sum(len(units) * plan.items_per_unit(kind) for _, kind, units in pending)
+
+
 def feature_vis_stage(
     model: LoadedModel,
     layers: list[LayerInfo],
+    pending: Pending,
     writer: StoreWriter,
     plan: VisPlan,
     renderer: Renderer,
     *,
     progress: Callable[[int, str], None] | None = None,
 ) -> int:
-    """Render every missing image of every layer; returns how many images were rendered."""
-    todo = [
-        (layer, kind, units)
-        for layer in layers
-        for kind in plan.kinds_for(layer)
-        if (units := _units_needing(writer, model.id, layer, kind, plan))
-    ]
+    """Render the pending images, then mark every layer finished; returns how many images were rendered."""
     rendered = 0
-    for layer, kind, units in todo:
+    for layer, kind, units in pending:
         per_batch = max(1, plan.batch // plan.items_per_unit(kind))
         for start in range(0, len(units), per_batch):
             batch = units[start : start + per_batch]
@@ -170,18 +189,10 @@ def feature_vis_stage(
             if progress is not None:
                 progress(len(records), f"{layer.name} {kind} units {batch[0]}–{batch[-1]}")
     for layer in layers:
-        if writer.stage_settings(model.id, layer.name, FEATURE_VIS_STAGE) != plan.stage_settings(layer):
-            writer.finish_stage(model.id, layer.name, FEATURE_VIS_STAGE, plan.stage_settings(layer))
+        finished = plan.stage_settings(layer)
+        if writer.stage_settings(model.id, layer.name, FEATURE_VIS_STAGE) != finished:
+            writer.finish_stage(model.id, layer.name, FEATURE_VIS_STAGE, finished)
     return rendered
-
-
-def count_missing(model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter, plan: VisPlan) -> int:
-    """How many images a feature_vis_stage call would render (for a progress bar's total)."""
-    return sum(
-        len(_units_needing(writer, model.id, layer, kind, plan)) * plan.items_per_unit(kind)
-        for layer in layers
-        for kind in plan.kinds_for(layer)
-    )
 
 
 def _units_needing(writer: StoreWriter, model_id: str, layer: LayerInfo, kind: str, plan: VisPlan) -> list[int]:

@@ -14,17 +14,17 @@ from tqdm.auto import tqdm
 
 from precompute.connections import edge_records, expanded_weights
 from precompute.examples import collect_top_examples, example_records
-from precompute.feature_vis import VisPlan, count_missing, feature_vis_stage, parse_extras
+from precompute.feature_vis import VisPlan, check_kinds, count_images, feature_vis_stage, parse_extras, pending_work
 from precompute.imagenette import resolve_images
 from precompute.images import scan_images
 from precompute.layers import LayerInfo, probe_layers
 from precompute.optvis import Renderer, RenderSettings
+from precompute.optvis.render import PRECISIONS as RENDER_PRECISIONS
+from precompute.optvis.render import auto_precision
 from precompute.unit_labels import LabelImport, import_unit_labels, read_label_folder
 from precompute.zoo import LoadedModel, load_model
 from store.records import (
-    CHANNEL_OBJECTIVE,
     CONNECTIONS_STAGE,
-    DIVERSITY_OBJECTIVE,
     EXAMPLES_STAGE,
     VIS_KINDS,
     ModelRecord,
@@ -33,7 +33,7 @@ from store.records import (
 from store.writer import StoreWriter
 
 DEVICES = ("cpu", "cuda")
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = ("auto", *RENDER_PRECISIONS)
 
 
 @dataclass(frozen=True)
@@ -64,16 +64,9 @@ class PrecomputeConfig:
 
     def __post_init__(self) -> None:
         # Checked before any work, so a typo does not surface after minutes of dataset examples.
-        unknown = [kind for kind in self.objectives if kind not in VIS_KINDS]
-        if unknown or CHANNEL_OBJECTIVE not in self.objectives:
-            raise ValueError(
-                f"objectives {', '.join(self.objectives) or '(none)'}: valid kinds are {', '.join(VIS_KINDS)}, "
-                f"and {CHANNEL_OBJECTIVE} is always needed"
-            )
+        check_kinds(self.objectives, self.diversity)
         if self.precision not in PRECISIONS:
             raise ValueError(f"unknown precision {self.precision!r}; valid: {', '.join(PRECISIONS)}")
-        if DIVERSITY_OBJECTIVE in self.objectives and self.diversity < 2:
-            raise ValueError(f"a diversity set needs at least 2 images, got --diversity {self.diversity}")
 
 
 @dataclass
@@ -115,7 +108,7 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
         config = replace(config, images=resolve_images(config.images))
     model.module.to(device)
     layers = probe_layers(model, list(config.layers) if config.layers else None)
-    vis_plan(config, model, layers)  # a bad --extras fails here, before any work
+    plan = vis_plan(config, model, layers)  # a bad --extras fails here, before any work
     writer = StoreWriter(config.store)
     writer.put_model(_model_record(model))
     writer.put_layers(model.id, layers)
@@ -125,7 +118,7 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
     if config.images is not None:
         summary.examples_layers = _examples_stage(config, model, layers, writer)
     summary.connection_layers = _connections_stage(config, model, layers, writer)
-    summary.rendered_images = _feature_vis_stage(config, model, layers, writer)
+    summary.rendered_images = _feature_vis_stage(config, model, layers, writer, plan)
     return summary
 
 
@@ -198,9 +191,7 @@ def _connections_stage(
 
 def render_settings(config: PrecomputeConfig, model: LoadedModel) -> RenderSettings:
     """The render settings a precompute run uses for this model (precision auto: bf16 on CUDA, fp32 on a CPU)."""
-    precision = config.precision
-    if precision == "auto":
-        precision = "bf16" if torch.device(config.device).type == "cuda" else "fp32"
+    precision = auto_precision(config.device) if config.precision == "auto" else config.precision
     return RenderSettings(steps=config.steps, size=config.size or model.vis_size, seed=config.seed, precision=precision)
 
 
@@ -218,17 +209,16 @@ def vis_plan(config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInf
 
 
 def _feature_vis_stage(
-    config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter
+    config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter, plan: VisPlan
 ) -> int:
-    plan = vis_plan(config, model, layers)
     renderer = Renderer(
         model.module, model.input.normalize, device=config.device, layers=[layer.name for layer in layers]
     )
-    total = count_missing(model, layers, writer, plan)
-    with tqdm(total=total, desc="feature vis", unit="img", disable=not config.progress) as bar:
+    pending = pending_work(model, layers, writer, plan)
+    with tqdm(total=count_images(pending, plan), desc="feature vis", unit="img", disable=not config.progress) as bar:
 
         def advance(images: int, what: str) -> None:
             bar.set_postfix_str(what)
             bar.update(images)
 
-        return feature_vis_stage(model, layers, writer, plan, renderer, progress=advance)
+        return feature_vis_stage(model, layers, pending, writer, plan, renderer, progress=advance)

@@ -23,6 +23,11 @@ TRANSFORMS = ("standard", "none")
 PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}  # the model's forward under autocast to this dtype
 
 
+def auto_precision(device: torch.device | str) -> str:
+    """The precision to render with when none is asked for: bf16 on CUDA, fp32 elsewhere (emulated bf16 is slow)."""
+    return "bf16" if torch.device(device).type == "cuda" else "fp32"
+
+
 @dataclass(frozen=True)
 class RenderSettings:
     """How an image is rendered; stored with every image so it can be reproduced."""
@@ -147,13 +152,13 @@ class Renderer:
     ) -> RenderResult:
         """Optimize `batch` images so `objective` is high; snapshots[t] is the image after t steps."""
         _check_thresholds(thresholds, settings.steps)
-        module = self._module(settings.size)
         unknown = sorted(objective.layers - set(self.layers))
         if unknown:
             raise ValueError(
                 f"objective reads {', '.join(unknown)}, not among the Renderer's layers "
                 f"({', '.join(self.layers)}); create the Renderer with layers=[...] including it"
             )
+        module = self._module(settings.size)
         # A CPU generator makes the start image and transforms identical on every device for a given seed.
         generator = torch.Generator().manual_seed(settings.seed)
         params, make_image = _parameterize(batch, settings, generator, self.device)

@@ -79,9 +79,9 @@ def test_bad_extras_name_the_valid_layers_or_units(spec: str, error: type[Except
 
 
 def test_plan_refuses_unknown_kinds_a_missing_channel_and_a_tiny_diversity_set() -> None:
-    with pytest.raises(ValueError, match="valid: channel, neuron"):
+    with pytest.raises(ValueError, match="valid kinds are channel, neuron, negative, diversity"):
         _plan(kinds=("channel", "dreams"))
-    with pytest.raises(ValueError, match="always rendered"):
+    with pytest.raises(ValueError, match="channel is always needed"):
         _plan(kinds=("neuron",))
     with pytest.raises(ValueError, match="at least 2"):
         _plan(diversity=1)
