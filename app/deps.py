@@ -26,17 +26,16 @@ class LayerContext:
 
 @dataclass(frozen=True)
 class UnitContext:
-    """A unit together with its layer and model, and the same channel in a stored branch or mixed layer."""
+    """A unit together with its layer and model."""
 
     model: ModelView
     layer: LayerView
     detail: UnitDetail
-    same_as: UnitRef | None = None
 
     @property
-    def index(self) -> int:
-        """The unit's index in its layer."""
-        return self.detail.summary.index
+    def unit(self) -> int:
+        """The unit's number in its layer."""
+        return self.detail.summary.unit
 
 
 def get_reader(request: Request) -> StoreReader:
@@ -84,36 +83,22 @@ def unit_range(layer: LayerView) -> str:
     return f"units 0–{layer.units - 1}" if layer.units else "no units"
 
 
-def check_unit(model: ModelView, layer: LayerView, index: int) -> None:
-    """Raise a 404 naming the layer's range unless `index` is one of its units."""
-    if not 0 <= index < layer.units:
+def check_unit(model: ModelView, layer: LayerView, unit: int) -> None:
+    """Raise a 404 naming the layer's range unless `unit` is one of its units."""
+    if not 0 <= unit < layer.units:
         raise NotFound(
-            f"unit {index} out of range: {layer.name} has {unit_range(layer)}",
+            f"unit {unit} out of range: {layer.name} has {unit_range(layer)}",
             [(f"{layer.name} (all units)", urls.layer_page(model.id, layer.name))],
         )
 
 
-def find_unit(reader: StoreReader, model: ModelView, layer: LayerView, index: int) -> UnitContext:
+def find_unit(reader: StoreReader, model: ModelView, layer: LayerView, unit: int) -> UnitContext:
     """Everything stored about the unit, or a 404."""
-    check_unit(model, layer, index)
-    detail = reader.unit(model.id, layer.name, index)
+    check_unit(model, layer, unit)
+    detail = reader.unit(model.id, layer.name, unit)
     if detail is None:
-        raise NotFound(f"unit {layer.name}:{index} of model {model.id!r} is not in the store")
-    return UnitContext(model, layer, detail, same_channel(reader, model, layer, detail.summary.branch, index))
-
-
-def same_channel(
-    reader: StoreReader, model: ModelView, layer: LayerView, branch: str | None, index: int
-) -> UnitRef | None:
-    """A mixed layer's unit as a unit of its stored branch layer, or a branch layer's unit in its mixed layer."""
-    names = layer_names(model)
-    if branch is not None and branch in names:
-        start = reader.branch_start(model.id, layer.name, branch)
-        return None if start is None else UnitRef(branch, index - start)
-    if layer.parent is not None and layer.parent in names:
-        start = reader.branch_start(model.id, layer.parent, layer.name)
-        return None if start is None else UnitRef(layer.parent, start + index)
-    return None
+        raise NotFound(f"unit {layer.name}:{unit} of model {model.id!r} is not in the store")
+    return UnitContext(model, layer, detail)
 
 
 def resolve_ref(reader: StoreReader, model_id: str | None, text: str) -> tuple[ModelView, LayerView, int]:
@@ -181,7 +166,7 @@ def resolve_microscope_op(reader: StoreReader, model_id: str, op: str, unit: int
     for layer in model.layers:  # a branch ('mixed4a_5x5') is a slice of the layer it is concatenated into
         if not name.startswith(layer.name):
             continue
-        members = [u.index for u in reader.units(model.id, layer.name) if u.branch == name]
+        members = [u.unit for u in reader.units(model.id, layer.name) if u.branch == name]
         if members and 0 <= unit < len(members):
             return model, layer, members[unit]
         if members:

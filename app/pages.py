@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app import urls
 from app.deps import LayerDep, ModelDep, Reader, UnitDep, resolve_microscope_op, resolve_ref
 from app.errors import NotFound
-from app.present import label_search, layer_public, model_public, model_summary, unit_public
+from app.present import PREVIEW_UNITS, label_search, layer_public, model_public, model_summary, unit_public
 from app.templating import render
 from store.refs import FORMAT_HELP, UnitRef
 
@@ -31,14 +31,14 @@ def models_page() -> RedirectResponse:
 @router.get("/models/{model}")
 def model_page(request: Request, reader: Reader, model_view: ModelDep) -> Response:
     """A model's layers in forward order, each with a strip of unit thumbnails."""
-    model = model_public(reader, model_view)
+    model = model_public(model_view, reader.previews(model_view.id, PREVIEW_UNITS))
     return render(request, "model.html", {"model": model, "json_url": model.api_url})
 
 
 @router.get("/models/{model}/layers/{layer}")
 def layer_page(request: Request, reader: Reader, ctx: LayerDep) -> Response:
     """Every unit of a layer as a grid of thumbnails."""
-    layer = layer_public(reader, ctx)
+    layer = layer_public(ctx, reader.units(ctx.model.id, ctx.layer.name))
     context = {"model": ctx.model, "layer": layer, "json_url": layer.api_url}
     return render(request, "layer.html", context)
 
@@ -78,7 +78,7 @@ def search(request: Request, reader: Reader, q: str = "") -> Response:
     if not text:
         raise NotFound(f"nothing to search for; {FORMAT_HELP}; models: {', '.join(ids)}")
     if not _is_ref(text):
-        found = label_search(reader, text)
+        found = label_search(text, reader.units_labelled(text))
         if len(found.hits) == 1:
             return RedirectResponse(found.hits[0].url, status_code=302)
         if found.hits:

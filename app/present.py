@@ -1,6 +1,14 @@
-"""Turn the store's views into the API's response models (the pages render the same objects)."""
+"""Turn the store's views into the API's response models (the pages render the same objects).
+
+Presenters never query: they are handed the views the reader fetched. Fields a response model shares with a
+store view are taken by name (`public`), so a field added to both needs no copying code here.
+"""
 
 from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from app import urls
 from app.deps import LayerContext, UnitContext
@@ -20,11 +28,27 @@ from app.schemas import (
     UnitPublic,
     UnitSummaryPublic,
 )
-from store.reader import StoreReader
-from store.records import EdgeView, FeatureVisView, LabelSource, LayerView, ModelView, UnitSummary, vis_kind
+from store import kinds
+from store.records import (
+    EdgeView,
+    ExampleView,
+    FeatureVisView,
+    LabelHit,
+    LabelSource,
+    LayerView,
+    ModelView,
+    UnitSummary,
+)
 from store.refs import UnitRef
 
 PREVIEW_UNITS = 8  # thumbnails per layer on the model page
+P = TypeVar("P", bound=BaseModel)
+
+
+def public(schema: type[P], view: object, **extra: Any) -> P:
+    """A response model filled from the same-named attributes of a store view, plus `extra`."""
+    shared = {name: getattr(view, name) for name in schema.model_fields if name not in extra and hasattr(view, name)}
+    return schema.model_validate({**shared, **extra})
 
 
 def shape(layer: LayerView) -> list[int]:
@@ -39,7 +63,7 @@ def unit_label(model: ModelView, layer: LayerView, summary: UnitSummary) -> str 
     if summary.label:
         return summary.label
     is_logits = layer.next is None and layer.kind == "linear" and layer.units == len(model.class_labels)
-    return str(model.class_labels[summary.index]) if is_logits else None
+    return str(model.class_labels[summary.unit]) if is_logits else None
 
 
 def citation(source: LabelSource) -> str:
@@ -51,89 +75,76 @@ def citation(source: LabelSource) -> str:
 
 def label_source_public(source: LabelSource) -> LabelSourcePublic:
     """Where hand labels come from, with its short citation."""
-    return LabelSourcePublic(**source.__dict__, citation=citation(source))
+    return public(LabelSourcePublic, source, citation=citation(source))
+
+
+def _hand_label_source(summary: UnitSummary) -> LabelSource | None:
+    return summary.label_source if summary.label and summary.label_source else None
+
+
+def _unit_fields(model: ModelView, layer: LayerView, summary: UnitSummary) -> dict[str, Any]:
+    """What every view of a unit says (UnitBase)."""
+    unit = summary.unit
+    return {
+        "unit": unit,
+        "ref": str(UnitRef(layer.name, unit)),
+        "label": unit_label(model, layer, summary),
+        "branch": summary.branch,
+        "url": urls.unit_page(model.id, layer.name, unit),
+        "api_url": urls.api_unit(model.id, layer.name, unit),
+        "thumbnail": urls.maybe_asset(summary.thumbnail),
+    }
 
 
 def unit_summary(model: ModelView, layer: LayerView, summary: UnitSummary) -> UnitSummaryPublic:
     """A unit as a layer grid shows it."""
-    return UnitSummaryPublic(
-        unit=summary.index,
-        ref=str(UnitRef(layer.name, summary.index)),
-        label=unit_label(model, layer, summary),
-        label_source=summary.label_source.key if summary.label and summary.label_source else None,
-        branch=summary.branch,
-        url=urls.unit_page(model.id, layer.name, summary.index),
-        api_url=urls.api_unit(model.id, layer.name, summary.index),
-        thumbnail=urls.maybe_asset(summary.thumbnail),
-    )
+    source = _hand_label_source(summary)
+    return UnitSummaryPublic(**_unit_fields(model, layer, summary), label_source=source.key if source else None)
+
+
+def _model_fields(model: ModelView) -> dict[str, Any]:
+    return {"layer_count": len(model.layers), "url": urls.model_page(model.id), "api_url": urls.api_model(model.id)}
+
+
+def _layer_fields(model: ModelView, layer: LayerView) -> dict[str, Any]:
+    return {
+        "shape": shape(layer),
+        "url": urls.layer_page(model.id, layer.name),
+        "api_url": urls.api_layer(model.id, layer.name),
+    }
 
 
 def model_summary(model: ModelView) -> ModelSummaryPublic:
     """A model as the index lists it."""
-    return ModelSummaryPublic(
-        id=model.id,
-        title=model.title,
-        description=model.description,
-        warning=model.warning,
-        architecture=model.architecture,
-        layer_count=len(model.layers),
-        url=urls.model_page(model.id),
-        api_url=urls.api_model(model.id),
-    )
+    return public(ModelSummaryPublic, model, **_model_fields(model))
 
 
-def layer_summary(reader: StoreReader, model: ModelView, layer: LayerView) -> LayerSummaryPublic:
+def layer_summary(model: ModelView, layer: LayerView, preview: list[UnitSummary]) -> LayerSummaryPublic:
     """A layer as its model lists it, with its first few unit thumbnails."""
-    units = reader.units(model.id, layer.name)[:PREVIEW_UNITS]
-    return LayerSummaryPublic(
-        name=layer.name,
-        parent=layer.parent,
-        kind=layer.kind,
-        units=layer.units,
-        shape=shape(layer),
-        url=urls.layer_page(model.id, layer.name),
-        api_url=urls.api_layer(model.id, layer.name),
-        preview=[unit_summary(model, layer, u) for u in units],
-    )
+    units = [unit_summary(model, layer, u) for u in preview]
+    return public(LayerSummaryPublic, layer, **_layer_fields(model, layer), preview=units)
 
 
-def model_public(reader: StoreReader, model: ModelView) -> ModelPublic:
-    """A model with its layers in forward order."""
-    return ModelPublic(
-        id=model.id,
-        title=model.title,
-        description=model.description,
-        warning=model.warning,
-        architecture=model.architecture,
-        weights_hash=model.weights_hash,
-        input_spec=model.input_spec,
-        class_labels=[str(c) for c in model.class_labels],
-        url=urls.model_page(model.id),
-        api_url=urls.api_model(model.id),
-        layers=[layer_summary(reader, model, layer) for layer in model.layers],
-    )
+def model_public(model: ModelView, previews: dict[str, list[UnitSummary]]) -> ModelPublic:
+    """A model with its layers in forward order, each with the preview units the reader fetched."""
+    layers = [layer_summary(model, layer, previews.get(layer.name, [])) for layer in model.layers]
+    labels = [str(c) for c in model.class_labels]
+    return public(ModelPublic, model, **_model_fields(model), class_labels=labels, layers=layers)
 
 
-def layer_public(reader: StoreReader, ctx: LayerContext) -> LayerPublic:
+def layer_public(ctx: LayerContext, units: list[UnitSummary]) -> LayerPublic:
     """A layer with every unit, and who made their hand labels."""
     model, layer = ctx.model, ctx.layer
-    units = reader.units(model.id, layer.name)
-    sources = {u.label_source.key: u.label_source for u in units if u.label and u.label_source}
-    return LayerPublic(
+    sources = {source.key: source for u in units if (source := _hand_label_source(u))}
+    return public(
+        LayerPublic,
+        layer,
+        **_layer_fields(model, layer),
         model=model.id,
-        name=layer.name,
-        kind=layer.kind,
-        units=layer.units,
-        shape=shape(layer),
         rf=ReceptiveFieldPublic(size=layer.rf_size, stride=layer.rf_stride),
-        previous=layer.previous,
-        next=layer.next,
         previous_url=urls.layer_page(model.id, layer.previous) if layer.previous else None,
         next_url=urls.layer_page(model.id, layer.next) if layer.next else None,
-        parent=layer.parent,
         branch_layers=[other.name for other in model.layers if other.parent == layer.name],
-        url=urls.layer_page(model.id, layer.name),
-        api_url=urls.api_layer(model.id, layer.name),
         unit_list=[unit_summary(model, layer, u) for u in units],
         label_sources=[label_source_public(source) for source in sources.values()],
     )
@@ -141,13 +152,10 @@ def layer_public(reader: StoreReader, ctx: LayerContext) -> LayerPublic:
 
 def edge_public(model: ModelView, edge: EdgeView) -> EdgePublic:
     """A connection, pointing at the page of the unit at its other end."""
-    return EdgePublic(
-        layer=edge.layer,
-        unit=edge.unit,
+    return public(
+        EdgePublic,
+        edge,
         ref=str(UnitRef(edge.layer, edge.unit)),
-        weight=edge.weight,
-        kind=edge.kind,
-        kernel=edge.kernel,
         url=urls.unit_page(model.id, edge.layer, edge.unit),
         thumbnail=urls.maybe_asset(edge.thumbnail),
     )
@@ -158,81 +166,67 @@ def _strongest_first(model: ModelView, edges: list[EdgeView]) -> list[EdgePublic
 
 
 def feature_vis_public(view: FeatureVisView) -> FeatureVisPublic:
-    """A feature visualization with its kind and its place in a diversity set, read from its store key."""
-    kind, index = vis_kind(view.objective)
-    return FeatureVisPublic(
+    """A feature visualization with its kind, what the kind means, and its place in a set."""
+    kind = kinds.find(view.key.kind)
+    return public(
+        FeatureVisPublic,
+        view,
         url=urls.asset(view.asset),
-        objective=view.objective,
-        kind=kind,
-        index=index,
-        description=view.description,
-        activation=view.activation,
-        settings=view.settings,
+        key=str(view.key),
+        kind=view.key.kind,
+        index=view.key.index or 0,
+        in_set=view.key.index is not None,
+        meaning=kind.meaning if kind else "",
+        objective=str(view.key),
         width=view.asset.width,
         height=view.asset.height,
     )
 
 
-def label_search(reader: StoreReader, q: str) -> SearchPublic:
+def example_public(view: ExampleView) -> ExamplePublic:
+    """A dataset example: the crop around the unit's peak, and where it comes from."""
+    asset = view.asset
+    return public(
+        ExamplePublic, view, url=urls.asset(asset), crop=list(view.crop), width=asset.width, height=asset.height
+    )
+
+
+def label_hit_public(hit: LabelHit) -> LabelHitPublic:
+    """A unit whose hand label matched a search."""
+    return public(
+        LabelHitPublic,
+        hit,
+        ref=UnitRef(hit.layer, hit.unit, hit.model).qualified,
+        url=urls.unit_page(hit.model, hit.layer, hit.unit),
+        api_url=urls.api_unit(hit.model, hit.layer, hit.unit),
+    )
+
+
+def label_search(q: str, hits: list[LabelHit]) -> SearchPublic:
     """The units whose hand labels contain `q`."""
-    hits = [
-        LabelHitPublic(
-            model=hit.model,
-            layer=hit.layer,
-            unit=hit.unit,
-            ref=UnitRef(hit.layer, hit.unit, hit.model).qualified,
-            label=hit.label,
-            url=urls.unit_page(hit.model, hit.layer, hit.unit),
-            api_url=urls.api_unit(hit.model, hit.layer, hit.unit),
-        )
-        for hit in (reader.units_labelled(q.strip()) if q.strip() else [])
-    ]
-    return SearchPublic(q=q, hits=hits)
+    return SearchPublic(q=q, hits=[label_hit_public(hit) for hit in hits])
 
 
 def _link(model: ModelView, ref: UnitRef) -> UnitLinkPublic:
     return UnitLinkPublic(ref=str(ref), url=urls.unit_page(model.id, ref.layer, ref.unit))
 
 
-def _hand_label_source(summary: UnitSummary) -> LabelSourcePublic | None:
-    return label_source_public(summary.label_source) if summary.label and summary.label_source else None
-
-
 def unit_public(ctx: UnitContext) -> UnitPublic:
     """Everything stored about a unit, examples highest first and edges strongest first."""
-    model, layer, detail, i = ctx.model, ctx.layer, ctx.detail, ctx.index
+    model, layer, detail, unit = ctx.model, ctx.layer, ctx.detail, ctx.unit
     examples = sorted(detail.dataset_examples, key=lambda e: (-e.activation, e.rank))
+    source = _hand_label_source(detail.summary)
     return UnitPublic(
+        **_unit_fields(model, layer, detail.summary),
         model=model.id,
         layer=layer.name,
-        unit=i,
-        ref=str(UnitRef(layer.name, i)),
-        url=urls.unit_page(model.id, layer.name, i),
-        api_url=urls.api_unit(model.id, layer.name, i),
-        label=unit_label(model, layer, detail.summary),
-        label_source=_hand_label_source(detail.summary),
-        branch=detail.summary.branch,
-        same_unit=_link(model, ctx.same_as) if ctx.same_as else None,
-        thumbnail=urls.maybe_asset(detail.summary.thumbnail),
+        label_source=label_source_public(source) if source else None,
+        same_unit=_link(model, detail.same_unit) if detail.same_unit else None,
         feature_vis=[feature_vis_public(f) for f in detail.feature_vis],
-        dataset_examples=[
-            ExamplePublic(
-                url=urls.asset(e.asset),
-                rank=e.rank,
-                activation=e.activation,
-                source=e.source,
-                label=e.label,
-                x=e.x,
-                y=e.y,
-                crop=list(e.crop),
-                width=e.asset.width,
-                height=e.asset.height,
-            )
-            for e in examples
-        ],
+        dataset_examples=[example_public(e) for e in examples],
         dataset_max_activation=examples[0].activation if examples else None,
         inputs=_strongest_first(model, detail.inputs),
         outputs=_strongest_first(model, detail.outputs),
-        previous=urls.unit_page(model.id, layer.name, i - 1) if i > 0 else None,
-        next=urls.unit_page(model.id, layer.name, i + 1) if i + 1 < layer.units else None,
+        previous=urls.unit_page(model.id, layer.name, unit - 1) if unit > 0 else None,
+        next=urls.unit_page(model.id, layer.name, unit + 1) if unit + 1 < layer.units else None,
     )

@@ -25,21 +25,26 @@ class LabelSourcePublic(BaseModel):
     citation: str = Field(description="short citation, e.g. 'Olah et al. 2020'")
 
 
-class UnitSummaryPublic(BaseModel):
-    """A unit in a layer grid."""
+class UnitBase(BaseModel):
+    """What every view of a unit says: its number, reference, label, branch, pages and thumbnail."""
 
     unit: int
     ref: str = Field(description="'layer:unit'")
     label: str | None = Field(description="hand-made label, or the class name of an output unit")
-    label_source: str | None = Field(description="key of the hand label's source (see the layer's label_sources)")
     branch: str | None
-    url: str
+    url: str = Field(description="canonical page")
     api_url: str
     thumbnail: str | None = Field(description="URL of the unit's channel visualization")
 
 
-class LayerSummaryPublic(BaseModel):
-    """A layer as the model lists it, with a few unit thumbnails."""
+class UnitSummaryPublic(UnitBase):
+    """A unit in a layer grid."""
+
+    label_source: str | None = Field(description="key of the hand label's source (see the layer's label_sources)")
+
+
+class LayerBase(BaseModel):
+    """What every view of a layer says: its name, the layer it belongs to, kind, size and pages."""
 
     name: str
     parent: str | None = Field(description="the layer this branch layer belongs to")
@@ -48,6 +53,11 @@ class LayerSummaryPublic(BaseModel):
     shape: list[int] = Field(description="[units, height, width] for conv layers, [units] otherwise")
     url: str
     api_url: str
+
+
+class LayerSummaryPublic(LayerBase):
+    """A layer as the model lists it, with a few unit thumbnails."""
+
     preview: list[UnitSummaryPublic] = Field(description="the first few units")
 
 
@@ -64,19 +74,12 @@ class ModelSummaryPublic(BaseModel):
     api_url: str
 
 
-class ModelPublic(BaseModel):
+class ModelPublic(ModelSummaryPublic):
     """A model: where its weights came from, what it takes as input, and its layers in forward order."""
 
-    id: str
-    title: str
-    description: str
-    warning: str | None = Field(description="what users must know first (say, that it is not the network named)")
-    architecture: str
     weights_hash: str
     input_spec: dict[str, Any]
     class_labels: list[str]
-    url: str
-    api_url: str
     layers: list[LayerSummaryPublic] = Field(description="forward order; branch layers name their parent")
 
 
@@ -87,34 +90,33 @@ class ReceptiveFieldPublic(BaseModel):
     stride: float
 
 
-class LayerPublic(BaseModel):
+class LayerPublic(LayerBase):
     """A layer and every one of its units."""
 
     model: str
-    name: str
-    kind: str
-    units: int
-    shape: list[int]
     rf: ReceptiveFieldPublic
     previous: str | None = Field(description="the browsable layer this one computes from (its inputs' layer)")
     next: str | None = Field(description="the next browsable layer with the same parent")
     previous_url: str | None
     next_url: str | None
-    parent: str | None = Field(description="the layer this branch layer belongs to")
     branch_layers: list[str] = Field(description="the stored branch layers of this layer")
-    url: str
-    api_url: str
     unit_list: list[UnitSummaryPublic]
     label_sources: list[LabelSourcePublic] = Field(description="who made the units' hand labels")
 
 
 class FeatureVisPublic(BaseModel):
-    """A feature visualization and how it was made."""
+    """A feature visualization: its kind, what that kind means, the objective optimized and how it was made."""
 
     url: str
-    objective: str = Field(description="store key: channel, neuron, negative, or diversity:i for a diversity set")
-    kind: str = Field(description="channel, neuron, negative or diversity")
-    index: int = Field(description="position in its diversity set (0 for the other kinds)")
+    key: str = Field(description="store key: the kind, or kind:index for an image of a set (diversity:2)")
+    kind: str = Field(description="channel, neuron, negative, diversity, or another declared kind")
+    index: int = Field(description="position in its set (0 for kinds with one image per unit)")
+    in_set: bool = Field(description="whether the kind is a set of images per unit, like diversity")
+    meaning: str = Field(description="what images of this kind show (empty for a kind this service does not know)")
+    objective: str = Field(
+        description="the same as `key`, kept for scripts written before kinds (`description` is the objective)",
+        deprecated="use `key`",
+    )
     description: str = Field(description="the objective optimized, e.g. -channel(mixed4b:[409])")
     activation: float = Field(
         description="the unit's spatial maximum on the rendered image (the same measure as dataset examples)"
@@ -159,22 +161,15 @@ class UnitLinkPublic(BaseModel):
     url: str
 
 
-class UnitPublic(BaseModel):
+class UnitPublic(UnitBase):
     """Everything stored about one unit."""
 
     model: str
     layer: str
-    unit: int
-    ref: str = Field(description="'layer:unit'")
-    url: str = Field(description="canonical page")
-    api_url: str
-    label: str | None = Field(description="hand-made label, or the class name of an output unit")
     label_source: LabelSourcePublic | None = Field(description="who made the hand label")
-    branch: str | None
     same_unit: UnitLinkPublic | None = Field(
         description="the same channel as a unit of its stored branch layer, or of the mixed layer a branch layer is of"
     )
-    thumbnail: str | None
     feature_vis: list[FeatureVisPublic]
     dataset_examples: list[ExamplePublic] = Field(description="highest activation first")
     dataset_max_activation: float | None

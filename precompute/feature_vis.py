@@ -1,7 +1,7 @@
-"""The feature-visualization stage: for every unit, the channel, neuron, negative and diversity images.
+"""The feature-visualization stage: for every unit, an image (or a set) of each kind declared in store.kinds.
 
-Each kind is rendered in batches (one item per unit; a diversity set is `diversity` items per unit, penalized for
-looking alike within the set), committed per batch, and keyed in the store by kind (`diversity:i` for a set).
+Each kind is rendered in batches (one item per unit; a set kind such as diversity is `diversity` items per unit,
+optimized together), committed per batch, and keyed in the store by a VisKey (`diversity:i` for a set).
 Every image row carries the settings that made it, so a re-run renders only what is missing or changed.
 """
 
@@ -13,43 +13,17 @@ from typing import Any
 
 import torch
 
+from precompute import optvis
 from precompute.examples import spatial_max
 from precompute.hooks import LayerTap
 from precompute.images import tensor_to_png
 from precompute.layers import LayerInfo
-from precompute.optvis import Objective, Renderer, RenderSettings, channel, diversity, neuron
+from precompute.optvis import Objective, Renderer, RenderSettings
 from precompute.zoo import LoadedModel
-from store.records import (
-    CHANNEL_OBJECTIVE,
-    DIVERSITY_OBJECTIVE,
-    FEATURE_VIS_STAGE,
-    NEGATIVE_OBJECTIVE,
-    NEURON_OBJECTIVE,
-    STAGE_OBJECTIVES,
-    STAGE_PARTIAL,
-    VIS_KINDS,
-    FeatureVisRecord,
-    stored_settings,
-    vis_keys,
-)
+from store import kinds
+from store.kinds import CHANNEL, VisKey
+from store.records import FEATURE_VIS_STAGE, STAGE_KEYS, STAGE_PARTIAL, FeatureVisRecord, stored_settings
 from store.writer import StoreWriter
-
-# Lucid weights the penalty 1e2 for InceptionV1's pre-ReLU layers; on our nets that drove activations to 3–40 % of
-# the plain channel image within 64 steps. At 0.3 the set keeps roughly the channel image's activation.
-DIVERSITY_WEIGHT = 0.3
-
-
-def check_kinds(kinds: Sequence[str], diversity: int) -> None:
-    """ValueError naming the valid kinds unless `kinds` are known, include channel, and any set has 2+ images."""
-    unknown = [kind for kind in kinds if kind not in VIS_KINDS]
-    if unknown or CHANNEL_OBJECTIVE not in kinds:
-        raise ValueError(
-            f"objectives {', '.join(kinds) or '(none)'}: valid kinds are {', '.join(VIS_KINDS)}, "
-            f"and {CHANNEL_OBJECTIVE} is always needed (it stands for the unit in layer grids)"
-        )
-    if DIVERSITY_OBJECTIVE in kinds and diversity < 2:
-        raise ValueError(f"a diversity set needs at least 2 images, got --diversity {diversity}")
-
 
 Extras = dict[str, frozenset[int] | None]  # layer → units that get the kinds besides channel (None: all)
 
@@ -90,63 +64,51 @@ class VisPlan:
     extras: Extras | None = None  # where kinds besides channel are rendered (None: every unit of every layer)
 
     def __post_init__(self) -> None:
-        check_kinds(self.kinds, self.diversity)
+        kinds.check_kinds(self.kinds, self.diversity)
 
     def kinds_for(self, layer: LayerInfo) -> list[str]:
-        """The kinds a layer gets: a layer without positions (logits) has no separate neuron image."""
-        kinds = [kind for kind in self.kinds if not (kind == NEURON_OBJECTIVE and layer.height is None)]
+        """The kinds a layer gets: a layer without positions (logits) gets none of the kinds that need them."""
         if self.extras is not None and layer.name not in self.extras:
-            return [CHANNEL_OBJECTIVE]
-        return kinds
+            return [CHANNEL]
+        return [name for name in self.kinds if not (kinds.get(name).needs_positions and layer.height is None)]
 
     def units_for(self, layer: LayerInfo, kind: str) -> list[int]:
         """The units of the layer that get an image (set) of this kind."""
-        chosen = None if kind == CHANNEL_OBJECTIVE or self.extras is None else self.extras.get(layer.name)
+        chosen = None if kind == CHANNEL or self.extras is None else self.extras.get(layer.name)
         return list(range(layer.units)) if chosen is None else sorted(chosen)
 
-    def keys_for(self, layer: LayerInfo) -> dict[str, list[int] | None]:
+    def keys_for(self, layer: LayerInfo) -> dict[VisKey, list[int] | None]:
         """Every store key the layer's units hold once the stage has finished: None for all units, else which."""
-        keys: dict[str, list[int] | None] = {}
+        keys: dict[VisKey, list[int] | None] = {}
         for kind in self.kinds_for(layer):
             units = self.units_for(layer, kind)
-            for key in vis_keys(kind, self.diversity):
+            for key in kinds.get(kind).keys(self.diversity):
                 keys[key] = None if len(units) == layer.units else units
         return keys
 
     def settings(self, kind: str) -> dict[str, Any]:
-        """The settings stored with an image of this kind (a diversity set's include its size and weight)."""
-        extra = {}
-        if kind == DIVERSITY_OBJECTIVE:
-            extra = {"diversity": self.diversity, "diversity_weight": DIVERSITY_WEIGHT}
-        return stored_settings({**self.base_settings, **extra})
+        """The settings stored with an image of this kind (a set's include its size, and the kind's own)."""
+        return stored_settings({**self.base_settings, **kinds.get(kind).stored_settings(self.diversity)})
 
     def stage_settings(self, layer: LayerInfo) -> dict[str, Any]:
         """What a finished stage records: the shared settings, the keys every unit holds, and partial ones."""
         keys = self.keys_for(layer)
-        partial = {key: units for key, units in keys.items() if units is not None}
-        stage = {STAGE_OBJECTIVES: [key for key, units in keys.items() if units is None]}
+        partial = {str(key): units for key, units in keys.items() if units is not None}
+        stage: dict[str, Any] = {STAGE_KEYS: [str(key) for key, units in keys.items() if units is None]}
         if partial:
             stage[STAGE_PARTIAL] = partial
         return stored_settings({**self.base_settings, **stage})
 
     def items_per_unit(self, kind: str) -> int:
-        return self.diversity if kind == DIVERSITY_OBJECTIVE else 1
+        """Batch items one unit takes for this kind: its set's size, or one."""
+        return kinds.get(kind).images(self.diversity)
 
 
 def objective_for(kind: str, layer: str, units: Sequence[int], per_unit: int = 1) -> tuple[Objective, list[str]]:
     """The batch objective of a kind for `units` (each repeated `per_unit` times) and each image's description."""
+    build = kinds.get(kind).build
     items = [unit for unit in units for _ in range(per_unit)]
-    if kind == CHANNEL_OBJECTIVE:
-        return channel(layer, items), [channel(layer, [u]).description for u in items]
-    if kind == NEURON_OBJECTIVE:
-        return neuron(layer, items), [neuron(layer, [u]).description for u in items]
-    if kind == NEGATIVE_OBJECTIVE:
-        return -channel(layer, items), [(-channel(layer, [u])).description for u in items]
-    if kind == DIVERSITY_OBJECTIVE:
-        penalty = diversity(layer, group=per_unit)
-        objective = channel(layer, items) - DIVERSITY_WEIGHT * penalty
-        return objective, [(channel(layer, [u]) - DIVERSITY_WEIGHT * penalty).description for u in items]
-    raise ValueError(f"unknown feature-vis kind {kind!r}; valid: {', '.join(VIS_KINDS)}")
+    return build(optvis, layer, items, per_unit), [build(optvis, layer, [u], per_unit).description for u in items]
 
 
 Pending = list[tuple[LayerInfo, str, list[int]]]  # (layer, kind, units lacking that kind's image or set)
@@ -199,7 +161,7 @@ def _units_needing(writer: StoreWriter, model_id: str, layer: LayerInfo, kind: s
     """Units lacking any image of the kind made with the plan's settings (a whole diversity set is redone)."""
     settings = plan.settings(kind)
     missing: set[int] = set()
-    for key in vis_keys(kind, plan.diversity):
+    for key in kinds.get(kind).keys(plan.diversity):
         missing.update(writer.units_needing_feature_vis(model_id, layer.name, key, settings))
     return sorted(missing.intersection(plan.units_for(layer, kind)))
 
@@ -214,14 +176,14 @@ def _render_batch(
         act = tap.run(model.input.normalize(result.images.to(renderer.device)))[layer.name]
         peaks, _ = spatial_max(act.float().cpu())
     settings = plan.settings(kind)
-    keys = vis_keys(kind, plan.diversity)
+    keys = kinds.get(kind).keys(plan.diversity)
     records = []
     for i, description in enumerate(descriptions):
         unit = units[i // per_unit]
         records.append(
             FeatureVisRecord(
                 unit=unit,
-                objective=keys[i % per_unit],
+                key=keys[i % per_unit],
                 description=description,
                 image=tensor_to_png(result.images[i]),
                 activation=float(peaks[i, unit]),

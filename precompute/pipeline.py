@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from precompute.connections import edge_records, expanded_weights
 from precompute.examples import collect_top_examples, example_records
-from precompute.feature_vis import VisPlan, check_kinds, count_images, feature_vis_stage, parse_extras, pending_work
+from precompute.feature_vis import VisPlan, count_images, feature_vis_stage, parse_extras, pending_work
 from precompute.imagenette import resolve_images
 from precompute.images import scan_images
 from precompute.layers import LayerInfo, probe_layers
@@ -23,10 +23,10 @@ from precompute.optvis.render import PRECISIONS as RENDER_PRECISIONS
 from precompute.optvis.render import auto_precision
 from precompute.unit_labels import LabelImport, import_unit_labels, read_label_folder
 from precompute.zoo import LoadedModel, load_model
+from store.kinds import check_kinds, kind_names
 from store.records import (
     CONNECTIONS_STAGE,
     EXAMPLES_STAGE,
-    VIS_KINDS,
     ModelRecord,
     stored_settings,
 )
@@ -54,7 +54,7 @@ class PrecomputeConfig:
     max_images: int | None = None  # cap on images used, taken class by class in turn (none: all)
     top_edges: int = 8  # strongest positive and negative connections kept per unit and side
     vis_batch: int = 64  # images optimized together in one batch
-    objectives: tuple[str, ...] = VIS_KINDS  # feature-vis kinds per unit (channel always; see store.records)
+    objectives: tuple[str, ...] = kind_names()  # feature-vis kinds per unit (channel always; see store.kinds)
     diversity: int = 4  # images in each unit's diversity set
     extras: tuple[str, ...] | None = None  # where kinds besides channel go: `layer` or `layer:a-b` (none: everywhere)
     precision: str = "auto"  # the network's precision while rendering: auto (bf16 on CUDA), fp32 or bf16

@@ -11,15 +11,9 @@ from sqlalchemy.orm import Session
 
 from store import schema as t
 from store.db import open_read_only
+from store.kinds import CHANNEL
 from store.paths import ASSETS_DIR, asset_path
-from store.records import (
-    CHANNEL_OBJECTIVE,
-    CONNECTIONS_STAGE,
-    EXAMPLES_STAGE,
-    FEATURE_VIS_STAGE,
-    STAGE_OBJECTIVES,
-    STAGE_PARTIAL,
-)
+from store.records import CONNECTIONS_STAGE, EXAMPLES_STAGE, FEATURE_VIS_STAGE, STAGE_KEYS, STAGE_PARTIAL
 
 
 @dataclass
@@ -65,17 +59,17 @@ def check_store(root: Path, *, verify_hashes: bool = False) -> Report:
 def _check_feature_vis(session: Session, layer: t.Layer, settings: dict, report: Report) -> None:
     """Every unit holds each key the finished stage lists; the listed units hold each partial key."""
     where = f"{layer.model_id}/{layer.name}"
-    # A stage finished before other kinds existed lists no objectives: it held channel images only.
-    wanted: dict[str, list[int] | None] = dict.fromkeys(settings.get(STAGE_OBJECTIVES) or [CHANNEL_OBJECTIVE])
+    # A stage finished before other kinds existed lists no keys: it held channel images only.
+    wanted: dict[str, list[int] | None] = dict.fromkeys(settings.get(STAGE_KEYS) or [CHANNEL])
     wanted.update(settings.get(STAGE_PARTIAL) or {})
     held = session.execute(
-        select(t.FeatureVis.objective, t.Unit.index)
+        select(t.FeatureVis.key, t.Unit.unit)
         .join(t.Unit, t.Unit.id == t.FeatureVis.unit_id)
-        .where(t.Unit.layer_id == layer.id, t.FeatureVis.objective.in_(list(wanted)))
+        .where(t.Unit.layer_id == layer.id, t.FeatureVis.key.in_(list(wanted)))
     ).all()
     units_by_key: dict[str, set[int]] = {}
-    for key, index in held:
-        units_by_key.setdefault(key, set()).add(index)
+    for key, unit in held:
+        units_by_key.setdefault(key, set()).add(unit)
     for key, units in wanted.items():
         expected = set(range(layer.units)) if units is None else set(units)
         have = units_by_key.get(key, set()) & expected
@@ -87,8 +81,8 @@ def _check_feature_vis(session: Session, layer: t.Layer, settings: dict, report:
 
 def _check_layer(session: Session, layer: t.Layer, report: Report) -> None:
     where = f"{layer.model_id}/{layer.name}"
-    indices = list(session.scalars(select(t.Unit.index).where(t.Unit.layer_id == layer.id).order_by(t.Unit.index)))
-    if indices != list(range(layer.units)):
+    units = list(session.scalars(select(t.Unit.unit).where(t.Unit.layer_id == layer.id).order_by(t.Unit.unit)))
+    if units != list(range(layer.units)):
         report.problems.append(f"{where}: units are not exactly 0..{layer.units - 1} once each")
     stage_settings = dict(
         session.execute(select(t.Stage.stage, t.Stage.settings).where(t.Stage.layer_id == layer.id)).all()

@@ -101,11 +101,11 @@ def kind_names() -> tuple[str, ...]:
 
 
 def get(name: str) -> VisKind:
-    """The kind called `name`; KeyError naming the valid kinds otherwise."""
+    """The kind called `name`; ValueError naming the valid kinds otherwise."""
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise KeyError(f"unknown feature-vis kind {name!r}; valid kinds are {', '.join(_REGISTRY)}") from None
+        raise ValueError(f"unknown feature-vis kind {name!r}; valid kinds are {', '.join(_REGISTRY)}") from None
 
 
 def find(name: str) -> VisKind | None:

@@ -1,18 +1,24 @@
-"""Read-only queries over a store, returning plain views (the app's only way into the database)."""
+"""Read-only queries over a store, returning plain views (the app's only way into the database).
+
+Each page is answered in a fixed number of queries, whatever the model's size: a model with its layers and
+stages is one query, a layer's units with thumbnails and label sources one, a unit three (itself with its images
+and the same unit in a branch layer; its dataset examples; its edges in both directions with thumbnails).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from store import schema as t
 from store.db import format_version, open_read_only
+from store.kinds import CHANNEL, VisKey, page_order
 from store.paths import asset_path, is_asset_key
 from store.records import (
-    CHANNEL_OBJECTIVE,
-    VIS_KINDS,
     AssetRef,
     EdgeView,
     ExampleView,
@@ -23,16 +29,10 @@ from store.records import (
     ModelView,
     UnitDetail,
     UnitSummary,
-    vis_kind,
 )
+from store.refs import UnitRef
 
-THUMBNAIL_OBJECTIVE = CHANNEL_OBJECTIVE
-
-
-def _vis_order(view: FeatureVisView) -> tuple[int, str, int]:
-    """Known kinds in VIS_KINDS order (channel first), each set by index; unknown keys after, by name."""
-    kind, index = vis_kind(view.objective)
-    return (VIS_KINDS.index(kind) if kind in VIS_KINDS else len(VIS_KINDS), kind, index)
+R = TypeVar("R")
 
 
 class StoreReader:
@@ -49,63 +49,53 @@ class StoreReader:
             return list(session.scalars(select(t.Model.id).order_by(t.Model.id)))
 
     def models(self) -> list[ModelView]:
-        """Every stored model with its layers."""
-        return [m for m in (self.model(i) for i in self.model_ids()) if m is not None]
+        """Every stored model with its layers (one query)."""
+        with Session(self.engine) as session:
+            return _model_views(session, None)
 
     def model(self, model_id: str) -> ModelView | None:
-        """One model with its layers in forward order, or None."""
+        """One model with its layers in forward order, or None (one query)."""
         with Session(self.engine) as session:
-            row = session.get(t.Model, model_id)
-            if row is None:
-                return None
-            layers = session.scalars(select(t.Layer).where(t.Layer.model_id == model_id).order_by(t.Layer.position))
-            rows = list(layers)
-            stages = self._stages(session, [layer.id for layer in rows])
-            views = tuple(
-                _layer_view(layer, _next_name(rows, i), stages.get(layer.id, ())) for i, layer in enumerate(rows)
-            )
-            return ModelView(
-                id=row.id,
-                title=row.title,
-                description=row.description,
-                architecture=row.architecture,
-                weights_hash=row.weights_hash,
-                input_spec=row.input_spec,
-                class_labels=row.class_labels,
-                images_root=row.images_root,
-                layers=views,
-                warning=row.warning,
-            )
+            found = _model_views(session, model_id)
+        return found[0] if found else None
 
     def units(self, model_id: str, layer: str) -> list[UnitSummary]:
-        """The units of a layer in index order, each with its channel-visualization thumbnail."""
+        """The units of a layer in order, each with its channel-visualization thumbnail and label (one query)."""
         with Session(self.engine) as session:
-            return self._summaries(session, model_id, layer)
+            return _summaries(session, _layer_units(model_id).where(t.Layer.name == layer))
 
-    def unit(self, model_id: str, layer: str, index: int) -> UnitDetail | None:
-        """Everything stored about one unit, or None."""
+    def previews(self, model_id: str, count: int) -> dict[str, list[UnitSummary]]:
+        """The first `count` units of every layer of the model, by layer name (one query)."""
+        query = _layer_units(model_id).where(t.Unit.unit < count)
+        found: dict[str, list[UnitSummary]] = {}
         with Session(self.engine) as session:
-            row = session.execute(
-                select(t.Unit, t.Layer)
-                .join(t.Layer)
-                .where(t.Layer.model_id == model_id, t.Layer.name == layer, t.Unit.index == index)
-            ).first()
-            if row is None:
+            for name, summary in zip(*_named_summaries(session, query), strict=True):
+                found.setdefault(name, []).append(summary)
+        return found
+
+    def unit(self, model_id: str, layer: str, unit: int) -> UnitDetail | None:
+        """Everything stored about one unit, or None (three queries)."""
+        with Session(self.engine) as session:
+            rows = session.execute(_unit_query(model_id, layer, unit)).all()
+            if not rows:
                 return None
-            unit, layer_row = row
-            thumbs = self._thumbnails(session, [unit.id])
+            first = rows[0]
+            views = [_feature_vis(fv, asset) for _, _, _, fv, asset, *_ in rows if fv is not None]
+            thumbnail = next((v.asset for v in views if v.key == VisKey(CHANNEL)), None)
+            inputs, outputs = _edges(session, first.Unit.id)
             return UnitDetail(
-                summary=_summary(unit, thumbs, self._label_sources(session)),
-                feature_vis=self._feature_vis(session, unit.id),
-                dataset_examples=self._examples(session, unit.id),
-                inputs=self._edges(session, unit.id, incoming=True),
-                outputs=self._edges(session, unit.id, incoming=False),
+                summary=_summary(first.Unit, thumbnail, first.LabelSource),
+                feature_vis=sorted(views, key=lambda view: page_order(view.key)),
+                dataset_examples=_examples(session, first.Unit.id),
+                inputs=inputs,
+                outputs=outputs,
+                same_unit=_same_unit(first.Unit, first.Layer, first.branch_start, first.parent_start),
             )
 
     def branch_start(self, model_id: str, layer: str, branch: str) -> int | None:
         """The first unit of `layer` that belongs to `branch` (a branch's units are one span), or None."""
         query = (
-            select(func.min(t.Unit.index))
+            select(func.min(t.Unit.unit))
             .join(t.Layer)
             .where(t.Layer.model_id == model_id, t.Layer.name == layer, t.Unit.branch == branch)
         )
@@ -113,13 +103,13 @@ class StoreReader:
             return session.scalar(query)
 
     def units_labelled(self, text: str, limit: int = 100) -> list[LabelHit]:
-        """Units whose hand label contains `text` (any case), by model, layer in forward order and index."""
+        """Units whose hand label contains `text` (any case), by model, layer in forward order and unit."""
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = (
-            select(t.Layer.model_id, t.Layer.name, t.Unit.index, t.Unit.label)
+            select(t.Layer.model_id, t.Layer.name, t.Unit.unit, t.Unit.label)
             .join(t.Layer)
             .where(t.Unit.label.ilike(pattern, escape="\\"))
-            .order_by(t.Layer.model_id, t.Layer.position, t.Unit.index)
+            .order_by(t.Layer.model_id, t.Layer.position, t.Unit.unit)
             .limit(limit)
         )
         with Session(self.engine) as session:
@@ -132,96 +122,43 @@ class StoreReader:
         path = asset_path(self.root, sha256, ext)
         return path if path.is_file() else None
 
-    def _summaries(self, session: Session, model_id: str, layer: str) -> list[UnitSummary]:
-        units = list(
-            session.scalars(
-                select(t.Unit)
-                .join(t.Layer)
-                .where(t.Layer.model_id == model_id, t.Layer.name == layer)
-                .order_by(t.Unit.index)
-            )
-        )
-        thumbs = self._thumbnails(session, [u.id for u in units])
-        sources = self._label_sources(session)
-        return [_summary(u, thumbs, sources) for u in units]
 
-    @staticmethod
-    def _label_sources(session: Session) -> dict[int, LabelSource]:
-        return {
-            row.id: LabelSource(row.key, row.title, row.authors, row.year, row.url, row.license)
-            for row in session.scalars(select(t.LabelSource))
-        }
-
-    @staticmethod
-    def _thumbnails(session: Session, unit_ids: list[int]) -> dict[int, AssetRef]:
-        query = (
-            select(t.FeatureVis.unit_id, t.Asset)
-            .join(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
-            .where(t.FeatureVis.objective == THUMBNAIL_OBJECTIVE, t.FeatureVis.unit_id.in_(unit_ids))
-        )
-        return {unit_id: _asset(asset) for unit_id, asset in session.execute(query)}
-
-    @staticmethod
-    def _feature_vis(session: Session, unit_id: int) -> list[FeatureVisView]:
-        query = (
-            select(t.FeatureVis, t.Asset)
-            .join(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
-            .where(t.FeatureVis.unit_id == unit_id)
-            .order_by(t.FeatureVis.objective)
-        )
-        views = [
-            FeatureVisView(fv.objective, fv.description, _asset(asset), fv.activation, fv.settings)
-            for fv, asset in session.execute(query)
-        ]
-        return sorted(views, key=_vis_order)
-
-    @staticmethod
-    def _examples(session: Session, unit_id: int) -> list[ExampleView]:
-        query = (
-            select(t.DatasetExample, t.DatasetImage, t.Asset)
-            .join(t.DatasetImage, t.DatasetImage.id == t.DatasetExample.image_id)
-            .join(t.Asset, t.Asset.sha256 == t.DatasetExample.asset_sha256)
-            .where(t.DatasetExample.unit_id == unit_id)
-            .order_by(t.DatasetExample.rank)
-        )
-        return [
-            ExampleView(ex.rank, _asset(asset), ex.activation, image.source, image.label, ex.x, ex.y, ex.crop)
-            for ex, image, asset in session.execute(query)
-        ]
-
-    def _edges(self, session: Session, unit_id: int, incoming: bool) -> list[EdgeView]:
-        here, there = (t.Connection.dst_unit_id, t.Connection.src_unit_id)
-        rank = t.Connection.in_rank if incoming else t.Connection.out_rank
-        if not incoming:
-            here, there = there, here
-        other = aliased(t.Unit)
-        query = (
-            select(t.Connection, other.id, other.index, t.Layer.name)
-            .join(other, other.id == there)
-            .join(t.Layer, t.Layer.id == other.layer_id)
-            .where(here == unit_id, rank.is_not(None))
-            .order_by(rank)
-        )
-        rows = session.execute(query).all()
-        thumbs = self._thumbnails(session, [other_id for _, other_id, _, _ in rows])
-        return [
-            EdgeView(name, index, edge.weight, edge.kind, edge.kernel, thumbs.get(other_id))
-            for edge, other_id, index, name in rows
-        ]
-
-    @staticmethod
-    def _stages(session: Session, layer_ids: list[int]) -> dict[int, tuple[str, ...]]:
-        found: dict[int, list[str]] = {}
-        for layer_id, stage in session.execute(
-            select(t.Stage.layer_id, t.Stage.stage).where(t.Stage.layer_id.in_(layer_ids)).order_by(t.Stage.stage)
-        ):
-            found.setdefault(layer_id, []).append(stage)
-        return {k: tuple(v) for k, v in found.items()}
+def record(cls: type[R], row: Any, **extra: Any) -> R:
+    """A record dataclass filled from the same-named attributes of a table row (and `extra`)."""
+    names = [f.name for f in dataclasses.fields(cls) if f.init and f.name not in extra]  # type: ignore[arg-type]
+    return cls(**{name: getattr(row, name) for name in names if hasattr(row, name)}, **extra)
 
 
-def _summary(unit: t.Unit, thumbs: dict[int, AssetRef], sources: dict[int, LabelSource]) -> UnitSummary:
-    source = sources.get(unit.label_source_id) if unit.label_source_id is not None else None
-    return UnitSummary(unit.index, unit.label, unit.branch, thumbs.get(unit.id), source)
+def _model_views(session: Session, model_id: str | None) -> list[ModelView]:
+    query = (
+        select(t.Model, t.Layer, t.Stage.stage)
+        .outerjoin(t.Layer, t.Layer.model_id == t.Model.id)
+        .outerjoin(t.Stage, t.Stage.layer_id == t.Layer.id)
+        .order_by(t.Model.id, t.Layer.position, t.Stage.stage)
+    )
+    if model_id is not None:
+        query = query.where(t.Model.id == model_id)
+    models: dict[str, t.Model] = {}
+    layers: dict[str, dict[int, t.Layer]] = {}
+    stages: dict[int, list[str]] = {}
+    for model, layer, stage in session.execute(query):
+        models[model.id] = model
+        found = layers.setdefault(model.id, {})
+        if layer is not None:
+            found[layer.id] = layer
+            if stage is not None:
+                stages.setdefault(layer.id, []).append(stage)
+    return [
+        record(ModelView, model, layers=_layer_views(list(layers[model.id].values()), stages))
+        for model in models.values()
+    ]
+
+
+def _layer_views(rows: list[t.Layer], stages: dict[int, list[str]]) -> tuple[LayerView, ...]:
+    return tuple(
+        record(LayerView, row, next=_next_name(rows, i), stages=tuple(stages.get(row.id, ())))
+        for i, row in enumerate(rows)
+    )
 
 
 def _next_name(rows: list[t.Layer], i: int) -> str | None:
@@ -229,22 +166,126 @@ def _next_name(rows: list[t.Layer], i: int) -> str | None:
     return next((row.name for row in rows[i + 1 :] if row.parent == rows[i].parent), None)
 
 
-def _asset(row: t.Asset) -> AssetRef:
-    return AssetRef(row.sha256, row.ext, row.width, row.height)
+def _thumbnail_join(unit: Any) -> tuple[Any, Any, Any, Any]:
+    """A channel image and its asset, outer-joined to `unit` (a unit holds at most one image per key)."""
+    image, asset = aliased(t.FeatureVis), aliased(t.Asset)
+    on_image = (image.unit_id == unit.id) & (image.key == CHANNEL)
+    return image, on_image, asset, asset.sha256 == image.asset_sha256
 
 
-def _layer_view(row: t.Layer, next_name: str | None, stages: tuple[str, ...]) -> LayerView:
-    return LayerView(
-        name=row.name,
-        position=row.position,
-        kind=row.kind,
-        units=row.units,
-        height=row.height,
-        width=row.width,
-        rf_size=row.rf_size,
-        rf_stride=row.rf_stride,
-        previous=row.previous,
-        next=next_name,
-        stages=stages,
-        parent=row.parent,
+def _layer_units(model_id: str) -> Select:
+    """The units of the model's layers with their layer name, label source and thumbnail, in forward order."""
+    image, on_image, asset, on_asset = _thumbnail_join(t.Unit)
+    return (
+        select(t.Layer.name, t.Unit, t.LabelSource, asset)
+        .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+        .outerjoin(t.LabelSource, t.LabelSource.id == t.Unit.label_source_id)
+        .outerjoin(image, on_image)
+        .outerjoin(asset, on_asset)
+        .where(t.Layer.model_id == model_id)
+        .order_by(t.Layer.position, t.Unit.unit)
     )
+
+
+def _named_summaries(session: Session, query: Select) -> tuple[list[str], list[UnitSummary]]:
+    rows = session.execute(query).all()
+    names = [name for name, *_ in rows]
+    return names, [_summary(unit, _asset(asset), source) for _, unit, source, asset in rows]
+
+
+def _summaries(session: Session, query: Select) -> list[UnitSummary]:
+    return _named_summaries(session, query)[1]
+
+
+def _summary(unit: t.Unit, thumbnail: AssetRef | None, source: t.LabelSource | None) -> UnitSummary:
+    label_source = record(LabelSource, source) if source is not None else None
+    return UnitSummary(unit.unit, unit.label, unit.branch, thumbnail, label_source)
+
+
+def _asset(row: t.Asset | None) -> AssetRef | None:
+    return None if row is None else AssetRef(row.sha256, row.ext, row.width, row.height)
+
+
+def _feature_vis(image: t.FeatureVis, asset: t.Asset) -> FeatureVisView:
+    return FeatureVisView(VisKey.parse(image.key), image.description, _asset(asset), image.activation, image.settings)
+
+
+def _unit_query(model_id: str, layer: str, unit: int) -> Select:
+    """The unit with its label source, every image, and where its branch starts (in its layer, or its parent)."""
+    same, parent_unit, parent = aliased(t.Unit), aliased(t.Unit), aliased(t.Layer)
+    branch_layer = aliased(t.Layer)
+    stored = select(branch_layer.id).where(branch_layer.model_id == model_id, branch_layer.name == same.branch)
+    branch_start = (  # the first unit of this unit's branch, when that branch is a stored layer
+        select(func.min(same.unit))
+        .where(same.layer_id == t.Unit.layer_id, same.branch == t.Unit.branch)
+        .where(stored.exists())
+        .scalar_subquery()
+    )
+    parent_start = (  # the first unit of the parent layer whose branch this layer is
+        select(func.min(parent_unit.unit))
+        .join(parent, parent.id == parent_unit.layer_id)
+        .where(parent.model_id == model_id, parent.name == t.Layer.parent, parent_unit.branch == t.Layer.name)
+        .scalar_subquery()
+    )
+    return (
+        select(t.Unit, t.Layer, t.LabelSource, t.FeatureVis, t.Asset)
+        .add_columns(branch_start.label("branch_start"), parent_start.label("parent_start"))
+        .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+        .outerjoin(t.LabelSource, t.LabelSource.id == t.Unit.label_source_id)
+        .outerjoin(t.FeatureVis, t.FeatureVis.unit_id == t.Unit.id)
+        .outerjoin(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
+        .where(t.Layer.model_id == model_id, t.Layer.name == layer, t.Unit.unit == unit)
+    )
+
+
+def _same_unit(unit: t.Unit, layer: t.Layer, branch_start: int | None, parent_start: int | None) -> UnitRef | None:
+    """A mixed layer's unit as a unit of its stored branch layer, or a branch layer's unit in its mixed layer."""
+    if unit.branch is not None and branch_start is not None:
+        return UnitRef(unit.branch, unit.unit - branch_start)
+    if layer.parent is not None and parent_start is not None:
+        return UnitRef(layer.parent, parent_start + unit.unit)
+    return None
+
+
+def _examples(session: Session, unit_id: int) -> list[ExampleView]:
+    query = (
+        select(t.DatasetExample, t.DatasetImage, t.Asset)
+        .join(t.DatasetImage, t.DatasetImage.id == t.DatasetExample.image_id)
+        .join(t.Asset, t.Asset.sha256 == t.DatasetExample.asset_sha256)
+        .where(t.DatasetExample.unit_id == unit_id)
+        .order_by(t.DatasetExample.rank)
+    )
+    return [
+        ExampleView(ex.rank, _asset(asset), ex.activation, image.source, image.label, ex.x, ex.y, ex.crop)
+        for ex, image, asset in session.execute(query)
+    ]
+
+
+def _edge_side(unit_id: int, incoming: bool) -> Select:
+    """The unit's ranked edges on one side, with the unit at the other end, its layer and thumbnail."""
+    c = t.Connection
+    here, there, rank = (c.dst_unit_id, c.src_unit_id, c.in_rank)
+    if not incoming:
+        here, there, rank = c.src_unit_id, c.dst_unit_id, c.out_rank
+    other = aliased(t.Unit)
+    image, on_image, asset, on_asset = _thumbnail_join(other)
+    return (
+        select(literal(incoming).label("incoming"), rank.label("rank"), c.weight, c.kind, c.kernel)
+        .add_columns(other.unit, t.Layer.name, asset.sha256, asset.ext, asset.width, asset.height)
+        .join(other, other.id == there)
+        .join(t.Layer, t.Layer.id == other.layer_id)
+        .outerjoin(image, on_image)
+        .outerjoin(asset, on_asset)
+        .where(here == unit_id, rank.is_not(None))
+    )
+
+
+def _edges(session: Session, unit_id: int) -> tuple[list[EdgeView], list[EdgeView]]:
+    """(inputs by in_rank, outputs by out_rank), in one query."""
+    both = union_all(_edge_side(unit_id, True), _edge_side(unit_id, False)).subquery()
+    rows = session.execute(select(both).order_by(both.c.incoming.desc(), both.c.rank)).all()
+    sides: dict[bool, list[EdgeView]] = {True: [], False: []}
+    for incoming, _, weight, kind, kernel, unit, layer, sha, ext, width, height in rows:
+        thumbnail = AssetRef(sha, ext, width, height) if sha is not None else None
+        sides[bool(incoming)].append(EdgeView(layer, unit, weight, kind, kernel, thumbnail))
+    return sides[True], sides[False]

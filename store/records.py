@@ -6,6 +6,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from store.kinds import VisKey
+from store.refs import UnitRef
+
 Settings = dict[str, Any]
 
 
@@ -18,30 +21,11 @@ def stored_settings(value: Settings) -> Settings:
 EXAMPLES_STAGE = "examples"
 CONNECTIONS_STAGE = "connections"
 FEATURE_VIS_STAGE = "feature_vis"
-# Kinds of feature visualization a unit gets. The channel one stands for the unit (layer-grid thumbnails); a
-# diversity set of n images is stored under the keys diversity:0 … diversity:n-1.
-CHANNEL_OBJECTIVE = "channel"
-NEURON_OBJECTIVE = "neuron"
-NEGATIVE_OBJECTIVE = "negative"
-DIVERSITY_OBJECTIVE = "diversity"
-VIS_KINDS = (CHANNEL_OBJECTIVE, NEURON_OBJECTIVE, NEGATIVE_OBJECTIVE, DIVERSITY_OBJECTIVE)
-# A finished feature_vis stage lists the objective keys every unit of the layer holds under STAGE_OBJECTIVES, and
-# keys only some units hold under STAGE_PARTIAL ({key: [units]}).
-STAGE_OBJECTIVES = "objectives"
+# A finished feature_vis stage lists the store keys (see store.kinds.VisKey) every unit of the layer holds under
+# STAGE_KEYS, and keys only some units hold under STAGE_PARTIAL ({key: [units]}). The on-disk name "objectives"
+# predates the word "kind"; it stays so that stores written before keep their finished stages.
+STAGE_KEYS = "objectives"
 STAGE_PARTIAL = "partial"
-
-
-def vis_keys(kind: str, count: int = 1) -> list[str]:
-    """The store keys of a kind's images: `channel`, or `diversity:0` … for a set of `count`."""
-    if kind not in VIS_KINDS:
-        raise ValueError(f"unknown feature-vis kind {kind!r}; valid: {', '.join(VIS_KINDS)}")
-    return [f"{kind}:{i}" for i in range(count)] if kind == DIVERSITY_OBJECTIVE else [kind]
-
-
-def vis_kind(key: str) -> tuple[str, int]:
-    """(kind, index in its set) of a store key: `diversity:2` → ("diversity", 2), `neuron` → ("neuron", 0)."""
-    kind, _, index = key.partition(":")
-    return kind, int(index) if index.isdigit() else 0
 
 
 @dataclass(frozen=True)
@@ -117,8 +101,8 @@ class FeatureVisRecord:
     """A rendered feature visualization of one unit."""
 
     unit: int
-    objective: str
-    description: str
+    key: VisKey
+    description: str  # the objective optimized, e.g. -channel(mixed4b:[409])
     image: EncodedImage
     activation: float
     settings: Settings
@@ -161,45 +145,26 @@ class EdgeRecord:
     out_rank: int | None
 
 
-@dataclass(frozen=True)
-class LayerView:
-    """A layer as the app shows it."""
+@dataclass(frozen=True, kw_only=True)
+class LayerView(LayerRecord):
+    """A layer as the app shows it: the stored layer, its neighbour in paging order and its finished stages."""
 
-    name: str
-    position: int
-    kind: str
-    units: int
-    height: int | None
-    width: int | None
-    rf_size: int
-    rf_stride: float
-    previous: str | None
-    next: str | None  # the next layer in forward order among those with the same parent
-    stages: tuple[str, ...]
-    parent: str | None = None
+    next: str | None = None  # the next layer in forward order among those with the same parent
+    stages: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ModelView:
-    """A model as the app shows it."""
+@dataclass(frozen=True, kw_only=True)
+class ModelView(ModelRecord):
+    """A model as the app shows it: the stored model and its layers in forward order."""
 
-    id: str
-    title: str
-    description: str
-    architecture: str
-    weights_hash: str
-    input_spec: Settings
-    class_labels: list[str]
-    images_root: str | None
-    layers: tuple[LayerView, ...]
-    warning: str | None = None
+    layers: tuple[LayerView, ...] = ()
 
 
 @dataclass(frozen=True)
 class UnitSummary:
-    """A unit in a layer grid: index, label (and its source) and the thumbnail of its channel visualization."""
+    """A unit in a layer grid: its number, label (and its source) and the thumbnail of its channel visualization."""
 
-    index: int
+    unit: int
     label: str | None
     branch: str | None
     thumbnail: AssetRef | None
@@ -220,8 +185,8 @@ class LabelHit:
 class FeatureVisView:
     """A stored feature visualization."""
 
-    objective: str
-    description: str
+    key: VisKey
+    description: str  # the objective optimized
     asset: AssetRef
     activation: float
     settings: Settings
@@ -262,3 +227,4 @@ class UnitDetail:
     dataset_examples: list[ExampleView]
     inputs: list[EdgeView]
     outputs: list[EdgeView]
+    same_unit: UnitRef | None = None  # the same channel in its stored branch layer, or in its branch layer's parent

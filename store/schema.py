@@ -74,7 +74,7 @@ class Unit(Base):
     __table_args__ = (UniqueConstraint("layer_id", "index"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     layer_id: Mapped[int] = mapped_column(ForeignKey("layers.id", ondelete="CASCADE"))
-    index: Mapped[int]
+    unit: Mapped[int] = mapped_column("index")  # the unit's number in its layer (the column's name predates "unit")
     branch: Mapped[str | None] = mapped_column(String(64))
     label: Mapped[str | None] = mapped_column(String(256))
     label_source_id: Mapped[int | None] = mapped_column(ForeignKey("label_sources.id"))
@@ -102,14 +102,14 @@ class Stage(Base):
 
 
 class FeatureVis(Base):
-    """A feature visualization of a unit under one objective, with the settings that reproduce it."""
+    """A feature visualization of a unit: its kind (store.kinds.VisKey), with the settings that reproduce it."""
 
     __tablename__ = "feature_vis"
     __table_args__ = (UniqueConstraint("unit_id", "objective"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
-    objective: Mapped[str] = mapped_column(String(64))
-    description: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column("objective", String(64))  # 'channel', 'diversity:2' (column named before kinds)
+    description: Mapped[str] = mapped_column(Text)  # the objective optimized
     asset_sha256: Mapped[str] = mapped_column(ForeignKey("assets.sha256"))
     activation: Mapped[float] = mapped_column(Float)
     settings: Mapped[dict[str, Any]]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from store import schema as t
 from store.db import open_for_writing
+from store.kinds import VisKey
 from store.paths import asset_path
 from store.records import (
     CONNECTIONS_STAGE,
@@ -67,11 +68,9 @@ class StoreWriter:
         else:
             for key, value in fields.items():
                 setattr(row, key, value)
-        have = set(session.scalars(select(t.Unit.index).where(t.Unit.layer_id == row.id)))
+        have = set(session.scalars(select(t.Unit.unit).where(t.Unit.layer_id == row.id)))
         session.add_all(
-            t.Unit(layer_id=row.id, index=i, branch=record.branches.get(i))
-            for i in range(record.units)
-            if i not in have
+            t.Unit(layer_id=row.id, unit=i, branch=record.branches.get(i)) for i in range(record.units) if i not in have
         )
 
     def put_unit_labels(
@@ -128,11 +127,11 @@ class StoreWriter:
             raise ValueError(f"labels for units {bad} of {layer.name}, which has units 0–{layer.units - 1}")
         rows = [{"layer": layer.id, "unit": unit, "name": name} for unit, name in names.items()]
         branch_units: dict[str, list[int]] = defaultdict(list)  # a branch layer's unit k is its k-th unit here
-        for index, branch in session.execute(
-            select(t.Unit.index, t.Unit.branch).where(t.Unit.layer_id == layer.id).order_by(t.Unit.index)
+        for unit, branch in session.execute(
+            select(t.Unit.unit, t.Unit.branch).where(t.Unit.layer_id == layer.id).order_by(t.Unit.unit)
         ):
             if branch in layers:
-                branch_units[branch].append(index)
+                branch_units[branch].append(unit)
         for branch, members in branch_units.items():
             rows += [
                 {"layer": layers[branch].id, "unit": k, "name": names[unit]}
@@ -146,17 +145,17 @@ class StoreWriter:
         with Session(self.engine) as session, session.begin():
             self._finish(session, self._layer(session, model_id, layer), stage, settings)
 
-    def units_needing_feature_vis(self, model_id: str, layer: str, objective: str, settings: Settings) -> list[int]:
-        """Units of the layer with no visualization under `objective` made with exactly these settings."""
+    def units_needing_feature_vis(self, model_id: str, layer: str, key: VisKey, settings: Settings) -> list[int]:
+        """Units of the layer with no image under `key` made with exactly these settings."""
         with Session(self.engine) as session:
             row = self._layer(session, model_id, layer)
             query = (
-                select(t.Unit.index, t.FeatureVis.settings)
-                .outerjoin(t.FeatureVis, (t.FeatureVis.unit_id == t.Unit.id) & (t.FeatureVis.objective == objective))
+                select(t.Unit.unit, t.FeatureVis.settings)
+                .outerjoin(t.FeatureVis, (t.FeatureVis.unit_id == t.Unit.id) & (t.FeatureVis.key == str(key)))
                 .where(t.Unit.layer_id == row.id)
-                .order_by(t.Unit.index)
+                .order_by(t.Unit.unit)
             )
-            return [index for index, stored in session.execute(query) if stored != settings]
+            return [unit for unit, stored in session.execute(query) if stored != settings]
 
     def stage_settings(self, model_id: str, layer: str, stage: str) -> Settings | None:
         """The settings `stage` finished with for the layer, or None when it has not finished."""
@@ -165,20 +164,18 @@ class StoreWriter:
             return None if row is None else row.settings
 
     def put_feature_vis(self, model_id: str, layer: str, records: Iterable[FeatureVisRecord]) -> None:
-        """Store rendered visualizations (replacing any of the same unit and objective)."""
+        """Store rendered visualizations (replacing any of the same unit and key)."""
         with Session(self.engine) as session, session.begin():
             units = self._unit_ids(session, model_id, layer)
             for r in records:
                 sha = self._put_asset(session, r.image)
                 session.execute(
-                    delete(t.FeatureVis).where(
-                        t.FeatureVis.unit_id == units[r.unit], t.FeatureVis.objective == r.objective
-                    )
+                    delete(t.FeatureVis).where(t.FeatureVis.unit_id == units[r.unit], t.FeatureVis.key == str(r.key))
                 )
                 session.add(
                     t.FeatureVis(
                         unit_id=units[r.unit],
-                        objective=r.objective,
+                        key=str(r.key),
                         description=r.description,
                         asset_sha256=sha,
                         activation=r.activation,
@@ -277,7 +274,7 @@ class StoreWriter:
 
     def _unit_ids(self, session: Session, model_id: str, layer: str) -> dict[int, int]:
         row = self._layer(session, model_id, layer)
-        return dict(session.execute(select(t.Unit.index, t.Unit.id).where(t.Unit.layer_id == row.id)).all())
+        return dict(session.execute(select(t.Unit.unit, t.Unit.id).where(t.Unit.layer_id == row.id)).all())
 
 
 def write_atomically(path: Path, data: bytes) -> None:

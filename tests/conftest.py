@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from store.kinds import VisKey
 from store.records import (
     DatasetImageRecord,
     EdgeRecord,
@@ -73,7 +74,9 @@ def build_toy_store(root: Path) -> Path:
             TOY_MODEL,
             layer.name,
             [
-                FeatureVisRecord(u, "channel", f"channel({layer.name}:{u})", png((40 * li, 20 * u, 200)), 5.0 + u, {})
+                FeatureVisRecord(
+                    u, VisKey("channel"), f"channel({layer.name}:{u})", png((40 * li, 20 * u, 200)), 5.0 + u, {}
+                )
                 for u in range(layer.units)
             ],
         )
@@ -105,7 +108,9 @@ def build_toy_store(root: Path) -> Path:
         TOY_MODEL,
         "block1",
         [
-            FeatureVisRecord(2, key, description, png((shade, 0, 0)), shade / 10, {"steps": 64, "diversity": 2})
+            FeatureVisRecord(
+                2, VisKey.parse(key), description, png((shade, 0, 0)), shade / 10, {"steps": 64, "diversity": 2}
+            )
             for key, description, shade in TOY_UNIT_VIS
         ],
     )

@@ -14,4 +14,4 @@ router = APIRouter(tags=["layers"])
 @router.get("/models/{model}/layers/{layer}", response_model=LayerPublic)
 def get_layer(reader: Reader, ctx: LayerDep) -> LayerPublic:
     """A layer: shape, receptive field, neighbouring layers and its units with thumbnails."""
-    return layer_public(reader, ctx)
+    return layer_public(ctx, reader.units(ctx.model.id, ctx.layer.name))

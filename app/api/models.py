@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.deps import ModelDep, Reader
-from app.present import model_public, model_summary
+from app.present import PREVIEW_UNITS, model_public, model_summary
 from app.schemas import ModelPublic, ModelSummaryPublic
 
 router = APIRouter(tags=["models"])
@@ -20,4 +20,4 @@ def list_models(reader: Reader) -> list[ModelSummaryPublic]:
 @router.get("/models/{model}", response_model=ModelPublic)
 def get_model(reader: Reader, model_view: ModelDep) -> ModelPublic:
     """A model: weights hash, input spec, class labels and its layers in forward order."""
-    return model_public(reader, model_view)
+    return model_public(model_view, reader.previews(model_view.id, PREVIEW_UNITS))

@@ -14,4 +14,4 @@ router = APIRouter(tags=["search"])
 @router.get("/search", response_model=SearchPublic)
 def search_labels(reader: Reader, q: str = "") -> SearchPublic:
     """Units whose hand label contains `q` (any case), e.g. `q=dog heads`."""
-    return label_search(reader, q)
+    return label_search(q, reader.units_labelled(q.strip()) if q.strip() else [])

@@ -13,19 +13,17 @@ from store.records import LayerView, ModelView
 
 
 def _layer(name: str, units: int) -> LayerView:
-    return LayerView(name, 0, "conv", units, 7, 7, 1, 1.0, None, None, ())
+    return LayerView(name, 0, "conv", units, 7, 7, 1, 1.0, None)
 
 
 INCEPTION = ModelView(
     "inceptionv1",
     "InceptionV1",
-    "",
     "inception",
     "0" * 64,
     {},
     [],
-    None,
-    (_layer("conv2d0", 64), _layer("mixed4b", 512), _layer("mixed4c", 512)),
+    layers=(_layer("conv2d0", 64), _layer("mixed4b", 512), _layer("mixed4c", 512)),
 )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from precompute.feature_vis import DIVERSITY_WEIGHT, VisPlan, objective_for, parse_extras
+from precompute.feature_vis import VisPlan, objective_for, parse_extras
 from precompute.optvis import RenderSettings
+from store.kinds import DIVERSITY_WEIGHT
 from store.records import LayerRecord
 
 CONV = LayerRecord("mixed4b", 0, "conv", 8, 4, 4, 11, 2.0, None)
@@ -25,12 +26,16 @@ def _plan(**overrides: object) -> VisPlan:
     return VisPlan(**{**base, **overrides})  # type: ignore[arg-type]
 
 
+def _keys(plan: VisPlan, layer: LayerRecord) -> list[str]:
+    return [str(key) for key in plan.keys_for(layer)]
+
+
 def test_every_unit_gets_every_kind_and_logits_no_neuron() -> None:
     plan = _plan()
     assert plan.kinds_for(CONV) == list(ALL)
     assert plan.kinds_for(LOGITS) == ["channel", "negative", "diversity"]
-    assert list(plan.keys_for(CONV)) == ["channel", "neuron", "negative", "diversity:0", "diversity:1", "diversity:2"]
-    assert plan.stage_settings(CONV) == {"steps": 2, "objectives": list(plan.keys_for(CONV))}
+    assert _keys(plan, CONV) == ["channel", "neuron", "negative", "diversity:0", "diversity:1", "diversity:2"]
+    assert plan.stage_settings(CONV) == {"steps": 2, "objectives": _keys(plan, CONV)}
 
 
 def test_diversity_images_record_the_set_size_and_weight() -> None:
@@ -47,7 +52,7 @@ def test_extras_limit_the_other_kinds_to_chosen_layers_and_units() -> None:
     assert plan.kinds_for(LOGITS) == ["channel"]
     stage = plan.stage_settings(CONV)
     assert stage["objectives"] == ["channel"]
-    assert stage["partial"]["diversity:1"] == [2, 3, 6] and set(stage["partial"]) == set(plan.keys_for(CONV)) - {
+    assert stage["partial"]["diversity:1"] == [2, 3, 6] and set(stage["partial"]) == set(_keys(plan, CONV)) - {
         "channel"
     }
 

@@ -54,7 +54,7 @@ def test_precompute_stores_every_view_of_every_unit(tmp_path: Path, random_resne
         (e.activation for e in unit.dataset_examples), reverse=True
     )
     assert unit.feature_vis[0].settings["steps"] == 2
-    assert [f.objective for f in unit.feature_vis] == ["channel", "neuron", "negative", "diversity:0", "diversity:1"]
+    assert [str(f.key) for f in unit.feature_vis] == ["channel", "neuron", "negative", "diversity:0", "diversity:1"]
     assert [f.description for f in unit.feature_vis] == [
         "channel(layer2.0:[5])",
         "neuron(layer2.0:[5])",
@@ -64,7 +64,7 @@ def test_precompute_stores_every_view_of_every_unit(tmp_path: Path, random_resne
     ]
     assert unit.feature_vis[3].settings["diversity"] == 2
     logit = reader.unit(MODEL, "linear", 3)
-    assert logit is not None and "neuron" not in [f.objective for f in logit.feature_vis]
+    assert logit is not None and "neuron" not in [str(f.key) for f in logit.feature_vis]
 
 
 def test_channel_only_run_renders_one_image_per_unit(tmp_path: Path, random_resnet20: Path, tiny_images: Path) -> None:

@@ -33,7 +33,7 @@ def writer(tmp_path: Path) -> StoreWriter:
 
 def _labels(root: Path, layer: str) -> dict[int, tuple[str, str]]:
     return {
-        u.index: (u.label, u.label_source.key)
+        u.unit: (u.label, u.label_source.key)
         for u in StoreReader(root).units("net", layer)
         if u.label is not None and u.label_source is not None
     }

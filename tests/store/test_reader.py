@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from store.db import format_version
+from store.kinds import VisKey
 from store.reader import StoreReader
 from store.records import (
     DatasetImageRecord,
@@ -41,16 +42,16 @@ def ranked(tmp_path_factory: pytest.TempPathFactory) -> StoreReader:
         "m", [LayerRecord("a", 0, "conv", 3, 2, 2, 3, 1.0, None), LayerRecord("b", 1, "conv", 2, 1, 1, 5, 2.0, "a")]
     )
     writer.put_dataset_images("m", [DatasetImageRecord(f"x/{i}.png", "x", 4, 4) for i in range(3)], "/d")
-    writer.put_feature_vis("m", "a", [FeatureVisRecord(u, "channel", "", _png(u), 1.0, {}) for u in range(3)])
+    writer.put_feature_vis("m", "a", [FeatureVisRecord(u, VisKey("channel"), "", _png(u), 1.0, {}) for u in range(3)])
     writer.put_feature_vis(
         "m",
         "b",
         [
-            FeatureVisRecord(0, "diversity:1", "d", _png(23), 2.5, {"k": 5}),
-            FeatureVisRecord(0, "neuron", "n", _png(20), 2.0, {"k": 1}),
-            FeatureVisRecord(0, "diversity:0", "d", _png(22), 2.4, {"k": 5}),
-            FeatureVisRecord(0, "negative", "-c", _png(21), 0.5, {"k": 3}),
-            FeatureVisRecord(0, "channel", "c", _png(10), 3.0, {"k": 2}),
+            FeatureVisRecord(0, VisKey("diversity", 1), "d", _png(23), 2.5, {"k": 5}),
+            FeatureVisRecord(0, VisKey("neuron"), "n", _png(20), 2.0, {"k": 1}),
+            FeatureVisRecord(0, VisKey("diversity", 0), "d", _png(22), 2.4, {"k": 5}),
+            FeatureVisRecord(0, VisKey("negative"), "-c", _png(21), 0.5, {"k": 3}),
+            FeatureVisRecord(0, VisKey("channel"), "c", _png(10), 3.0, {"k": 2}),
         ],
     )
     writer.put_examples(
@@ -125,7 +126,7 @@ def test_unknown_model_is_none(toy: StoreReader) -> None:
 
 def test_units_come_in_index_order_with_thumbnails(toy: StoreReader) -> None:
     units = toy.units(TOY, "block1")
-    assert [u.index for u in units] == list(range(6))
+    assert [u.unit for u in units] == list(range(6))
     assert all(u.thumbnail is not None and u.thumbnail.ext == "png" for u in units)
     assert len({u.thumbnail.sha256 for u in units if u.thumbnail}) == 6
 
@@ -147,7 +148,7 @@ def test_unknown_model_layer_or_unit_detail_is_none(toy: StoreReader, model: str
 def test_unit_detail_has_its_feature_vis_with_settings_channel_first_sets_in_order(ranked: StoreReader) -> None:
     detail = ranked.unit("m", "b", 0)
     assert detail is not None
-    assert [(f.objective, f.activation, f.settings) for f in detail.feature_vis] == [
+    assert [(str(f.key), f.activation, f.settings) for f in detail.feature_vis] == [
         ("channel", 3.0, {"k": 2}),
         ("neuron", 2.0, {"k": 1}),
         ("negative", 0.5, {"k": 3}),
@@ -188,7 +189,7 @@ def test_outputs_come_by_out_rank_and_skip_edges_without_one(ranked: StoreReader
 def test_edges_carry_the_other_units_thumbnail(ranked: StoreReader) -> None:
     detail = ranked.unit("m", "b", 0)
     assert detail is not None
-    a_thumbs = {u.index: u.thumbnail for u in ranked.units("m", "a")}
+    a_thumbs = {u.unit: u.thumbnail for u in ranked.units("m", "a")}
     assert [e.thumbnail for e in detail.inputs] == [a_thumbs[1], a_thumbs[0]]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from store.kinds import VisKey
 from store.paths import ASSETS_DIR, database_path
 from store.records import (
     DatasetImageRecord,
@@ -48,7 +49,8 @@ def _count(root: Path, table: str) -> int:
 
 
 def _vis(unit: int, shade: int = 0, settings: dict | None = None, objective: str = "channel") -> FeatureVisRecord:
-    return FeatureVisRecord(unit, objective, f"{objective}(conv:{unit})", _png(shade), 1.0, settings or {"steps": 8})
+    key = VisKey.parse(objective)
+    return FeatureVisRecord(unit, key, f"{objective}(conv:{unit})", _png(shade), 1.0, settings or {"steps": 8})
 
 
 def _example(unit: int, rank: int) -> ExampleRecord:
@@ -122,27 +124,27 @@ def test_put_feature_vis_keeps_other_objectives_of_the_unit(writer: StoreWriter)
 
 
 def test_units_needing_feature_vis_are_all_units_of_a_fresh_layer(writer: StoreWriter) -> None:
-    assert writer.units_needing_feature_vis(MODEL.id, "conv", "channel", {"steps": 8}) == [0, 1, 2]
+    assert writer.units_needing_feature_vis(MODEL.id, "conv", VisKey("channel"), {"steps": 8}) == [0, 1, 2]
 
 
 def test_units_needing_feature_vis_skips_units_rendered_with_the_same_settings(writer: StoreWriter) -> None:
     writer.put_feature_vis(MODEL.id, "conv", [_vis(0), _vis(2)])
-    assert writer.units_needing_feature_vis(MODEL.id, "conv", "channel", {"steps": 8}) == [1]
+    assert writer.units_needing_feature_vis(MODEL.id, "conv", VisKey("channel"), {"steps": 8}) == [1]
 
 
 def test_units_needing_feature_vis_includes_units_rendered_with_other_settings(writer: StoreWriter) -> None:
     writer.put_feature_vis(MODEL.id, "conv", [_vis(0), _vis(1, settings={"steps": 99})])
-    assert writer.units_needing_feature_vis(MODEL.id, "conv", "channel", {"steps": 8}) == [1, 2]
+    assert writer.units_needing_feature_vis(MODEL.id, "conv", VisKey("channel"), {"steps": 8}) == [1, 2]
 
 
 def test_units_needing_feature_vis_ignores_other_objectives(writer: StoreWriter) -> None:
     writer.put_feature_vis(MODEL.id, "conv", [_vis(u, objective="neuron") for u in range(3)])
-    assert writer.units_needing_feature_vis(MODEL.id, "conv", "channel", {"steps": 8}) == [0, 1, 2]
+    assert writer.units_needing_feature_vis(MODEL.id, "conv", VisKey("channel"), {"steps": 8}) == [0, 1, 2]
 
 
 def test_asset_file_is_named_by_the_sha256_of_its_bytes(writer: StoreWriter) -> None:
     image = _png(7)
-    writer.put_feature_vis(MODEL.id, "conv", [FeatureVisRecord(0, "channel", "", image, 1.0, {})])
+    writer.put_feature_vis(MODEL.id, "conv", [FeatureVisRecord(0, VisKey("channel"), "", image, 1.0, {})])
     sha = hashlib.sha256(image.data).hexdigest()
     path = writer.root / ASSETS_DIR / sha[:2] / f"{sha}.png"
     assert path.read_bytes() == image.data
