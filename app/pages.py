@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app import urls
+from app import routes, urls
 from app.deps import LayerDep, ModelDep, Reader, UnitDep, resolve_microscope_op, resolve_ref
 from app.errors import NotFound
 from app.present import PREVIEW_UNITS, label_search, layer_public, model_public, model_summary, unit_public
@@ -15,27 +15,27 @@ from store.refs import FORMAT_HELP, UnitRef
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
-@router.get("/")
+@router.get(routes.INDEX.path, name=routes.INDEX.name)
 def index_page(request: Request, reader: Reader) -> Response:
     """Every stored model as a card."""
     models = [model_summary(m) for m in reader.models()]
     return render(request, "index.html", {"models": models, "json_url": urls.api_models()})
 
 
-@router.get("/models")
+@router.get(routes.MODELS.path, name=routes.MODELS.name)
 def models_page() -> RedirectResponse:
     """The model list lives at the root."""
     return RedirectResponse(urls.index(), status_code=302)
 
 
-@router.get("/models/{model}")
+@router.get(routes.MODEL.path, name=routes.MODEL.name)
 def model_page(request: Request, reader: Reader, model_view: ModelDep) -> Response:
     """A model's layers in forward order, each with a strip of unit thumbnails."""
     model = model_public(model_view, reader.previews(model_view.id, PREVIEW_UNITS))
     return render(request, "model.html", {"model": model, "json_url": model.api_url})
 
 
-@router.get("/models/{model}/layers/{layer}")
+@router.get(routes.LAYER.path, name=routes.LAYER.name)
 def layer_page(request: Request, reader: Reader, ctx: LayerDep) -> Response:
     """Every unit of a layer as a grid of thumbnails."""
     layer = layer_public(ctx, reader.units(ctx.model.id, ctx.layer.name))
@@ -43,7 +43,7 @@ def layer_page(request: Request, reader: Reader, ctx: LayerDep) -> Response:
     return render(request, "layer.html", context)
 
 
-@router.get("/models/{model}/layers/{layer}/units/{unit}")
+@router.get(routes.UNIT.path, name=routes.UNIT.name)
 def unit_page(request: Request, ctx: UnitDep) -> Response:
     """A unit: feature visualizations, dataset examples and connections."""
     unit = unit_public(ctx)
@@ -57,19 +57,19 @@ def _redirect_to_unit(reader: Reader, model: str | None, ref: str) -> RedirectRe
     return RedirectResponse(urls.unit_page(model_view.id, layer.name, unit), status_code=302)
 
 
-@router.get("/models/{model}/units")
+@router.get(routes.UNIT_SEARCH.path, name=routes.UNIT_SEARCH.name)
 def unit_by_query(reader: Reader, model: str, ref: str = "") -> RedirectResponse:
     """The search box's target: redirect `?ref=layer:unit` to the unit's page."""
     return _redirect_to_unit(reader, model, ref)
 
 
-@router.get("/models/{model}/units/{ref}")
+@router.get(routes.UNIT_REF.path, name=routes.UNIT_REF.name)
 def unit_by_ref(reader: Reader, model: str, ref: str) -> RedirectResponse:
     """Redirect a unit reference (`layer:unit`, or an alias like `4b:409`) to the unit's canonical page."""
     return _redirect_to_unit(reader, model, ref)
 
 
-@router.get("/search")
+@router.get(routes.SEARCH.path, name=routes.SEARCH.name)
 def search(request: Request, reader: Reader, q: str = "") -> Response:
     """Go to 'model/layer:unit' (or a model id, or 'layer:unit' when one model is stored), else to labelled units."""
     text, ids = q.strip(), reader.model_ids()
@@ -94,7 +94,7 @@ def _is_ref(text: str) -> bool:
     return True
 
 
-@router.get("/models/{model}/{op}/{unit}")
+@router.get(routes.MICROSCOPE_UNIT.path, name=routes.MICROSCOPE_UNIT.name)
 def microscope_unit(reader: Reader, model: str, op: str, unit: int) -> RedirectResponse:
     """OpenAI Microscope's unit URLs (`/models/inceptionv1/mixed4b_0/409`, `…/mixed4a_5x5_0/12`) → our unit page."""
     if not op.endswith("_0"):

@@ -1,92 +1,107 @@
-"""The only place URL paths are formatted: pages, their JSON twins, unit references and assets."""
+"""The only place URL paths are formatted: pages, their JSON twins, unit references and assets, from `app.routes`."""
 
 from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from app import routes
+from app.routes import Route
 from store.records import AssetRef
 
-API = "/api/v1"
+API = routes.API
 
 
 def _seg(value: str | int) -> str:
     return quote(str(value), safe="")
 
 
+def _path(route: Route, **params: str | int) -> str:
+    return route.format(**{name: _seg(value) for name, value in params.items()})
+
+
+def _query(path: str, **params: str | None) -> str:
+    given = {name: value for name, value in params.items() if value is not None}
+    return f"{path}?{urlencode(given)}" if given else path
+
+
+def _ref(ref: str) -> str:
+    # A unit reference keeps its ':' (and the '@' of 'model@layer:unit') readable in the address bar.
+    return quote(ref, safe=":@")
+
+
 def index() -> str:
     """The model list."""
-    return "/"
+    return _path(routes.INDEX)
 
 
 def model_page(model: str) -> str:
     """A model's page."""
-    return f"/models/{_seg(model)}"
+    return _path(routes.MODEL, model=model)
 
 
 def layer_page(model: str, layer: str) -> str:
     """A layer's page: every unit as a grid."""
-    return f"{model_page(model)}/layers/{_seg(layer)}"
+    return _path(routes.LAYER, model=model, layer=layer)
 
 
 def unit_page(model: str, layer: str, unit: int) -> str:
     """A unit's canonical page."""
-    return f"{layer_page(model, layer)}/units/{unit}"
+    return _path(routes.UNIT, model=model, layer=layer, unit=unit)
 
 
 def unit_ref_redirect(model: str, ref: str) -> str:
     """A unit reference ('layer:unit' or an alias) that redirects to the canonical unit page."""
-    return f"{model_page(model)}/units/{quote(ref, safe=':@')}"
+    return routes.UNIT_REF.format(model=_seg(model), ref=_ref(ref))
 
 
 def unit_search(model: str, ref: str | None = None) -> str:
     """The search form's target on a model's pages (with `ref` when given)."""
-    base = f"{model_page(model)}/units"
-    return f"{base}?{urlencode({'ref': ref})}" if ref is not None else base
+    return _query(_path(routes.UNIT_SEARCH, model=model), ref=ref)
 
 
 def search(q: str | None = None) -> str:
     """The site-wide search ('model/layer:unit')."""
-    return f"/search?{urlencode({'q': q})}" if q is not None else "/search"
+    return _query(_path(routes.SEARCH), q=q)
 
 
 def api_search(q: str | None = None) -> str:
     """Units whose hand labels contain `q`, as JSON."""
-    return f"{API}/search?{urlencode({'q': q})}" if q is not None else f"{API}/search"
+    return _query(_path(routes.API_SEARCH), q=q)
 
 
 def api_root() -> str:
     """The API root: format version and models."""
-    return API
+    return _path(routes.API_ROOT)
 
 
 def api_models() -> str:
     """The model list as JSON."""
-    return f"{API}/models"
+    return _path(routes.API_MODELS)
 
 
 def api_model(model: str) -> str:
     """A model as JSON."""
-    return API + model_page(model)
+    return _path(routes.API_MODEL, model=model)
 
 
 def api_layer(model: str, layer: str) -> str:
     """A layer as JSON."""
-    return API + layer_page(model, layer)
+    return _path(routes.API_LAYER, model=model, layer=layer)
 
 
 def api_unit(model: str, layer: str, unit: int) -> str:
     """A unit as JSON."""
-    return API + unit_page(model, layer, unit)
+    return _path(routes.API_UNIT, model=model, layer=layer, unit=unit)
 
 
 def api_unit_ref_redirect(model: str, ref: str) -> str:
     """A unit reference that redirects to the canonical unit JSON."""
-    return API + unit_ref_redirect(model, ref)
+    return routes.API_UNIT_REF.format(model=_seg(model), ref=_ref(ref))
 
 
 def asset(ref: AssetRef) -> str:
     """A content-addressed image file."""
-    return f"/assets/{ref.sha256}.{ref.ext}"
+    return _path(routes.ASSET, sha256=ref.sha256, ext=ref.ext)
 
 
 def maybe_asset(ref: AssetRef | None) -> str | None:
@@ -96,4 +111,4 @@ def maybe_asset(ref: AssetRef | None) -> str | None:
 
 def static(path: str) -> str:
     """A static file of the frontend (CSS, JS)."""
-    return f"/static/{path}"
+    return f"{routes.STATIC.path}/{path}"

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app import urls
+from app import routes
 from app.api import layers, models, search, units
 from app.deps import Reader
 from app.present import model_summary
 from app.schemas import ApiRootPublic, ErrorPublic
 
-router = APIRouter(prefix=urls.API, responses={404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
+# No prefix: each route carries its whole path (under /api/v1) from app.routes.
+router = APIRouter(responses={404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
 
 
-@router.get("", response_model=ApiRootPublic, tags=["models"])
+@router.get(routes.API_ROOT.path, name=routes.API_ROOT.name, response_model=ApiRootPublic, tags=["models"])
 def api_root(reader: Reader) -> ApiRootPublic:
     """The store format version this service reads and the models it serves."""
     return ApiRootPublic(format_version=reader.format_version, models=[model_summary(m) for m in reader.models()])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from app import routes
 from app.deps import Reader
 from app.errors import NotFound
 from app.schemas import ErrorPublic
@@ -17,7 +18,8 @@ MEDIA_TYPES = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg"}
 
 
 @router.get(
-    "/assets/{sha256}.{ext}",
+    routes.ASSET.path,
+    name=routes.ASSET.name,
     response_class=FileResponse,
     responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}, 404: {"model": ErrorPublic}},
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app import routes
 from app.deps import LayerDep, Reader
 from app.present import layer_public
 from app.schemas import LayerPublic
@@ -11,7 +12,7 @@ from app.schemas import LayerPublic
 router = APIRouter(tags=["layers"])
 
 
-@router.get("/models/{model}/layers/{layer}", response_model=LayerPublic)
+@router.get(routes.API_LAYER.path, name=routes.API_LAYER.name, response_model=LayerPublic)
 def get_layer(reader: Reader, ctx: LayerDep) -> LayerPublic:
     """A layer: shape, receptive field, neighbouring layers and its units with thumbnails."""
     return layer_public(ctx, reader.units(ctx.model.id, ctx.layer.name))

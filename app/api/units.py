@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
-from app import urls
+from app import routes, urls
 from app.deps import Reader, UnitDep, resolve_ref
 from app.present import unit_public
 from app.schemas import UnitPublic
@@ -13,7 +13,7 @@ from app.schemas import UnitPublic
 router = APIRouter(tags=["units"])
 
 
-@router.get("/models/{model}/layers/{layer}/units/{unit}", response_model=UnitPublic)
+@router.get(routes.API_UNIT.path, name=routes.API_UNIT.name, response_model=UnitPublic)
 def get_unit(ctx: UnitDep) -> UnitPublic:
     """A unit: feature visualizations, top dataset examples, strongest inputs and outputs."""
     return unit_public(ctx)
@@ -24,13 +24,13 @@ def _redirect(reader: Reader, model: str, ref: str) -> RedirectResponse:
     return RedirectResponse(urls.api_unit(model_view.id, layer.name, unit), status_code=302)
 
 
-@router.get("/models/{model}/units", response_model=None, status_code=302)
+@router.get(routes.API_UNIT_SEARCH.path, name=routes.API_UNIT_SEARCH.name, response_model=None, status_code=302)
 def unit_by_query(reader: Reader, model: str, ref: str = "") -> RedirectResponse:
     """Redirect `?ref=layer:unit` (or an alias like `4b:409`) to the unit's canonical JSON."""
     return _redirect(reader, model, ref)
 
 
-@router.get("/models/{model}/units/{ref}", response_model=None, status_code=302)
+@router.get(routes.API_UNIT_REF.path, name=routes.API_UNIT_REF.name, response_model=None, status_code=302)
 def unit_by_ref(reader: Reader, model: str, ref: str) -> RedirectResponse:
     """Redirect a unit reference (`layer:unit`, or an alias like `4b:409`) to the unit's canonical JSON."""
     return _redirect(reader, model, ref)

@@ -1,0 +1,78 @@
+"""Every route declared once, by name and path template: the routers register these, `app.urls` formats them.
+
+A page and its JSON share a path; the JSON twin lives at `/api/v1` + the page's path, named `api_` + its name,
+so `app.url_path_for(route.name, **params)` and `app.urls` build the same URL. Adding a route is one entry here
+and one handler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+API = "/api/v1"
+
+
+@dataclass(frozen=True)
+class Route:
+    """A named path template, e.g. `unit` → `/models/{model}/layers/{layer}/units/{unit}`."""
+
+    name: str
+    path: str
+
+    @property
+    def api(self) -> Route:
+        """The JSON twin: the same path under /api/v1."""
+        return Route(f"api_{self.name}", API + self.path)
+
+    def format(self, **segments: str) -> str:
+        """The path with each `{param}` replaced by its segment, which the caller has already quoted."""
+        return self.path.format(**segments)
+
+
+# Pages (HTML), in no particular order: the routers decide the order in which they match.
+INDEX = Route("index", "/")
+MODELS = Route("models", "/models")  # the page redirects to the index; its twin lists the models
+MODEL = Route("model", "/models/{model}")
+LAYER = Route("layer", "/models/{model}/layers/{layer}")
+UNIT = Route("unit", "/models/{model}/layers/{layer}/units/{unit}")
+UNIT_SEARCH = Route("unit_search", "/models/{model}/units")  # ?ref=layer:unit → redirect to the unit
+UNIT_REF = Route("unit_ref", "/models/{model}/units/{ref}")  # layer:unit or an alias → redirect to the unit
+SEARCH = Route("search", "/search")
+# OpenAI Microscope's unit URLs (`/models/inceptionv1/mixed4b_0/409`), redirected to ours.
+MICROSCOPE_UNIT = Route("microscope_unit", "/models/{model}/{op}/{unit}")
+
+# The JSON API: the root, then the twins of the pages above.
+API_ROOT = Route("api_root", API)
+API_MODELS = MODELS.api
+API_MODEL = MODEL.api
+API_LAYER = LAYER.api
+API_UNIT = UNIT.api
+API_UNIT_SEARCH = UNIT_SEARCH.api
+API_UNIT_REF = UNIT_REF.api
+API_SEARCH = SEARCH.api
+
+# Files: content-addressed images, and the frontend's CSS and JS (a mount: its files lie below this path).
+ASSET = Route("asset", "/assets/{sha256}.{ext}")
+STATIC = Route("static", "/static")
+
+ROUTES: tuple[Route, ...] = (
+    INDEX,
+    MODELS,
+    MODEL,
+    LAYER,
+    UNIT,
+    UNIT_SEARCH,
+    UNIT_REF,
+    SEARCH,
+    MICROSCOPE_UNIT,
+    API_ROOT,
+    API_MODELS,
+    API_MODEL,
+    API_LAYER,
+    API_UNIT,
+    API_UNIT_SEARCH,
+    API_UNIT_REF,
+    API_SEARCH,
+    ASSET,
+    STATIC,
+)
