@@ -1,16 +1,62 @@
-"""Docker files: the compose file validates, and the images run the same commands the README gives."""
+"""Docker files: the compose file validates, the images run the README's commands, only one of them carries torch."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
+import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Stage:
+    """One build stage of the Dockerfile: what it starts from and its instructions, continuation lines joined."""
+
+    name: str
+    base: str
+    instructions: list[str] = field(default_factory=list)
+
+    def lines(self, keyword: str) -> list[str]:
+        """The arguments of each instruction of one kind (RUN, COPY, CMD …), in order."""
+        return [i.split(None, 1)[1] for i in self.instructions if i.split(None, 1)[0].upper() == keyword]
+
+
+def _stages() -> dict[str, Stage]:
+    """The Dockerfile's stages by name (unnamed ones as stage0, stage1 …)."""
+    text = re.sub(r"\\\n", " ", (REPO / "Dockerfile").read_text())
+    stages: dict[str, Stage] = {}
+    current: Stage | None = None
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line or line.startswith("#"):
+            continue
+        if match := re.fullmatch(r"FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", line, flags=re.I):
+            current = Stage(match[2] or f"stage{len(stages)}", match[1])
+            stages[current.name] = current
+        elif current is not None:
+            current.instructions.append(line)
+    return stages
+
+
+def _built_from(stages: dict[str, Stage], name: str) -> list[Stage]:
+    """The stages whose files end up in this one, itself last: the one it starts FROM, those it copies --from."""
+    stage = stages[name]
+    sources = [stage.base, *(m for c in stage.lines("COPY") for m in re.findall(r"--from=(\S+)", c))]
+    found: list[Stage] = []
+    for source in (s for s in sources if s in stages):
+        found += [s for s in _built_from(stages, source) if s not in found]
+    return [*found, stage]
+
+
+def _installs(stages: dict[str, Stage], name: str) -> str:
+    """Every RUN line that goes into a stage's image, in one string."""
+    return "\n".join(run for stage in _built_from(stages, name) for run in stage.lines("RUN"))
 
 
 def _compose() -> dict:
@@ -44,11 +90,52 @@ def test_store_lives_on_a_named_volume_both_services_mount() -> None:
 
 def test_dockerfile_runs_the_readme_setup_and_main_commands() -> None:
     dockerfile = (REPO / "Dockerfile").read_text()
+    precompute = _stages()["precompute"]
     main_command = _readme_commands()[0]
     setup = main_command.split("&&")[0].strip()
-    assert setup == "pip install -e ."
-    assert f"RUN {setup}" in dockerfile
+    assert setup == 'pip install -e ".[precompute]"'
+    assert setup in precompute.lines("RUN")
     assert "microscope demo" in main_command
-    assert 'CMD ["microscope", "demo"]' in dockerfile
-    for line in re.findall(r"^COPY (\S+) ", dockerfile, flags=re.M):
+    assert precompute.lines("CMD") == ['["microscope", "demo"]']
+    for line in re.findall(r"^COPY (?!--)(\S+) ", dockerfile, flags=re.M):
         assert (REPO / line).exists(), f"Dockerfile copies {line}, which is not in the repository"
+
+
+def test_web_image_installs_neither_torch_nor_the_precompute_extra() -> None:
+    stages = _stages()
+    installs = _installs(stages, "web")
+    assert "pip install -e ." in installs  # control: the scan does see the web stage's install
+    assert not re.search(r"torch|\[precompute", installs), installs
+    assert stages["web"].lines("CMD") == ['["microscope", "serve"]']
+
+
+def test_precompute_image_installs_cpu_torch_before_the_precompute_extra() -> None:
+    installs = _installs(_stages(), "precompute")
+    torch = installs.find("--index-url https://download.pytorch.org/whl/cpu torch==2.14.1 torchvision==0.29.1")
+    extra = installs.find('pip install -e ".[precompute]"')
+    # The pinned CPU wheels first: installed after, `.[precompute]` would pull torch's CUDA build from PyPI.
+    assert 0 <= torch < extra, installs
+
+
+def test_the_torch_pins_match_the_precompute_extra() -> None:
+    extra = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["precompute"]
+    installs = _installs(_stages(), "precompute")
+    for pin in (p for p in extra if p.startswith("torch")):
+        assert pin in installs, f"the Dockerfile installs another {pin.split('==')[0]} than pyproject.toml pins"
+
+
+def test_compose_builds_each_service_from_its_own_target() -> None:
+    services = _compose()["services"]
+    stages = _stages()
+    for service in ("precompute", "web"):
+        assert services[service]["build"] == {"context": ".", "target": service}
+        assert service in stages
+    assert services["precompute"]["image"] != services["web"]["image"]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme_command = _readme_commands()[1]
+    assert readme_command == 'pip install -e ".[precompute,test]" && python -m pytest'
+    ci = (REPO / ".ci" / "run").read_text()
+    # CI spells the same command with the interpreter named and pip quiet.
+    assert readme_command.replace("pip install", "python3 -m pip install -q").replace("python -m", "python3 -m") in ci
