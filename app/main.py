@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from app import errors, pages, routes
@@ -23,6 +25,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.reader.engine.dispose()
 
 
+def _operation_id(route: APIRoute) -> str:
+    """OpenAPI operation ids from the handler's name, not the route table's (clients generated earlier keep theirs)."""
+    return re.sub(r"\W", "_", f"{route.endpoint.__name__}{route.path_format}") + f"_{sorted(route.methods)[0].lower()}"
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service over the store named in `settings` (read from MICROSCOPE_* when None)."""
     settings = settings or Settings()
@@ -33,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Feature visualizations, dataset examples and connections of every unit of a network.",
         version=reader.format_version,
         lifespan=_lifespan,
+        generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
     app.state.reader = reader

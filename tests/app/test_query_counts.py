@@ -1,0 +1,142 @@
+"""Each page is answered in a fixed number of database queries, whatever the model's size (counted by SQLAlchemy)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from app.config import Settings
+from app.main import create_app
+from store.kinds import VisKey
+from store.records import (
+    DatasetImageRecord,
+    EdgeRecord,
+    ExampleRecord,
+    FeatureVisRecord,
+    LabelSource,
+    LayerRecord,
+    ModelRecord,
+)
+from store.writer import StoreWriter
+from tests.conftest import png
+
+MAX_QUERIES = 5
+UNITS = 12  # per main layer; the first 8 are a "5x5" branch, the rest a "pool" branch
+SOURCE = LabelSource("hand", "Hand labels", "A. Author", 2020, "https://example.org", "CC-BY 4.0")
+
+
+def _layers(main: int) -> list[LayerRecord]:
+    """`main` mixed layers, each followed by its stored 5x5 branch layer (8 units)."""
+    layers: list[LayerRecord] = []
+    for i in range(main):
+        previous = f"mixed{i - 1}" if i else None
+        branches = {u: f"mixed{i}_5x5" if u < 8 else f"mixed{i}_pool" for u in range(UNITS)}
+        layers.append(LayerRecord(f"mixed{i}", 2 * i, "conv", UNITS, 4, 4, 3 + i, 1.0, previous, branches))
+        layers.append(
+            LayerRecord(f"mixed{i}_5x5", 2 * i + 1, "conv", 8, 4, 4, 3 + i, 1.0, previous, parent=f"mixed{i}")
+        )
+    return layers
+
+
+def _build(root: Path, main: int) -> Path:
+    """A store with `main` mixed layers and their branch layers, every view of every unit written."""
+    writer = StoreWriter(root)
+    writer.put_model(ModelRecord("big", "Big", "toy", "0" * 64, {"size": 8}, ["a", "b"]))
+    layers = _layers(main)
+    writer.put_layers("big", layers)
+    writer.put_dataset_images("big", [DatasetImageRecord(f"a/{i}.png", "a", 8, 8) for i in range(2)], "/data")
+    image = png((10, 20, 30), 8)
+    for layer in layers:
+        keys = [VisKey("channel"), VisKey("negative"), VisKey("diversity", 0), VisKey("diversity", 1)]
+        vis = [FeatureVisRecord(u, key, "c", image, 1.0, {}) for u in range(layer.units) for key in keys]
+        writer.put_feature_vis("big", layer.name, vis)
+        examples = [
+            ExampleRecord(u, r, f"a/{r}.png", 2.0 - r, 1, 1, (0, 0, 8, 8), image)
+            for u in range(layer.units)
+            for r in range(2)
+        ]
+        writer.put_examples("big", layer.name, examples, {})
+        if layer.previous:
+            previous = next(p for p in layers if p.name == layer.previous)
+            edges = [
+                EdgeRecord(s, d, 0.1 * (s - d), "expanded", [[0.1]], s, d)
+                for d in range(layer.units)
+                for s in range(previous.units)
+            ]
+            writer.put_connections("big", layer.name, layer.previous, edges, {})
+    writer.put_unit_labels("big", SOURCE, {layer.name: {0: "curve", 9: "colour"} for layer in layers[::2]})
+    return root
+
+
+@contextmanager
+def _counted(client: TestClient) -> Iterator[list[str]]:
+    """The SQL statements the service runs inside the block."""
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = client.app.state.reader.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+PAGES = {
+    "model page": "/models/big",
+    "model JSON": "/api/v1/models/big",
+    "layer page": "/models/big/layers/mixed2",
+    "layer JSON": "/api/v1/models/big/layers/mixed2",
+    "unit page": "/models/big/layers/mixed2/units/3",
+    "unit JSON": "/api/v1/models/big/layers/mixed2/units/3",
+    "branch unit page": "/models/big/layers/mixed2_5x5/units/3",
+    "index": "/",
+    "API root": "/api/v1",
+}
+
+
+@pytest.fixture(scope="module", params=[3, 30], ids=["6 layers", "60 layers"])
+def sized(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    root = _build(tmp_path_factory.mktemp(f"big-{request.param}"), request.param)
+    with TestClient(create_app(Settings(store=root))) as client:
+        yield client
+
+
+def _queries(client: TestClient, path: str) -> int:
+    with _counted(client) as statements:
+        assert client.get(path).status_code == 200, path
+    return len(statements)
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_each_page_runs_at_most_five_queries_whatever_the_model_size(sized: TestClient, page: str) -> None:
+    assert _queries(sized, PAGES[page]) <= MAX_QUERIES
+
+
+def test_a_large_model_costs_the_same_queries_as_a_small_one(tmp_path_factory: pytest.TempPathFactory) -> None:
+    counts = []
+    for main in (3, 30):
+        with TestClient(create_app(Settings(store=_build(tmp_path_factory.mktemp("size"), main)))) as client:
+            counts.append({page: _queries(client, path) for page, path in PAGES.items()})
+    assert counts[0] == counts[1]
+
+
+def test_the_counted_pages_show_what_they_fetched(sized: TestClient) -> None:
+    """The queries are few because they are joined, not because something was left out."""
+    model = sized.get("/api/v1/models/big").json()
+    assert all(len(layer["preview"]) == 8 and layer["preview"][0]["thumbnail"] for layer in model["layers"])
+    unit = sized.get("/api/v1/models/big/layers/mixed1/units/0").json()
+    assert unit["label"] == "curve" and unit["label_source"]["citation"] == "Author 2020"
+    assert [fv["key"] for fv in unit["feature_vis"]] == ["channel", "negative", "diversity:0", "diversity:1"]
+    assert len(unit["dataset_examples"]) == 2 and len(unit["inputs"]) == UNITS and unit["inputs"][0]["thumbnail"]
+    assert unit["same_unit"]["ref"] == "mixed1_5x5:0" and len(unit["outputs"]) == UNITS + 8
+    branch = sized.get("/api/v1/models/big/layers/mixed1_5x5/units/3").json()
+    assert branch["same_unit"]["ref"] == "mixed1:3" and branch["label"] is None
+    assert sized.get("/api/v1/models/big/layers/mixed1/units/9").json()["same_unit"] is None  # its branch: unstored
