@@ -15,7 +15,7 @@ from PIL import Image
 from app.config import Settings
 from app.main import create_app
 from store.integrity import check_store
-from store.paths import database_path
+from store.db import database_path
 from tests.conftest import microscope, require_shared
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]

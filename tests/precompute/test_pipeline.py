@@ -12,7 +12,7 @@ import torch
 from precompute.optvis import Renderer
 from precompute.pipeline import PrecomputeConfig, check_device, run_precompute
 from store.integrity import check_store
-from store.paths import database_path
+from store.db import database_path
 from store.reader import StoreReader
 
 MODEL = "cifar-resnet20"

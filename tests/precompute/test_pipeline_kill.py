@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from store.integrity import check_store
-from store.paths import database_path
+from store.db import database_path
 
 pytestmark = pytest.mark.slow
 
