@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from store.location import StoreLike
 from store.records import (
     DatasetImageRecord,
     EdgeRecord,
@@ -61,7 +62,7 @@ def png(color: tuple[int, int, int], size: int = 16) -> EncodedImage:
     return EncodedImage(buffer.getvalue(), "png", size, size)
 
 
-def build_toy_store(root: Path) -> Path:
+def build_toy_store(root: StoreLike) -> StoreLike:
     """Write a complete three-layer store with synthetic images through the public writer."""
     writer = StoreWriter(root)
     writer.put_model(ModelRecord(TOY_MODEL, "Toy net", "toy", "0" * 64, {"size": 8}, TOY_CLASSES, "A fixture model."))
@@ -123,7 +124,7 @@ TOY_UNIT_VIS = [  # (store key, description, red shade) of block1:2's other visu
 @pytest.fixture(scope="session")
 def toy_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A finished store holding `toy-net` (session-wide; treat it as read-only)."""
-    return build_toy_store(tmp_path_factory.mktemp("toy-store"))
+    return Path(build_toy_store(tmp_path_factory.mktemp("toy-store")))
 
 
 # A real precompute of the shared CIFAR ResNet-20 on real CIFAR-10 test images (end-to-end and browser tests).
