@@ -14,8 +14,8 @@ from PIL import Image
 
 from app.config import Settings
 from app.main import create_app
-from store.integrity import check_store
 from store.db import database_path
+from store.integrity import check_store
 from tests.conftest import microscope, require_shared
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]

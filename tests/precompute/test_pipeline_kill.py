@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from store.integrity import check_store
 from store.db import database_path
+from store.integrity import check_store
 
 pytestmark = pytest.mark.slow
 
