@@ -11,7 +11,6 @@ import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Union, get_args, get_origin
 
-import annotated_types
 import typer
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
@@ -48,8 +47,8 @@ def cli_annotation(cls: type, name: str, *, aliases: Sequence[str] = (), envvar:
         decls = [f"{option_name(name)}/--no-{option_name(name)[2:]}"]
     elif get_origin(kind) is tuple:
         kind, optional = str, True  # comma-separated on the command line; split by `config_values`
-    for bound in info.metadata:
-        if isinstance(bound, annotated_types.Ge):
+    for bound in info.metadata:  # annotated_types.Ge, from Field(ge=…)
+        if getattr(bound, "ge", None) is not None:
             settings["min"] = bound.ge
     return Annotated[kind | None if optional else kind, typer.Option(*decls, **settings)]  # type: ignore[operator]
 

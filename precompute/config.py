@@ -30,7 +30,7 @@ class PrecomputeConfig:
     model: str = Field(description="Zoo id (see `microscope models`) or the path of a .toml model card.")
     store: Path = Field(
         Path("var/store"),
-        description="Store folder (created if missing): shorthand for --db sqlite:///STORE/microscope.sqlite "
+        description="Store folder (precompute creates it): shorthand for --db sqlite:///STORE/microscope.sqlite "
         "and --assets STORE/assets.",
     )
     weights: Path | None = Field(None, description="Weights file to use instead of the model's own download.")
