@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service over the store named in `settings` (read from MICROSCOPE_* when None)."""
     settings = settings or Settings()
     # Opened here rather than in the lifespan so that a bad store fails before the server starts listening.
-    reader = StoreReader(settings.store)
+    reader = StoreReader(settings.location)
     app = FastAPI(
         title="Microscope",
         summary="Feature visualizations, dataset examples and connections of every unit of a network.",

@@ -14,14 +14,20 @@ from store.db import StoreFormatError
 
 
 def _settings_message(error: ValidationError) -> str:
-    lines = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()]
+    lines = [
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}".removeprefix(": ")
+        for e in error.errors()
+    ]
     return "invalid settings:\n  " + "\n  ".join(lines)
 
 
-def serve(store: Path, host: str, port: int) -> None:
-    """Serve the store at `store` on host:port until interrupted; exit 2 with a message when it can't start."""
+def serve(store: Path, host: str, port: int, *, db: str | None = None, assets: Path | None = None) -> None:
+    """Serve the store on host:port until interrupted; exit 2 with a message when it can't start.
+
+    `store` is the store folder; `db` and `assets` replace its database URL or asset folder.
+    """
     try:
-        app = create_app(Settings(store=store, host=host, port=port))
+        app = create_app(Settings(store=store, db=db, assets=assets, host=host, port=port))
     except ValidationError as error:
         print(f"microscope serve: {_settings_message(error)}", file=sys.stderr)
         raise SystemExit(2) from None

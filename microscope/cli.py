@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from precompute import cli as precompute_cli
+from precompute.cli import AssetsOption, DbOption, StoreOption
 
 app = typer.Typer(
     help="Look inside convolutional networks: precompute a model into a store, then browse it.",
@@ -19,26 +20,31 @@ app.command()(precompute_cli.precompute)
 app.command()(precompute_cli.check)
 app.add_typer(precompute_cli.labels_app, name="labels")
 
+HostOption = Annotated[str, typer.Option(envvar="MICROSCOPE_HOST", help="Interface to listen on.")]
+PortOption = Annotated[int, typer.Option(envvar="MICROSCOPE_PORT", help="Port to listen on.")]
+
 
 @app.command()
 def serve(
-    store: Annotated[Path, typer.Option(envvar="MICROSCOPE_STORE", help="Store folder to serve.")] = Path("var/store"),
-    host: Annotated[str, typer.Option(envvar="MICROSCOPE_HOST", help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="MICROSCOPE_PORT", help="Port to listen on.")] = 8000,
+    store: StoreOption = Path("var/store"),
+    db: DbOption = None,
+    assets: AssetsOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
 ) -> None:
     """Serve a store's pages and JSON API."""
     from app.server import serve as run_server
 
-    run_server(store, host, port)
+    run_server(store, host, port, db=db, assets=assets)
 
 
 @app.command()
 def demo(
-    store: Annotated[Path, typer.Option(envvar="MICROSCOPE_STORE", help="Store folder for the demo.")] = Path(
-        "var/demo"
-    ),
-    host: Annotated[str, typer.Option(envvar="MICROSCOPE_HOST", help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="MICROSCOPE_PORT", help="Port to listen on.")] = 8000,
+    store: StoreOption = Path("var/demo"),
+    db: DbOption = None,
+    assets: AssetsOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the store once it is built.")] = True,
     steps: Annotated[int, typer.Option(min=1, help="Optimization steps per feature visualization.")] = 128,
     retrain: Annotated[
@@ -46,16 +52,22 @@ def demo(
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
-    """The offline demo: generated stimuli, a small Inception-style network trained on them, every view, served."""
+    """The offline demo: generated stimuli, a small Inception-style network trained on them, every view, served.
+
+    The stimuli go in the store folder; --db and --assets put the database and the images elsewhere.
+    """
+    precompute_cli.require_torch("demo")
     from precompute.demo.build import DemoConfig, run_demo
 
-    summary = run_demo(DemoConfig(store=store, steps=steps, retrain=retrain, progress=progress), echo=typer.echo)
-    typer.echo(summary.describe(store))
+    location = precompute_cli.store_location(store, db, assets)
+    config = DemoConfig(store=store, db=db, assets=assets, steps=steps, retrain=retrain, progress=progress)
+    summary = run_demo(config, echo=typer.echo)
+    typer.echo(summary.describe(location))
     if serve_after:
         from app.server import serve as run_server
 
         typer.echo(f"serving the demo at http://{host}:{port}/models/demo-inception/layers/mixed4b/units/409")
-        run_server(store, host, port)
+        run_server(store, host, port, db=db, assets=assets)
 
 
 def main() -> None:

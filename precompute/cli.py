@@ -1,126 +1,86 @@
-"""The precompute side of the `microscope` command: `models`, `precompute` and `check`."""
+"""The precompute side of the `microscope` command: `models`, `precompute`, `check` and `labels import`.
+
+`precompute`'s options are generated from `PrecomputeConfig`; the other commands name a store with the same
+`--store`/`--db`/`--assets` options. Only `models` and `precompute` need PyTorch, imported when they run.
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
+
+from precompute.cli_options import cli_annotation, config_command, validation_message
+from precompute.config import PrecomputeConfig
+from store.location import StoreLocation
+
+INSTALL_TORCH = 'pip install "microscope[precompute]"'
+
+# The store options every command shares, described once by PrecomputeConfig's fields.
+StoreOption = cli_annotation(PrecomputeConfig, "store", envvar="MICROSCOPE_STORE")
+DbOption = cli_annotation(PrecomputeConfig, "db", envvar="MICROSCOPE_DB")
+AssetsOption = cli_annotation(PrecomputeConfig, "assets", envvar="MICROSCOPE_ASSETS")
+_ENVVARS = {"store": "MICROSCOPE_STORE", "db": "MICROSCOPE_DB", "assets": "MICROSCOPE_ASSETS"}
 
 
-class Device(StrEnum):
-    """Where to run the networks."""
-
-    cpu = "cpu"
-    cuda = "cuda"
-
-
-class Precision(StrEnum):
-    """The network's precision while rendering feature visualizations."""
-
-    auto = "auto"
-    fp32 = "fp32"
-    bf16 = "bf16"
+def require_torch(command: str) -> None:
+    """Exit 2 with the install command when PyTorch is missing (the base install is torch-free)."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        _fail(f"microscope {command} needs PyTorch, which this install lacks; install it with: {INSTALL_TORCH}")
 
 
 def models() -> None:
     """List the model zoo."""
+    require_torch("models")
     from precompute.zoo import list_models
 
     for entry in list_models():
         typer.echo(f"{entry.id:<18} {entry.title} — {entry.description}")
 
 
-def _layer_list(value: str | None) -> tuple[str, ...] | None:
-    """A comma-separated option as a tuple (None when empty)."""
-    return tuple(name.strip() for name in value.split(",") if name.strip()) if value else None
-
-
-def precompute(
-    model: Annotated[str, typer.Option(help="Zoo id (see `microscope models`) or the path of a .toml model card.")],
-    weights: Annotated[
-        Path | None, typer.Option(help="Weights file to use instead of the model's own download.")
-    ] = None,
-    labels: Annotated[Path | None, typer.Option(help="Class names, one per line, instead of the model's own.")] = None,
-    images: Annotated[
-        Path | None,
-        typer.Option(
-            help="Folder of images (any depth; class = parent folder), or 'imagenette': the Imagenette "
-            "validation set, downloaded once."
-        ),
-    ] = None,
-    layers: Annotated[
-        str | None,
-        typer.Option(help="Comma-separated layer ids (default: the model's default layers; see `microscope models`)."),
-    ] = None,
-    unit_labels: Annotated[
-        Path | None,
-        typer.Option(help="Folder of hand-made unit labels (<layer>.json unit families) to import, e.g. Early Vision."),
-    ] = None,
-    store: Annotated[Path, typer.Option(envvar="MICROSCOPE_STORE", help="Store folder.")] = Path("var/store"),
-    device: Annotated[Device, typer.Option(help="Device to run on.")] = Device.cpu,
-    steps: Annotated[int, typer.Option(min=1, help="Optimization steps per feature visualization (Lucid: 512).")] = 512,
-    size: Annotated[int | None, typer.Option(min=8, help="Feature-vis side in px (default: the model's).")] = None,
-    top_k: Annotated[int, typer.Option(min=1, help="Dataset examples kept per unit.")] = 16,
-    max_images: Annotated[int | None, typer.Option(min=1, help="Use at most this many images.")] = None,
-    top_edges: Annotated[int, typer.Option(min=1, help="Strongest +/− connections kept per unit.")] = 8,
-    vis_batch: Annotated[int, typer.Option(min=1, help="Images optimized together in one batch.")] = 64,
-    objectives: Annotated[
-        str,
-        typer.Option(help="Comma-separated feature-vis kinds per unit: channel (always), neuron, negative, diversity."),
-    ] = "channel,neuron,negative,diversity",
-    diversity: Annotated[int, typer.Option(min=2, help="Images in each unit's diversity set.")] = 4,
-    extras: Annotated[
-        str | None,
-        typer.Option(
-            help="Where the kinds besides channel are rendered: comma-separated layer ids or layer:first-last "
-            "unit ranges, e.g. mixed4b:384-447 (default: every unit)."
-        ),
-    ] = None,
-    precision: Annotated[
-        Precision, typer.Option(help="Network precision while rendering (auto: bf16 on CUDA, fp32 on a CPU).")
-    ] = Precision.auto,
-    seed: Annotated[int, typer.Option(help="Seed of every random choice in feature visualization.")] = 0,
-    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
-) -> None:
-    """Precompute feature visualizations, dataset examples and connections of a model into a store."""
-    from precompute.pipeline import PrecomputeConfig, run_precompute
+def _precompute(options: dict[str, Any]) -> None:
+    require_torch("precompute")
+    from precompute.pipeline import run_precompute
     from precompute.zoo import DownloadUnavailable
+    from store.db import StoreFormatError
 
     try:
-        config = PrecomputeConfig(
-            model=model,
-            store=store,
-            weights=weights,
-            labels=labels,
-            images=images,
-            layers=_layer_list(layers),
-            unit_labels=unit_labels,
-            device=device.value,
-            steps=steps,
-            size=size,
-            top_k=top_k,
-            max_images=max_images,
-            top_edges=top_edges,
-            vis_batch=vis_batch,
-            objectives=_layer_list(objectives) or (),
-            diversity=diversity,
-            extras=_layer_list(extras),
-            precision=precision.value,
-            seed=seed,
-            progress=progress,
-        )
+        config = PrecomputeConfig(**options)
+    except ValidationError as error:
+        _fail(validation_message(error))
+    try:
         summary = run_precompute(config)
-    except (KeyError, ValueError, FileNotFoundError, DownloadUnavailable) as error:
+    except (KeyError, ValueError, FileNotFoundError, DownloadUnavailable, StoreFormatError) as error:
         _fail(error)
-    typer.echo(summary.describe(store))
+    typer.echo(summary.describe(config.location))
 
 
-def _fail(error: Exception) -> NoReturn:
+precompute = config_command(
+    PrecomputeConfig,
+    _precompute,
+    name="precompute",
+    doc="Precompute feature visualizations, dataset examples and connections of a model into a store.",
+    aliases={"kinds": ["--objectives"]},  # its name before "objective" came to mean only the optvis loss
+    envvars=_ENVVARS,
+)
+
+
+def _fail(error: Exception | str) -> NoReturn:
     message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(2) from None
+
+
+def store_location(store: Path, db: str | None, assets: Path | None) -> StoreLocation:
+    """The store the options name; exit 2 on a malformed --db."""
+    try:
+        return StoreLocation.resolve(store, db, assets)
+    except ValueError as error:
+        _fail(f"--db: {error}")
 
 
 labels_app = typer.Typer(help="Hand-made unit labels: import them into a store.", no_args_is_help=True)
@@ -130,7 +90,9 @@ labels_app = typer.Typer(help="Hand-made unit labels: import them into a store."
 def import_labels(
     model: Annotated[str, typer.Argument(help="Id of the stored model the labels name units of.")],
     folder: Annotated[Path, typer.Argument(help="Folder of <layer>.json unit families (Early Vision format).")],
-    store: Annotated[Path, typer.Option(envvar="MICROSCOPE_STORE", help="Store folder.")] = Path("var/store"),
+    store: StoreOption = Path("var/store"),
+    db: DbOption = None,
+    assets: AssetsOption = None,
     source: Annotated[str, typer.Option(help="Who made the labels, cited with them (known: early-vision).")] = (
         "early-vision"
     ),
@@ -141,14 +103,17 @@ def import_labels(
     from store.writer import StoreWriter
 
     try:
-        done = import_unit_labels(StoreWriter(store), model, read_label_folder(folder), label_source(source))
+        writer = StoreWriter(store_location(store, db, assets))
+        done = import_unit_labels(writer, model, read_label_folder(folder), label_source(source))
     except (KeyError, ValueError, StoreFormatError) as error:
         _fail(error)
     typer.echo(done.describe(model))
 
 
 def check(
-    store: Annotated[Path, typer.Option(envvar="MICROSCOPE_STORE", help="Store folder.")] = Path("var/store"),
+    store: StoreOption = Path("var/store"),
+    db: DbOption = None,
+    assets: AssetsOption = None,
     hashes: Annotated[bool, typer.Option(help="Also re-hash every image file.")] = False,
 ) -> None:
     """Check a store's integrity: every unit present once, every finished stage complete, every file there."""
@@ -156,10 +121,9 @@ def check(
     from store.integrity import check_store
 
     try:
-        report = check_store(store, verify_hashes=hashes)
+        report = check_store(store_location(store, db, assets), verify_hashes=hashes)
     except StoreFormatError as error:
-        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+        _fail(error)
     typer.echo(", ".join(f"{count} {name}" for name, count in report.counts.items()))
     for note in report.notes:
         typer.echo(f"note: {note}")

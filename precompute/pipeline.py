@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from precompute.config import DEVICES, PrecomputeConfig
 from precompute.connections import edge_records, expanded_weights
 from precompute.examples import collect_top_examples, example_records
 from precompute.feature_vis import VisPlan, count_images, feature_vis_stage, parse_extras, pending_work
@@ -19,54 +20,12 @@ from precompute.imagenette import resolve_images
 from precompute.images import scan_images
 from precompute.layers import LayerInfo, probe_layers
 from precompute.optvis import Renderer, RenderSettings
-from precompute.optvis.render import PRECISIONS as RENDER_PRECISIONS
 from precompute.optvis.render import auto_precision
 from precompute.unit_labels import LabelImport, import_unit_labels, read_label_folder
 from precompute.zoo import LoadedModel, load_model
-from store.kinds import check_kinds, kind_names
-from store.records import (
-    CONNECTIONS_STAGE,
-    EXAMPLES_STAGE,
-    ModelRecord,
-    stored_settings,
-)
+from store.location import StoreLocation
+from store.records import CONNECTIONS_STAGE, EXAMPLES_STAGE, ModelRecord, stored_settings
 from store.writer import StoreWriter
-
-DEVICES = ("cpu", "cuda")
-PRECISIONS = ("auto", *RENDER_PRECISIONS)
-
-
-@dataclass(frozen=True)
-class PrecomputeConfig:
-    """What to precompute and how; every default is the one `microscope precompute` uses."""
-
-    model: str  # zoo id or path of a .toml model card
-    store: Path = Path("var/store")  # store folder (created if missing)
-    weights: Path | None = None  # weights file replacing the entry's own
-    labels: Path | None = None  # class names, one per line, replacing the entry's own
-    images: Path | None = None  # folder of images for dataset examples, or "imagenette" (none: skip them)
-    layers: tuple[str, ...] | None = None  # browsable layers to compute (none: the model's default layers)
-    unit_labels: Path | None = None  # folder of hand-made unit labels (<layer>.json families) to import
-    device: str = "cpu"
-    steps: int = 512  # Lucid's standard optimization length
-    size: int | None = None  # feature-vis side in px (none: the model's own choice, e.g. 32 for CIFAR nets)
-    top_k: int = 16  # dataset examples kept per unit
-    max_images: int | None = None  # cap on images used, taken class by class in turn (none: all)
-    top_edges: int = 8  # strongest positive and negative connections kept per unit and side
-    vis_batch: int = 64  # images optimized together in one batch
-    objectives: tuple[str, ...] = kind_names()  # feature-vis kinds per unit (channel always; see store.kinds)
-    diversity: int = 4  # images in each unit's diversity set
-    extras: tuple[str, ...] | None = None  # where kinds besides channel go: `layer` or `layer:a-b` (none: everywhere)
-    precision: str = "auto"  # the network's precision while rendering: auto (bf16 on CUDA), fp32 or bf16
-    image_batch: int = 64  # images per forward pass when collecting examples
-    seed: int = 0
-    progress: bool = True
-
-    def __post_init__(self) -> None:
-        # Checked before any work, so a typo does not surface after minutes of dataset examples.
-        check_kinds(self.objectives, self.diversity)
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"unknown precision {self.precision!r}; valid: {', '.join(PRECISIONS)}")
 
 
 @dataclass
@@ -80,7 +39,7 @@ class PrecomputeSummary:
     rendered_images: int = 0
     unit_labels: LabelImport | None = None
 
-    def describe(self, store: Path) -> str:
+    def describe(self, store: StoreLocation) -> str:
         """One line saying what the run did (and one more for imported unit labels)."""
         line = (
             f"{self.model}: {len(self.layers)} layers; dataset examples for {len(self.examples_layers)}, "
@@ -100,7 +59,7 @@ def check_device(device: str) -> torch.device:
 
 
 def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
-    """Precompute every view of the chosen layers of `config.model` into `config.store`."""
+    """Precompute every view of the chosen layers of `config.model` into `config.location`."""
     device = check_device(config.device)
     unit_labels = read_label_folder(config.unit_labels) if config.unit_labels is not None else None
     model = load_model(config.model, config.weights, config.labels)
@@ -109,7 +68,7 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
     model.module.to(device)
     layers = probe_layers(model, list(config.layers) if config.layers else None)
     plan = vis_plan(config, model, layers)  # a bad --extras fails here, before any work
-    writer = StoreWriter(config.store)
+    writer = StoreWriter(config.location)
     writer.put_model(_model_record(model))
     writer.put_layers(model.id, layers)
     summary = PrecomputeSummary(model.id, [layer.name for layer in layers])
@@ -200,7 +159,7 @@ def vis_plan(config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInf
     render_cfg = render_settings(config, model)
     return VisPlan(
         extras=None if config.extras is None else parse_extras(config.extras, layers),
-        kinds=tuple(config.objectives),
+        kinds=tuple(config.kinds),
         render=render_cfg,
         diversity=config.diversity,
         batch=config.vis_batch,

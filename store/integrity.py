@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store import schema as t
-from store.db import open_read_only
+from store.db import integrity_problems, open_read_only
 from store.kinds import CHANNEL
-from store.paths import ASSETS_DIR, asset_path
+from store.location import StoreLike, as_location
+from store.paths import asset_path
 from store.records import CONNECTIONS_STAGE, EXAMPLES_STAGE, FEATURE_VIS_STAGE, STAGE_KEYS, STAGE_PARTIAL
 
 
@@ -30,18 +31,16 @@ class Report:
         return not self.problems
 
 
-def check_store(root: Path, *, verify_hashes: bool = False) -> Report:
-    """Check the store at `root`; `verify_hashes` also re-hashes every asset file."""
+def check_store(store: StoreLike, *, verify_hashes: bool = False) -> Report:
+    """Check the store (a StoreLocation or a store folder); `verify_hashes` also re-hashes every asset file."""
+    location = as_location(store)
     report = Report()
-    engine = open_read_only(Path(root))
-    with engine.connect() as connection:
-        result = connection.exec_driver_sql("PRAGMA integrity_check").scalar()
-        if result != "ok":
-            report.problems.append(f"SQLite integrity_check: {result}")
+    engine = open_read_only(location.db_url)
+    report.problems += integrity_problems(engine)
     with Session(engine) as session:
         for layer in session.scalars(select(t.Layer).order_by(t.Layer.model_id, t.Layer.position)):
             _check_layer(session, layer, report)
-        _check_assets(session, Path(root), report, verify_hashes)
+        _check_assets(session, location.assets, report, verify_hashes)
         for name, table in (
             ("models", t.Model),
             ("layers", t.Layer),
@@ -110,10 +109,10 @@ def _check_layer(session: Session, layer: t.Layer, report: Report) -> None:
         report.notes.append(f"{where}: not computed yet: {', '.join(sorted(missing))}")
 
 
-def _check_assets(session: Session, root: Path, report: Report, verify_hashes: bool) -> None:
+def _check_assets(session: Session, assets: Path, report: Report, verify_hashes: bool) -> None:
     referenced: set[Path] = set()
     for sha, ext in session.execute(select(t.Asset.sha256, t.Asset.ext)):
-        path = asset_path(root, sha, ext)
+        path = asset_path(assets, sha, ext)
         referenced.add(path)
         if not path.is_file():
             report.problems.append(f"asset file missing: {path}")
@@ -123,7 +122,7 @@ def _check_assets(session: Session, root: Path, report: Report, verify_hashes: b
         dangling = session.scalar(select(func.count()).select_from(table).where(column.not_in(select(t.Asset.sha256))))
         if dangling:
             report.problems.append(f"{table.__tablename__}: {dangling} rows reference unknown assets")
-    on_disk = {p for p in (root / ASSETS_DIR).glob("*/*") if p.is_file()}
+    on_disk = {p for p in assets.glob("*/*") if p.is_file()}
     orphans = on_disk - referenced
     if orphans:
         report.notes.append(f"{len(orphans)} asset files no row references (left by an interrupted run; harmless)")

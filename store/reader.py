@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from store import schema as t
 from store.db import format_version, open_read_only
 from store.kinds import CHANNEL, VisKey, page_order
+from store.location import StoreLike, as_location
 from store.paths import asset_path, is_asset_key
 from store.records import (
     AssetRef,
@@ -36,11 +37,11 @@ R = TypeVar("R")
 
 
 class StoreReader:
-    """The app side of a store folder, opened read-only."""
+    """The app side of a store, opened read-only."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self.engine = open_read_only(self.root)
+    def __init__(self, store: StoreLike) -> None:
+        self.location = as_location(store)
+        self.engine = open_read_only(self.location.db_url)
         self.format_version = format_version()
 
     def model_ids(self) -> list[str]:
@@ -119,7 +120,7 @@ class StoreReader:
         """The file of a stored asset, or None when the key is malformed or unknown."""
         if not is_asset_key(sha256, ext):
             return None
-        path = asset_path(self.root, sha256, ext)
+        path = asset_path(self.location.assets, sha256, ext)
         return path if path.is_file() else None
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from store import schema as t
 from store.db import open_for_writing
 from store.kinds import VisKey
+from store.location import StoreLike, as_location
 from store.paths import asset_path
 from store.records import (
     CONNECTIONS_STAGE,
@@ -32,11 +33,12 @@ from store.records import (
 
 
 class StoreWriter:
-    """The precompute side of a store folder."""
+    """The precompute side of a store: its database and its asset root."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self.engine = open_for_writing(self.root)
+    def __init__(self, store: StoreLike) -> None:
+        self.location = as_location(store)
+        self.engine = open_for_writing(self.location.db_url)
+        self.location.assets.mkdir(parents=True, exist_ok=True)
 
     def put_model(self, record: ModelRecord) -> None:
         """Add the model, or refresh its description; refuse other weights under the same id."""
@@ -44,7 +46,7 @@ class StoreWriter:
             row = session.get(t.Model, record.id)
             if row is not None and row.weights_hash != record.weights_hash:
                 raise ValueError(
-                    f"store {self.root} already holds model {record.id!r} computed from weights "
+                    f"store {self.location} already holds model {record.id!r} computed from weights "
                     f"sha256 {row.weights_hash[:12]}…, not these ({record.weights_hash[:12]}…); "
                     "use another --store, or delete that store to recompute"
                 )
@@ -84,7 +86,7 @@ class StoreWriter:
         with Session(self.engine) as session, session.begin():
             if session.get(t.Model, model_id) is None:
                 known = ", ".join(session.scalars(select(t.Model.id))) or "(none)"
-                raise KeyError(f"store {self.root} has no model {model_id!r}; stored models: {known}")
+                raise KeyError(f"store {self.location} has no model {model_id!r}; stored models: {known}")
             source_id = self._put_label_source(session, source)
             layers = {row.name: row for row in session.scalars(select(t.Layer).where(t.Layer.model_id == model_id))}
             session.execute(
@@ -251,7 +253,7 @@ class StoreWriter:
         written: set[str] = session.info.setdefault("assets", set())  # many rows share one crop
         if sha in written:
             return sha
-        path = asset_path(self.root, sha, image.ext)
+        path = asset_path(self.location.assets, sha, image.ext)
         if not path.exists():
             write_atomically(path, image.data)
         session.merge(

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from store.kinds import VisKey
+from store.location import StoreLike
 from store.records import (
     DatasetImageRecord,
     EdgeRecord,
@@ -62,7 +63,7 @@ def png(color: tuple[int, int, int], size: int = 16) -> EncodedImage:
     return EncodedImage(buffer.getvalue(), "png", size, size)
 
 
-def build_toy_store(root: Path) -> Path:
+def build_toy_store(root: StoreLike) -> StoreLike:
     """Write a complete three-layer store with synthetic images through the public writer."""
     writer = StoreWriter(root)
     writer.put_model(ModelRecord(TOY_MODEL, "Toy net", "toy", "0" * 64, {"size": 8}, TOY_CLASSES, "A fixture model."))
@@ -128,7 +129,7 @@ TOY_UNIT_VIS = [  # (store key, description, red shade) of block1:2's other visu
 @pytest.fixture(scope="session")
 def toy_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A finished store holding `toy-net` (session-wide; treat it as read-only)."""
-    return build_toy_store(tmp_path_factory.mktemp("toy-store"))
+    return Path(build_toy_store(tmp_path_factory.mktemp("toy-store")))
 
 
 # A real precompute of the shared CIFAR ResNet-20 on real CIFAR-10 test images (end-to-end and browser tests).

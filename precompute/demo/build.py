@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from precompute.config import PrecomputeConfig
 from precompute.demo.train import HELDOUT_PER_FAMILY, HELDOUT_SEED, evaluate, make_data, train
-from precompute.pipeline import PrecomputeConfig, PrecomputeSummary, run_precompute
+from precompute.pipeline import PrecomputeSummary, run_precompute
 from precompute.stimuli import write_dataset
 from precompute.zoo import load_model
 from precompute.zoo.demo_net import INPUT, MODEL_ID, WEIGHTS
@@ -26,7 +27,9 @@ DEMO_EXTRAS = ("mixed4b:384-447",)
 class DemoConfig:
     """What `microscope demo` builds; every default is the command's."""
 
-    store: Path = Path("var/demo")  # the store; the stimuli go in its `stimuli/` folder
+    store: Path = Path("var/demo")  # the store folder; the stimuli go in its `stimuli/` folder
+    db: str | None = None  # the store's database URL, if not the store folder's
+    assets: Path | None = None  # the store's asset folder, if not the store folder's
     steps: int = DEMO_STEPS
     retrain: bool = False  # train the network here (minutes) instead of loading the shipped weights
     progress: bool = True
@@ -53,16 +56,17 @@ def run_demo(config: DemoConfig, echo: Callable[[str], None] = print) -> Precomp
     model = load_model(MODEL_ID, weights)
     accuracy = evaluate(model.module, heldout)
     echo(f"{MODEL_ID}: held-out accuracy {accuracy:.1%} on {HELDOUT_PER_FAMILY} images per shape family")
-    echo(f"precomputing every unit of {len(model.layers)} layers into {config.store}…")
-    return run_precompute(
-        PrecomputeConfig(
-            model=MODEL_ID,
-            store=Path(config.store),
-            weights=weights,
-            images=heldout,
-            steps=config.steps,
-            top_k=DEMO_TOP_K,
-            extras=DEMO_EXTRAS,
-            progress=config.progress,
-        )
+    precompute = PrecomputeConfig(
+        model=MODEL_ID,
+        store=Path(config.store),
+        db=config.db,
+        assets=config.assets,
+        weights=weights,
+        images=heldout,
+        steps=config.steps,
+        top_k=DEMO_TOP_K,
+        extras=DEMO_EXTRAS,
+        progress=config.progress,
     )
+    echo(f"precomputing every unit of {len(model.layers)} layers into {precompute.location}…")
+    return run_precompute(precompute)

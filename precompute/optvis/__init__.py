@@ -10,11 +10,10 @@ from precompute.optvis.objectives import (
 )
 from precompute.optvis.params import fourier_image, laplacian_image, pixel_image
 from precompute.optvis.prepare import prepare_for_render
-from precompute.optvis.render import PRESETS, Renderer, RenderResult, RenderSettings, render, render_units
+from precompute.optvis.render import Renderer, RenderResult, RenderSettings, render, render_units
 from precompute.optvis.transforms import standard_transforms
 
 __all__ = [
-    "PRESETS",
     "Objective",
     "RenderResult",
     "RenderSettings",

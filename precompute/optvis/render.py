@@ -62,14 +62,6 @@ class RenderSettings:
         return dataclasses.asdict(self)
 
 
-PRESETS: dict[str, RenderSettings] = {
-    # Seconds on a CPU: for tests and smoke runs of the pipeline, not for looking at.
-    "tiny": RenderSettings(steps=16, size=32),
-    # Lucid's standard channel visualization (512 steps at 128 px, Adam 0.05, Fourier, standard transforms).
-    "full": RenderSettings(),
-}
-
-
 @dataclass
 class RenderResult:
     """Rendered images (B,3,H,W in [0,1], CPU), their untransformed objective, loss history and snapshots."""

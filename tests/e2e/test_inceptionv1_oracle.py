@@ -14,8 +14,8 @@ from PIL import Image
 
 from app.config import Settings
 from app.main import create_app
+from store.db import database_path
 from store.integrity import check_store
-from store.paths import database_path
 from tests.conftest import microscope, require_shared
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
@@ -46,7 +46,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, oracle: dict[str, np.ndarray
         "precompute",
         *("--model", "inceptionv1", "--weights", str(weights), "--images", str(images)),
         *("--layers", ",".join(LAYERS), "--unit-labels", str(labels), "--top-k", str(IMAGES)),
-        *("--steps", "1", "--size", "32", "--objectives", "channel", "--store", str(root), "--no-progress"),
+        *("--steps", "1", "--size", "32", "--kinds", "channel", "--store", str(root), "--no-progress"),
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "labelled 67 units in 1 layers of inceptionv1" in done.stdout, done.stdout

@@ -1,13 +1,19 @@
-"""`microscope precompute` rejects bad feature-vis options with exit 2, the valid choices, and no store written."""
+"""`microscope precompute`, generated from PrecomputeConfig, rejects bad options with exit 2 and the valid choices;
+precompute, check and serve name a store by --store or by --db and --assets."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from microscope.cli import app
+from precompute.cli_options import option_name
+from precompute.config import PrecomputeConfig
+from store.location import StoreLocation
+from tests.conftest import build_toy_store
 
 
 @pytest.mark.parametrize(
@@ -29,3 +35,111 @@ def test_bad_feature_vis_option_exits_2_listing_the_valid_choices(
     assert done.exit_code == 2, done.output
     assert message in " ".join(done.output.split())
     assert not (store / "microscope.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--kinds", "channel,dreams"], "valid kinds are channel, neuron, negative, diversity"),
+        (["--kinds", "neuron"], "channel is always needed"),
+        (["--device", "tpu"], "cpu"),
+        (["--steps", "0"], "greater than or equal to 1"),
+        (["--db", "not a url"], "not a database URL"),
+    ],
+)
+def test_bad_option_exits_2_with_the_valid_choices_and_no_traceback(
+    tmp_path: Path, option: list[str], message: str
+) -> None:
+    done = CliRunner().invoke(app, ["precompute", "--model", "m", "--store", str(tmp_path / "s"), *option])
+    assert done.exit_code == 2, done.output
+    assert message in " ".join(done.output.split())
+    assert "Traceback" not in done.output
+
+
+def test_every_config_field_is_an_option_with_its_description() -> None:
+    command = typer.main.get_command(app).commands["precompute"]  # type: ignore[attr-defined]
+    options = {param.name: param for param in command.params}
+    for name, info in PrecomputeConfig.__pydantic_fields__.items():  # type: ignore[attr-defined]
+        assert option_name(name) in options[name].opts, name
+        assert options[name].help.startswith(info.description), name
+
+
+@pytest.fixture
+def run_config(monkeypatch: pytest.MonkeyPatch) -> list[PrecomputeConfig]:
+    """The configs `microscope precompute` would run, recorded instead of run."""
+    from precompute import pipeline
+
+    seen: list[PrecomputeConfig] = []
+    monkeypatch.setattr(pipeline, "run_precompute", lambda config: seen.append(config) or _Summary())
+    return seen
+
+
+class _Summary:
+    def describe(self, store: object) -> str:
+        return f"would precompute into {store}"
+
+
+def test_options_become_the_config_comma_separated_lists_as_tuples(
+    tmp_path: Path, run_config: list[PrecomputeConfig]
+) -> None:
+    done = CliRunner().invoke(
+        app,
+        ["precompute", "--model", "m", "--layers", "a, b", "--kinds", "channel,negative", "--steps", "3"]
+        + ["--store", str(tmp_path), "--no-progress"],
+    )
+    assert done.exit_code == 0, done.output
+    (config,) = run_config
+    assert (config.layers, config.kinds) == (("a", "b"), ("channel", "negative"))
+    assert (config.steps, config.progress) == (3, False)
+    assert config.location == StoreLocation.folder(tmp_path)
+    assert f"would precompute into {tmp_path}" in done.output
+
+
+def test_objectives_is_still_accepted_for_kinds(tmp_path: Path, run_config: list[PrecomputeConfig]) -> None:
+    done = CliRunner().invoke(app, ["precompute", "--model", "m", "--objectives", "channel,neuron"])
+    assert done.exit_code == 0, done.output
+    assert run_config[0].kinds == ("channel", "neuron")
+
+
+def test_db_and_assets_name_a_split_store(tmp_path: Path, run_config: list[PrecomputeConfig]) -> None:
+    db = f"sqlite:///{tmp_path}/x/db.sqlite"
+    done = CliRunner().invoke(app, ["precompute", "--model", "m", "--db", db, "--assets", str(tmp_path / "y")])
+    assert done.exit_code == 0, done.output
+    assert run_config[0].location == StoreLocation(db, tmp_path / "y")
+
+
+@pytest.fixture(scope="module")
+def split_store(tmp_path_factory: pytest.TempPathFactory) -> StoreLocation:
+    """The toy store with its database in one folder and its images in another."""
+    location = StoreLocation(f"sqlite:///{tmp_path_factory.mktemp('x')}/db.sqlite", tmp_path_factory.mktemp("y"))
+    build_toy_store(location)
+    return location
+
+
+def test_check_accepts_db_and_assets(split_store: StoreLocation) -> None:
+    args = ["check", "--db", split_store.db_url, "--assets", str(split_store.assets), "--hashes"]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert done.output.strip().endswith("ok")
+
+
+def test_check_of_a_split_store_by_its_database_alone_misses_every_image(split_store: StoreLocation) -> None:
+    done = CliRunner().invoke(app, ["check", "--db", split_store.db_url, "--store", str(split_store.assets)])
+    assert done.exit_code == 1
+    assert "asset file missing" in done.output
+
+
+def test_check_with_store_alone_means_both(toy_store: Path) -> None:
+    done = CliRunner().invoke(app, ["check", "--store", str(toy_store)])
+    assert done.exit_code == 0, done.output
+
+
+def test_serve_accepts_db_and_assets(split_store: StoreLocation, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app import server
+
+    served: list[object] = []
+    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: served.append(app.state.reader.location))
+    args = ["serve", "--db", split_store.db_url, "--assets", str(split_store.assets), "--store", "/nowhere"]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert served == [split_store]

@@ -11,8 +11,8 @@ import torch
 
 from precompute.optvis import Renderer
 from precompute.pipeline import PrecomputeConfig, check_device, run_precompute
+from store.db import database_path
 from store.integrity import check_store
-from store.paths import database_path
 from store.reader import StoreReader
 
 MODEL = "cifar-resnet20"
@@ -68,18 +68,18 @@ def test_precompute_stores_every_view_of_every_unit(tmp_path: Path, random_resne
 
 
 def test_channel_only_run_renders_one_image_per_unit(tmp_path: Path, random_resnet20: Path, tiny_images: Path) -> None:
-    summary = run_precompute(_config(tmp_path, random_resnet20, tiny_images, objectives=("channel",)))
+    summary = run_precompute(_config(tmp_path, random_resnet20, tiny_images, kinds=("channel",)))
     assert summary.rendered_images == UNITS
     assert check_store(tmp_path).ok
-    more = run_precompute(_config(tmp_path, random_resnet20, tiny_images, objectives=("channel", "negative")))
+    more = run_precompute(_config(tmp_path, random_resnet20, tiny_images, kinds=("channel", "negative")))
     assert more.rendered_images == UNITS  # the channel images are kept; only the negative ones are new
 
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"objectives": ("channel", "dreams")}, "valid kinds are channel, neuron, negative, diversity"),
-        ({"objectives": ("neuron",)}, "channel is always needed"),
+        ({"kinds": ("channel", "dreams")}, "valid kinds are channel, neuron, negative, diversity"),
+        ({"kinds": ("neuron",)}, "channel is always needed"),
         ({"precision": "fp8"}, "valid: auto, fp32, bf16"),
         ({"diversity": 1}, "at least 2 images"),
     ],

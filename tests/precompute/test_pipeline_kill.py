@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from store.db import database_path
 from store.integrity import check_store
-from store.paths import database_path
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,7 @@ def _command(store: Path, weights: Path, images: Path) -> list[str]:
         "24",
         "--vis-batch",
         "16",
-        "--objectives",
+        "--kinds",
         "channel",  # one image per unit; resuming several kinds is tested in test_pipeline.py
         "--store",
         str(store),

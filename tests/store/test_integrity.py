@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from store.db import StoreFormatError
+from store.db import StoreFormatError, database_path
 from store.integrity import check_store
-from store.paths import ASSETS_DIR, asset_path, database_path
+from store.paths import ASSETS_DIR, asset_path
 from store.reader import StoreReader
 from store.writer import StoreWriter
 
@@ -55,7 +55,7 @@ def _some_asset(root: Path) -> Path:
     thumbnail = reader.units(TOY, "block1")[2].thumbnail
     reader.engine.dispose()
     assert thumbnail is not None
-    return asset_path(root, thumbnail.sha256, thumbnail.ext)
+    return asset_path(root / ASSETS_DIR, thumbnail.sha256, thumbnail.ext)
 
 
 def test_toy_store_checks_ok_with_counts(store: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from store.location import StoreLocation
 from store.reader import StoreReader
 from store.records import LabelSource, LayerRecord, ModelRecord
 from store.writer import StoreWriter
@@ -31,38 +32,38 @@ def writer(tmp_path: Path) -> StoreWriter:
     return writer
 
 
-def _labels(root: Path, layer: str) -> dict[int, tuple[str, str]]:
+def _labels(store: StoreLocation, layer: str) -> dict[int, tuple[str, str]]:
     return {
         u.unit: (u.label, u.label_source.key)
-        for u in StoreReader(root).units("net", layer)
+        for u in StoreReader(store).units("net", layer)
         if u.label is not None and u.label_source is not None
     }
 
 
 def test_labels_are_read_back_with_their_source(writer: StoreWriter) -> None:
     assert writer.put_unit_labels("net", SOURCE, {"stem": {0: "Edges", 2: "Colour"}}) == {"stem": 2}
-    assert _labels(writer.root, "stem") == {0: ("Edges", "hand"), 2: ("Colour", "hand")}
-    detail = StoreReader(writer.root).unit("net", "stem", 2)
+    assert _labels(writer.location, "stem") == {0: ("Edges", "hand"), 2: ("Colour", "hand")}
+    detail = StoreReader(writer.location).unit("net", "stem", 2)
     assert detail is not None and detail.summary.label_source == SOURCE
 
 
 def test_a_mixed_layers_labels_reach_the_same_units_of_its_branch_layers(writer: StoreWriter) -> None:
     writer.put_unit_labels("net", SOURCE, {"mixed": {1: "Left", 3: "Dog heads"}})
-    assert _labels(writer.root, "mixed") == {1: ("Left", "hand"), 3: ("Dog heads", "hand")}
-    assert _labels(writer.root, "mixed_1x1") == {1: ("Left", "hand")}
-    assert _labels(writer.root, "mixed_5x5") == {1: ("Dog heads", "hand")}
+    assert _labels(writer.location, "mixed") == {1: ("Left", "hand"), 3: ("Dog heads", "hand")}
+    assert _labels(writer.location, "mixed_1x1") == {1: ("Left", "hand")}
+    assert _labels(writer.location, "mixed_5x5") == {1: ("Dog heads", "hand")}
 
 
 def test_importing_a_source_again_replaces_its_labels(writer: StoreWriter) -> None:
     writer.put_unit_labels("net", SOURCE, {"stem": {0: "Edges", 1: "Lines"}})
     writer.put_unit_labels("net", SOURCE, {"stem": {1: "Curves"}, "not-stored": {0: "skipped"}})
-    assert _labels(writer.root, "stem") == {1: ("Curves", "hand")}
+    assert _labels(writer.location, "stem") == {1: ("Curves", "hand")}
 
 
 def test_labels_past_the_layers_units_are_refused(writer: StoreWriter) -> None:
     with pytest.raises(ValueError, match=r"units \[3, 7\] of stem, which has units 0–2"):
         writer.put_unit_labels("net", SOURCE, {"stem": {7: "x", 3: "y"}})
-    assert _labels(writer.root, "stem") == {}
+    assert _labels(writer.location, "stem") == {}
 
 
 def test_labels_of_a_model_not_in_the_store_are_refused(writer: StoreWriter) -> None:
@@ -71,7 +72,7 @@ def test_labels_of_a_model_not_in_the_store_are_refused(writer: StoreWriter) -> 
 
 
 def test_branch_layers_know_their_parent_and_page_among_themselves(writer: StoreWriter) -> None:
-    model = StoreReader(writer.root).model("net")
+    model = StoreReader(writer.location).model("net")
     assert model is not None
     layers = {layer.name: layer for layer in model.layers}
     assert layers["mixed_5x5"].parent == "mixed" and layers["mixed"].parent is None
@@ -85,5 +86,5 @@ def test_branch_layers_know_their_parent_and_page_among_themselves(writer: Store
 
 
 def test_the_models_warning_is_stored_and_read_back(writer: StoreWriter) -> None:
-    model = StoreReader(writer.root).model("net")
+    model = StoreReader(writer.location).model("net")
     assert model is not None and model.warning == "Not the net you think."

@@ -7,17 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from store.paths import ASSET_EXTENSIONS, asset_path, database_path, is_asset_key
+from store.paths import ASSET_EXTENSIONS, ASSETS_DIR, asset_path, is_asset_key
 
 SHA = hashlib.sha256(b"pixels").hexdigest()
 
 
-def test_database_lives_at_the_store_root() -> None:
-    assert database_path(Path("/s")) == Path("/s/microscope.sqlite")
-
-
 def test_asset_path_fans_out_by_the_first_two_hex_digits() -> None:
-    assert asset_path(Path("/s"), SHA, "png") == Path("/s/assets") / SHA[:2] / f"{SHA}.png"
+    assert asset_path(Path("/s") / ASSETS_DIR, SHA, "png") == Path("/s/assets") / SHA[:2] / f"{SHA}.png"
 
 
 @pytest.mark.parametrize("ext", ASSET_EXTENSIONS)

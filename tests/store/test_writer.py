@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from store.db import database_path
 from store.kinds import VisKey
-from store.paths import ASSETS_DIR, database_path
 from store.records import (
     DatasetImageRecord,
     EdgeRecord,
@@ -35,17 +35,18 @@ def _png(shade: int) -> EncodedImage:
     return EncodedImage(buffer.getvalue(), "png", 4, 4)
 
 
-def _rows(root: Path, statement: str) -> list[tuple]:
+def _rows(store: StoreWriter | Path, statement: str) -> list[tuple]:
     """Query the store's database with plain sqlite3, as a second reader would."""
-    connection = sqlite3.connect(database_path(root))
+    root = store.location.root if isinstance(store, StoreWriter) else store
+    connection = sqlite3.connect(database_path(root))  # type: ignore[arg-type]
     try:
         return connection.execute(statement).fetchall()
     finally:
         connection.close()
 
 
-def _count(root: Path, table: str) -> int:
-    return _rows(root, f"SELECT count(*) FROM {table}")[0][0]
+def _count(store: StoreWriter | Path, table: str) -> int:
+    return _rows(store, f"SELECT count(*) FROM {table}")[0][0]
 
 
 def _vis(unit: int, shade: int = 0, settings: dict | None = None, objective: str = "channel") -> FeatureVisRecord:
@@ -76,24 +77,24 @@ def test_put_model_twice_is_idempotent(tmp_path: Path) -> None:
 
 def test_put_model_again_refreshes_its_description(writer: StoreWriter) -> None:
     writer.put_model(ModelRecord(**{**MODEL.__dict__, "description": "now described"}))
-    assert _rows(writer.root, "SELECT description FROM models") == [("now described",)]
+    assert _rows(writer, "SELECT description FROM models") == [("now described",)]
 
 
 def test_put_model_with_other_weights_under_same_id_raises_naming_the_model(writer: StoreWriter) -> None:
     with pytest.raises(ValueError, match="'net'"):
         writer.put_model(ModelRecord(**{**MODEL.__dict__, "weights_hash": "b" * 64}))
-    assert _rows(writer.root, "SELECT weights_hash FROM models") == [("a" * 64,)]
+    assert _rows(writer, "SELECT weights_hash FROM models") == [("a" * 64,)]
 
 
 def test_put_layers_creates_one_row_per_unit(writer: StoreWriter) -> None:
-    rows = _rows(writer.root, "SELECT l.name, u.[index], u.branch FROM units u JOIN layers l ON l.id = u.layer_id")
+    rows = _rows(writer, "SELECT l.name, u.[index], u.branch FROM units u JOIN layers l ON l.id = u.layer_id")
     assert sorted(rows) == [("conv", 0, None), ("conv", 1, "left"), ("conv", 2, None), ("fc", 0, None), ("fc", 1, None)]
 
 
 def test_put_layers_again_adds_no_units(writer: StoreWriter) -> None:
     writer.put_layers(MODEL.id, [CONV, FC])
-    assert _count(writer.root, "layers") == 2
-    assert _count(writer.root, "units") == 5
+    assert _count(writer, "layers") == 2
+    assert _count(writer, "units") == 5
 
 
 def test_put_layers_with_changed_unit_count_raises_and_changes_nothing(writer: StoreWriter) -> None:
@@ -101,8 +102,8 @@ def test_put_layers_with_changed_unit_count_raises_and_changes_nothing(writer: S
     extra = LayerRecord("head", 2, "linear", 2, None, None, 8, 4.0, "fc")
     with pytest.raises(ValueError, match="'conv' has 4 units, but the store holds 3"):
         writer.put_layers(MODEL.id, [extra, wider])
-    assert _count(writer.root, "layers") == 2
-    assert _count(writer.root, "units") == 5
+    assert _count(writer, "layers") == 2
+    assert _count(writer, "units") == 5
 
 
 def test_writing_to_unknown_layer_raises_key_error_listing_stored_layers(writer: StoreWriter) -> None:
@@ -113,14 +114,14 @@ def test_writing_to_unknown_layer_raises_key_error_listing_stored_layers(writer:
 def test_put_feature_vis_again_replaces_without_duplicates(writer: StoreWriter) -> None:
     writer.put_feature_vis(MODEL.id, "conv", [_vis(0, shade=1), _vis(1, shade=2)])
     writer.put_feature_vis(MODEL.id, "conv", [_vis(0, shade=3, settings={"steps": 16})])
-    rows = _rows(writer.root, "SELECT u.[index], f.settings FROM feature_vis f JOIN units u ON u.id = f.unit_id")
+    rows = _rows(writer, "SELECT u.[index], f.settings FROM feature_vis f JOIN units u ON u.id = f.unit_id")
     assert sorted(rows) == [(0, '{"steps": 16}'), (1, '{"steps": 8}')]
 
 
 def test_put_feature_vis_keeps_other_objectives_of_the_unit(writer: StoreWriter) -> None:
     writer.put_feature_vis(MODEL.id, "conv", [_vis(0, shade=1), _vis(0, shade=2, objective="neuron")])
     writer.put_feature_vis(MODEL.id, "conv", [_vis(0, shade=3)])
-    assert sorted(_rows(writer.root, "SELECT objective FROM feature_vis")) == [("channel",), ("neuron",)]
+    assert sorted(_rows(writer, "SELECT objective FROM feature_vis")) == [("channel",), ("neuron",)]
 
 
 def test_units_needing_feature_vis_are_all_units_of_a_fresh_layer(writer: StoreWriter) -> None:
@@ -146,9 +147,9 @@ def test_asset_file_is_named_by_the_sha256_of_its_bytes(writer: StoreWriter) -> 
     image = _png(7)
     writer.put_feature_vis(MODEL.id, "conv", [FeatureVisRecord(0, VisKey("channel"), "", image, 1.0, {})])
     sha = hashlib.sha256(image.data).hexdigest()
-    path = writer.root / ASSETS_DIR / sha[:2] / f"{sha}.png"
+    path = writer.location.assets / sha[:2] / f"{sha}.png"
     assert path.read_bytes() == image.data
-    assert _rows(writer.root, "SELECT sha256, ext, width, height, size_bytes FROM assets") == [
+    assert _rows(writer, "SELECT sha256, ext, width, height, size_bytes FROM assets") == [
         (sha, "png", 4, 4, len(image.data))
     ]
 
@@ -156,16 +157,16 @@ def test_asset_file_is_named_by_the_sha256_of_its_bytes(writer: StoreWriter) -> 
 def test_same_bytes_are_stored_as_one_file_and_one_asset_row(writer: StoreWriter) -> None:
     writer.put_feature_vis(MODEL.id, "conv", [_vis(u, shade=5) for u in range(3)])
     writer.put_feature_vis(MODEL.id, "fc", [_vis(u, shade=5) for u in range(2)])
-    files = [p for p in (writer.root / ASSETS_DIR).rglob("*") if p.is_file()]
+    files = [p for p in writer.location.assets.rglob("*") if p.is_file()]
     assert len(files) == 1
-    assert _count(writer.root, "assets") == 1
-    assert _count(writer.root, "feature_vis") == 5
+    assert _count(writer, "assets") == 1
+    assert _count(writer, "feature_vis") == 5
 
 
 def test_asset_writes_leave_no_temporary_files(writer: StoreWriter) -> None:
     writer.put_feature_vis(MODEL.id, "conv", [_vis(u, shade=u) for u in range(3)])
     writer.put_examples(MODEL.id, "conv", [_example(u, r) for u in range(3) for r in range(2)], {})
-    assert list(writer.root.rglob(".tmp-*")) == []
+    assert list(writer.location.assets.rglob(".tmp-*")) == []
 
 
 def test_failed_atomic_write_leaves_neither_the_file_nor_a_temporary(tmp_path: Path) -> None:
@@ -185,8 +186,8 @@ def test_atomic_write_replaces_an_existing_file(tmp_path: Path) -> None:
 
 def test_put_dataset_images_again_adds_no_rows_and_records_the_folder(writer: StoreWriter) -> None:
     writer.put_dataset_images(MODEL.id, [DatasetImageRecord(SOURCES[0], "cat", 4, 4)], "/elsewhere")
-    assert _count(writer.root, "dataset_images") == 2
-    assert _rows(writer.root, "SELECT images_root FROM models") == [("/elsewhere",)]
+    assert _count(writer, "dataset_images") == 2
+    assert _rows(writer, "SELECT images_root FROM models") == [("/elsewhere",)]
 
 
 def test_stage_settings_of_unfinished_stage_is_none(writer: StoreWriter) -> None:
@@ -210,7 +211,7 @@ def test_put_examples_again_replaces_the_layers_examples(writer: StoreWriter) ->
     writer.put_examples(MODEL.id, "fc", [_example(u, 0) for u in range(2)], {"top_k": 1})
     writer.put_examples(MODEL.id, "conv", [_example(u, 0) for u in range(3)], {"top_k": 1})
     rows = _rows(
-        writer.root,
+        writer,
         "SELECT l.name, count(*) FROM dataset_examples e JOIN units u ON u.id = e.unit_id "
         "JOIN layers l ON l.id = u.layer_id GROUP BY l.name",
     )
@@ -222,11 +223,11 @@ def test_put_connections_records_the_stage_settings(writer: StoreWriter) -> None
     edges = [EdgeRecord(s, d, 0.5, "expanded", [[1.0]], s, d) for d in range(2) for s in range(3)]
     writer.put_connections(MODEL.id, "fc", "conv", edges, {"top_edges": 3})
     assert writer.stage_settings(MODEL.id, "fc", "connections") == {"top_edges": 3}
-    assert _count(writer.root, "connections") == 6
+    assert _count(writer, "connections") == 6
 
 
 def test_put_connections_again_replaces_the_layers_edges(writer: StoreWriter) -> None:
     writer.put_connections(MODEL.id, "fc", "conv", [EdgeRecord(s, 0, 1.0, "expanded", [], s, 0) for s in range(3)], {})
     writer.put_connections(MODEL.id, "fc", "conv", [EdgeRecord(2, 1, -1.0, "expanded", [], 0, None)], {"top_edges": 1})
-    assert _rows(writer.root, "SELECT weight, in_rank, out_rank FROM connections") == [(-1.0, 0, None)]
+    assert _rows(writer, "SELECT weight, in_rank, out_rank FROM connections") == [(-1.0, 0, None)]
     assert writer.stage_settings(MODEL.id, "fc", "connections") == {"top_edges": 1}

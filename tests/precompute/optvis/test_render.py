@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from precompute.optvis import PRESETS, Renderer, RenderSettings, channel, render, render_units
+from precompute.optvis import Renderer, RenderSettings, channel, render, render_units
 
 QUICK = RenderSettings(steps=4, size=16)
 
@@ -51,7 +51,7 @@ def test_render_stops_the_forward_at_the_objectives_layer(preprocess) -> None:  
 
 def test_channel_render_beats_random_noise(tiny_net, preprocess) -> None:  # noqa: ANN001
     units = [0, 5, 11]
-    # Lucid's small learning rate needs more than the tiny preset's 16 steps to leave noise behind.
+    # Lucid's small learning rate needs more than 16 steps to leave noise behind.
     result = render_units(tiny_net, preprocess, "conv2", units, RenderSettings(steps=64, size=32))
     objective = channel("conv2", units)
     with torch.random.fork_rng():
@@ -97,7 +97,7 @@ def test_threshold_past_the_last_step_raises_value_error(tiny_net, preprocess) -
 
 
 def test_settings_serialize_to_json_and_reject_bad_values() -> None:
-    assert json.loads(json.dumps(PRESETS["full"].as_dict())) == {
+    assert json.loads(json.dumps(RenderSettings().as_dict())) == {
         "steps": 512,
         "size": 128,
         "lr": 0.05,

@@ -1,0 +1,116 @@
+"""Typer options generated from a pydantic dataclass: one option per field, its help the field's description.
+
+Names become `--option-names`, `Literal` choices Typer's choices (listed in errors), `ge` bounds a minimum, booleans
+`--x/--no-x`, and tuples of strings comma-separated options. A command built here validates through the class.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import typer
+from pydantic import ValidationError
+from pydantic.fields import FieldInfo
+
+
+def option_name(field: str) -> str:
+    """`top_k` → `--top-k`."""
+    return "--" + field.replace("_", "-")
+
+
+def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+    """(T, True) for `T | None`, (annotation, False) otherwise."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+    return annotation, False
+
+
+def _is_comma_list(annotation: Any) -> bool:
+    return get_origin(_unwrap_optional(annotation)[0]) is tuple
+
+
+def cli_annotation(cls: type, name: str, *, aliases: Sequence[str] = (), envvar: str | None = None) -> Any:
+    """`Annotated[type, typer.Option(...)]` for the field `name` of the pydantic dataclass `cls`."""
+    info: FieldInfo = cls.__pydantic_fields__[name]  # type: ignore[attr-defined]
+    kind, optional = _unwrap_optional(info.annotation)
+    help_text = info.description or ""
+    if aliases:
+        help_text += f" ({', '.join(aliases)}: deprecated alias.)"
+    settings: dict[str, Any] = {"help": help_text, "envvar": envvar}
+    decls = [option_name(name), *aliases]
+    if kind is bool:
+        decls = [f"{option_name(name)}/--no-{option_name(name)[2:]}"]
+    elif get_origin(kind) is tuple:
+        kind, optional = str, True  # comma-separated on the command line; split by `config_values`
+    for bound in info.metadata:  # annotated_types.Ge, from Field(ge=…)
+        if getattr(bound, "ge", None) is not None:
+            settings["min"] = bound.ge
+    return Annotated[kind | None if optional else kind, typer.Option(*decls, **settings)]  # type: ignore[operator]
+
+
+def _cli_default(info: FieldInfo) -> Any:
+    if info.is_required():
+        return inspect.Parameter.empty
+    if _is_comma_list(info.annotation) and info.default is not None:
+        return ",".join(info.default)
+    return info.default
+
+
+def config_values(cls: type, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Command-line values as the class's field values: comma-separated options become tuples."""
+    fields: dict[str, FieldInfo] = cls.__pydantic_fields__  # type: ignore[attr-defined]
+    return {
+        name: _comma_list(value) if _is_comma_list(fields[name].annotation) else value for name, value in values.items()
+    }
+
+
+def _comma_list(value: str | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def config_command(
+    cls: type,
+    run: Callable[[dict[str, Any]], None],
+    *,
+    name: str,
+    doc: str,
+    aliases: Mapping[str, Sequence[str]] | None = None,
+    envvars: Mapping[str, str] | None = None,
+) -> Callable[..., None]:
+    """A Typer command whose options are the fields of `cls`; it calls `run` with the field values."""
+    aliases, envvars = aliases or {}, envvars or {}
+    fields: dict[str, FieldInfo] = cls.__pydantic_fields__  # type: ignore[attr-defined]
+    parameters = [
+        inspect.Parameter(
+            field,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=_cli_default(info),
+            annotation=cli_annotation(cls, field, aliases=aliases.get(field, ()), envvar=envvars.get(field)),
+        )
+        for field, info in fields.items()
+    ]
+
+    def command(**values: Any) -> None:
+        run(config_values(cls, values))
+
+    # Typer reads a command's options from its signature and annotations: these are the generated ones.
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}
+    command.__name__ = command.__qualname__ = name
+    command.__doc__ = doc
+    return command
+
+
+def validation_message(error: ValidationError) -> str:
+    """One line per problem, each naming the option it concerns (the rejected value is not repeated)."""
+    lines = []
+    for problem in error.errors():
+        message = problem["msg"].removeprefix("Value error, ")
+        where = ", ".join(option_name(str(part)) for part in problem["loc"])
+        lines.append(f"{where}: {message}" if where else message)
+    return "\n".join(lines)

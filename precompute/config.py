@@ -1,0 +1,102 @@
+"""`PrecomputeConfig`: every precompute option, typed, defaulted and described once.
+
+`microscope precompute` is generated from these fields (precompute/cli.py); the demo and tests build the same class.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic.dataclasses import dataclass
+
+from store.db import check_url
+from store.kinds import check_kinds, describe_kinds, kind_names
+from store.location import StoreLocation
+
+Device = Literal["cpu", "cuda"]
+# auto: bf16 on CUDA, fp32 on a CPU (emulated bf16 is slow); the others are optvis.render.PRECISIONS.
+Precision = Literal["auto", "fp32", "bf16"]
+DEVICES: tuple[str, ...] = get_args(Device)
+PRECISIONS: tuple[str, ...] = get_args(Precision)
+
+
+# hide_input_in_errors: a rejected value could be a database URL holding a password.
+@dataclass(frozen=True, config=ConfigDict(extra="forbid", hide_input_in_errors=True))
+class PrecomputeConfig:
+    """What to precompute and how; every default is the one `microscope precompute` uses."""
+
+    model: str = Field(description="Zoo id (see `microscope models`) or the path of a .toml model card.")
+    store: Path = Field(
+        Path("var/store"),
+        description="Store folder (precompute creates it): shorthand for --db sqlite:///STORE/microscope.sqlite "
+        "and --assets STORE/assets.",
+    )
+    weights: Path | None = Field(None, description="Weights file to use instead of the model's own download.")
+    labels: Path | None = Field(None, description="Class names, one per line, instead of the model's own.")
+    images: Path | None = Field(
+        None,
+        description="Folder of images (any depth; class = parent folder), or 'imagenette': the Imagenette "
+        "validation set, downloaded once (none: no dataset examples).",
+    )
+    layers: tuple[str, ...] | None = Field(
+        None, description="Comma-separated layer ids (default: the model's default layers; see `microscope models`)."
+    )
+    unit_labels: Path | None = Field(
+        None, description="Folder of hand-made unit labels (<layer>.json unit families) to import, e.g. Early Vision."
+    )
+    device: Device = Field("cpu", description="Device to run on.")
+    steps: int = Field(512, ge=1, description="Optimization steps per feature visualization (Lucid: 512).")
+    size: int | None = Field(None, ge=8, description="Feature-vis side in px (default: the model's).")
+    top_k: int = Field(16, ge=1, description="Dataset examples kept per unit.")
+    max_images: int | None = Field(
+        None, ge=1, description="Use at most this many images, taken class by class in turn (default: all)."
+    )
+    top_edges: int = Field(8, ge=1, description="Strongest +/− connections kept per unit and side.")
+    vis_batch: int = Field(64, ge=1, description="Images optimized together in one batch.")
+    kinds: tuple[str, ...] = Field(
+        kind_names(),
+        description=f"Comma-separated feature-vis kinds per unit; channel is always needed. {describe_kinds()}.",
+    )
+    diversity: int = Field(4, ge=1, description="Images in each unit's diversity set (at least 2).")
+    extras: tuple[str, ...] | None = Field(
+        None,
+        description="Where the kinds besides channel are rendered: comma-separated layer ids or layer:first-last "
+        "unit ranges, e.g. mixed4b:384-447 (default: every unit).",
+    )
+    precision: Precision = Field(
+        "auto", description="Network precision while rendering (auto: bf16 on CUDA, fp32 on a CPU)."
+    )
+    image_batch: int = Field(64, ge=1, description="Images per forward pass when collecting dataset examples.")
+    seed: int = Field(0, description="Seed of every random choice in feature visualization.")
+    progress: bool = Field(True, description="Show progress bars.")
+    db: str | None = Field(
+        None, repr=False, description="Database URL of the store (default: sqlite:///STORE/microscope.sqlite)."
+    )
+    assets: Path | None = Field(None, description="Folder of the store's image files (default: STORE/assets).")
+
+    @field_validator("device", "precision", mode="before")
+    @classmethod
+    def _one_of_the_choices(cls, value: Any, info: ValidationInfo) -> Any:
+        # Before pydantic's own Literal check, so the message lists the choices the way the rest of precompute does.
+        choices = get_args(cls.__pydantic_fields__[info.field_name].annotation)  # type: ignore[attr-defined,index]
+        if value not in choices:
+            raise ValueError(f"unknown {info.field_name} {value!r}; valid: {', '.join(choices)}")
+        return value
+
+    @field_validator("db")
+    @classmethod
+    def _db_is_a_url(cls, db: str | None) -> str | None:
+        return None if db is None else check_url(db)
+
+    @model_validator(mode="after")
+    def _kinds_are_declared(self) -> PrecomputeConfig:
+        # Checked before any work, so a typo does not surface after minutes of dataset examples.
+        check_kinds(self.kinds, self.diversity)
+        return self
+
+    @property
+    def location(self) -> StoreLocation:
+        """Where the store is: the store folder, with `db` and `assets` replacing either part."""
+        return StoreLocation.resolve(self.store, self.db, self.assets)
