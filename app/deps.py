@@ -146,7 +146,7 @@ LayerDep = Annotated[LayerContext, Depends(get_layer)]
 
 
 def get_unit(
-    reader: Reader, ctx: LayerDep, unit: Annotated[int, Path(ge=0, description="unit (channel) index")]
+    reader: Reader, ctx: LayerDep, unit: Annotated[int, Path(ge=0, description="unit (channel) number in its layer")]
 ) -> UnitContext:
     """The unit named in the path."""
     return find_unit(reader, ctx.model, ctx.layer, unit)

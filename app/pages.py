@@ -99,5 +99,5 @@ def microscope_unit(reader: Reader, model: str, op: str, unit: int) -> RedirectR
     """OpenAI Microscope's unit URLs (`/models/inceptionv1/mixed4b_0/409`, `…/mixed4a_5x5_0/12`) → our unit page."""
     if not op.endswith("_0"):
         raise NotFound(f"no page {op!r} under model {model!r}; see {urls.model_page(model)}")
-    model_view, layer, index = resolve_microscope_op(reader, model, op, unit)
-    return RedirectResponse(urls.unit_page(model_view.id, layer.name, index), status_code=301)
+    model_view, layer, number = resolve_microscope_op(reader, model, op, unit)
+    return RedirectResponse(urls.unit_page(model_view.id, layer.name, number), status_code=301)

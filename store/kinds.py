@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-# (optvis, layer, items, set_size) → the batch objective: one batch item per entry of `items` (a unit index, repeated
+# (optvis, layer, items, set_size) → the batch objective: one batch item per entry of `items` (a unit number, repeated
 # `set_size` times for a set kind). `optvis` is the precompute.optvis module.
 ObjectiveBuilder = Callable[[Any, str, Sequence[int], int], Any]
 

@@ -6,12 +6,13 @@ from fastapi import APIRouter
 
 from app import routes
 from app.api import layers, models, search, units
+from app.api.handler_route import HandlerRoute
 from app.deps import Reader
 from app.present import model_summary
 from app.schemas import ApiRootPublic, ErrorPublic
 
 # No prefix: each route carries its whole path (under /api/v1) from app.routes.
-router = APIRouter(responses={404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
+router = APIRouter(responses={404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}}, route_class=HandlerRoute)
 
 
 @router.get(routes.API_ROOT.path, name=routes.API_ROOT.name, response_model=ApiRootPublic, tags=["models"])

@@ -6,12 +6,13 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from app import routes
+from app.api.handler_route import HandlerRoute
 from app.deps import Reader
 from app.errors import NotFound
 from app.schemas import ErrorPublic
 from store.paths import ASSET_EXTENSIONS
 
-router = APIRouter(tags=["assets"])
+router = APIRouter(tags=["assets"], route_class=HandlerRoute)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 MEDIA_TYPES = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg"}

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import routes
+from app.api.handler_route import HandlerRoute
 from app.deps import LayerDep, Reader
 from app.present import layer_public
 from app.schemas import LayerPublic
 
-router = APIRouter(tags=["layers"])
+router = APIRouter(tags=["layers"], route_class=HandlerRoute)
 
 
 @router.get(routes.API_LAYER.path, name=routes.API_LAYER.name, response_model=LayerPublic)

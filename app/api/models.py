@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import routes
+from app.api.handler_route import HandlerRoute
 from app.deps import ModelDep, Reader
 from app.present import PREVIEW_UNITS, model_public, model_summary
 from app.schemas import ModelPublic, ModelSummaryPublic
 
-router = APIRouter(tags=["models"])
+router = APIRouter(tags=["models"], route_class=HandlerRoute)
 
 
 @router.get(routes.API_MODELS.path, name=routes.API_MODELS.name, response_model=list[ModelSummaryPublic])

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import routes
+from app.api.handler_route import HandlerRoute
 from app.deps import Reader
 from app.present import label_search
 from app.schemas import SearchPublic
 
-router = APIRouter(tags=["search"])
+router = APIRouter(tags=["search"], route_class=HandlerRoute)
 
 
 @router.get(routes.API_SEARCH.path, name=routes.API_SEARCH.name, response_model=SearchPublic)

@@ -6,11 +6,12 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
 from app import routes, urls
+from app.api.handler_route import HandlerRoute
 from app.deps import Reader, UnitDep, resolve_ref
 from app.present import unit_public
 from app.schemas import UnitPublic
 
-router = APIRouter(tags=["units"])
+router = APIRouter(tags=["units"], route_class=HandlerRoute)
 
 
 @router.get(routes.API_UNIT.path, name=routes.API_UNIT.name, response_model=UnitPublic)

@@ -51,3 +51,9 @@ def test_head_requests_answer_like_get_without_a_body(toy_store: Path) -> None:
         assert head.headers["content-type"] == get.headers["content-type"]
         assert head.content == b""
     assert client.head("/models/nope").status_code == 404
+
+
+def test_openapi_names_operations_by_their_handlers_not_the_route_table(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/api/v1/models/{model}/layers/{layer}/units/{unit}"]["get"]
+    assert operation["summary"] == "Get Unit"
+    assert operation["operationId"] == "get_unit_api_v1_models__model__layers__layer__units__unit__get"
