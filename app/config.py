@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,11 +23,19 @@ class Settings(BaseSettings):
     assets: Path | None = None  # the store's asset folder (default: the store folder's assets/)
     host: str = "127.0.0.1"  # loopback by default: exposing the service is an explicit choice
     port: int = 8000
+    # The address users reach the service at (https://microscope.example.org), e.g. behind a reverse proxy: canonical
+    # links, the copy-link box and absolute redirects use it. Unset: the address each connection arrived at.
+    public_url: str | None = None
 
     @field_validator("db")
     @classmethod
     def _db_is_a_url(cls, db: str | None) -> str | None:
         return None if db is None else check_url(db)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_an_origin(cls, url: str | None) -> str | None:
+        return None if url is None else public_origin(url)
 
     @field_validator("assets")
     @classmethod
@@ -52,3 +61,18 @@ class Settings(BaseSettings):
     def location(self) -> StoreLocation:
         """The store to serve: the store folder, with --db and --assets replacing either part."""
         return StoreLocation.resolve(self.store, self.db, self.assets)
+
+
+def public_origin(url: str) -> str:
+    """`scheme://host[:port]` of a public URL, or a ValueError saying what it lacks."""
+    parts = urlsplit(url.strip())
+    # Pages link with site-rooted paths (/models/...), so the service must sit at the root of its origin.
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError(f"public URL must be http(s)://host[:port] with no path, got {url!r}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"public URL must not hold a query, fragment or user, got {url!r}")
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when asked
+    except ValueError:
+        raise ValueError(f"public URL has an invalid port: {url!r}") from None
+    return f"{parts.scheme}://{parts.netloc.lower()}"

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from app import errors, pages, routes
+from app import docs, errors, pages, routes, security
 from app.api import assets
 from app.api import router as api_router
 from app.config import Settings
@@ -41,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=reader.format_version,
         lifespan=_lifespan,
         generate_unique_id_function=_operation_id,
+        docs_url=None,  # app/docs.py serves Swagger UI from local files
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.reader = reader
@@ -48,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(assets.router)
     app.include_router(pages.router)
+    docs.install(app)
     app.mount(routes.STATIC.path, StaticFiles(directory=STATIC_DIR), name=routes.STATIC.name)
     app.add_middleware(HeadAsGet)
+    security.install(app, settings)
     return app

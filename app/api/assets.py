@@ -9,20 +9,25 @@ from app import routes
 from app.api.handler_route import HandlerRoute
 from app.deps import Reader
 from app.errors import NotFound
-from app.schemas import ErrorPublic
 from store.paths import ASSET_EXTENSIONS
 
 router = APIRouter(tags=["assets"], route_class=HandlerRoute)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 MEDIA_TYPES = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg"}
+# Assets live outside /api, so their errors are HTML pages like the site's (app.errors), not JSON.
+NOT_FOUND = {
+    "description": "No such asset: an HTML page naming the extensions assets have",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+INVALID = {"description": "Unprocessable path: an HTML page saying why"}
 
 
 @router.get(
     routes.ASSET.path,
     name=routes.ASSET.name,
     response_class=FileResponse,
-    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}, 404: {"model": ErrorPublic}},
+    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}, 404: NOT_FOUND, 422: NOT_FOUND | INVALID},
 )
 def get_asset(reader: Reader, sha256: str, ext: str) -> FileResponse:
     """The image file whose bytes hash to `sha256`."""

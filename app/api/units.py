@@ -13,6 +13,14 @@ from app.schemas import UnitPublic
 
 router = APIRouter(tags=["units"], route_class=HandlerRoute)
 
+# A redirect has no body: the schema says so, and names the header that carries the target.
+REDIRECT = {
+    302: {
+        "description": "Found: the unit's canonical JSON is at `Location`",
+        "headers": {"Location": {"description": "the unit's canonical JSON URL", "schema": {"type": "string"}}},
+    }
+}
+
 
 @router.get(routes.API_UNIT.path, name=routes.API_UNIT.name, response_model=UnitPublic)
 def get_unit(ctx: UnitDep) -> UnitPublic:
@@ -25,13 +33,27 @@ def _redirect(reader: Reader, model: str, ref: str) -> RedirectResponse:
     return RedirectResponse(urls.api_unit(model_view.id, layer.name, unit), status_code=302)
 
 
-@router.get(routes.API_UNIT_SEARCH.path, name=routes.API_UNIT_SEARCH.name, response_model=None, status_code=302)
+@router.get(
+    routes.API_UNIT_SEARCH.path,
+    name=routes.API_UNIT_SEARCH.name,
+    response_model=None,
+    response_class=RedirectResponse,
+    status_code=302,
+    responses=REDIRECT,
+)
 def unit_by_query(reader: Reader, model: str, ref: str = "") -> RedirectResponse:
     """Redirect `?ref=layer:unit` (or an alias like `4b:409`) to the unit's canonical JSON."""
     return _redirect(reader, model, ref)
 
 
-@router.get(routes.API_UNIT_REF.path, name=routes.API_UNIT_REF.name, response_model=None, status_code=302)
+@router.get(
+    routes.API_UNIT_REF.path,
+    name=routes.API_UNIT_REF.name,
+    response_model=None,
+    response_class=RedirectResponse,
+    status_code=302,
+    responses=REDIRECT,
+)
 def unit_by_ref(reader: Reader, model: str, ref: str) -> RedirectResponse:
     """Redirect a unit reference (`layer:unit`, or an alias like `4b:409`) to the unit's canonical JSON."""
     return _redirect(reader, model, ref)

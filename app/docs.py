@@ -1,0 +1,31 @@
+"""The API docs at /docs: Swagger UI from a pinned package's files, served here, so they render offline."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from app.templating import render
+
+DOCS_PATH = "/docs"
+FILES_PATH = "/docs/swagger-ui"  # Swagger UI's JS and CSS, as fastapi-offline ships them
+SWAGGER_UI_DIR = Path(str(files("fastapi_offline") / "static"))
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(DOCS_PATH, name="swagger_ui_html")
+def swagger_ui(request: Request) -> Response:
+    """Swagger UI over this service's OpenAPI schema; its settings sit in data attributes, read by docs.js."""
+    context = {"openapi_url": request.app.openapi_url, "files": FILES_PATH}
+    return render(request, "docs.html", context)
+
+
+def install(app: FastAPI) -> None:
+    """Serve the docs page and Swagger UI's files on `app` (built with `docs_url=None, redoc_url=None`)."""
+    app.include_router(router)
+    app.mount(FILES_PATH, StaticFiles(directory=SWAGGER_UI_DIR), name="swagger_ui_files")
