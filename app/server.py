@@ -21,13 +21,22 @@ def _settings_message(error: ValidationError) -> str:
     return "invalid settings:\n  " + "\n  ".join(lines)
 
 
-def serve(store: Path, host: str, port: int, *, db: str | None = None, assets: Path | None = None) -> None:
+def serve(
+    store: Path,
+    host: str,
+    port: int,
+    *,
+    db: str | None = None,
+    assets: Path | None = None,
+    public_url: str | None = None,
+) -> None:
     """Serve the store on host:port until interrupted; exit 2 with a message when it can't start.
 
-    `store` is the store folder; `db` and `assets` replace its database URL or asset folder.
+    `store` is the store folder; `db` and `assets` replace its database URL or asset folder; `public_url` is the
+    address users reach the service at, used in canonical links and redirects.
     """
     try:
-        app = create_app(Settings(store=store, db=db, assets=assets, host=host, port=port))
+        app = create_app(Settings(store=store, db=db, assets=assets, host=host, port=port, public_url=public_url))
     except ValidationError as error:
         print(f"microscope serve: {_settings_message(error)}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -22,6 +22,7 @@ app.add_typer(precompute_cli.labels_app, name="labels")
 
 HostOption = Annotated[str, typer.Option(envvar="MICROSCOPE_HOST", help="Interface to listen on.")]
 PortOption = Annotated[int, typer.Option(envvar="MICROSCOPE_PORT", help="Port to listen on.")]
+PUBLIC_URL_HELP = "The address users reach the service at (https://host[:port]), for canonical links and redirects."
 
 
 @app.command()
@@ -31,11 +32,12 @@ def serve(
     assets: AssetsOption = None,
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
+    public_url: Annotated[str | None, typer.Option(envvar="MICROSCOPE_PUBLIC_URL", help=PUBLIC_URL_HELP)] = None,
 ) -> None:
     """Serve a store's pages and JSON API."""
     from app.server import serve as run_server
 
-    run_server(store, host, port, db=db, assets=assets)
+    run_server(store, host, port, db=db, assets=assets, public_url=public_url)
 
 
 @app.command()
