@@ -63,3 +63,17 @@ def test_malformed_database_url_is_rejected_without_echoing_it(toy_store: Path) 
     with pytest.raises(ValidationError, match="not a database URL") as excinfo:
         Settings(store=toy_store, db="s3cret")
     assert "s3cret" not in str(excinfo.value)
+
+
+def test_public_url_is_kept_as_its_origin(toy_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MICROSCOPE_PUBLIC_URL", "https://Microscope.Example.org:8443/")
+    assert Settings(store=toy_store).public_url == "https://microscope.example.org:8443"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["microscope.example.org", "ftp://example.org", "https://example.org/sub/", "https://x.org/?a=1", "http://:80"],
+)
+def test_public_url_that_is_not_an_origin_is_rejected(toy_store: Path, url: str) -> None:
+    with pytest.raises(ValidationError, match="public URL"):
+        Settings(store=toy_store, public_url=url)
