@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -114,3 +115,18 @@ def test_requests_without_a_host_header_are_answered(client: TestClient) -> None
     # HTTP/1.0 clients may send no Host; the service then names the address the connection reached.
     response = client.get(UNIT_PAGE, headers={"Host": ""})
     assert response.status_code == 200
+
+
+def test_serve_takes_the_public_url_from_the_command_line(toy_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from app import server
+    from microscope.cli import app as cli
+
+    served: list[Any] = []
+    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: served.append(app.state.settings.public_url))
+    args = ["serve", "--store", str(toy_store), "--public-url"]
+    assert CliRunner().invoke(cli, [*args, "https://microscope.example.org"]).exit_code == 0
+    assert served == ["https://microscope.example.org"]
+    refused = CliRunner().invoke(cli, [*args, "https://microscope.example.org/sub"])
+    assert refused.exit_code == 2 and "public URL must be" in refused.output
