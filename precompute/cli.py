@@ -103,8 +103,8 @@ def import_labels(
     from store.writer import StoreWriter
 
     try:
-        writer = StoreWriter(store_location(store, db, assets))
-        done = import_unit_labels(writer, model, read_label_folder(folder), label_source(source))
+        with StoreWriter(store_location(store, db, assets)) as writer:
+            done = import_unit_labels(writer, model, read_label_folder(folder), label_source(source))
     except (KeyError, ValueError, StoreFormatError) as error:
         _fail(error)
     typer.echo(done.describe(model))
@@ -115,19 +115,32 @@ def check(
     db: DbOption = None,
     assets: AssetsOption = None,
     hashes: Annotated[bool, typer.Option(help="Also re-hash every image file.")] = False,
+    finalize: Annotated[
+        bool,
+        typer.Option(
+            help="First merge a write-ahead log left by an interrupted or older precompute into the database, so "
+            "the store can be served from read-only media (the only option that writes to the store)."
+        ),
+    ] = False,
 ) -> None:
-    """Check a store's integrity: every unit present once, every finished stage complete, every file there."""
-    from store.db import StoreFormatError
+    """Check a store's integrity: every unit present once, every finished stage complete, every file there.
+
+    Without --finalize it only reads: it writes no file into the store, and works on a read-only copy.
+    """
+    from store.db import StoreFormatError, finalize_store
     from store.integrity import check_store
 
+    location = store_location(store, db, assets)
     try:
-        report = check_store(store_location(store, db, assets), verify_hashes=hashes)
+        if finalize and not finalize_store(location.db_url):
+            _fail(f"cannot finalize {location}: another process has it open (a precompute or a server); stop it first")
+        report = check_store(location, verify_hashes=hashes)
     except StoreFormatError as error:
         _fail(error)
     typer.echo(", ".join(f"{count} {name}" for name, count in report.counts.items()))
     for note in report.notes:
         typer.echo(f"note: {note}")
-    for problem in report.problems:
+    for problem in report.summary():
         typer.secho(f"problem: {problem}", fg=typer.colors.RED, err=True)
     typer.echo("ok" if report.ok else f"{len(report.problems)} problems")
     if not report.ok:
