@@ -28,6 +28,7 @@ def serve(store: Path, host: str, port: int, *, db: str | None = None, assets: P
     """
     try:
         app = create_app(Settings(store=store, db=db, assets=assets, host=host, port=port))
+        app.state.reader.verify()  # once, before listening: a damaged page would otherwise fail requests one by one
     except ValidationError as error:
         print(f"microscope serve: {_settings_message(error)}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -46,7 +46,7 @@ def _precompute(options: dict[str, Any]) -> None:
     require_torch("precompute")
     from precompute.pipeline import run_precompute
     from precompute.zoo import DownloadUnavailable
-    from store.db import StoreFormatError
+    from store.db import DatabaseError, StoreFormatError, damaged
 
     try:
         config = PrecomputeConfig(**options)
@@ -56,6 +56,8 @@ def _precompute(options: dict[str, Any]) -> None:
         summary = run_precompute(config)
     except (KeyError, ValueError, FileNotFoundError, DownloadUnavailable, StoreFormatError) as error:
         _fail(error)
+    except DatabaseError as error:  # a damaged page met while writing
+        _fail(damaged(config.location.db_url, error))
     typer.echo(summary.describe(config.location))
 
 
@@ -99,14 +101,17 @@ def import_labels(
 ) -> None:
     """Import hand-made unit labels into a store's stored layers, replacing the same source's earlier ones."""
     from precompute.unit_labels import import_unit_labels, label_source, read_label_folder
-    from store.db import StoreFormatError
+    from store.db import DatabaseError, StoreFormatError, damaged
     from store.writer import StoreWriter
 
+    location = store_location(store, db, assets)
     try:
-        with StoreWriter(store_location(store, db, assets)) as writer:
+        with StoreWriter(location) as writer:
             done = import_unit_labels(writer, model, read_label_folder(folder), label_source(source))
     except (KeyError, ValueError, StoreFormatError) as error:
         _fail(error)
+    except DatabaseError as error:
+        _fail(damaged(location.db_url, error))
     typer.echo(done.describe(model))
 
 
@@ -137,7 +142,8 @@ def check(
         report = check_store(location, verify_hashes=hashes)
     except StoreFormatError as error:
         _fail(error)
-    typer.echo(", ".join(f"{count} {name}" for name, count in report.counts.items()))
+    if report.counts:  # none when the database could not be read
+        typer.echo(", ".join(f"{count} {name}" for name, count in report.counts.items()))
     for note in report.notes:
         typer.echo(f"note: {note}")
     for problem in report.summary():

@@ -126,17 +126,13 @@ def _header_damage(path: Path) -> str | None:
     return None
 
 
-def _repair_hint(url: str) -> str:
-    return (
-        f"restore it from a backup, or precompute the store again into a new --store; `microscope check "
-        f"{_store_options(url)}` lists what is damaged"
-    )
+_REPAIR_HINT = "restore it from a backup, or precompute the store again into a new --store"
 
 
 def _require_sound_header(url: str, path: Path) -> None:
     damage = _header_damage(path)
     if damage is not None:
-        raise StoreDamagedError(f"the store database {path} {damage}; {_repair_hint(url)}")
+        raise StoreDamagedError(f"the store database {path} {damage}; {_REPAIR_HINT}")
 
 
 def damaged(url: str, error: Exception) -> StoreDamagedError:
@@ -150,7 +146,7 @@ def damaged(url: str, error: Exception) -> StoreDamagedError:
             f"in place; run `microscope check --finalize {_store_options(url)}` where the store is writable"
         )
     shown = path or display_url(url)
-    return StoreDamagedError(f"cannot read the store database {shown} ({cause}); {_repair_hint(url)}")
+    return StoreDamagedError(f"cannot read the store database {shown} ({cause}); {_REPAIR_HINT}")
 
 
 def _read_only_url(path: Path) -> URL:
@@ -263,14 +259,30 @@ def open_read_only(url: str) -> Engine:
     return engine
 
 
-def integrity_problems(engine: Engine) -> list[str]:
-    """What the database engine's own consistency check finds wrong (empty when sound or when it has none)."""
+def integrity_problems(engine: Engine, *, quick: bool = False) -> list[str]:
+    """What the database engine's own consistency check finds wrong (empty when sound or when it has none).
+
+    `quick` skips what only costs time to verify (index contents): about a second per gigabyte.
+    """
     if engine.dialect.name != "sqlite":
         return []
     path = unquote((engine.url.database or "").removeprefix("file:"))
     with engine.connect() as connection:
-        rows = [row for (row,) in connection.exec_driver_sql("PRAGMA integrity_check")]
-    return [] if rows == ["ok"] else [f"{path} is damaged: {row}" for row in rows]
+        rows = [row for (row,) in connection.exec_driver_sql(f"PRAGMA {'quick' if quick else 'integrity'}_check")]
+    # A finding may span lines and start with which attached database it is in; one line each, without that.
+    findings = [" ".join(row.replace("*** in database main ***", "").split()) for row in rows]
+    return [] if rows == ["ok"] else [f"{path} is damaged: {finding}" for finding in findings]
+
+
+def require_intact(engine: Engine, url: str) -> None:
+    """Raise StoreDamagedError, naming the file, when a quick check of the whole database finds damage."""
+    try:
+        problems = integrity_problems(engine, quick=True)
+    except DBAPIError as error:
+        raise damaged(url, error) from None
+    if problems:
+        more = f" (and {len(problems) - 1} more findings)" if len(problems) > 1 else ""
+        raise StoreDamagedError(f"{problems[0]}{more}; {_REPAIR_HINT}")
 
 
 def _refuse_unknown_version(connection: Connection, url: str) -> None:
