@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
@@ -11,8 +12,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import urls
 from app.templating import render
+from store.db import DatabaseError, damaged
 
 Link = tuple[str, str]  # (text, href)
+log = logging.getLogger("microscope.app")
+DAMAGED_STORE = (
+    "the store could not be read here: part of its database is damaged; the server's log names the file, "
+    "and `microscope check` lists the damage"
+)
 
 
 class NotFound(StarletteHTTPException):
@@ -61,7 +68,20 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
     return error_response(request, 422, validation_message(exc))
 
 
+async def _database_error(request: Request, exc: DatabaseError) -> Response:
+    # One line, not a traceback: the cause is the file on disk, not the code; it names the file and what to do.
+    log.error("%s %s: %s", request.method, request.url.path, damaged(request.app.state.reader.location.db_url, exc))
+    return error_response(request, 500, DAMAGED_STORE)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    # Starlette still logs the traceback of a bug; the client gets the API's format instead of plain text.
+    return error_response(request, 500, "internal server error")
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DatabaseError, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _server_error)

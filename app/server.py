@@ -37,6 +37,7 @@ def serve(
     """
     try:
         app = create_app(Settings(store=store, db=db, assets=assets, host=host, port=port, public_url=public_url))
+        app.state.reader.verify()  # once, before listening: a damaged page would otherwise fail requests one by one
     except ValidationError as error:
         print(f"microscope serve: {_settings_message(error)}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -46,7 +46,7 @@ def _precompute(options: dict[str, Any]) -> None:
     require_torch("precompute")
     from precompute.pipeline import run_precompute
     from precompute.zoo import DownloadUnavailable
-    from store.db import StoreFormatError
+    from store.db import DatabaseError, StoreFormatError, damaged
 
     try:
         config = PrecomputeConfig(**options)
@@ -56,6 +56,8 @@ def _precompute(options: dict[str, Any]) -> None:
         summary = run_precompute(config)
     except (KeyError, ValueError, FileNotFoundError, DownloadUnavailable, StoreFormatError) as error:
         _fail(error)
+    except DatabaseError as error:  # a damaged page met while writing
+        _fail(damaged(config.location.db_url, error))
     typer.echo(summary.describe(config.location))
 
 
@@ -99,14 +101,17 @@ def import_labels(
 ) -> None:
     """Import hand-made unit labels into a store's stored layers, replacing the same source's earlier ones."""
     from precompute.unit_labels import import_unit_labels, label_source, read_label_folder
-    from store.db import StoreFormatError
+    from store.db import DatabaseError, StoreFormatError, damaged
     from store.writer import StoreWriter
 
+    location = store_location(store, db, assets)
     try:
-        writer = StoreWriter(store_location(store, db, assets))
-        done = import_unit_labels(writer, model, read_label_folder(folder), label_source(source))
+        with StoreWriter(location) as writer:
+            done = import_unit_labels(writer, model, read_label_folder(folder), label_source(source))
     except (KeyError, ValueError, StoreFormatError) as error:
         _fail(error)
+    except DatabaseError as error:
+        _fail(damaged(location.db_url, error))
     typer.echo(done.describe(model))
 
 
@@ -115,19 +120,33 @@ def check(
     db: DbOption = None,
     assets: AssetsOption = None,
     hashes: Annotated[bool, typer.Option(help="Also re-hash every image file.")] = False,
+    finalize: Annotated[
+        bool,
+        typer.Option(
+            help="First merge a write-ahead log left by an interrupted or older precompute into the database, so "
+            "the store can be served from read-only media (the only option that writes to the store)."
+        ),
+    ] = False,
 ) -> None:
-    """Check a store's integrity: every unit present once, every finished stage complete, every file there."""
-    from store.db import StoreFormatError
+    """Check a store's integrity: every unit present once, every finished stage complete, every file there.
+
+    Without --finalize it only reads: it writes no file into the store, and works on a read-only copy.
+    """
+    from store.db import StoreFormatError, finalize_store
     from store.integrity import check_store
 
+    location = store_location(store, db, assets)
     try:
-        report = check_store(store_location(store, db, assets), verify_hashes=hashes)
+        if finalize and not finalize_store(location.db_url):
+            _fail(f"cannot finalize {location}: another process has it open (a precompute or a server); stop it first")
+        report = check_store(location, verify_hashes=hashes)
     except StoreFormatError as error:
         _fail(error)
-    typer.echo(", ".join(f"{count} {name}" for name, count in report.counts.items()))
+    if report.counts:  # none when the database could not be read
+        typer.echo(", ".join(f"{count} {name}" for name, count in report.counts.items()))
     for note in report.notes:
         typer.echo(f"note: {note}")
-    for problem in report.problems:
+    for problem in report.summary():
         typer.secho(f"problem: {problem}", fg=typer.colors.RED, err=True)
     typer.echo("ok" if report.ok else f"{len(report.problems)} problems")
     if not report.ok:

@@ -68,16 +68,16 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
     model.module.to(device)
     layers = probe_layers(model, list(config.layers) if config.layers else None)
     plan = vis_plan(config, model, layers)  # a bad --extras fails here, before any work
-    writer = StoreWriter(config.location)
-    writer.put_model(_model_record(model))
-    writer.put_layers(model.id, layers)
-    summary = PrecomputeSummary(model.id, [layer.name for layer in layers])
-    if unit_labels is not None:
-        summary.unit_labels = import_unit_labels(writer, model.id, unit_labels)
-    if config.images is not None:
-        summary.examples_layers = _examples_stage(config, model, layers, writer)
-    summary.connection_layers = _connections_stage(config, model, layers, writer)
-    summary.rendered_images = _feature_vis_stage(config, model, layers, writer, plan)
+    with StoreWriter(config.location) as writer:  # closing finalizes the store for read-only serving
+        writer.put_model(_model_record(model))
+        writer.put_layers(model.id, layers)
+        summary = PrecomputeSummary(model.id, [layer.name for layer in layers])
+        if unit_labels is not None:
+            summary.unit_labels = import_unit_labels(writer, model.id, unit_labels)
+        if config.images is not None:
+            summary.examples_layers = _examples_stage(config, model, layers, writer)
+        summary.connection_layers = _connections_stage(config, model, layers, writer)
+        summary.rendered_images = _feature_vis_stage(config, model, layers, writer, plan)
     return summary
 
 

@@ -1,13 +1,16 @@
 """Open a store's database: read-write for precompute (creating or migrating it), read-only for the app.
 
 The only module that knows which database engine holds a store. SQLite (the default: one file per store folder)
-gets WAL mode for writing and a read-only URI for reading; any other backend gets a plain engine for its URL.
+is written in WAL mode and finalized back to a plain rollback journal when a writer closes, so that a finished store
+is one self-contained file; readers open it with SQLite's `immutable` flag (no locks, no side files: it reads from
+read-only media), or plainly read-only while a write-ahead log beside it says a writer has it open or was killed.
+Any other backend gets a plain engine for its URL.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from alembic import command
 from alembic.config import Config
@@ -15,14 +18,23 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 DATABASE_NAME = "microscope.sqlite"  # the database file inside a store folder
 _MIGRATIONS = Path(__file__).with_name("migrations")
+_SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+_FINALIZE_WAIT_MS = 2000  # how long finalizing waits for other connections before leaving the log in place
+
+# What the database driver raises for a store it cannot read (a damaged page, a file that is no database).
+DatabaseError = DBAPIError
 
 
 class StoreFormatError(RuntimeError):
     """The store on disk has another format version than this code reads, or is no store at all."""
+
+
+class StoreDamagedError(StoreFormatError):
+    """The store's database cannot be read: a truncated, overwritten or corrupted file, or an unmerged log."""
 
 
 def _alembic_config() -> Config:
@@ -93,6 +105,62 @@ def require_database(url: str) -> None:
         raise StoreFormatError(f"no store at {path.parent}: {path.name} is missing; run `microscope precompute` first")
 
 
+def _log_file(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
+
+
+def _header_damage(path: Path) -> str | None:
+    """Why the SQLite file at `path` cannot be a whole database, judged from its 100-byte header (None if sound)."""
+    size = path.stat().st_size
+    if size == 0:
+        return None  # SQLite reads an empty file as an empty database; the format check names it
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        return "is not a SQLite database (its first bytes are not SQLite's header)"
+    page_size = int.from_bytes(header[16:18], "big")
+    expected = int.from_bytes(header[28:32], "big") * (65536 if page_size == 1 else page_size)
+    # The header's page count is valid only when its 'version-valid-for' number equals the change counter.
+    if header[92:96] == header[24:28] and size < expected:
+        return f"is truncated ({size} bytes, but its header counts {expected})"
+    return None
+
+
+_REPAIR_HINT = "restore it from a backup, or precompute the store again into a new --store"
+
+
+def _require_sound_header(url: str, path: Path) -> None:
+    damage = _header_damage(path)
+    if damage is not None:
+        raise StoreDamagedError(f"the store database {path} {damage}; {_REPAIR_HINT}")
+
+
+def damaged(url: str, error: Exception) -> StoreDamagedError:
+    """The StoreDamagedError for a driver error met reading the store at `url`: the file, the cause, what to do."""
+    path = _sqlite_file(url)
+    cause = str(getattr(error, "orig", None) or error)
+    if path is not None and _log_file(path).exists() and "unable to open" in cause:
+        return StoreDamagedError(
+            f"cannot read the store database {path}: its write-ahead log {_log_file(path).name} was never merged "
+            "into it (the precompute that wrote it is still running or was interrupted), and it cannot be read "
+            f"in place; run `microscope check --finalize {_store_options(url)}` where the store is writable"
+        )
+    shown = path or display_url(url)
+    return StoreDamagedError(f"cannot read the store database {shown} ({cause}); {_REPAIR_HINT}")
+
+
+def _read_only_url(path: Path) -> URL:
+    """The SQLite URI that reads `path` without writing anything beside it when it is finished."""
+    # Without a write-ahead log beside it, no writer has the file open and every commit is in the file itself,
+    # so SQLite may treat it as immutable: no locks and no -shm/-wal files, which read-only media need. A log
+    # means a writer is running (or was killed): plain read-only mode reads the log, as a writer's reader must.
+    query = {"mode": "ro", "uri": "true"}
+    if not _log_file(path).exists():
+        query["immutable"] = "1"
+    # SQLite reads this filename as a URI, so '%', '?' and '#' in the path must be percent-escaped.
+    return URL.create("sqlite", database=f"file:{quote(str(path))}", query=query)
+
+
 def _on_connect(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -114,17 +182,60 @@ def open_for_writing(url: str) -> Engine:
     path = _sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_file():
+            _require_sound_header(url, path)
     engine = _engine(url)
     if path is not None:
         event.listen(engine, "connect", _on_connect)
-    with engine.begin() as connection:
-        if path is not None:
-            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
-        _refuse_unknown_version(connection, url)
-        config = _alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    try:
+        with engine.begin() as connection:
+            if path is not None:
+                # WAL while writing: the service may read the store as a run adds to it; finalize() undoes it.
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            _refuse_unknown_version(connection, url)
+            config = _alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except DBAPIError as error:
+        engine.dispose()
+        raise damaged(url, error) from None
+    except StoreFormatError:
+        engine.dispose()
+        raise
     return engine
+
+
+def finalize(engine: Engine) -> bool:
+    """Merge the write-ahead log into the database file and leave a rollback journal, so that any reader can open
+    the store read-only (from read-only media too); False when another connection still holds the log."""
+    if engine.dialect.name != "sqlite":
+        return True
+    engine.dispose()  # idle pooled connections would hold the log open
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={_FINALIZE_WAIT_MS}")
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            mode = connection.exec_driver_sql("PRAGMA journal_mode=DELETE").scalar()
+    except DBAPIError:
+        mode = None  # busy: a reader or another writer has it open; the next writer to close will finalize
+    finally:
+        engine.dispose()
+    return mode == "delete"
+
+
+def finalize_store(url: str) -> bool:
+    """Finalize the store at `url` without migrating it (`microscope check --finalize`); False when in use."""
+    path = _sqlite_file(url)
+    if path is None:
+        return True
+    require_database(url)
+    _require_sound_header(url, path)
+    engine = _engine(url)
+    event.listen(engine, "connect", _on_connect)
+    try:
+        return finalize(engine)
+    except DBAPIError as error:
+        raise damaged(url, error) from None
 
 
 def open_read_only(url: str) -> Engine:
@@ -134,33 +245,62 @@ def open_read_only(url: str) -> Engine:
         engine = _engine(url)
     else:
         require_database(url)
-        # SQLite reads this filename as a URI, so '%', '?' and '#' in the path must be percent-escaped.
-        uri = URL.create("sqlite", database=f"file:{quote(str(path))}", query={"mode": "ro", "uri": "true"})
-        engine = _engine(uri, connect_args={"check_same_thread": False})
+        _require_sound_header(url, path)
+        engine = _engine(_read_only_url(path), connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _on_connect)
-    check_format(engine, url)
+    try:
+        check_format(engine, url)
+    except DBAPIError as error:
+        engine.dispose()
+        raise damaged(url, error) from None
+    except StoreFormatError:
+        engine.dispose()
+        raise
     return engine
 
 
-def integrity_problems(engine: Engine) -> list[str]:
-    """What the database engine's own consistency check finds wrong (empty when sound or when it has none)."""
+def integrity_problems(engine: Engine, *, quick: bool = False) -> list[str]:
+    """What the database engine's own consistency check finds wrong (empty when sound or when it has none).
+
+    `quick` skips what only costs time to verify (index contents): about a second per gigabyte.
+    """
     if engine.dialect.name != "sqlite":
         return []
+    path = unquote((engine.url.database or "").removeprefix("file:"))
     with engine.connect() as connection:
-        result = connection.exec_driver_sql("PRAGMA integrity_check").scalar()
-    return [] if result == "ok" else [f"SQLite integrity_check: {result}"]
+        rows = [row for (row,) in connection.exec_driver_sql(f"PRAGMA {'quick' if quick else 'integrity'}_check")]
+    # A finding may span lines and start with which attached database it is in; one line each, without that.
+    findings = [" ".join(row.replace("*** in database main ***", "").split()) for row in rows]
+    return [] if rows == ["ok"] else [f"{path} is damaged: {finding}" for finding in findings]
+
+
+def require_intact(engine: Engine, url: str) -> None:
+    """Raise StoreDamagedError, naming the file, when a quick check of the whole database finds damage."""
+    try:
+        problems = integrity_problems(engine, quick=True)
+    except DBAPIError as error:
+        raise damaged(url, error) from None
+    if problems:
+        more = f" (and {len(problems) - 1} more findings)" if len(problems) > 1 else ""
+        raise StoreDamagedError(f"{problems[0]}{more}; {_REPAIR_HINT}")
 
 
 def _refuse_unknown_version(connection: Connection, url: str) -> None:
     """Raise StoreFormatError when the store was written by a format this code cannot migrate from (a newer one)."""
     found = MigrationContext.configure(connection).get_current_revision()
-    known = {script.revision for script in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
-    if found is not None and found not in known:
-        raise StoreFormatError(
-            f"store at {_store_name(url)} has format version {found}, which this microscope (format version "
-            f"{format_version()}) does not know; use the microscope version that wrote it, or precompute into "
-            "another --store"
-        )
+    if found is not None and not _known_version(found):
+        raise StoreFormatError(_newer_message(url, found) + ", or precompute into another --store")
+
+
+def _known_version(revision: str) -> bool:
+    return revision in {script.revision for script in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+
+
+def _newer_message(url: str, found: str) -> str:
+    return (
+        f"store at {_store_name(url)} has format version {found}, written by a newer microscope than this one "
+        f"(format version {format_version()}); upgrade microscope (pip install --upgrade microscope) to use it"
+    )
 
 
 def check_format(engine: Engine, url: str) -> None:
@@ -168,6 +308,8 @@ def check_format(engine: Engine, url: str) -> None:
     with engine.connect() as connection:
         found = MigrationContext.configure(connection).get_current_revision()
     expected = format_version()
+    if found is not None and found != expected and not _known_version(found):
+        raise StoreFormatError(_newer_message(url, found))
     if found != expected:
         raise StoreFormatError(
             f"store at {_store_name(url)} has format version {found or 'none'}, but this microscope reads version "

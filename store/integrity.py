@@ -1,4 +1,7 @@
-"""Integrity check of a store: the database is sound, every unit is present once, every stage is complete."""
+"""Integrity check of a store: the database is sound, every unit is present once, every stage is complete.
+
+It reads the store read-only and never writes a file into it (nor beside its database).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +9,17 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from store import schema as t
-from store.db import integrity_problems, open_read_only
+from store.db import DatabaseError, damaged, integrity_problems, open_read_only
 from store.kinds import CHANNEL
 from store.location import StoreLike, as_location
 from store.paths import asset_path
 from store.records import CONNECTIONS_STAGE, EXAMPLES_STAGE, FEATURE_VIS_STAGE, STAGE_KEYS, STAGE_PARTIAL
+
+SHOWN_PER_KIND = 5  # problems of one kind listed by summary(); a damaged store can have thousands
 
 
 @dataclass
@@ -24,11 +29,29 @@ class Report:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    kinds: list[str] = field(default_factory=list)  # the kind of each problem, for summary()
 
     @property
     def ok(self) -> bool:
         """True when no problem was found."""
         return not self.problems
+
+    def problem(self, kind: str, message: str) -> None:
+        """Record a problem of `kind` (e.g. "asset file missing")."""
+        self.problems.append(message)
+        self.kinds.append(kind)
+
+    def summary(self, shown: int = SHOWN_PER_KIND) -> list[str]:
+        """The problems to print: at most `shown` of each kind, then how many more of that kind there are."""
+        by_kind: dict[str, list[str]] = {}
+        for kind, message in zip(self.kinds, self.problems, strict=True):
+            by_kind.setdefault(kind, []).append(message)
+        lines = []
+        for kind, messages in by_kind.items():
+            lines += messages[:shown]
+            if len(messages) > shown:
+                lines.append(f"… and {len(messages) - shown} more of this kind ({kind})")
+        return lines
 
 
 def check_store(store: StoreLike, *, verify_hashes: bool = False) -> Report:
@@ -36,11 +59,23 @@ def check_store(store: StoreLike, *, verify_hashes: bool = False) -> Report:
     location = as_location(store)
     report = Report()
     engine = open_read_only(location.db_url)
-    report.problems += integrity_problems(engine)
+    try:
+        for problem in integrity_problems(engine):
+            report.problem("damaged database", problem)
+        if report.ok:  # queries over damaged pages fail or mislead; the damage is the finding
+            _check_contents(engine, location.assets, report, verify_hashes)
+    except DatabaseError as error:
+        report.problem("damaged database", str(damaged(location.db_url, error)))
+    finally:
+        engine.dispose()
+    return report
+
+
+def _check_contents(engine: Engine, assets: Path, report: Report, verify_hashes: bool) -> None:
     with Session(engine) as session:
         for layer in session.scalars(select(t.Layer).order_by(t.Layer.model_id, t.Layer.position)):
             _check_layer(session, layer, report)
-        _check_assets(session, location.assets, report, verify_hashes)
+        _check_assets(session, assets, report, verify_hashes)
         for name, table in (
             ("models", t.Model),
             ("layers", t.Layer),
@@ -51,8 +86,6 @@ def check_store(store: StoreLike, *, verify_hashes: bool = False) -> Report:
             ("assets", t.Asset),
         ):
             report.counts[name] = session.scalar(select(func.count()).select_from(table)) or 0
-    engine.dispose()
-    return report
 
 
 def _check_feature_vis(session: Session, layer: t.Layer, settings: dict, report: Report) -> None:
@@ -73,8 +106,9 @@ def _check_feature_vis(session: Session, layer: t.Layer, settings: dict, report:
         expected = set(range(layer.units)) if units is None else set(units)
         have = units_by_key.get(key, set()) & expected
         if have != expected:
-            report.problems.append(
-                f"{where}: feature_vis finished but {len(have)}/{len(expected)} units have a {key} image"
+            report.problem(
+                "feature_vis incomplete",
+                f"{where}: feature_vis finished but {len(have)}/{len(expected)} units have a {key} image",
             )
 
 
@@ -82,7 +116,7 @@ def _check_layer(session: Session, layer: t.Layer, report: Report) -> None:
     where = f"{layer.model_id}/{layer.name}"
     units = list(session.scalars(select(t.Unit.unit).where(t.Unit.layer_id == layer.id).order_by(t.Unit.unit)))
     if units != list(range(layer.units)):
-        report.problems.append(f"{where}: units are not exactly 0..{layer.units - 1} once each")
+        report.problem("units", f"{where}: units are not exactly 0..{layer.units - 1} once each")
     stage_settings = dict(
         session.execute(select(t.Stage.stage, t.Stage.settings).where(t.Stage.layer_id == layer.id)).all()
     )
@@ -97,9 +131,9 @@ def _check_layer(session: Session, layer: t.Layer, report: Report) -> None:
             .group_by(t.DatasetExample.unit_id)
         ).all()
         if len(per_unit) != layer.units or any(count != top + 1 for _, count, top in per_unit):
-            report.problems.append(f"{where}: dataset examples missing or ranks not contiguous")
+            report.problem("dataset examples", f"{where}: dataset examples missing or ranks not contiguous")
     if CONNECTIONS_STAGE in stages and layer.previous is None:
-        report.problems.append(f"{where}: connections finished but the layer has no previous layer")
+        report.problem("connections", f"{where}: connections finished but the layer has no previous layer")
     missing = (
         {EXAMPLES_STAGE, CONNECTIONS_STAGE, FEATURE_VIS_STAGE}
         - stages
@@ -110,18 +144,21 @@ def _check_layer(session: Session, layer: t.Layer, report: Report) -> None:
 
 
 def _check_assets(session: Session, assets: Path, report: Report, verify_hashes: bool) -> None:
+    if not assets.is_dir():
+        report.problem("asset folder missing", f"asset folder missing: {assets} (copy the store's assets/ with it)")
+        return
     referenced: set[Path] = set()
     for sha, ext in session.execute(select(t.Asset.sha256, t.Asset.ext)):
         path = asset_path(assets, sha, ext)
         referenced.add(path)
         if not path.is_file():
-            report.problems.append(f"asset file missing: {path}")
+            report.problem("asset file missing", f"asset file missing: {path}")
         elif verify_hashes and hashlib.sha256(path.read_bytes()).hexdigest() != sha:
-            report.problems.append(f"asset file corrupt (hash mismatch): {path}")
+            report.problem("asset file corrupt", f"asset file corrupt (hash mismatch): {path}")
     for table, column in ((t.FeatureVis, t.FeatureVis.asset_sha256), (t.DatasetExample, t.DatasetExample.asset_sha256)):
         dangling = session.scalar(select(func.count()).select_from(table).where(column.not_in(select(t.Asset.sha256))))
         if dangling:
-            report.problems.append(f"{table.__tablename__}: {dangling} rows reference unknown assets")
+            report.problem("dangling rows", f"{table.__tablename__}: {dangling} rows reference unknown assets")
     on_disk = {p for p in assets.glob("*/*") if p.is_file()}
     orphans = on_disk - referenced
     if orphans:

@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from store import schema as t
-from store.db import format_version, open_read_only
+from store.db import StoreDamagedError, format_version, open_read_only, require_intact
 from store.kinds import CHANNEL, VisKey, page_order
 from store.location import StoreLike, as_location
 from store.paths import asset_path, is_asset_key
@@ -43,6 +43,16 @@ class StoreReader:
         self.location = as_location(store)
         self.engine = open_read_only(self.location.db_url)
         self.format_version = format_version()
+        if not self.location.assets.is_dir():
+            self.engine.dispose()
+            raise StoreDamagedError(
+                f"the store's asset folder {self.location.assets} is missing; copy it with the database "
+                "(--assets names it when it is elsewhere)"
+            )
+
+    def verify(self) -> None:
+        """Raise StoreDamagedError when the database has a damaged page (reads it all: a second per gigabyte)."""
+        require_intact(self.engine, self.location.db_url)
 
     def model_ids(self) -> list[str]:
         """Ids of the stored models, sorted."""

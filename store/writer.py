@@ -8,12 +8,13 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from store import schema as t
-from store.db import open_for_writing
+from store.db import finalize, open_for_writing
 from store.kinds import VisKey
 from store.location import StoreLike, as_location
 from store.paths import asset_path
@@ -39,6 +40,19 @@ class StoreWriter:
         self.location = as_location(store)
         self.engine = open_for_writing(self.location.db_url)
         self.location.assets.mkdir(parents=True, exist_ok=True)
+
+    def close(self) -> bool:
+        """Finish writing: leave the store finalized for read-only readers; False when another process holds it."""
+        return finalize(self.engine)
+
+    def __enter__(self) -> StoreWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        # Every write commits as it goes, so even a failed run leaves a consistent store worth finalizing.
+        self.close()
 
     def put_model(self, record: ModelRecord) -> None:
         """Add the model, or refresh its description; refuse other weights under the same id."""

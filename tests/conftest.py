@@ -115,6 +115,7 @@ def build_toy_store(root: StoreLike) -> StoreLike:
             for key, description, shade in TOY_UNIT_VIS
         ],
     )
+    writer.close()  # finished, as a precompute run leaves it: one self-contained file, readable read-only
     return root
 
 

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import exc
+
+from app.config import Settings
+from app.errors import DAMAGED_STORE
+from app.main import create_app
+from tests.store.test_damaged import overwrite_page, table_page
 
 
 def test_api_errors_are_json_detail(client: TestClient) -> None:
@@ -49,3 +61,53 @@ def test_unknown_route_is_404_in_the_right_format(client: TestClient) -> None:
     assert client.get("/api/v1/nowhere").json() == {"detail": "Not Found"}
     page = client.get("/nowhere")
     assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+
+
+def _damaged_read(*args: object, **kwargs: object) -> None:
+    raise exc.DatabaseError("SELECT …", {}, sqlite3.DatabaseError("database disk image is malformed"))
+
+
+@pytest.fixture
+def damaged_unit_reads(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    """The shared client whose store fails reading units, as a damaged page makes it."""
+    monkeypatch.setattr(client.app.state.reader, "unit", _damaged_read)  # type: ignore[attr-defined]
+    return client
+
+
+def test_damaged_row_is_a_json_500_under_the_api_with_one_log_line(
+    damaged_unit_reads: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="microscope.app"):
+        response = damaged_unit_reads.get("/api/v1/models/toy-net/layers/conv1/units/1")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"detail": DAMAGED_STORE}
+    assert len(caplog.records) == 1
+    assert "microscope.sqlite" in caplog.records[0].getMessage() and caplog.records[0].exc_info is None
+
+
+def test_damaged_row_is_an_html_500_page(damaged_unit_reads: TestClient) -> None:
+    response = damaged_unit_reads.get("/models/toy-net/layers/conv1/units/1")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<span class="status">500</span>' in response.text and "part of its database is damaged" in response.text
+
+
+def test_unexpected_error_is_a_500_in_the_api_format_not_plain_text(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client.app.state.reader, "unit", lambda *a: 1 / 0)  # type: ignore[attr-defined]
+    with TestClient(client.app, raise_server_exceptions=False) as quiet:
+        response = quiet.get("/api/v1/models/toy-net/layers/conv1/units/1")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal server error"}
+
+
+def test_a_really_corrupted_page_of_units_is_a_json_500_and_an_html_500(toy_store: Path, tmp_path: Path) -> None:
+    store = Path(shutil.copytree(toy_store, tmp_path / "store"))
+    overwrite_page(store, table_page(store, "units"))
+    with TestClient(create_app(Settings(store=store))) as damaged:
+        api = damaged.get("/api/v1/models/toy-net/layers/conv1/units/1")
+        page = damaged.get("/models/toy-net/layers/conv1/units/1")
+    assert (api.status_code, api.json()) == (500, {"detail": DAMAGED_STORE})
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app import server
+from tests.store.test_damaged import overwrite_page, stamp, table_page, truncate_to_half
 
 
 def test_missing_store_exits_non_zero_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -31,3 +34,27 @@ def test_good_store_is_served_by_uvicorn(toy_store: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: calls.append(kw))
     server.serve(toy_store, "127.0.0.1", 8123)
     assert calls == [{"host": "127.0.0.1", "port": 8123}]
+
+
+@pytest.mark.parametrize("damage", [truncate_to_half, lambda root: overwrite_page(root, table_page(root, "units"))])
+def test_damaged_database_exits_non_zero_with_one_line_naming_the_file(
+    toy_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: Callable[[Path], None]
+) -> None:
+    store = Path(shutil.copytree(toy_store, tmp_path / "store"))
+    damage(store)
+    with pytest.raises(SystemExit) as exit_info:
+        server.serve(store, "127.0.0.1", 8000)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert str(store / "microscope.sqlite") in err and "restore it from a backup" in err
+
+
+def test_store_of_a_newer_format_says_to_upgrade(
+    toy_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Path(shutil.copytree(toy_store, tmp_path / "store"))
+    stamp(store, "9999")
+    with pytest.raises(SystemExit):
+        server.serve(store, "127.0.0.1", 8000)
+    assert "upgrade microscope" in capsys.readouterr().err

@@ -3,6 +3,7 @@ precompute, check and serve name a store by --store or by --db and --assets."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from precompute.cli_options import option_name
 from precompute.config import PrecomputeConfig
 from store.location import StoreLocation
 from tests.conftest import build_toy_store
+from tests.store.test_damaged import overwrite_page, stamp, table_page
 
 
 @pytest.mark.parametrize(
@@ -126,7 +128,7 @@ def test_check_accepts_db_and_assets(split_store: StoreLocation) -> None:
 def test_check_of_a_split_store_by_its_database_alone_misses_every_image(split_store: StoreLocation) -> None:
     done = CliRunner().invoke(app, ["check", "--db", split_store.db_url, "--store", str(split_store.assets)])
     assert done.exit_code == 1
-    assert "asset file missing" in done.output
+    assert "asset folder missing" in done.output
 
 
 def test_check_with_store_alone_means_both(toy_store: Path) -> None:
@@ -143,3 +145,44 @@ def test_serve_accepts_db_and_assets(split_store: StoreLocation, monkeypatch: py
     done = CliRunner().invoke(app, args)
     assert done.exit_code == 0, done.output
     assert served == [split_store]
+
+
+@pytest.fixture
+def newer_store(toy_store: Path, tmp_path: Path) -> Path:
+    """A copy of the toy store stamped with a format version from a newer microscope."""
+    store = Path(shutil.copytree(toy_store, tmp_path / "store"))
+    stamp(store, "9999")
+    return store
+
+
+def test_precompute_into_a_store_of_a_newer_format_refuses_saying_to_upgrade(
+    newer_store: Path, random_resnet20: Path
+) -> None:
+    args = ["precompute", "--model", "cifar-resnet20", "--weights", str(random_resnet20), "--store", str(newer_store)]
+    done = CliRunner().invoke(app, [*args, "--no-progress"])
+    assert done.exit_code == 2, done.output
+    assert "upgrade microscope" in done.output and "9999" in done.output
+    assert done.exception is None or isinstance(done.exception, SystemExit)
+
+
+def test_labels_import_into_a_store_of_a_newer_format_refuses_saying_to_upgrade(
+    newer_store: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "block1.json").write_text('[{"name": "Curves", "units": [1]}]', encoding="utf-8")
+    done = CliRunner().invoke(
+        app, ["labels", "import", "toy-net", str(tmp_path / "labels"), "--store", str(newer_store)]
+    )
+    assert done.exit_code == 2, done.output
+    assert "upgrade microscope" in done.output
+    assert isinstance(done.exception, SystemExit)
+
+
+def test_check_of_a_damaged_database_prints_a_few_lines_naming_the_file(toy_store: Path, tmp_path: Path) -> None:
+    store = Path(shutil.copytree(toy_store, tmp_path / "store"))
+    for table in ("units", "feature_vis", "dataset_examples", "connections"):
+        overwrite_page(store, table_page(store, table))
+    done = CliRunner().invoke(app, ["check", "--store", str(store)])
+    assert done.exit_code == 1
+    assert str(store / "microscope.sqlite") in done.output
+    assert len(done.output.strip().splitlines()) <= 8

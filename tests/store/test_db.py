@@ -123,13 +123,13 @@ def test_opening_missing_store_read_only_creates_nothing(tmp_path: Path) -> None
     assert list(tmp_path.iterdir()) == []
 
 
-def test_opening_store_of_other_format_version_names_both_versions(tmp_path: Path) -> None:
+def test_opening_store_of_older_format_version_says_to_migrate_naming_both_versions(tmp_path: Path) -> None:
     root = _new_store(tmp_path)
-    _sql(root, "UPDATE alembic_version SET version_num = '0000'")
+    _sql(root, "UPDATE alembic_version SET version_num = '0001'")
     with pytest.raises(StoreFormatError) as excinfo:
         open_read_only(folder_url(root))
     message = str(excinfo.value)
-    assert "0000" in message
+    assert "0001" in message
     assert format_version() in message
     assert "microscope precompute --store" in message
 
