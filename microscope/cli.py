@@ -22,6 +22,9 @@ app.add_typer(precompute_cli.labels_app, name="labels")
 
 HostOption = Annotated[str, typer.Option(envvar="MICROSCOPE_HOST", help="Interface to listen on.")]
 PortOption = Annotated[int, typer.Option(envvar="MICROSCOPE_PORT", help="Port to listen on.")]
+WorkersOption = Annotated[
+    int, typer.Option(min=1, envvar="MICROSCOPE_WORKERS", help="Server processes (each caches what it serves).")
+]
 
 
 @app.command()
@@ -31,11 +34,12 @@ def serve(
     assets: AssetsOption = None,
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
+    workers: WorkersOption = 1,
 ) -> None:
     """Serve a store's pages and JSON API."""
     from app.server import serve as run_server
 
-    run_server(store, host, port, db=db, assets=assets)
+    run_server(store, host, port, db=db, assets=assets, workers=workers)
 
 
 @app.command()

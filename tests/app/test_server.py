@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,3 +32,14 @@ def test_good_store_is_served_by_uvicorn(toy_store: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: calls.append(kw))
     server.serve(toy_store, "127.0.0.1", 8123)
     assert calls == [{"host": "127.0.0.1", "port": 8123}]
+
+
+def test_several_workers_build_the_app_from_the_environment(toy_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setenv("MICROSCOPE_DB", "sqlite:////elsewhere.sqlite")
+    monkeypatch.setenv("MICROSCOPE_STORE", "restored after the test")  # serve() sets these for the workers
+    monkeypatch.delenv("MICROSCOPE_ASSETS", raising=False)
+    server.serve(toy_store, "127.0.0.1", 8123, workers=3)
+    assert calls == [("app.main:create_app", {"factory": True, "host": "127.0.0.1", "port": 8123, "workers": 3})]
+    assert os.environ["MICROSCOPE_STORE"] == str(toy_store) and "MICROSCOPE_DB" not in os.environ
