@@ -8,6 +8,7 @@ still run on every response, cached or not, since what is cached is what the app
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 from collections import OrderedDict
@@ -146,6 +147,7 @@ class ResponseCache:
         self.store = store
         self.version = version
         self.max_entry_bytes = max_entry_bytes
+        self._pending: dict[Key, asyncio.Future[Entry | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
@@ -157,11 +159,25 @@ class ResponseCache:
             return
         key = (_header(headers, b"host"), scope.get("raw_path") or scope["path"].encode(), scope["query_string"])
         entry = self.store.get(key)
+        if entry is None and key in self._pending:  # another request is building it: wait instead of rebuilding
+            entry = await asyncio.shield(self._pending[key])
         if entry is None:
-            entry = await self._fill(scope, receive, send, key)
+            entry = await self._fill_once(scope, receive, send, key)
             if entry is None:
                 return  # not cacheable: the app's response has been sent as it was
         await _answer(entry, headers, send, head=scope["method"] == "HEAD")
+
+    async def _fill_once(self, scope: Scope, receive: Receive, send: Send, key: Key) -> Entry | None:
+        """`_fill`, publishing the entry to the requests for the same key that arrive meanwhile."""
+        pending: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        self._pending[key] = pending
+        entry = None
+        try:
+            entry = await self._fill(scope, receive, send, key)
+            return entry
+        finally:
+            del self._pending[key]
+            pending.set_result(entry)  # None (failed, or not cacheable): the waiters run the app themselves
 
     async def _fill(self, scope: Scope, receive: Receive, send: Send, key: Key) -> Entry | None:
         """Run the app; cache and return its 200, or pass anything else through and return None."""

@@ -171,3 +171,33 @@ def test_gzip_body_is_made_once_and_reads_back() -> None:
 def test_float32_prints_the_shortest_decimal_of_the_float32() -> None:
     assert float32(0.4362299144268036) == 0.4362299
     assert float32(0.1) == 0.1 and float32(-7.5822e-05) == -7.5822e-05 and float32(1e300) == 1e300
+
+
+def test_concurrent_misses_for_one_url_run_the_app_once() -> None:
+    calls: list[str] = []
+
+    async def slow_app(scope: Scope, receive: Receive, send: Send) -> None:
+        calls.append(scope["path"])
+        await asyncio.sleep(0.01)
+        await _body_app(scope, receive, send)
+
+    cache = ResponseCache(slow_app, store=LruStore(), version="v")
+
+    async def burst() -> list[list[Message]]:
+        async def one() -> list[Message]:
+            sent: list[Message] = []
+
+            async def receive() -> Message:
+                return {"type": "http.request", "body": b""}
+
+            async def send(message: Message) -> None:
+                sent.append(message)
+
+            scope = {"type": "http", "method": "GET", "path": "/x", "query_string": b"", "headers": []}
+            await cache(scope, receive, send)
+            return sent
+
+        return await asyncio.gather(*(one() for _ in range(8)))
+
+    answers = asyncio.run(burst())
+    assert calls == ["/x"] and all(sent[0]["status"] == 200 and sent[1]["body"] == b"a" * 300 for sent in answers)
