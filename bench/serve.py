@@ -67,8 +67,10 @@ def server(store: Path, workers: int) -> Iterator[int]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     command = [sys.executable, "-m", "microscope", "serve", "--store", str(store), "--port", str(port)]
+    if workers != 1:  # without the option for one, so that checkouts older than --workers can be compared
+        command += ["--workers", str(workers)]
     process = subprocess.Popen(
-        [*command, "--workers", str(workers)],
+        command,
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
