@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from starlette.exceptions import HTTPException
 
 from app import urls
 from app.errors import NotFound
@@ -14,6 +17,9 @@ from store.records import LayerView, ModelView, UnitDetail
 from store.refs import FORMAT_HELP, UnitRef
 
 MAX_LINKS = 40  # an error page lists at most this many layers as links
+MAX_UNIT_DIGITS = 18  # no layer has 10**18 units; longer numbers are out of range without converting them
+# A spelling that means one integer: an optional '+', decimal digits (of one script), an optional all-zero fraction.
+_UNIT_SPELLING = re.compile(r"\+?(?P<digits>[0-9]+)(?:\.0+)?")
 
 
 @dataclass(frozen=True)
@@ -145,11 +151,56 @@ def get_layer(model_view: ModelDep, layer: LayerName) -> LayerContext:
 LayerDep = Annotated[LayerContext, Depends(get_layer)]
 
 
-def get_unit(
-    reader: Reader, ctx: LayerDep, unit: Annotated[int, Path(ge=0, description="unit (channel) number in its layer")]
-) -> UnitContext:
-    """The unit named in the path."""
-    return find_unit(reader, ctx.model, ctx.layer, unit)
+class MovedPermanently(HTTPException):
+    """A 301 to the canonical URL of what was asked for (one URL per resource)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(status_code=301, detail=f"moved permanently to {location}", headers={"Location": location})
+
+
+def _ascii_digits(text: str) -> str | None:
+    """`text` with its decimal digits written in ASCII, or None when they mix scripts (e.g. '٤5')."""
+    zeros = {ord(c) - unicodedata.decimal(c) for c in text if unicodedata.decimal(c, None) is not None}
+    if len(zeros) > 1:
+        return None
+    return "".join(str(unicodedata.decimal(c)) if unicodedata.decimal(c, None) is not None else c for c in text)
+
+
+def unit_number(text: str) -> int | None:
+    """The unit number a path segment spells ('5', '05', '+5', '5.0', '５'), or None when it spells none."""
+    ascii_text = _ascii_digits(text)
+    match = _UNIT_SPELLING.fullmatch(ascii_text) if ascii_text is not None else None
+    if match is None:
+        return None
+    digits = match["digits"].lstrip("0") or "0"
+    return int(digits) if len(digits) <= MAX_UNIT_DIGITS else 10**MAX_UNIT_DIGITS
+
+
+def parse_unit(text: str, layer: LayerView | None = None) -> int:
+    """The unit number in a path, or a 404 saying how units are written (and the layer's range when known)."""
+    number = unit_number(text)
+    if number is None:
+        known = f"; {layer.name} has {unit_range(layer)}" if layer else ""
+        raise NotFound(f"unit must be a non-negative integer, got {text!r}{known}")
+    return number
+
+
+UnitText = Annotated[
+    str,
+    # Documented as the integer it canonically is; other spellings redirect or 404 (see `unit_number`).
+    Path(description="unit (channel) number in its layer", json_schema_extra={"type": "integer", "minimum": 0}),
+]
+
+
+def get_unit(request: Request, reader: Reader, ctx: LayerDep, unit: UnitText) -> UnitContext:
+    """The unit named in the path; another spelling of its number (05, +5, 5.0, ５) redirects to the canonical URL."""
+    number = parse_unit(unit, ctx.layer)
+    check_unit(ctx.model, ctx.layer, number)  # out of range: a 404 here rather than a redirect to one
+    if unit != str(number):
+        api = request.url.path.startswith(urls.API + "/")
+        path = (urls.api_unit if api else urls.unit_page)(ctx.model.id, ctx.layer.name, number)
+        raise MovedPermanently(f"{path}?{request.url.query}" if request.url.query else path)
+    return find_unit(reader, ctx.model, ctx.layer, number)
 
 
 UnitDep = Annotated[UnitContext, Depends(get_unit)]

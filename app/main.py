@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from app import docs, errors, pages, routes, security
 from app.api import assets
 from app.api import router as api_router
+from app.cache import LruStore, ResponseCache, store_version
 from app.config import Settings
 from app.head import HeadAsGet
 from frontend import STATIC_DIR
@@ -52,6 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     docs.install(app)
     app.mount(routes.STATIC.path, StaticFiles(directory=STATIC_DIR), name=routes.STATIC.name)
+    # Added first, so innermost: the middlewares added after it run on every response, cached or not.
+    app.state.response_cache = LruStore()
+    app.add_middleware(ResponseCache, store=app.state.response_cache, version=store_version(reader))
     app.add_middleware(HeadAsGet)
     security.install(app, settings)
     return app

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import routes, urls
-from app.deps import LayerDep, ModelDep, Reader, UnitDep, resolve_microscope_op, resolve_ref
+from app.deps import LayerDep, ModelDep, Reader, UnitDep, parse_unit, resolve_microscope_op, resolve_ref
 from app.errors import NotFound
 from app.present import PREVIEW_UNITS, label_search, layer_public, model_public, model_summary, unit_public
 from app.templating import render
@@ -95,9 +95,9 @@ def _is_ref(text: str) -> bool:
 
 
 @router.get(routes.MICROSCOPE_UNIT.path, name=routes.MICROSCOPE_UNIT.name)
-def microscope_unit(reader: Reader, model: str, op: str, unit: int) -> RedirectResponse:
+def microscope_unit(reader: Reader, model: str, op: str, unit: str) -> RedirectResponse:
     """OpenAI Microscope's unit URLs (`/models/inceptionv1/mixed4b_0/409`, `…/mixed4a_5x5_0/12`) → our unit page."""
     if not op.endswith("_0"):
         raise NotFound(f"no page {op!r} under model {model!r}; see {urls.model_page(model)}")
-    model_view, layer, number = resolve_microscope_op(reader, model, op, unit)
+    model_view, layer, number = resolve_microscope_op(reader, model, op, parse_unit(unit))
     return RedirectResponse(urls.unit_page(model_view.id, layer.name, number), status_code=301)

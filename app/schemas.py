@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+import struct
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PlainSerializer
+
+
+def float32(value: float) -> float:
+    """The shortest decimal that reads back as the same float32: the precision the store's numbers were computed in."""
+    try:
+        single = struct.unpack("<f", struct.pack("<f", value))[0]
+    except OverflowError:  # beyond float32's range: not from a float32, keep it
+        return value
+    for digits in range(1, 10):  # 9 significant digits always round-trip a float32
+        shortest = float(f"{single:.{digits}g}")
+        if struct.pack("<f", shortest) == struct.pack("<f", single):
+            return shortest
+    return single
+
+
+def _float32_nested(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_float32_nested(v) for v in value]
+    return float32(value) if isinstance(value, float) else value
+
+
+# Computed in float32 (activations, weights, kernels); JSON shows each without float64's extra digits.
+Float32 = Annotated[float, PlainSerializer(float32, return_type=float, when_used="json")]
+Float32Array = Annotated[list[Any], PlainSerializer(_float32_nested, return_type=list[Any], when_used="json")]
 
 
 class ErrorPublic(BaseModel):
@@ -118,7 +143,7 @@ class FeatureVisPublic(BaseModel):
         deprecated="use `key`",
     )
     description: str = Field(description="the objective optimized, e.g. -channel(mixed4b:[409])")
-    activation: float = Field(
+    activation: Float32 = Field(
         description="the unit's spatial maximum on the rendered image (the same measure as dataset examples)"
     )
     settings: dict[str, Any] = Field(description="steps, size, seed, transforms… to reproduce it")
@@ -131,7 +156,7 @@ class ExamplePublic(BaseModel):
 
     url: str
     rank: int
-    activation: float
+    activation: Float32
     source: str = Field(description="image path relative to the dataset folder")
     label: str | None
     x: int
@@ -147,9 +172,9 @@ class EdgePublic(BaseModel):
     layer: str
     unit: int
     ref: str
-    weight: float
+    weight: Float32
     kind: str
-    kernel: list[Any]
+    kernel: Float32Array = Field(description="the spatial kernel as nested arrays (rows of columns)")
     url: str = Field(description="the connected unit's page")
     thumbnail: str | None
 
@@ -172,7 +197,7 @@ class UnitPublic(UnitBase):
     )
     feature_vis: list[FeatureVisPublic]
     dataset_examples: list[ExamplePublic] = Field(description="highest activation first")
-    dataset_max_activation: float | None
+    dataset_max_activation: Float32 | None
     inputs: list[EdgePublic] = Field(description="strongest first")
     outputs: list[EdgePublic] = Field(description="strongest first")
     previous: str | None = Field(description="previous unit's page, null for unit 0")

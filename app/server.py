@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,21 @@ def _settings_message(error: ValidationError) -> str:
     return "invalid settings:\n  " + "\n  ".join(lines)
 
 
+def _settings_env(store: Path, db: str | None, assets: Path | None, public_url: str | None) -> None:
+    """Hand the settings to worker processes, which build the app from MICROSCOPE_* (uvicorn imports them anew)."""
+    given = {
+        "MICROSCOPE_STORE": str(store),
+        "MICROSCOPE_DB": db,
+        "MICROSCOPE_ASSETS": assets,
+        "MICROSCOPE_PUBLIC_URL": public_url,
+    }
+    for name, value in given.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = str(value)
+
+
 def serve(
     store: Path,
     host: str,
@@ -29,13 +45,16 @@ def serve(
     db: str | None = None,
     assets: Path | None = None,
     public_url: str | None = None,
+    workers: int = 1,
 ) -> None:
     """Serve the store on host:port until interrupted; exit 2 with a message when it can't start.
 
     `store` is the store folder; `db` and `assets` replace its database URL or asset folder; `public_url` is the
-    address users reach the service at, used in canonical links and redirects.
+    address users reach the service at, used in canonical links and redirects. With `workers` > 1, that many
+    processes share the port, each with its own reader and response cache.
     """
     try:
+        # Built here even for several workers: a bad store fails once, with a message, before any process starts.
         app = create_app(Settings(store=store, db=db, assets=assets, host=host, port=port, public_url=public_url))
         app.state.reader.verify()  # once, before listening: a damaged page would otherwise fail requests one by one
     except ValidationError as error:
@@ -44,4 +63,9 @@ def serve(
     except StoreFormatError as error:
         print(f"microscope serve: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    uvicorn.run(app, host=host, port=port)
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port)
+        return
+    app.state.reader.engine.dispose()
+    _settings_env(store, db, assets, public_url)
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)

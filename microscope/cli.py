@@ -23,6 +23,9 @@ app.add_typer(precompute_cli.labels_app, name="labels")
 HostOption = Annotated[str, typer.Option(envvar="MICROSCOPE_HOST", help="Interface to listen on.")]
 PortOption = Annotated[int, typer.Option(envvar="MICROSCOPE_PORT", help="Port to listen on.")]
 PUBLIC_URL_HELP = "The address users reach the service at (https://host[:port]), for canonical links and redirects."
+WorkersOption = Annotated[
+    int, typer.Option(min=1, envvar="MICROSCOPE_WORKERS", help="Server processes (each caches what it serves).")
+]
 
 
 @app.command()
@@ -33,11 +36,12 @@ def serve(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     public_url: Annotated[str | None, typer.Option(envvar="MICROSCOPE_PUBLIC_URL", help=PUBLIC_URL_HELP)] = None,
+    workers: WorkersOption = 1,
 ) -> None:
     """Serve a store's pages and JSON API."""
     from app.server import serve as run_server
 
-    run_server(store, host, port, db=db, assets=assets, public_url=public_url)
+    run_server(store, host, port, db=db, assets=assets, public_url=public_url, workers=workers)
 
 
 @app.command()

@@ -76,10 +76,10 @@ def test_unknown_unit_returns_404_naming_range(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("bad", ["abc", "-1", "1.5"])
-def test_non_integer_unit_returns_422_saying_so(client: TestClient, bad: str) -> None:
+def test_non_integer_unit_returns_404_saying_so(client: TestClient, bad: str) -> None:
     response = client.get(f"/api/v1/models/toy-net/layers/block1/units/{bad}")
-    assert response.status_code == 422
-    assert response.json() == {"detail": f"unit must be a non-negative integer, got {bad!r}"}
+    assert response.status_code == 404
+    assert response.json() == {"detail": f"unit must be a non-negative integer, got {bad!r}; block1 has units 0–5"}
 
 
 def test_ref_redirects_to_canonical_unit_json(client: TestClient) -> None:

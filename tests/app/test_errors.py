@@ -51,9 +51,9 @@ def test_unknown_unit_page_names_range_and_links_layer(client: TestClient) -> No
     assert 'href="/models/toy-net/layers/conv1"' in response.text
 
 
-def test_non_integer_unit_page_is_422_html(client: TestClient) -> None:
+def test_non_integer_unit_page_is_404_html(client: TestClient) -> None:
     response = client.get("/models/toy-net/layers/conv1/units/x")
-    assert response.status_code == 422
+    assert response.status_code == 404
     assert "unit must be a non-negative integer" in response.text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -58,3 +59,14 @@ def test_store_of_a_newer_format_says_to_upgrade(
     with pytest.raises(SystemExit):
         server.serve(store, "127.0.0.1", 8000)
     assert "upgrade microscope" in capsys.readouterr().err
+
+
+def test_several_workers_build_the_app_from_the_environment(toy_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setenv("MICROSCOPE_DB", "sqlite:////elsewhere.sqlite")
+    monkeypatch.setenv("MICROSCOPE_STORE", "restored after the test")  # serve() sets these for the workers
+    monkeypatch.delenv("MICROSCOPE_ASSETS", raising=False)
+    server.serve(toy_store, "127.0.0.1", 8123, workers=3)
+    assert calls == [("app.main:create_app", {"factory": True, "host": "127.0.0.1", "port": 8123, "workers": 3})]
+    assert os.environ["MICROSCOPE_STORE"] == str(toy_store) and "MICROSCOPE_DB" not in os.environ
