@@ -21,6 +21,7 @@ from precompute.layers import LayerInfo, probe_layers
 from precompute.optvis import Renderer, RenderSettings
 from precompute.optvis.render import auto_precision
 from precompute.progress import stage_bar
+from precompute.threads import use_threads
 from precompute.unit_labels import LabelImport, import_unit_labels, read_label_folder
 from precompute.zoo import LoadedModel, load_model
 from store.location import StoreLocation
@@ -60,6 +61,7 @@ def check_device(device: str) -> torch.device:
 
 def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
     """Precompute every view of the chosen layers of `config.model` into `config.location`."""
+    use_threads(config.threads)
     device = check_device(config.device)
     unit_labels = read_label_folder(config.unit_labels) if config.unit_labels is not None else None
     model = load_model(config.model, config.weights, config.labels)
