@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from precompute import cli as precompute_cli
-from precompute.cli import AssetsOption, DbOption, StoreOption
+from precompute.cli import AssetsOption, DbOption, StoreOption, ThreadsOption
 
 app = typer.Typer(
     help="Look inside convolutional networks: precompute a model into a store, then browse it.",
@@ -57,6 +57,7 @@ def demo(
         bool, typer.Option(help="Train the demo network here instead of using the shipped weights.")
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    threads: ThreadsOption = None,
 ) -> None:
     """The offline demo: generated stimuli, a small Inception-style network trained on them, every view, served.
 
@@ -66,7 +67,9 @@ def demo(
     from precompute.demo.build import DemoConfig, run_demo
 
     location = precompute_cli.store_location(store, db, assets)
-    config = DemoConfig(store=store, db=db, assets=assets, steps=steps, retrain=retrain, progress=progress)
+    config = DemoConfig(
+        store=store, db=db, assets=assets, steps=steps, retrain=retrain, progress=progress, threads=threads
+    )
     summary = run_demo(config, echo=typer.echo)
     typer.echo(summary.describe(location))
     if serve_after:

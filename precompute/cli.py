@@ -22,7 +22,13 @@ INSTALL_TORCH = 'pip install "microscope[precompute]"'
 StoreOption = cli_annotation(PrecomputeConfig, "store", envvar="MICROSCOPE_STORE")
 DbOption = cli_annotation(PrecomputeConfig, "db", envvar="MICROSCOPE_DB")
 AssetsOption = cli_annotation(PrecomputeConfig, "assets", envvar="MICROSCOPE_ASSETS")
-_ENVVARS = {"store": "MICROSCOPE_STORE", "db": "MICROSCOPE_DB", "assets": "MICROSCOPE_ASSETS"}
+ThreadsOption = cli_annotation(PrecomputeConfig, "threads", envvar="MICROSCOPE_THREADS")
+_ENVVARS = {
+    "store": "MICROSCOPE_STORE",
+    "db": "MICROSCOPE_DB",
+    "assets": "MICROSCOPE_ASSETS",
+    "threads": "MICROSCOPE_THREADS",
+}
 
 
 def require_torch(command: str) -> None:
@@ -45,6 +51,7 @@ def models() -> None:
 def _precompute(options: dict[str, Any]) -> None:
     require_torch("precompute")
     from precompute.pipeline import run_precompute
+    from precompute.threads import default_threads, threads_line
     from precompute.zoo import DownloadUnavailable
     from store.db import DatabaseError, StoreFormatError, damaged
 
@@ -52,6 +59,7 @@ def _precompute(options: dict[str, Any]) -> None:
         config = PrecomputeConfig(**options)
     except ValidationError as error:
         _fail(validation_message(error))
+    typer.echo(threads_line(config.threads or default_threads()))
     try:
         summary = run_precompute(config)
     except (KeyError, ValueError, FileNotFoundError, DownloadUnavailable, StoreFormatError) as error:

@@ -47,6 +47,11 @@ class PrecomputeConfig:
         None, description="Folder of hand-made unit labels (<layer>.json unit families) to import, e.g. Early Vision."
     )
     device: Device = Field("cpu", description="Device to run on.")
+    threads: int | None = Field(
+        None,
+        ge=1,
+        description="CPU threads torch uses (default: half the cores, so two runs on one machine do not thrash).",
+    )
     steps: int = Field(512, ge=1, description="Optimization steps per feature visualization (Lucid: 512).")
     size: int | None = Field(None, ge=8, description="Feature-vis side in px (default: the model's).")
     top_k: int = Field(16, ge=1, description="Dataset examples kept per unit.")

@@ -8,7 +8,7 @@ two layers, that gradient is exactly the conv's kernel (with any BatchNorm scale
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
@@ -41,13 +41,21 @@ def _centre(shape: torch.Size) -> tuple[int, ...]:
 
 
 def expanded_weights(
-    model: LoadedModel, src: LayerInfo, dst: LayerInfo, *, batch_size: int = 64, device: str = "cpu"
+    model: LoadedModel,
+    src: LayerInfo,
+    dst: LayerInfo,
+    *,
+    batch_size: int = 64,
+    device: str = "cpu",
+    progress: Callable[[int], None] | None = None,
 ) -> Expanded:
-    """The (expanded) weights from every unit of `src` into every unit of `dst`."""
-    grads = [
-        _gradients(model, src.name, dst.name, torch.arange(s, min(s + batch_size, dst.units), device=device), device)
-        for s in range(0, dst.units, batch_size)
-    ]
+    """The (expanded) weights from every unit of `src` into every unit of `dst`; `progress(n)` after each n units."""
+    grads = []
+    for start in range(0, dst.units, batch_size):
+        units = torch.arange(start, min(start + batch_size, dst.units), device=device)
+        grads.append(_gradients(model, src.name, dst.name, units, device))
+        if progress is not None:
+            progress(len(units))
     grad = torch.cat(grads)  # (dst units, src units, H, W), or (dst units, src units) after a flatten
     kernels = grad[:, :, None, None] if grad.dim() == 2 else _support_window(grad)
     return Expanded(kernels, _kind(_weighted_between(model, src.name, dst.name, device), kernels))

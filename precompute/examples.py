@@ -108,9 +108,17 @@ def crop_box(layer: LayerInfo, position: int, input_size: int, frame: Framing) -
 
 
 def example_records(
-    layer: LayerInfo, top: TopExamples, images: Sequence[DatasetImage], input_size: int
+    layer: LayerInfo,
+    top: TopExamples,
+    images: Sequence[DatasetImage],
+    input_size: int,
+    *,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[ExampleRecord]:
-    """The stored form of a layer's top examples: crops around each peak at the unit's receptive-field size."""
+    """The stored form of a layer's top examples: crops around each peak at the unit's receptive-field size.
+
+    `progress(1)` is called once each unit's crops are made.
+    """
     crops: dict[tuple[str, tuple[int, ...]], EncodedImage] = {}  # many units peak on the same crop of an image
     for unit in range(top.values.shape[0]):
         for rank in range(top.values.shape[1]):
@@ -131,6 +139,8 @@ def example_records(
                 crop=tuple(box),
                 image=crops[key],  # type: ignore[arg-type]
             )
+        if progress is not None:
+            progress(1)
 
 
 @lru_cache(maxsize=256)

@@ -137,24 +137,36 @@ def feature_vis_stage(
     plan: VisPlan,
     renderer: Renderer,
     *,
-    progress: Callable[[int, str], None] | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> int:
-    """Render the pending images, then mark every layer finished; returns how many images were rendered."""
+    """Render the pending images, then mark every layer finished; returns how many images were rendered.
+
+    `progress(images, what)` is called after every optimization step with the fraction of the batch's images that
+    step stands for, so a bar advances steadily through a batch that takes minutes on a CPU.
+    """
     rendered = 0
     for layer, kind, units in pending:
         per_batch = max(1, plan.batch // plan.items_per_unit(kind))
         for start in range(0, len(units), per_batch):
             batch = units[start : start + per_batch]
-            records = _render_batch(model, renderer, layer, kind, batch, plan)
+            on_step = None if progress is None else _step_progress(progress, layer, kind, batch, plan)
+            records = _render_batch(model, renderer, layer, kind, batch, plan, on_step)
             writer.put_feature_vis(model.id, layer.name, records)
             rendered += len(records)
-            if progress is not None:
-                progress(len(records), f"{layer.name} {kind} units {batch[0]}–{batch[-1]}")
     for layer in layers:
         finished = plan.stage_settings(layer)
         if writer.stage_settings(model.id, layer.name, FEATURE_VIS_STAGE) != finished:
             writer.finish_stage(model.id, layer.name, FEATURE_VIS_STAGE, finished)
     return rendered
+
+
+def _step_progress(
+    progress: Callable[[float, str], None], layer: LayerInfo, kind: str, units: list[int], plan: VisPlan
+) -> Callable[[int], None]:
+    """The render loop's per-step callback for one batch: each step is `images / steps` of the stage's images."""
+    images, steps = len(units) * plan.items_per_unit(kind), plan.render.steps
+    what = f"{layer.name} {kind} units {units[0]}–{units[-1]}"
+    return lambda step: progress(images / steps, f"{what}, step {step}/{steps}")
 
 
 def _units_needing(writer: StoreWriter, model_id: str, layer: LayerInfo, kind: str, plan: VisPlan) -> list[int]:
@@ -167,11 +179,17 @@ def _units_needing(writer: StoreWriter, model_id: str, layer: LayerInfo, kind: s
 
 
 def _render_batch(
-    model: LoadedModel, renderer: Renderer, layer: LayerInfo, kind: str, units: list[int], plan: VisPlan
+    model: LoadedModel,
+    renderer: Renderer,
+    layer: LayerInfo,
+    kind: str,
+    units: list[int],
+    plan: VisPlan,
+    on_step: Callable[[int], None] | None = None,
 ) -> list[FeatureVisRecord]:
     per_unit = plan.items_per_unit(kind)
     objective, descriptions = objective_for(kind, layer.name, units, per_unit)
-    result = renderer.render(objective, len(descriptions), plan.render)
+    result = renderer.render(objective, len(descriptions), plan.render, progress=on_step)
     with torch.no_grad(), LayerTap(model.module, [layer.name]) as tap:
         act = tap.run(model.input.normalize(result.images.to(renderer.device)))[layer.name]
         peaks, _ = spatial_max(act.float().cpu())

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
 
 from precompute.config import DEVICES, PrecomputeConfig
 from precompute.connections import edge_records, expanded_weights
@@ -21,6 +20,8 @@ from precompute.images import scan_images
 from precompute.layers import LayerInfo, probe_layers
 from precompute.optvis import Renderer, RenderSettings
 from precompute.optvis.render import auto_precision
+from precompute.progress import stage_bar
+from precompute.threads import use_threads
 from precompute.unit_labels import LabelImport, import_unit_labels, read_label_folder
 from precompute.zoo import LoadedModel, load_model
 from store.location import StoreLocation
@@ -60,6 +61,7 @@ def check_device(device: str) -> torch.device:
 
 def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
     """Precompute every view of the chosen layers of `config.model` into `config.location`."""
+    use_threads(config.threads)
     device = check_device(config.device)
     unit_labels = read_label_folder(config.unit_labels) if config.unit_labels is not None else None
     model = load_model(config.model, config.weights, config.labels)
@@ -111,7 +113,7 @@ def _examples_stage(
     todo = [layer for layer in layers if writer.stage_settings(model.id, layer.name, EXAMPLES_STAGE) != settings]
     if not todo:
         return []
-    with tqdm(total=len(images), desc="dataset examples", unit="img", disable=not config.progress) as bar:
+    with stage_bar("dataset examples", len(images), "img", enabled=config.progress) as bar:
         tops, records = collect_top_examples(
             model,
             todo,
@@ -122,10 +124,11 @@ def _examples_stage(
             progress=bar.update,
         )
     writer.put_dataset_images(model.id, records, str(Path(config.images).resolve()))
-    for layer in tqdm(todo, desc="example crops", unit="layer", disable=not config.progress):
-        writer.put_examples(
-            model.id, layer.name, example_records(layer, tops[layer.name], images, model.input.size), settings
-        )
+    with stage_bar("example crops", sum(layer.units for layer in todo), "unit", enabled=config.progress) as bar:
+        for layer in todo:
+            bar.set_postfix_str(layer.name, refresh=False)
+            records = example_records(layer, tops[layer.name], images, model.input.size, progress=bar.update)
+            writer.put_examples(model.id, layer.name, records, settings)
     return [layer.name for layer in todo]
 
 
@@ -141,10 +144,13 @@ def _connections_stage(
         for layer in layers
         if layer.previous in by_name and writer.stage_settings(model.id, layer.name, CONNECTIONS_STAGE) != settings
     ]
-    for layer in tqdm(todo, desc="connections", unit="layer", disable=not config.progress):
-        expanded = expanded_weights(model, by_name[layer.previous], layer, device=config.device)  # type: ignore[index]
-        edges = edge_records(expanded, config.top_edges)
-        writer.put_connections(model.id, layer.name, layer.previous, edges, settings)  # type: ignore[arg-type]
+    with stage_bar("connections", sum(layer.units for layer in todo), "unit", enabled=config.progress) as bar:
+        for layer in todo:
+            bar.set_postfix_str(f"{layer.previous} → {layer.name}", refresh=False)
+            source = by_name[layer.previous]  # type: ignore[index]
+            expanded = expanded_weights(model, source, layer, device=config.device, progress=bar.update)
+            edges = edge_records(expanded, config.top_edges)
+            writer.put_connections(model.id, layer.name, source.name, edges, settings)
     return [layer.name for layer in todo]
 
 
@@ -174,10 +180,10 @@ def _feature_vis_stage(
         model.module, model.input.normalize, device=config.device, layers=[layer.name for layer in layers]
     )
     pending = pending_work(model, layers, writer, plan)
-    with tqdm(total=count_images(pending, plan), desc="feature vis", unit="img", disable=not config.progress) as bar:
+    with stage_bar("feature vis", count_images(pending, plan), "img", enabled=config.progress) as bar:
 
-        def advance(images: int, what: str) -> None:
-            bar.set_postfix_str(what)
+        def advance(images: float, what: str) -> None:
+            bar.set_postfix_str(what, refresh=False)  # drawn by update, at most ten times a second
             bar.update(images)
 
         return feature_vis_stage(model, layers, pending, writer, plan, renderer, progress=advance)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from precompute.threads import ENVVAR as THREADS_ENVVAR
+from precompute.threads import default_threads
 from store.kinds import VisKey
 from store.location import StoreLike
 from store.records import (
@@ -23,6 +26,10 @@ from store.records import (
     ModelRecord,
 )
 from store.writer import StoreWriter
+
+# Torch here and in every command the tests run takes half the cores (or MICROSCOPE_THREADS), as `microscope` does,
+# so the suite beside a demo on a 2-core machine does not thrash. Read by torch when it loads, so set before that.
+os.environ.setdefault("OMP_NUM_THREADS", os.environ.get(THREADS_ENVVAR) or str(default_threads()))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared").resolve()

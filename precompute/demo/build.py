@@ -13,6 +13,7 @@ from precompute.config import PrecomputeConfig
 from precompute.demo.train import HELDOUT_PER_FAMILY, HELDOUT_SEED, evaluate, make_data, train
 from precompute.pipeline import PrecomputeSummary, run_precompute
 from precompute.stimuli import write_dataset
+from precompute.threads import threads_line, use_threads
 from precompute.zoo import load_model
 from precompute.zoo.demo_net import INPUT, MODEL_ID, WEIGHTS
 
@@ -33,6 +34,7 @@ class DemoConfig:
     steps: int = DEMO_STEPS
     retrain: bool = False  # train the network here (minutes) instead of loading the shipped weights
     progress: bool = True
+    threads: int | None = None  # CPU threads torch uses (None: half the cores)
 
 
 def stimuli_dir(store: Path) -> Path:
@@ -42,6 +44,8 @@ def stimuli_dir(store: Path) -> Path:
 
 def run_demo(config: DemoConfig, echo: Callable[[str], None] = print) -> PrecomputeSummary:
     """Build the demo store, printing each step; returns what the precompute did."""
+    threads = use_threads(config.threads)  # before any work: training and evaluation use torch too
+    echo(threads_line(threads))
     data = stimuli_dir(config.store)
     weights = None
     if config.retrain or not WEIGHTS.is_file():
@@ -67,6 +71,7 @@ def run_demo(config: DemoConfig, echo: Callable[[str], None] = print) -> Precomp
         top_k=DEMO_TOP_K,
         extras=DEMO_EXTRAS,
         progress=config.progress,
+        threads=threads,
     )
     echo(f"precomputing every unit of {len(model.layers)} layers into {precompute.location}…")
     return run_precompute(precompute)

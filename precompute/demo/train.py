@@ -7,7 +7,6 @@ Data layout: `<data_root>/train` and `<data_root>/heldout`, each a `precompute.s
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -99,16 +98,18 @@ def evaluate(model: nn.Module, data_root: Path) -> float:
 
 @contextmanager
 def _reproducible(seed: int) -> Iterator[None]:
-    """Seeded global RNG, deterministic kernels and all cores, each restored afterwards."""
-    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
-    torch.set_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    """Seeded global RNG and deterministic kernels, each restored afterwards.
+
+    The thread count is the caller's (`microscope demo --threads`): taking every core here would thrash beside
+    another run. The record keeps it, since results repeat bit for bit only with the same count.
+    """
+    deterministic = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True, warn_only=True)
     try:
         with torch.random.fork_rng():
             torch.manual_seed(seed)
             yield
     finally:
-        torch.set_num_threads(threads)
         torch.use_deterministic_algorithms(deterministic)
 
 
@@ -252,4 +253,7 @@ def _settings(root: Path) -> dict:
 if __name__ == "__main__":  # python -m precompute.demo.train [WORKDIR]: regenerate the data, retrain the shipped file
     import sys
 
+    from ..threads import available_cpus, use_threads
+
+    use_threads(available_cpus())  # the shipped file was trained alone, on every core (its record says how many)
     train(make_data(Path(sys.argv[1] if len(sys.argv) > 1 else "demo-data")), WEIGHTS)

@@ -103,6 +103,22 @@ def test_objectives_is_still_accepted_for_kinds(tmp_path: Path, run_config: list
     assert run_config[0].kinds == ("channel", "neuron")
 
 
+def test_precompute_says_first_how_many_cpu_threads_it_uses(tmp_path: Path, run_config: list[PrecomputeConfig]) -> None:
+    done = CliRunner().invoke(app, ["precompute", "--model", "m", "--store", str(tmp_path), "--threads", "3"])
+    assert done.exit_code == 0, done.output
+    assert run_config[0].threads == 3
+    assert done.output.splitlines()[0].startswith("using 3 CPU threads of ")
+
+
+def test_microscope_threads_in_the_environment_sets_the_threads(
+    tmp_path: Path, run_config: list[PrecomputeConfig]
+) -> None:
+    args = ["precompute", "--model", "m", "--store", str(tmp_path)]
+    done = CliRunner().invoke(app, args, env={"MICROSCOPE_THREADS": "1"})
+    assert done.exit_code == 0, done.output
+    assert run_config[0].threads == 1 and done.output.startswith("using 1 CPU thread of ")
+
+
 def test_db_and_assets_name_a_split_store(tmp_path: Path, run_config: list[PrecomputeConfig]) -> None:
     db = f"sqlite:///{tmp_path}/x/db.sqlite"
     done = CliRunner().invoke(app, ["precompute", "--model", "m", "--db", db, "--assets", str(tmp_path / "y")])

@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-
-pytestmark = pytest.mark.slow
+from precompute.demo.build import DemoConfig, run_demo
+from precompute.threads import threads_line
 
 
 def _demo(store: Path) -> list[str]:
@@ -38,12 +39,14 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return store, done.stdout
 
 
+@pytest.mark.slow
 def test_demo_prints_a_held_out_accuracy_of_at_least_90_percent(demo_run: tuple[Path, str]) -> None:
     match = re.search(r"held-out accuracy ([\d.]+)%", demo_run[1])
     assert match, demo_run[1]
     assert float(match[1]) >= 90
 
 
+@pytest.mark.slow
 def test_demo_store_serves_4b_409_with_every_view(demo_run: tuple[Path, str]) -> None:
     client = TestClient(create_app(Settings(store=demo_run[0])))
     redirect = client.get("/api/v1/models/demo-inception/units/4b:409", follow_redirects=False)
@@ -57,7 +60,29 @@ def test_demo_store_serves_4b_409_with_every_view(demo_run: tuple[Path, str]) ->
     assert page.status_code == 200 and "mixed4b:409" in page.text
 
 
+@pytest.mark.slow
 def test_rerunning_the_demo_reuses_everything(demo_run: tuple[Path, str]) -> None:
     done = subprocess.run(_demo(demo_run[0]), capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "0 feature visualizations rendered" in done.stdout
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_demo_first_limits_torch_threads_and_says_so(tmp_path: Path) -> None:
+    lines: list[str] = []
+
+    def echo_then_stop(line: str) -> None:
+        lines.append(line)
+        raise _Stop  # before any work
+
+    before = torch.get_num_threads()
+    try:
+        with pytest.raises(_Stop):
+            run_demo(DemoConfig(store=tmp_path, threads=1), echo=echo_then_stop)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    assert lines == [threads_line(1)]
