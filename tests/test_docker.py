@@ -139,3 +139,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci = (REPO / ".ci" / "run").read_text()
     # CI spells the same command with the interpreter named and pip quiet.
     assert readme_command.replace("pip install", "python3 -m pip install -q").replace("python -m", "python3 -m") in ci
+
+
+def test_the_web_service_mounts_the_store_read_only() -> None:
+    assert "store:/data:ro" in _compose()["services"]["web"]["volumes"]
