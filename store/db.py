@@ -9,6 +9,8 @@ Any other backend gets a plain engine for its URL.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -187,22 +189,28 @@ def open_for_writing(url: str) -> Engine:
     engine = _engine(url)
     if path is not None:
         event.listen(engine, "connect", _on_connect)
+    with _closed_on_error(engine, url), engine.begin() as connection:
+        if path is not None:
+            # WAL while writing: the service may read the store as a run adds to it; finalize() undoes it.
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        _refuse_unknown_version(connection, url)
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return engine
+
+
+@contextmanager
+def _closed_on_error(engine: Engine, url: str) -> Iterator[None]:
+    """Dispose of `engine` when opening the store fails; a driver error means a damaged store."""
     try:
-        with engine.begin() as connection:
-            if path is not None:
-                # WAL while writing: the service may read the store as a run adds to it; finalize() undoes it.
-                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
-            _refuse_unknown_version(connection, url)
-            config = _alembic_config()
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        yield
     except DBAPIError as error:
         engine.dispose()
         raise damaged(url, error) from None
     except StoreFormatError:
         engine.dispose()
         raise
-    return engine
 
 
 def finalize(engine: Engine) -> bool:
@@ -248,14 +256,8 @@ def open_read_only(url: str) -> Engine:
         _require_sound_header(url, path)
         engine = _engine(_read_only_url(path), connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _on_connect)
-    try:
+    with _closed_on_error(engine, url):
         check_format(engine, url)
-    except DBAPIError as error:
-        engine.dispose()
-        raise damaged(url, error) from None
-    except StoreFormatError:
-        engine.dispose()
-        raise
     return engine
 
 
