@@ -58,12 +58,12 @@ def shape(layer: LayerView) -> list[int]:
     return [layer.units, layer.height, layer.width]
 
 
-def unit_label(model: ModelView, layer: LayerView, summary: UnitSummary) -> str | None:
+def unit_label(model: ModelView, layer: LayerView, unit: int, stored: str | None) -> str | None:
     """The unit's stored label, or its class name when the layer is the classifier's output."""
-    if summary.label:
-        return summary.label
+    if stored:
+        return stored
     is_logits = layer.next is None and layer.kind == "linear" and layer.units == len(model.class_labels)
-    return str(model.class_labels[summary.unit]) if is_logits else None
+    return str(model.class_labels[unit]) if is_logits and 0 <= unit < len(model.class_labels) else None
 
 
 def citation(source: LabelSource) -> str:
@@ -88,7 +88,7 @@ def _unit_fields(model: ModelView, layer: LayerView, summary: UnitSummary) -> di
     return {
         "unit": unit,
         "ref": str(UnitRef(layer.name, unit)),
-        "label": unit_label(model, layer, summary),
+        "label": unit_label(model, layer, unit, summary.label),
         "branch": summary.branch,
         "url": urls.unit_page(model.id, layer.name, unit),
         "api_url": urls.api_unit(model.id, layer.name, unit),
@@ -151,10 +151,12 @@ def layer_public(ctx: LayerContext, units: list[UnitSummary]) -> LayerPublic:
 
 
 def edge_public(model: ModelView, edge: EdgeView) -> EdgePublic:
-    """A connection, pointing at the page of the unit at its other end."""
+    """A connection, pointing at the page of the unit at its other end, named by its label or class."""
+    other = next((layer for layer in model.layers if layer.name == edge.layer), None)
     return public(
         EdgePublic,
         edge,
+        label=unit_label(model, other, edge.unit, edge.label) if other else edge.label,
         ref=str(UnitRef(edge.layer, edge.unit)),
         url=urls.unit_page(model.id, edge.layer, edge.unit),
         thumbnail=urls.maybe_asset(edge.thumbnail),

@@ -172,6 +172,7 @@ class EdgePublic(BaseModel):
     layer: str
     unit: int
     ref: str
+    label: str | None = Field(description="the connected unit's hand label, or its class name for an output unit")
     weight: Float32
     kind: str
     kernel: Float32Array = Field(description="the spatial kernel as nested arrays (rows of columns)")

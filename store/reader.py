@@ -282,7 +282,7 @@ def _edge_side(unit_id: int, incoming: bool) -> Select:
     image, on_image, asset, on_asset = _thumbnail_join(other)
     return (
         select(literal(incoming).label("incoming"), rank.label("rank"), c.weight, c.kind, c.kernel)
-        .add_columns(other.unit, t.Layer.name, asset.sha256, asset.ext, asset.width, asset.height)
+        .add_columns(other.unit, other.label, t.Layer.name, asset.sha256, asset.ext, asset.width, asset.height)
         .join(other, other.id == there)
         .join(t.Layer, t.Layer.id == other.layer_id)
         .outerjoin(image, on_image)
@@ -296,7 +296,7 @@ def _edges(session: Session, unit_id: int) -> tuple[list[EdgeView], list[EdgeVie
     both = union_all(_edge_side(unit_id, True), _edge_side(unit_id, False)).subquery()
     rows = session.execute(select(both).order_by(both.c.incoming.desc(), both.c.rank)).all()
     sides: dict[bool, list[EdgeView]] = {True: [], False: []}
-    for incoming, _, weight, kind, kernel, unit, layer, sha, ext, width, height in rows:
+    for incoming, _, weight, kind, kernel, unit, label, layer, sha, ext, width, height in rows:
         thumbnail = AssetRef(sha, ext, width, height) if sha is not None else None
-        sides[bool(incoming)].append(EdgeView(layer, unit, weight, kind, kernel, thumbnail))
+        sides[bool(incoming)].append(EdgeView(layer, unit, weight, kind, kernel, thumbnail, label))
     return sides[True], sides[False]

@@ -216,6 +216,7 @@ class EdgeView:
     kind: str
     kernel: list[Any]
     thumbnail: AssetRef | None
+    label: str | None = None  # the other unit's hand label
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,11 @@ def test_unit_json_lists_edges_strongest_first_linking_pages(unit: dict[str, Any
         assert edge["kernel"] == [[0.1, 0.2], [0.3, 0.4]] and edge["kind"] == "expanded"
 
 
+def test_edges_to_output_units_are_named_by_their_class(unit: dict[str, Any]) -> None:
+    assert {edge["ref"]: edge["label"] for edge in unit["outputs"]} == {"fc:0": "red", "fc:1": "green", "fc:2": "blue"}
+    assert all(edge["label"] is None for edge in unit["inputs"])  # conv1 units have no hand label
+
+
 def test_unit_json_links_previous_and_next_units(client: TestClient, unit: dict[str, Any]) -> None:
     assert unit["previous"] == "/models/toy-net/layers/block1/units/1"
     assert unit["next"] == "/models/toy-net/layers/block1/units/3"

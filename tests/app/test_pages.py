@@ -182,3 +182,9 @@ def test_layer_grid_thumbnail_is_the_channel_visualization(client: TestClient) -
     grid = client.get("/models/toy-net/layers/block1").text
     channel_url = unit["feature_vis"][0]["url"]
     assert channel_url in grid and all(fv["url"] not in grid for fv in unit["feature_vis"][1:])
+
+
+def test_unit_page_names_the_class_of_each_output_unit(client: TestClient) -> None:
+    html = client.get(UNIT_PAGE).text
+    outputs = html[html.index("<h2>Outputs</h2>") :]
+    assert '<span class="edge-label">green</span>' in outputs and 'title="fc:1 (green): weight' in outputs
