@@ -1,4 +1,4 @@
-"""The Jinja2 environment of the pages: template folder, URL helpers and number/kernel formatting filters."""
+"""The Jinja2 environment of the pages: template folder, URL helpers, number formatting and kernel drawing."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from app import urls
+from app.kernels import is_spatial, kernel_scale, kernel_svg, scale_legend, weight_bar
 from frontend import TEMPLATES_DIR
 
-MAX_KERNEL_SIDE = 9  # larger kernels are unreadable as a thumbnail-sized grid
 _SITE_PATH = re.compile(r"(?<![\w/])/models/[\w.@%:/-]*[\w/]")  # a path of this site in running text
 
 
@@ -31,35 +31,6 @@ def signed(value: float) -> str:
     return ("+" if value >= 0 else "−") + text
 
 
-def _is_small_2d(kernel: Any) -> bool:
-    if not isinstance(kernel, list) or not 0 < len(kernel) <= MAX_KERNEL_SIDE:
-        return False
-    rows = [row for row in kernel if isinstance(row, list)]
-    return len(rows) == len(kernel) and len({len(row) for row in rows}) == 1 and 0 < len(rows[0]) <= MAX_KERNEL_SIDE
-
-
-def kernel_svg(kernel: Any, side: int = 36) -> Markup:
-    """A server-rendered SVG (about `side` px) of a small 2D kernel: red cells positive, blue negative; else empty."""
-    if not _is_small_2d(kernel):
-        return Markup("")
-    cell = max(4, side // max(len(kernel), len(kernel[0])))
-    scale = max((abs(float(v)) for row in kernel for v in row), default=0.0) or 1.0
-    cells = []
-    for y, row in enumerate(kernel):
-        for x, value in enumerate(row):
-            v = float(value) / scale
-            color = "220,38,38" if v >= 0 else "37,99,235"
-            cells.append(
-                f'<rect x="{x * cell}" y="{y * cell}" width="{cell}" height="{cell}" '
-                f'fill="rgba({color},{abs(v):.2f})"><title>{float(value):.3g}</title></rect>'
-            )
-    w, h = len(kernel[0]) * cell, len(kernel) * cell
-    return Markup(
-        f'<svg class="kernel" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
-        f'aria-label="spatial kernel">{"".join(cells)}</svg>'
-    )
-
-
 def link_paths(text: str | None) -> Markup:
     """Stored text (a model's warning, say) escaped, with the site paths it mentions as links."""
     escaped = str(escape(text or ""))
@@ -73,6 +44,10 @@ templates.env.globals["urls"] = urls
 templates.env.filters["sig3"] = sig3
 templates.env.filters["signed"] = signed
 templates.env.filters["kernel_svg"] = kernel_svg
+templates.env.filters["weight_bar"] = weight_bar
+templates.env.filters["kernel_scale"] = kernel_scale
+templates.env.filters["scale_legend"] = scale_legend
+templates.env.tests["spatial"] = is_spatial
 templates.env.filters["link_paths"] = link_paths
 
 
