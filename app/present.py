@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from app import urls
 from app.deps import LayerContext, UnitContext
 from app.schemas import (
+    BranchPublic,
     EdgePublic,
     ExamplePublic,
     FeatureVisPublic,
@@ -145,9 +146,26 @@ def layer_public(ctx: LayerContext, units: list[UnitSummary]) -> LayerPublic:
         previous_url=urls.layer_page(model.id, layer.previous) if layer.previous else None,
         next_url=urls.layer_page(model.id, layer.next) if layer.next else None,
         branch_layers=[other.name for other in model.layers if other.parent == layer.name],
+        branches=_branches(model, units),
         unit_list=[unit_summary(model, layer, u) for u in units],
         label_sources=[label_source_public(source) for source in sources.values()],
     )
+
+
+def _branches(model: ModelView, units: list[UnitSummary]) -> list[BranchPublic]:
+    """The spans of units that share a branch, in unit order, each linked to its branch layer when stored."""
+    if not any(u.branch for u in units):
+        return []
+    stored = {layer.name for layer in model.layers}
+    spans: list[BranchPublic] = []
+    for unit in units:
+        name = unit.branch or "(no branch)"
+        if spans and spans[-1].name == name:
+            spans[-1].units += 1
+            continue
+        url = urls.layer_page(model.id, name) if name in stored else None
+        spans.append(BranchPublic(name=name, first=unit.unit, units=1, url=url))
+    return spans
 
 
 def edge_public(model: ModelView, edge: EdgeView) -> EdgePublic:

@@ -115,6 +115,15 @@ class ReceptiveFieldPublic(BaseModel):
     stride: float
 
 
+class BranchPublic(BaseModel):
+    """The units of a concatenating layer that one branch computes: a contiguous span."""
+
+    name: str
+    first: int = Field(description="the branch's first unit in this layer")
+    units: int
+    url: str | None = Field(description="the branch's own layer page, when the store holds it")
+
+
 class LayerPublic(LayerBase):
     """A layer and every one of its units."""
 
@@ -125,6 +134,7 @@ class LayerPublic(LayerBase):
     previous_url: str | None
     next_url: str | None
     branch_layers: list[str] = Field(description="the stored branch layers of this layer")
+    branches: list[BranchPublic] = Field(description="the layer's units by branch, in unit order (empty: no branches)")
     unit_list: list[UnitSummaryPublic]
     label_sources: list[LabelSourcePublic] = Field(description="who made the units' hand labels")
 

@@ -181,3 +181,21 @@ def test_a_mixed_layer_unit_and_its_branch_layer_unit_link_each_other(client: Te
     assert 'href="/models/inceptionv1/layers/mixed4b_5x5/units/5"' in html
     unstored = client.get("/api/v1/models/inceptionv1/layers/mixed4b/units/1").json()  # its 1x1 branch layer is not
     assert unstored["branch"] == "mixed4b_1x1" and unstored["same_unit"] is None
+
+
+def test_a_mixed_layers_units_are_listed_by_branch(client: TestClient) -> None:
+    layer = client.get("/api/v1/models/inceptionv1/layers/mixed4b").json()
+    assert layer["branches"] == [
+        {"name": "mixed4b_1x1", "first": 0, "units": 4, "url": None},
+        {"name": "mixed4b_5x5", "first": 4, "units": 8, "url": "/models/inceptionv1/layers/mixed4b_5x5"},
+    ]
+    assert client.get("/api/v1/models/inceptionv1/layers/mixed4a").json()["branches"] == []
+
+
+def test_a_mixed_layers_grid_is_divided_by_branch(client: TestClient) -> None:
+    html = client.get("/models/inceptionv1/layers/mixed4b").text
+    sections = re.findall(r'<section class="branch">(.*?)</section>', html, re.S)
+    assert [re.search(r'<span class="mono">(.*?)</span>', s)[1] for s in sections] == ["mixed4b_1x1", "mixed4b_5x5"]
+    assert [s.count('class="tile"') for s in sections] == [4, 8]
+    assert "4 units, 0–3" in sections[0] and 'href="/models/inceptionv1/layers/mixed4b_5x5"' in sections[1]
+    assert 'href="/models/inceptionv1/layers/mixed4b/units/4"' in sections[1]
