@@ -103,16 +103,6 @@ class StoreReader:
                 same_unit=_same_unit(first.Unit, first.Layer, first.branch_start, first.parent_start),
             )
 
-    def branch_start(self, model_id: str, layer: str, branch: str) -> int | None:
-        """The first unit of `layer` that belongs to `branch` (a branch's units are one span), or None."""
-        query = (
-            select(func.min(t.Unit.unit))
-            .join(t.Layer)
-            .where(t.Layer.model_id == model_id, t.Layer.name == layer, t.Unit.branch == branch)
-        )
-        with Session(self.engine) as session:
-            return session.scalar(query)
-
     def units_labelled(self, text: str, limit: int = 100) -> list[LabelHit]:
         """Units whose hand label contains `text` (any case), by model, layer in forward order and unit."""
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
