@@ -17,23 +17,36 @@ from torch import Tensor, nn
 from precompute.hooks import LayerTap
 from precompute.layers import LayerInfo
 from precompute.linearize import linearized
+from precompute.svd import weight_svd
 from precompute.zoo import LoadedModel
-from store.records import EdgeRecord
+from store.records import EdgeRecord, WeightsRecord
 
 _WEIGHTED = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
 
 
 @dataclass
 class Expanded:
-    """Kernels `(dst units, src units, kh, kw)` (1×1 for linear layers) and how they were obtained."""
+    """Kernels `(dst units, src units, kh, kw)` (1×1 for linear layers) and how they were obtained.
+
+    The kernels are rounded to float16, the precision the store keeps them in, so every number derived from
+    them (edges, their ranks, the SVD) is derived from exactly the stored tensor.
+    """
 
     kernels: Tensor
     kind: str  # "direct" (one conv/linear joins the layers) or "expanded"
+
+    def __post_init__(self) -> None:
+        self.kernels = self.kernels.half().float()
 
     @property
     def weights(self) -> Tensor:
         """Scalar strength of every edge: the kernel's sum (its effect on a uniform input)."""
         return self.kernels.sum(dim=(2, 3))
+
+    def record(self, source: str) -> WeightsRecord:
+        """The full tensor as the store keeps it (float16), with its SVD."""
+        tensor = self.kernels.half().numpy()
+        return WeightsRecord(source=source, kind=self.kind, tensor=tensor, svd=weight_svd(tensor))
 
 
 def _centre(shape: torch.Size) -> tuple[int, ...]:

@@ -21,9 +21,11 @@ from precompute.layers import LayerInfo, probe_layers
 from precompute.optvis import Renderer, RenderSettings
 from precompute.optvis.render import auto_precision
 from precompute.progress import stage_bar
+from precompute.svd import COMPONENTS as SVD_COMPONENTS
 from precompute.threads import use_threads
 from precompute.unit_labels import LabelImport, import_unit_labels, read_label_folder
 from precompute.zoo import LoadedModel, load_model
+from store import tensors
 from store.location import StoreLocation
 from store.records import CONNECTIONS_STAGE, EXAMPLES_STAGE, ModelRecord, stored_settings
 from store.writer import StoreWriter
@@ -136,7 +138,13 @@ def _connections_stage(
     config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter
 ) -> list[str]:
     settings = stored_settings(
-        {"top_edges": config.top_edges, "method": "linearized-gradient", "weights_sha256": model.weights_hash}
+        {
+            "top_edges": config.top_edges,
+            "method": "linearized-gradient",
+            "weights_sha256": model.weights_hash,
+            "tensor": tensors.FORMAT,
+            "svd": {"of": "sum over space of |W|", "components": SVD_COMPONENTS},
+        }
     )
     by_name = {layer.name: layer for layer in layers}
     todo = [
@@ -150,7 +158,9 @@ def _connections_stage(
             source = by_name[layer.previous]  # type: ignore[index]
             expanded = expanded_weights(model, source, layer, device=config.device, progress=bar.update)
             edges = edge_records(expanded, config.top_edges)
-            writer.put_connections(model.id, layer.name, source.name, edges, settings)
+            writer.put_connections(
+                model.id, layer.name, source.name, edges, settings, weights=expanded.record(source.name)
+            )
     return [layer.name for layer in todo]
 
 

@@ -83,6 +83,8 @@ def _check_contents(engine: Engine, assets: Path, report: Report, verify_hashes:
             ("feature_vis", t.FeatureVis),
             ("dataset_examples", t.DatasetExample),
             ("connections", t.Connection),
+            ("weight_tensors", t.WeightTensor),
+            ("unit_scores", t.UnitScore),
             ("assets", t.Asset),
         ):
             report.counts[name] = session.scalar(select(func.count()).select_from(table)) or 0
@@ -134,6 +136,8 @@ def _check_layer(session: Session, layer: t.Layer, report: Report) -> None:
             report.problem("dataset examples", f"{where}: dataset examples missing or ranks not contiguous")
     if CONNECTIONS_STAGE in stages and layer.previous is None:
         report.problem("connections", f"{where}: connections finished but the layer has no previous layer")
+    elif (stage_settings.get(CONNECTIONS_STAGE) or {}).get("tensor") and session.get(t.WeightTensor, layer.id) is None:
+        report.problem("weight tensor", f"{where}: connections finished but its weight tensor is not stored")
     missing = (
         {EXAMPLES_STAGE, CONNECTIONS_STAGE, FEATURE_VIS_STAGE}
         - stages
@@ -155,7 +159,11 @@ def _check_assets(session: Session, assets: Path, report: Report, verify_hashes:
             report.problem("asset file missing", f"asset file missing: {path}")
         elif verify_hashes and hashlib.sha256(path.read_bytes()).hexdigest() != sha:
             report.problem("asset file corrupt", f"asset file corrupt (hash mismatch): {path}")
-    for table, column in ((t.FeatureVis, t.FeatureVis.asset_sha256), (t.DatasetExample, t.DatasetExample.asset_sha256)):
+    for table, column in (
+        (t.FeatureVis, t.FeatureVis.asset_sha256),
+        (t.DatasetExample, t.DatasetExample.asset_sha256),
+        (t.WeightTensor, t.WeightTensor.asset_sha256),
+    ):
         dangling = session.scalar(select(func.count()).select_from(table).where(column.not_in(select(t.Asset.sha256))))
         if dangling:
             report.problem("dangling rows", f"{table.__tablename__}: {dangling} rows reference unknown assets")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ASSETS_DIR = "assets"  # the asset root inside a store folder (the --store shorthand)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-ASSET_EXTENSIONS = ("png", "webp", "jpg")
+ASSET_EXTENSIONS = ("png", "webp", "jpg", "npy")  # images, and weight tensors (store.tensors)
 
 
 def asset_path(assets: Path, sha256: str, ext: str) -> Path:

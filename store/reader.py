@@ -11,10 +11,12 @@ import dataclasses
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from store import schema as t
+from store import tensors
 from store.db import StoreDamagedError, format_version, open_read_only, require_intact
 from store.kinds import CHANNEL, VisKey, page_order
 from store.location import StoreLike, as_location
@@ -28,8 +30,10 @@ from store.records import (
     LabelSource,
     LayerView,
     ModelView,
+    SvdRecord,
     UnitDetail,
     UnitSummary,
+    WeightsView,
 )
 from store.refs import UnitRef
 
@@ -91,11 +95,13 @@ class StoreReader:
             if not rows:
                 return None
             first = rows[0]
-            views = [_feature_vis(fv, asset) for _, _, _, fv, asset, *_ in rows if fv is not None]
+            images = {fv.id: (fv, asset) for _, _, _, fv, asset, *_ in rows if fv is not None}
+            views = [_feature_vis(fv, asset) for fv, asset in images.values()]
             thumbnail = next((v.asset for v in views if v.key == VisKey(CHANNEL)), None)
+            scores = {row.UnitScore.score: row.UnitScore.value for row in rows if row.UnitScore is not None}
             inputs, outputs = _edges(session, first.Unit.id)
             return UnitDetail(
-                summary=_summary(first.Unit, thumbnail, first.LabelSource),
+                summary=_summary(first.Unit, thumbnail, first.LabelSource, scores),
                 feature_vis=sorted(views, key=lambda view: page_order(view.key)),
                 dataset_examples=_examples(session, first.Unit.id),
                 inputs=inputs,
@@ -115,6 +121,27 @@ class StoreReader:
         )
         with Session(self.engine) as session:
             return [LabelHit(*row) for row in session.execute(query)]
+
+    def weights(self, model_id: str, layer: str) -> WeightsView | None:
+        """The full weights into `layer` from its previous layer, or None when none are stored (one query)."""
+        with Session(self.engine) as session:
+            found = _weight_views(session, model_id, into=layer)
+        return found[0] if found else None
+
+    def weights_from(self, model_id: str, layer: str) -> list[WeightsView]:
+        """The stored weights out of `layer` into each layer that computes from it, in forward order (one query)."""
+        with Session(self.engine) as session:
+            return _weight_views(session, model_id, source=layer)
+
+    def tensor(self, view: WeightsView) -> np.ndarray:
+        """A layer pair's weights (out, in, kh, kw) as float16, memory-mapped read-only from its asset file."""
+        path = asset_path(self.location.assets, view.asset.sha256, view.asset.ext)
+        if not path.is_file():
+            raise StoreDamagedError(f"the weight tensor {view.source} → {view.layer} is missing its file {path}")
+        array = tensors.load(path, view.format)
+        if tuple(array.shape) != view.shape:
+            raise StoreDamagedError(f"the weight tensor file {path} has shape {array.shape}, not {view.shape}")
+        return array
 
     def asset_file(self, sha256: str, ext: str) -> Path | None:
         """The file of a stored asset, or None when the key is malformed or unknown."""
@@ -175,32 +202,42 @@ def _thumbnail_join(unit: Any) -> tuple[Any, Any, Any, Any]:
 
 
 def _layer_units(model_id: str) -> Select:
-    """The units of the model's layers with their layer name, label source and thumbnail, in forward order."""
+    """The units of the model's layers with their layer name, label source, thumbnail and scores, in forward order.
+
+    A unit with several scores comes once per score (`_named_summaries` folds them).
+    """
     image, on_image, asset, on_asset = _thumbnail_join(t.Unit)
     return (
-        select(t.Layer.name, t.Unit, t.LabelSource, asset)
+        select(t.Layer.name, t.Unit, t.LabelSource, asset, t.UnitScore.score, t.UnitScore.value)
         .join(t.Layer, t.Layer.id == t.Unit.layer_id)
         .outerjoin(t.LabelSource, t.LabelSource.id == t.Unit.label_source_id)
         .outerjoin(image, on_image)
         .outerjoin(asset, on_asset)
+        .outerjoin(t.UnitScore, t.UnitScore.unit_id == t.Unit.id)
         .where(t.Layer.model_id == model_id)
         .order_by(t.Layer.position, t.Unit.unit)
     )
 
 
 def _named_summaries(session: Session, query: Select) -> tuple[list[str], list[UnitSummary]]:
-    rows = session.execute(query).all()
-    names = [name for name, *_ in rows]
-    return names, [_summary(unit, _asset(asset), source) for _, unit, source, asset in rows]
+    found: dict[int, tuple[str, UnitSummary]] = {}
+    for name, unit, source, asset, score, value in session.execute(query):
+        if unit.id not in found:
+            found[unit.id] = (name, _summary(unit, _asset(asset), source))
+        if score is not None:
+            found[unit.id][1].scores[score] = value
+    return [name for name, _ in found.values()], [summary for _, summary in found.values()]
 
 
 def _summaries(session: Session, query: Select) -> list[UnitSummary]:
     return _named_summaries(session, query)[1]
 
 
-def _summary(unit: t.Unit, thumbnail: AssetRef | None, source: t.LabelSource | None) -> UnitSummary:
+def _summary(
+    unit: t.Unit, thumbnail: AssetRef | None, source: t.LabelSource | None, scores: dict[str, float] | None = None
+) -> UnitSummary:
     label_source = record(LabelSource, source) if source is not None else None
-    return UnitSummary(unit.unit, unit.label, unit.branch, thumbnail, label_source)
+    return UnitSummary(unit.unit, unit.label, unit.branch, thumbnail, label_source, dict(scores or {}))
 
 
 def _asset(row: t.Asset | None) -> AssetRef | None:
@@ -230,11 +267,12 @@ def _unit_query(model_id: str, layer: str, unit: int) -> Select:
     )
     return (
         select(t.Unit, t.Layer, t.LabelSource, t.FeatureVis, t.Asset)
-        .add_columns(branch_start.label("branch_start"), parent_start.label("parent_start"))
+        .add_columns(branch_start.label("branch_start"), parent_start.label("parent_start"), t.UnitScore)
         .join(t.Layer, t.Layer.id == t.Unit.layer_id)
         .outerjoin(t.LabelSource, t.LabelSource.id == t.Unit.label_source_id)
         .outerjoin(t.FeatureVis, t.FeatureVis.unit_id == t.Unit.id)
         .outerjoin(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
+        .outerjoin(t.UnitScore, t.UnitScore.unit_id == t.Unit.id)
         .where(t.Layer.model_id == model_id, t.Layer.name == layer, t.Unit.unit == unit)
     )
 
@@ -246,6 +284,40 @@ def _same_unit(unit: t.Unit, layer: t.Layer, branch_start: int | None, parent_st
     if layer.parent is not None and parent_start is not None:
         return UnitRef(layer.parent, parent_start + unit.unit)
     return None
+
+
+def _weight_views(
+    session: Session, model_id: str, *, into: str | None = None, source: str | None = None
+) -> list[WeightsView]:
+    """Stored weight tensors of the model into the layer `into`, or out of the layer `source`, in forward order."""
+    dst, src = aliased(t.Layer), aliased(t.Layer)
+    query = (
+        select(t.WeightTensor, dst.name, src.name, t.Asset)
+        .join(dst, dst.id == t.WeightTensor.layer_id)
+        .join(src, src.id == t.WeightTensor.source_id)
+        .join(t.Asset, t.Asset.sha256 == t.WeightTensor.asset_sha256)
+        .where(dst.model_id == model_id)
+        .order_by(dst.position)
+    )
+    if into is not None:
+        query = query.where(dst.name == into)
+    if source is not None:
+        query = query.where(src.name == source)
+    return [
+        WeightsView(
+            layer=layer,
+            source=source_name,
+            kind=row.kind,
+            shape=tuple(row.shape),
+            dtype=row.dtype,
+            format=row.format,
+            asset=AssetRef(asset.sha256, asset.ext),
+            size_bytes=asset.size_bytes,
+            max_abs=row.max_abs,
+            svd=SvdRecord(**row.svd),
+        )
+        for row, layer, source_name, asset in session.execute(query)
+    ]
 
 
 def _examples(session: Session, unit_id: int) -> list[ExampleView]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from store.kinds import VisKey
 from store.refs import UnitRef
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Settings = dict[str, Any]
 
@@ -21,6 +24,7 @@ def stored_settings(value: Settings) -> Settings:
 EXAMPLES_STAGE = "examples"
 CONNECTIONS_STAGE = "connections"
 FEATURE_VIS_STAGE = "feature_vis"
+SCORES_STAGE = "scores"  # per-unit scores (store.scores); its settings say which and how they were measured
 # A finished feature_vis stage lists the store keys (see store.kinds.VisKey) every unit of the layer holds under
 # STAGE_KEYS, and keys only some units hold under STAGE_PARTIAL ({key: [units]}). The on-disk name "objectives"
 # predates the word "kind"; it stays so that stores written before keep their finished stages.
@@ -145,6 +149,56 @@ class EdgeRecord:
     out_rank: int | None
 
 
+@dataclass(frozen=True)
+class SvdRecord:
+    """The SVD of |W| summed over space, M[out, in] = U · diag(s) · Vᵀ, for a layer pair.
+
+    `dst[u]` is the later layer's unit u on the first components (row u of U[:, :k]); `src[v]` the earlier
+    layer's unit v (row v of V[:, :k]). Each component's sign makes its largest-magnitude `dst` entry positive.
+    """
+
+    singular_values: list[float]  # all of them, largest first
+    dst: list[list[float]]
+    src: list[list[float]]
+
+    @property
+    def variance_share(self) -> list[float]:
+        """Each component's share of the total squared singular values (sums to 1)."""
+        total = sum(s * s for s in self.singular_values) or 1.0
+        return [s * s / total for s in self.singular_values]
+
+    @property
+    def components(self) -> int:
+        """How many components `dst` and `src` hold."""
+        return len(self.dst[0]) if self.dst else 0
+
+
+@dataclass(frozen=True)
+class WeightsRecord:
+    """The full weights into a layer from its previous layer, as computed: W[out, in, kh, kw] and its SVD."""
+
+    source: str
+    kind: str  # "direct" (one conv or linear joins the layers) or "expanded"
+    tensor: np.ndarray  # float16, (out, in, kh, kw)
+    svd: SvdRecord
+
+
+@dataclass(frozen=True)
+class WeightsView:
+    """A stored layer pair's weight tensor: its file (a .npy asset, store.tensors) and SVD."""
+
+    layer: str
+    source: str
+    kind: str
+    shape: tuple[int, int, int, int]
+    dtype: str
+    format: str
+    asset: AssetRef
+    size_bytes: int
+    max_abs: float  # the largest |weight|: one colour scale for every kernel of the pair
+    svd: SvdRecord
+
+
 @dataclass(frozen=True, kw_only=True)
 class LayerView(LayerRecord):
     """A layer as the app shows it: the stored layer, its neighbour in paging order and its finished stages."""
@@ -169,6 +223,7 @@ class UnitSummary:
     branch: str | None
     thumbnail: AssetRef | None
     label_source: LabelSource | None = None
+    scores: dict[str, float] = field(default_factory=dict)  # by store.scores name
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ class Unit(Base):
 
 
 class Asset(Base):
-    """An image file under assets/, named by the sha256 of its bytes."""
+    """A file under assets/ (an image, or a weight tensor with width = height = 0), named by its bytes' sha256."""
 
     __tablename__ = "assets"
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -165,3 +165,31 @@ class Connection(Base):
     kernel: Mapped[list[Any]]
     in_rank: Mapped[int | None]
     out_rank: Mapped[int | None]
+
+
+class WeightTensor(Base):
+    """The full weights W[out, in, kh, kw] from a layer's previous layer into it: a .npy asset (store.tensors).
+
+    `svd` holds the singular value decomposition of |W| summed over space (precompute.svd): every singular value
+    and the first components' vectors for both layers' units.
+    """
+
+    __tablename__ = "weight_tensors"
+    layer_id: Mapped[int] = mapped_column(ForeignKey("layers.id", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("layers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # "direct" (one conv or linear joins them) or "expanded"
+    shape: Mapped[list[Any]]
+    dtype: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(32))
+    asset_sha256: Mapped[str] = mapped_column(ForeignKey("assets.sha256"))
+    max_abs: Mapped[float] = mapped_column(Float)
+    svd: Mapped[dict[str, Any]]
+
+
+class UnitScore(Base):
+    """A measured number about a unit (store.scores names them), e.g. how much of its response survives grayscale."""
+
+    __tablename__ = "unit_scores"
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)

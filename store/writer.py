@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from store import schema as t
+from store import tensors
 from store.db import finalize, open_for_writing
 from store.kinds import VisKey
 from store.location import StoreLike, as_location
@@ -21,6 +22,7 @@ from store.paths import asset_path
 from store.records import (
     CONNECTIONS_STAGE,
     EXAMPLES_STAGE,
+    SCORES_STAGE,
     DatasetImageRecord,
     EdgeRecord,
     EncodedImage,
@@ -30,7 +32,9 @@ from store.records import (
     LayerRecord,
     ModelRecord,
     Settings,
+    WeightsRecord,
 )
+from store.scores import get as get_score
 
 
 class StoreWriter:
@@ -238,14 +242,21 @@ class StoreWriter:
             self._finish(session, layer_row, EXAMPLES_STAGE, settings)
 
     def put_connections(
-        self, model_id: str, layer: str, previous: str, edges: Iterable[EdgeRecord], settings: Settings
+        self,
+        model_id: str,
+        layer: str,
+        previous: str,
+        edges: Iterable[EdgeRecord],
+        settings: Settings,
+        weights: WeightsRecord | None = None,
     ) -> None:
-        """Replace the edges from `previous` into `layer` and mark the stage done, atomically."""
+        """Replace the edges from `previous` into `layer` and its full weights, mark the stage done, atomically."""
         with Session(self.engine) as session, session.begin():
             layer_row = self._layer(session, model_id, layer)
             dst = self._unit_ids(session, model_id, layer)
             src = self._unit_ids(session, model_id, previous)
             session.execute(delete(t.Connection).where(t.Connection.dst_unit_id.in_(dst.values())))
+            session.execute(delete(t.WeightTensor).where(t.WeightTensor.layer_id == layer_row.id))
             rows = [
                 {
                     "src_unit_id": src[e.src_unit],
@@ -260,19 +271,66 @@ class StoreWriter:
             ]
             if rows:
                 session.execute(insert(t.Connection), rows)
+            if weights is not None:
+                self._put_weights(session, layer_row, self._layer(session, model_id, previous), weights)
             self._finish(session, layer_row, CONNECTIONS_STAGE, settings)
 
+    def _put_weights(self, session: Session, layer: t.Layer, source: t.Layer, weights: WeightsRecord) -> None:
+        shape = list(weights.tensor.shape)
+        if weights.source != source.name or shape[:2] != [layer.units, source.units]:
+            raise ValueError(
+                f"weights {weights.source} → {layer.name} of shape {shape} do not join {source.name} "
+                f"({source.units} units) to {layer.name} ({layer.units} units)"
+            )
+        data = tensors.encode(weights.tensor)
+        sha = self._put_file(session, data, tensors.EXT, 0, 0)
+        session.add(
+            t.WeightTensor(
+                layer_id=layer.id,
+                source_id=source.id,
+                kind=weights.kind,
+                shape=shape,
+                dtype=tensors.DTYPE,
+                format=tensors.FORMAT,
+                asset_sha256=sha,
+                max_abs=float(abs(weights.tensor.astype("float32")).max(initial=0.0)),
+                svd={"singular_values": weights.svd.singular_values, "dst": weights.svd.dst, "src": weights.svd.src},
+            )
+        )
+
+    def put_scores(
+        self, model_id: str, layer: str, values: Mapping[str, Mapping[int, float]], settings: Settings
+    ) -> None:
+        """Replace the layer's scores named in `values` ({score: {unit: value}}), mark the stage done, atomically."""
+        for name in values:
+            get_score(name)  # unknown names fail before anything is written
+        with Session(self.engine) as session, session.begin():
+            layer_row = self._layer(session, model_id, layer)
+            units = self._unit_ids(session, model_id, layer)
+            session.execute(
+                delete(t.UnitScore).where(t.UnitScore.unit_id.in_(units.values()), t.UnitScore.score.in_(list(values)))
+            )
+            rows = [
+                {"unit_id": units[unit], "score": name, "value": float(value)}
+                for name, by_unit in values.items()
+                for unit, value in by_unit.items()
+            ]
+            if rows:
+                session.execute(insert(t.UnitScore), rows)
+            self._finish(session, layer_row, SCORES_STAGE, settings)
+
     def _put_asset(self, session: Session, image: EncodedImage) -> str:
-        sha = hashlib.sha256(image.data).hexdigest()
+        return self._put_file(session, image.data, image.ext, image.width, image.height)
+
+    def _put_file(self, session: Session, data: bytes, ext: str, width: int, height: int) -> str:
+        sha = hashlib.sha256(data).hexdigest()
         written: set[str] = session.info.setdefault("assets", set())  # many rows share one crop
         if sha in written:
             return sha
-        path = asset_path(self.location.assets, sha, image.ext)
+        path = asset_path(self.location.assets, sha, ext)
         if not path.exists():
-            write_atomically(path, image.data)
-        session.merge(
-            t.Asset(sha256=sha, ext=image.ext, width=image.width, height=image.height, size_bytes=len(image.data))
-        )
+            write_atomically(path, data)
+        session.merge(t.Asset(sha256=sha, ext=ext, width=width, height=height, size_bytes=len(data)))
         written.add(sha)
         return sha
 

@@ -63,7 +63,8 @@ def test_adjacent_layers_get_the_conv_kernel_itself() -> None:
     layers = _layers(model)
     expanded = expanded_weights(model, layers["relu1"], layers["relu2"])
     assert expanded.kind == "direct"
-    torch.testing.assert_close(expanded.kernels, model.module.conv2.weight)
+    # kept at the store's float16 precision: the conv's weights rounded to float16, exactly
+    torch.testing.assert_close(expanded.kernels, model.module.conv2.weight.detach().half().float(), atol=0, rtol=0)
 
 
 def test_residual_block_expands_to_composed_kernels_plus_identity() -> None:
@@ -78,7 +79,7 @@ def test_residual_block_expands_to_composed_kernels_plus_identity() -> None:
             expected[:, :, i : i + 3, j : j + 3] += torch.einsum("om,mikl->oikl", wb[:, :, i, j], wa)
     expected[range(5), range(5), 2, 2] += 1
     assert expanded.kind == "expanded"
-    torch.testing.assert_close(expanded.kernels, expected, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(expanded.kernels, expected, atol=1e-3, rtol=1e-3)  # float16
 
 
 def test_linear_after_average_pool_spreads_its_weight_over_the_map() -> None:
@@ -87,7 +88,7 @@ def test_linear_after_average_pool_spreads_its_weight_over_the_map() -> None:
     expanded = expanded_weights(model, layers["block"], layers["fc"])
     h, w = layers["block"].height, layers["block"].width
     assert expanded.kernels.shape == (3, 5, h, w)
-    torch.testing.assert_close(expanded.weights, model.module.fc.weight)
+    torch.testing.assert_close(expanded.weights, model.module.fc.weight, atol=2e-3, rtol=1e-3)  # float16
 
 
 def test_edges_keep_top_positive_and_negative_per_side_ranked_by_strength() -> None:
@@ -139,4 +140,4 @@ def test_a_sibling_branch_running_in_between_does_not_make_a_direct_connection_e
     assert layers["b_bottleneck"].previous == "stem" and layers["b"].previous == "b_bottleneck"
     expanded = expanded_weights(model, layers["stem"], layers["b_bottleneck"])
     assert expanded.kind == "direct"
-    torch.testing.assert_close(expanded.kernels, model.module.b_bottleneck_conv.weight)
+    torch.testing.assert_close(expanded.kernels, model.module.b_bottleneck_conv.weight.detach().half().float())
