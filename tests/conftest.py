@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -24,6 +25,7 @@ from store.records import (
     FeatureVisRecord,
     LayerRecord,
     ModelRecord,
+    WeightsRecord,
 )
 from store.writer import StoreWriter
 
@@ -110,7 +112,9 @@ def build_toy_store(root: StoreLike) -> StoreLike:
                 for d in range(layer.units)
                 for s in range(prev.units)
             ]
-            writer.put_connections(TOY_MODEL, layer.name, layer.previous, edges, {})
+            writer.put_connections(
+                TOY_MODEL, layer.name, layer.previous, edges, {}, weights=toy_weights(prev.name, layer.units, prev.units)
+            )
     # block1:2 has every kind of feature visualization; the others only the channel one.
     writer.put_feature_vis(
         TOY_MODEL,
@@ -122,8 +126,20 @@ def build_toy_store(root: StoreLike) -> StoreLike:
             for key, description, shade in TOY_UNIT_VIS
         ],
     )
+    # block1's units measured: unit u keeps u/5 of its response in black and white
+    writer.put_scores(TOY_MODEL, "block1", {"bw_ratio": {u: u / 5 for u in range(6)}}, {"sample": 3})
     writer.close()  # finished, as a precompute run leaves it: one self-contained file, readable read-only
     return root
+
+
+def toy_weights(source: str, units: int, previous: int) -> WeightsRecord:
+    """Weights W[d, s] = (s - d)/4 · [[0.1, 0.2], [0.3, 0.4]] from `source`, with the SVD precompute would store."""
+    from precompute.svd import weight_svd  # numpy only
+
+    kernel = np.array([[0.1, 0.2], [0.3, 0.4]])
+    scale = (np.arange(previous)[None, :] - np.arange(units)[:, None]) / 4
+    tensor = (scale[:, :, None, None] * kernel).astype(np.float16)
+    return WeightsRecord(source, "expanded", tensor, weight_svd(tensor))
 
 
 TOY_UNIT_VIS = [  # (store key, description, red shade) of block1:2's other visualizations

@@ -101,9 +101,9 @@ def test_missing_asset_files_are_counted_not_all_listed(store: Path) -> None:
     for path in (store / ASSETS_DIR).glob("*/*"):
         path.unlink()
     report = check_store(store)
-    assert len(report.problems) == 56
+    assert len(report.problems) == 58  # 56 images and 2 weight tensors
     assert len(report.summary()) == SHOWN_PER_KIND + 1
-    assert report.summary()[-1] == f"… and {56 - SHOWN_PER_KIND} more of this kind (asset file missing)"
+    assert report.summary()[-1] == f"… and {58 - SHOWN_PER_KIND} more of this kind (asset file missing)"
 
 
 def test_missing_asset_folder_is_one_problem_in_check_and_refused_by_the_reader(store: Path) -> None:

@@ -22,7 +22,9 @@ TOY_COUNTS = {
     "feature_vis": 13 + 4,  # block1:2 also has neuron, negative and a diversity set of two
     "dataset_examples": 39,
     "connections": 4 * 6 + 6 * 3,
-    "assets": 13 + 4 + 39,
+    "weight_tensors": 2,  # conv1 → block1, block1 → fc
+    "unit_scores": 6,  # block1's bw_ratio
+    "assets": 13 + 4 + 39 + 2,
 }
 
 

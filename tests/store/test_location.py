@@ -74,13 +74,13 @@ def test_split_store_puts_the_database_and_the_images_in_their_own_folders(split
 def test_split_store_checks_ok(split_store: StoreLocation) -> None:
     report = check_store(split_store, verify_hashes=True)
     assert report.ok, report.problems
-    assert report.counts["assets"] == 13 + 4 + 39
+    assert report.counts["assets"] == 13 + 4 + 39 + 2
 
 
 def test_orphan_files_are_looked_for_under_the_asset_root(split_store: StoreLocation, tmp_path: Path) -> None:
     moved = StoreLocation(split_store.db_url, tmp_path)
     report = check_store(moved)
-    assert len(report.problems) == 13 + 4 + 39
+    assert len(report.problems) == 13 + 4 + 39 + 2
     assert report.problems[0].startswith(f"asset file missing: {tmp_path}")
 
 
