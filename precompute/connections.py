@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from precompute.hooks import LayerTap
 from precompute.layers import LayerInfo
 from precompute.linearize import linearized
+from precompute.packed_weights import packed_kernels
 from precompute.svd import weight_svd
 from precompute.zoo import LoadedModel
 from store.records import EdgeRecord, WeightsRecord
@@ -62,7 +63,14 @@ def expanded_weights(
     device: str = "cpu",
     progress: Callable[[int], None] | None = None,
 ) -> Expanded:
-    """The (expanded) weights from every unit of `src` into every unit of `dst`; `progress(n)` after each n units."""
+    """The (expanded) weights from every unit of `src` into every unit of `dst`; `progress(n)` after each n units.
+
+    Many units share a pass where their kernels fit side by side in the map (precompute.packed_weights); otherwise
+    each unit takes one image of a batch.
+    """
+    packed = packed_kernels(model, src, dst, batch_size=batch_size, device=device, progress=progress)
+    if packed is not None:
+        return Expanded(packed, _kind(_weighted_between(model, src.name, dst.name, device), packed))
     grads = []
     for start in range(0, dst.units, batch_size):
         units = torch.arange(start, min(start + batch_size, dst.units), device=device)
@@ -92,13 +100,26 @@ def _kind(weighted: list[nn.Module], kernels: Tensor) -> str:
 
 
 def _gradients(model: LoadedModel, src: str, dst: str, units: Tensor, device: str) -> Tensor:
+    """d(each unit's centre activation in `dst`) / d(`src`'s map), one backward pass for the whole batch of units.
+
+    The layers before `src` run on a single image: `src`'s output is replaced by a zero batch with one map per unit,
+    so only the path from `src` to `dst` runs once per unit. A network that mixes tensors from before `src` into the
+    path (so the batch sizes disagree) is run again with the whole batch from the input.
+    """
+    try:
+        return _batched_gradients(model, src, dst, units, device, input_batch=1)
+    except RuntimeError:
+        return _batched_gradients(model, src, dst, units, device, input_batch=len(units))
+
+
+def _batched_gradients(model: LoadedModel, src: str, dst: str, units: Tensor, device: str, input_batch: int) -> Tensor:
     leaf: dict[str, Tensor] = {}
 
     def substitute(output: Tensor) -> Tensor:
-        leaf["z"] = torch.zeros_like(output, requires_grad=True)
+        leaf["z"] = output.new_zeros((len(units), *output.shape[1:]), requires_grad=True)
         return leaf["z"]
 
-    x = torch.zeros(len(units), 3, model.input.size, model.input.size, device=device)
+    x = torch.zeros(input_batch, 3, model.input.size, model.input.size, device=device)
     with torch.enable_grad(), linearized(), LayerTap(model.module, [dst], replace={src: substitute}) as tap:
         out = tap.run(model.input.normalize(x))[dst]
         picked = out[torch.arange(len(units), device=device), units]
