@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from app import urls
 from app.errors import NotFound
 from store.reader import StoreReader
-from store.records import LayerView, ModelView, UnitDetail
+from store.records import CONNECTIONS_STAGE, LayerView, ModelView, UnitDetail, WeightsView
 from store.refs import FORMAT_HELP, UnitRef
 
 MAX_LINKS = 40  # an error page lists at most this many layers as links
@@ -226,3 +226,40 @@ def resolve_microscope_op(reader: StoreReader, model_id: str, op: str, unit: int
         f"no layer or branch {name!r} in model {model.id!r}; layers: {', '.join(layer_names(model))}",
         _layer_links(model),
     )
+
+
+def no_weights(model: ModelView, layer: LayerView) -> NotFound:
+    """The 404 of a layer without stored weights: why, and the layers whose connections are stored (linked)."""
+    if layer.previous is None:
+        why = f"{layer.name} is the first layer of {model.id!r}: no layer comes before it, so no weights come into it"
+    elif CONNECTIONS_STAGE in layer.stages:
+        why = (
+            f"no weights into {layer.name} are stored: this store was precomputed before full weight tensors were "
+            "kept; run the same `microscope precompute` on it again to add them"
+        )
+    else:
+        why = f"no weights into {layer.name} are stored: its connections were not computed"
+    stored = [other for other in model.layers if other.previous and CONNECTIONS_STAGE in other.stages]
+    names = ", ".join(other.name for other in stored if other.name != layer.name) or "none"
+    links = [(other.name, urls.layer_weights_page(model.id, other.name)) for other in stored[:MAX_LINKS]]
+    return NotFound(f"{why}; layers with stored connections: {names}", links)
+
+
+@dataclass(frozen=True)
+class WeightsContext:
+    """A layer with its model and the stored weights into it from its previous layer."""
+
+    model: ModelView
+    layer: LayerView
+    weights: WeightsView
+
+
+def get_weights(reader: Reader, ctx: LayerDep) -> WeightsContext:
+    """The weights into the layer named in the path, or a 404 saying why there are none."""
+    view = reader.weights(ctx.model.id, ctx.layer.name)
+    if view is None:
+        raise no_weights(ctx.model, ctx.layer)
+    return WeightsContext(ctx.model, ctx.layer, view)
+
+
+WeightsDep = Annotated[WeightsContext, Depends(get_weights)]

@@ -6,9 +6,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import routes, urls
-from app.deps import LayerDep, ModelDep, Reader, UnitDep, parse_unit, resolve_microscope_op, resolve_ref
+from app.deps import (
+    LayerDep,
+    ModelDep,
+    Reader,
+    UnitDep,
+    WeightsDep,
+    parse_unit,
+    resolve_microscope_op,
+    resolve_ref,
+)
 from app.errors import NotFound
 from app.present import PREVIEW_UNITS, label_search, layer_public, model_public, model_summary, unit_public
+from app.present_weights import layer_weights_public, svd_figures
 from app.templating import render
 from store.refs import FORMAT_HELP, UnitRef
 
@@ -50,6 +60,16 @@ def unit_page(request: Request, ctx: UnitDep) -> Response:
     canonical = str(request.base_url).rstrip("/") + unit.url
     context = {"model": ctx.model, "unit": unit, "canonical": canonical, "json_url": unit.api_url}
     return render(request, "unit.html", context)
+
+
+@router.get(routes.LAYER_WEIGHTS.path, name=routes.LAYER_WEIGHTS.name)
+def layer_weights_page(request: Request, reader: Reader, ctx: WeightsDep) -> Response:
+    """The weights into a layer: the tensor's file to download, and the SVD of |W| drawn as plots."""
+    view = ctx.weights
+    units = reader.units(ctx.model.id, view.layer), reader.units(ctx.model.id, view.source)
+    weights = layer_weights_public(ctx.model, view, *units)
+    context = {"model": ctx.model, "weights": weights, "figures": svd_figures(weights), "json_url": weights.api_url}
+    return render(request, "weights.html", context)
 
 
 def _redirect_to_unit(reader: Reader, model: str | None, ref: str) -> RedirectResponse:

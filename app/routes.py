@@ -35,6 +35,8 @@ MODELS = Route("models", "/models")  # the page redirects to the index; its twin
 MODEL = Route("model", "/models/{model}")
 LAYER = Route("layer", "/models/{model}/layers/{layer}")
 UNIT = Route("unit", "/models/{model}/layers/{layer}/units/{unit}")
+# The weights into a layer from its previous layer: the tensor's metadata and download, and its SVD.
+LAYER_WEIGHTS = Route("layer_weights", "/models/{model}/layers/{layer}/weights")
 UNIT_SEARCH = Route("unit_search", "/models/{model}/units")  # ?ref=layer:unit → redirect to the unit
 UNIT_REF = Route("unit_ref", "/models/{model}/units/{ref}")  # layer:unit or an alias → redirect to the unit
 SEARCH = Route("search", "/search")
@@ -47,6 +49,9 @@ API_MODELS = MODELS.api
 API_MODEL = MODEL.api
 API_LAYER = LAYER.api
 API_UNIT = UNIT.api
+API_LAYER_WEIGHTS = LAYER_WEIGHTS.api
+# A unit's full row and column of the stored weights (JSON only: the unit page shows the strongest).
+API_UNIT_WEIGHTS = Route("api_unit_weights", API + "/models/{model}/layers/{layer}/units/{unit}/weights")
 API_UNIT_SEARCH = UNIT_SEARCH.api
 API_UNIT_REF = UNIT_REF.api
 API_SEARCH = SEARCH.api
@@ -61,6 +66,7 @@ ROUTES: tuple[Route, ...] = (
     MODEL,
     LAYER,
     UNIT,
+    LAYER_WEIGHTS,
     UNIT_SEARCH,
     UNIT_REF,
     SEARCH,
@@ -70,6 +76,8 @@ ROUTES: tuple[Route, ...] = (
     API_MODEL,
     API_LAYER,
     API_UNIT,
+    API_LAYER_WEIGHTS,
+    API_UNIT_WEIGHTS,
     API_UNIT_SEARCH,
     API_UNIT_REF,
     API_SEARCH,

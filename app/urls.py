@@ -49,6 +49,11 @@ def unit_page(model: str, layer: str, unit: int) -> str:
     return _path(routes.UNIT, model=model, layer=layer, unit=unit)
 
 
+def layer_weights_page(model: str, layer: str) -> str:
+    """The page of the weights into a layer from its previous layer: download and SVD."""
+    return _path(routes.LAYER_WEIGHTS, model=model, layer=layer)
+
+
 def unit_ref_redirect(model: str, ref: str) -> str:
     """A unit reference ('layer:unit' or an alias) that redirects to the canonical unit page."""
     return routes.UNIT_REF.format(model=_seg(model), ref=_ref(ref))
@@ -92,6 +97,16 @@ def api_layer(model: str, layer: str) -> str:
 def api_unit(model: str, layer: str, unit: int) -> str:
     """A unit as JSON."""
     return _path(routes.API_UNIT, model=model, layer=layer, unit=unit)
+
+
+def api_layer_weights(model: str, layer: str) -> str:
+    """The weights into a layer as JSON: the tensor's metadata, download URL and SVD."""
+    return _path(routes.API_LAYER_WEIGHTS, model=model, layer=layer)
+
+
+def api_unit_weights(model: str, layer: str, unit: int) -> str:
+    """A unit's full row (inputs) and column (outputs) of the stored weights, as JSON."""
+    return _path(routes.API_UNIT_WEIGHTS, model=model, layer=layer, unit=unit)
 
 
 def api_unit_ref_redirect(model: str, ref: str) -> str:

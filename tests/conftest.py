@@ -113,7 +113,12 @@ def build_toy_store(root: StoreLike) -> StoreLike:
                 for s in range(prev.units)
             ]
             writer.put_connections(
-                TOY_MODEL, layer.name, layer.previous, edges, {}, weights=toy_weights(prev.name, layer.units, prev.units)
+                TOY_MODEL,
+                layer.name,
+                layer.previous,
+                edges,
+                {},
+                weights=toy_weights(prev.name, layer.units, prev.units),
             )
     # block1:2 has every kind of feature visualization; the others only the channel one.
     writer.put_feature_vis(

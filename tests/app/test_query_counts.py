@@ -23,7 +23,7 @@ from store.records import (
     ModelRecord,
 )
 from store.writer import StoreWriter
-from tests.conftest import png
+from tests.conftest import png, toy_weights
 
 MAX_QUERIES = 5
 UNITS = 12  # per main layer; the first 8 are a "5x5" branch, the rest a "pool" branch
@@ -68,7 +68,8 @@ def _build(root: Path, main: int) -> Path:
                 for d in range(layer.units)
                 for s in range(previous.units)
             ]
-            writer.put_connections("big", layer.name, layer.previous, edges, {})
+            weights = toy_weights(previous.name, layer.units, previous.units)
+            writer.put_connections("big", layer.name, layer.previous, edges, {}, weights=weights)
     writer.put_unit_labels("big", SOURCE, {layer.name: {0: "curve", 9: "colour"} for layer in layers[::2]})
     return root
 
@@ -97,6 +98,8 @@ PAGES = {
     "unit page": "/models/big/layers/mixed2/units/3",
     "unit JSON": "/api/v1/models/big/layers/mixed2/units/3",
     "branch unit page": "/models/big/layers/mixed2_5x5/units/3",
+    "weights page": "/models/big/layers/mixed2/weights",
+    "weights JSON": "/api/v1/models/big/layers/mixed2/weights",
     "index": "/",
     "API root": "/api/v1",
 }
@@ -118,6 +121,11 @@ def _queries(client: TestClient, path: str) -> int:
 @pytest.mark.parametrize("page", list(PAGES))
 def test_each_page_runs_at_most_five_queries_whatever_the_model_size(sized: TestClient, page: str) -> None:
     assert _queries(sized, PAGES[page]) <= MAX_QUERIES
+
+
+def test_a_units_full_weights_cost_three_queries_and_one_per_layer_they_touch(sized: TestClient) -> None:
+    # mixed1:3 reads from mixed0 and feeds mixed2 and its 5x5 branch layer: three layers' labels and thumbnails
+    assert _queries(sized, "/api/v1/models/big/layers/mixed1/units/3/weights") == 3 + 3
 
 
 def test_a_large_model_costs_the_same_queries_as_a_small_one(tmp_path_factory: pytest.TempPathFactory) -> None:

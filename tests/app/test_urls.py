@@ -19,6 +19,12 @@ def test_json_lives_under_api_v1_at_the_same_path() -> None:
     assert urls.api_models() == "/api/v1/models"
 
 
+def test_weights_live_under_their_layer_and_unit() -> None:
+    assert urls.layer_weights_page("m", "mixed4b") == "/models/m/layers/mixed4b/weights"
+    assert urls.api_layer_weights("m", "mixed4b") == "/api/v1" + urls.layer_weights_page("m", "mixed4b")
+    assert urls.api_unit_weights("m", "mixed4b", 409) == "/api/v1/models/m/layers/mixed4b/units/409/weights"
+
+
 def test_unit_refs_keep_their_colon_readable() -> None:
     assert urls.unit_ref_redirect("m", "layer2.3:17") == "/models/m/units/layer2.3:17"
     assert urls.api_unit_ref_redirect("m", "4b:409") == "/api/v1/models/m/units/4b:409"
