@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from precompute import cli as precompute_cli
-from precompute.cli import AssetsOption, DbOption, StoreOption, ThreadsOption
+from precompute.cli import AssetsOption, DbOption, StoreOption
+
+DemoThreadsOption = Annotated[
+    int | None,
+    typer.Option(
+        envvar="MICROSCOPE_THREADS",
+        min=1,
+        help="CPU threads torch uses (default: every core, since the demo runs alone; 1 leaves room for other work).",
+    ),
+]
 
 app = typer.Typer(
     help="Look inside convolutional networks: precompute a model into a store, then browse it.",
@@ -57,7 +66,7 @@ def demo(
         bool, typer.Option(help="Train the demo network here instead of using the shipped weights.")
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
-    threads: ThreadsOption = None,
+    threads: DemoThreadsOption = None,
 ) -> None:
     """The offline demo: generated stimuli, a small Inception-style network trained on them, every view, served.
 

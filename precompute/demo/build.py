@@ -13,7 +13,7 @@ from precompute.config import PrecomputeConfig
 from precompute.demo.train import HELDOUT_PER_FAMILY, HELDOUT_SEED, evaluate, make_data, train
 from precompute.pipeline import PrecomputeSummary, run_precompute
 from precompute.stimuli import write_dataset
-from precompute.threads import threads_line, use_threads
+from precompute.threads import available_cpus, threads_line, use_threads
 from precompute.zoo import load_model
 from precompute.zoo.demo_net import INPUT, MODEL_ID, WEIGHTS
 
@@ -34,7 +34,7 @@ class DemoConfig:
     steps: int = DEMO_STEPS
     retrain: bool = False  # train the network here (minutes) instead of loading the shipped weights
     progress: bool = True
-    threads: int | None = None  # CPU threads torch uses (None: half the cores)
+    threads: int | None = None  # CPU threads torch uses (None: every core; the demo runs alone)
 
 
 def stimuli_dir(store: Path) -> Path:
@@ -44,7 +44,7 @@ def stimuli_dir(store: Path) -> Path:
 
 def run_demo(config: DemoConfig, echo: Callable[[str], None] = print) -> PrecomputeSummary:
     """Build the demo store, printing each step; returns what the precompute did."""
-    threads = use_threads(config.threads)  # before any work: training and evaluation use torch too
+    threads = use_threads(config.threads or available_cpus())  # before any work: training uses torch too
     echo(threads_line(threads))
     data = stimuli_dir(config.store)
     weights = None
