@@ -34,6 +34,7 @@ INDEX = Route("index", "/")
 MODELS = Route("models", "/models")  # the page redirects to the index; its twin lists the models
 MODEL = Route("model", "/models/{model}")
 LAYER = Route("layer", "/models/{model}/layers/{layer}")
+BRANCHES = Route("branches", "/models/{model}/layers/{layer}/branches")  # a concatenating layer's units by branch
 UNIT = Route("unit", "/models/{model}/layers/{layer}/units/{unit}")
 UNIT_SEARCH = Route("unit_search", "/models/{model}/units")  # ?ref=layer:unit → redirect to the unit
 UNIT_REF = Route("unit_ref", "/models/{model}/units/{ref}")  # layer:unit or an alias → redirect to the unit
@@ -46,6 +47,7 @@ API_ROOT = Route("api_root", API)
 API_MODELS = MODELS.api
 API_MODEL = MODEL.api
 API_LAYER = LAYER.api
+API_BRANCHES = BRANCHES.api
 API_UNIT = UNIT.api
 API_UNIT_SEARCH = UNIT_SEARCH.api
 API_UNIT_REF = UNIT_REF.api
@@ -60,6 +62,7 @@ ROUTES: tuple[Route, ...] = (
     MODELS,
     MODEL,
     LAYER,
+    BRANCHES,
     UNIT,
     UNIT_SEARCH,
     UNIT_REF,
@@ -69,6 +72,7 @@ ROUTES: tuple[Route, ...] = (
     API_MODELS,
     API_MODEL,
     API_LAYER,
+    API_BRANCHES,
     API_UNIT,
     API_UNIT_SEARCH,
     API_UNIT_REF,
