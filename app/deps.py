@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from app import urls
 from app.errors import NotFound
 from store.reader import StoreReader
-from store.records import CONNECTIONS_STAGE, LayerView, ModelView, UnitDetail, WeightsView
+from store.records import CONNECTIONS_STAGE, LayerView, ModelView, UnitDetail, UnitSummary, WeightsView
 from store.refs import FORMAT_HELP, UnitRef
 
 MAX_LINKS = 40  # an error page lists at most this many layers as links
@@ -127,6 +127,9 @@ def resolve_ref(reader: StoreReader, model_id: str | None, text: str) -> tuple[M
     try:
         layer = find_layer(model, ref.resolve(layer_names(model)).layer)
     except KeyError:
+        in_branch = find_branch_unit(reader, model, ref.layer, ref.unit)  # 'mixed4b_5x5:25', the branch unstored
+        if in_branch is not None:
+            return in_branch
         layer = find_layer(model, ref.layer)  # raises the 404 naming the layers
     check_unit(model, layer, ref.unit)
     return model, layer, ref.unit
@@ -149,6 +152,38 @@ def get_layer(model_view: ModelDep, layer: LayerName) -> LayerContext:
 
 
 LayerDep = Annotated[LayerContext, Depends(get_layer)]
+
+
+@dataclass(frozen=True)
+class BranchesContext:
+    """A layer that concatenates branches, with its units (each knowing its branch)."""
+
+    model: ModelView
+    layer: LayerView
+    units: list[UnitSummary]
+
+
+def layers_with_branches(reader: StoreReader, model: ModelView) -> list[str]:
+    """The model's layers that concatenate branches, in forward order (one query: every layer's unit 0)."""
+    previews = reader.previews(model.id, 1)
+    return [layer.name for layer in model.layers if any(u.branch for u in previews.get(layer.name, []))]
+
+
+def get_branches(reader: Reader, ctx: LayerDep) -> BranchesContext:
+    """The layer named in the path with its units, or a 404 naming the layers that have branches."""
+    units = reader.units(ctx.model.id, ctx.layer.name)
+    if not any(u.branch for u in units):
+        names = layers_with_branches(reader, ctx.model)
+        raise NotFound(
+            f"layer {ctx.layer.name!r} of model {ctx.model.id!r} has no branches; "
+            f"layers with branches: {', '.join(names) or '(none in this model)'}",
+            [(f"{name} branches", urls.branches_page(ctx.model.id, name)) for name in names[:MAX_LINKS]]
+            or [(ctx.layer.name, urls.layer_page(ctx.model.id, ctx.layer.name))],
+        )
+    return BranchesContext(ctx.model, ctx.layer, units)
+
+
+BranchesDep = Annotated[BranchesContext, Depends(get_branches)]
 
 
 class MovedPermanently(HTTPException):
@@ -214,14 +249,9 @@ def resolve_microscope_op(reader: StoreReader, model_id: str, op: str, unit: int
         layer = find_layer(model, name)
         check_unit(model, layer, unit)
         return model, layer, unit
-    for layer in model.layers:  # a branch ('mixed4a_5x5') is a slice of the layer it is concatenated into
-        if not name.startswith(layer.name):
-            continue
-        members = [u.unit for u in reader.units(model.id, layer.name) if u.branch == name]
-        if members and 0 <= unit < len(members):
-            return model, layer, members[unit]
-        if members:
-            raise NotFound(f"unit {unit} out of range: branch {name} of {layer.name} has units 0–{len(members) - 1}")
+    in_branch = find_branch_unit(reader, model, name, unit)
+    if in_branch is not None:
+        return in_branch
     raise NotFound(
         f"no layer or branch {name!r} in model {model.id!r}; layers: {', '.join(layer_names(model))}",
         _layer_links(model),
@@ -263,3 +293,25 @@ def get_weights(reader: Reader, ctx: LayerDep) -> WeightsContext:
 
 
 WeightsDep = Annotated[WeightsContext, Depends(get_weights)]
+
+
+def find_branch_unit(
+    reader: StoreReader, model: ModelView, branch: str, unit: int
+) -> tuple[ModelView, LayerView, int] | None:
+    """The `unit`-th unit of a branch that is no stored layer, as a unit of the layer it is concatenated into.
+
+    None when no layer has a branch of that name; a 404 when the branch has fewer units. One query per layer whose
+    name begins the branch's ('mixed4b' for 'mixed4b_5x5').
+    """
+    for layer in model.layers:
+        if not branch.startswith(layer.name):
+            continue
+        members = [u.unit for u in reader.units(model.id, layer.name) if u.branch == branch]
+        if members and 0 <= unit < len(members):
+            return model, layer, members[unit]
+        if members:
+            raise NotFound(
+                f"unit {unit} out of range: branch {branch} of {layer.name} has units 0–{len(members) - 1}",
+                [(f"{layer.name} (all units)", urls.layer_page(model.id, layer.name))],
+            )
+    return None

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import routes, urls
+from app.branches import branch_plots, branches_public
 from app.deps import (
+    BranchesDep,
     LayerDep,
     ModelDep,
     Reader,
@@ -51,6 +53,14 @@ def layer_page(request: Request, reader: Reader, ctx: LayerDep) -> Response:
     layer = layer_public(ctx, reader.units(ctx.model.id, ctx.layer.name))
     context = {"model": ctx.model, "layer": layer, "json_url": layer.api_url}
     return render(request, "layer.html", context)
+
+
+@router.get(routes.BRANCHES.path, name=routes.BRANCHES.name)
+def branches_page(request: Request, ctx: BranchesDep) -> Response:
+    """A concatenating layer's units grouped by branch, with score histograms and hand-label families."""
+    page = branches_public(ctx)
+    context = {"model": ctx.model, "page": page, "plots": branch_plots(page), "json_url": page.api_url}
+    return render(request, "branches.html", context)
 
 
 @router.get(routes.UNIT.path, name=routes.UNIT.name)

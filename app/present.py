@@ -146,13 +146,13 @@ def layer_public(ctx: LayerContext, units: list[UnitSummary]) -> LayerPublic:
         previous_url=urls.layer_page(model.id, layer.previous) if layer.previous else None,
         next_url=urls.layer_page(model.id, layer.next) if layer.next else None,
         branch_layers=[other.name for other in model.layers if other.parent == layer.name],
-        branches=_branches(model, units),
+        branches=branch_spans(model, units),
         unit_list=[unit_summary(model, layer, u) for u in units],
         label_sources=[label_source_public(source) for source in sources.values()],
     )
 
 
-def _branches(model: ModelView, units: list[UnitSummary]) -> list[BranchPublic]:
+def branch_spans(model: ModelView, units: list[UnitSummary]) -> list[BranchPublic]:
     """The spans of units that share a branch, in unit order, each linked to its branch layer when stored."""
     if not any(u.branch for u in units):
         return []

@@ -34,6 +34,7 @@ INDEX = Route("index", "/")
 MODELS = Route("models", "/models")  # the page redirects to the index; its twin lists the models
 MODEL = Route("model", "/models/{model}")
 LAYER = Route("layer", "/models/{model}/layers/{layer}")
+BRANCHES = Route("branches", "/models/{model}/layers/{layer}/branches")  # a concatenating layer's units by branch
 UNIT = Route("unit", "/models/{model}/layers/{layer}/units/{unit}")
 # The weights into a layer from its previous layer: the tensor's metadata and download, and its SVD.
 LAYER_WEIGHTS = Route("layer_weights", "/models/{model}/layers/{layer}/weights")
@@ -48,6 +49,7 @@ API_ROOT = Route("api_root", API)
 API_MODELS = MODELS.api
 API_MODEL = MODEL.api
 API_LAYER = LAYER.api
+API_BRANCHES = BRANCHES.api
 API_UNIT = UNIT.api
 API_LAYER_WEIGHTS = LAYER_WEIGHTS.api
 # A unit's full row and column of the stored weights (JSON only: the unit page shows the strongest).
@@ -65,6 +67,7 @@ ROUTES: tuple[Route, ...] = (
     MODELS,
     MODEL,
     LAYER,
+    BRANCHES,
     UNIT,
     LAYER_WEIGHTS,
     UNIT_SEARCH,
@@ -75,6 +78,7 @@ ROUTES: tuple[Route, ...] = (
     API_MODELS,
     API_MODEL,
     API_LAYER,
+    API_BRANCHES,
     API_UNIT,
     API_LAYER_WEIGHTS,
     API_UNIT_WEIGHTS,

@@ -44,6 +44,11 @@ def layer_page(model: str, layer: str) -> str:
     return _path(routes.LAYER, model=model, layer=layer)
 
 
+def branches_page(model: str, layer: str) -> str:
+    """A concatenating layer's units grouped by branch, with their scores and hand-label families."""
+    return _path(routes.BRANCHES, model=model, layer=layer)
+
+
 def unit_page(model: str, layer: str, unit: int) -> str:
     """A unit's canonical page."""
     return _path(routes.UNIT, model=model, layer=layer, unit=unit)
@@ -92,6 +97,11 @@ def api_model(model: str) -> str:
 def api_layer(model: str, layer: str) -> str:
     """A layer as JSON."""
     return _path(routes.API_LAYER, model=model, layer=layer)
+
+
+def api_branches(model: str, layer: str) -> str:
+    """A concatenating layer's branches as JSON."""
+    return _path(routes.API_BRANCHES, model=model, layer=layer)
 
 
 def api_unit(model: str, layer: str, unit: int) -> str:

@@ -71,7 +71,7 @@ class StoreWriter:
             session.merge(t.Model(**record.__dict__))
 
     def put_layers(self, model_id: str, layers: Sequence[LayerRecord]) -> None:
-        """Add the layers and one row per unit; a layer already stored must keep its shape."""
+        """Add the layers and one row per unit, or update them (branch names too); a stored layer keeps its shape."""
         with Session(self.engine) as session, session.begin():
             for record in layers:
                 self._put_layer(session, model_id, record)
@@ -88,10 +88,23 @@ class StoreWriter:
         else:
             for key, value in fields.items():
                 setattr(row, key, value)
-        have = set(session.scalars(select(t.Unit.unit).where(t.Unit.layer_id == row.id)))
+        stored = session.execute(select(t.Unit.unit, t.Unit.branch).where(t.Unit.layer_id == row.id))
+        have = {unit: branch for unit, branch in stored}
         session.add_all(
             t.Unit(layer_id=row.id, unit=i, branch=record.branches.get(i)) for i in range(record.units) if i not in have
         )
+        # Stored units keep their rows (labels, images, scores hang on them) but take the branch names given now.
+        renamed = [
+            {"unit": i, "branch": record.branches.get(i)} for i, b in have.items() if record.branches.get(i) != b
+        ]
+        if renamed:
+            units = t.Unit.__table__.c
+            session.connection().execute(
+                update(t.Unit.__table__)
+                .where(units.layer_id == row.id, units.index == bindparam("unit"))
+                .values(branch=bindparam("branch")),
+                renamed,
+            )
 
     def put_unit_labels(
         self, model_id: str, source: LabelSource, labels: Mapping[str, Mapping[int, str]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import routes
-from app.api import layers, models, search, units, weights
+from app.api import branches, layers, models, search, units, weights
 from app.api.handler_route import HandlerRoute
 from app.deps import Reader
 from app.present import model_summary
@@ -23,6 +23,7 @@ def api_root(reader: Reader) -> ApiRootPublic:
 
 router.include_router(models.router)
 router.include_router(layers.router)
+router.include_router(branches.router)
 router.include_router(units.router)
 router.include_router(weights.router)
 router.include_router(search.router)

@@ -1,7 +1,9 @@
 """The demo network: a small InceptionV1-shaped CNN trained by `precompute.demo.train` on our own stimuli.
 
 Layer names and the mixed blocks' branch layout follow InceptionV1 (conv2d0 … mixed4b, branches concatenated as
-[1x1, 3x3, 5x5, pool]); `mixed4b` has InceptionV1's exact widths, so `4b:409` is a 5×5-branch unit here too.
+[1x1, 3x3, 5x5, pool_reduce]); `mixed4b` has InceptionV1's exact widths, so `4b:409` is a 5×5-branch unit here too.
+Branches are named as InceptionV1 names its branch layers (`mixed4b_5x5`), so Microscope's `mixed4b_5x5_0/25` finds
+unit 409 here as well; the modules keep their own attribute names (`mixed4b.b5x5`), which the shipped weights use.
 Convolutions carry BatchNorm (it makes the short CPU training reliable); in eval mode it is a per-channel affine
 map, so every browsable layer is still conv → affine → ReLU, and its output is the post-ReLU activation.
 """
@@ -23,7 +25,8 @@ INPUT = InputSpec(size=64, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
 # Shipped in the package (see pyproject's package-data), so an installed copy finds it too.
 WEIGHTS = Path(__file__).resolve().parent.parent / "demo" / "weights" / f"{MODEL_ID}.pt"
 LAYERS = ["conv2d0", "conv2d1", "conv2d2", "mixed3a", "mixed3b", "mixed4a", "mixed4b", "fc"]
-BRANCHES = ("b1x1", "b3x3", "b5x5", "pool")  # InceptionV1's concatenation order
+# Branch name (InceptionV1's, see inceptionv1.BRANCHES) → the Mixed block's module attribute, in concatenation order.
+BRANCHES: dict[str, str] = {"1x1": "b1x1", "3x3": "b3x3", "5x5": "b5x5", "pool_reduce": "pool"}
 
 # Mixed-block widths: (1x1, 3x3 bottleneck, 3x3, 5x5 bottleneck, 5x5, pool 1x1).
 MIXED_WIDTHS: dict[str, tuple[int, int, int, int, int, int]] = {
@@ -106,16 +109,29 @@ class DemoInception(nn.Module):
         return self.fc(self.avgpool(x).flatten(1))
 
     def branches(self, layer: str) -> list[tuple[str, int, int]]:
-        """A mixed layer's branches as (module path, first unit, stop unit), in concatenation order."""
+        """A mixed layer's branches as (InceptionV1's branch name, first unit, stop unit), in concatenation order."""
+        ranges, start = [], 0
+        for name, width in zip(BRANCHES, self._mixed(layer).widths, strict=True):
+            ranges.append((f"{layer}_{name}", start, start + width))
+            start += width
+        return ranges
+
+    def branch_module(self, branch: str) -> str:
+        """The module path that computes a branch (`mixed4b_5x5` → `mixed4b.b5x5`); KeyError for other names."""
+        layer, _, name = branch.partition("_")
+        self._mixed(layer)
+        if name not in BRANCHES:
+            raise KeyError(
+                f"{branch!r} is not a branch; branches of {layer}: {', '.join(f'{layer}_{b}' for b in BRANCHES)}"
+            )
+        return f"{layer}.{BRANCHES[name]}"
+
+    def _mixed(self, layer: str) -> Mixed:
         block = dict(self.named_children()).get(layer)
         if not isinstance(block, Mixed):
             mixed = [name for name, child in self.named_children() if isinstance(child, Mixed)]
             raise KeyError(f"{layer!r} is not a mixed layer; mixed layers: {', '.join(mixed)}")
-        ranges, start = [], 0
-        for name, width in zip(BRANCHES, block.widths, strict=True):
-            ranges.append((f"{layer}.{name}", start, start + width))
-            start += width
-        return ranges
+        return block
 
 
 def _loaded(module: DemoInception, weights_hash: str, note: str) -> LoadedModel:

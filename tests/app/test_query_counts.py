@@ -95,6 +95,8 @@ PAGES = {
     "model JSON": "/api/v1/models/big",
     "layer page": "/models/big/layers/mixed2",
     "layer JSON": "/api/v1/models/big/layers/mixed2",
+    "branches page": "/models/big/layers/mixed2/branches",
+    "branches JSON": "/api/v1/models/big/layers/mixed2/branches",
     "unit page": "/models/big/layers/mixed2/units/3",
     "unit JSON": "/api/v1/models/big/layers/mixed2/units/3",
     "branch unit page": "/models/big/layers/mixed2_5x5/units/3",

@@ -16,6 +16,9 @@ def test_json_lives_under_api_v1_at_the_same_path() -> None:
     assert urls.api_model("m") == "/api/v1" + urls.model_page("m")
     assert urls.api_layer("m", "l") == "/api/v1" + urls.layer_page("m", "l")
     assert urls.api_unit("m", "l", 3) == "/api/v1" + urls.unit_page("m", "l", 3)
+    assert (
+        urls.api_branches("m", "l") == "/api/v1" + urls.branches_page("m", "l") == "/api/v1/models/m/layers/l/branches"
+    )
     assert urls.api_models() == "/api/v1/models"
 
 

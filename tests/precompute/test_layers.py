@@ -87,6 +87,6 @@ def test_units_of_a_concatenating_layer_know_their_branch() -> None:
 
     layers = {layer.name: layer for layer in probe_layers(bare(), ["mixed4a", "mixed4b", "fc"])}
     branches = layers["mixed4b"].branches
-    assert branches[0] == "mixed4b.b1x1" and branches[409] == "mixed4b.b5x5" and branches[511] == "mixed4b.pool"
+    assert branches[0] == "mixed4b_1x1" and branches[409] == "mixed4b_5x5" and branches[511] == "mixed4b_pool_reduce"
     assert sorted(branches) == list(range(512))
     assert layers["fc"].branches == {}

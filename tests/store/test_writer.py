@@ -97,6 +97,27 @@ def test_put_layers_again_adds_no_units(writer: StoreWriter) -> None:
     assert _count(writer, "units") == 5
 
 
+def test_put_layers_again_renames_branches_and_keeps_the_unit_rows(writer: StoreWriter) -> None:
+    before = _rows(writer, "SELECT id FROM units ORDER BY id")
+    renamed = LayerRecord(**{**CONV.__dict__, "branches": {0: "conv_1x1", 1: "conv_1x1", 2: "conv_5x5"}})
+    writer.put_layers(MODEL.id, [renamed, FC])
+    rows = _rows(writer, "SELECT l.name, u.[index], u.branch FROM units u JOIN layers l ON l.id = u.layer_id")
+    assert sorted(rows) == [
+        ("conv", 0, "conv_1x1"),
+        ("conv", 1, "conv_1x1"),
+        ("conv", 2, "conv_5x5"),
+        ("fc", 0, None),
+        ("fc", 1, None),
+    ]
+    assert _rows(writer, "SELECT id FROM units ORDER BY id") == before
+    writer.put_layers(MODEL.id, [CONV])  # a branch no longer given is cleared
+    assert _rows(writer, "SELECT u.[index], u.branch FROM units u WHERE u.layer_id = 1 ORDER BY 1") == [
+        (0, None),
+        (1, "left"),
+        (2, None),
+    ]
+
+
 def test_put_layers_with_changed_unit_count_raises_and_changes_nothing(writer: StoreWriter) -> None:
     wider = LayerRecord("conv", 0, "conv", 4, 4, 4, 3, 1.0, None)
     extra = LayerRecord("head", 2, "linear", 2, None, None, 8, 4.0, "fc")

@@ -52,7 +52,7 @@ def test_demo_store_serves_4b_409_with_every_view(demo_run: tuple[Path, str]) ->
     redirect = client.get("/api/v1/models/demo-inception/units/4b:409", follow_redirects=False)
     assert redirect.headers["location"].endswith("/api/v1/models/demo-inception/layers/mixed4b/units/409")
     unit = client.get(redirect.headers["location"]).json()
-    assert unit["branch"] == "mixed4b.b5x5"
+    assert unit["branch"] == "mixed4b_5x5"
     assert unit["feature_vis"] and unit["dataset_examples"] and unit["inputs"] and unit["outputs"]
     assert unit["inputs"][0]["layer"] == "mixed4a" and unit["outputs"][0]["layer"] == "fc"
     assert client.get(unit["feature_vis"][0]["url"]).status_code == 200

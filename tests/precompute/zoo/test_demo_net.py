@@ -12,8 +12,8 @@ from precompute.demo.train import evaluate
 from precompute.hooks import LayerTap
 from precompute.layers import auto_layers, forward_order, probe_layers
 from precompute.stimuli import FAMILIES, write_dataset
-from precompute.zoo import WeightsUnavailable, demo_net, get_model, load_model
-from precompute.zoo.demo_net import LAYERS, WEIGHTS, DemoInception, Mixed
+from precompute.zoo import WeightsUnavailable, demo_net, get_model, inceptionv1, load_model
+from precompute.zoo.demo_net import BRANCHES, LAYERS, WEIGHTS, DemoInception, Mixed
 from precompute.zoo.download import read_state_dict, sha256_file
 
 # (units, height = width) of every browsable layer at the 64×64 input; None for the logits.
@@ -50,26 +50,47 @@ def test_automatic_layer_choice_finds_exactly_the_browsable_layers(bare_net: Dem
 
 def test_mixed4b_has_inceptionv1_widths_and_4b_409_is_a_5x5_unit(bare_net: DemoInception) -> None:
     assert bare_net.branches("mixed4b") == [
-        ("mixed4b.b1x1", 0, 160),
-        ("mixed4b.b3x3", 160, 384),
-        ("mixed4b.b5x5", 384, 448),
-        ("mixed4b.pool", 448, 512),
+        ("mixed4b_1x1", 0, 160),
+        ("mixed4b_3x3", 160, 384),
+        ("mixed4b_5x5", 384, 448),
+        ("mixed4b_pool_reduce", 448, 512),
     ]
-    five = bare_net.get_submodule("mixed4b.b5x5.conv.conv")
+    five = bare_net.get_submodule(bare_net.branch_module("mixed4b_5x5") + ".conv.conv")
     assert five.kernel_size == (5, 5) and five.out_channels == 64
-    assert [name for name, start, stop in bare_net.branches("mixed4b") if start <= 409 < stop] == ["mixed4b.b5x5"]
+    assert [name for name, start, stop in bare_net.branches("mixed4b") if start <= 409 < stop] == ["mixed4b_5x5"]
+
+
+def test_branches_are_named_as_inceptionv1_names_its_branch_layers(bare_net: DemoInception) -> None:
+    # InceptionV1's branch layers of mixed4b (concatenated in this order) are `mixed4b_` + its BRANCHES.
+    assert [name for name, _, _ in bare_net.branches("mixed4b")] == [f"mixed4b_{b}" for b in inceptionv1.BRANCHES]
+    assert tuple(BRANCHES) == inceptionv1.BRANCHES
+
+
+def test_branch_names_map_to_the_modules_the_shipped_weights_name(bare_net: DemoInception) -> None:
+    assert [bare_net.branch_module(name) for name, _, _ in bare_net.branches("mixed3a")] == [
+        "mixed3a.b1x1",
+        "mixed3a.b3x3",
+        "mixed3a.b5x5",
+        "mixed3a.pool",
+    ]
+    assert "mixed4b.b5x5.conv.conv.weight" in bare_net.state_dict()
+    with pytest.raises(KeyError, match="'mixed4b_7x7' is not a branch; branches of mixed4b: mixed4b_1x1, "):
+        bare_net.branch_module("mixed4b_7x7")
+    with pytest.raises(KeyError, match="'fc' is not a mixed layer"):
+        bare_net.branch_module("fc_1x1")
 
 
 @pytest.mark.parametrize("layer", ["mixed3a", "mixed3b", "mixed4a", "mixed4b"])
 def test_mixed_output_concatenates_branches_in_inceptionv1_order(bare_net: DemoInception, layer: str) -> None:
     ranges = bare_net.branches(layer)
     x = torch.rand(2, 3, 64, 64)
-    with torch.no_grad(), LayerTap(bare_net, [layer, *[name for name, _, _ in ranges]]) as tap:
+    modules = [bare_net.branch_module(name) for name, _, _ in ranges]
+    with torch.no_grad(), LayerTap(bare_net, [layer, *modules]) as tap:
         outputs = tap.run(x)
-    assert [name.split(".")[1] for name, _, _ in ranges] == ["b1x1", "b3x3", "b5x5", "pool"]
+    assert [name for name, _, _ in ranges] == [f"{layer}_{b}" for b in ("1x1", "3x3", "5x5", "pool_reduce")]
     assert ranges[-1][2] == outputs[layer].shape[1] == bare_net.get_submodule(layer).out_channels
-    for name, start, stop in ranges:
-        assert torch.equal(outputs[layer][:, start:stop], outputs[name])
+    for module, (_, start, stop) in zip(modules, ranges, strict=True):
+        assert torch.equal(outputs[layer][:, start:stop], outputs[module])
 
 
 def test_every_conv_layer_outputs_its_post_relu_activation(bare_net: DemoInception) -> None:

@@ -1,0 +1,190 @@
+"""The branch page of a concatenating layer: units grouped by branch, score histograms and summaries, hand-label
+families, its JSON twin, the link from the layer page, and the 404 for a layer without branches."""
+
+from __future__ import annotations
+
+import html as html_text
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.branches import histogram, label_family, score_bins
+from app.config import Settings
+from app.main import create_app
+from store.kinds import VisKey
+from store.records import FeatureVisRecord, LabelSource, LayerRecord, ModelRecord
+from store.scores import BW_RATIO
+from store.writer import StoreWriter
+from tests.conftest import png
+
+MODEL = "branchy"
+SOURCE = LabelSource("hand", "Hand labels", "A. Author, B. Author, C. Author", 2020, "https://example.org", "CC-BY 4.0")
+# mixed: units 0–3 its 1×1 branch, 4–7 its 5×5 branch (also stored as the layer mixed_5x5), 8–9 its pool branch.
+BRANCHES = {u: "mixed_1x1" if u < 4 else "mixed_5x5" if u < 8 else "mixed_pool_reduce" for u in range(10)}
+LAYERS = [
+    LayerRecord("conv", 0, "conv", 4, 8, 8, 3, 1.0, None),
+    LayerRecord("mixed_5x5", 1, "conv", 4, 4, 4, 7, 2.0, "conv", parent="mixed"),
+    LayerRecord("mixed", 2, "conv", 10, 4, 4, 7, 2.0, "conv", BRANCHES),
+]
+# bw_ratio of mixed's units: the 1×1 branch's colourless (high), the 5×5 branch's colourful (low); unit 9 unmeasured.
+BW = {0: 0.9, 1: 0.8, 2: 0.95, 3: 1.0, 4: 0.1, 5: 0.15, 6: 0.2, 7: 0.5, 8: 0.45}
+LABELS = {0: "Curves", 1: "Curves", 2: "Fur boundary / posture", 4: "Dog Heads (oriented)", 5: "Dog Heads", 8: "Curves"}
+
+
+def build_branch_store(root: Path) -> Path:
+    """A finished store holding `branchy`: conv, the stored branch layer mixed_5x5, and mixed with three branches."""
+    writer = StoreWriter(root)
+    writer.put_model(ModelRecord(MODEL, "Branchy", "toy", "0" * 64, {"size": 8}, ["a", "b"]))
+    writer.put_layers(MODEL, LAYERS)
+    for li, layer in enumerate(LAYERS):
+        vis = [
+            FeatureVisRecord(u, VisKey("channel"), f"channel({layer.name}:{u})", png((60 * li, 20 * u, 90)), 1.0, {})
+            for u in range(layer.units)
+        ]
+        writer.put_feature_vis(MODEL, layer.name, vis)
+    writer.put_scores(MODEL, "mixed", {"bw_ratio": BW}, {"sample": 3})
+    writer.put_unit_labels(MODEL, SOURCE, {"mixed": LABELS})
+    writer.close()
+    return root
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A client over the branch store, not following redirects."""
+    store = build_branch_store(tmp_path_factory.mktemp("branch-store"))
+    with TestClient(create_app(Settings(store=store)), follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def page(client: TestClient) -> dict:
+    """The branch JSON of `mixed`."""
+    response = client.get("/api/v1/models/branchy/layers/mixed/branches")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_branches_json_groups_the_units_by_branch_in_unit_order(page: dict) -> None:
+    assert [(b["name"], b["first"], b["units"]) for b in page["branches"]] == [
+        ("mixed_1x1", 0, 4),
+        ("mixed_5x5", 4, 4),
+        ("mixed_pool_reduce", 8, 2),
+    ]
+    assert [[u["unit"] for u in b["unit_list"]] for b in page["branches"]] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert page["units"] == 10 and page["layer"] == "mixed" and page["model"] == MODEL
+
+
+def test_each_unit_carries_its_ref_page_thumbnail_and_scores(page: dict) -> None:
+    unit = page["branches"][1]["unit_list"][1]
+    assert unit["ref"] == "mixed:5" and unit["url"] == "/models/branchy/layers/mixed/units/5"
+    assert unit["branch"] == "mixed_5x5" and unit["thumbnail"].startswith("/assets/")
+    assert unit["scores"] == {"bw_ratio": 0.15} and unit["label"] == "Dog Heads"
+    assert page["branches"][2]["unit_list"][1]["scores"] == {}  # unit 9 was not measured
+
+
+def test_a_stored_branch_layer_is_linked_and_the_others_are_not(page: dict) -> None:
+    links = {b["name"]: (b["layer"], b["url"]) for b in page["branches"]}
+    assert links["mixed_5x5"] == ("mixed_5x5", "/models/branchy/layers/mixed_5x5")
+    assert links["mixed_1x1"] == (None, None)
+
+
+def test_scores_are_summarized_per_branch_with_a_histogram_over_the_declared_range(page: dict) -> None:
+    assert [(s["name"], s["title"], s["meaning"]) for s in page["scores"]] == [
+        ("bw_ratio", BW_RATIO.title, BW_RATIO.meaning)
+    ]
+    assert page["scores"][0]["bins"] == pytest.approx([i / 10 for i in range(11)])
+    one, five, pool = (b["scores"][0] for b in page["branches"])
+    assert (one["count"], one["mean"], one["median"], one["min"], one["max"]) == (4, 0.9125, 0.925, 0.8, 1.0)
+    assert one["histogram"] == [0, 0, 0, 0, 0, 0, 0, 0, 1, 3]
+    assert five["histogram"] == [0, 2, 1, 0, 0, 1, 0, 0, 0, 0] and five["median"] == 0.175
+    assert (pool["count"], pool["mean"], pool["histogram"][4]) == (1, 0.45, 1)
+
+
+def test_label_families_are_counted_per_branch_most_units_first(page: dict) -> None:
+    families = [[(f["family"], f["units"]) for f in b["label_families"]] for b in page["branches"]]
+    assert families == [
+        [("Curves", 2), ("Fur boundary / posture", 1)],
+        [("Dog Heads", 2)],
+        [("Curves", 1)],
+    ]
+    assert [b["labelled"] for b in page["branches"]] == [3, 2, 1]
+    assert [s["citation"] for s in page["label_sources"]] == ["Author et al. 2020"]
+
+
+def test_branches_json_links_back_to_its_page_and_the_layer(page: dict) -> None:
+    assert page["url"] == "/models/branchy/layers/mixed/branches"
+    assert page["api_url"] == "/api/v1/models/branchy/layers/mixed/branches"
+    assert page["layer_url"] == "/models/branchy/layers/mixed"
+
+
+def test_branches_page_shows_each_branch_with_its_grid_plots_and_families(client: TestClient) -> None:
+    response = client.get("/models/branchy/layers/mixed/branches")
+    assert response.status_code == 200
+    html = response.text
+    assert '<link rel="alternate" type="application/json" href="/api/v1/models/branchy/layers/mixed/branches">' in html
+    assert html.count('<section class="branch"') == 3
+    assert html.count('<li class="tile">') == 10
+    assert 'href="/models/branchy/layers/mixed/units/5"' in html and 'href="/models/branchy/layers/mixed_5x5"' in html
+    assert html.count('<svg class="plot histogram"') == 1 + 3  # the branches stacked, then one per branch
+    assert BW_RATIO.meaning in html_text.unescape(html) and "Dog Heads" in html and "×2" in html
+    assert " style=" not in html  # the CSP forbids inline styles
+
+
+def test_layer_page_links_to_its_branch_page_only_when_it_has_branches(client: TestClient) -> None:
+    assert 'href="/models/branchy/layers/mixed/branches"' in client.get("/models/branchy/layers/mixed").text
+    assert "/branches" not in client.get("/models/branchy/layers/conv").text
+
+
+@pytest.mark.parametrize(
+    "path", ["/models/branchy/layers/conv/branches", "/api/v1/models/branchy/layers/conv/branches"]
+)
+def test_a_layer_without_branches_is_a_404_naming_the_layers_with_branches(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert re.search(
+        r"layer 'conv' of model 'branchy' has no branches; layers with branches: mixed\b",
+        html_text.unescape(response.text),
+    )
+
+
+def test_an_unknown_layer_is_a_404_naming_the_layers(client: TestClient) -> None:
+    response = client.get("/api/v1/models/branchy/layers/nope/branches")
+    assert response.status_code == 404 and "conv, mixed_5x5, mixed" in response.json()["detail"]
+
+
+def test_a_unit_ref_to_an_unstored_branch_redirects_to_its_unit_in_the_layer(client: TestClient) -> None:
+    assert client.get("/models/branchy/units/mixed_pool_reduce:1").headers["location"] == (
+        "/models/branchy/layers/mixed/units/9"
+    )
+    assert client.get("/api/v1/models/branchy/units/mixed_1x1:2").headers["location"] == (
+        "/api/v1/models/branchy/layers/mixed/units/2"
+    )
+    assert client.get("/models/branchy/units/mixed_5x5:1").headers["location"] == (
+        "/models/branchy/layers/mixed_5x5/units/1"  # a stored branch layer is its own layer
+    )
+    missing = client.get("/api/v1/models/branchy/units/mixed_pool_reduce:2")
+    assert missing.status_code == 404 and "branch mixed_pool_reduce of mixed has units 0–1" in missing.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("label", "family"),
+    [
+        ("Curves", "Curves"),
+        ("Fur boundary / posture", "Fur boundary / posture"),  # Early Vision names hold ' / ' themselves
+        ("Dog Heads (oriented)", "Dog Heads"),
+        ("Curve detector: 45°", "Curve detector"),
+        ("High-Low Frequency — early", "High-Low Frequency"),
+        ("(odd)", "(odd)"),
+    ],
+)
+def test_a_labels_family_is_the_label_without_its_qualifier(label: str, family: str) -> None:
+    assert label_family(label) == family
+
+
+def test_histogram_counts_values_per_bin_and_clips_outliers_to_the_end_bins() -> None:
+    edges = score_bins(BW_RATIO, 4)
+    assert edges == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert histogram([0.0, 0.25, 0.3, 0.99, 1.0, 1.5, -0.2], edges) == [2, 2, 0, 3]
