@@ -148,15 +148,33 @@ def parent_layer(module: nn.Module, layer: str) -> str | None:
 
 
 def unit_branches(module: nn.Module, layer: str) -> dict[int, str]:
-    """{unit: branch} for a layer that concatenates branches (a module may say so with `branches(layer)`)."""
+    """{unit: branch} for a layer that concatenates branches.
+
+    A module may say so with `branches(layer)`; torchvision's GoogLeNet blocks are recognised as they are.
+    """
     branches = getattr(module, "branches", None)
-    if not callable(branches):
-        return {}
     try:
-        spans = branches(layer)
+        spans = branches(layer) if callable(branches) else _torchvision_inception_spans(module, layer)
     except KeyError:  # not a layer with branches
         return {}
     return {unit: name for name, start, stop in spans for unit in range(start, stop)}
+
+
+def _torchvision_inception_spans(module: nn.Module, layer: str) -> list[tuple[str, int, int]]:
+    """A torchvision GoogLeNet Inception block's branches (`inception3a.branch1` …) in concatenation order."""
+    from torchvision.models.googlenet import Inception
+
+    block = module.get_submodule(layer)
+    if not isinstance(block, Inception):
+        raise KeyError(layer)
+    spans, start = [], 0
+    for name in ("branch1", "branch2", "branch3", "branch4"):
+        branch = getattr(block, name)
+        last = branch[-1] if isinstance(branch, nn.Sequential) else branch
+        width = last.conv.out_channels
+        spans.append((f"{layer}.{name}", start, start + width))
+        start += width
+    return spans
 
 
 def _info(name: str, position: int, out: Tensor, x: Tensor, previous: str | None) -> LayerInfo:

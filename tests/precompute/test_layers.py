@@ -90,3 +90,20 @@ def test_units_of_a_concatenating_layer_know_their_branch() -> None:
     assert branches[0] == "mixed4b_1x1" and branches[409] == "mixed4b_5x5" and branches[511] == "mixed4b_pool_reduce"
     assert sorted(branches) == list(range(512))
     assert layers["fc"].branches == {}
+
+
+def test_torchvision_googlenet_blocks_are_divided_into_their_four_branches() -> None:
+    from precompute.zoo.torchvision_models import bare
+
+    layers = {layer.name: layer for layer in probe_layers(bare("googlenet"), ["conv3", "inception3a"])}
+    spans: dict[str, list[int]] = {}
+    for unit, branch in sorted(layers["inception3a"].branches.items()):
+        spans.setdefault(branch, []).append(unit)
+    widths = {branch: (units[0], units[-1] + 1) for branch, units in spans.items()}
+    assert widths == {  # torchvision's inception3a: 64 + 128 + 32 + 32, concatenated in this order
+        "inception3a.branch1": (0, 64),
+        "inception3a.branch2": (64, 192),
+        "inception3a.branch3": (192, 224),
+        "inception3a.branch4": (224, 256),
+    }
+    assert layers["conv3"].branches == {}
