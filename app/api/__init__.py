@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import routes
-from app.api import layers, models, search, units
+from app.api import circuit, layers, models, search, units
 from app.api.handler_route import HandlerRoute
 from app.deps import Reader
 from app.present import model_summary
@@ -25,3 +25,4 @@ router.include_router(models.router)
 router.include_router(layers.router)
 router.include_router(units.router)
 router.include_router(search.router)
+router.include_router(circuit.router)
