@@ -100,7 +100,7 @@ def parse_units(text: str, name: str = "units") -> list[tuple[str, list[int]]]:
 def _parse_group(part: str, name: str) -> tuple[str, list[int]]:
     layer, colon, listed = (piece.strip() for piece in part.partition(":"))
     if not colon or not re.fullmatch(_LAYER, layer):
-        raise BadCircuit(f"{name}: {part.strip()!r} is not 'layer:unit,unit,…'; {FORMAT_HELP}")
+        raise BadCircuit(f"{name}: {_shown(part.strip())} is not 'layer:unit,unit,…'; {FORMAT_HELP}")
     items = listed.split(",")
     if len(items) > 1 and not items[-1].strip():
         items.pop()  # one trailing ',' is allowed
@@ -108,8 +108,13 @@ def _parse_group(part: str, name: str) -> tuple[str, list[int]]:
         raise BadCircuit(f"at most {MAX_UNITS} units per layer; {layer} lists {len(items)}")
     bad = next((item.strip() for item in items if not re.fullmatch(r"[0-9]+", item.strip())), None)
     if bad is not None:
-        raise BadCircuit(f"{name}: {bad!r} in {layer} is not a unit number (a non-negative integer); {FORMAT_HELP}")
+        raise BadCircuit(f"{name}: {_shown(bad)} in {layer} is not a unit number (an integer ≥ 0); {FORMAT_HELP}")
     return layer, [_number(item.strip()) for item in items]
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """The text quoted for an error message, cut short: a message never repeats a megabyte of garbage."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _number(digits: str) -> int:
@@ -121,7 +126,7 @@ def parse_order(text: str) -> str:
     """The order's name ('given', 'svd0', 'orientation'); 400 otherwise."""
     order = text.strip() or "given"
     if not re.fullmatch(ORDER_PATTERN, order):
-        raise BadCircuit(f"unknown order {text!r}; {ORDER_HELP}")
+        raise BadCircuit(f"unknown order {_shown(text)}; {ORDER_HELP}")
     return order
 
 

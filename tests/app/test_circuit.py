@@ -100,6 +100,11 @@ def test_a_bad_unit_list_answers_400_saying_what_is_wrong(client: TestClient, ca
     assert message in response.json()["detail"]
 
 
+def test_an_error_quotes_garbage_cut_short(client: TestClient) -> None:
+    detail = client.get(API, params={"units": "x" * 10_000}).json()["detail"]
+    assert len(detail) < 500 and "'" + "x" * 60 + "…'" in detail
+
+
 def test_the_page_answers_the_same_400_as_an_html_page(client: TestClient) -> None:
     response = client.get(PAGE, params={"units": "conv1:0;fc:1"})
     assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
