@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app import routes, urls
+from app import circuit, circuit_view, routes, urls
 from app.branches import branch_plots, branches_public
 from app.deps import (
     BranchesDep,
@@ -69,6 +69,7 @@ def unit_page(request: Request, ctx: UnitDep) -> Response:
     unit = unit_public(ctx)
     canonical = str(request.base_url).rstrip("/") + unit.url
     context = {"model": ctx.model, "unit": unit, "canonical": canonical, "json_url": unit.api_url}
+    context["circuits"] = circuit.unit_circuits(unit)
     return render(request, "unit.html", context)
 
 
@@ -131,3 +132,16 @@ def microscope_unit(reader: Reader, model: str, op: str, unit: str) -> RedirectR
         raise NotFound(f"no page {op!r} under model {model!r}; see {urls.model_page(model)}")
     model_view, layer, number = resolve_microscope_op(reader, model, op, parse_unit(unit))
     return RedirectResponse(urls.unit_page(model_view.id, layer.name, number), status_code=301)
+
+
+@router.get(routes.CIRCUIT.path, name=routes.CIRCUIT.name)
+def circuit_page(
+    request: Request, reader: Reader, model_view: ModelDep, units: str = "", order: str = "given", add: str = ""
+) -> Response:
+    """Units of consecutive layers and the kernels between them as a grid; other spellings redirect to the canonical."""
+    query = circuit.parse(model_view, units, order, add)
+    if request.query_params.multi_items() != circuit.canonical_params(query):
+        return RedirectResponse(query.url, status_code=302)
+    found = circuit_view.circuit_public(circuit_view.load(reader, model_view, query))
+    context = {"model": model_view, "circuit": found, "grids": circuit_view.grids(found), "json_url": found.api_url}
+    return render(request, "circuit.html", context)

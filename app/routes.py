@@ -43,6 +43,7 @@ UNIT_REF = Route("unit_ref", "/models/{model}/units/{ref}")  # layer:unit or an 
 SEARCH = Route("search", "/search")
 # OpenAI Microscope's unit URLs (`/models/inceptionv1/mixed4b_0/409`), redirected to ours.
 MICROSCOPE_UNIT = Route("microscope_unit", "/models/{model}/{op}/{unit}")
+CIRCUIT = Route("circuit", "/models/{model}/circuit")  # ?units=mixed3b:379,385;mixed4a:12 (app.circuit)
 
 # The JSON API: the root, then the twins of the pages above.
 API_ROOT = Route("api_root", API)
@@ -57,6 +58,7 @@ API_UNIT_WEIGHTS = Route("api_unit_weights", API + "/models/{model}/layers/{laye
 API_UNIT_SEARCH = UNIT_SEARCH.api
 API_UNIT_REF = UNIT_REF.api
 API_SEARCH = SEARCH.api
+API_CIRCUIT = CIRCUIT.api
 
 # Files: content-addressed images, and the frontend's CSS and JS (a mount: its files lie below this path).
 ASSET = Route("asset", "/assets/{sha256}.{ext}")
@@ -85,6 +87,8 @@ ROUTES: tuple[Route, ...] = (
     API_UNIT_SEARCH,
     API_UNIT_REF,
     API_SEARCH,
+    CIRCUIT,
+    API_CIRCUIT,
     ASSET,
     STATIC,
 )

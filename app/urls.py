@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import quote, urlencode
 
 from app import routes
@@ -137,3 +138,26 @@ def maybe_asset(ref: AssetRef | None) -> str | None:
 def static(path: str) -> str:
     """A static file of the frontend (CSS, JS)."""
     return f"{routes.STATIC.path}/{path}"
+
+
+def circuit_units(groups: Sequence[tuple[str, Sequence[int]]]) -> str:
+    """A circuit's `units` value: 'mixed3b:379,385;mixed4a:12', layer by layer in forward order."""
+    return ";".join(f"{layer}:{','.join(str(u) for u in units)}" for layer, units in groups)
+
+
+def _circuit(route: Route, model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None) -> str:
+    # ':', ',' and ';' stay readable: the address bar shows the unit list as it is typed.
+    query = "units=" + quote(circuit_units(groups), safe=":,;")
+    if order and order != "given":
+        query += "&order=" + quote(order, safe="")
+    return f"{_path(route, model=model)}?{query}"
+
+
+def circuit_page(model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None = None) -> str:
+    """A circuit's page: the kernels between units of consecutive layers, as a grid."""
+    return _circuit(routes.CIRCUIT, model, groups, order)
+
+
+def api_circuit(model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None = None) -> str:
+    """A circuit as JSON."""
+    return _circuit(routes.API_CIRCUIT, model, groups, order)

@@ -362,3 +362,15 @@ def _edges(session: Session, unit_id: int) -> tuple[list[EdgeView], list[EdgeVie
         thumbnail = AssetRef(sha, ext, width, height) if sha is not None else None
         sides[bool(incoming)].append(EdgeView(layer, unit, weight, kind, kernel, thumbnail, label))
     return sides[True], sides[False]
+
+
+def units_of(reader: StoreReader, model_id: str, chosen: dict[str, list[int]]) -> dict[str, dict[int, UnitSummary]]:
+    """The chosen units of several layers (by layer name, then unit), with thumbnails, labels and scores (one query)."""
+    names, numbers = list(chosen), sorted({u for units in chosen.values() for u in units})
+    query = _layer_units(model_id).where(t.Layer.name.in_(names), t.Unit.unit.in_(numbers))
+    found: dict[str, dict[int, UnitSummary]] = {name: {} for name in chosen}
+    with Session(reader.engine) as session:
+        for name, summary in zip(*_named_summaries(session, query), strict=True):
+            if summary.unit in chosen[name]:  # the query fetched every chosen number of every chosen layer
+                found[name][summary.unit] = summary
+    return found

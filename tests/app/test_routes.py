@@ -39,6 +39,8 @@ BUILDERS: dict[str, tuple[dict[str, str | int], Callable[[], str | None] | None]
     "api_unit_search": ({"model": "m"}, None),
     "api_unit_ref": ({"model": "m", "ref": "l:3"}, lambda: urls.api_unit_ref_redirect("m", "l:3")),
     "api_search": ({}, urls.api_search),
+    "circuit": ({"model": "m"}, lambda: urls.circuit_page("m", []).partition("?")[0]),
+    "api_circuit": ({"model": "m"}, lambda: urls.api_circuit("m", []).partition("?")[0]),
     "asset": ({"sha256": SHA, "ext": "png"}, lambda: urls.asset(AssetRef(SHA, "png"))),
     "static": ({"path": "style.css"}, lambda: urls.static("style.css")),
 }

@@ -7,15 +7,24 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from fastapi.testclient import TestClient
 
+from app import urls
 from app.config import Settings
 from app.main import create_app
 from precompute.demo.build import DemoConfig, run_demo
 from precompute.threads import threads_line
+from store.reader import StoreReader
+from tests.frontend import conftest as frontend
+
+# The browser tests' chromium and image loader (pytest finds fixtures by the names they declare).
+browser, load_all_images = frontend.browser, frontend.load_all_images
+DEMO = "demo-inception"
 
 
 def _demo(store: Path) -> list[str]:
@@ -58,6 +67,90 @@ def test_demo_store_serves_4b_409_with_every_view(demo_run: tuple[Path, str]) ->
     assert client.get(unit["feature_vis"][0]["url"]).status_code == 200
     page = client.get("/models/demo-inception/units/4b:409")
     assert page.status_code == 200 and "mixed4b:409" in page.text
+
+
+def _units_most_often(client: TestClient, layer: str, label: str, count: int) -> tuple[list[int], dict[int, float]]:
+    """The `count` units of a demo layer whose top dataset examples most often have `label`, and each unit's share."""
+    units = next(
+        entry["units"] for entry in client.get(urls.api_model(DEMO)).json()["layers"] if entry["name"] == layer
+    )
+    share = {}
+    for unit in range(units):
+        examples = client.get(urls.api_unit(DEMO, layer, unit)).json()["dataset_examples"]
+        share[unit] = sum(example["label"] == label for example in examples) / max(1, len(examples))
+    return sorted(share, key=lambda u: -share[u])[:count], share
+
+
+def _strongest_outputs(tensor: np.ndarray, sources: list[int], each: int) -> list[int]:
+    """Each source unit's `each` strongest targets by |W| summed over space, in turn, without repeats."""
+    strength = np.abs(np.asarray(tensor, dtype=np.float64)).sum(axis=(2, 3))
+    return list(dict.fromkeys(int(t) for s in sources for t in np.argsort(-strength[:, s], kind="stable")[:each]))
+
+
+def _open_in_chromium(browser: Any, store: Path, path: str, load_all_images: Any) -> tuple[list[dict], list[str]]:
+    """Every image of the page at `path` once loaded, and the console errors it logged (the unlinked favicon aside)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page, errors = context.new_page(), []
+    page.on(
+        "console",
+        lambda m: m.type == "error" and not m.location.get("url", "").endswith("favicon.ico") and errors.append(m.text),
+    )
+    try:
+        with frontend.running_server(store) as base:
+            assert page.goto(base + path).status == 200
+            return load_all_images(page), errors
+    finally:
+        context.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_demo_circuit_of_curve_units_and_their_strongest_mixed4a_outputs_is_drawn_from_the_stored_tensor(
+    demo_run: tuple[Path, str], browser: Any, load_all_images: Any
+) -> None:
+    store = demo_run[0]
+    client = TestClient(create_app(Settings(store=store)))
+    curves, share = _units_most_often(client, "mixed3b", "curve", 4)
+    assert all(share[u] >= 0.5 for u in curves), share  # curve units: most of their top examples are curves
+    reader = StoreReader(store)
+    tensor = reader.tensor(reader.weights(DEMO, "mixed4a"))
+    outputs = _strongest_outputs(tensor, curves, 4)
+    groups = [("mixed3b", curves), ("mixed4a", outputs)]
+
+    pair = client.get(urls.api_circuit(DEMO, groups)).json()["pairs"][0]
+    assert (pair["source"], pair["layer"], pair["columns"], pair["rows"]) == ("mixed3b", "mixed4a", curves, outputs)
+    expected = np.asarray(tensor[np.ix_(outputs, curves)], dtype=np.float64)
+    assert np.array_equal(np.array(pair["kernels"], dtype=np.float64), expected)
+    assert pair["kernel_shape"] == list(tensor.shape[2:]) and pair["max_abs"] == np.abs(expected).max()
+
+    images, errors = _open_in_chromium(browser, store, urls.circuit_page(DEMO, groups), load_all_images)
+    assert [i["src"][:80] for i in images if not (i["complete"] and i["naturalWidth"] > 0)] == []
+    kernels = [i for i in images if i["src"].startswith("data:image/png")]
+    assert len(kernels) == len(curves) * len(outputs)
+    assert {i["naturalWidth"] for i in kernels} == {tensor.shape[3]}  # one pixel per weight
+    assert len([i for i in images if "/assets/" in i["src"]]) == len(curves) + len(outputs)  # every axis thumbnail
+    assert errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("units", "status", "message"),
+    [
+        ("mixed3b:999;mixed4a:0", 404, "unit 999 out of range: mixed3b has units 0–191"),
+        ("mixed3b:0;mixed4b:0", 400, "mixed4b computes from mixed4a, not mixed3b"),
+        ("mixed3b:" + ",".join(str(u % 192) for u in range(10_000)), 400, "at most 64 units per layer"),
+        ("%%garbage%%", 400, "is not 'layer:unit,unit,…'"),
+    ],
+    ids=["unknown unit", "non-consecutive layers", "10,000 units", "garbage"],
+)
+def test_bad_demo_circuit_urls_answer_4xx_with_a_message(
+    demo_run: tuple[Path, str], units: str, status: int, message: str
+) -> None:
+    client = TestClient(create_app(Settings(store=demo_run[0])))
+    api = client.get(f"/api/v1/models/{DEMO}/circuit", params={"units": units})
+    assert api.status_code == status and message in api.json()["detail"]
+    page = client.get(f"/models/{DEMO}/circuit", params={"units": units})
+    assert page.status_code == status and "text/html" in page.headers["content-type"]
 
 
 @pytest.mark.slow

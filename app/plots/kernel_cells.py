@@ -1,0 +1,83 @@
+"""Kernels as tiny heatmap images for a circuit's grid: red excites, blue inhibits, every cell on one scale.
+
+Each kernel is a PNG of one pixel per weight, inlined as a `data:` URI (the CSP allows those for images) and scaled
+up without smoothing by the page's CSS. A grid of 64 × 64 kernels of 11 × 11 weights would be half a million SVG
+rectangles; as PNGs it is a few hundred kilobytes. The colours are those of `app.kernels`' SVG kernels and legend.
+"""
+
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.kernels import NEGATIVE, POSITIVE
+
+CELL_PX = 48  # the longer side of a drawn kernel, in CSS pixels
+_WHITE = np.array([255.0, 255.0, 255.0])
+_POSITIVE = np.array([float(c) for c in POSITIVE.split(",")])
+_NEGATIVE = np.array([float(c) for c in NEGATIVE.split(",")])
+
+
+@dataclass(frozen=True)
+class KernelCell:
+    """One drawn kernel: its image, its size on the page and what hovering it says."""
+
+    uri: str
+    width: int
+    height: int
+    title: str
+
+
+def heatmap(kernel: np.ndarray, scale: float) -> np.ndarray:
+    """(h, w, 3) uint8 colours: white at 0, full red at +scale, full blue at −scale (as rgba over white)."""
+    values = np.asarray(kernel, dtype=np.float64)
+    share = np.clip(np.abs(values) / (scale or 1.0), 0.0, 1.0)[..., None]
+    colour = np.where(values[..., None] >= 0, _POSITIVE, _NEGATIVE)
+    return np.round(_WHITE + (colour - _WHITE) * share).astype(np.uint8)
+
+
+def png(rgb: np.ndarray) -> bytes:
+    """The bytes of an 8-bit RGB PNG of the (h, w, 3) uint8 array (no filtering: the images are a few pixels)."""
+    height, width, _ = rgb.shape
+    rows = b"".join(b"\x00" + np.ascontiguousarray(rgb[y]).tobytes() for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows)) + _chunk(b"IEND", b"")
+
+
+def _chunk(tag: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+
+def kernel_uri(kernel: np.ndarray, scale: float) -> str:
+    """The kernel's heatmap as a `data:image/png` URI."""
+    return "data:image/png;base64," + base64.b64encode(png(heatmap(kernel, scale))).decode("ascii")
+
+
+def signed(value: float) -> str:
+    """'+0.25', '−0.5': a weight with its sign, 3 significant digits."""
+    return ("+" if value >= 0 else "−") + f"{abs(value):.3g}"
+
+
+def describe(kernel: np.ndarray) -> str:
+    """What hovering a kernel says: its weight, or its sum and strongest value (and where) for a spatial one."""
+    values = np.asarray(kernel, dtype=np.float64)
+    if values.size == 1:
+        return f"weight {signed(float(values.flat[0]))}"
+    y, x = np.unravel_index(int(np.abs(values).argmax()), values.shape)
+    return f"sum {signed(float(values.sum()))}, strongest {signed(float(values[y, x]))} at row {y}, column {x}"
+
+
+def kernel_cell(kernel: np.ndarray, scale: float, name: str) -> KernelCell:
+    """A drawn kernel; `name` says which units it joins ('mixed3b:379 → mixed4a:12')."""
+    height, width = np.shape(kernel)
+    side = max(height, width)
+    return KernelCell(
+        uri=kernel_uri(kernel, scale),
+        width=max(1, round(CELL_PX * width / side)),
+        height=max(1, round(CELL_PX * height / side)),
+        title=f"{name}: {describe(kernel)}",
+    )
