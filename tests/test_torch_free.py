@@ -16,7 +16,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 # What only `pip install "microscope[precompute]"` brings (pyproject.toml's extra, by import name).
-PRECOMPUTE_EXTRA = ("torch", "torchvision", "PIL", "tqdm")  # numpy is in the base install: the reader loads tensors
+PRECOMPUTE_EXTRA = ("torch", "torchvision", "tqdm")  # numpy and pillow are in the base install (tensors, kernels)
 
 # Wraps every import finder so that these packages are not found at all, as if they were not installed: `import
 # torch` raises ModuleNotFoundError(name="torch") and importlib.util.find_spec("torch") is None, however a command

@@ -8,11 +8,11 @@ rectangles; as PNGs it is a few hundred kilobytes. The colours are those of `app
 from __future__ import annotations
 
 import base64
-import struct
-import zlib
+import io
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from app.kernels import NEGATIVE, POSITIVE
 
@@ -41,15 +41,10 @@ def heatmap(kernel: np.ndarray, scale: float) -> np.ndarray:
 
 
 def png(rgb: np.ndarray) -> bytes:
-    """The bytes of an 8-bit RGB PNG of the (h, w, 3) uint8 array (no filtering: the images are a few pixels)."""
-    height, width, _ = rgb.shape
-    rows = b"".join(b"\x00" + np.ascontiguousarray(rgb[y]).tobytes() for y in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows)) + _chunk(b"IEND", b"")
-
-
-def _chunk(tag: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+    """The bytes of an 8-bit RGB PNG of the (h, w, 3) uint8 array."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def kernel_uri(kernel: np.ndarray, scale: float) -> str:
