@@ -39,9 +39,9 @@ def model_page(model: str) -> str:
     return _path(routes.MODEL, model=model)
 
 
-def layer_page(model: str, layer: str) -> str:
-    """A layer's page: every unit as a grid."""
-    return _path(routes.LAYER, model=model, layer=layer)
+def layer_page(model: str, layer: str, **grid: str | None) -> str:
+    """A layer's page: every unit as a grid (`grid`: its sort and filter parameters, app.grid)."""
+    return _query(_path(routes.LAYER, model=model, layer=layer), **grid)
 
 
 def unit_page(model: str, layer: str, unit: int) -> str:
@@ -84,9 +84,9 @@ def api_model(model: str) -> str:
     return _path(routes.API_MODEL, model=model)
 
 
-def api_layer(model: str, layer: str) -> str:
-    """A layer as JSON."""
-    return _path(routes.API_LAYER, model=model, layer=layer)
+def api_layer(model: str, layer: str, **grid: str | None) -> str:
+    """A layer as JSON (`grid`: its sort and filter parameters, app.grid)."""
+    return _query(_path(routes.API_LAYER, model=model, layer=layer), **grid)
 
 
 def api_unit(model: str, layer: str, unit: int) -> str:

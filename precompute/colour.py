@@ -96,26 +96,22 @@ def bw_ratios(top: TopExamples, colour_sample: Tensor, gray: Tensor, images: Col
     A unit's colour peaks on its own top images are `top.values`; on the rest of the sample, `colour_sample`.
     """
     units = top.values.shape[0]
-    column = {image: i for i, image in enumerate(images.union)}  # image index → column of the union
+    column = torch.full((max(images.union, default=0) + 1,), -1, dtype=torch.long)  # image index → union column
+    column[images.union] = torch.arange(len(images.union))
+    sample, tops = column[images.sample], column[top.images]
     members = torch.zeros(units, len(images.union), dtype=torch.bool)
     colour = torch.zeros(units, len(images.union))
-    sample_columns = torch.tensor([column[i] for i in images.sample], dtype=torch.long)
-    members[:, sample_columns] = True
-    colour[:, sample_columns] = colour_sample.T
-    top_columns = torch.tensor([[column[int(i)] for i in row] for row in top.images.tolist()], dtype=torch.long)
-    top_columns = top_columns.view(units, -1)
-    members.scatter_(1, top_columns, True)
-    colour.scatter_(1, top_columns, top.values.float())  # the examples stage's numbers, exactly
+    members[:, sample] = True
+    colour[:, sample] = colour_sample.T.float()
+    members.scatter_(1, tops, True)  # an image both sampled and among the top counts once
+    colour.scatter_(1, tops, top.values.float())  # the examples stage's own numbers
     in_colour = (colour.clamp(min=0) * members).sum(dim=1)
-    in_gray = (gray.T.clamp(min=0) * members).sum(dim=1)
-    return {
-        unit: float((in_gray[unit] / in_colour[unit]).clamp(0, 1))
-        for unit in range(units)
-        if in_colour[unit] > 0  # a dead unit: no score
-    }
+    in_gray = (gray.T.float().clamp(min=0) * members).sum(dim=1)
+    ratio = (in_gray / in_colour).clamp(0, 1)
+    return {unit: float(ratio[unit]) for unit in range(units) if in_colour[unit] > 0}  # a dead unit: no score
 
 
-def colour_settings(model: LoadedModel, examples: Settings, sample: int) -> Settings:
+def colour_settings(examples: Settings, sample: int) -> Settings:
     """The settings the scores stage records: the examples' (images, count, top-K, weights), sample and seed."""
     return stored_settings(
         {

@@ -152,7 +152,7 @@ def _colour_stage(
     tops: dict[str, TopExamples],
 ) -> list[str]:
     images = scan_images(config.images, config.max_images)  # type: ignore[arg-type]
-    settings = colour_settings(model, _examples_settings(config, model, len(images)), config.colour_sample)
+    settings = colour_settings(_examples_settings(config, model, len(images)), config.colour_sample)
     return colour_stage(
         model,
         layers,
