@@ -26,7 +26,7 @@ from app.schemas import (
     ModelPublic,
     ModelSummaryPublic,
     ReceptiveFieldPublic,
-    ScorePublic,
+    ScoreDefinitionPublic,
     SearchPublic,
     UnitLinkPublic,
     UnitPublic,
@@ -113,10 +113,10 @@ def unit_summary(
     )
 
 
-def score_definitions(measured: Iterable[Mapping[str, float]]) -> list[ScorePublic]:
+def score_definitions(measured: Iterable[Mapping[str, float]]) -> list[ScoreDefinitionPublic]:
     """The definitions of the scores that any of these units' `scores` hold, in the registry's order."""
     names = set().union(*measured)
-    return [public(ScorePublic, score) for score in SCORES.values() if score.name in names]
+    return [public(ScoreDefinitionPublic, score) for score in SCORES.values() if score.name in names]
 
 
 def _model_fields(model: ModelView) -> dict[str, Any]:

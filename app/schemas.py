@@ -50,7 +50,7 @@ class LabelSourcePublic(BaseModel):
     citation: str = Field(description="short citation, e.g. 'Olah et al. 2020'")
 
 
-class ScorePublic(BaseModel):
+class ScoreDefinitionPublic(BaseModel):
     """A measured per-unit number (store.scores): its name, what it means and how it was computed, its range."""
 
     name: str = Field(description="the key in each unit's `scores`, e.g. 'bw_ratio'")
@@ -174,7 +174,7 @@ class LayerPublic(LayerBase):
     branches: list[BranchPublic] = Field(description="the layer's units by branch, in unit order (empty: no branches)")
     unit_list: list[UnitSummaryPublic] = Field(description="the units `grid` keeps, in its order (unit order)")
     label_sources: list[LabelSourcePublic] = Field(description="who made the units' hand labels")
-    score_definitions: list[ScorePublic] = Field(description="the scores measured for this layer's units")
+    score_definitions: list[ScoreDefinitionPublic] = Field(description="the scores measured for this layer's units")
     grid: GridPublic
 
 
@@ -245,7 +245,7 @@ class UnitPublic(UnitBase):
     same_unit: UnitLinkPublic | None = Field(
         description="the same channel as a unit of its stored branch layer, or of the mixed layer a branch layer is of"
     )
-    score_definitions: list[ScorePublic] = Field(description="what the unit's scores mean")
+    score_definitions: list[ScoreDefinitionPublic] = Field(description="what the unit's scores mean")
     feature_vis: list[FeatureVisPublic]
     dataset_examples: list[ExamplePublic] = Field(description="highest activation first")
     dataset_max_activation: Float32 | None
