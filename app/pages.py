@@ -19,6 +19,7 @@ from app.deps import (
     resolve_ref,
 )
 from app.errors import NotFound
+from app.grid import GridDep
 from app.present import PREVIEW_UNITS, label_search, layer_public, model_public, model_summary, unit_public
 from app.present_weights import layer_weights_public, svd_figures
 from app.templating import render
@@ -48,10 +49,11 @@ def model_page(request: Request, reader: Reader, model_view: ModelDep) -> Respon
 
 
 @router.get(routes.LAYER.path, name=routes.LAYER.name)
-def layer_page(request: Request, reader: Reader, ctx: LayerDep) -> Response:
-    """Every unit of a layer as a grid of thumbnails."""
-    layer = layer_public(ctx, reader.units(ctx.model.id, ctx.layer.name))
-    context = {"model": ctx.model, "layer": layer, "json_url": layer.api_url}
+def layer_page(request: Request, reader: Reader, ctx: LayerDep, grid: GridDep) -> Response:
+    """Every unit of a layer as a grid of thumbnails, sorted and filtered as the query says (app.grid)."""
+    units, weights = reader.units(ctx.model.id, ctx.layer.name), reader.weights(ctx.model.id, ctx.layer.name)
+    layer = layer_public(ctx, units, weights, grid)
+    context = {"model": ctx.model, "layer": layer, "json_url": layer.grid.api_url}
     return render(request, "layer.html", context)
 
 

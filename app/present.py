@@ -6,12 +6,14 @@ store view are taken by name (`public`), so a field added to both needs no copyi
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from app import urls
 from app.deps import LayerContext, UnitContext
+from app.grid import UNIT, UNIT_ORDER, GridQuery, arrange, grid_public
 from app.schemas import (
     BranchPublic,
     EdgePublic,
@@ -24,6 +26,7 @@ from app.schemas import (
     ModelPublic,
     ModelSummaryPublic,
     ReceptiveFieldPublic,
+    ScoreDefinitionPublic,
     SearchPublic,
     UnitLinkPublic,
     UnitPublic,
@@ -39,8 +42,10 @@ from store.records import (
     LayerView,
     ModelView,
     UnitSummary,
+    WeightsView,
 )
 from store.refs import UnitRef
+from store.scores import SCORES
 
 PREVIEW_UNITS = 8  # thumbnails per layer on the model page
 P = TypeVar("P", bound=BaseModel)
@@ -94,13 +99,24 @@ def _unit_fields(model: ModelView, layer: LayerView, summary: UnitSummary) -> di
         "url": urls.unit_page(model.id, layer.name, unit),
         "api_url": urls.api_unit(model.id, layer.name, unit),
         "thumbnail": urls.maybe_asset(summary.thumbnail),
+        "scores": summary.scores,
     }
 
 
-def unit_summary(model: ModelView, layer: LayerView, summary: UnitSummary) -> UnitSummaryPublic:
-    """A unit as a layer grid shows it."""
+def unit_summary(
+    model: ModelView, layer: LayerView, summary: UnitSummary, sort_value: float | None = None
+) -> UnitSummaryPublic:
+    """A unit as a layer grid shows it (with its value under the grid's sort, when sorted)."""
     source = _hand_label_source(summary)
-    return UnitSummaryPublic(**_unit_fields(model, layer, summary), label_source=source.key if source else None)
+    return UnitSummaryPublic(
+        **_unit_fields(model, layer, summary), label_source=source.key if source else None, sort_value=sort_value
+    )
+
+
+def score_definitions(measured: Iterable[Mapping[str, float]]) -> list[ScoreDefinitionPublic]:
+    """The definitions of the scores that any of these units' `scores` hold, in the registry's order."""
+    names = set().union(*measured)
+    return [public(ScoreDefinitionPublic, score) for score in SCORES.values() if score.name in names]
 
 
 def _model_fields(model: ModelView) -> dict[str, Any]:
@@ -133,10 +149,13 @@ def model_public(model: ModelView, previews: dict[str, list[UnitSummary]]) -> Mo
     return public(ModelPublic, model, **_model_fields(model), class_labels=labels, layers=layers)
 
 
-def layer_public(ctx: LayerContext, units: list[UnitSummary]) -> LayerPublic:
-    """A layer with every unit, and who made their hand labels."""
+def layer_public(
+    ctx: LayerContext, units: list[UnitSummary], weights: WeightsView | None = None, grid: GridQuery = UNIT_ORDER
+) -> LayerPublic:
+    """A layer with the units its grid keeps in the grid's order, who made their hand labels, what scores mean."""
     model, layer = ctx.model, ctx.layer
     sources = {source.key: source for u in units if (source := _hand_label_source(u))}
+    arranged = arrange(units, grid, weights.svd if weights else None)
     return public(
         LayerPublic,
         layer,
@@ -147,8 +166,10 @@ def layer_public(ctx: LayerContext, units: list[UnitSummary]) -> LayerPublic:
         next_url=urls.layer_page(model.id, layer.next) if layer.next else None,
         branch_layers=[other.name for other in model.layers if other.parent == layer.name],
         branches=branch_spans(model, units),
-        unit_list=[unit_summary(model, layer, u) for u in units],
+        unit_list=[unit_summary(model, layer, u, value if grid.sort != UNIT else None) for u, value in arranged],
         label_sources=[label_source_public(source) for source in sources.values()],
+        score_definitions=score_definitions(u.scores for u in units),
+        grid=grid_public(model.id, layer.name, units, weights, grid, arranged),
     )
 
 
@@ -241,6 +262,7 @@ def unit_public(ctx: UnitContext) -> UnitPublic:
         model=model.id,
         layer=layer.name,
         label_source=label_source_public(source) if source else None,
+        score_definitions=score_definitions([detail.summary.scores]),
         same_unit=_link(model, detail.same_unit) if detail.same_unit else None,
         feature_vis=[feature_vis_public(f) for f in detail.feature_vis],
         dataset_examples=[example_public(e) for e in examples],

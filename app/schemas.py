@@ -50,8 +50,18 @@ class LabelSourcePublic(BaseModel):
     citation: str = Field(description="short citation, e.g. 'Olah et al. 2020'")
 
 
+class ScoreDefinitionPublic(BaseModel):
+    """A measured per-unit number (store.scores): its name, what it means and how it was computed, its range."""
+
+    name: str = Field(description="the key in each unit's `scores`, e.g. 'bw_ratio'")
+    title: str
+    meaning: str = Field(description="its definition: how it is computed and how to read it")
+    low: float
+    high: float
+
+
 class UnitBase(BaseModel):
-    """What every view of a unit says: its number, reference, label, branch, pages and thumbnail."""
+    """What every view of a unit says: its number, reference, label, branch, pages, thumbnail and scores."""
 
     unit: int
     ref: str = Field(description="'layer:unit'")
@@ -60,12 +70,18 @@ class UnitBase(BaseModel):
     url: str = Field(description="canonical page")
     api_url: str
     thumbnail: str | None = Field(description="URL of the unit's channel visualization")
+    scores: dict[str, Float32] = Field(
+        default_factory=dict, description="measured scores by name (see `score_definitions`), e.g. bw_ratio"
+    )
 
 
 class UnitSummaryPublic(UnitBase):
     """A unit in a layer grid."""
 
     label_source: str | None = Field(description="key of the hand label's source (see the layer's label_sources)")
+    sort_value: Float32 | None = Field(
+        None, description="its value under the grid's sort (null: unit order, or the unit has none)"
+    )
 
 
 class LayerBase(BaseModel):
@@ -124,6 +140,27 @@ class BranchPublic(BaseModel):
     url: str | None = Field(description="the branch's own layer page, when the store holds it")
 
 
+class SortPublic(BaseModel):
+    """An order the layer grid offers."""
+
+    sort: str = Field(description="the `sort` parameter")
+    title: str
+    url: str = Field(description="the layer page in this order, the filter kept")
+
+
+class GridPublic(BaseModel):
+    """The grid's order and filter as asked (`?sort=…&min_bw=…&max_bw=…`), and what it shows."""
+
+    sort: str = Field(description="'unit', a score, or 'svdK'; '-' first: descending")
+    min_bw: float | None = Field(description="lowest bw_ratio kept (inclusive)")
+    max_bw: float | None = Field(description="highest bw_ratio kept (inclusive)")
+    shown: int = Field(description="units in `unit_list`")
+    note: str = Field(description="why units keep unit order, or how many have no value to sort by (empty: none)")
+    sorts: list[SortPublic] = Field(description="the orders that mean something for this layer")
+    url: str = Field(description="the layer page in this view")
+    api_url: str = Field(description="this view as JSON")
+
+
 class LayerPublic(LayerBase):
     """A layer and every one of its units."""
 
@@ -135,8 +172,10 @@ class LayerPublic(LayerBase):
     next_url: str | None
     branch_layers: list[str] = Field(description="the stored branch layers of this layer")
     branches: list[BranchPublic] = Field(description="the layer's units by branch, in unit order (empty: no branches)")
-    unit_list: list[UnitSummaryPublic]
+    unit_list: list[UnitSummaryPublic] = Field(description="the units `grid` keeps, in its order (unit order)")
     label_sources: list[LabelSourcePublic] = Field(description="who made the units' hand labels")
+    score_definitions: list[ScoreDefinitionPublic] = Field(description="the scores measured for this layer's units")
+    grid: GridPublic
 
 
 class BranchUnitPublic(UnitSummaryPublic):
@@ -266,6 +305,7 @@ class UnitPublic(UnitBase):
     same_unit: UnitLinkPublic | None = Field(
         description="the same channel as a unit of its stored branch layer, or of the mixed layer a branch layer is of"
     )
+    score_definitions: list[ScoreDefinitionPublic] = Field(description="what the unit's scores mean")
     feature_vis: list[FeatureVisPublic]
     dataset_examples: list[ExamplePublic] = Field(description="highest activation first")
     dataset_max_activation: Float32 | None

@@ -40,9 +40,9 @@ def model_page(model: str) -> str:
     return _path(routes.MODEL, model=model)
 
 
-def layer_page(model: str, layer: str) -> str:
-    """A layer's page: every unit as a grid."""
-    return _path(routes.LAYER, model=model, layer=layer)
+def layer_page(model: str, layer: str, **grid: str | None) -> str:
+    """A layer's page: every unit as a grid (`grid`: its sort and filter parameters, app.grid)."""
+    return _query(_path(routes.LAYER, model=model, layer=layer), **grid)
 
 
 def branches_page(model: str, layer: str) -> str:
@@ -95,9 +95,9 @@ def api_model(model: str) -> str:
     return _path(routes.API_MODEL, model=model)
 
 
-def api_layer(model: str, layer: str) -> str:
-    """A layer as JSON."""
-    return _path(routes.API_LAYER, model=model, layer=layer)
+def api_layer(model: str, layer: str, **grid: str | None) -> str:
+    """A layer as JSON (`grid`: its sort and filter parameters, app.grid)."""
+    return _query(_path(routes.API_LAYER, model=model, layer=layer), **grid)
 
 
 def api_branches(model: str, layer: str) -> str:

@@ -74,6 +74,17 @@ class PrecomputeConfig:
         "auto", description="Network precision while rendering (auto: bf16 on CUDA, fp32 on a CPU)."
     )
     image_batch: int = Field(64, ge=1, description="Images per forward pass when collecting dataset examples.")
+    colour_scores: bool = Field(
+        True,
+        description="Measure each unit's colour vs black & white score (bw_ratio) from its dataset examples and a "
+        "random sample of the images, shown as a badge and a sort of the layer grid (needs --images).",
+    )
+    colour_sample: int = Field(
+        64,
+        ge=0,
+        description="Random images of the folder measured for every unit besides its top-K examples, for the "
+        "colour vs black & white score (seeded: the same images on every run).",
+    )
     seed: int = Field(0, description="Seed of every random choice in feature visualization.")
     progress: bool = Field(True, description="Show progress bars.")
     db: str | None = Field(

@@ -1,4 +1,4 @@
-"""Orchestration: model → layers → dataset examples → connections → feature visualizations → store; resumable.
+"""Orchestration: model → layers → dataset examples → colour scores → connections → feature vis → store; resumable.
 
 Every stage commits as it goes (feature visualizations per batch of units, the other stages per layer) and
 records the settings it ran with, so a re-run skips what is stored and an interrupted run resumes.
@@ -11,9 +11,10 @@ from pathlib import Path
 
 import torch
 
+from precompute.colour import colour_settings, colour_stage
 from precompute.config import DEVICES, PrecomputeConfig
 from precompute.connections import edge_records, expanded_weights
-from precompute.examples import collect_top_examples, example_records
+from precompute.examples import TopExamples, collect_top_examples, example_records
 from precompute.feature_vis import VisPlan, count_images, feature_vis_stage, parse_extras, pending_work
 from precompute.imagenette import resolve_images
 from precompute.images import scan_images
@@ -27,7 +28,7 @@ from precompute.unit_labels import LabelImport, import_unit_labels, read_label_f
 from precompute.zoo import LoadedModel, load_model
 from store import tensors
 from store.location import StoreLocation
-from store.records import CONNECTIONS_STAGE, EXAMPLES_STAGE, ModelRecord, stored_settings
+from store.records import CONNECTIONS_STAGE, EXAMPLES_STAGE, ModelRecord, Settings, stored_settings
 from store.writer import StoreWriter
 
 
@@ -39,6 +40,7 @@ class PrecomputeSummary:
     layers: list[str]
     examples_layers: list[str] = field(default_factory=list)
     connection_layers: list[str] = field(default_factory=list)
+    score_layers: list[str] = field(default_factory=list)  # layers whose colour scores (bw_ratio) were measured
     rendered_images: int = 0
     unit_labels: LabelImport | None = None
 
@@ -46,7 +48,8 @@ class PrecomputeSummary:
         """One line saying what the run did (and one more for imported unit labels)."""
         line = (
             f"{self.model}: {len(self.layers)} layers; dataset examples for {len(self.examples_layers)}, "
-            f"connections for {len(self.connection_layers)}, {self.rendered_images} feature visualizations rendered. "
+            f"colour scores for {len(self.score_layers)}, connections for {len(self.connection_layers)}, "
+            f"{self.rendered_images} feature visualizations rendered. "
             f"Store: {store}"
         )
         return line + (f"\n{self.unit_labels.describe(self.model)}" if self.unit_labels else "")
@@ -79,7 +82,9 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
         if unit_labels is not None:
             summary.unit_labels = import_unit_labels(writer, model.id, unit_labels)
         if config.images is not None:
-            summary.examples_layers = _examples_stage(config, model, layers, writer)
+            summary.examples_layers, tops = _examples_stage(config, model, layers, writer)
+            if config.colour_scores:
+                summary.score_layers = _colour_stage(config, model, layers, writer, tops)
         summary.connection_layers = _connections_stage(config, model, layers, writer)
         summary.rendered_images = _feature_vis_stage(config, model, layers, writer, plan)
     return summary
@@ -98,23 +103,28 @@ def _model_record(model: LoadedModel) -> ModelRecord:
     )
 
 
-def _examples_stage(
-    config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter
-) -> list[str]:
-    images = scan_images(config.images, config.max_images)  # type: ignore[arg-type]
-    settings = stored_settings(
+def _examples_settings(config: PrecomputeConfig, model: LoadedModel, count: int) -> Settings:
+    return stored_settings(
         {
-            "images": str(Path(config.images).resolve()),
-            "count": len(images),
+            "images": str(Path(config.images).resolve()),  # type: ignore[arg-type]
+            "count": count,
             "max_images": config.max_images,
             "top_k": config.top_k,
             "input": model.input.as_dict(),
             "weights_sha256": model.weights_hash,
         }
     )
+
+
+def _examples_stage(
+    config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter
+) -> tuple[list[str], dict[str, TopExamples]]:
+    """The layers whose examples were (re)computed, and their top images (for the colour stage)."""
+    images = scan_images(config.images, config.max_images)  # type: ignore[arg-type]
+    settings = _examples_settings(config, model, len(images))
     todo = [layer for layer in layers if writer.stage_settings(model.id, layer.name, EXAMPLES_STAGE) != settings]
     if not todo:
-        return []
+        return [], {}
     with stage_bar("dataset examples", len(images), "img", enabled=config.progress) as bar:
         tops, records = collect_top_examples(
             model,
@@ -131,7 +141,31 @@ def _examples_stage(
             bar.set_postfix_str(layer.name, refresh=False)
             records = example_records(layer, tops[layer.name], images, model.input.size, progress=bar.update)
             writer.put_examples(model.id, layer.name, records, settings)
-    return [layer.name for layer in todo]
+    return [layer.name for layer in todo], tops
+
+
+def _colour_stage(
+    config: PrecomputeConfig,
+    model: LoadedModel,
+    layers: list[LayerInfo],
+    writer: StoreWriter,
+    tops: dict[str, TopExamples],
+) -> list[str]:
+    images = scan_images(config.images, config.max_images)  # type: ignore[arg-type]
+    settings = colour_settings(_examples_settings(config, model, len(images)), config.colour_sample)
+    return colour_stage(
+        model,
+        layers,
+        images,
+        writer,
+        settings,
+        tops=tops,
+        top_k=config.top_k,
+        sample=config.colour_sample,
+        batch_size=config.image_batch,
+        device=config.device,
+        show_progress=config.progress,
+    )
 
 
 def _connections_stage(

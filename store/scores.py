@@ -24,10 +24,11 @@ BW_RATIO = Score(
     name="bw_ratio",
     title="black & white",
     meaning=(
-        "How much of the unit's response survives when images are converted to grayscale: the unit's summed "
-        "positive peak activation over its top dataset examples and a random sample of the image folder, in "
-        "grayscale divided by in colour, clipped to [0, 1]. Near 1: it responds to shape and brightness alone; "
-        "near 0: it needs colour."
+        "How much of the unit's response survives when images are converted to grayscale (ITU-R BT.601 luma, "
+        "before the model's normalization): its peak activation on each image (the maximum over positions, "
+        "negatives counted as 0), summed over its top dataset examples and a fixed random sample of the image "
+        "folder, in grayscale divided by in colour, clipped to [0, 1]. Near 1: it responds to shape and "
+        "brightness alone; near 0: it needs colour. A unit that never responds to these images has no score."
     ),
 )
 

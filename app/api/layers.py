@@ -7,13 +7,20 @@ from fastapi import APIRouter
 from app import routes
 from app.api.handler_route import HandlerRoute
 from app.deps import LayerDep, Reader
+from app.grid import GridDep
 from app.present import layer_public
-from app.schemas import LayerPublic
+from app.schemas import ErrorPublic, LayerPublic
 
 router = APIRouter(tags=["layers"], route_class=HandlerRoute)
 
 
-@router.get(routes.API_LAYER.path, name=routes.API_LAYER.name, response_model=LayerPublic)
-def get_layer(reader: Reader, ctx: LayerDep) -> LayerPublic:
-    """A layer: shape, receptive field, neighbouring layers and its units with thumbnails."""
-    return layer_public(ctx, reader.units(ctx.model.id, ctx.layer.name))
+@router.get(
+    routes.API_LAYER.path,
+    name=routes.API_LAYER.name,
+    response_model=LayerPublic,
+    responses={400: {"model": ErrorPublic, "description": "a bad sort or bw_ratio bound"}},
+)
+def get_layer(reader: Reader, ctx: LayerDep, grid: GridDep) -> LayerPublic:
+    """A layer: shape, receptive field, neighbouring layers, and its units with thumbnails and scores (sortable)."""
+    units, weights = reader.units(ctx.model.id, ctx.layer.name), reader.weights(ctx.model.id, ctx.layer.name)
+    return layer_public(ctx, units, weights, grid)
