@@ -28,7 +28,7 @@ from precompute.images import DatasetImage
 from precompute.layers import LayerInfo
 from precompute.progress import stage_bar
 from precompute.zoo import LoadedModel
-from store.records import SCORES_STAGE, Settings, stored_settings
+from store.records import Settings, score_stage, stored_settings
 from store.scores import BW_RATIO
 from store.writer import StoreWriter
 
@@ -144,7 +144,9 @@ def colour_stage(
     already stored) is ranked again here, by the same function over the same images, so the score uses the
     same top-K images as the stored examples.
     """
-    todo = [layer for layer in layers if writer.stage_settings(model.id, layer.name, SCORES_STAGE) != settings]
+    todo = [
+        layer for layer in layers if writer.stage_settings(model.id, layer.name, score_stage(BW_RATIO.name)) != settings
+    ]
     if not todo:
         return []
     unranked = [layer for layer in todo if layer.name not in tops]

@@ -24,7 +24,14 @@ def stored_settings(value: Settings) -> Settings:
 EXAMPLES_STAGE = "examples"
 CONNECTIONS_STAGE = "connections"
 FEATURE_VIS_STAGE = "feature_vis"
-SCORES_STAGE = "scores"  # per-unit scores (store.scores); its settings say which and how they were measured
+SCORES_STAGE = "scores"  # per-unit scores (store.scores): one stage per score, see score_stage
+
+
+def score_stage(score: str) -> str:
+    """The stage recording that a score was measured for a layer ("scores:bw_ratio"), with how it was measured."""
+    return f"{SCORES_STAGE}:{score}"
+
+
 # A finished feature_vis stage lists the store keys (see store.kinds.VisKey) every unit of the layer holds under
 # STAGE_KEYS, and keys only some units hold under STAGE_PARTIAL ({key: [units]}). The on-disk name "objectives"
 # predates the word "kind"; it stays so that stores written before keep their finished stages.

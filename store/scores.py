@@ -19,6 +19,11 @@ class Score:
     low: float = 0.0
     high: float = 1.0
 
+    def __post_init__(self) -> None:
+        # Stored in `unit_scores.score` (32 characters) and in its stage's name, "scores:<name>" (32 too).
+        if not self.name.isidentifier() or len(self.name) > 25:
+            raise ValueError(f"score name {self.name!r}: an identifier of at most 25 characters")
+
 
 BW_RATIO = Score(
     name="bw_ratio",

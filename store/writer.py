@@ -22,7 +22,6 @@ from store.paths import asset_path
 from store.records import (
     CONNECTIONS_STAGE,
     EXAMPLES_STAGE,
-    SCORES_STAGE,
     DatasetImageRecord,
     EdgeRecord,
     EncodedImage,
@@ -33,6 +32,7 @@ from store.records import (
     ModelRecord,
     Settings,
     WeightsRecord,
+    score_stage,
 )
 from store.scores import get as get_score
 
@@ -330,7 +330,8 @@ class StoreWriter:
             ]
             if rows:
                 session.execute(insert(t.UnitScore), rows)
-            self._finish(session, layer_row, SCORES_STAGE, settings)
+            for name in values:  # one stage per score: scores measured by different stages never overwrite
+                self._finish(session, layer_row, score_stage(name), settings)
 
     def _put_asset(self, session: Session, image: EncodedImage) -> str:
         return self._put_file(session, image.data, image.ext, image.width, image.height)
