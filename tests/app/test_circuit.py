@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from app import urls
 from app.circuit import MAX_UNITS, UNITS_PATTERN, BadCircuit, CircuitQuery, parse_units
@@ -20,6 +17,7 @@ from app.circuit_view import arrange, load
 from app.config import Settings
 from app.main import create_app
 from store.reader import StoreReader
+from tests.app.queries import counted
 
 API = "/api/v1/models/toy-net/circuit"
 PAGE = "/models/toy-net/circuit"
@@ -269,10 +267,10 @@ class _Cells(HTMLParser):
 def test_the_page_draws_every_kernel_and_every_thumbnail(client: TestClient) -> None:
     page = client.get(PAGE, params={"units": "conv1:3,0,2;block1:5,1;fc:2,0"})
     assert page.status_code == 200
-    counted = _Cells()
-    counted.feed(page.text)
-    assert counted.cells == [2 * 3, 2 * 2]
-    assert counted.thumbnails == [3 + 2, 2 + 2]
+    parsed = _Cells()
+    parsed.feed(page.text)
+    assert parsed.cells == [2 * 3, 2 * 2]
+    assert parsed.thumbnails == [3 + 2, 2 + 2]
     assert 'title="conv1:0 → block1:5: sum ' in page.text
     assert '<link rel="alternate" type="application/json" href="/api/v1/models/toy-net/circuit?units=' in page.text
 
@@ -293,27 +291,12 @@ def test_the_first_layers_units_open_no_circuit_of_inputs(client: TestClient) ->
 # --- cost: a fixed number of queries, whatever the number of units ---
 
 
-@contextmanager
-def _counted(client: TestClient) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    engine = client.app.state.reader.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 @pytest.mark.parametrize("path", [PAGE, API])
 def test_a_circuit_costs_the_same_few_queries_for_few_units_as_for_many(toy_store: Path, path: str) -> None:
     counts = []
     with TestClient(create_app(Settings(store=toy_store))) as fresh:  # nothing cached yet
         for units in ("conv1:0;block1:0;fc:0", "conv1:0,1,2,3;block1:0,1,2,3,4,5;fc:0,1,2"):
-            with _counted(fresh) as statements:
+            with counted(fresh) as statements:
                 assert fresh.get(path, params={"units": units}).status_code == 200
             counts.append(len(statements))
     assert counts[0] == counts[1] <= 5

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from app.config import Settings
 from app.main import create_app
@@ -23,6 +21,7 @@ from store.records import (
     ModelRecord,
 )
 from store.writer import StoreWriter
+from tests.app.queries import counted
 from tests.conftest import png, toy_weights
 
 MAX_QUERIES = 5
@@ -74,22 +73,6 @@ def _build(root: Path, main: int) -> Path:
     return root
 
 
-@contextmanager
-def _counted(client: TestClient) -> Iterator[list[str]]:
-    """The SQL statements the service runs inside the block."""
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    engine = client.app.state.reader.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 PAGES = {
     "model page": "/models/big",
     "model JSON": "/api/v1/models/big",
@@ -115,7 +98,7 @@ def sized(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def _queries(client: TestClient, path: str) -> int:
-    with _counted(client) as statements:
+    with counted(client) as statements:
         assert client.get(path).status_code == 200, path
     return len(statements)
 

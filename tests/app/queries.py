@@ -1,0 +1,25 @@
+"""Counting the SQL statements the service runs (the query-count tests of pages)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+
+@contextmanager
+def counted(client: TestClient) -> Iterator[list[str]]:
+    """The SQL statements the service behind `client` runs inside the block."""
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = client.app.state.reader.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
