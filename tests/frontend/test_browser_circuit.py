@@ -22,14 +22,14 @@ Loader = Callable[[Any], list[dict[str, Any]]]
 
 @dataclass
 class Tab:
-    """A browser tab with the console errors its pages logged (the favicon, which no page links, aside)."""
+    """A browser tab with the console errors its pages logged."""
 
     page: Any
     js: bool
     errors: list[str] = field(default_factory=list)
 
     def record(self, message: Any) -> None:
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+        if message.type == "error":
             self.errors.append(message.text)
 
     def violations(self) -> list[str]:

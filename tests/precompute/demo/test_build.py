@@ -88,12 +88,12 @@ def _strongest_outputs(tensor: np.ndarray, sources: list[int], each: int) -> lis
 
 
 def _open_in_chromium(browser: Any, store: Path, path: str, load_all_images: Any) -> tuple[list[dict], list[str]]:
-    """Every image of the page at `path` once loaded, and the console errors it logged (the unlinked favicon aside)."""
+    """Every image of the page at `path` once loaded, and the console errors it logged."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page, errors = context.new_page(), []
     page.on(
         "console",
-        lambda m: m.type == "error" and not m.location.get("url", "").endswith("favicon.ico") and errors.append(m.text),
+        lambda m: m.type == "error" and errors.append(m.text),
     )
     try:
         with frontend.running_server(store) as base:
