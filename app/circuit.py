@@ -34,7 +34,7 @@ FORMAT_HELP = (
     f"write units=layer:unit,unit;layer:unit with the units of 1–{MAX_LAYERS} consecutive layers in forward order, "
     f"at most {MAX_UNITS} per layer, e.g. units={EXAMPLE}"
 )
-ORDER_HELP = "order is 'given' (as listed), 'svdK' (by the layer pair's SVD component K) or 'orientation'"
+ORDER_HELP = "order is 'given' (as listed), 'svdK' (by the layer pair's SVD component K, 1 the first) or 'orientation'"
 
 Group = tuple[str, tuple[int, ...]]
 
@@ -123,7 +123,7 @@ def _number(digits: str) -> int:
 
 
 def parse_order(text: str) -> str:
-    """The order's name ('given', 'svd0', 'orientation'); 400 otherwise."""
+    """The order's name ('given', 'svd1', 'orientation'); 400 otherwise."""
     order = text.strip() or "given"
     if not re.fullmatch(ORDER_PATTERN, order):
         raise BadCircuit(f"unknown order {_shown(text)}; {ORDER_HELP}")

@@ -53,7 +53,7 @@ def _weights(reader: StoreReader, model_id: str, earlier: str, later: str) -> We
 def orders(data: CircuitData) -> list[str]:
     """The orders this circuit can be shown in: as given, by each stored SVD component, by orientation when measured."""
     components = min((view.svd.components for view in data.weights), default=0)
-    found = ["given", *(f"svd{k}" for k in range(components))]
+    found = ["given", *(f"svd{k}" for k in range(1, components + 1))]  # svd1: the first, as the SVD plots count
     return [*found, ORIENTATION] if not _unmeasured(data) else found
 
 
@@ -95,7 +95,7 @@ def _sort_key(data: CircuitData, i: int, order: str) -> Callable[[int], float] |
     if order == ORIENTATION:
         return lambda unit: _scores(data, data.query.layers[i], unit)[ORIENTATION]
     if order.startswith("svd"):
-        k = int(order[3:])
+        k = int(order[3:]) - 1
         # The first layer is the earlier side of the first pair; every other layer the later side of the pair into it.
         coords = data.weights[0].svd.src if i == 0 else data.weights[i - 1].svd.dst
         return lambda unit: -coords[unit][k]

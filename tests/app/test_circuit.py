@@ -139,7 +139,8 @@ def test_a_missing_unit_list_in_the_api_is_a_422(client: TestClient) -> None:
     ("order", "message"),
     [
         ("sideways", "unknown order 'sideways'"),
-        ("svd4", "has 4 components; orders here: given, svd0, svd1, svd2, svd3"),
+        ("svd5", "has 4 components; orders here: given, svd1, svd2, svd3, svd4"),
+        ("svd0", "orders here: given, svd1, svd2, svd3, svd4"),
         ("orientation", "no tuning data is stored for conv1:0, block1:1"),
     ],
 )
@@ -149,7 +150,7 @@ def test_an_order_the_circuit_cannot_take_answers_400(client: TestClient, order:
 
 
 def test_one_layer_cannot_be_ordered_by_svd(client: TestClient) -> None:
-    response = client.get(API, params={"units": "block1:1,2", "order": "svd0"})
+    response = client.get(API, params={"units": "block1:1,2", "order": "svd1"})
     assert response.status_code == 400 and "needs two layers" in response.json()["detail"]
 
 
@@ -168,8 +169,8 @@ def test_units_added_on_the_page_join_the_canonical_url(client: TestClient) -> N
 
 
 def test_the_canonical_url_is_served_without_a_redirect(client: TestClient) -> None:
-    url = urls.circuit_page("toy-net", [("conv1", [1]), ("block1", [2, 3])], "svd0")
-    assert url == "/models/toy-net/circuit?units=conv1:1;block1:2,3&order=svd0"
+    url = urls.circuit_page("toy-net", [("conv1", [1]), ("block1", [2, 3])], "svd1")
+    assert url == "/models/toy-net/circuit?units=conv1:1;block1:2,3&order=svd1"
     assert client.get(url).status_code == 200
 
 
@@ -217,7 +218,7 @@ def test_the_json_lists_each_layers_units_with_thumbnails_and_pages(client: Test
 
 
 def test_svd_order_sorts_each_layer_by_its_coordinate_on_the_component(client: TestClient, toy_store: Path) -> None:
-    found = _kernels(client, "conv1:0,1,2,3;block1:0,1,2,3,4,5", order="svd1")
+    found = _kernels(client, "conv1:0,1,2,3;block1:0,1,2,3,4,5", order="svd2")  # the second component
     svd = StoreReader(toy_store).weights("toy-net", "block1").svd
     columns, rows = found["pairs"][0]["columns"], found["pairs"][0]["rows"]
     assert columns == sorted(range(4), key=lambda u: -svd.src[u][1])

@@ -52,5 +52,5 @@ def test_asset_url_is_its_content_hash() -> None:
 def test_circuit_urls_keep_their_unit_list_readable() -> None:
     groups = [("mixed3b", [379, 385]), ("mixed4a", [12])]
     assert urls.circuit_page("m", groups) == "/models/m/circuit?units=mixed3b:379,385;mixed4a:12"
-    expected = "/api/v1/models/m/circuit?units=mixed3b:379,385;mixed4a:12&order=svd0"
-    assert urls.api_circuit("m", groups, "svd0") == expected
+    expected = "/api/v1/models/m/circuit?units=mixed3b:379,385;mixed4a:12&order=svd1"
+    assert urls.api_circuit("m", groups, "svd1") == expected

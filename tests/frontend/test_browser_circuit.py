@@ -99,11 +99,11 @@ def test_adding_units_moves_to_the_canonical_url_of_the_larger_circuit(tab: Tab,
 
 def test_choosing_an_order_keeps_it_in_the_url(tab: Tab, toy_server: str) -> None:
     tab.page.goto(toy_server + CIRCUIT)
-    tab.page.locator("select[name=order]").select_option("svd0")
+    tab.page.locator("select[name=order]").select_option("svd1")
     tab.page.get_by_role("button", name="Show").click()
-    tab.page.wait_for_url("**&order=svd0")
-    assert _path(tab, toy_server) == CIRCUIT + "&order=svd0"
-    assert tab.page.locator("select[name=order]").input_value() == "svd0"
+    tab.page.wait_for_url("**&order=svd1")
+    assert _path(tab, toy_server) == CIRCUIT + "&order=svd1"
+    assert tab.page.locator("select[name=order]").input_value() == "svd1"
 
 
 def test_a_bad_circuit_url_shows_what_is_wrong(tab: Tab, toy_server: str) -> None:
