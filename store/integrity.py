@@ -17,7 +17,15 @@ from store.db import DatabaseError, damaged, integrity_problems, open_read_only
 from store.kinds import CHANNEL
 from store.location import StoreLike, as_location
 from store.paths import asset_path
-from store.records import CONNECTIONS_STAGE, EXAMPLES_STAGE, FEATURE_VIS_STAGE, STAGE_KEYS, STAGE_PARTIAL
+from store.records import (
+    CONNECTIONS_STAGE,
+    EXAMPLES_STAGE,
+    FEATURE_VIS_STAGE,
+    RANGE_STAGE,
+    STAGE_KEYS,
+    STAGE_PARTIAL,
+    TUNING_STAGE,
+)
 
 SHOWN_PER_KIND = 5  # problems of one kind listed by summary(); a damaged store can have thousands
 
@@ -85,6 +93,9 @@ def _check_contents(engine: Engine, assets: Path, report: Report, verify_hashes:
             ("connections", t.Connection),
             ("weight_tensors", t.WeightTensor),
             ("unit_scores", t.UnitScore),
+            ("unit_curves", t.UnitCurve),
+            ("range_examples", t.RangeExample),
+            ("activation_stats", t.ActivationStats),
             ("assets", t.Asset),
         ):
             report.counts[name] = session.scalar(select(func.count()).select_from(table)) or 0
@@ -134,6 +145,26 @@ def _check_layer(session: Session, layer: t.Layer, report: Report) -> None:
         ).all()
         if len(per_unit) != layer.units or any(count != top + 1 for _, count, top in per_unit):
             report.problem("dataset examples", f"{where}: dataset examples missing or ranks not contiguous")
+    if RANGE_STAGE in stages:
+        with_stats = session.scalar(
+            select(func.count()).select_from(t.ActivationStats).where(t.ActivationStats.unit_id.in_(unit_ids))
+        )
+        if with_stats != layer.units:
+            report.problem(
+                "activation range",
+                f"{where}: range examples finished but {with_stats}/{layer.units} units have statistics",
+            )
+    curves = (stage_settings.get(TUNING_STAGE) or {}).get("curves") if TUNING_STAGE in stages else None
+    for name in curves or []:
+        have = session.scalar(
+            select(func.count())
+            .select_from(t.UnitCurve)
+            .where(t.UnitCurve.unit_id.in_(unit_ids), t.UnitCurve.name == name)
+        )
+        if have != layer.units:
+            report.problem(
+                "tuning curves", f"{where}: tuning finished but {have}/{layer.units} units have a {name} curve"
+            )
     if CONNECTIONS_STAGE in stages and layer.previous is None:
         report.problem("connections", f"{where}: connections finished but the layer has no previous layer")
     elif (stage_settings.get(CONNECTIONS_STAGE) or {}).get("tensor") and session.get(t.WeightTensor, layer.id) is None:
@@ -163,6 +194,7 @@ def _check_assets(session: Session, assets: Path, report: Report, verify_hashes:
         (t.FeatureVis, t.FeatureVis.asset_sha256),
         (t.DatasetExample, t.DatasetExample.asset_sha256),
         (t.WeightTensor, t.WeightTensor.asset_sha256),
+        (t.RangeExample, t.RangeExample.asset_sha256),
     ):
         dangling = session.scalar(select(func.count()).select_from(table).where(column.not_in(select(t.Asset.sha256))))
         if dangling:

@@ -1,8 +1,9 @@
 """Read-only queries over a store, returning plain views (the app's only way into the database).
 
 Each page is answered in a fixed number of queries, whatever the model's size: a model with its layers and
-stages is one query, a layer's units with thumbnails and label sources one, a unit three (itself with its images
-and the same unit in a branch layer; its dataset examples; its edges in both directions with thumbnails).
+stages is one query, a layer's units with thumbnails and label sources one, a unit four (itself with its images,
+scores, activation statistics and the same unit in a branch layer; its dataset examples, top and across the
+activation range; its edges in both directions with thumbnails; its tuning curves).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import Float, Select, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from store import schema as t
@@ -22,7 +23,9 @@ from store.kinds import CHANNEL, VisKey, page_order
 from store.location import StoreLike, as_location
 from store.paths import asset_path, is_asset_key
 from store.records import (
+    ActivationStatsRecord,
     AssetRef,
+    CurveView,
     EdgeView,
     ExampleView,
     FeatureVisView,
@@ -30,6 +33,7 @@ from store.records import (
     LabelSource,
     LayerView,
     ModelView,
+    RangeExampleView,
     SvdRecord,
     UnitDetail,
     UnitSummary,
@@ -89,7 +93,7 @@ class StoreReader:
         return found
 
     def unit(self, model_id: str, layer: str, unit: int) -> UnitDetail | None:
-        """Everything stored about one unit, or None (three queries)."""
+        """Everything stored about one unit, or None (four queries)."""
         with Session(self.engine) as session:
             rows = session.execute(_unit_query(model_id, layer, unit)).all()
             if not rows:
@@ -100,10 +104,14 @@ class StoreReader:
             thumbnail = next((v.asset for v in views if v.key == VisKey(CHANNEL)), None)
             scores = {row.UnitScore.score: row.UnitScore.value for row in rows if row.UnitScore is not None}
             inputs, outputs = _edges(session, first.Unit.id)
+            top, beyond = _examples(session, first.Unit.id)
             return UnitDetail(
                 summary=_summary(first.Unit, thumbnail, first.LabelSource, scores),
                 feature_vis=sorted(views, key=lambda view: page_order(view.key)),
-                dataset_examples=_examples(session, first.Unit.id),
+                dataset_examples=top,
+                range_examples=beyond,
+                stats=_stats(first.ActivationStats, first.Unit.unit),
+                curves=_curves(session, first.Unit.id),
                 inputs=inputs,
                 outputs=outputs,
                 same_unit=_same_unit(first.Unit, first.Layer, first.branch_start, first.parent_start),
@@ -268,11 +276,13 @@ def _unit_query(model_id: str, layer: str, unit: int) -> Select:
     return (
         select(t.Unit, t.Layer, t.LabelSource, t.FeatureVis, t.Asset)
         .add_columns(branch_start.label("branch_start"), parent_start.label("parent_start"), t.UnitScore)
+        .add_columns(t.ActivationStats)
         .join(t.Layer, t.Layer.id == t.Unit.layer_id)
         .outerjoin(t.LabelSource, t.LabelSource.id == t.Unit.label_source_id)
         .outerjoin(t.FeatureVis, t.FeatureVis.unit_id == t.Unit.id)
         .outerjoin(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
         .outerjoin(t.UnitScore, t.UnitScore.unit_id == t.Unit.id)
+        .outerjoin(t.ActivationStats, t.ActivationStats.unit_id == t.Unit.id)
         .where(t.Layer.model_id == model_id, t.Layer.name == layer, t.Unit.unit == unit)
     )
 
@@ -320,18 +330,44 @@ def _weight_views(
     ]
 
 
-def _examples(session: Session, unit_id: int) -> list[ExampleView]:
-    query = (
-        select(t.DatasetExample, t.DatasetImage, t.Asset)
-        .join(t.DatasetImage, t.DatasetImage.id == t.DatasetExample.image_id)
-        .join(t.Asset, t.Asset.sha256 == t.DatasetExample.asset_sha256)
-        .where(t.DatasetExample.unit_id == unit_id)
-        .order_by(t.DatasetExample.rank)
+def _example_side(unit_id: int, table: Any) -> Select:
+    """A unit's examples from one table, with kind and quantile columns (the top ones: 'top' and null)."""
+    top = table is t.DatasetExample
+    kind = literal("top") if top else table.kind
+    quantile = cast(literal(None), Float) if top else table.quantile
+    return (
+        select(kind.label("kind"), quantile.label("quantile"), table.rank, table.activation, table.x, table.y)
+        .add_columns(table.crop, table.amap, t.DatasetImage.source, t.DatasetImage.label)
+        .add_columns(t.Asset.sha256, t.Asset.ext, t.Asset.width, t.Asset.height)
+        .join(t.DatasetImage, t.DatasetImage.id == table.image_id)
+        .join(t.Asset, t.Asset.sha256 == table.asset_sha256)
+        .where(table.unit_id == unit_id)
     )
-    return [
-        ExampleView(ex.rank, _asset(asset), ex.activation, image.source, image.label, ex.x, ex.y, ex.crop)
-        for ex, image, asset in session.execute(query)
-    ]
+
+
+def _examples(session: Session, unit_id: int) -> tuple[list[ExampleView], list[RangeExampleView]]:
+    """(top examples by rank, then the bottom ones and the quantile samples by kind and rank), in one query."""
+    both = union_all(_example_side(unit_id, t.DatasetExample), _example_side(unit_id, t.RangeExample)).subquery()
+    order = case((both.c.kind == "top", 0), (both.c.kind == "bottom", 1), else_=2)
+    top: list[ExampleView] = []
+    beyond: list[RangeExampleView] = []
+    for row in session.execute(select(both).order_by(order, both.c.rank)):
+        asset = AssetRef(row.sha256, row.ext, row.width, row.height)
+        fields = (row.rank, asset, row.activation, row.source, row.label, row.x, row.y, row.crop, row.amap)
+        if row.kind == "top":
+            top.append(ExampleView(*fields))
+        else:
+            beyond.append(RangeExampleView(*fields, kind=row.kind, quantile=row.quantile))
+    return top, beyond
+
+
+def _stats(row: t.ActivationStats | None, unit: int) -> ActivationStatsRecord | None:
+    return None if row is None else record(ActivationStatsRecord, row, unit=unit)
+
+
+def _curves(session: Session, unit_id: int) -> list[CurveView]:
+    query = select(t.UnitCurve).where(t.UnitCurve.unit_id == unit_id).order_by(t.UnitCurve.name)
+    return [CurveView(c.name, c.axes, c.values) for c in session.scalars(query)]
 
 
 def _edge_side(unit_id: int, incoming: bool) -> Select:

@@ -25,6 +25,8 @@ EXAMPLES_STAGE = "examples"
 CONNECTIONS_STAGE = "connections"
 FEATURE_VIS_STAGE = "feature_vis"
 SCORES_STAGE = "scores"  # per-unit scores (store.scores): one stage per score, see score_stage
+TUNING_STAGE = "tuning"  # tuning curves (unit_curves) and the scores derived from them
+RANGE_STAGE = "range_examples"  # examples across the activation range and activation statistics
 
 
 def score_stage(score: str) -> str:
@@ -141,6 +143,39 @@ class ExampleRecord:
     y: int
     crop: tuple[int, int, int, int]
     image: EncodedImage
+    amap: list[list[float]] | None = None  # the unit's activation map over the crop, when kept
+
+
+@dataclass(frozen=True)
+class RangeExampleRecord(ExampleRecord):
+    """A dataset example beyond the top ones: among the least active (`bottom`) or at an activation `quantile`."""
+
+    kind: str = "bottom"  # "bottom" or "quantile"
+    quantile: float | None = None
+
+
+@dataclass(frozen=True)
+class ActivationStatsRecord:
+    """A unit's peak activation per image over the whole folder: summary, quantiles and histogram."""
+
+    unit: int
+    count: int
+    mean: float
+    std: float
+    min: float
+    max: float
+    quantiles: dict[str, float]  # {"0.5": value, …}: the quantile written as text, so it survives JSON
+    histogram: dict[str, list[float]]  # {"edges": [bins + 1], "counts": [bins]}
+
+
+@dataclass(frozen=True)
+class CurveRecord:
+    """A unit's response as stimulus factors are swept: `axes` {factor: values} in order, `values` nested alike."""
+
+    unit: int
+    name: str  # e.g. "orientation", "curvature" (precompute.tuning names them)
+    axes: dict[str, list[float]]
+    values: list[Any]
 
 
 @dataclass(frozen=True)
@@ -266,6 +301,24 @@ class ExampleView:
     x: int
     y: int
     crop: list[int]
+    amap: list[list[float]] | None = None  # the unit's activation map over the crop, when kept
+
+
+@dataclass(frozen=True)
+class RangeExampleView(ExampleView):
+    """A stored example beyond the top ones: `bottom` (least active first) or at a `quantile` (highest first)."""
+
+    kind: str = "bottom"
+    quantile: float | None = None
+
+
+@dataclass(frozen=True)
+class CurveView:
+    """A stored tuning curve of a unit."""
+
+    name: str
+    axes: dict[str, list[float]]
+    values: list[Any]
 
 
 @dataclass(frozen=True)
@@ -291,3 +344,6 @@ class UnitDetail:
     inputs: list[EdgeView]
     outputs: list[EdgeView]
     same_unit: UnitRef | None = None  # the same channel in its stored branch layer, or in its branch layer's parent
+    range_examples: list[RangeExampleView] = field(default_factory=list)  # bottom, then quantiles
+    stats: ActivationStatsRecord | None = None
+    curves: list[CurveView] = field(default_factory=list)

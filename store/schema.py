@@ -142,6 +142,7 @@ class DatasetExample(Base):
     y: Mapped[int]
     crop: Mapped[list[Any]]
     asset_sha256: Mapped[str] = mapped_column(ForeignKey("assets.sha256"))
+    amap: Mapped[list[Any] | None]  # the unit's activation map over the crop (rows of floats), when kept
 
 
 class Connection(Base):
@@ -193,3 +194,50 @@ class UnitScore(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
     score: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[float] = mapped_column(Float)
+
+
+class UnitCurve(Base):
+    """A measured response curve of a unit (precompute.tuning): its response as stimulus factors are swept.
+
+    `axes` names each swept factor with its values, in order ({"orientation": [0, 15, …], "radius": [4, 8]});
+    `values` holds the responses, nested in the same order (a list for one axis, a list of lists for two).
+    """
+
+    __tablename__ = "unit_curves"
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    axes: Mapped[dict[str, Any]]
+    values: Mapped[list[Any]]
+
+
+class RangeExample(Base):
+    """A dataset example beyond the top ones: the unit's least active images, or one at an activation quantile."""
+
+    __tablename__ = "range_examples"
+    __table_args__ = (UniqueConstraint("unit_id", "kind", "rank"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # "bottom" or "quantile"
+    rank: Mapped[int]  # order within its kind (bottom: least active first; quantile: highest quantile first)
+    quantile: Mapped[float | None] = mapped_column(Float)  # the quantile sampled, for kind "quantile"
+    image_id: Mapped[int] = mapped_column(ForeignKey("dataset_images.id", ondelete="CASCADE"))
+    activation: Mapped[float] = mapped_column(Float)
+    x: Mapped[int]
+    y: Mapped[int]
+    crop: Mapped[list[Any]]
+    asset_sha256: Mapped[str] = mapped_column(ForeignKey("assets.sha256"))
+    amap: Mapped[list[Any] | None]  # the unit's activation map over the crop (rows of floats), when kept
+
+
+class ActivationStats(Base):
+    """A unit's activations over the whole image folder (its peak per image): summary, quantiles and histogram."""
+
+    __tablename__ = "activation_stats"
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    count: Mapped[int]
+    mean: Mapped[float] = mapped_column(Float)
+    std: Mapped[float] = mapped_column(Float)
+    min: Mapped[float] = mapped_column(Float)
+    max: Mapped[float] = mapped_column(Float)
+    quantiles: Mapped[dict[str, Any]]  # {"0.5": value, "0.9": value, …}
+    histogram: Mapped[dict[str, Any]]  # {"edges": [bins + 1 floats], "counts": [bins ints]}

@@ -37,7 +37,55 @@ BW_RATIO = Score(
     ),
 )
 
-SCORES: dict[str, Score] = {score.name: score for score in (BW_RATIO,)}
+# Measured with tuning curves (precompute.tuning): parametric stimuli at the unit's receptive-field centre and size.
+ORIENTATION = Score(
+    name="orientation",
+    title="preferred orientation",
+    meaning=(
+        "The direction, in degrees (0–360, counter-clockwise from pointing right), of the oriented stimulus that "
+        "drives the unit most: the argument of the response-weighted mean of the orientation curve's unit vectors."
+    ),
+    low=0.0,
+    high=360.0,
+)
+ORIENTATION_SELECTIVITY = Score(
+    name="orientation_selectivity",
+    title="orientation selectivity",
+    meaning=(
+        "How sharply the unit prefers one orientation: |Σ r(θ)·e^{iθ}| / Σ r(θ) over its orientation curve "
+        "(responses below zero counted as 0). 0: all orientations alike; 1: a single orientation."
+    ),
+)
+CURVE = Score(
+    name="curve",
+    title="curve",
+    meaning=(
+        "How much more the unit responds to curves than to straight lines at its preferred orientation: "
+        "(best curve − best line) / (best curve + best line), responses below zero counted as 0, mapped to [0, 1]."
+    ),
+)
+LINE = Score(
+    name="line",
+    title="line",
+    meaning="How strongly the unit prefers an oriented straight line or edge to the other stimuli, in [0, 1].",
+)
+COLOUR = Score(
+    name="colour",
+    title="colour",
+    meaning="How strongly the unit prefers a hue to grey of equal brightness, in [0, 1].",
+)
+FREQUENCY = Score(
+    name="frequency",
+    title="frequency",
+    meaning="How selective the unit is for one spatial frequency of gratings, in [0, 1].",
+)
+
+SCORES: dict[str, Score] = {
+    score.name: score
+    for score in (BW_RATIO, ORIENTATION, ORIENTATION_SELECTIVITY, CURVE, LINE, COLOUR, FREQUENCY)
+}
+# The families a layer's units can be ranked by (layer family views, /compare): each a score above.
+FAMILY_SCORES: dict[str, Score] = {"curves": CURVE, "lines": LINE, "colour": COLOUR, "frequency": FREQUENCY}
 
 
 def get(name: str) -> Score:

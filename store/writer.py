@@ -22,6 +22,10 @@ from store.paths import asset_path
 from store.records import (
     CONNECTIONS_STAGE,
     EXAMPLES_STAGE,
+    RANGE_STAGE,
+    TUNING_STAGE,
+    ActivationStatsRecord,
+    CurveRecord,
     DatasetImageRecord,
     EdgeRecord,
     EncodedImage,
@@ -30,6 +34,7 @@ from store.records import (
     LabelSource,
     LayerRecord,
     ModelRecord,
+    RangeExampleRecord,
     Settings,
     WeightsRecord,
     score_stage,
@@ -246,6 +251,7 @@ class StoreWriter:
                     "y": r.y,
                     "crop": list(r.crop),
                     "asset_sha256": self._put_asset(session, r.image),
+                    "amap": r.amap,
                 }
                 for r in records
             ]
@@ -253,6 +259,71 @@ class StoreWriter:
             if rows:  # one executemany, not an ORM object per row: layers have tens of thousands
                 session.execute(insert(t.DatasetExample), rows)
             self._finish(session, layer_row, EXAMPLES_STAGE, settings)
+
+    def put_range(
+        self,
+        model_id: str,
+        layer: str,
+        examples: Iterable[RangeExampleRecord],
+        stats: Iterable[ActivationStatsRecord],
+        settings: Settings,
+    ) -> None:
+        """Replace the layer's examples across the activation range and its activation statistics, atomically.
+
+        The images they come from must be stored already (`put_dataset_images`).
+        """
+        with Session(self.engine) as session, session.begin():
+            layer_row = self._layer(session, model_id, layer)
+            units = self._unit_ids(session, model_id, layer)
+            images = dict(
+                session.execute(
+                    select(t.DatasetImage.source, t.DatasetImage.id).where(t.DatasetImage.model_id == model_id)
+                ).all()
+            )
+            session.execute(delete(t.RangeExample).where(t.RangeExample.unit_id.in_(units.values())))
+            session.execute(delete(t.ActivationStats).where(t.ActivationStats.unit_id.in_(units.values())))
+            rows = [
+                {
+                    "unit_id": units[r.unit],
+                    "kind": r.kind,
+                    "rank": r.rank,
+                    "quantile": r.quantile,
+                    "image_id": images[r.source],
+                    "activation": r.activation,
+                    "x": r.x,
+                    "y": r.y,
+                    "crop": list(r.crop),
+                    "asset_sha256": self._put_asset(session, r.image),
+                    "amap": r.amap,
+                }
+                for r in examples
+            ]
+            session.flush()
+            if rows:
+                session.execute(insert(t.RangeExample), rows)
+            stat_rows = [
+                {**{k: v for k, v in s.__dict__.items() if k != "unit"}, "unit_id": units[s.unit]} for s in stats
+            ]
+            if stat_rows:
+                session.execute(insert(t.ActivationStats), stat_rows)
+            self._finish(session, layer_row, RANGE_STAGE, settings)
+
+    def put_curves(self, model_id: str, layer: str, curves: Iterable[CurveRecord], settings: Settings) -> None:
+        """Replace the layer's tuning curves (every name given) and mark the tuning stage done, atomically.
+
+        Scores derived from the curves (preferred orientation, selectivity…) go in with `put_scores`.
+        """
+        with Session(self.engine) as session, session.begin():
+            layer_row = self._layer(session, model_id, layer)
+            units = self._unit_ids(session, model_id, layer)
+            rows = [{"unit_id": units[c.unit], "name": c.name, "axes": c.axes, "values": c.values} for c in curves]
+            names = sorted({row["name"] for row in rows})
+            session.execute(
+                delete(t.UnitCurve).where(t.UnitCurve.unit_id.in_(units.values()), t.UnitCurve.name.in_(names))
+            )
+            if rows:
+                session.execute(insert(t.UnitCurve), rows)
+            self._finish(session, layer_row, TUNING_STAGE, settings)
 
     def put_connections(
         self,

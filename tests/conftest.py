@@ -18,6 +18,8 @@ from precompute.threads import default_threads
 from store.kinds import VisKey
 from store.location import StoreLike
 from store.records import (
+    ActivationStatsRecord,
+    CurveRecord,
     DatasetImageRecord,
     EdgeRecord,
     EncodedImage,
@@ -25,6 +27,7 @@ from store.records import (
     FeatureVisRecord,
     LayerRecord,
     ModelRecord,
+    RangeExampleRecord,
     WeightsRecord,
 )
 from store.writer import StoreWriter
@@ -133,8 +136,65 @@ def build_toy_store(root: StoreLike) -> StoreLike:
     )
     # block1's units measured: unit u keeps u/5 of its response in black and white
     writer.put_scores(TOY_MODEL, "block1", {"bw_ratio": {u: u / 5 for u in range(6)}}, {"sample": 3})
+    writer.put_range(TOY_MODEL, "block1", toy_range_examples(images), toy_stats(), {"quantiles": TOY_QUANTILES})
+    writer.put_curves(TOY_MODEL, "block1", toy_curves(), {"curves": ["orientation", "curvature"]})
     writer.close()  # finished, as a precompute run leaves it: one self-contained file, readable read-only
     return root
+
+
+TOY_QUANTILES = (0.9, 0.5)
+TOY_ORIENTATIONS = [float(a) for a in range(0, 360, 30)]
+
+
+def toy_range_examples(images: list[DatasetImageRecord]) -> list[RangeExampleRecord]:
+    """block1's two least active images and its samples at the 90th and 50th percentiles (images shared with the
+    top examples, so they add no asset files); unit u's activations are u + 0.5·(1 − rank) and below."""
+    found = []
+    for u in range(6):
+        for rank in range(2):
+            found.append(_toy_range(u, rank, "bottom", None, images[(u + rank + 1) % len(images)], -rank - 0.5))
+        for rank, q in enumerate(TOY_QUANTILES):
+            found.append(_toy_range(u, rank, "quantile", q, images[(u + rank + 2) % len(images)], q * (u + 1)))
+    return found
+
+
+def _toy_range(
+    u: int, rank: int, kind: str, q: float | None, image: DatasetImageRecord, activation: float
+) -> RangeExampleRecord:
+    amap = [[activation * 0.5, activation], [0.0, activation * 0.25]]
+    return RangeExampleRecord(
+        u, rank, image.source, activation, 4, 4, (0, 0, 8, 8), png((50, u * 30, rank * 60), 8), amap, kind, q
+    )
+
+
+def toy_stats() -> list[ActivationStatsRecord]:
+    """Statistics of block1's units over 9 images: unit u peaks between −1.5 and u + 3."""
+    return [
+        ActivationStatsRecord(
+            u,
+            9,
+            (u + 1) / 2,
+            1.0,
+            -1.5,
+            u + 3.0,
+            {str(q): q * (u + 1) for q in TOY_QUANTILES},
+            {"edges": [-1.5, 0.0, 1.5, u + 3.0], "counts": [2, 4, 3]},
+        )
+        for u in range(6)
+    ]
+
+
+def toy_curves() -> list[CurveRecord]:
+    """block1's tuning: unit u prefers orientation 30·u degrees; curvature × orientation as a 2 × 12 grid."""
+    import math
+
+    curves = []
+    for u in range(6):
+        tuning = [max(0.0, math.cos(math.radians(a - 30 * u))) for a in TOY_ORIENTATIONS]
+        curves.append(CurveRecord(u, "orientation", {"orientation": TOY_ORIENTATIONS}, tuning))
+        grid = [[v * r for v in tuning] for r in (0.5, 1.0)]
+        curves.append(CurveRecord(u, "curvature", {"radius": [4.0, 8.0], "orientation": TOY_ORIENTATIONS}, grid))
+    return curves
 
 
 def toy_weights(source: str, units: int, previous: int) -> WeightsRecord:

@@ -104,7 +104,10 @@ def test_grid_offers_the_sorts_the_layer_has_each_keeping_the_filter(client: Tes
 @pytest.mark.parametrize(
     ("query", "named"),
     [
-        ("sort=colour", "sort: unknown sort 'colour'; valid: 'unit' (the default), a score (bw_ratio)"),
+        (
+            "sort=sideways",
+            "sort: unknown sort 'sideways'; valid: 'unit' (the default), a score (bw_ratio, orientation, ",
+        ),
         ("sort=svd0", "sort: unknown sort 'svd0'"),
         ("sort=--bw_ratio", "sort: unknown sort '--bw_ratio'"),
         ("min_bw=abc", "min_bw: expected a number from 0 to 1 (bw_ratio's range), got 'abc'"),
@@ -122,7 +125,7 @@ def test_bad_sort_or_bound_is_a_400_naming_the_valid_values(client: TestClient, 
 
 
 def test_an_unknown_layer_is_still_a_404_whatever_the_query(client: TestClient) -> None:
-    assert client.get("/api/v1/models/toy-net/layers/nope?sort=colour").status_code == 404
+    assert client.get("/api/v1/models/toy-net/layers/nope?sort=sideways").status_code == 404
 
 
 def test_layer_page_shows_badges_and_the_definition(client: TestClient) -> None:

@@ -24,6 +24,9 @@ TOY_COUNTS = {
     "connections": 4 * 6 + 6 * 3,
     "weight_tensors": 2,  # conv1 → block1, block1 → fc
     "unit_scores": 6,  # block1's bw_ratio
+    "unit_curves": 12,  # block1's orientation and curvature curves
+    "range_examples": 24,  # block1: 2 bottom and 2 quantile samples per unit
+    "activation_stats": 6,
     "assets": 13 + 4 + 39 + 2,
 }
 

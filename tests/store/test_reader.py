@@ -223,3 +223,24 @@ def test_asset_file_of_stored_hash_with_other_extension_is_none(toy: StoreReader
     thumbnail = toy.units(TOY, "fc")[0].thumbnail
     assert thumbnail is not None
     assert toy.asset_file(thumbnail.sha256, "webp") is None
+
+
+def test_unit_holds_its_examples_across_the_range_statistics_and_tuning_curves(toy_store: Path) -> None:
+    detail = StoreReader(toy_store).unit("toy-net", "block1", 2)
+    kinds = [(e.kind, e.rank, e.quantile) for e in detail.range_examples]
+    assert kinds == [("bottom", 0, None), ("bottom", 1, None), ("quantile", 0, 0.9), ("quantile", 1, 0.5)]
+    assert [e.activation for e in detail.range_examples] == pytest.approx([-0.5, -1.5, 2.7, 1.5])
+    assert detail.range_examples[2].amap == [[1.35, 2.7], [0.0, 0.675]]
+    assert detail.dataset_examples[0].amap is None and len(detail.dataset_examples) == 3  # top ones apart
+    assert detail.stats is not None and detail.stats.unit == 2 and detail.stats.max == 5.0
+    assert detail.stats.quantiles == {"0.9": pytest.approx(2.7), "0.5": 1.5}
+    assert detail.stats.histogram["counts"] == [2, 4, 3]
+    assert [c.name for c in detail.curves] == ["curvature", "orientation"]
+    orientation = detail.curves[1]
+    assert orientation.axes["orientation"][:3] == [0.0, 30.0, 60.0]
+    assert max(range(12), key=lambda i: orientation.values[i]) == 2  # unit 2 peaks at 60°
+
+
+def test_units_without_measurements_have_none(toy_store: Path) -> None:
+    detail = StoreReader(toy_store).unit("toy-net", "conv1", 0)
+    assert detail.range_examples == [] and detail.stats is None and detail.curves == []
