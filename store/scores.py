@@ -81,8 +81,7 @@ FREQUENCY = Score(
 )
 
 SCORES: dict[str, Score] = {
-    score.name: score
-    for score in (BW_RATIO, ORIENTATION, ORIENTATION_SELECTIVITY, CURVE, LINE, COLOUR, FREQUENCY)
+    score.name: score for score in (BW_RATIO, ORIENTATION, ORIENTATION_SELECTIVITY, CURVE, LINE, COLOUR, FREQUENCY)
 }
 # The families a layer's units can be ranked by (layer family views, /compare): each a score above.
 FAMILY_SCORES: dict[str, Score] = {"curves": CURVE, "lines": LINE, "colour": COLOUR, "frequency": FREQUENCY}
