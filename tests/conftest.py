@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -263,3 +265,47 @@ def resnet20_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return store
+
+
+# One chromium for the whole session, whichever folder's tests ask first: Playwright's sync API runs one event
+# loop per thread, so a second instance (a fixture imported into another module) would fail to start.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's headless chromium under Playwright; skipped when either is missing."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    if importlib.util.find_spec("playwright") is None:
+        pytest.skip("browser tests need the Playwright Python package (pip install playwright)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def _load_all_images(page: Any) -> list[dict[str, Any]]:
+    for image in page.locator("img").all():
+        image.scroll_into_view_if_needed()
+    page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=10_000)
+    return page.evaluate(
+        "() => Array.from(document.images).map(i => ({src: i.currentSrc, complete: i.complete,"
+        " naturalWidth: i.naturalWidth}))"
+    )
+
+
+@pytest.fixture
+def load_all_images() -> Callable[[Any], list[dict[str, Any]]]:
+    """Scroll a page's images into view (so lazy ones load), wait for them, and report src/complete/naturalWidth."""
+    return _load_all_images

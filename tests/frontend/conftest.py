@@ -1,15 +1,13 @@
-"""A real uvicorn server over any store, and a headless Debian chromium driven by Playwright."""
+"""A real uvicorn server over any store (the headless chromium is tests/conftest.py's `browser`)."""
 
 from __future__ import annotations
 
-import importlib.util
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 import uvicorn
@@ -17,15 +15,6 @@ import uvicorn
 from app.config import Settings
 from app.main import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 STARTUP_TIMEOUT_S = 15.0
 
 
@@ -64,34 +53,3 @@ def toy_server(toy_store: Path) -> Iterator[str]:
     """The base URL of a server over the toy store."""
     with running_server(toy_store) as base_url:
         yield base_url
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's headless chromium under Playwright; skipped when either is missing."""
-    if not CHROMIUM.is_file():
-        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    if importlib.util.find_spec("playwright") is None:
-        pytest.skip("browser tests need the Playwright Python package (pip install playwright)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-def _load_all_images(page: Any) -> list[dict[str, Any]]:
-    for image in page.locator("img").all():
-        image.scroll_into_view_if_needed()
-    page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=10_000)
-    return page.evaluate(
-        "() => Array.from(document.images).map(i => ({src: i.currentSrc, complete: i.complete,"
-        " naturalWidth: i.naturalWidth}))"
-    )
-
-
-@pytest.fixture
-def load_all_images() -> Callable[[Any], list[dict[str, Any]]]:
-    """Scroll a page's images into view (so lazy ones load), wait for them, and report src/complete/naturalWidth."""
-    return _load_all_images

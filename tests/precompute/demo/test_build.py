@@ -22,8 +22,6 @@ from precompute.threads import threads_line
 from store.reader import StoreReader
 from tests.frontend import conftest as frontend
 
-# The browser tests' chromium and image loader (pytest finds fixtures by the names they declare).
-browser, load_all_images = frontend.browser, frontend.load_all_images
 DEMO = "demo-inception"
 
 
