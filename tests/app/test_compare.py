@@ -29,7 +29,9 @@ def _json(client: TestClient, path: str) -> dict:
 
 
 def _units(page: dict) -> dict[str, dict[str, list[int]]]:
-    return {m["id"]: {layer["name"]: [u["unit"] for u in layer["units"]] for layer in m["layers"]} for m in page["models"]}
+    return {
+        m["id"]: {layer["name"]: [u["unit"] for u in layer["units"]] for layer in m["layers"]} for m in page["models"]
+    }
 
 
 def test_every_stored_model_shows_its_layers_top_units_highest_score_first(client: TestClient) -> None:
@@ -49,7 +51,10 @@ def test_each_layer_links_its_family_view_and_says_its_coverage(client: TestClie
 
 def test_the_family_defaults_to_curves_and_top_limits_each_layer(client: TestClient) -> None:
     page = _json(client, "/api/v1/compare?top=1")
-    assert page["family"] == "curves" and _units(page) == {"fam-a": {"conv": [0], "mixed": [0]}, "fam-b": {"block": [2]}}
+    assert page["family"] == "curves" and _units(page) == {
+        "fam-a": {"conv": [0], "mixed": [0]},
+        "fam-b": {"block": [2]},
+    }
     assert page["url"] == "/compare?family=curves&top=1"
 
 

@@ -30,7 +30,10 @@ A_LAYERS = [
     LayerRecord("mixed", 1, "conv", 10, 4, 4, 7, 2.0, "conv"),
     LayerRecord("fc", 2, "linear", 3, None, None, 8, 8.0, "mixed"),
 ]
-B_LAYERS = [LayerRecord("block", 0, "conv", 5, 4, 4, 3, 1.0, None), LayerRecord("head", 1, "linear", 2, 1, 1, 5, 4.0, "block")]
+B_LAYERS = [
+    LayerRecord("block", 0, "conv", 5, 4, 4, 3, 1.0, None),
+    LayerRecord("head", 1, "linear", 2, 1, 1, 5, 4.0, "block"),
+]
 B_CURVE = {0: 0.3, 2: 0.9, 4: 0.5}
 
 
@@ -190,7 +193,9 @@ def test_a_bad_top_is_a_400_saying_what_it_takes(client: TestClient, top: str) -
 def test_the_family_page_shows_tiles_sparklines_coverage_and_links(client: TestClient) -> None:
     html = client.get("/models/fam-a/layers/mixed/families/curves").text
     assert html.count('class="family-tile"') == 8 and html.count("plot-polar-sparkline") == 7
-    assert "covers <strong>270° of 360°</strong>" in html and "1 unit without a preferred orientation" in html
+    assert (
+        "The family covers <strong>270° of 360°</strong>" in html and "1 unit without a preferred orientation" in html
+    )
     assert 'href="/models/fam-a/circuit?units=conv:1,0,2;mixed:1,5,3,6,0,2,4,7"' in html
     assert 'href="/compare?family=curves"' in html
     assert 'type="application/json" href="/api/v1/models/fam-a/layers/mixed/families/curves"' in html

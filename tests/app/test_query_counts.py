@@ -145,7 +145,9 @@ def test_the_counted_pages_show_what_they_fetched(sized: TestClient) -> None:
     assert sized.get("/api/v1/models/big/layers/mixed1/units/9").json()["same_unit"] is None  # its branch: unstored
 
 
-def test_compare_costs_one_query_and_two_per_model_whatever_the_layers(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_compare_costs_one_query_and_two_per_model_whatever_its_layers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     for main in (3, 30):
         root = _build(tmp_path_factory.mktemp("compare"), main)
         writer = StoreWriter(root)  # a second model, with the same layers and scores
