@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import circuit, circuit_view, routes, urls
 from app.branches import branch_plots, branches_public
+from app.compare import CompareDep, compare_public
 from app.deps import (
     BranchesDep,
     LayerDep,
@@ -19,6 +20,7 @@ from app.deps import (
     resolve_ref,
 )
 from app.errors import NotFound
+from app.families import FamilyDep, family_public, layer_families, sparklines
 from app.grid import GridDep
 from app.present import PREVIEW_UNITS, label_search, layer_public, model_public, model_summary, unit_public
 from app.present_weights import layer_weights_public, svd_figures
@@ -53,7 +55,8 @@ def layer_page(request: Request, reader: Reader, ctx: LayerDep, grid: GridDep) -
     """Every unit of a layer as a grid of thumbnails, sorted and filtered as the query says (app.grid)."""
     units, weights = reader.units(ctx.model.id, ctx.layer.name), reader.weights(ctx.model.id, ctx.layer.name)
     layer = layer_public(ctx, units, weights, grid)
-    context = {"model": ctx.model, "layer": layer, "json_url": layer.grid.api_url}
+    families = layer_families(ctx.model, ctx.layer, units)
+    context = {"model": ctx.model, "layer": layer, "families": families, "json_url": layer.grid.api_url}
     return render(request, "layer.html", context)
 
 
@@ -147,3 +150,19 @@ def circuit_page(
     found = circuit_view.circuit_public(circuit_view.load(reader, model_view, query))
     context = {"model": model_view, "circuit": found, "grids": circuit_view.grids(found), "json_url": found.api_url}
     return render(request, "circuit.html", context)
+
+
+@router.get(routes.FAMILY.path, name=routes.FAMILY.name)
+def family_page(request: Request, data: FamilyDep) -> Response:
+    """A layer's units that score highest for a family, by preferred orientation, with their tuning curves."""
+    page = family_public(data)
+    context = {"model": data.model, "page": page, "sparklines": sparklines(page.units), "json_url": page.api_url}
+    return render(request, "family.html", context)
+
+
+@router.get(routes.COMPARE.path, name=routes.COMPARE.name)
+def compare_page(request: Request, data: CompareDep) -> Response:
+    """A family across models: each layer's highest-scoring units, side by side."""
+    page = compare_public(data)
+    units = [u for m in page.models for layer in m.layers for u in layer.units]
+    return render(request, "compare.html", {"page": page, "sparklines": sparklines(units), "json_url": page.api_url})

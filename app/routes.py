@@ -44,6 +44,9 @@ SEARCH = Route("search", "/search")
 # OpenAI Microscope's unit URLs (`/models/inceptionv1/mixed4b_0/409`), redirected to ours.
 MICROSCOPE_UNIT = Route("microscope_unit", "/models/{model}/{op}/{unit}")
 CIRCUIT = Route("circuit", "/models/{model}/circuit")  # ?units=mixed3b:379,385;mixed4a:12 (app.circuit)
+# A layer's units that score highest for a feature family, by preferred orientation (app.families); ?top=16
+FAMILY = Route("family", "/models/{model}/layers/{layer}/families/{family}")
+COMPARE = Route("compare", "/compare")  # ?family=curves&models=a,b&top=4: a family across models (app.compare)
 
 # The JSON API: the root, then the twins of the pages above.
 API_ROOT = Route("api_root", API)
@@ -59,6 +62,8 @@ API_UNIT_SEARCH = UNIT_SEARCH.api
 API_UNIT_REF = UNIT_REF.api
 API_SEARCH = SEARCH.api
 API_CIRCUIT = CIRCUIT.api
+API_FAMILY = FAMILY.api
+API_COMPARE = COMPARE.api
 
 # Files: content-addressed images, and the frontend's CSS and JS (a mount: its files lie below this path).
 ASSET = Route("asset", "/assets/{sha256}.{ext}")
@@ -89,6 +94,10 @@ ROUTES: tuple[Route, ...] = (
     API_SEARCH,
     CIRCUIT,
     API_CIRCUIT,
+    FAMILY,
+    API_FAMILY,
+    COMPARE,
+    API_COMPARE,
     ASSET,
     STATIC,
 )

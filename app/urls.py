@@ -20,9 +20,9 @@ def _path(route: Route, **params: str | int) -> str:
     return route.format(**{name: _seg(value) for name, value in params.items()})
 
 
-def _query(path: str, **params: str | None) -> str:
+def _query(path: str, safe: str = "", **params: str | None) -> str:
     given = {name: value for name, value in params.items() if value is not None}
-    return f"{path}?{urlencode(given)}" if given else path
+    return f"{path}?{urlencode(given, safe=safe)}" if given else path
 
 
 def _ref(ref: str) -> str:
@@ -161,3 +161,32 @@ def circuit_page(model: str, groups: Sequence[tuple[str, Sequence[int]]], order:
 def api_circuit(model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None = None) -> str:
     """A circuit as JSON."""
     return _circuit(routes.API_CIRCUIT, model, groups, order)
+
+
+def family_page(model: str, layer: str, family: str, top: int | None = None) -> str:
+    """A layer's units that score highest for a feature family, laid out by preferred orientation."""
+    return _query(_path(routes.FAMILY, model=model, layer=layer, family=family), top=_top(top))
+
+
+def api_family(model: str, layer: str, family: str, top: int | None = None) -> str:
+    """A layer's family view as JSON."""
+    return _query(_path(routes.API_FAMILY, model=model, layer=layer, family=family), top=_top(top))
+
+
+def _models(models: Sequence[str] | None) -> str | None:
+    # The model list keeps its commas readable: ?models=a,b (model ids hold no commas).
+    return ",".join(models) if models else None
+
+
+def _top(top: int | None) -> str | None:
+    return None if top is None else str(top)
+
+
+def compare_page(family: str, models: Sequence[str] | None = None, top: int | None = None) -> str:
+    """A feature family across models (every stored one when `models` is None)."""
+    return _query(_path(routes.COMPARE), ",", family=family, models=_models(models), top=_top(top))
+
+
+def api_compare(family: str, models: Sequence[str] | None = None, top: int | None = None) -> str:
+    """A feature family across models, as JSON."""
+    return _query(_path(routes.API_COMPARE), ",", family=family, models=_models(models), top=_top(top))

@@ -9,6 +9,7 @@ activation range; its edges in both directions with thumbnails; its tuning curve
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -157,6 +158,55 @@ class StoreReader:
             return None
         path = asset_path(self.location.assets, sha256, ext)
         return path if path.is_file() else None
+
+    def units_scored(
+        self, model_id: str, score: str, top: int, layers: Sequence[str] | None = None
+    ) -> dict[str, list[UnitSummary]]:
+        """Each layer's `top` units by `score`, highest first (ties: lower unit first), with thumbnails, labels and
+        every score, by layer name in forward order; only layers where some unit holds the score, and only `layers`
+        when given (one query: the ranking is a window over each layer's scores)."""
+        rank = func.row_number().over(partition_by=t.Unit.layer_id, order_by=(t.UnitScore.value.desc(), t.Unit.unit))
+        ranked = (
+            select(t.UnitScore.unit_id, rank.label("rank"))
+            .join(t.Unit, t.Unit.id == t.UnitScore.unit_id)
+            .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+            .where(t.Layer.model_id == model_id, t.UnitScore.score == score)
+        )
+        if layers is not None:
+            ranked = ranked.where(t.Layer.name.in_(list(layers)))
+        best = ranked.subquery()
+        query = (
+            _layer_units(model_id)
+            .join(best, best.c.unit_id == t.Unit.id)
+            .where(best.c.rank <= top)
+            .order_by(None)
+            .order_by(t.Layer.position, best.c.rank)
+        )
+        found: dict[str, list[UnitSummary]] = {}
+        with Session(self.engine) as session:
+            for name, summary in zip(*_named_summaries(session, query), strict=True):
+                found.setdefault(name, []).append(summary)
+        return found
+
+    def curves_of(
+        self, model_id: str, chosen: Mapping[str, Sequence[int]], name: str
+    ) -> dict[str, dict[int, CurveView]]:
+        """The curve called `name` of the chosen units of several layers, by layer then unit; units without it are
+        absent (one query)."""
+        numbers = sorted({u for units in chosen.values() for u in units})
+        query = (
+            select(t.Layer.name, t.Unit.unit, t.UnitCurve)
+            .join(t.Unit, t.Unit.id == t.UnitCurve.unit_id)
+            .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+            .where(t.Layer.model_id == model_id, t.Layer.name.in_(list(chosen)), t.Unit.unit.in_(numbers))
+            .where(t.UnitCurve.name == name)
+        )
+        found: dict[str, dict[int, CurveView]] = {layer: {} for layer in chosen}
+        with Session(self.engine) as session:
+            for layer, unit, curve in session.execute(query):
+                if unit in chosen[layer]:  # the query fetched every chosen number of every chosen layer
+                    found[layer][unit] = CurveView(curve.name, curve.axes, curve.values)
+        return found
 
 
 def record(cls: type[R], row: Any, **extra: Any) -> R:

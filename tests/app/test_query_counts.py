@@ -12,6 +12,7 @@ from app.config import Settings
 from app.main import create_app
 from store.kinds import VisKey
 from store.records import (
+    CurveRecord,
     DatasetImageRecord,
     EdgeRecord,
     ExampleRecord,
@@ -69,6 +70,11 @@ def _build(root: Path, main: int) -> Path:
             ]
             weights = toy_weights(previous.name, layer.units, previous.units)
             writer.put_connections("big", layer.name, layer.previous, edges, {}, weights=weights)
+    for layer in layers[::2]:  # the mixed layers measured: a family score, orientation and orientation curves
+        family = {"curve": {u: u / UNITS for u in range(UNITS)}, "orientation": {u: 30.0 * u for u in range(UNITS)}}
+        writer.put_scores("big", layer.name, family, {})
+        curves = [CurveRecord(u, "orientation", {"orientation": [0.0, 180.0]}, [1.0, 0.5]) for u in range(UNITS)]
+        writer.put_curves("big", layer.name, curves, {"curves": ["orientation"]})
     writer.put_unit_labels("big", SOURCE, {layer.name: {0: "curve", 9: "colour"} for layer in layers[::2]})
     return root
 
@@ -87,6 +93,10 @@ PAGES = {
     "weights JSON": "/api/v1/models/big/layers/mixed2/weights",
     "index": "/",
     "API root": "/api/v1",
+    "family page": "/models/big/layers/mixed2/families/curves",
+    "family JSON": "/api/v1/models/big/layers/mixed2/families/curves?top=64",
+    "compare page (one model)": "/compare?family=curves",
+    "compare JSON (one model)": "/api/v1/compare?family=curves&top=16",
 }
 
 
@@ -133,3 +143,20 @@ def test_the_counted_pages_show_what_they_fetched(sized: TestClient) -> None:
     branch = sized.get("/api/v1/models/big/layers/mixed1_5x5/units/3").json()
     assert branch["same_unit"]["ref"] == "mixed1:3" and branch["label"] is None
     assert sized.get("/api/v1/models/big/layers/mixed1/units/9").json()["same_unit"] is None  # its branch: unstored
+
+
+def test_compare_costs_one_query_and_two_per_model_whatever_its_layers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    for main in (3, 30):
+        root = _build(tmp_path_factory.mktemp("compare"), main)
+        writer = StoreWriter(root)  # a second model, with the same layers and scores
+        writer.put_model(ModelRecord("big2", "Big 2", "toy", "1" * 64, {"size": 8}, ["a", "b"]))
+        writer.put_layers("big2", _layers(main))
+        writer.put_scores("big2", "mixed0", {"curve": {0: 0.5, 1: 0.4}}, {})
+        writer.close()
+        with TestClient(create_app(Settings(store=root))) as client:
+            assert _queries(client, "/compare?family=curves") == 1 + 2 * 2
+            page = client.get("/api/v1/compare?family=curves").json()
+            assert [len(m["layers"]) for m in page["models"]] == [main, 1]
+            assert _queries(client, "/compare?family=curves&models=big2") == 1 + 2

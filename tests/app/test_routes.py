@@ -41,6 +41,10 @@ BUILDERS: dict[str, tuple[dict[str, str | int], Callable[[], str | None] | None]
     "api_search": ({}, urls.api_search),
     "circuit": ({"model": "m"}, lambda: urls.circuit_page("m", []).partition("?")[0]),
     "api_circuit": ({"model": "m"}, lambda: urls.api_circuit("m", []).partition("?")[0]),
+    "family": ({"model": "m", "layer": "l", "family": "curves"}, lambda: urls.family_page("m", "l", "curves")),
+    "api_family": ({"model": "m", "layer": "l", "family": "lines"}, lambda: urls.api_family("m", "l", "lines")),
+    "compare": ({}, lambda: urls.compare_page("curves").partition("?")[0]),
+    "api_compare": ({}, lambda: urls.api_compare("curves").partition("?")[0]),
     "asset": ({"sha256": SHA, "ext": "png"}, lambda: urls.asset(AssetRef(SHA, "png"))),
     "static": ({"path": "style.css"}, lambda: urls.static("style.css")),
 }

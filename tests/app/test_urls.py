@@ -54,3 +54,14 @@ def test_circuit_urls_keep_their_unit_list_readable() -> None:
     assert urls.circuit_page("m", groups) == "/models/m/circuit?units=mixed3b:379,385;mixed4a:12"
     expected = "/api/v1/models/m/circuit?units=mixed3b:379,385;mixed4a:12&order=svd1"
     assert urls.api_circuit("m", groups, "svd1") == expected
+
+
+def test_family_views_live_under_their_layer_and_keep_a_non_default_top() -> None:
+    assert urls.family_page("m", "mixed3b", "curves") == "/models/m/layers/mixed3b/families/curves"
+    assert urls.api_family("m", "mixed3b", "lines", 8) == "/api/v1/models/m/layers/mixed3b/families/lines?top=8"
+
+
+def test_compare_urls_keep_their_model_list_readable() -> None:
+    assert urls.compare_page("curves") == "/compare?family=curves"
+    assert urls.compare_page("curves", ["a", "b"], 3) == "/compare?family=curves&models=a,b&top=3"
+    assert urls.api_compare("lines", ["x y"]) == "/api/v1/compare?family=lines&models=x+y"

@@ -1,0 +1,211 @@
+"""A layer's feature family: units ranked by the family's score and laid out by preferred orientation, their coverage
+of the circle, their tuning curves, the circuit link, the layer page's links, and the 404s and 400s."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.families import coverage
+from app.main import create_app
+from store.kinds import VisKey
+from store.records import CurveRecord, FeatureVisRecord, LayerRecord, ModelRecord
+from store.writer import StoreWriter
+from tests.conftest import png, toy_weights
+
+ANGLES = [float(a) for a in range(0, 360, 30)]
+# fam-a's mixed: units 0–7 score for curves (0 highest), 8–9 for lines; unit 7 has no preferred orientation.
+MIXED_CURVE = {u: round(0.9 - 0.05 * u, 2) for u in range(8)}
+MIXED_ORIENTATION = {0: 200.0, 1: 20.0, 2: 290.0, 3: 110.0, 4: 340.0, 5: 65.0, 6: 155.0}
+CONV_CURVE = {0: 0.8, 1: 0.7, 2: 0.6, 3: 0.5}
+CONV_ORIENTATION = {0: 90.0, 1: 0.0, 2: 270.0}  # conv:3 unmeasured
+A_LAYERS = [
+    LayerRecord("conv", 0, "conv", 4, 8, 8, 3, 1.0, None),
+    LayerRecord("mixed", 1, "conv", 10, 4, 4, 7, 2.0, "conv"),
+    LayerRecord("fc", 2, "linear", 3, None, None, 8, 8.0, "mixed"),
+]
+B_LAYERS = [
+    LayerRecord("block", 0, "conv", 5, 4, 4, 3, 1.0, None),
+    LayerRecord("head", 1, "linear", 2, 1, 1, 5, 4.0, "block"),
+]
+B_CURVE = {0: 0.3, 2: 0.9, 4: 0.5}
+
+
+def tuning(peak: float) -> list[float]:
+    """An orientation curve over ANGLES peaking at `peak` degrees."""
+    return [max(0.0, math.cos(math.radians(a - peak))) for a in ANGLES]
+
+
+def _thumbnails(writer: StoreWriter, model: str, layers: list[LayerRecord]) -> None:
+    for li, layer in enumerate(layers):
+        vis = [
+            FeatureVisRecord(u, VisKey("channel"), f"channel({layer.name}:{u})", png((80 * li, 20 * u, 150)), 1.0, {})
+            for u in range(layer.units)
+        ]
+        writer.put_feature_vis(model, layer.name, vis)
+
+
+def build_family_store(root: Path) -> Path:
+    """Two models: fam-a (conv → mixed → fc, family scores on conv and mixed, weights conv → mixed, orientation
+    curves for mixed:0–6) and fam-b (block with three curve scores and no curves → head)."""
+    writer = StoreWriter(root)
+    writer.put_model(ModelRecord("fam-a", "Family A", "toy", "0" * 64, {"size": 8}, ["x", "y", "z"]))
+    writer.put_layers("fam-a", A_LAYERS)
+    _thumbnails(writer, "fam-a", A_LAYERS)
+    writer.put_connections("fam-a", "mixed", "conv", [], {}, weights=toy_weights("conv", 10, 4))
+    writer.put_scores("fam-a", "mixed", {"curve": MIXED_CURVE, "line": {8: 0.7, 9: 0.6}}, {})
+    writer.put_scores("fam-a", "mixed", {"orientation": MIXED_ORIENTATION}, {})
+    writer.put_scores("fam-a", "conv", {"curve": CONV_CURVE, "orientation": CONV_ORIENTATION}, {})
+    curves = [CurveRecord(u, "orientation", {"orientation": ANGLES}, tuning(a)) for u, a in MIXED_ORIENTATION.items()]
+    curves.append(CurveRecord(0, "curvature", {"radius": [4.0], "orientation": ANGLES}, [tuning(0.0)]))
+    writer.put_curves("fam-a", "mixed", curves, {"curves": ["orientation"]})
+    writer.put_model(ModelRecord("fam-b", "Family B", "toy", "1" * 64, {"size": 8}, ["x", "y"]))
+    writer.put_layers("fam-b", B_LAYERS)
+    _thumbnails(writer, "fam-b", B_LAYERS)
+    writer.put_scores("fam-b", "block", {"curve": B_CURVE, "orientation": {2: 45.0}}, {})
+    writer.close()
+    return root
+
+
+@pytest.fixture(scope="module")
+def family_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The two-model family store."""
+    return build_family_store(tmp_path_factory.mktemp("family-store"))
+
+
+@pytest.fixture(scope="module")
+def client(family_store: Path) -> Iterator[TestClient]:
+    """A client over the family store, not following redirects."""
+    with TestClient(create_app(Settings(store=family_store)), follow_redirects=False) as test_client:
+        yield test_client
+
+
+def _json(client: TestClient, path: str) -> dict:
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def curves(client: TestClient) -> dict:
+    """The curve family of fam-a's mixed, default top."""
+    return _json(client, "/api/v1/models/fam-a/layers/mixed/families/curves")
+
+
+def test_the_top_units_by_score_are_laid_out_by_preferred_orientation(curves: dict) -> None:
+    assert [u["unit"] for u in curves["units"]] == [1, 5, 3, 6, 0, 2, 4, 7]
+    assert [u["orientation"] for u in curves["units"][:7]] == [20, 65, 110, 155, 200, 290, 340]
+    assert {u["unit"]: u["rank"] for u in curves["units"]} == {u: u + 1 for u in range(8)}
+    assert curves["units"][4]["score"] == 0.9 and curves["units"][4]["scores"]["curve"] == 0.9
+    assert curves["score"]["name"] == "curve" and curves["family"] == "curves" and curves["top"] == 16
+
+
+def test_units_without_a_preferred_orientation_come_last_and_are_counted(curves: dict) -> None:
+    assert curves["units"][-1]["unit"] == 7 and curves["units"][-1]["orientation"] is None
+    assert curves["unoriented"] == 1
+
+
+def test_coverage_is_the_circle_less_the_widest_gap_between_preferred_orientations(curves: dict) -> None:
+    c = curves["coverage"]
+    assert (c["oriented"], c["largest_gap"], c["gap_from"], c["gap_to"], c["covers"]) == (7, 90, 200, 290, 270)
+
+
+def test_coverage_counts_the_gap_across_zero_and_lone_or_absent_orientations() -> None:
+    assert coverage([350.0, 10.0]).model_dump() == {
+        "oriented": 2, "largest_gap": 340.0, "gap_from": 10.0, "gap_to": 350.0, "covers": 20.0
+    }  # fmt: skip
+    assert coverage([0.0, 90.0, 180.0, 270.0]).covers == 270.0
+    assert coverage([30.0]).covers == 0.0 and coverage([30.0]).largest_gap == 360.0
+    assert coverage([370.0, 20.0]).covers == 10.0  # angles are taken round the circle
+    assert coverage([]).covers is None and coverage([]).oriented == 0
+
+
+def test_top_keeps_the_highest_scoring_units(client: TestClient) -> None:
+    page = _json(client, "/api/v1/models/fam-a/layers/mixed/families/curves?top=3")
+    assert [u["unit"] for u in page["units"]] == [1, 0, 2]  # ranks 1–3, by orientation 20, 200, 290
+    assert page["coverage"]["covers"] == 180 and page["top"] == 3
+    assert page["url"] == "/models/fam-a/layers/mixed/families/curves?top=3"
+    assert page["api_url"] == "/api/v1/models/fam-a/layers/mixed/families/curves?top=3"
+
+
+def test_each_unit_carries_its_orientation_curve_when_stored(curves: dict) -> None:
+    by_unit = {u["unit"]: u for u in curves["units"]}
+    assert by_unit[3]["curve"]["orientation"] == ANGLES
+    assert by_unit[3]["curve"]["values"] == pytest.approx(tuning(110.0), abs=1e-6)
+    assert by_unit[7]["curve"] is None
+    assert by_unit[0]["thumbnail"].startswith("/assets/") and by_unit[0]["url"] == "/models/fam-a/layers/mixed/units/0"
+
+
+def test_the_circuit_link_adds_the_previous_layers_family_by_orientation(client: TestClient) -> None:
+    page = _json(client, "/api/v1/models/fam-a/layers/mixed/families/curves?top=7")
+    assert page["circuit_url"] == "/models/fam-a/circuit?units=conv:1,0,2;mixed:1,5,3,6,0,2,4&order=orientation"
+    assert page["circuit_layers"] == ["conv", "mixed"]
+    circuit = client.get(page["circuit_url"])
+    assert circuit.status_code == 200, circuit.text
+
+
+def test_the_circuit_link_keeps_the_layout_when_a_unit_has_no_orientation(curves: dict, client: TestClient) -> None:
+    assert curves["circuit_url"] == "/models/fam-a/circuit?units=conv:1,0,2;mixed:1,5,3,6,0,2,4,7"
+    assert client.get(curves["circuit_url"]).status_code == 200
+
+
+def test_a_layer_without_weights_from_its_previous_opens_as_a_circuit_alone(client: TestClient) -> None:
+    page = _json(client, "/api/v1/models/fam-b/layers/block/families/curves")
+    assert page["circuit_url"] == "/models/fam-b/circuit?units=block:2,4,0" and page["circuit_layers"] == ["block"]
+    assert [u["curve"] for u in page["units"]] == [None, None, None]
+
+
+def test_the_families_the_units_hold_are_linked(curves: dict, client: TestClient) -> None:
+    assert [(f["family"], f["score"]) for f in curves["families"]] == [("curves", "curve")]
+    lines = _json(client, "/api/v1/models/fam-a/layers/mixed/families/lines")
+    assert [u["unit"] for u in lines["units"]] == [8, 9] and lines["unoriented"] == 2
+    assert lines["coverage"]["covers"] is None
+    assert curves["compare_url"] == "/compare?family=curves"
+
+
+def test_an_unknown_family_is_a_404_naming_the_families(client: TestClient) -> None:
+    response = client.get("/api/v1/models/fam-a/layers/mixed/families/spirals")
+    assert response.status_code == 404
+    assert "spirals" in response.json()["detail"] and "curves, lines, colour, frequency" in response.json()["detail"]
+
+
+def test_a_layer_without_the_score_is_a_404_saying_how_to_measure_it(client: TestClient) -> None:
+    response = client.get("/api/v1/models/fam-a/layers/fc/families/curves")
+    detail = response.json()["detail"]
+    assert response.status_code == 404 and "no tuning data for layer 'fc'" in detail
+    assert "microscope precompute" in detail and "layers of 'fam-a' with it: conv, mixed" in detail
+    page = client.get("/models/fam-a/layers/fc/families/curves")
+    assert page.status_code == 404 and "/models/fam-a/layers/conv/families/curves" in page.text
+
+
+@pytest.mark.parametrize("top", ["0", "65", "abc", "-1", "2.5", "9" * 40])
+def test_a_bad_top_is_a_400_saying_what_it_takes(client: TestClient, top: str) -> None:
+    response = client.get(f"/api/v1/models/fam-a/layers/mixed/families/curves?top={top}")
+    assert response.status_code == 400 and "a whole number from 1 to 64" in response.json()["detail"]
+
+
+def test_the_family_page_shows_tiles_sparklines_coverage_and_links(client: TestClient) -> None:
+    html = client.get("/models/fam-a/layers/mixed/families/curves").text
+    assert html.count('class="family-tile"') == 8 and html.count("plot-polar-sparkline") == 7
+    assert (
+        "The family covers <strong>270° of 360°</strong>" in html and "1 unit without a preferred orientation" in html
+    )
+    assert 'href="/models/fam-a/circuit?units=conv:1,0,2;mixed:1,5,3,6,0,2,4,7"' in html
+    assert 'href="/compare?family=curves"' in html
+    assert 'type="application/json" href="/api/v1/models/fam-a/layers/mixed/families/curves"' in html
+    tiles = re.findall(r'class="family-unit"><a class="mono" href="[^"]+">([^<]+)</a>', html)
+    assert tiles == [f"mixed:{u}" for u in (1, 5, 3, 6, 0, 2, 4, 7)]
+
+
+def test_the_layer_page_links_the_families_its_units_hold_and_no_others(client: TestClient) -> None:
+    html = client.get("/models/fam-a/layers/mixed").text
+    assert 'href="/models/fam-a/layers/mixed/families/curves">curves</a>' in html
+    assert 'href="/models/fam-a/layers/mixed/families/lines">lines</a>' in html
+    assert "families/colour" not in html
+    assert 'class="families-link"' not in client.get("/models/fam-a/layers/fc").text

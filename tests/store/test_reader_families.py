@@ -1,0 +1,49 @@
+"""The reader's family queries: each layer's top units by a score in one query, and chosen units' curves in one."""
+
+from __future__ import annotations
+
+import pytest
+
+from store.reader import StoreReader
+from tests.app.test_families import ANGLES, build_family_store, tuning
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory) -> StoreReader:
+    """A reader over the two-model family store."""
+    return StoreReader(build_family_store(tmp_path_factory.mktemp("family-store")))
+
+
+def test_units_scored_ranks_each_layer_highest_first_in_forward_order(reader: StoreReader) -> None:
+    ranked = reader.units_scored("fam-a", "curve", 3)
+    assert {layer: [u.unit for u in units] for layer, units in ranked.items()} == {
+        "conv": [0, 1, 2],
+        "mixed": [0, 1, 2],
+    }
+    assert list(ranked) == ["conv", "mixed"]
+    unit = ranked["mixed"][1]
+    assert unit.scores == {"curve": 0.85, "orientation": 20.0} and unit.thumbnail is not None
+
+
+def test_units_scored_breaks_ties_by_unit_and_leaves_out_layers_without_the_score(reader: StoreReader) -> None:
+    assert [u.unit for u in reader.units_scored("fam-a", "line", 5)["mixed"]] == [8, 9]
+    assert reader.units_scored("fam-a", "colour", 5) == {}
+    assert list(reader.units_scored("fam-a", "curve", 1, ["mixed", "fc"])) == ["mixed"]
+    assert reader.units_scored("nope", "curve", 1) == {}
+
+
+def test_curves_of_returns_the_named_curve_of_the_chosen_units_only(reader: StoreReader) -> None:
+    found = reader.curves_of("fam-a", {"mixed": [0, 3, 7], "conv": [0]}, "orientation")
+    assert set(found["mixed"]) == {0, 3} and found["conv"] == {}  # mixed:7 and conv have none stored
+    assert found["mixed"][3].axes == {"orientation": ANGLES} and found["mixed"][3].values == pytest.approx(tuning(110))
+    assert reader.curves_of("fam-a", {"mixed": [0]}, "curvature")["mixed"][0].axes["radius"] == [4.0]
+
+
+def test_each_family_query_is_one_statement(reader: StoreReader) -> None:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    event.listen(reader.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    reader.units_scored("fam-a", "curve", 64)
+    reader.curves_of("fam-a", {"mixed": list(range(10)), "conv": [0, 1]}, "orientation")
+    assert len(statements) == 2
