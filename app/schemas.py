@@ -58,6 +58,8 @@ class ScoreDefinitionPublic(BaseModel):
     meaning: str = Field(description="its definition: how it is computed and how to read it")
     low: float
     high: float
+    unit: str = Field("", description="what the number counts, e.g. '°' (empty for a ratio)")
+    digits: int = Field(2, description="decimals the pages show")
 
 
 class UnitBase(BaseModel):

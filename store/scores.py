@@ -18,6 +18,8 @@ class Score:
     meaning: str  # one or two sentences: how it is computed and how to read it
     low: float = 0.0
     high: float = 1.0
+    unit: str = ""  # what the number counts, written after it ("°"); empty for a plain ratio
+    digits: int = 2  # decimals shown
 
     def __post_init__(self) -> None:
         # Stored in `unit_scores.score` (32 characters) and in its stage's name, "scores:<name>" (32 too).
@@ -47,6 +49,8 @@ ORIENTATION = Score(
     ),
     low=0.0,
     high=360.0,
+    unit="°",
+    digits=0,
 )
 ORIENTATION_SELECTIVITY = Score(
     name="orientation_selectivity",

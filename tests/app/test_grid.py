@@ -36,7 +36,15 @@ def test_layer_json_gives_each_unit_its_scores(client: TestClient) -> None:
 def test_layer_json_defines_the_scores_it_holds(client: TestClient) -> None:
     body = client.get(API).json()
     assert body["score_definitions"] == [
-        {"name": "bw_ratio", "title": BW_RATIO.title, "meaning": BW_RATIO.meaning, "low": 0.0, "high": 1.0}
+        {
+            "name": "bw_ratio",
+            "title": BW_RATIO.title,
+            "meaning": BW_RATIO.meaning,
+            "low": 0.0,
+            "high": 1.0,
+            "unit": "",
+            "digits": 2,
+        }
     ]
     assert client.get("/api/v1/models/toy-net/layers/conv1").json()["score_definitions"] == []
 
