@@ -44,6 +44,7 @@ SEARCH = Route("search", "/search")
 # OpenAI Microscope's unit URLs (`/models/inceptionv1/mixed4b_0/409`), redirected to ours.
 MICROSCOPE_UNIT = Route("microscope_unit", "/models/{model}/{op}/{unit}")
 CIRCUIT = Route("circuit", "/models/{model}/circuit")  # ?units=mixed3b:379,385;mixed4a:12 (app.circuit)
+PROBE = Route("probe", "/models/{model}/probe")  # GET: the upload form; POST: an image's top units (app.probe)
 
 # The JSON API: the root, then the twins of the pages above.
 API_ROOT = Route("api_root", API)
@@ -59,6 +60,7 @@ API_UNIT_SEARCH = UNIT_SEARCH.api
 API_UNIT_REF = UNIT_REF.api
 API_SEARCH = SEARCH.api
 API_CIRCUIT = CIRCUIT.api
+API_PROBE = PROBE.api
 
 # Files: content-addressed images, and the frontend's CSS and JS (a mount: its files lie below this path).
 ASSET = Route("asset", "/assets/{sha256}.{ext}")
@@ -89,6 +91,8 @@ ROUTES: tuple[Route, ...] = (
     API_SEARCH,
     CIRCUIT,
     API_CIRCUIT,
+    PROBE,
+    API_PROBE,
     ASSET,
     STATIC,
 )

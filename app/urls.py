@@ -161,3 +161,13 @@ def circuit_page(model: str, groups: Sequence[tuple[str, Sequence[int]]], order:
 def api_circuit(model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None = None) -> str:
     """A circuit as JSON."""
     return _circuit(routes.API_CIRCUIT, model, groups, order)
+
+
+def probe_page(model: str, layer: str | None = None) -> str:
+    """A model's probe page: upload an image, see the units of a layer that fire most on it."""
+    return _query(_path(routes.PROBE, model=model), layer=layer)
+
+
+def api_probe(model: str) -> str:
+    """A model's probe as JSON: GET the form's facts, POST an image."""
+    return _path(routes.API_PROBE, model=model)

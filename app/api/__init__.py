@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import routes
-from app.api import branches, circuit, layers, models, search, units, weights
+from app.api import branches, circuit, layers, models, probe, search, units, weights
 from app.api.handler_route import HandlerRoute
 from app.deps import Reader
 from app.present import model_summary
@@ -28,3 +28,4 @@ router.include_router(units.router)
 router.include_router(weights.router)
 router.include_router(search.router)
 router.include_router(circuit.router)
+router.include_router(probe.router)

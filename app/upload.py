@@ -1,0 +1,92 @@
+"""An upload read into memory within a byte limit: the raw body, or the parts of a multipart/form-data form.
+
+Starlette's form parser spools files over 1 MB to temporary files; reading the stream ourselves keeps every
+upload in memory, never on disk, and stops reading one byte past the limit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from fastapi import Request
+from starlette.exceptions import HTTPException
+
+FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields beside the file
+_BOUNDARY = re.compile(r'boundary="?([^";]{1,200})"?', re.I)
+_DISPOSITION = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+@dataclass
+class Upload:
+    """A request's file (bytes, its filename and declared type) and its text fields."""
+
+    data: bytes = b""
+    filename: str | None = None
+    declared_type: str | None = None  # what the client says the file is: a claim, checked by decoding
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The body, or 413 as soon as it is longer than `limit` bytes (a Content-Length says so before reading)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(int(declared), limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(size, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def too_large(size: int, limit: int) -> HTTPException:
+    """The 413 of an upload over the limit."""
+    return HTTPException(413, f"upload of {size:,}+ bytes is over the limit of {limit:,} bytes ({limit // 2**20} MB)")
+
+
+async def read_upload(request: Request, max_bytes: int) -> Upload:
+    """The file of a multipart form (field `image`) with its fields, or the raw body as the file."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.lower().startswith("multipart/form-data"):
+        data = await read_limited(request, max_bytes)
+        fields = {k: v for k, v in request.query_params.items()}
+        return Upload(data, None, content_type.split(";")[0].strip() or None, fields)
+    body = await read_limited(request, max_bytes + FORM_OVERHEAD)
+    upload = parse_multipart(body, content_type)
+    if len(upload.data) > max_bytes:
+        raise too_large(len(upload.data), max_bytes)
+    upload.fields = {**request.query_params, **upload.fields}
+    return upload
+
+
+def parse_multipart(body: bytes, content_type: str) -> Upload:
+    """The `image` part and the text fields of a multipart/form-data body; 400 when it is malformed."""
+    match = _BOUNDARY.search(content_type)
+    if not match:
+        raise HTTPException(400, "multipart/form-data without a boundary")
+    delimiter = b"--" + match[1].encode("latin-1")
+    upload = Upload()
+    for part in body.split(delimiter)[1:]:
+        if part.startswith(b"--"):  # the closing delimiter
+            break
+        head, sep, content = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        if not sep:
+            raise HTTPException(400, "malformed multipart/form-data: a part without headers")
+        _add_part(upload, head.decode("latin-1"), content.removesuffix(b"\r\n"))
+    return upload
+
+
+def _add_part(upload: Upload, head: str, content: bytes) -> None:
+    headers = dict(
+        (name.strip().lower(), value.strip()) for name, _, value in (h.partition(":") for h in head.split("\r\n"))
+    )
+    params = dict(_DISPOSITION.findall(headers.get("content-disposition", "")))
+    name = params.get("name", "")
+    if "filename" in params:
+        if name == "image" and params["filename"]:  # a form whose file input was left empty sends filename=""
+            upload.data, upload.filename = content, params["filename"]
+            upload.declared_type = headers.get("content-type")
+    elif name:
+        upload.fields[name] = content.decode("utf-8", "replace")
