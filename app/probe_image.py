@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -57,8 +58,10 @@ def check_image(data: bytes, declared_type: str | None, size: int) -> CheckedIma
             image = Image.open(io.BytesIO(data), formats=FORMATS)
     except UnidentifiedImageError:
         raise HTTPException(415, f"not an image{claim}: upload a {', '.join(FORMATS)} file") from None
-    except Image.DecompressionBombError:
-        raise HTTPException(413, f"image has too many pixels (the limit is {MAX_PIXELS:,})") from None
+    except Image.DecompressionBombError as error:  # Pillow's own, higher limit: refused while reading the header
+        found = re.search(r"\((\d+) pixels\)", str(error))
+        count = f"{int(found[1]):,} pixels" if found else "too many pixels"
+        raise HTTPException(413, f"image of {count} is over the limit of {MAX_PIXELS:,} pixels") from None
     with image:
         pixels = image.width * image.height
         if pixels > MAX_PIXELS:

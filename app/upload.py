@@ -27,33 +27,36 @@ class Upload:
     fields: dict[str, str] = field(default_factory=dict)
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The body, or 413 as soon as it is longer than `limit` bytes (a Content-Length says so before reading)."""
+async def read_limited(request: Request, limit: int, file_limit: int) -> bytes:
+    """The body, or 413 as soon as it is longer than `limit` bytes (a Content-Length says so before reading).
+
+    `file_limit` is the limit the message names: the file's, which a form's overhead adds to.
+    """
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise too_large(int(declared), limit)
+        raise too_large(int(declared), file_limit)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise too_large(size, limit)
+            raise too_large(size, file_limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
 def too_large(size: int, limit: int) -> HTTPException:
     """The 413 of an upload over the limit."""
-    return HTTPException(413, f"upload of {size:,}+ bytes is over the limit of {limit:,} bytes ({limit // 2**20} MB)")
+    return HTTPException(413, f"upload of {size:,} bytes is over the limit of {limit:,} bytes ({limit // 2**20} MB)")
 
 
 async def read_upload(request: Request, max_bytes: int) -> Upload:
     """The file of a multipart form (field `image`) with its fields, or the raw body as the file."""
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("multipart/form-data"):
-        data = await read_limited(request, max_bytes)
+        data = await read_limited(request, max_bytes, max_bytes)
         fields = {k: v for k, v in request.query_params.items()}
         return Upload(data, None, content_type.split(";")[0].strip() or None, fields)
-    body = await read_limited(request, max_bytes + FORM_OVERHEAD)
+    body = await read_limited(request, max_bytes + FORM_OVERHEAD, max_bytes)
     upload = parse_multipart(body, content_type)
     if len(upload.data) > max_bytes:
         raise too_large(len(upload.data), max_bytes)

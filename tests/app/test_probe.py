@@ -80,11 +80,12 @@ def test_raw_body_with_query_fields_is_probed_too(probing: tuple[TestClient, Fak
     [
         (b"hello, I am a text file\n", "text/plain", 415, "not an image"),
         (_png((64, 64))[:120], "image/png", 422, "not a decodable image"),
-        (_huge_png(), "image/png", 413, "pixels"),
-        (bytes(50 * 2**20), "image/png", 413, "over the limit"),
+        (_huge_png(), "image/png", 413, "image of 400,000,000 pixels is over the limit"),
+        (_huge_png(8_000), "image/png", 413, "image of 8,000×8,000 = 64,000,000 pixels is over the limit"),
+        (bytes(50 * 2**20), "image/png", 413, "over the limit of 10,485,760 bytes"),
         (b"<html>not a png</html>", "image/png", 415, "it said it was image/png"),
     ],
-    ids=["text-file", "truncated-png", "20000x20000-png", "50-mb", "text-claiming-png"],
+    ids=["text-file", "truncated-png", "20000x20000-png", "8000x8000-png", "50-mb", "text-claiming-png"],
 )
 def test_bad_uploads_get_a_clear_4xx_and_leave_nothing_behind(
     probing: tuple[TestClient, FakeWorker],
