@@ -7,6 +7,7 @@ the model's input to the worker (`microscope probe-worker`), this module ties th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +23,7 @@ from store.refs import UnitRef
 
 MAX_TOP = 64  # the worker's own limit (precompute.probe.compute.MAX_TOP)
 DEFAULT_TOP = 8
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff")  # what precompute scans
 
 
 @dataclass(frozen=True)
@@ -91,16 +93,33 @@ async def run_probe(request: Request, reader: StoreReader, model: ModelView, upl
     """Check the upload, ask the worker, and present its answer with the store's units."""
     base = worker_url(request, model.id)
     ask = parse_ask(model, upload.fields)
-    image = await run_in_threadpool(check_image, upload.data, upload.declared_type, int(model.input_spec["size"]))
+    source = upload.fields.get("source", "").strip() if not upload.data else ""
+    data = await run_in_threadpool(dataset_image, model, source) if source else upload.data
+    image = await run_in_threadpool(check_image, data, upload.declared_type, int(model.input_spec["size"]))
     timeout = request.app.state.settings.probe_timeout
     answer = await run_in_threadpool(
         probe_client.probe, base, model.id, ask.layer, image.png, top=ask.top, unit=ask.unit, timeout=timeout
     )
     units = await run_in_threadpool(reader.units, model.id, ask.layer)
-    return Probed(present(model, answer, image, {u.unit: u for u in units}), image)
+    return Probed(present(model, answer, image, {u.unit: u for u in units}, source or None), image)
 
 
-def present(model: ModelView, answer: dict, image: CheckedImage, summaries: dict) -> ProbePublic:
+def dataset_image(model: ModelView, source: str) -> bytes:
+    """The bytes of an image of the model's dataset folder by its source path (as its examples name it)."""
+    if not model.images_root:
+        raise HTTPException(422, f"model {model.id!r} records no dataset folder; upload an image instead")
+    root = Path(model.images_root).resolve()
+    path = (root / source).resolve()
+    if not path.is_relative_to(root) or path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+        raise HTTPException(404, f"no dataset image {source!r} in the folder of model {model.id!r}")
+    if path.stat().st_size > MAX_BYTES:
+        raise HTTPException(413, f"dataset image {source!r} is over the limit of {MAX_BYTES:,} bytes")
+    return path.read_bytes()
+
+
+def present(
+    model: ModelView, answer: dict, image: CheckedImage, summaries: dict, source: str | None = None
+) -> ProbePublic:
     """The worker's answer as the API's response, each unit linked to its page."""
 
     def unit(found: dict) -> ProbeUnitPublic:
@@ -129,6 +148,7 @@ def present(model: ModelView, answer: dict, image: CheckedImage, summaries: dict
             declared_type=image.declared_type,
             note=image.note,
             input_size=image.size,
+            source=source,
         ),
     )
 

@@ -48,7 +48,9 @@ class CheckedImage:
 def check_image(data: bytes, declared_type: str | None, size: int) -> CheckedImage:
     """The upload decoded and framed as a size×size RGB input; 413, 415 or 422 with a message otherwise."""
     if not data:
-        raise HTTPException(422, "no image in the request: choose an image file (field `image`)")
+        raise HTTPException(
+            422, "no image in the request: choose an image file (field `image`) or a dataset image (field `source`)"
+        )
     if len(data) > MAX_BYTES:
         raise HTTPException(413, f"upload of {len(data):,} bytes is over the limit of {MAX_BYTES:,}")
     claim = f" (it said it was {declared_type})" if declared_type else ""

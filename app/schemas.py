@@ -480,6 +480,7 @@ class ProbeImagePublic(BaseModel):
     declared_type: str | None = Field(description="the content type the upload declared")
     note: str | None = Field(description="set when the declared type was not what decoding found")
     input_size: int = Field(description="the side of the square the model saw: the centre, short side resized")
+    source: str | None = Field(None, description="the dataset image's source path, when one was probed by it")
 
 
 class ProbePublic(BaseModel):
@@ -495,10 +496,10 @@ class ProbePublic(BaseModel):
 
 
 class ProbeFormPublic(BaseModel):
-    """How to probe a model with your own image: the worker's state, the layers and the limits of an upload."""
+    """How to probe a model with your own image (or one of its dataset images): the worker, layers and limits."""
 
     model: str
-    url: str = Field(description="the probe page; POST multipart/form-data (image, layer, unit, top) to it")
+    url: str = Field(description="the probe page; POST multipart/form-data (image or source, layer, unit, top) to it")
     api_url: str = Field(description="POST the image here (multipart, or the raw bytes with ?layer=&unit=&top=)")
     worker: str = Field(description="'up', 'down', 'off' (none configured) or 'lacks-model'")
     detail: str = Field(description="what the worker state means for you")

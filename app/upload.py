@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from starlette.exceptions import HTTPException
@@ -50,8 +51,11 @@ def too_large(size: int, limit: int) -> HTTPException:
 
 
 async def read_upload(request: Request, max_bytes: int) -> Upload:
-    """The file of a multipart form (field `image`) with its fields, or the raw body as the file."""
+    """The file of a multipart form (field `image`) with its fields, a urlencoded form's fields, or the raw body."""
     content_type = request.headers.get("content-type", "")
+    if content_type.lower().startswith("application/x-www-form-urlencoded"):  # fields only: a dataset image's source
+        body = await read_limited(request, FORM_OVERHEAD, FORM_OVERHEAD)
+        return Upload(fields={**request.query_params, **dict(parse_qsl(body.decode("utf-8", "replace")))})
     if not content_type.lower().startswith("multipart/form-data"):
         data = await read_limited(request, max_bytes, max_bytes)
         fields = {k: v for k, v in request.query_params.items()}

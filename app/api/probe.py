@@ -31,9 +31,9 @@ _UPLOAD = {
         "multipart/form-data": {
             "schema": {
                 "type": "object",
-                "required": ["image"],
                 "properties": {
                     "image": {"type": "string", "format": "binary", "description": f"the image ({ACCEPT})"},
+                    "source": {"type": "string", "description": "instead of `image`: a dataset image's source path"},
                     "layer": {"type": "string", "description": "a layer of the model (default: the deepest conv)"},
                     "unit": {"type": "integer", "minimum": 0, "description": "a unit whose map to return too"},
                     "top": {"type": "integer", "minimum": 1, "maximum": 64, "description": "how many units (8)"},
@@ -41,6 +41,9 @@ _UPLOAD = {
             }
         },
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        "application/x-www-form-urlencoded": {
+            "schema": {"type": "object", "properties": {"source": {"type": "string"}, "layer": {"type": "string"}}}
+        },
     },
 }
 _ERRORS: dict[int | str, dict] = {
@@ -70,6 +73,7 @@ async def post_probe(request: Request, reader: Reader, model_view: ModelDep) -> 
     """The units of a layer that fire most on an uploaded image, each with its activation map; nothing is kept.
 
     Send multipart/form-data (`image`, `layer`, `unit`, `top`) or the image's bytes as the body with
-    `?layer=&unit=&top=`. The upload's declared type is ignored: it is decoded, and refused when it does not.
+    `?layer=&unit=&top=`; `source` instead of `image` probes an image of the model's dataset folder by its path.
+    The upload's declared type is ignored: it is decoded, and refused when it does not.
     """
     return (await run_probe(request, reader, model_view, await read(request, model_view))).result

@@ -18,7 +18,10 @@ from app.config import Settings
 from app.main import create_app
 from app.probe_image import MAX_BYTES
 from app.upload import parse_multipart
+from store.records import DatasetImageRecord
+from store.writer import StoreWriter
 from tests.app.probe_fakes import FakeWorker, fake_worker
+from tests.conftest import TOY_MODEL, build_toy_store
 
 API = "/api/v1/models/toy-net/probe"
 PAGE = "/models/toy-net/probe"
@@ -63,6 +66,7 @@ def test_png_upload_lists_the_top_units_linked_to_their_pages(probing: tuple[Tes
     assert body["chosen"]["unit"] == 2 and body["chosen"]["map"] == [[3.0, 0.0], [0.0, 0.5]]
     assert body["image"] == {
         "format": "PNG", "width": 40, "height": 30, "declared_type": "image/png", "note": None, "input_size": 8,
+        "source": None,
     }  # fmt: skip
     with Image.open(io.BytesIO(fake.bodies[-1])) as sent:  # the worker gets the model's input, framed, as PNG
         assert (sent.format, sent.size, sent.mode) == ("PNG", (8, 8), "RGB")
@@ -195,3 +199,30 @@ def test_multipart_parts_are_read_in_memory() -> None:
     upload = parse_multipart(body, "multipart/form-data; boundary=XyZ")
     assert (upload.data, upload.filename, upload.declared_type) == (b"\x89PNG\r\n", "a.png", "image/png")
     assert upload.fields == {"layer": "block1"}
+
+
+@pytest.fixture(scope="module")
+def dataset_probing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The toy store with its dataset folder on disk (one image), and a (fake) probe worker."""
+    root = tmp_path_factory.mktemp("probe-dataset")
+    images = root / "images"
+    (images / "red").mkdir(parents=True)
+    (images / "red" / "0.png").write_bytes(_png((12, 10)))
+    (root / "secret.png").write_bytes(_png())
+    build_toy_store(root / "store")
+    writer = StoreWriter(root / "store")
+    writer.put_dataset_images(TOY_MODEL, [DatasetImageRecord("red/0.png", "red", 12, 10)], str(images))
+    with fake_worker() as (url, _), TestClient(create_app(Settings(store=root / "store", probe_url=url))) as client:
+        yield client
+
+
+def test_a_dataset_image_is_probed_by_its_source_path(dataset_probing: TestClient) -> None:
+    response = dataset_probing.post(API, data={"source": "red/0.png", "layer": "conv1"})
+    assert response.status_code == 200, response.text
+    assert response.json()["image"]["source"] == "red/0.png" and response.json()["image"]["width"] == 12
+
+
+@pytest.mark.parametrize("source", ["../secret.png", "red/missing.png", "/etc/passwd"])
+def test_only_images_inside_the_dataset_folder_are_read(dataset_probing: TestClient, source: str) -> None:
+    response = dataset_probing.post(API, data={"source": source})
+    assert response.status_code == 404 and "no dataset image" in response.json()["detail"]
