@@ -14,6 +14,7 @@ from fastapi import Request
 from starlette.exceptions import HTTPException
 
 FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields beside the file
+DRAIN_BYTES = 128 * 2**20  # an oversized body is read (and dropped) up to here, so that its sender sees the 413
 _BOUNDARY = re.compile(r'boundary="?([^";]{1,200})"?', re.I)
 _DISPOSITION = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
@@ -29,25 +30,32 @@ class Upload:
 
 
 async def read_limited(request: Request, limit: int, file_limit: int) -> bytes:
-    """The body, or 413 as soon as it is longer than `limit` bytes (a Content-Length says so before reading).
+    """The body, or 413 once it is longer than `limit` bytes; never more than `limit` bytes are kept.
 
-    `file_limit` is the limit the message names: the file's, which a form's overhead adds to.
+    `file_limit` is the limit the message names: the file's, which a form's overhead adds to. A client that sends
+    its whole body before reading the answer (browsers, urllib) would see a reset connection instead of the 413, so
+    the rest of an oversized body is read and dropped, up to DRAIN_BYTES; a client that asked `Expect:
+    100-continue` (curl, for big uploads) gets the 413 before it sends anything.
     """
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    expects = request.headers.get("expect", "").lower() == "100-continue"
+    if declared.isdigit() and int(declared) > limit and (expects or int(declared) > DRAIN_BYTES):
         raise too_large(int(declared), file_limit)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > limit:
-            raise too_large(size, file_limit)
-        chunks.append(chunk)
+        if size > DRAIN_BYTES:
+            break  # no more reading: this client gets a reset connection
+        if size <= limit:
+            chunks.append(chunk)
+    if size > limit:
+        raise too_large(size, file_limit)
     return b"".join(chunks)
 
 
 def too_large(size: int, limit: int) -> HTTPException:
     """The 413 of an upload over the limit."""
-    return HTTPException(413, f"upload of {size:,} bytes is over the limit of {limit:,} bytes ({limit // 2**20} MB)")
+    return HTTPException(413, f"upload of {size:,}+ bytes is over the limit of {limit:,} bytes ({limit // 2**20} MB)")
 
 
 async def read_upload(request: Request, max_bytes: int) -> Upload:

@@ -34,7 +34,7 @@ PortOption = Annotated[int, typer.Option(envvar="MICROSCOPE_PORT", help="Port to
 PUBLIC_URL_HELP = "The address users reach the service at (https://host[:port]), for canonical links and redirects."
 PROBE_SPEC_HELP = (
     "a zoo id (demo-inception) or a model card (examples/cards/x.toml), =FILE for other weights "
-    "(resnet20-cifar10=weights.pt): the weights the store was precomputed with"
+    "(cifar-resnet20=weights.pt): the weights the store was precomputed with"
 )
 ProbeOption = Annotated[
     str | None,

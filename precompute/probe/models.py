@@ -27,7 +27,7 @@ class ModelSpec:
 
     @classmethod
     def parse(cls, text: str) -> ModelSpec:
-        """`demo-inception`, `cards/x.toml`, `resnet20-cifar10=weights.pt`."""
+        """`demo-inception`, `cards/x.toml`, `cifar-resnet20=weights.pt`."""
         spec, _, weights = text.strip().partition("=")
         if not spec:
             raise ValueError(f"--model {text!r}: expected {SPEC_HELP}")

@@ -28,6 +28,7 @@ from store.records import ModelRecord
 from store.writer import StoreWriter
 
 STARTUP_S = 60.0
+_FORM_HEAD = b"--B\r\nContent-Disposition: form-data; name=image; filename=a.png\r\n\r\n"
 _NO_TORCH = """
 import sys
 
@@ -123,9 +124,18 @@ def test_a_torch_free_service_probes_through_the_worker(stack: str) -> None:
     assert body["top"][0]["url"].startswith("/models/demo-inception/layers/mixed4a/units/")
 
 
-def test_a_bad_upload_is_refused_and_both_stay_up(stack: str) -> None:
-    status, body = _post(f"{stack}/api/v1/models/demo-inception/probe", b"not an image", "image/png")
-    assert status == 415, body
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"not an image", "image/png", 415),
+        # A 50 MB multipart upload: the client sends it all before reading, and must still read a 413, not a reset.
+        (_FORM_HEAD + bytes(50 * 2**20) + b"\r\n--B--\r\n", "multipart/form-data; boundary=B", 413),
+    ],
+    ids=["text", "50-mb"],
+)  # fmt: skip
+def test_a_bad_upload_is_refused_and_both_stay_up(stack: str, body: bytes, content_type: str, status: int) -> None:
+    answer = _post(f"{stack}/api/v1/models/demo-inception/probe", body, content_type)
+    assert answer[0] == status, answer[1]
     with urlopen(f"{stack}/api/v1/models/demo-inception/probe", timeout=10) as response:
         assert json.loads(response.read())["worker"] == "up"
 
