@@ -221,7 +221,8 @@ class ResponseCache:
     def _cacheable(start: Message) -> bool:
         headers = start.get("headers", [])
         cacheable_type = _header(headers, b"content-type").startswith(CACHED_TYPES)
-        return start["status"] == 200 and cacheable_type and not _header(headers, b"set-cookie")
+        live = b"no-store" in _header(headers, b"cache-control")  # a page saying so shows live state (app.probe)
+        return start["status"] == 200 and cacheable_type and not _header(headers, b"set-cookie") and not live
 
 
 async def _answer(entry: Entry, headers: Headers, send: Send, *, head: bool) -> None:

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # The address users reach the service at (https://microscope.example.org), e.g. behind a reverse proxy: canonical
     # links, the copy-link box and absolute redirects use it. Unset: the address each connection arrived at.
     public_url: str | None = None
+    # A `microscope probe-worker` (http://127.0.0.1:8001): model pages then offer probing an uploaded image.
+    probe_url: str | None = None
+    probe_timeout: float = 60.0  # seconds to wait for the worker's answer (it has its own, shorter, deadline)
 
     @field_validator("db")
     @classmethod
@@ -36,6 +39,16 @@ class Settings(BaseSettings):
     @classmethod
     def _public_url_is_an_origin(cls, url: str | None) -> str | None:
         return None if url is None else public_origin(url)
+
+    @field_validator("probe_url")
+    @classmethod
+    def _probe_url_is_http(cls, url: str | None) -> str | None:
+        if url is None or not url.strip():
+            return None
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"probe URL must be http(s)://host:port of a `microscope probe-worker`, got {url!r}")
+        return url.strip().rstrip("/")
 
     @field_validator("assets")
     @classmethod

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
-from app import circuit, circuit_view, routes, urls
+from app import circuit, circuit_view, probe, routes, urls
 from app.branches import branch_plots, branches_public
 from app.compare import CompareDep, compare_public
 from app.deps import (
@@ -47,7 +49,8 @@ def models_page() -> RedirectResponse:
 def model_page(request: Request, reader: Reader, model_view: ModelDep) -> Response:
     """A model's layers in forward order, each with a strip of unit thumbnails."""
     model = model_public(model_view, reader.previews(model_view.id, PREVIEW_UNITS))
-    return render(request, "model.html", {"model": model, "json_url": model.api_url})
+    probe_on = bool(request.app.state.settings.probe_url)
+    return render(request, "model.html", {"model": model, "json_url": model.api_url, "probe_on": probe_on})
 
 
 @router.get(routes.LAYER.path, name=routes.LAYER.name)
@@ -166,3 +169,37 @@ def compare_page(request: Request, data: CompareDep) -> Response:
     page = compare_public(data)
     units = [u for m in page.models for layer in m.layers for u in layer.units]
     return render(request, "compare.html", {"page": page, "sparklines": sparklines(units), "json_url": page.api_url})
+
+
+def _probe_form(
+    request: Request, model_view: ModelDep, fields: dict[str, str], status: int = 200, error: str = ""
+) -> Response:
+    facts = probe.form_facts(request, model_view)
+    context = {"model": model_view, "facts": facts, "fields": fields, "error": error, "json_url": facts.api_url}
+    context["default_layer"] = probe.default_layer(model_view)
+    response = render(request, "probe.html", context, status)
+    response.headers["cache-control"] = "no-store"  # the worker's state is live
+    return response
+
+
+@router.api_route(routes.PROBE.path, methods=["GET", "POST"], name=routes.PROBE.name)
+async def probe_page(request: Request, reader: Reader, model_view: ModelDep) -> Response:
+    """GET: the form (upload an image, choose a layer and perhaps a unit). POST: the units that fire most on it,
+    each unit's map drawn over the image; a refused upload shows the form again with the reason."""
+    fields = dict(request.query_params)
+    if request.method == "GET":
+        return await run_in_threadpool(_probe_form, request, model_view, fields)
+    try:
+        upload = await probe.read(request, model_view)
+        fields = upload.fields
+        probed = await probe.run_probe(request, reader, model_view, upload)
+    except HTTPException as error:
+        return _probe_form(request, model_view, fields, error.status_code, str(error.detail))
+    pictures = await run_in_threadpool(probe.overlays, probed)
+    context = {
+        "model": model_view,
+        "probe": probed.result,
+        "pictures": pictures,
+        "json_url": urls.api_probe(model_view.id),
+    }
+    return render(request, "probe_results.html", context)

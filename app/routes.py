@@ -47,6 +47,7 @@ CIRCUIT = Route("circuit", "/models/{model}/circuit")  # ?units=mixed3b:379,385;
 # A layer's units that score highest for a feature family, by preferred orientation (app.families); ?top=16
 FAMILY = Route("family", "/models/{model}/layers/{layer}/families/{family}")
 COMPARE = Route("compare", "/compare")  # ?family=curves&models=a,b&top=4: a family across models (app.compare)
+PROBE = Route("probe", "/models/{model}/probe")  # GET: the upload form; POST: an image's top units (app.probe)
 
 # The JSON API: the root, then the twins of the pages above.
 API_ROOT = Route("api_root", API)
@@ -64,6 +65,7 @@ API_SEARCH = SEARCH.api
 API_CIRCUIT = CIRCUIT.api
 API_FAMILY = FAMILY.api
 API_COMPARE = COMPARE.api
+API_PROBE = PROBE.api
 
 # Files: content-addressed images, and the frontend's CSS and JS (a mount: its files lie below this path).
 ASSET = Route("asset", "/assets/{sha256}.{ext}")
@@ -98,6 +100,8 @@ ROUTES: tuple[Route, ...] = (
     API_FAMILY,
     COMPARE,
     API_COMPARE,
+    PROBE,
+    API_PROBE,
     ASSET,
     STATIC,
 )

@@ -190,3 +190,13 @@ def compare_page(family: str, models: Sequence[str] | None = None, top: int | No
 def api_compare(family: str, models: Sequence[str] | None = None, top: int | None = None) -> str:
     """A feature family across models, as JSON."""
     return _query(_path(routes.API_COMPARE), ",", family=family, models=_models(models), top=_top(top))
+
+
+def probe_page(model: str, layer: str | None = None) -> str:
+    """A model's probe page: upload an image, see the units of a layer that fire most on it."""
+    return _query(_path(routes.PROBE, model=model), layer=layer)
+
+
+def api_probe(model: str) -> str:
+    """A model's probe as JSON: GET the form's facts, POST an image."""
+    return _path(routes.API_PROBE, model=model)

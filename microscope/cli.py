@@ -32,6 +32,18 @@ app.add_typer(precompute_cli.labels_app, name="labels")
 HostOption = Annotated[str, typer.Option(envvar="MICROSCOPE_HOST", help="Interface to listen on.")]
 PortOption = Annotated[int, typer.Option(envvar="MICROSCOPE_PORT", help="Port to listen on.")]
 PUBLIC_URL_HELP = "The address users reach the service at (https://host[:port]), for canonical links and redirects."
+PROBE_SPEC_HELP = (
+    "a zoo id (demo-inception) or a model card (examples/cards/x.toml), =FILE for other weights "
+    "(cifar-resnet20=weights.pt): the weights the store was precomputed with"
+)
+ProbeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--probe",
+        envvar="MICROSCOPE_PROBE_URL",
+        help="URL of a `microscope probe-worker` (http://127.0.0.1:8001): model pages offer probing your own image.",
+    ),
+]
 WorkersOption = Annotated[
     int, typer.Option(min=1, envvar="MICROSCOPE_WORKERS", help="Server processes (each caches what it serves).")
 ]
@@ -46,11 +58,12 @@ def serve(
     port: PortOption = 8000,
     public_url: Annotated[str | None, typer.Option(envvar="MICROSCOPE_PUBLIC_URL", help=PUBLIC_URL_HELP)] = None,
     workers: WorkersOption = 1,
+    probe: ProbeOption = None,
 ) -> None:
     """Serve a store's pages and JSON API."""
     from app.server import serve as run_server
 
-    run_server(store, host, port, db=db, assets=assets, public_url=public_url, workers=workers)
+    run_server(store, host, port, db=db, assets=assets, public_url=public_url, workers=workers, probe_url=probe)
 
 
 @app.command()
@@ -86,6 +99,31 @@ def demo(
 
         typer.echo(f"serving the demo at http://{host}:{port}/models/demo-inception/layers/mixed4b/units/409")
         run_server(store, host, port, db=db, assets=assets)
+
+
+@app.command("probe-worker")
+def probe_worker(
+    model: Annotated[list[str], typer.Option(help=f"A model to probe (repeat for several): {PROBE_SPEC_HELP}.")],
+    store: Annotated[
+        Path | None,
+        typer.Option(envvar="MICROSCOPE_STORE", help="A store to check the models' weights against (optional)."),
+    ] = None,
+    db: DbOption = None,
+    assets: AssetsOption = None,
+    host: HostOption = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="MICROSCOPE_PROBE_PORT", help="Port to listen on.")] = 8001,
+    queue: Annotated[int, typer.Option(min=0, help="Probes that may wait while one runs; more get 503.")] = 4,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds a probe may take, waiting included; then 504.")
+    ] = 30.0,
+    threads: DemoThreadsOption = None,
+) -> None:
+    """Serve probes of uploaded images for `microscope serve --probe URL` (needs PyTorch; loads the models once)."""
+    precompute_cli.require_torch("probe-worker")
+    from precompute.probe.run import start_worker
+
+    location = precompute_cli.store_location(store or Path("."), db, assets) if store or db else None
+    start_worker(model, store=location, host=host, port=port, queue=queue, timeout=timeout, threads=threads)
 
 
 def main() -> None:

@@ -81,6 +81,15 @@ def test_precompute_is_a_one_shot_service_the_web_service_waits_for() -> None:
     assert "8000:8000" in services["web"]["ports"]
 
 
+def test_a_probe_worker_serves_the_web_services_probe_url() -> None:
+    services = _compose()["services"]
+    probe = services["probe"]
+    assert probe["command"][:2] == ["microscope", "probe-worker"] and probe["build"]["target"] == "precompute"
+    port = probe["command"][probe["command"].index("--port") + 1]
+    assert services["web"]["environment"]["MICROSCOPE_PROBE_URL"] == f"http://probe:{port}"
+    assert "ports" not in probe  # reached by the web service only, never published
+
+
 def test_store_lives_on_a_named_volume_both_services_mount() -> None:
     compose = _compose()
     assert "store" in compose["volumes"]

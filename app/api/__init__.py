@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import routes
-from app.api import branches, circuit, families, layers, models, search, units, weights
+from app.api import branches, circuit, families, layers, models, probe, search, units, weights
 from app.api.handler_route import HandlerRoute
 from app.deps import Reader
 from app.present import model_summary
@@ -29,3 +29,4 @@ router.include_router(weights.router)
 router.include_router(search.router)
 router.include_router(circuit.router)
 router.include_router(families.router)
+router.include_router(probe.router)

@@ -47,6 +47,8 @@ BUILDERS: dict[str, tuple[dict[str, str | int], Callable[[], str | None] | None]
     "api_compare": ({}, lambda: urls.api_compare("curves").partition("?")[0]),
     "asset": ({"sha256": SHA, "ext": "png"}, lambda: urls.asset(AssetRef(SHA, "png"))),
     "static": ({"path": "style.css"}, lambda: urls.static("style.css")),
+    "probe": ({"model": "m"}, lambda: urls.probe_page("m")),
+    "api_probe": ({"model": "m"}, lambda: urls.api_probe("m")),
 }
 
 
@@ -56,9 +58,9 @@ def test_every_route_in_the_table_is_registered_at_its_path(app_routes: list[Any
 
 
 def test_every_registered_route_comes_from_the_table_under_a_unique_name(app_routes: list[Any]) -> None:
-    names = Counter(r.name for r in app_routes)
-    assert set(names) - DOCS == {r.name for r in routes.ROUTES}
-    assert all(count == 1 for count in names.values()), names
+    names = Counter((r.name, method) for r in app_routes for method in sorted(getattr(r, "methods", None) or [""]))
+    assert {name for name, _ in names} - DOCS == {r.name for r in routes.ROUTES}
+    assert all(count == 1 for count in names.values()), names  # one handler per name and method
 
 
 def test_unit_refs_match_before_openai_microscope_urls(app_routes: list[Any]) -> None:

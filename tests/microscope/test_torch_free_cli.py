@@ -47,7 +47,13 @@ def test_help_works_without_torch() -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [["models"], ["precompute", "--model", "cifar-resnet20"], ["demo", "--no-serve", "--store", "unused"]]
+    "args",
+    [
+        ["models"],
+        ["precompute", "--model", "cifar-resnet20"],
+        ["demo", "--no-serve", "--store", "unused"],
+        ["probe-worker", "--model", "demo-inception"],
+    ],
 )
 def test_torch_commands_exit_2_with_the_install_command(args: list[str]) -> None:
     done = _without_torch(*args)

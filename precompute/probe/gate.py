@@ -1,0 +1,60 @@
+"""A bounded queue in front of one forward pass at a time, with a deadline per request.
+
+Torch already uses every thread it is given for one pass, so passes run one after another on a single executor
+thread; requests beyond `queue` waiting ones are refused at once (the caller answers 503), and a request whose
+deadline passes is answered 504. A pass cannot be interrupted, so a timed-out pass keeps its place until it ends:
+the queue never holds more work than it admits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class QueueFull(Exception):
+    """Every place in the queue is taken."""
+
+
+class Timeout(Exception):
+    """The request's deadline passed before its pass finished (or started)."""
+
+
+class Gate:
+    """Runs callables one at a time with at most `queue` more waiting, each within `timeout` seconds of arrival."""
+
+    def __init__(self, queue: int = 4, timeout: float = 30.0) -> None:
+        if queue < 0 or timeout <= 0:
+            raise ValueError(f"queue must be ≥ 0 and timeout > 0, got queue={queue}, timeout={timeout}")
+        self.queue = queue
+        self.timeout = timeout
+        self._places = threading.BoundedSemaphore(queue + 1)  # the running pass and those waiting
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe")
+
+    def run(self, work: Callable[[], T]) -> T:
+        """`work()`'s result; QueueFull when no place is free, Timeout when the deadline passes first."""
+        if not self._places.acquire(blocking=False):
+            raise QueueFull(f"{self.queue + 1} probes are running or waiting; try again in a moment")
+        deadline = time.monotonic() + self.timeout
+        future: Future[T] = self._executor.submit(self._before_deadline, work, deadline)
+        future.add_done_callback(lambda _f: self._places.release())
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            raise Timeout(f"the probe took longer than {self.timeout:g} s") from None
+
+    @staticmethod
+    def _before_deadline(work: Callable[[], T], deadline: float) -> T:
+        if time.monotonic() > deadline:  # waited out its time in the queue: no pass for nobody
+            raise Timeout("timed out waiting in the queue")
+        return work()
+
+    def close(self) -> None:
+        """Stop accepting work; passes already queued finish."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
