@@ -16,8 +16,10 @@ from app.plots.lines import line_chart_svg
 from app.plots.polar import Series, polar_svg
 from app.schemas import CurvePublic, UnitPublic
 
-# The polar plot's series: (stored curve, legend name); `curvature` is drawn as its best radius at each angle.
-POLAR = (("orientation", "best stimulus"), ("curvature", "curves (best radius)"), ("line", "lines"), ("edge", "edges"))
+# The polar plot's series: (stored curve, legend name); `curvature` is drawn as its best radius at each angle. The
+# `orientation` curve (the best of the others at each angle) is drawn only when none of the others is stored.
+POLAR = (("curvature", "curves (best radius)"), ("line", "lines"), ("edge", "edges"))
+BEST = ("orientation", "best stimulus")
 VALUE = "activation"
 
 
@@ -36,13 +38,14 @@ def _best_over_rows(curve: CurvePublic) -> list[float]:
 
 def _orientation_plot(unit: UnitPublic, curves: dict[str, CurvePublic]) -> TuningPlot | None:
     series = []
-    for name, legend in POLAR:
+    chosen = [entry for entry in POLAR if entry[0] in curves] or [BEST]
+    for name, legend in chosen:
         curve = curves.get(name)
         if curve is not None and list(curve.axes)[-1] == "orientation":
             series.append(Series(legend, _best_over_rows(curve) if len(curve.axes) == 2 else list(curve.values)))
     if not series:
         return None
-    angles = next(curves[name].axes["orientation"] for name, _ in POLAR if name in curves)
+    angles = next(curves[name].axes["orientation"] for name, _ in chosen if name in curves)
     mark = unit.scores.get("orientation")
     svg = polar_svg(
         angles,
@@ -60,7 +63,7 @@ def _heatmap(unit: UnitPublic, curve: CurvePublic, title: str) -> TuningPlot:
     (row_axis, rows), (column_axis, columns) = list(curve.axes.items())
     svg = heatmap_svg(
         curve.values,
-        rows=[f"{r:g}" for r in rows],
+        rows=[f"{r:.2g}" for r in rows],
         columns=[f"{c:g}" for c in columns],
         label=f"{unit.ref}: response by {row_axis} and {column_axis}",
         row_title=row_axis,

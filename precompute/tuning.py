@@ -9,9 +9,10 @@ scores use r(s) = max(a(s) − a(blank), 0), the response above that to a plain 
   blank, and `orientation_selectivity` = |Σ r_o(θ)·e^{iθ}| / Σ r_o(θ);
 - `curve` = C / (C + L) with C the best curve (any radius and orientation) and L the best line or edge;
 - `line` = L / (L + O) with O the best of every other stimulus (curves, colour disks, gratings);
-- `colour` = H / (H + G) with H the best colour disk and G the grey disk of the same luma;
-- `frequency` = (max_f F(f) − mean_f F(f)) / max_f F(f) · n / (n − 1) over the n grating frequencies, where F(f)
-  is the best grating of frequency f over its orientations.
+- `colour` = (H − G) / R clipped to [0, 1], with H the best colour disk, G the grey disk of the same luma and R the
+  best of every stimulus: how much of the unit's strongest response colour alone adds;
+- `frequency` = (max_f F(f) − mean_f F(f)) / R · n / (n − 1) clipped to [0, 1] over the n grating frequencies,
+  where F(f) is the best grating of frequency f over its orientations.
 A ratio whose every term is 0 (the unit responds to none of its stimuli above the blank) gives no score.
 """
 
@@ -44,7 +45,7 @@ from store.scores import COLOUR, CURVE, FREQUENCY, LINE, ORIENTATION, ORIENTATIO
 from store.writer import StoreWriter
 
 CURVE_NAMES = ("orientation", "line", "edge", "curvature", "hue", "frequency")
-DEFINITION = "tuning/1: centre 1×1 or 2×2 max; above the blank; see precompute/tuning.py"
+DEFINITION = "tuning/2: centre 1×1 or 2×2 max; above the blank; see precompute/tuning.py"
 
 
 @torch.no_grad()
@@ -132,11 +133,16 @@ def orientation_scores(curve: np.ndarray, angles: Sequence[float]) -> tuple[np.n
     return preferred, selectivity
 
 
-def frequency_selectivity(best: np.ndarray) -> np.ndarray:
-    """(max − mean) / max · n / (n − 1) per unit of (units, n) non-negative responses; NaN where all are 0."""
-    n, peak = best.shape[1], best.max(axis=1)
-    spread = (peak - best.mean(axis=1)) * n / (n - 1)
-    return np.divide(spread, peak, out=np.full(len(best), np.nan), where=peak > 0)
+def frequency_selectivity(best: np.ndarray, strongest: np.ndarray) -> np.ndarray:
+    """(max − mean) / strongest · n / (n − 1) per unit of (units, n) non-negative responses, clipped to [0, 1];
+    NaN where `strongest` (the unit's best response to any stimulus) is 0."""
+    n = best.shape[1]
+    return share((best.max(axis=1) - best.mean(axis=1)) * n / (n - 1), strongest)
+
+
+def share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part / whole per unit clipped to [0, 1], NaN where `whole` is 0."""
+    return np.clip(np.divide(part, whole, out=np.full(len(whole), np.nan), where=whole > 0), 0.0, 1.0)
 
 
 def unit_scores(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -150,14 +156,16 @@ def unit_scores(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     best_line = np.maximum(above["line"].max(axis=1), above["edge"].max(axis=1))
     best_hue = above["hue"].max(axis=1)
     best_other = np.maximum.reduce([best_curve, best_hue, above["frequency"].max(axis=(1, 2))])
+    strongest = np.maximum(best_line, best_other)  # the grey disk is below the colour disks' best or adds nothing
+    grey = np.maximum(arrays["grey"] - arrays["blank"], 0.0)
     preferred, selectivity = orientation_scores(above["orientation"], ANGLES)
     return {
         ORIENTATION.name: preferred,
         ORIENTATION_SELECTIVITY.name: selectivity,
         CURVE.name: ratio(best_curve, best_line),
         LINE.name: ratio(best_line, best_other),
-        COLOUR.name: ratio(best_hue, np.maximum(arrays["grey"] - arrays["blank"], 0.0)),
-        FREQUENCY.name: frequency_selectivity(above["frequency"].max(axis=2)),
+        COLOUR.name: share(best_hue - grey, np.maximum(strongest, grey)),
+        FREQUENCY.name: frequency_selectivity(above["frequency"].max(axis=2), strongest),
     }
 
 

@@ -24,6 +24,7 @@ from app.plots.axes import (
 SERIES_COLOURS = ("#0f766e", "#c2410c", "#7c3aed", "#2563eb")
 MARK_COLOUR = "#dc2626"
 LEGEND_HEIGHT = 18  # per legend row
+RING_LABEL_ANGLE = 22.5  # ring values are written along this ray, between the 0° and 45° labels
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ def _rings(cx: float, cy: float, outer: float, ticks: Sequence[float], high: flo
     for tick in ticks[1:]:
         r = outer * tick / high
         parts.append(element("circle", cx=num(cx), cy=num(cy), r=num(r), fill="none", stroke=GRID_COLOUR))
-        parts.append(text(cx + 3, cy - r - 2, tick_text(tick, ticks), class_="tick"))
+        x, y = _point(cx, cy, r, RING_LABEL_ANGLE)
+        parts.append(text(x + 2, y - 2, tick_text(tick, ticks), class_="tick"))
     for degrees in range(0, 360, 45):
         x, y = _point(cx, cy, outer, degrees)
         parts.append(element("line", x1=num(cx), y1=num(cy), x2=num(x), y2=num(y), stroke=GRID_COLOUR))

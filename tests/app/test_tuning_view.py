@@ -41,7 +41,9 @@ def _unit_with(curves: list[CurvePublic], client: TestClient, scores: dict[str, 
     return unit.model_copy(update={"curves": curves, "scores": scores or {}})
 
 
-def test_every_stored_curve_gets_a_plot_orientation_first(client: TestClient) -> None:
+def test_every_stored_curve_gets_a_plot_orientation_first_drawing_lines_edges_and_curves_apart(
+    client: TestClient,
+) -> None:
     angles = [float(a) for a in range(0, 360, 15)]
     curves = [
         CurvePublic(name="hue", axes={"hue": angles}, values=[1.0] * 24),
@@ -54,4 +56,6 @@ def test_every_stored_curve_gets_a_plot_orientation_first(client: TestClient) ->
     plots = tuning_plots(_unit_with(curves, client, {"orientation": 45.0}))
     assert [plot.title for plot in plots] == ["Orientation", "Hue", "Spatial frequency"]
     polar = ET.fromstring(str(plots[0].svg))
-    assert len(polar.findall(f".//{SVG}polygon")) == 2 and polar.find(f".//{SVG}g[@class='mark']") is not None
+    assert len(polar.findall(f".//{SVG}polygon")) == 1 and polar.find(f".//{SVG}g[@class='mark']") is not None
+    legend = [t.text for t in polar.find(f".//{SVG}g[@class='legend']").iter(f"{SVG}text")]
+    assert legend == ["lines", "preferred 45°"]  # the best of the stored curves is not drawn over them again

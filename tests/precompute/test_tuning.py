@@ -102,8 +102,16 @@ def test_a_unit_silent_to_every_stimulus_gets_no_scores() -> None:
     assert all(np.isnan(values[0]) for values in unit_scores(curve_arrays(responses)).values())
 
 
-def test_frequency_selectivity_is_0_when_flat_and_1_for_one_frequency() -> None:
-    assert frequency_selectivity(np.array([[2.0, 2.0, 2.0, 2.0], [0.0, 3.0, 0.0, 0.0]])).tolist() == [0.0, 1.0]
+def test_frequency_selectivity_is_0_when_flat_and_1_for_one_frequency_as_strong_as_the_best_stimulus() -> None:
+    best = np.array([[2.0, 2.0, 2.0, 2.0], [0.0, 3.0, 0.0, 0.0], [0.0, 3.0, 0.0, 0.0]])
+    assert frequency_selectivity(best, np.array([2.0, 3.0, 6.0])).tolist() == [0.0, 1.0, 0.5]
+
+
+def test_the_colour_score_is_what_colour_adds_over_grey_as_a_share_of_the_strongest_response() -> None:
+    kinds = [probe.kind for probe in probes()]
+    levels = {"hue": 3.0, "grey": 1.0, "curve": 4.0}
+    responses = np.array([[levels.get(kind, 0.0)] for kind in kinds])
+    assert unit_scores(curve_arrays(responses))["colour"][0] == pytest.approx(0.5)
 
 
 def test_the_curve_score_is_curves_over_curves_and_lines() -> None:
