@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import pytest
 import torch
 from torch import nn
 
+from precompute.config import PrecomputeConfig
 from precompute.layers import LayerInfo
+from precompute.pipeline import PrecomputeSummary, run_precompute
 from precompute.tuning import (
     CURVE_NAMES,
     conv_layers,
@@ -151,3 +154,28 @@ def test_the_stage_stores_every_curve_and_the_scores_then_skips_on_a_rerun(tmp_p
     curvature = next(c for c in unit.curves if c.name == "curvature")
     assert list(curvature.axes) == ["radius", "orientation"] and len(curvature.values) == len(CURVATURES)
     assert _angle_gap(unit.summary.scores[ORIENTATION.name], PREFERRED) <= 15
+
+
+def _run(store: Path, weights: Path, **overrides: object) -> PrecomputeSummary:
+    config = PrecomputeConfig(
+        model="cifar-resnet20", store=store, weights=weights, layers=("relu", "layer1.0"), steps=1, progress=False
+    )
+    return run_precompute(dataclasses.replace(config, kinds=("channel",), **overrides))  # type: ignore[arg-type]
+
+
+def test_precompute_measures_the_chosen_layers_tuning_and_a_rerun_skips_it(
+    tmp_path: Path, random_resnet20: Path
+) -> None:
+    assert _run(tmp_path, random_resnet20, tuning_layers=("layer1.0",)).tuning_layers == ["layer1.0"]
+    assert _run(tmp_path, random_resnet20, tuning_layers=("layer1.0",)).tuning_layers == []
+    unit = StoreReader(tmp_path).unit("cifar-resnet20", "layer1.0", 0)
+    assert unit is not None and {c.name for c in unit.curves} == set(CURVE_NAMES)
+
+
+def test_precompute_without_tuning_stores_no_curves_and_a_bad_layer_fails_first(
+    tmp_path: Path, random_resnet20: Path
+) -> None:
+    assert _run(tmp_path, random_resnet20, tuning=False).tuning_layers == []
+    assert StoreReader(tmp_path).unit("cifar-resnet20", "relu", 0).curves == []  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="not conv layers of this run"):
+        _run(tmp_path / "bad", random_resnet20, tuning_layers=("layer3.0",))
