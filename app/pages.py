@@ -27,6 +27,7 @@ from app.grid import GridDep
 from app.present import PREVIEW_UNITS, label_search, layer_public, model_public, model_summary, unit_public
 from app.present_weights import layer_weights_public, svd_figures
 from app.templating import render
+from app.tuning_view import tuning_plots
 from store.refs import FORMAT_HELP, UnitRef
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -78,6 +79,7 @@ def unit_page(request: Request, ctx: UnitDep) -> Response:
     canonical = str(request.base_url).rstrip("/") + unit.url
     context = {"model": ctx.model, "unit": unit, "canonical": canonical, "json_url": unit.api_url}
     context["circuits"] = circuit.unit_circuits(unit)
+    context["tuning"] = tuning_plots(unit)
     return render(request, "unit.html", context)
 
 

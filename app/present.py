@@ -16,6 +16,7 @@ from app.deps import LayerContext, UnitContext
 from app.grid import UNIT, UNIT_ORDER, GridQuery, arrange, grid_public
 from app.schemas import (
     BranchPublic,
+    CurvePublic,
     EdgePublic,
     ExamplePublic,
     FeatureVisPublic,
@@ -267,6 +268,7 @@ def unit_public(ctx: UnitContext) -> UnitPublic:
         feature_vis=[feature_vis_public(f) for f in detail.feature_vis],
         dataset_examples=[example_public(e) for e in examples],
         dataset_max_activation=examples[0].activation if examples else None,
+        curves=[CurvePublic(name=c.name, axes=c.axes, values=c.values) for c in detail.curves],
         inputs=_strongest_first(model, detail.inputs),
         outputs=_strongest_first(model, detail.outputs),
         previous=urls.unit_page(model.id, layer.name, unit - 1) if unit > 0 else None,

@@ -298,6 +298,16 @@ class UnitLinkPublic(BaseModel):
     url: str
 
 
+class CurvePublic(BaseModel):
+    """A tuning curve: the unit's activation over one or two stimulus factors (see the README, "Tuning curves")."""
+
+    name: str = Field(description="e.g. 'orientation', 'curvature', 'hue', 'frequency'")
+    axes: dict[str, list[float]] = Field(
+        description="each factor's values in the order `values` nests, e.g. {'radius': [...], 'orientation': [...]}"
+    )
+    values: Float32Array = Field(description="activations, nested in the order of `axes`")
+
+
 class UnitPublic(UnitBase):
     """Everything stored about one unit."""
 
@@ -311,6 +321,9 @@ class UnitPublic(UnitBase):
     feature_vis: list[FeatureVisPublic]
     dataset_examples: list[ExamplePublic] = Field(description="highest activation first")
     dataset_max_activation: Float32 | None
+    curves: list[CurvePublic] = Field(
+        default_factory=list, description="tuning curves: responses to parametric stimuli at the receptive field"
+    )
     inputs: list[EdgePublic] = Field(description="strongest first")
     outputs: list[EdgePublic] = Field(description="strongest first")
     previous: str | None = Field(description="previous unit's page, null for unit 0")

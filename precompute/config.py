@@ -85,6 +85,14 @@ class PrecomputeConfig:
         description="Random images of the folder measured for every unit besides its top-K examples, for the "
         "colour vs black & white score (seeded: the same images on every run).",
     )
+    tuning: bool = Field(
+        True,
+        description="Measure tuning curves (orientation, curvature, hue, spatial frequency) of every unit from "
+        "parametric stimuli at its receptive field, and the scores they give (preferred orientation, selectivity…).",
+    )
+    tuning_layers: tuple[str, ...] | None = Field(
+        None, description="Comma-separated layer ids whose tuning curves are measured (default: every conv layer)."
+    )
     seed: int = Field(0, description="Seed of every random choice in feature visualization.")
     progress: bool = Field(True, description="Show progress bars.")
     db: str | None = Field(

@@ -1,4 +1,5 @@
-"""Orchestration: model → layers → dataset examples → colour scores → connections → feature vis → store; resumable.
+"""Orchestration: model → layers → dataset examples → colour scores → tuning curves → connections → feature vis →
+store; resumable.
 
 Every stage commits as it goes (feature visualizations per batch of units, the other stages per layer) and
 records the settings it ran with, so a re-run skips what is stored and an interrupted run resumes.
@@ -24,6 +25,7 @@ from precompute.optvis.render import auto_precision
 from precompute.progress import stage_bar
 from precompute.svd import COMPONENTS as SVD_COMPONENTS
 from precompute.threads import use_threads
+from precompute.tuning import conv_layers, tuning_stage
 from precompute.unit_labels import LabelImport, import_unit_labels, read_label_folder
 from precompute.zoo import LoadedModel, load_model
 from store import tensors
@@ -41,6 +43,7 @@ class PrecomputeSummary:
     examples_layers: list[str] = field(default_factory=list)
     connection_layers: list[str] = field(default_factory=list)
     score_layers: list[str] = field(default_factory=list)  # layers whose colour scores (bw_ratio) were measured
+    tuning_layers: list[str] = field(default_factory=list)  # layers whose tuning curves were measured
     rendered_images: int = 0
     unit_labels: LabelImport | None = None
 
@@ -48,7 +51,8 @@ class PrecomputeSummary:
         """One line saying what the run did (and one more for imported unit labels)."""
         line = (
             f"{self.model}: {len(self.layers)} layers; dataset examples for {len(self.examples_layers)}, "
-            f"colour scores for {len(self.score_layers)}, connections for {len(self.connection_layers)}, "
+            f"colour scores for {len(self.score_layers)}, tuning curves for {len(self.tuning_layers)}, "
+            f"connections for {len(self.connection_layers)}, "
             f"{self.rendered_images} feature visualizations rendered. "
             f"Store: {store}"
         )
@@ -75,6 +79,7 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
     model.module.to(device)
     layers = probe_layers(model, list(config.layers) if config.layers else None)
     plan = vis_plan(config, model, layers)  # a bad --extras fails here, before any work
+    tuned = conv_layers(layers, config.tuning_layers) if config.tuning else []  # a bad --tuning-layers too
     with StoreWriter(config.location) as writer:  # closing finalizes the store for read-only serving
         writer.put_model(_model_record(model))
         writer.put_layers(model.id, layers)
@@ -85,6 +90,7 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
             summary.examples_layers, tops = _examples_stage(config, model, layers, writer)
             if config.colour_scores:
                 summary.score_layers = _colour_stage(config, model, layers, writer, tops)
+        summary.tuning_layers = tuning_stage(model, tuned, writer, device=config.device, show_progress=config.progress)
         summary.connection_layers = _connections_stage(config, model, layers, writer)
         summary.rendered_images = _feature_vis_stage(config, model, layers, writer, plan)
     return summary

@@ -40,12 +40,15 @@ BW_RATIO = Score(
 )
 
 # Measured with tuning curves (precompute.tuning): parametric stimuli at the unit's receptive-field centre and size.
+# r(s) below is the unit's activation to stimulus s (its maximum over the map positions inside the stimulus patch)
+# minus its activation to a plain grey image, negatives counted as 0; a unit with every r(s) = 0 gets no score.
 ORIENTATION = Score(
     name="orientation",
     title="preferred orientation",
     meaning=(
-        "The direction, in degrees (0–360, counter-clockwise from pointing right), of the oriented stimulus that "
-        "drives the unit most: the argument of the response-weighted mean of the orientation curve's unit vectors."
+        "The direction, in degrees (0–360, counter-clockwise from pointing right), that the oriented stimuli "
+        "driving the unit most face: the argument of Σ r(θ)·e^{iθ} over 24 angles, where r(θ) is the best of a "
+        "line, an edge (its bright side facing θ) and a curve (its convex side facing θ, any of three radii)."
     ),
     low=0.0,
     high=360.0,
@@ -56,32 +59,45 @@ ORIENTATION_SELECTIVITY = Score(
     name="orientation_selectivity",
     title="orientation selectivity",
     meaning=(
-        "How sharply the unit prefers one orientation: |Σ r(θ)·e^{iθ}| / Σ r(θ) over its orientation curve "
-        "(responses below zero counted as 0). 0: all orientations alike; 1: a single orientation."
+        "How sharply the unit prefers one orientation: |Σ r(θ)·e^{iθ}| / Σ r(θ) over the same orientation curve as "
+        "the preferred orientation. 0: all orientations alike; 1: a single orientation."
     ),
 )
 CURVE = Score(
     name="curve",
     title="curve",
     meaning=(
-        "How much more the unit responds to curves than to straight lines at its preferred orientation: "
-        "(best curve − best line) / (best curve + best line), responses below zero counted as 0, mapped to [0, 1]."
+        "How much more the unit responds to curves than to straight lines: C / (C + L), with C its best response "
+        "to a curve (any orientation and radius) and L to a line or edge (any orientation). 0.5: alike; 1: curves "
+        "only; 0: lines only."
     ),
 )
 LINE = Score(
     name="line",
     title="line",
-    meaning="How strongly the unit prefers an oriented straight line or edge to the other stimuli, in [0, 1].",
+    meaning=(
+        "How much more the unit responds to straight lines and edges than to the other stimuli: L / (L + O), with "
+        "L its best response to a line or edge and O to a curve, a colour disk or a grating. 0.5: alike."
+    ),
 )
 COLOUR = Score(
     name="colour",
     title="colour",
-    meaning="How strongly the unit prefers a hue to grey of equal brightness, in [0, 1].",
+    meaning=(
+        "What colour alone adds: (H − G) / R clipped to [0, 1], with H its best response to a disk of one of 24 "
+        "hues, G to a grey disk of the same luma and R to any stimulus. 0: colour adds nothing to grey; 1: the "
+        "colour disk is its best stimulus and the grey one leaves it at rest."
+    ),
 )
 FREQUENCY = Score(
     name="frequency",
     title="frequency",
-    meaning="How selective the unit is for one spatial frequency of gratings, in [0, 1].",
+    meaning=(
+        "How selective the unit is for one spatial frequency of gratings (1, 2, 4 and 8 cycles per receptive field, "
+        "best orientation each): (max − mean) / R · n / (n − 1) over the n frequencies, clipped to [0, 1], with R "
+        "its best response to any stimulus. 0: every frequency alike; 1: one frequency, as strongly as its best "
+        "stimulus."
+    ),
 )
 
 SCORES: dict[str, Score] = {

@@ -112,7 +112,11 @@ def _config(store: Path, weights: Path, images: Path, **overrides: object) -> Pr
 
 
 def _scores(store: Path, layer: str) -> dict[int, float]:
-    return {u.unit: u.scores[BW_RATIO.name] for u in StoreReader(store).units("cifar-resnet20", layer) if u.scores}
+    return {
+        u.unit: u.scores[BW_RATIO.name]
+        for u in StoreReader(store).units("cifar-resnet20", layer)
+        if BW_RATIO.name in u.scores
+    }
 
 
 def test_precompute_stores_bw_ratio_and_a_rerun_skips_it(

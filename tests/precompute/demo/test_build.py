@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -149,6 +150,67 @@ def test_bad_demo_circuit_urls_answer_4xx_with_a_message(
     assert api.status_code == status and message in api.json()["detail"]
     page = client.get(f"/models/{DEMO}/circuit", params={"units": units})
     assert page.status_code == status and "text/html" in page.headers["content-type"]
+
+
+def _curve_orientations(store: Path) -> dict[str, float]:
+    """{image source: orientation factor} of the held-out curves the demo's dataset examples come from."""
+    lines = (store / "stimuli" / "heldout" / "factors.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    return {r["source"]: r["factors"]["orientation"] for r in records if r["family"] == "curve"}
+
+
+def _circular_mean(degrees: list[float]) -> tuple[float, float]:
+    """(mean direction in degrees, resultant length in [0, 1]) of angles."""
+    vector = np.exp(1j * np.deg2rad(degrees)).mean()
+    return float(np.rad2deg(np.angle(vector)) % 360), float(abs(vector))
+
+
+def _gap(a: float, b: float) -> float:
+    return abs((a - b + 180) % 360 - 180)
+
+
+def _one_orientation_curve_units(reader: StoreReader, store: Path, layer: str) -> dict[int, float]:
+    """{unit: orientation} of a layer's units whose top examples are mostly curves of one orientation."""
+    orientations, found = _curve_orientations(store), {}
+    for summary in reader.units(DEMO, layer):
+        examples = reader.unit(DEMO, layer, summary.unit).dataset_examples  # type: ignore[union-attr]
+        curves = [orientations[e.source] for e in examples if e.source in orientations]
+        mean, length = _circular_mean(curves) if curves else (0.0, 0.0)
+        if len(curves) >= len(examples) / 2 and length >= 0.8:  # within about ±40° of one direction
+            found[summary.unit] = mean
+    return found
+
+
+@pytest.mark.slow
+def test_demo_curve_units_tuning_peaks_within_30_degrees_of_their_examples_orientation(
+    demo_run: tuple[Path, str],
+) -> None:
+    store, reader = demo_run[0], StoreReader(demo_run[0])
+    checked, near = 0, 0
+    for layer in ("mixed3a", "mixed3b", "mixed4a", "mixed4b"):
+        for unit, orientation in _one_orientation_curve_units(reader, store, layer).items():
+            detail = reader.unit(DEMO, layer, unit)
+            curve = next(c for c in detail.curves if c.name == "orientation")  # type: ignore[union-attr]
+            peak = curve.axes["orientation"][int(np.argmax(curve.values))]
+            if layer == "mixed3b":  # the Circuits curve detectors' layer: every one
+                assert _gap(peak, orientation) <= 30, (unit, peak, orientation)
+            checked += 1
+            near += _gap(detail.summary.scores["orientation"], orientation) <= 30  # type: ignore[union-attr]
+    assert checked >= 20 and near >= 0.85 * checked, (near, checked)  # the preferred-orientation score, in all
+
+
+@pytest.mark.slow
+def test_demo_mixed3b_curve_family_laid_out_by_orientation_covers_270_degrees(demo_run: tuple[Path, str]) -> None:
+    reader = StoreReader(demo_run[0])
+    units = reader.units(DEMO, "mixed3b")
+    scores = {u.unit: u.scores for u in units}
+    by_curve = sorted((u for u in scores if "curve" in scores[u]), key=lambda u: -scores[u]["curve"])
+    client = TestClient(create_app(Settings(store=demo_run[0])))
+    by_examples, share = _units_most_often(client, "mixed3b", "curve", len(units))
+    for family in (by_curve[:16], [u for u in by_examples if share[u] >= 0.5]):
+        angles = sorted(scores[u]["orientation"] for u in family)
+        gaps = np.diff([*angles, angles[0] + 360])
+        assert len(angles) >= 8 and gaps.max() <= 90, (family, angles)  # coverage = 360 − the largest gap ≥ 270
 
 
 @pytest.mark.slow
