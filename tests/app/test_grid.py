@@ -220,3 +220,10 @@ def test_note_counts_the_units_without_a_value() -> None:
     assert note(GridQuery("-bw_ratio"), arrange(unmeasured, GridQuery("-bw_ratio"), None), None) == (
         "Units in unit order: bw_ratio is not measured for these units."
     )
+
+
+def test_each_tile_carries_one_badge_the_sorted_score_or_black_and_white(client: TestClient) -> None:
+    html = client.get(LAYER).text
+    grid = html[html.index('<ul class="grid units"') :]
+    assert grid.count('class="badge score score-bw_ratio') == 6
+    assert grid.count('class="badge score ') == 6
