@@ -1,22 +1,22 @@
 """An upload read into memory within a byte limit: the raw body, or the parts of a multipart/form-data form.
 
 Starlette's form parser spools files over 1 MB to temporary files; reading the stream ourselves keeps every
-upload in memory, never on disk, and stops reading one byte past the limit.
+upload in memory, never on disk, and stops reading one byte past the limit. The form is then parsed in memory by
+python-multipart's parser (the one Starlette uses), fed the bytes already read.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from fastapi import Request
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException
 
 FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields beside the file
 DRAIN_BYTES = 128 * 2**20  # an oversized body is read (and dropped) up to here, so that its sender sees the 413
-_BOUNDARY = re.compile(r'boundary="?([^";]{1,200})"?', re.I)
-_DISPOSITION = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
 @dataclass
@@ -77,31 +77,55 @@ async def read_upload(request: Request, max_bytes: int) -> Upload:
 
 
 def parse_multipart(body: bytes, content_type: str) -> Upload:
-    """The `image` part and the text fields of a multipart/form-data body; 400 when it is malformed."""
-    match = _BOUNDARY.search(content_type)
-    if not match:
+    """The `image` part and the text fields of a multipart/form-data body (python-multipart); 400 when malformed."""
+    _, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if not boundary:
         raise HTTPException(400, "multipart/form-data without a boundary")
-    delimiter = b"--" + match[1].encode("latin-1")
-    upload = Upload()
-    for part in body.split(delimiter)[1:]:
-        if part.startswith(b"--"):  # the closing delimiter
-            break
-        head, sep, content = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        if not sep:
-            raise HTTPException(400, "malformed multipart/form-data: a part without headers")
-        _add_part(upload, head.decode("latin-1"), content.removesuffix(b"\r\n"))
+    upload, part = Upload(), _Part()
+
+    def header_end() -> None:
+        name = bytes(part.header_name).decode("latin-1").strip().lower()
+        part.headers[name] = bytes(part.header_value).decode("latin-1")
+        part.header_name.clear()
+        part.header_value.clear()
+
+    callbacks = {
+        "on_part_begin": part.reset,
+        "on_header_field": lambda data, start, end: part.header_name.extend(data[start:end]),
+        "on_header_value": lambda data, start, end: part.header_value.extend(data[start:end]),
+        "on_header_end": header_end,
+        "on_part_data": lambda data, start, end: part.content.extend(data[start:end]),
+        "on_part_end": lambda: _add_part(upload, part),
+    }
+    try:
+        parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
+        parser.write(body)
+        parser.finalize()
+    except MultipartParseError as error:
+        raise HTTPException(400, f"malformed multipart/form-data: {error}") from None
     return upload
 
 
-def _add_part(upload: Upload, head: str, content: bytes) -> None:
-    headers = dict(
-        (name.strip().lower(), value.strip()) for name, _, value in (h.partition(":") for h in head.split("\r\n"))
-    )
-    params = dict(_DISPOSITION.findall(headers.get("content-disposition", "")))
-    name = params.get("name", "")
-    if "filename" in params:
-        if name == "image" and params["filename"]:  # a form whose file input was left empty sends filename=""
-            upload.data, upload.filename = content, params["filename"]
-            upload.declared_type = headers.get("content-type")
+@dataclass
+class _Part:
+    """The part being parsed: its headers (lower-cased names) and content."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    content: bytearray = field(default_factory=bytearray)
+    header_name: bytearray = field(default_factory=bytearray)
+    header_value: bytearray = field(default_factory=bytearray)
+
+    def reset(self) -> None:
+        self.headers, self.content = {}, bytearray()
+
+
+def _add_part(upload: Upload, part: _Part) -> None:
+    _, params = parse_options_header(part.headers.get("content-disposition", ""))
+    name = params.get(b"name", b"").decode("utf-8", "replace")
+    if b"filename" in params:
+        if name == "image" and params[b"filename"]:  # a form whose file input was left empty sends filename=""
+            upload.data, upload.filename = bytes(part.content), params[b"filename"].decode("utf-8", "replace")
+            upload.declared_type = part.headers.get("content-type")
     elif name:
-        upload.fields[name] = content.decode("utf-8", "replace")
+        upload.fields[name] = part.content.decode("utf-8", "replace")
