@@ -42,10 +42,9 @@ class RangeTracker:
     @classmethod
     def empty(cls, units: int, images: int, k: int) -> RangeTracker:
         """A tracker for `units` units over `images` images keeping the `k` least active."""
-        none = TopExamples(*(torch.empty(units, 0, dtype=d) for d in (torch.float32, torch.long, torch.long)))
         zeros = torch.zeros(units, dtype=torch.float64)
         return cls(
-            bottom=none,
+            bottom=TopExamples.none(units),
             peaks=torch.empty(images, units, dtype=torch.float16),
             total=zeros,
             total_sq=zeros.clone(),

@@ -29,6 +29,11 @@ class TopExamples:
     images: Tensor  # (units, K) indices into the image list
     positions: Tensor  # (units, K) flat index into the layer's H×W map (0 for linear layers)
 
+    @classmethod
+    def none(cls, units: int) -> TopExamples:
+        """No examples yet for `units` units."""
+        return cls(torch.empty(units, 0), *(torch.empty(units, 0, dtype=torch.long) for _ in range(2)))
+
     def merge(self, values: Tensor, images: Tensor, positions: Tensor, k: int) -> TopExamples:
         """The top `k` of these and a new batch's (units, B) candidates."""
         all_values = torch.cat([self.values, values], dim=1)
@@ -103,7 +108,6 @@ def collect_top_examples(
     return found.tops, found.records
 
 
-@torch.no_grad()
 def collect_examples(
     model: LoadedModel,
     layers: Sequence[LayerInfo],
@@ -117,35 +121,58 @@ def collect_examples(
 ) -> Collected:
     """One pass: the top-K of every unit of `layers` and, with `bottom_k`, the range trackers
     (precompute.activation_range: bottom-K, every peak, sums), and the image records (with sizes) seen."""
-    from precompute.activation_range import RangeTracker  # it builds on TopExamples, defined here
-
-    k = min(top_k, len(images))
-    tops = {
-        layer.name: TopExamples(
-            *(torch.empty(layer.units, 0, dtype=d) for d in (torch.float32, torch.long, torch.long))
-        )
-        for layer in layers
-    }
-    ranges = {
-        layer.name: RangeTracker.empty(layer.units, len(images), bottom_k)
-        for layer in (layers if bottom_k is not None else [])
-    }
     records: list[DatasetImageRecord] = []
-    with LayerTap(model.module, [layer.name for layer in layers]) as tap:
-        for start, batch, sizes in batches(images, model.input.size, batch_size):
-            acts = tap.run(model.input.normalize(batch.to(device)))
-            for name, act in acts.items():
-                values, locate = peaks(act.float().cpu())
-                tops[name] = tops[name].merge_peaks(values.T, start, k, locate)
-                if name in ranges:
-                    ranges[name].update(start, values, locate)
-            records += [
-                DatasetImageRecord(image.source, image.label, w, h)
-                for image, (w, h) in zip(images[start : start + len(batch)], sizes, strict=True)
-            ]
-            if progress:
-                progress(len(batch))
-    return Collected(tops, ranges, records)
+    run = ExamplePass(model, layers, len(images), top_k=top_k, bottom_k=bottom_k, device=device)
+    for start, batch, sizes in batches(images, model.input.size, batch_size):
+        run.step(start, batch)
+        records += [
+            DatasetImageRecord(image.source, image.label, w, h)
+            for image, (w, h) in zip(images[start : start + len(batch)], sizes, strict=True)
+        ]
+        if progress:
+            progress(len(batch))
+    return Collected(run.tops, run.ranges, records)
+
+
+class ExamplePass:
+    """The per-batch work of `collect_examples` (bench/examples.py times it batch by batch against plain inference).
+
+    The activations are reduced to per-image peaks as soon as a batch's forward pass ends; no map outlives its batch.
+    The layers are tapped for the length of a step only (registering a dozen hooks costs microseconds), so the
+    model stays usable in between.
+    """
+
+    def __init__(
+        self,
+        model: LoadedModel,
+        layers: Sequence[LayerInfo],
+        count: int,
+        *,
+        top_k: int,
+        bottom_k: int | None = None,
+        device: str = "cpu",
+    ) -> None:
+        from precompute.activation_range import RangeTracker  # it builds on TopExamples, defined here
+
+        self.model, self.device, self.k = model, device, min(top_k, count)
+        empty = (torch.float32, torch.long, torch.long)
+        self.tops = {
+            layer.name: TopExamples(*(torch.empty(layer.units, 0, dtype=d) for d in empty)) for layer in layers
+        }
+        chosen = layers if bottom_k is not None else []
+        self.ranges = {layer.name: RangeTracker.empty(layer.units, count, bottom_k or 0) for layer in chosen}
+        self.names = [layer.name for layer in layers]
+
+    @torch.no_grad()
+    def step(self, start: int, batch: Tensor) -> None:
+        """Take a batch of inputs in [0, 1] (images numbered from `start`)."""
+        with LayerTap(self.model.module, self.names) as tap:
+            acts = tap.run(self.model.input.normalize(batch.to(self.device)))
+        for name, act in acts.items():
+            values, locate = peaks(act.float().cpu())
+            self.tops[name] = self.tops[name].merge_peaks(values.T, start, self.k, locate)
+            if name in self.ranges:
+                self.ranges[name].update(start, values, locate)
 
 
 def input_box(layer: LayerInfo, position: int, input_size: int) -> tuple[float, float, float, float, float, float]:
