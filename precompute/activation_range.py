@@ -93,20 +93,20 @@ def finish(tracker: RangeTracker, quantiles: tuple[float, ...], bins: int) -> Ra
     stat_qs = sorted(set(STAT_QUANTILES) | set(ordered))
     picks, values = [], []
     for first in range(0, units, UNIT_CHUNK):
-        chunk = tracker.peaks[:, first : first + UNIT_CHUNK].float().T  # (chunk, images)
+        chunk = tracker.peaks[:, first : first + UNIT_CHUNK].float().T.contiguous()  # (chunk, images): rows sort fast
         order = chunk.sort(dim=1)
         picks.append(order.indices[:, [quantile_rank(q, count) for q in ordered]])
         values.append(order.values[:, [quantile_rank(q, count) for q in stat_qs]])
         span = slice(first, first + UNIT_CHUNK)
         counts = _counts(chunk, tracker.low[span], tracker.high[span], bins)
         values[-1] = torch.cat([values[-1], counts.float()], dim=1)
-    table = torch.cat(values)
+    table = torch.cat(values).tolist() if values else []
     bottom = tracker.bottom
     return RangePicks(
         bottom=TopExamples(-bottom.values, bottom.images, bottom.positions),
         quantiles=ordered,
         quantile_images=torch.cat(picks) if picks else torch.empty(0, len(ordered), dtype=torch.long),
-        stats=[_stats(tracker, u, count, stat_qs, table[u], bins) for u in range(units)],
+        stats=_stats(tracker, count, stat_qs, table, bins),
     )
 
 
@@ -127,21 +127,26 @@ def _counts(chunk: Tensor, low: Tensor, high: Tensor, bins: int) -> Tensor:
 
 
 def _stats(
-    tracker: RangeTracker, unit: int, count: int, stat_qs: list[float], row: Tensor, bins: int
-) -> ActivationStatsRecord:
-    mean = float(tracker.total[unit]) / count
-    variance = max(float(tracker.total_sq[unit]) / count - mean * mean, 0.0)
-    edges = histogram_edges(tracker.low[unit : unit + 1], tracker.high[unit : unit + 1], bins)[0]
-    return ActivationStatsRecord(
-        unit=unit,
-        count=count,
-        mean=sig4(mean),
-        std=sig4(variance**0.5),
-        min=float(tracker.low[unit]),
-        max=float(tracker.high[unit]),
-        quantiles={str(q): sig4(float(v)) for q, v in zip(stat_qs, row[: len(stat_qs)], strict=True)},
-        histogram={"edges": [sig4(float(e)) for e in edges], "counts": [int(c) for c in row[len(stat_qs) :]]},
-    )
+    tracker: RangeTracker, count: int, stat_qs: list[float], table: list[list[float]], bins: int
+) -> list[ActivationStatsRecord]:
+    """Every unit's record from its row of `table` (quantile values, then bin counts), computed for all at once."""
+    mean = tracker.total / count
+    std = (tracker.total_sq / count - mean * mean).clamp(min=0).sqrt()
+    edges = histogram_edges(tracker.low, tracker.high, bins).tolist()
+    rows = zip(mean.tolist(), std.tolist(), tracker.low.tolist(), tracker.high.tolist(), edges, table, strict=True)
+    return [
+        ActivationStatsRecord(
+            unit=unit,
+            count=count,
+            mean=sig4(m),
+            std=sig4(sd),
+            min=low,
+            max=high,
+            quantiles={str(q): sig4(v) for q, v in zip(stat_qs, row, strict=False)},
+            histogram={"edges": [sig4(e) for e in unit_edges], "counts": [int(c) for c in row[len(stat_qs) :]]},
+        )
+        for unit, (m, sd, low, high, unit_edges, row) in enumerate(rows)
+    ]
 
 
 def sig4(value: float) -> float:

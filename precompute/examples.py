@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from precompute.hooks import LayerTap
+from precompute.hooks import StopForward, resolve_module
 from precompute.images import DatasetImage, Framing, crop_png, load_rgb, to_input
 from precompute.layers import LayerInfo
 from precompute.zoo import LoadedModel
@@ -137,9 +138,9 @@ def collect_examples(
 class ExamplePass:
     """The per-batch work of `collect_examples` (bench/examples.py times it batch by batch against plain inference).
 
-    The activations are reduced to per-image peaks as soon as a batch's forward pass ends; no map outlives its batch.
-    The layers are tapped for the length of a step only (registering a dozen hooks costs microseconds), so the
-    model stays usable in between.
+    Each layer's output is reduced to per-image peaks inside its forward hook, so no map outlives the layer that
+    made it (the forward pass holds no more memory than plain inference) and the pass stops after the deepest
+    layer. Hooks are registered for the length of a step only, so the model stays usable in between.
     """
 
     def __init__(
@@ -155,24 +156,42 @@ class ExamplePass:
         from precompute.activation_range import RangeTracker  # it builds on TopExamples, defined here
 
         self.model, self.device, self.k = model, device, min(top_k, count)
-        empty = (torch.float32, torch.long, torch.long)
-        self.tops = {
-            layer.name: TopExamples(*(torch.empty(layer.units, 0, dtype=d) for d in empty)) for layer in layers
-        }
+        self.tops = {layer.name: TopExamples.none(layer.units) for layer in layers}
         chosen = layers if bottom_k is not None else []
         self.ranges = {layer.name: RangeTracker.empty(layer.units, count, bottom_k or 0) for layer in chosen}
-        self.names = [layer.name for layer in layers]
 
     @torch.no_grad()
     def step(self, start: int, batch: Tensor) -> None:
         """Take a batch of inputs in [0, 1] (images numbered from `start`)."""
-        with LayerTap(self.model.module, self.names) as tap:
-            acts = tap.run(self.model.input.normalize(batch.to(self.device)))
-        for name, act in acts.items():
-            values, locate = peaks(act.float().cpu())
-            self.tops[name] = self.tops[name].merge_peaks(values.T, start, self.k, locate)
-            if name in self.ranges:
-                self.ranges[name].update(start, values, locate)
+        seen: set[str] = set()
+
+        def hook(name: str) -> Callable[..., None]:
+            def reduce(_module: object, _inputs: object, output: Tensor) -> None:
+                if name in seen:  # a module called twice: its first call counts, as LayerTap does
+                    return
+                seen.add(name)
+                self._take(name, output, start)
+                if len(seen) == len(self.tops):
+                    raise StopForward
+
+            return reduce
+
+        handles = [resolve_module(self.model.module, n).register_forward_hook(hook(n)) for n in self.tops]
+        try:
+            with suppress(StopForward):
+                self.model.module(self.model.input.normalize(batch.to(self.device)))
+        finally:
+            for handle in handles:
+                handle.remove()
+        missing = [name for name in self.tops if name not in seen]
+        if missing:
+            raise RuntimeError(f"layers never ran in the forward pass: {', '.join(missing)}")
+
+    def _take(self, name: str, output: Tensor, start: int) -> None:
+        values, locate = peaks(output.float().cpu())
+        self.tops[name] = self.tops[name].merge_peaks(values.T, start, self.k, locate)
+        if name in self.ranges:
+            self.ranges[name].update(start, values, locate)
 
 
 def input_box(layer: LayerInfo, position: int, input_size: int) -> tuple[float, float, float, float, float, float]:
