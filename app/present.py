@@ -15,6 +15,7 @@ from app import urls
 from app.deps import LayerContext, UnitContext
 from app.grid import UNIT, UNIT_ORDER, GridQuery, arrange, grid_public
 from app.schemas import (
+    ActivationStatsPublic,
     BranchPublic,
     CurvePublic,
     EdgePublic,
@@ -26,6 +27,7 @@ from app.schemas import (
     LayerSummaryPublic,
     ModelPublic,
     ModelSummaryPublic,
+    RangeExamplePublic,
     ReceptiveFieldPublic,
     ScoreDefinitionPublic,
     SearchPublic,
@@ -35,6 +37,7 @@ from app.schemas import (
 )
 from store import kinds
 from store.records import (
+    ActivationStatsRecord,
     EdgeView,
     ExampleView,
     FeatureVisView,
@@ -42,6 +45,7 @@ from store.records import (
     LabelSource,
     LayerView,
     ModelView,
+    RangeExampleView,
     UnitSummary,
     WeightsView,
 )
@@ -233,6 +237,19 @@ def example_public(view: ExampleView) -> ExamplePublic:
     )
 
 
+def range_example_public(view: RangeExampleView) -> RangeExamplePublic:
+    """An example among the least active images or at an activation quantile."""
+    asset = view.asset
+    return public(
+        RangeExamplePublic, view, url=urls.asset(asset), crop=list(view.crop), width=asset.width, height=asset.height
+    )
+
+
+def stats_public(stats: ActivationStatsRecord) -> ActivationStatsPublic:
+    """A unit's activation statistics over the dataset."""
+    return public(ActivationStatsPublic, stats)
+
+
 def label_hit_public(hit: LabelHit) -> LabelHitPublic:
     """A unit whose hand label matched a search."""
     return public(
@@ -269,6 +286,8 @@ def unit_public(ctx: UnitContext) -> UnitPublic:
         dataset_examples=[example_public(e) for e in examples],
         dataset_max_activation=examples[0].activation if examples else None,
         curves=[CurvePublic(name=c.name, axes=c.axes, values=c.values) for c in detail.curves],
+        range_examples=[range_example_public(e) for e in detail.range_examples],
+        stats=stats_public(detail.stats) if detail.stats else None,
         inputs=_strongest_first(model, detail.inputs),
         outputs=_strongest_first(model, detail.outputs),
         previous=urls.unit_page(model.id, layer.name, unit - 1) if unit > 0 else None,

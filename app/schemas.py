@@ -275,6 +275,37 @@ class ExamplePublic(BaseModel):
     crop: list[int] = Field(description="[left, top, right, bottom] in source pixels")
     width: int
     height: int
+    amap: Float32Array | None = Field(
+        None,
+        description="the unit's activation map over the crop as rows of values (top row first; the cells whose "
+        "centres lie in the crop, at most 16 per side), null when not stored or for a linear layer",
+    )
+
+
+class RangeExamplePublic(ExamplePublic):
+    """A dataset example beyond the top ones: among the least active images, or a sample at an activation quantile."""
+
+    kind: str = Field(description="'bottom' (least active first: smallest peak) or 'quantile' (highest first)")
+    quantile: float | None = Field(description="for a quantile sample, the quantile (0.99 is the 99th percentile)")
+
+
+class HistogramPublic(BaseModel):
+    """Counts of images per bin of peak activation."""
+
+    edges: list[Float32] = Field(description="bin edges, one more than the counts")
+    counts: list[int]
+
+
+class ActivationStatsPublic(BaseModel):
+    """The unit's peak activation (maximum over positions) per image, over every image of the dataset folder."""
+
+    count: int = Field(description="images measured")
+    mean: Float32
+    std: Float32
+    min: Float32
+    max: Float32
+    quantiles: dict[str, Float32] = Field(description="{quantile: value}, e.g. {'0.5': median}")
+    histogram: HistogramPublic
 
 
 class EdgePublic(BaseModel):
@@ -324,6 +355,11 @@ class UnitPublic(UnitBase):
     curves: list[CurvePublic] = Field(
         default_factory=list, description="tuning curves: responses to parametric stimuli at the receptive field"
     )
+    range_examples: list[RangeExamplePublic] = Field(
+        description="the least active images (smallest peak first), then one image per activation quantile "
+        "(highest quantile first)"
+    )
+    stats: ActivationStatsPublic | None = Field(description="the unit's peak activations over the dataset")
     inputs: list[EdgePublic] = Field(description="strongest first")
     outputs: list[EdgePublic] = Field(description="strongest first")
     previous: str | None = Field(description="previous unit's page, null for unit 0")

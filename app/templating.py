@@ -13,6 +13,8 @@ from starlette.responses import Response
 
 from app import urls
 from app.kernels import is_spatial, kernel_scale, kernel_svg, scale_legend, weight_bar
+from app.plots.activation_histogram import unit_histogram
+from app.plots.amap_overlay import amap_svg
 from frontend import TEMPLATES_DIR
 
 _SITE_PATH = re.compile(r"(?<![\w/])/models/[\w.@%:/-]*[\w/]")  # a path of this site in running text
@@ -49,6 +51,8 @@ templates.env.filters["kernel_scale"] = kernel_scale
 templates.env.filters["scale_legend"] = scale_legend
 templates.env.tests["spatial"] = is_spatial
 templates.env.filters["link_paths"] = link_paths
+templates.env.filters["activation_histogram"] = unit_histogram
+templates.env.filters["amap_svg"] = amap_svg
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:

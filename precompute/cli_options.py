@@ -57,7 +57,7 @@ def _cli_default(info: FieldInfo) -> Any:
     if info.is_required():
         return inspect.Parameter.empty
     if _is_comma_list(info.annotation) and info.default is not None:
-        return ",".join(info.default)
+        return ",".join(map(str, info.default))  # e.g. --quantiles: a tuple of floats
     return info.default
 
 

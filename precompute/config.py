@@ -55,6 +55,17 @@ class PrecomputeConfig:
     steps: int = Field(512, ge=1, description="Optimization steps per feature visualization (Lucid: 512).")
     size: int | None = Field(None, ge=8, description="Feature-vis side in px (default: the model's).")
     top_k: int = Field(16, ge=1, description="Dataset examples kept per unit.")
+    bottom_k: int | None = Field(
+        None,
+        ge=0,
+        description="Least active images kept per unit (smallest peak activation; default: as many as --top-k).",
+    )
+    quantiles: tuple[float, ...] = Field(
+        (0.99, 0.9, 0.5),
+        description="Comma-separated activation quantiles at which one image per unit is kept (e.g. 0.99 is an "
+        "image that 99% of the images activate less).",
+    )
+    histogram_bins: int = Field(32, ge=1, description="Bins of each unit's histogram of peak activations.")
     max_images: int | None = Field(
         None, ge=1, description="Use at most this many images, taken class by class in turn (default: all)."
     )
@@ -108,6 +119,14 @@ class PrecomputeConfig:
         if value not in choices:
             raise ValueError(f"unknown {info.field_name} {value!r}; valid: {', '.join(choices)}")
         return value
+
+    @field_validator("quantiles")
+    @classmethod
+    def _quantiles_between_0_and_1(cls, quantiles: tuple[float, ...]) -> tuple[float, ...]:
+        bad = [q for q in quantiles if not 0 <= q <= 1]
+        if bad:
+            raise ValueError(f"quantiles must lie in [0, 1]; got {', '.join(map(str, bad))}")
+        return quantiles
 
     @field_validator("db")
     @classmethod

@@ -1,5 +1,5 @@
-"""Orchestration: model → layers → dataset examples → colour scores → tuning curves → connections → feature vis →
-store; resumable.
+"""Orchestration: model → layers → dataset examples (top and across the activation range) → colour scores →
+tuning curves → connections → feature vis → store; resumable.
 
 Every stage commits as it goes (feature visualizations per batch of units, the other stages per layer) and
 records the settings it ran with, so a re-run skips what is stored and an interrupted run resumes.
@@ -12,10 +12,12 @@ from pathlib import Path
 
 import torch
 
+from precompute.activation_maps import AMAP_MAX_SIDE, measure_picks, order_quantile_samples
+from precompute.activation_range import finish, layer_picks
 from precompute.colour import colour_settings, colour_stage
 from precompute.config import DEVICES, PrecomputeConfig
 from precompute.connections import edge_records, expanded_weights
-from precompute.examples import TopExamples, collect_top_examples, example_records
+from precompute.examples import TopExamples, collect_examples, pick_records
 from precompute.feature_vis import VisPlan, count_images, feature_vis_stage, parse_extras, pending_work
 from precompute.imagenette import resolve_images
 from precompute.images import scan_images
@@ -30,7 +32,16 @@ from precompute.unit_labels import LabelImport, import_unit_labels, read_label_f
 from precompute.zoo import LoadedModel, load_model
 from store import tensors
 from store.location import StoreLocation
-from store.records import CONNECTIONS_STAGE, EXAMPLES_STAGE, ModelRecord, Settings, stored_settings
+from store.records import (
+    CONNECTIONS_STAGE,
+    EXAMPLES_STAGE,
+    RANGE_STAGE,
+    ExampleRecord,
+    ModelRecord,
+    RangeExampleRecord,
+    Settings,
+    stored_settings,
+)
 from store.writer import StoreWriter
 
 
@@ -122,32 +133,67 @@ def _examples_settings(config: PrecomputeConfig, model: LoadedModel, count: int)
     )
 
 
+def _range_settings(config: PrecomputeConfig, examples: Settings) -> Settings:
+    return stored_settings(
+        {
+            **examples,
+            "bottom_k": _bottom_k(config),
+            "quantiles": sorted(set(config.quantiles), reverse=True),
+            "histogram_bins": config.histogram_bins,
+            "peak": "max over positions",
+            "amap_max_side": AMAP_MAX_SIDE,
+        }
+    )
+
+
+def _bottom_k(config: PrecomputeConfig) -> int:
+    return config.top_k if config.bottom_k is None else config.bottom_k
+
+
 def _examples_stage(
     config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter
 ) -> tuple[list[str], dict[str, TopExamples]]:
-    """The layers whose examples were (re)computed, and their top images (for the colour stage)."""
+    """The layers whose examples (top, across the range, with activation maps) were (re)computed, and their top
+    images (for the colour stage)."""
     images = scan_images(config.images, config.max_images)  # type: ignore[arg-type]
     settings = _examples_settings(config, model, len(images))
-    todo = [layer for layer in layers if writer.stage_settings(model.id, layer.name, EXAMPLES_STAGE) != settings]
+    range_settings = _range_settings(config, settings)
+    todo = [
+        layer
+        for layer in layers
+        if writer.stage_settings(model.id, layer.name, EXAMPLES_STAGE) != settings
+        or writer.stage_settings(model.id, layer.name, RANGE_STAGE) != range_settings
+    ]
     if not todo:
         return [], {}
     with stage_bar("dataset examples", len(images), "img", enabled=config.progress) as bar:
-        tops, records = collect_top_examples(
+        found = collect_examples(
             model,
             todo,
             images,
             top_k=config.top_k,
+            bottom_k=_bottom_k(config),
             batch_size=config.image_batch,
             device=config.device,
             progress=bar.update,
         )
-    writer.put_dataset_images(model.id, records, str(Path(config.images).resolve()))
+    writer.put_dataset_images(model.id, found.records, str(Path(config.images).resolve()))
+    ranges = {name: finish(tracker, config.quantiles, config.histogram_bins) for name, tracker in found.ranges.items()}
+    picks = {layer.name: layer_picks(found.tops[layer.name], ranges[layer.name]) for layer in todo}
+    count = len({p.image for layer_picks_ in picks.values() for p in layer_picks_})
+    with stage_bar("activation maps", count, "img", enabled=config.progress) as bar:
+        measure_picks(
+            model, todo, picks, images, batch_size=config.image_batch, device=config.device, progress=bar.update
+        )
     with stage_bar("example crops", sum(layer.units for layer in todo), "unit", enabled=config.progress) as bar:
         for layer in todo:
             bar.set_postfix_str(layer.name, refresh=False)
-            records = example_records(layer, tops[layer.name], images, model.input.size, progress=bar.update)
-            writer.put_examples(model.id, layer.name, records, settings)
-    return [layer.name for layer in todo], tops
+            order_quantile_samples(picks[layer.name])
+            records = list(pick_records(layer, picks[layer.name], images, model.input.size, progress=bar.update))
+            writer.put_examples(model.id, layer.name, [r for r in records if type(r) is ExampleRecord], settings)
+            beyond = [r for r in records if isinstance(r, RangeExampleRecord)]
+            writer.put_range(model.id, layer.name, beyond, ranges[layer.name].stats, range_settings)
+    return [layer.name for layer in todo], found.tops
 
 
 def _colour_stage(

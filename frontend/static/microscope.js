@@ -25,8 +25,18 @@
     if (link) window.location.href = link.href;
   }
 
+  // Checkboxes with data-remember (e.g. "show activation maps") keep their state across pages; CSS does the showing.
+  function remember(box) {
+    var key = box.dataset.remember;
+    try {
+      if (window.localStorage.getItem(key) !== null) box.checked = window.localStorage.getItem(key) === "1";
+      box.addEventListener("change", function () { window.localStorage.setItem(key, box.checked ? "1" : "0"); });
+    } catch (e) { /* storage disabled: the checkbox still works for this page */ }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("button[data-copy]").forEach(enableCopy);
+    document.querySelectorAll("input[type=checkbox][data-remember]").forEach(remember);
     document.addEventListener("keydown", onKey);
   });
 })();
