@@ -235,26 +235,9 @@ class StoreWriter:
         with Session(self.engine) as session, session.begin():
             layer_row = self._layer(session, model_id, layer)
             units = self._unit_ids(session, model_id, layer)
-            images = dict(
-                session.execute(
-                    select(t.DatasetImage.source, t.DatasetImage.id).where(t.DatasetImage.model_id == model_id)
-                ).all()
-            )
+            images = self._image_ids(session, model_id)
             session.execute(delete(t.DatasetExample).where(t.DatasetExample.unit_id.in_(units.values())))
-            rows = [
-                {
-                    "unit_id": units[r.unit],
-                    "rank": r.rank,
-                    "image_id": images[r.source],
-                    "activation": r.activation,
-                    "x": r.x,
-                    "y": r.y,
-                    "crop": list(r.crop),
-                    "asset_sha256": self._put_asset(session, r.image),
-                    "amap": r.amap,
-                }
-                for r in records
-            ]
+            rows = [self._example_row(session, units, images, r) for r in records]
             session.flush()  # the asset rows first: examples reference them
             if rows:  # one executemany, not an ORM object per row: layers have tens of thousands
                 session.execute(insert(t.DatasetExample), rows)
@@ -275,27 +258,11 @@ class StoreWriter:
         with Session(self.engine) as session, session.begin():
             layer_row = self._layer(session, model_id, layer)
             units = self._unit_ids(session, model_id, layer)
-            images = dict(
-                session.execute(
-                    select(t.DatasetImage.source, t.DatasetImage.id).where(t.DatasetImage.model_id == model_id)
-                ).all()
-            )
+            images = self._image_ids(session, model_id)
             session.execute(delete(t.RangeExample).where(t.RangeExample.unit_id.in_(units.values())))
             session.execute(delete(t.ActivationStats).where(t.ActivationStats.unit_id.in_(units.values())))
             rows = [
-                {
-                    "unit_id": units[r.unit],
-                    "kind": r.kind,
-                    "rank": r.rank,
-                    "quantile": r.quantile,
-                    "image_id": images[r.source],
-                    "activation": r.activation,
-                    "x": r.x,
-                    "y": r.y,
-                    "crop": list(r.crop),
-                    "asset_sha256": self._put_asset(session, r.image),
-                    "amap": r.amap,
-                }
+                {**self._example_row(session, units, images, r), "kind": r.kind, "quantile": r.quantile}
                 for r in examples
             ]
             session.flush()
@@ -403,6 +370,28 @@ class StoreWriter:
                 session.execute(insert(t.UnitScore), rows)
             for name in values:  # one stage per score: scores measured by different stages never overwrite
                 self._finish(session, layer_row, score_stage(name), settings)
+
+    @staticmethod
+    def _image_ids(session: Session, model_id: str) -> dict[str, int]:
+        """{source path: row id} of the model's dataset images."""
+        query = select(t.DatasetImage.source, t.DatasetImage.id).where(t.DatasetImage.model_id == model_id)
+        return dict(session.execute(query).all())
+
+    def _example_row(
+        self, session: Session, units: Mapping[int, int], images: Mapping[str, int], r: ExampleRecord
+    ) -> dict[str, object]:
+        """The row of a dataset example (top or across the range), its crop stored as an asset."""
+        return {
+            "unit_id": units[r.unit],
+            "rank": r.rank,
+            "image_id": images[r.source],
+            "activation": r.activation,
+            "x": r.x,
+            "y": r.y,
+            "crop": list(r.crop),
+            "asset_sha256": self._put_asset(session, r.image),
+            "amap": r.amap,
+        }
 
     def _put_asset(self, session: Session, image: EncodedImage) -> str:
         return self._put_file(session, image.data, image.ext, image.width, image.height)
