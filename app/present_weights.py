@@ -66,23 +66,29 @@ def _svd_units(
 ) -> list[SvdUnitPublic]:
     """Each unit of a layer with its coordinates on the first components, label, thumbnail and scores."""
     layer, by_unit = _layer(model, layer_name), {u.unit: u for u in units}
-    found = []
-    for unit, coords in enumerate(coordinates):
-        summary = by_unit.get(unit)
-        stored = summary.label if summary else None
-        found.append(
-            SvdUnitPublic(
-                layer=layer_name,
-                unit=unit,
-                ref=str(UnitRef(layer_name, unit)),
-                label=unit_label(model, layer, unit, stored) if layer else stored,
-                url=urls.unit_page(model.id, layer_name, unit),
-                thumbnail=urls.maybe_asset(summary.thumbnail) if summary else None,
-                coordinates=list(coords),
-                scores=dict(summary.scores) if summary else {},
-            )
+    return [
+        SvdUnitPublic(
+            **_unit_fields(model, layer, layer_name, unit, by_unit.get(unit)),
+            coordinates=list(coords),
+            scores=dict(by_unit[unit].scores) if unit in by_unit else {},
         )
-    return found
+        for unit, coords in enumerate(coordinates)
+    ]
+
+
+def _unit_fields(
+    model: ModelView, layer: LayerView | None, layer_name: str, unit: int, summary: UnitSummary | None
+) -> dict[str, Any]:
+    """The fields that name a unit in these responses: layer, number, ref, label, page and thumbnail."""
+    stored = summary.label if summary else None
+    return {
+        "layer": layer_name,
+        "unit": unit,
+        "ref": str(UnitRef(layer_name, unit)),
+        "label": unit_label(model, layer, unit, stored) if layer else stored,
+        "url": urls.unit_page(model.id, layer_name, unit),
+        "thumbnail": urls.maybe_asset(summary.thumbnail) if summary else None,
+    }
 
 
 def layer_weights_public(
@@ -112,24 +118,15 @@ def _edges(
     """Every unit of `layer` at the other end of a row or column (kernels[i] is unit i's), strongest first."""
     other, by_unit = _layer(model, layer), {u.unit: u for u in units}
     sums = np.asarray(kernels, dtype=np.float64).sum(axis=(1, 2))
-    edges = []
-    for unit in sorted(range(len(sums)), key=lambda i: (-abs(sums[i]), i)):
-        summary = by_unit.get(unit)
-        stored = summary.label if summary else None
-        edges.append(
-            EdgePublic(
-                layer=layer,
-                unit=unit,
-                ref=str(UnitRef(layer, unit)),
-                label=unit_label(model, other, unit, stored) if other else stored,
-                weight=float(sums[unit]),
-                kind=view.kind,
-                kernel=np.asarray(kernels[unit], dtype=np.float32).tolist(),
-                url=urls.unit_page(model.id, layer, unit),
-                thumbnail=urls.maybe_asset(summary.thumbnail) if summary else None,
-            )
+    return [
+        EdgePublic(
+            **_unit_fields(model, other, layer, unit, by_unit.get(unit)),
+            weight=float(sums[unit]),
+            kind=view.kind,
+            kernel=np.asarray(kernels[unit], dtype=np.float32).tolist(),
         )
-    return edges
+        for unit in sorted(range(len(sums)), key=lambda i: (-abs(sums[i]), i))
+    ]
 
 
 @dataclass(frozen=True)
