@@ -20,7 +20,7 @@ from precompute.connections import edge_records, expanded_weights
 from precompute.examples import TopExamples, collect_examples, pick_records
 from precompute.feature_vis import VisPlan, count_images, feature_vis_stage, parse_extras, pending_work
 from precompute.imagenette import resolve_images
-from precompute.images import scan_images
+from precompute.images import DatasetImage, scan_images
 from precompute.layers import LayerInfo, probe_layers
 from precompute.optvis import Renderer, RenderSettings
 from precompute.optvis.render import auto_precision
@@ -98,9 +98,10 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
         if unit_labels is not None:
             summary.unit_labels = import_unit_labels(writer, model.id, unit_labels)
         if config.images is not None:
-            summary.examples_layers, tops = _examples_stage(config, model, layers, writer)
+            images = scan_images(config.images, config.max_images)  # once: both stages read the same list
+            summary.examples_layers, tops = _examples_stage(config, model, layers, writer, images)
             if config.colour_scores:
-                summary.score_layers = _colour_stage(config, model, layers, writer, tops)
+                summary.score_layers = _colour_stage(config, model, layers, writer, images, tops)
         summary.tuning_layers = tuning_stage(model, tuned, writer, device=config.device, show_progress=config.progress)
         summary.connection_layers = _connections_stage(config, model, layers, writer)
         summary.rendered_images = _feature_vis_stage(config, model, layers, writer, plan)
@@ -151,11 +152,14 @@ def _bottom_k(config: PrecomputeConfig) -> int:
 
 
 def _examples_stage(
-    config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter
+    config: PrecomputeConfig,
+    model: LoadedModel,
+    layers: list[LayerInfo],
+    writer: StoreWriter,
+    images: list[DatasetImage],
 ) -> tuple[list[str], dict[str, TopExamples]]:
     """The layers whose examples (top, across the range, with activation maps) were (re)computed, and their top
     images (for the colour stage)."""
-    images = scan_images(config.images, config.max_images)  # type: ignore[arg-type]
     settings = _examples_settings(config, model, len(images))
     range_settings = _range_settings(config, settings)
     todo = [
@@ -201,9 +205,9 @@ def _colour_stage(
     model: LoadedModel,
     layers: list[LayerInfo],
     writer: StoreWriter,
+    images: list[DatasetImage],
     tops: dict[str, TopExamples],
 ) -> list[str]:
-    images = scan_images(config.images, config.max_images)  # type: ignore[arg-type]
     settings = colour_settings(_examples_settings(config, model, len(images)), config.colour_sample)
     return colour_stage(
         model,
