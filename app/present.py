@@ -224,6 +224,7 @@ def feature_vis_public(view: FeatureVisView) -> FeatureVisPublic:
         in_set=view.key.index is not None,
         meaning=kind.meaning if kind else "",
         objective=str(view.key),
+        tensor=view.settings.get("tensor", "output"),  # stores made before pre-ReLU objectives read outputs
         width=view.asset.width,
         height=view.asset.height,
     )

@@ -257,7 +257,15 @@ class FeatureVisPublic(BaseModel):
     activation: Float32 = Field(
         description="the unit's spatial maximum on the rendered image (the same measure as dataset examples)"
     )
-    settings: dict[str, Any] = Field(description="steps, size, seed, transforms… to reproduce it")
+    pre_activation: Float32 | None = Field(
+        None,
+        description="the same maximum before the layer's ReLU, when the image optimized the pre-activation "
+        "(settings.tensor = pre_relu); a negative image's is below zero where the unit is off everywhere",
+    )
+    tensor: str = Field(
+        description="what the objective read: pre_relu (the layer before its last ReLU) or output (as browsed)"
+    )
+    settings: dict[str, Any] = Field(description="steps, size, oversample, seed, transforms… to reproduce it")
     width: int
     height: int
 

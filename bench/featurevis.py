@@ -133,14 +133,19 @@ def timed(fn: Callable[[], Tensor], device: str) -> tuple[Tensor, float]:
     return out, time.perf_counter() - start
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_model_args(parser: argparse.ArgumentParser) -> None:
+    """The options both engine-against-Lucent benches take: model, weights, layer, units, image size."""
     parser.add_argument("--model", default="googlenet", help="zoo id or model card (.toml) for load_model")
     parser.add_argument("--weights", default=None, help="weights file replacing the model's default weights")
     parser.add_argument("--layer", default="inception4b", help="layer to visualize, as our zoo names it")
     parser.add_argument("--units", type=int, default=8, help="render units 0..K-1 of the layer")
-    parser.add_argument("--steps", type=int, default=64, help="optimization steps per image, both sides")
     parser.add_argument("--size", type=int, default=128, help="image side in pixels, both sides")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_model_args(parser)
+    parser.add_argument("--steps", type=int, default=64, help="optimization steps per image, both sides")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="device for both sides")
     parser.add_argument("--seed", type=int, default=0, help="random seed: our batch's; Lucent's unit u uses seed+u")
     parser.add_argument(

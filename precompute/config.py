@@ -18,6 +18,9 @@ from store.location import StoreLocation
 Device = Literal["cpu", "cuda"]
 # auto: bf16 on CUDA, fp32 on a CPU (emulated bf16 is slow); the others are optvis.render.PRECISIONS.
 Precision = Literal["auto", "fp32", "bf16"]
+Schedule = Literal["cosine", "constant"]
+VisTensor = Literal["pre_relu", "output"]
+Switch = Literal["auto", "on", "off"]
 DEVICES: tuple[str, ...] = get_args(Device)
 PRECISIONS: tuple[str, ...] = get_args(Precision)
 
@@ -53,7 +56,52 @@ class PrecomputeConfig:
         description="CPU threads torch uses (default: half the cores, so two runs on one machine do not thrash).",
     )
     steps: int = Field(512, ge=1, description="Optimization steps per feature visualization (Lucid: 512).")
-    size: int | None = Field(None, ge=8, description="Feature-vis side in px (default: the model's).")
+    size: int | None = Field(
+        None, ge=8, description="Feature-vis side in px as the network sees it (default: the model's)."
+    )
+    oversample: int = Field(
+        1,
+        ge=1,
+        le=8,
+        description="Optimize feature visualizations at this multiple of --size, box-filtered down to --size for the "
+        "network: finer detail for small-input networks, at about 1.5x the time for 2.",
+    )
+    upscale: int | None = Field(
+        None,
+        ge=1,
+        le=8,
+        description="Store feature visualizations at this multiple of the optimized size, evaluated from the Fourier "
+        "image on a finer grid (the image the network saw, without pixel blocks; free). Default: 4 up to 64 px, "
+        "2 up to 112 px, else 1.",
+    )
+    pad: int | None = Field(
+        None,
+        ge=0,
+        description="Feature-vis transforms' grey pad in px of a 128-px image, scaled to the image (Lucid: 12; "
+        "default: 12, or 0 for networks up to 64 px, whose deep layers have few positions).",
+    )
+    jitter: int | None = Field(
+        None,
+        ge=0,
+        description="Feature-vis transforms' first jitter in px of a 128-px image, scaled (the last is half; Lucid: 8; "
+        "default: 8, or 4 up to 64 px).",
+    )
+    lr: float = Field(
+        0.2, gt=0, description="Feature-vis learning rate (Adam; the cosine schedule's peak; Lucid: 0.05 constant)."
+    )
+    lr_schedule: Schedule = Field(
+        "cosine",
+        description="Learning-rate schedule: cosine (warm-up, then decay to a tenth: Lucid's 512-step objective in "
+        "a fraction of the steps, see bench/time_to_quality.py) or constant (Lucid's).",
+    )
+    tensor: VisTensor = Field(
+        "pre_relu",
+        description="What objectives read: pre_relu (a layer's value before its last ReLU where it has one, so "
+        "negative images go below zero, as Lucid's mixed4a_pre_relu) or output (the layer's output as browsed).",
+    )
+    compile: Switch = Field(
+        "auto", description="torch.compile the render graphs (auto: on CUDA, where it adds CUDA graphs; off on a CPU)."
+    )
     top_k: int = Field(16, ge=1, description="Dataset examples kept per unit.")
     bottom_k: int | None = Field(
         None,
@@ -111,7 +159,7 @@ class PrecomputeConfig:
     )
     assets: Path | None = Field(None, description="Folder of the store's image files (default: STORE/assets).")
 
-    @field_validator("device", "precision", mode="before")
+    @field_validator("device", "precision", "lr_schedule", "tensor", "compile", mode="before")
     @classmethod
     def _one_of_the_choices(cls, value: Any, info: ValidationInfo) -> Any:
         # Before pydantic's own Literal check, so the message lists the choices the way the rest of precompute does.

@@ -7,16 +7,12 @@ Every image row carries the settings that made it, so a re-run renders only what
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-import torch
-
 from precompute import optvis
-from precompute.examples import spatial_max
-from precompute.hooks import LayerTap
-from precompute.images import tensor_to_png
+from precompute.images import tensor_to_png, tensor_to_webp
 from precompute.layers import LayerInfo
 from precompute.optvis import Objective, Renderer, RenderSettings
 from precompute.zoo import LoadedModel
@@ -62,6 +58,9 @@ class VisPlan:
     batch: int  # batch items per optimization
     base_settings: dict[str, Any]  # stored with every image: render settings, weights and input
     extras: Extras | None = None  # where kinds besides channel are rendered (None: every unit of every layer)
+    # What each layer's objectives optimize (`Renderer.reads`: pre_relu or output); stored with every image as
+    # `tensor`. A layer not listed records the render settings' request.
+    reads: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         kinds.check_kinds(self.kinds, self.diversity)
@@ -86,9 +85,10 @@ class VisPlan:
                 keys[key] = None if len(units) == layer.units else units
         return keys
 
-    def settings(self, kind: str) -> dict[str, Any]:
-        """The settings stored with an image of this kind (a set's include its size, and the kind's own)."""
-        return stored_settings({**self.base_settings, **kinds.get(kind).stored_settings(self.diversity)})
+    def settings(self, kind: str, layer: str) -> dict[str, Any]:
+        """The settings stored with an image of this kind on this layer (a set's include its size, and the
+        kind's own; every image says which tensor it optimized)."""
+        return stored_settings({**self._layer_settings(layer), **kinds.get(kind).stored_settings(self.diversity)})
 
     def stage_settings(self, layer: LayerInfo) -> dict[str, Any]:
         """What a finished stage records: the shared settings, the keys every unit holds, and partial ones."""
@@ -97,7 +97,10 @@ class VisPlan:
         stage: dict[str, Any] = {STAGE_KEYS: [str(key) for key, units in keys.items() if units is None]}
         if partial:
             stage[STAGE_PARTIAL] = partial
-        return stored_settings({**self.base_settings, **stage})
+        return stored_settings({**self._layer_settings(layer.name), **stage})
+
+    def _layer_settings(self, layer: str) -> dict[str, Any]:
+        return {**self.base_settings, "tensor": self.reads.get(layer, self.render.tensor)}
 
     def items_per_unit(self, kind: str) -> int:
         """Batch items one unit takes for this kind: its set's size, or one."""
@@ -171,7 +174,7 @@ def _step_progress(
 
 def _units_needing(writer: StoreWriter, model_id: str, layer: LayerInfo, kind: str, plan: VisPlan) -> list[int]:
     """Units lacking any image of the kind made with the plan's settings (a whole diversity set is redone)."""
-    settings = plan.settings(kind)
+    settings = plan.settings(kind, layer.name)
     missing: set[int] = set()
     for key in kinds.get(kind).keys(plan.diversity):
         missing.update(writer.units_needing_feature_vis(model_id, layer.name, key, settings))
@@ -190,11 +193,11 @@ def _render_batch(
     per_unit = plan.items_per_unit(kind)
     objective, descriptions = objective_for(kind, layer.name, units, per_unit)
     result = renderer.render(objective, len(descriptions), plan.render, progress=on_step)
-    with torch.no_grad(), LayerTap(model.module, [layer.name]) as tap:
-        act = tap.run(model.input.normalize(result.images.to(renderer.device)))[layer.name]
-        peaks, _ = spatial_max(act.float().cpu())
-    settings = plan.settings(kind)
+    peaks, pre_peaks = renderer.measure(layer.name, result.optimized, plan.render)
+    settings = plan.settings(kind, layer.name)
     keys = kinds.get(kind).keys(plan.diversity)
+    # An upscaled image is an interpolation for display: lossy WebP keeps it a sixth of a PNG's size.
+    encode = tensor_to_webp if plan.render.upscale > 1 else tensor_to_png
     records = []
     for i, description in enumerate(descriptions):
         unit = units[i // per_unit]
@@ -203,9 +206,10 @@ def _render_batch(
                 unit=unit,
                 key=keys[i % per_unit],
                 description=description,
-                image=tensor_to_png(result.images[i]),
+                image=encode(result.images[i]),
                 activation=float(peaks[i, unit]),
                 settings=settings,
+                pre_activation=None if pre_peaks is None else float(pre_peaks[i, unit]),
             )
         )
     return records

@@ -103,10 +103,27 @@ def encode_png(image: Image.Image) -> EncodedImage:
     return EncodedImage(buffer.getvalue(), "png", image.width, image.height)
 
 
+WEBP_QUALITY = 90  # lossy WebP of a smooth 256-px feature visualization: about 19 KB, against 117 KB as PNG
+
+
+def tensor_to_image(tensor: Tensor) -> Image.Image:
+    """The PIL image of a (3, H, W) tensor in [0, 1]."""
+    array = (tensor.detach().float().clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
+    return Image.fromarray(array)
+
+
 def tensor_to_png(tensor: Tensor) -> EncodedImage:
     """PNG of a (3, H, W) tensor in [0, 1]."""
-    array = (tensor.detach().float().clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
-    return encode_png(Image.fromarray(array))
+    return encode_png(tensor_to_image(tensor))
+
+
+def tensor_to_webp(tensor: Tensor, quality: int = WEBP_QUALITY) -> EncodedImage:
+    """Lossy WebP of a (3, H, W) tensor in [0, 1]: for images interpolated for display, whose exact pixels carry
+    nothing the optimized image does not."""
+    image = tensor_to_image(tensor)
+    buffer = io.BytesIO()
+    image.save(buffer, format="WEBP", quality=quality)
+    return EncodedImage(buffer.getvalue(), "webp", image.width, image.height)
 
 
 def crop_png(image: Image.Image, box: tuple[int, int, int, int]) -> EncodedImage:

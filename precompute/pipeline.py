@@ -23,7 +23,7 @@ from precompute.imagenette import resolve_images
 from precompute.images import DatasetImage, scan_images
 from precompute.layers import LayerInfo, probe_layers
 from precompute.optvis import Renderer, RenderSettings
-from precompute.optvis.render import auto_precision
+from precompute.optvis.render import auto_precision, auto_transforms, auto_upscale
 from precompute.progress import stage_bar
 from precompute.svd import COMPONENTS as SVD_COMPONENTS
 from precompute.threads import use_threads
@@ -257,7 +257,21 @@ def _connections_stage(
 def render_settings(config: PrecomputeConfig, model: LoadedModel) -> RenderSettings:
     """The render settings a precompute run uses for this model (precision auto: bf16 on CUDA, fp32 on a CPU)."""
     precision = auto_precision(config.device) if config.precision == "auto" else config.precision
-    return RenderSettings(steps=config.steps, size=config.size or model.vis_size, seed=config.seed, precision=precision)
+    size = config.size or model.vis_size
+    pad, jitter = auto_transforms(size)
+    return RenderSettings(
+        steps=config.steps,
+        size=size,
+        oversample=config.oversample,
+        upscale=config.upscale or auto_upscale(size * config.oversample),
+        pad=pad if config.pad is None else config.pad,
+        jitter=jitter if config.jitter is None else config.jitter,
+        lr=config.lr,
+        lr_schedule=config.lr_schedule,
+        tensor=config.tensor,
+        seed=config.seed,
+        precision=precision,
+    )
 
 
 def vis_plan(config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo]) -> VisPlan:
@@ -276,9 +290,15 @@ def vis_plan(config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInf
 def _feature_vis_stage(
     config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter, plan: VisPlan
 ) -> int:
+    compiled = config.compile == "on" or (config.compile == "auto" and config.device == "cuda")
     renderer = Renderer(
-        model.module, model.input.normalize, device=config.device, layers=[layer.name for layer in layers]
+        model.module,
+        model.input.normalize,
+        device=config.device,
+        layers=[layer.name for layer in layers],
+        compile=compiled,
     )
+    plan = replace(plan, reads={layer.name: renderer.reads(layer.name, plan.render) for layer in layers})
     pending = pending_work(model, layers, writer, plan)
     with stage_bar("feature vis", count_images(pending, plan), "img", enabled=config.progress) as bar:
 

@@ -303,7 +303,14 @@ def _asset(row: t.Asset | None) -> AssetRef | None:
 
 
 def _feature_vis(image: t.FeatureVis, asset: t.Asset) -> FeatureVisView:
-    return FeatureVisView(VisKey.parse(image.key), image.description, _asset(asset), image.activation, image.settings)
+    return FeatureVisView(
+        VisKey.parse(image.key),
+        image.description,
+        _asset(asset),
+        image.activation,
+        image.settings,
+        image.pre_activation,
+    )
 
 
 def _unit_query(model_id: str, layer: str, unit: int) -> Select:

@@ -117,8 +117,9 @@ class FeatureVisRecord:
     key: VisKey
     description: str  # the objective optimized, e.g. -channel(mixed4b:[409])
     image: EncodedImage
-    activation: float
+    activation: float  # the unit's peak over positions of the image, at the layer's output (after its ReLU)
     settings: Settings
+    pre_activation: float | None = None  # the same peak before the ReLU, when the image optimized the pre-activation
 
 
 @dataclass(frozen=True)
@@ -287,6 +288,7 @@ class FeatureVisView:
     asset: AssetRef
     activation: float
     settings: Settings
+    pre_activation: float | None = None  # the peak before the ReLU, when the image optimized the pre-activation
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,9 @@ class FeatureVis(Base):
     key: Mapped[str] = mapped_column("objective", String(64))  # 'channel', 'diversity:2' (column named before kinds)
     description: Mapped[str] = mapped_column(Text)  # the objective optimized
     asset_sha256: Mapped[str] = mapped_column(ForeignKey("assets.sha256"))
-    activation: Mapped[float] = mapped_column(Float)
+    activation: Mapped[float] = mapped_column(Float)  # the unit's peak over positions, at its output
+    # The peak before the layer's ReLU, when the image optimized its pre-activation (None: it optimized the output).
+    pre_activation: Mapped[float | None] = mapped_column(Float)
     settings: Mapped[dict[str, Any]]
 
 

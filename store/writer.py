@@ -217,6 +217,7 @@ class StoreWriter:
                         description=r.description,
                         asset_sha256=sha,
                         activation=r.activation,
+                        pre_activation=r.pre_activation,
                         settings=r.settings,
                     )
                 )

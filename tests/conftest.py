@@ -131,7 +131,13 @@ def build_toy_store(root: StoreLike) -> StoreLike:
         "block1",
         [
             FeatureVisRecord(
-                2, VisKey.parse(key), description, png((shade, 0, 0)), shade / 10, {"steps": 64, "diversity": 2}
+                2,
+                VisKey.parse(key),
+                description,
+                png((shade, 0, 0)),
+                0.0 if key == "negative" else shade / 10,
+                {"steps": 64, "diversity": 2, "tensor": "pre_relu"},
+                TOY_NEGATIVE_PRE if key == "negative" else shade / 10,
             )
             for key, description, shade in TOY_UNIT_VIS
         ],
@@ -209,6 +215,7 @@ def toy_weights(source: str, units: int, previous: int) -> WeightsRecord:
     return WeightsRecord(source, "expanded", tensor, weight_svd(tensor))
 
 
+TOY_NEGATIVE_PRE = -1.5  # block1:2's negative image: its peak before the ReLU (0 after it)
 TOY_UNIT_VIS = [  # (store key, description, red shade) of block1:2's other visualizations
     ("neuron", "neuron(block1:[2])", 10),
     ("negative", "-channel(block1:[2])", 20),

@@ -8,7 +8,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-ImageParam = tuple[list[Tensor], Callable[[], Tensor]]
+# The tensors to optimize, and the image they make: `image()` at the optimized size, `image(k)` k times larger (a
+# Fourier image is evaluated on a finer grid, band-limited: the same image without pixel blocks; others are
+# interpolated bicubically).
+ImageParam = tuple[list[Tensor], Callable[..., Tensor]]
 
 # Lucid's colour correlation (square root of the ImageNet colour covariance, from its SVD).
 _COLOR_CORRELATION_SVD_SQRT = torch.tensor(
@@ -62,13 +65,48 @@ def fourier_image(
     scale = _spectrum_scale(size, size, decay_power, device)
     color = _color_matrix(device) if decorrelate else None
 
-    def image() -> Tensor:
+    def image(upscale: int = 1) -> Tensor:
         coefficients = torch.view_as_complex(spectrum) * scale
+        if upscale > 1:
+            return to_valid_rgb(_finer_grid(coefficients, size, size * upscale) / 4.0, color)
         # Lucid multiplies by sqrt(h*w) after TensorFlow's unnormalized inverse FFT: that is norm="ortho".
         pixels = torch.fft.irfft2(coefficients, s=(size, size), norm="ortho")
         return to_valid_rgb(pixels / 4.0, color)
 
     return [spectrum], image
+
+
+def _finer_grid(coefficients: Tensor, size: int, side: int) -> Tensor:
+    """The inverse FFT of a `size`² image's rfft2 spectrum on a `side`² grid: the same band-limited image, sampled
+    more finely (the spectrum zero-padded between its positive and negative frequencies, amplitude kept).
+
+    The fine pixels are centred on the coarse ones (each coarse pixel becomes the k×k fine pixels around its
+    centre), so a k×k box filter gives back the coarse image up to the box's slight blur.
+    """
+    upscale = side / size
+    shift = (upscale - 1) / (2 * upscale)  # coarse pixels the fine grid's first sample sits before the coarse one
+    fy = torch.fft.fftfreq(size, device=coefficients.device)[:, None]
+    fx = torch.fft.rfftfreq(size, device=coefficients.device)[None, :]
+    coefficients = coefficients * torch.exp(-2j * torch.pi * (fy + fx) * shift)
+    positive = (size + 1) // 2  # rows 0 … positive-1 are the non-negative frequencies, the rest negative
+    padded = coefficients.new_zeros((*coefficients.shape[:-2], side, side // 2 + 1))
+    padded[..., :positive, : size // 2 + 1] = coefficients[..., :positive, :]
+    padded[..., side - (size - positive) :, : size // 2 + 1] = coefficients[..., positive:, :]
+    if size % 2 == 0:  # the Nyquist column stood for itself alone; on the finer grid it is two conjugate halves
+        padded[..., size // 2] /= 2
+    return torch.fft.irfft2(padded, s=(side, side), norm="ortho") * (side / size)
+
+
+def _bicubic(make: Callable[[], Tensor]) -> Callable[..., Tensor]:
+    """`make`'s image, optionally `upscale` times larger by bicubic interpolation (kept in [0, 1])."""
+
+    def image(upscale: int = 1) -> Tensor:
+        pixels = make()
+        if upscale == 1:
+            return pixels
+        return F.interpolate(pixels, scale_factor=upscale, mode="bicubic", align_corners=False).clamp(0, 1)
+
+    return image
 
 
 def pixel_image(
@@ -84,7 +122,7 @@ def pixel_image(
     _check_shape(batch, size)
     pixels = _randn((batch, 3, size, size), sd, generator, device)
     color = _color_matrix(device) if decorrelate else None
-    return [pixels], lambda: to_valid_rgb(pixels, color)
+    return [pixels], _bicubic(lambda: to_valid_rgb(pixels, color))
 
 
 def laplacian_image(
@@ -115,7 +153,7 @@ def laplacian_image(
             pixels = pixels + F.interpolate(coarse, size=(size, size), mode="bilinear", align_corners=False)
         return to_valid_rgb(pixels, color)
 
-    return tensors, image
+    return tensors, _bicubic(image)
 
 
 def _check_shape(batch: int, size: int) -> None:

@@ -30,12 +30,42 @@ class _RedirectedReLU(torch.autograd.Function):
         relu_grad = torch.ops.aten.threshold_backward(grad, out, 0)  # the plain ReLU gradient, one fused pass
         if grad.dim() == 0:
             return relu_grad
-        # Reduce over all but the batch dim in place: flattening a channels-last tensor would copy it.
-        reached = relu_grad.abs().amax(dim=tuple(range(1, grad.dim()))) > 0
+        reached = _reached(relu_grad)
         if bool(reached.all()):  # the common case after the first few steps: plain ReLU gradient
             return relu_grad
-        redirected = grad.masked_fill((out <= 0) & (grad > 0), 0)  # all but what would push an off input lower
-        return torch.where(reached.view(-1, *([1] * (grad.dim() - 1))), relu_grad, redirected)
+        return _redirect(grad, out, relu_grad, reached)
+
+
+class _RedirectedReLUStatic(_RedirectedReLU):
+    """The same gradient without a branch on tensor values, so `torch.compile` captures it whole."""
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:  # noqa: D102
+        (out,) = ctx.saved_tensors
+        relu_grad = torch.ops.aten.threshold_backward(grad, out, 0)
+        return _redirect(grad, out, relu_grad, _reached(relu_grad)) if grad.dim() else relu_grad
+
+
+def _reached(relu_grad: Tensor) -> Tensor:
+    """Per batch item: does any of the plain ReLU gradient get through?"""
+    # Reduce over all but the batch dim in place: flattening a channels-last tensor would copy it.
+    return relu_grad.abs().amax(dim=tuple(range(1, relu_grad.dim()))) > 0
+
+
+def _redirect(grad: Tensor, out: Tensor, relu_grad: Tensor, reached: Tensor) -> Tensor:
+    """The plain gradient for items it reaches; for the others, all but what would push an off input lower."""
+    redirected = grad.masked_fill((out <= 0) & (grad > 0), 0)
+    return torch.where(reached.view(-1, *([1] * (grad.dim() - 1))), relu_grad, redirected)
+
+
+def redirected_relu_fn(x: Tensor) -> Tensor:
+    """ReLU forward with Lucid's redirected gradient: the op a traced graph calls in place of `torch.relu`."""
+    return _RedirectedReLU.apply(x)
+
+
+def redirected_relu_static(x: Tensor) -> Tensor:
+    """`redirected_relu_fn` without a data-dependent branch, for graphs that `torch.compile` captures."""
+    return _RedirectedReLUStatic.apply(x)
 
 
 class redirected_relu(TorchFunctionMode):  # noqa: N801 - used like a function: `with redirected_relu():`

@@ -85,31 +85,32 @@ def compose(*transforms: Transform) -> Transform:
 
 
 def _scaled(pixels: int, size: int) -> int:
-    """A pixel amount given for 128x128 images, scaled to `size` (at least 1 px)."""
-    return max(1, round(pixels * size / REFERENCE_SIZE))
+    """A pixel amount given for 128x128 images, scaled to `size` (at least 1 px unless it is 0)."""
+    return max(1, round(pixels * size / REFERENCE_SIZE)) if pixels else 0
 
 
-def lucid_chain(size: int) -> Transform:
+def lucid_chain(size: int, pad_px: int = PAD, jitter_px: int = FIRST_JITTER) -> Transform:
     """Lucid's standard set as Lucid applies it, one op at a time: pad 12, jitter 8, scale, rotate, jitter 4.
 
-    Pixel amounts are scaled to `size`. `standard_transforms` computes the same images in one resampling.
+    Pixel amounts are given for 128-px images (the last jitter is half the first) and scaled to `size`.
+    `standard_transforms` computes the same images in one resampling.
     """
     return compose(
-        pad(_scaled(PAD, size)),
-        jitter(_scaled(FIRST_JITTER, size)),
+        pad(_scaled(pad_px, size)),
+        jitter(_scaled(jitter_px, size)),
         scale_rotate(),
-        jitter(_scaled(LAST_JITTER, size)),
+        jitter(_scaled(jitter_px // 2, size)),
     )
 
 
-def standard_transforms(size: int) -> Transform:
+def standard_transforms(size: int, pad_px: int = PAD, jitter_px: int = FIRST_JITTER) -> Transform:
     """Lucid's standard set (pad, jitter, scale, rotate, jitter) as one bilinear resampling per step.
 
     Padding, integer crops and the zoom-rotation compose into one map from output pixels to input positions,
     so a single `grid_sample` gives `lucid_chain`'s images (same random draws in the same order, same sizes)
     without materializing the padded and cropped intermediates, and its backward is one scatter instead of four.
     """
-    amounts = _scaled(PAD, size), _scaled(FIRST_JITTER, size), _scaled(LAST_JITTER, size)
+    amounts = _scaled(pad_px, size), _scaled(jitter_px, size), _scaled(jitter_px // 2, size)
 
     def apply(x: Tensor, generator: torch.Generator) -> Tensor:
         return _resample(x, _lucid_grid(x, amounts, generator))

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import TOY_NEGATIVE_PRE
+
 UNIT = "/api/v1/models/toy-net/layers/block1/units/2"
 
 
@@ -106,3 +108,16 @@ def test_bad_ref_returns_404_with_format_and_layers(client: TestClient) -> None:
 def test_ref_to_unknown_layer_or_unit_returns_404_naming_what_exists(client: TestClient) -> None:
     assert "layers: conv1, block1, fc" in client.get("/api/v1/models/toy-net/units/conv9:1").json()["detail"]
     assert "conv1 has units 0–3" in client.get("/api/v1/models/toy-net/units/conv1:4").json()["detail"]
+
+
+def test_feature_vis_say_what_they_optimized_and_a_negative_image_shows_its_pre_activation(
+    client: TestClient,
+) -> None:
+    unit = client.get(UNIT).json()
+    by_key = {fv["key"]: fv for fv in unit["feature_vis"]}
+    assert by_key["negative"]["tensor"] == "pre_relu"
+    assert by_key["negative"]["activation"] == 0.0 and by_key["negative"]["pre_activation"] == TOY_NEGATIVE_PRE
+    assert by_key["channel"]["tensor"] == "output" and by_key["channel"]["pre_activation"] is None  # an older image
+    page = client.get(UNIT.replace("/api/v1", "")).text
+    assert 'class="pre-activation negative"' in page and "pre-ReLU peak <strong>-1.5</strong>" in page
+    assert "before the ReLU" in page

@@ -35,14 +35,26 @@ def test_every_unit_gets_every_kind_and_logits_no_neuron() -> None:
     assert plan.kinds_for(CONV) == list(ALL)
     assert plan.kinds_for(LOGITS) == ["channel", "negative", "diversity"]
     assert _keys(plan, CONV) == ["channel", "neuron", "negative", "diversity:0", "diversity:1", "diversity:2"]
-    assert plan.stage_settings(CONV) == {"steps": 2, "objectives": _keys(plan, CONV)}
+    assert plan.stage_settings(CONV) == {"steps": 2, "tensor": "pre_relu", "objectives": _keys(plan, CONV)}
 
 
 def test_diversity_images_record_the_set_size_and_weight() -> None:
     plan = _plan()
-    assert plan.settings("diversity") == {"steps": 2, "diversity": 3, "diversity_weight": DIVERSITY_WEIGHT}
-    assert plan.settings("negative") == {"steps": 2}
+    assert plan.settings("diversity", "mixed4b") == {
+        "steps": 2,
+        "tensor": "pre_relu",
+        "diversity": 3,
+        "diversity_weight": DIVERSITY_WEIGHT,
+    }
+    assert plan.settings("negative", "mixed4b") == {"steps": 2, "tensor": "pre_relu"}
     assert plan.items_per_unit("diversity") == 3 and plan.items_per_unit("neuron") == 1
+
+
+def test_each_image_records_the_tensor_its_layer_optimized() -> None:
+    plan = _plan(reads={"mixed4b": "pre_relu", "fc": "output"})
+    assert plan.settings("channel", "mixed4b")["tensor"] == "pre_relu"
+    assert plan.settings("channel", "fc")["tensor"] == "output"
+    assert plan.stage_settings(LOGITS)["tensor"] == "output"
 
 
 def test_extras_limit_the_other_kinds_to_chosen_layers_and_units() -> None:

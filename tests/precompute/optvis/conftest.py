@@ -29,6 +29,26 @@ class TinyNet(nn.Module):
         return self.fc(x.mean((2, 3)))
 
 
+class Gated(nn.Module):
+    """conv → ReLU behind Python control flow on a tensor's value (always taken): torch.fx cannot trace it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.relu = nn.ReLU()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.relu(self.conv(x)) if x.sum() > -1e9 else x
+
+
+@pytest.fixture
+def gated_net() -> Gated:
+    """An untraceable net in eval mode, weights from seed 0."""
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        return Gated().eval()
+
+
 @pytest.fixture
 def tiny_net() -> TinyNet:
     """The tiny net in eval mode, weights from seed 0 without touching the global RNG."""

@@ -38,7 +38,7 @@ def test_a_unit_dead_on_every_start_image_is_woken_up() -> None:
     with torch.no_grad():
         conv.bias.fill_(-1.0)  # dead on the grey noise a render starts from, alive for strong colours
     model = nn.Sequential(conv, nn.ReLU()).eval()
-    settings = RenderSettings(steps=48, size=16, lr=0.1, transforms="none")
+    settings = RenderSettings(steps=48, size=16, lr=0.1, transforms="none", tensor="output")  # through the ReLU
     woken = render_units(model, lambda x: x * 4 - 2, "1", [0, 1], settings)
     plain = RenderSettings(**{**settings.as_dict(), "redirect_steps": 0})
     dead = render_units(model, lambda x: x * 4 - 2, "1", [0, 1], plain)

@@ -104,14 +104,24 @@ def test_settings_serialize_to_json_and_reject_bad_values() -> None:
         "param": "fourier",
         "decorrelate": True,
         "transforms": "standard",
+        "pad": 12,
+        "jitter": 8,
         "seed": 0,
         "redirect_steps": 16,
         "precision": "fp32",
+        "lr_schedule": "constant",
+        "tensor": "pre_relu",
+        "oversample": 1,
+        "upscale": 1,
     }
     with pytest.raises(ValueError, match="fourier"):
         RenderSettings(param="cppn")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="steps"):
         RenderSettings(steps=0)
+    with pytest.raises(ValueError, match="pre_relu, output"):
+        RenderSettings(tensor="post")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="upscale must be 1…8"):
+        RenderSettings(upscale=0)
 
 
 class BnNet(nn.Module):
@@ -153,3 +163,85 @@ def test_bf16_precision_renders_and_raises_the_objective(tiny_net, preprocess) -
     result = render_units(tiny_net, preprocess, "conv3", [0, 3], settings)
     assert result.objective.dtype == torch.float32
     assert result.history[-1] < result.history[0]
+
+
+def test_a_negative_image_goes_below_zero_before_the_relu_and_stops_at_zero_after_it(tiny_net, preprocess) -> None:  # noqa: ANN001
+    units = [0, 3]
+    settings = RenderSettings(steps=64, size=16, lr=0.1)
+    pre = render(tiny_net, preprocess, -channel("relu2", units), 2, settings)
+    post = render(
+        tiny_net, preprocess, -channel("relu2", units), 2, RenderSettings(**{**settings.as_dict(), "tensor": "output"})
+    )
+    assert (pre.objective > 0).all()  # minus the mean pre-activation: the mean went below zero
+    assert (post.objective <= 0).all()  # a ReLU's output cannot
+
+
+def test_renderer_says_which_tensor_each_layer_optimizes(tiny_net, preprocess) -> None:  # noqa: ANN001
+    renderer = Renderer(tiny_net, preprocess, layers=["relu2", "fc"])
+    assert renderer.reads("relu2", QUICK) == "pre_relu"
+    assert renderer.reads("fc", QUICK) == "output"  # logits have no ReLU
+    assert renderer.reads("relu2", RenderSettings(steps=4, size=16, tensor="output")) == "output"
+
+
+def test_oversampled_images_are_larger_and_the_network_sees_them_box_filtered(tiny_net, preprocess) -> None:  # noqa: ANN001
+    settings = RenderSettings(steps=6, size=16, oversample=3)
+    renderer = Renderer(tiny_net, preprocess, layers=["relu3"])
+    result = renderer.render(channel("relu3", [1, 2]), 2, settings)
+    assert result.images.shape == (2, 3, 48, 48)
+    with torch.no_grad():
+        seen = torch.nn.functional.avg_pool2d(result.images, 3)
+        pre3 = tiny_net.conv3(tiny_net.relu2(tiny_net.conv2(tiny_net.relu1(tiny_net.conv1(preprocess(seen))))))
+    torch.testing.assert_close(result.objective, pre3[[0, 1], [1, 2]].mean((1, 2)), atol=1e-5, rtol=1e-4)
+    peaks, pre_peaks = renderer.measure("relu3", result.images, settings)
+    torch.testing.assert_close(pre_peaks, pre3.flatten(2).amax(2), atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(peaks, pre3.relu().flatten(2).amax(2), atol=1e-5, rtol=1e-4)
+
+
+def test_upscaled_images_are_the_optimized_ones_on_a_finer_grid(tiny_net, preprocess) -> None:  # noqa: ANN001
+    settings = RenderSettings(steps=6, size=16, upscale=4)
+    result = render_units(tiny_net, preprocess, "relu2", [0, 1], settings)
+    assert result.images.shape == (2, 3, 64, 64) and result.optimized.shape == (2, 3, 16, 16)
+    box = torch.nn.functional.avg_pool2d(result.images, 4)
+    assert (box - result.optimized).abs().mean() < 0.01  # the same image, up to the box filter's blur
+
+
+def test_cosine_schedule_warms_up_then_decays_to_a_tenth() -> None:
+    from precompute.optvis.render import learning_rate
+
+    settings = RenderSettings(steps=100, lr=0.2, lr_schedule="cosine")
+    rates = [learning_rate(settings, step) for step in range(100)]
+    assert rates[0] < rates[4] == pytest.approx(0.2)
+    assert all(a >= b for a, b in zip(rates[4:], rates[5:], strict=False))
+    assert rates[-1] == pytest.approx(0.02, rel=0.01)
+    assert {learning_rate(RenderSettings(steps=100, lr=0.2), s) for s in range(100)} == {0.2}
+
+
+def test_an_untraceable_model_still_renders_through_hooks_at_its_output(gated_net, preprocess) -> None:  # noqa: ANN001
+    renderer = Renderer(gated_net, preprocess, layers=["relu"])
+    result = renderer.render(channel("relu", [0, 1]), 2, QUICK)
+    assert not renderer.traced and renderer.reads("relu", QUICK) == "output"
+    assert result.images.shape == (2, 3, 16, 16)
+
+
+@pytest.mark.slow
+def test_compiled_renderer_gives_the_eager_images_for_the_same_seed(tiny_net, preprocess) -> None:  # noqa: ANN001
+    settings = RenderSettings(steps=20, size=16, redirect_steps=4)  # through both graphs: redirected, then plain
+    eager = Renderer(tiny_net, preprocess, layers=["relu2"]).render(channel("relu2", [0, 1]), 2, settings)
+    compiled = Renderer(tiny_net, preprocess, layers=["relu2"], compile=True).render(
+        channel("relu2", [0, 1]), 2, settings
+    )
+    torch.testing.assert_close(compiled.images, eager.images, atol=1e-4, rtol=0)
+    torch.testing.assert_close(compiled.objective, eager.objective, atol=1e-4, rtol=1e-4)
+
+
+def test_the_cut_graph_gives_the_images_of_the_hook_stopped_forward(tiny_net, preprocess, monkeypatch) -> None:  # noqa: ANN001
+    import importlib
+
+    settings = RenderSettings(steps=20, size=16, redirect_steps=4, tensor="output")
+    traced = Renderer(tiny_net, preprocess, layers=["relu2"])
+    first = traced.render(channel("relu2", [0, 1]), 2, settings)
+    monkeypatch.setattr(importlib.import_module("precompute.optvis.render"), "trace_layers", lambda *_a, **_k: None)
+    hooked = Renderer(tiny_net, preprocess, layers=["relu2"])
+    second = hooked.render(channel("relu2", [0, 1]), 2, settings)
+    assert traced.traced and not hooked.traced
+    torch.testing.assert_close(first.images, second.images, atol=1e-5, rtol=0)
