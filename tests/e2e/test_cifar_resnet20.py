@@ -92,6 +92,8 @@ def test_feature_vis_images_decode_and_beat_the_dataset_maximum(client: TestClie
             assert response.status_code == 200
             image = Image.open(io.BytesIO(response.content))
             image.load()
-            assert image.size == (vis["settings"]["size"], vis["settings"]["size"])
+            settings = vis["settings"]
+            side = settings["size"] * settings["oversample"] * settings["upscale"]  # 32 px seen, 128 px stored
+            assert image.size == (side, side) == (vis["width"], vis["height"]) and settings["upscale"] == 4
             ratios.append(vis["activation"] / unit["dataset_examples"][0]["activation"])
     assert min(ratios) > 1.2, ratios
