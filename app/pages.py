@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from app import circuit, circuit_view, probe, routes, urls
+from app import circuit, circuit_view, probe, routes, search, urls
 from app.branches import branch_plots, branches_public
 from app.compare import CompareDep, compare_public
 from app.deps import (
@@ -24,11 +24,10 @@ from app.deps import (
 from app.errors import NotFound
 from app.families import FamilyDep, family_public, layer_families, sparklines
 from app.grid import GridDep
-from app.present import PREVIEW_UNITS, label_search, layer_public, model_public, model_summary, unit_public
+from app.present import PREVIEW_UNITS, layer_public, model_public, model_summary, unit_public
 from app.present_weights import layer_weights_public, svd_figures
 from app.templating import render
 from app.tuning_view import tuning_plots
-from store.refs import FORMAT_HELP, UnitRef
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -111,28 +110,13 @@ def unit_by_ref(reader: Reader, model: str, ref: str) -> RedirectResponse:
 
 
 @router.get(routes.SEARCH.path, name=routes.SEARCH.name)
-def search(request: Request, reader: Reader, q: str = "") -> Response:
-    """Go to 'model/layer:unit' (or a model id, or 'layer:unit' when one model is stored), else to labelled units."""
-    text, ids = q.strip(), reader.model_ids()
-    if text in ids:
-        return RedirectResponse(urls.model_page(text), status_code=302)
-    if not text:
-        raise NotFound(f"nothing to search for; {FORMAT_HELP}; models: {', '.join(ids)}")
-    if not _is_ref(text):
-        found = label_search(text, reader.units_labelled(text))
-        if len(found.hits) == 1:
-            return RedirectResponse(found.hits[0].url, status_code=302)
-        if found.hits:
-            return render(request, "search.html", {"search": found, "json_url": urls.api_search(text)})
-    return _redirect_to_unit(reader, ids[0] if len(ids) == 1 else None, text)
-
-
-def _is_ref(text: str) -> bool:
-    try:
-        UnitRef.parse(text)
-    except ValueError:
-        return False
-    return True
+def search_page(request: Request, reader: Reader, q: str = "") -> Response:
+    """The results of the JSON's search; an exact unit ref or model id goes straight to its page."""
+    found = search.search_public(q, search.load(reader, q))
+    target = search.go_to(found)
+    if target is not None:
+        return RedirectResponse(target, status_code=302)
+    return render(request, "search.html", {"search": found, "json_url": urls.api_search(found.q or None)})
 
 
 @router.get(routes.MICROSCOPE_UNIT.path, name=routes.MICROSCOPE_UNIT.name)

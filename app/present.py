@@ -21,7 +21,6 @@ from app.schemas import (
     EdgePublic,
     ExamplePublic,
     FeatureVisPublic,
-    LabelHitPublic,
     LabelSourcePublic,
     LayerPublic,
     LayerSummaryPublic,
@@ -30,7 +29,6 @@ from app.schemas import (
     RangeExamplePublic,
     ReceptiveFieldPublic,
     ScoreDefinitionPublic,
-    SearchPublic,
     UnitLinkPublic,
     UnitPublic,
     UnitSummaryPublic,
@@ -41,7 +39,6 @@ from store.records import (
     EdgeView,
     ExampleView,
     FeatureVisView,
-    LabelHit,
     LabelSource,
     LayerView,
     ModelView,
@@ -249,22 +246,6 @@ def range_example_public(view: RangeExampleView) -> RangeExamplePublic:
 def stats_public(stats: ActivationStatsRecord) -> ActivationStatsPublic:
     """A unit's activation statistics over the dataset."""
     return public(ActivationStatsPublic, stats)
-
-
-def label_hit_public(hit: LabelHit) -> LabelHitPublic:
-    """A unit whose hand label matched a search."""
-    return public(
-        LabelHitPublic,
-        hit,
-        ref=UnitRef(hit.layer, hit.unit, hit.model).qualified,
-        url=urls.unit_page(hit.model, hit.layer, hit.unit),
-        api_url=urls.api_unit(hit.model, hit.layer, hit.unit),
-    )
-
-
-def label_search(q: str, hits: list[LabelHit]) -> SearchPublic:
-    """The units whose hand labels contain `q`."""
-    return SearchPublic(q=q, hits=[label_hit_public(hit) for hit in hits])
 
 
 def _link(model: ModelView, ref: UnitRef) -> UnitLinkPublic:

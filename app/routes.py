@@ -62,6 +62,8 @@ API_UNIT_WEIGHTS = Route("api_unit_weights", API + "/models/{model}/layers/{laye
 API_UNIT_SEARCH = UNIT_SEARCH.api
 API_UNIT_REF = UNIT_REF.api
 API_SEARCH = SEARCH.api
+# The search box's suggestions as you type: the top results of the same search (JSON only).
+API_SEARCH_SUGGEST = Route("api_search_suggest", API + "/search/suggest")
 API_CIRCUIT = CIRCUIT.api
 API_FAMILY = FAMILY.api
 API_COMPARE = COMPARE.api
@@ -94,6 +96,7 @@ ROUTES: tuple[Route, ...] = (
     API_UNIT_SEARCH,
     API_UNIT_REF,
     API_SEARCH,
+    API_SEARCH_SUGGEST,
     CIRCUIT,
     API_CIRCUIT,
     FAMILY,

@@ -374,23 +374,35 @@ class UnitPublic(UnitBase):
     next: str | None = Field(description="next unit's page, null for the last unit")
 
 
-class LabelHitPublic(BaseModel):
-    """A unit whose hand label matched a search."""
+class SearchHitPublic(BaseModel):
+    """One search result: a unit, layer, model or class, and how well it matched."""
 
+    kind: str = Field(description="'unit', 'layer', 'model' or 'class'")
+    title: str = Field(description="what to show, e.g. 'inceptionv1/mixed4b:409' or 'goldfish'")
+    detail: str = Field(description="a line of context, e.g. the unit's hand label or the model's title")
+    query: str = Field(description="the text that searches for exactly this result, e.g. 'inceptionv1/mixed4b'")
+    match: str = Field(description="'exact', 'prefix', 'substring' or 'related' (a labelled unit of a matched layer)")
+    field: str = Field(description="what matched: 'ref', 'name', 'title', 'label' or 'class'")
     model: str
-    layer: str
-    unit: int
-    ref: str = Field(description="'model/layer:unit'")
-    label: str
     url: str
     api_url: str
 
 
-class SearchPublic(BaseModel):
-    """Units whose hand labels contain the search text."""
+class SearchExamplePublic(BaseModel):
+    """A query to try, built from what the store holds."""
 
     q: str
-    hits: list[LabelHitPublic] = Field(description="by model, layer in forward order and unit; at most 100")
+    url: str
+
+
+class SearchPublic(BaseModel):
+    """Units, layers, models and classes matching the search text, best first (app.search says how)."""
+
+    q: str
+    total: int = Field(description="how many results matched; `hits` holds at most `limit` of them")
+    limit: int
+    hits: list[SearchHitPublic]
+    examples: list[SearchExamplePublic] = Field(description="queries to try (shown when nothing matched)")
 
 
 class ApiRootPublic(BaseModel):

@@ -71,13 +71,18 @@ def unit_search(model: str, ref: str | None = None) -> str:
 
 
 def search(q: str | None = None) -> str:
-    """The site-wide search ('model/layer:unit')."""
+    """The site-wide search: unit refs, layers, models, classes and hand labels."""
     return _query(_path(routes.SEARCH), q=q)
 
 
 def api_search(q: str | None = None) -> str:
-    """Units whose hand labels contain `q`, as JSON."""
+    """The site-wide search's results as JSON."""
     return _query(_path(routes.API_SEARCH), q=q)
+
+
+def api_search_suggest(q: str | None = None) -> str:
+    """The search box's suggestions for `q` (the top results), as JSON."""
+    return _query(_path(routes.API_SEARCH_SUGGEST), q=q)
 
 
 def api_root() -> str:

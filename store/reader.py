@@ -118,18 +118,27 @@ class StoreReader:
                 same_unit=_same_unit(first.Unit, first.Layer, first.branch_start, first.parent_start),
             )
 
-    def units_labelled(self, text: str, limit: int = 100) -> list[LabelHit]:
-        """Units whose hand label contains `text` (any case), by model, layer in forward order and unit."""
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    def hand_labels(self) -> list[LabelHit]:
+        """Every hand-labelled unit of every model, by model, layer in forward order and unit (one query)."""
         query = (
             select(t.Layer.model_id, t.Layer.name, t.Unit.unit, t.Unit.label)
             .join(t.Layer)
-            .where(t.Unit.label.ilike(pattern, escape="\\"))
+            .where(t.Unit.label.is_not(None))
             .order_by(t.Layer.model_id, t.Layer.position, t.Unit.unit)
-            .limit(limit)
         )
         with Session(self.engine) as session:
             return [LabelHit(*row) for row in session.execute(query)]
+
+    def branch_units(self, branch: str) -> list[UnitRef]:
+        """The units, in any model, of the concatenating layers' branch `branch`, in order (one query)."""
+        query = (
+            select(t.Layer.model_id, t.Layer.name, t.Unit.unit)
+            .join(t.Layer)
+            .where(t.Unit.branch == branch)
+            .order_by(t.Layer.model_id, t.Layer.position, t.Unit.unit)
+        )
+        with Session(self.engine) as session:
+            return [UnitRef(layer, unit, model) for model, layer, unit in session.execute(query)]
 
     def weights(self, model_id: str, layer: str) -> WeightsView | None:
         """The full weights into `layer` from its previous layer, or None when none are stored (one query)."""

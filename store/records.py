@@ -271,7 +271,7 @@ class UnitSummary:
 
 @dataclass(frozen=True)
 class LabelHit:
-    """A unit whose hand label matched a search."""
+    """A hand-labelled unit: what search matches label text against."""
 
     model: str
     layer: str

@@ -1,19 +1,25 @@
-"""JSON route of the label search: units whose hand labels contain the text."""
+"""JSON routes of the site-wide search: its results, and the search box's suggestions as you type."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app import routes
+from app import routes, search
 from app.api.handler_route import HandlerRoute
 from app.deps import Reader
-from app.present import label_search
 from app.schemas import SearchPublic
 
 router = APIRouter(tags=["search"], route_class=HandlerRoute)
 
 
 @router.get(routes.API_SEARCH.path, name=routes.API_SEARCH.name, response_model=SearchPublic)
-def search_labels(reader: Reader, q: str = "") -> SearchPublic:
-    """Units whose hand label contains `q` (any case), e.g. `q=dog heads`."""
-    return label_search(q, reader.units_labelled(q.strip()) if q.strip() else [])
+def search_all(reader: Reader, q: str = "") -> SearchPublic:
+    """Units (by ref or hand label), layers, models and classes matching `q`, best first: e.g. `q=4b:409`,
+    `q=mixed4b`, `q=curve`. Never a 404: no match is an empty list with example queries."""
+    return search.search_public(q, search.load(reader, q))
+
+
+@router.get(routes.API_SEARCH_SUGGEST.path, name=routes.API_SEARCH_SUGGEST.name, response_model=SearchPublic)
+def suggest(reader: Reader, q: str = "") -> SearchPublic:
+    """The first results of the same search, for the search box as you type."""
+    return search.search_public(q, search.load(reader, q), search.SUGGEST_LIMIT)

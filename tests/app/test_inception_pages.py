@@ -133,21 +133,55 @@ def test_search_lists_the_units_whose_label_matches(client: TestClient) -> None:
     )
     assert '<link rel="alternate" type="application/json" href="/api/v1/search?q=dog+heads">' in page.text
     hits = client.get("/api/v1/search", params={"q": "DOG"}).json()["hits"]
-    assert [(h["ref"], h["label"]) for h in hits] == [
+    assert [(h["title"], h["detail"]) for h in hits] == [
         ("inceptionv1/mixed4b_5x5:5", "Dog Heads"),
         ("inceptionv1/mixed4b:9", "Dog Heads"),
     ]
 
 
-def test_search_goes_straight_to_the_only_matching_unit(client: TestClient) -> None:
+def test_a_label_search_lists_even_a_single_matching_unit(client: TestClient) -> None:
     response = client.get("/search", params={"q": "curv"})
-    assert response.status_code == 302 and response.headers["location"] == "/models/inceptionv1/layers/mixed4a/units/1"
+    assert response.status_code == 200 and 'href="/models/inceptionv1/layers/mixed4a/units/1"' in response.text
 
 
-@pytest.mark.parametrize("q", ["%", "_", "cats"])
-def test_search_matching_no_label_is_a_404(client: TestClient, q: str) -> None:
-    assert client.get("/search", params={"q": q}).status_code == 404
-    assert client.get("/api/v1/search", params={"q": q}).json()["hits"] == []
+@pytest.mark.parametrize("q", ["%", "zebra!", "cats"])
+def test_search_matching_nothing_is_an_empty_page_with_examples(client: TestClient, q: str) -> None:
+    response = client.get("/search", params={"q": q})
+    assert (
+        response.status_code == 200
+        and "Nothing matches" in response.text
+        and 'class="search-examples"' in response.text
+    )
+    found = client.get("/api/v1/search", params={"q": q}).json()
+    assert found["hits"] == [] and found["examples"]
+
+
+def test_a_shorthand_ref_names_the_unit_in_each_model_that_has_its_layer(client: TestClient) -> None:
+    hits = client.get("/api/v1/search", params={"q": "4b:3"}).json()["hits"]
+    assert [(h["title"], h["match"], h["field"]) for h in hits] == [
+        ("googlenet/inception4b:3", "exact", "ref"),
+        ("inceptionv1/mixed4b:3", "exact", "ref"),
+    ]
+    assert client.get("/search", params={"q": "inceptionv1/4b:9"}).headers["location"] == (
+        "/models/inceptionv1/layers/mixed4b/units/9"
+    )
+
+
+def test_a_ref_to_an_unstored_branch_finds_its_unit_in_the_mixed_layer(client: TestClient) -> None:
+    hits = client.get("/api/v1/search", params={"q": "mixed4b_1x1:2"}).json()["hits"]
+    assert [h["url"] for h in hits if h["field"] == "ref"] == ["/models/inceptionv1/layers/mixed4b/units/2"]
+
+
+def test_a_layer_search_lists_the_layer_first_then_its_labelled_units(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "mixed4b"})
+    assert page.status_code == 200
+    hits = client.get("/api/v1/search", params={"q": "mixed4b"}).json()["hits"]
+    assert [(h["title"], h["match"]) for h in hits] == [
+        ("inceptionv1/mixed4b", "exact"),
+        ("inceptionv1/mixed4b_5x5_bottleneck", "prefix"),
+        ("inceptionv1/mixed4b_5x5", "prefix"),
+        ("inceptionv1/mixed4b:9", "related"),
+    ]
 
 
 @pytest.mark.parametrize(

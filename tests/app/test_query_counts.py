@@ -97,6 +97,9 @@ PAGES = {
     "family JSON": "/api/v1/models/big/layers/mixed2/families/curves?top=64",
     "compare page (one model)": "/compare?family=curves",
     "compare JSON (one model)": "/api/v1/compare?family=curves&top=16",
+    "search page": "/search?q=curve",
+    "search JSON": "/api/v1/search?q=mixed2",
+    "search suggestions": "/api/v1/search/suggest?q=mixed",
 }
 
 

@@ -39,6 +39,7 @@ BUILDERS: dict[str, tuple[dict[str, str | int], Callable[[], str | None] | None]
     "api_unit_search": ({"model": "m"}, None),
     "api_unit_ref": ({"model": "m", "ref": "l:3"}, lambda: urls.api_unit_ref_redirect("m", "l:3")),
     "api_search": ({}, urls.api_search),
+    "api_search_suggest": ({}, urls.api_search_suggest),
     "circuit": ({"model": "m"}, lambda: urls.circuit_page("m", []).partition("?")[0]),
     "api_circuit": ({"model": "m"}, lambda: urls.api_circuit("m", []).partition("?")[0]),
     "family": ({"model": "m", "layer": "l", "family": "curves"}, lambda: urls.family_page("m", "l", "curves")),

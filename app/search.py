@@ -1,0 +1,283 @@
+"""Site-wide search over unit refs, layer names, model ids and titles, class names and hand labels, ranked.
+
+Ranking: each result matches the query (any case) as `exact` (the whole ref, name, title, class or label; a layer's
+shorthand like '4b' for 'mixed4b' counts as exact), as a `prefix` or as a `substring`; the hand-labelled units of an
+exactly matched layer follow as `related`. Results sort by that tier, then by source in the order of `SOURCES` (unit
+refs, models, layers, classes, hand labels), then in store order (model id, layer in forward order, unit). A page
+reached twice (a unit matched by its ref and by its label) is kept once, at its best rank.
+
+`load` fetches everything in at most three reader queries (the models with their layers, every hand label, and the
+units of a branch a ref names) whatever the query;
+the sources only rank. To search something new (notes, tours), add its data to `Corpus` (one query in `load`) and a
+function to `SOURCES`. The page, the JSON and the suggestions all call `search_public`, so they agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from app import urls
+from app.schemas import SearchExamplePublic, SearchHitPublic, SearchPublic
+from store.reader import StoreReader
+from store.records import LayerView, ModelView
+from store.refs import UnitRef, resolve_layer
+
+SEARCH_LIMIT = 50  # results on the page and in its JSON
+SUGGEST_LIMIT = 8  # suggestions under the search box
+
+
+class Match(IntEnum):
+    """How well a result matched, best first."""
+
+    EXACT = 0
+    PREFIX = 1
+    SUBSTRING = 2
+    RELATED = 3
+
+
+UnitKey = tuple[str, str, int]  # model id, layer name, unit
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What search looks through: every model with its layers and classes, and every hand label."""
+
+    models: list[ModelView]
+    labels: dict[UnitKey, str]  # in store order
+    branches: dict[tuple[str, str], list[UnitKey]] = field(default_factory=dict)  # (model, branch) → its units
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A result before presentation: the public fields and the rank it sorts by."""
+
+    public: SearchHitPublic
+    match: Match
+
+
+Source = Callable[[str, Corpus], Iterable[Hit]]
+
+
+def load(reader: StoreReader, query: str) -> Corpus:
+    """Everything search needs: two queries, and a third when `query` is a ref to a layer no model stores (it may
+    be an unstored branch of a concatenating layer, like 'mixed4b_1x1:2')."""
+    stored = reader.models()
+    labels = {(hit.model, hit.layer, hit.unit): hit.label for hit in reader.hand_labels()}
+    branches: dict[tuple[str, str], list[UnitKey]] = {}
+    ref = _parse(query)
+    if ref is not None and not any(_resolves(ref.layer, model) for model in stored):
+        for unit in reader.branch_units(ref.layer):
+            branches.setdefault((unit.model or "", ref.layer), []).append((unit.model or "", unit.layer, unit.unit))
+    return Corpus(stored, labels, branches)
+
+
+def _parse(query: str) -> UnitRef | None:
+    try:
+        return UnitRef.parse(query)
+    except ValueError:
+        return None
+
+
+def _resolves(layer: str, model: ModelView) -> bool:
+    try:
+        resolve_layer(layer, [stored.name for stored in model.layers])
+    except KeyError:
+        return False
+    return True
+
+
+def matching(query: str, text: str) -> Match | None:
+    """How `text` matches `query` (any case), or None."""
+    q, t = query.casefold(), text.casefold()
+    if t == q:
+        return Match.EXACT
+    if t.startswith(q):
+        return Match.PREFIX
+    return Match.SUBSTRING if q in t else None
+
+
+def _hit(match: Match, field: str, **fields: str) -> Hit:
+    return Hit(SearchHitPublic(match=match.name.lower(), field=field, **fields), match)
+
+
+def unit_hit(corpus: Corpus, key: UnitKey, match: Match, field: str) -> Hit:
+    """A unit, captioned with its hand label when it has one."""
+    model, layer, unit = key
+    ref = UnitRef(layer, unit, model).qualified
+    detail = corpus.labels.get(key) or f"unit {unit} of {layer}"
+    url, api_url = urls.unit_page(model, layer, unit), urls.api_unit(model, layer, unit)
+    return _hit(match, field, kind="unit", title=ref, detail=detail, query=ref, model=model, url=url, api_url=api_url)
+
+
+def _layer_hit(model: ModelView, layer: LayerView, match: Match) -> Hit:
+    title = f"{model.id}/{layer.name}"
+    return _hit(
+        match,
+        "name",
+        kind="layer",
+        title=title,
+        detail=f"{layer.units} units · {layer.kind} layer of {model.title}",
+        query=title,
+        model=model.id,
+        url=urls.layer_page(model.id, layer.name),
+        api_url=urls.api_layer(model.id, layer.name),
+    )
+
+
+def _ref_unit(corpus: Corpus, model: ModelView, ref: UnitRef) -> UnitKey | None:
+    """The stored unit `ref` names in `model` (a shorthand, or a unit of an unstored branch), or None."""
+    names = [layer.name for layer in model.layers]
+    try:
+        name = resolve_layer(ref.layer, names)
+    except KeyError:  # 'mixed4b_1x1:2' when only mixed4b is stored: the third unit of that branch
+        members = corpus.branches.get((model.id, ref.layer), [])
+        return members[ref.unit] if ref.unit < len(members) else None
+    units = next(layer.units for layer in model.layers if layer.name == name)
+    return (model.id, name, ref.unit) if ref.unit < units else None
+
+
+def unit_refs(query: str, corpus: Corpus) -> Iterator[Hit]:
+    """'layer:unit', 'model/layer:unit' or a shorthand like '4b:409': the unit it names in each model that has it."""
+    ref = _parse(query)
+    if ref is None:
+        return
+    for model in corpus.models:
+        key = _ref_unit(corpus, model, ref) if ref.model in (None, model.id) else None
+        if key is not None:
+            yield unit_hit(corpus, key, Match.EXACT, "ref")
+
+
+def models(query: str, corpus: Corpus) -> Iterator[Hit]:
+    """Models by id, else by title."""
+    for model in corpus.models:
+        by_id, by_title = matching(query, model.id), matching(query, model.title)
+        best = min((m for m in (by_id, by_title) if m is not None), default=None)
+        if best is not None:
+            url, api_url = urls.model_page(model.id), urls.api_model(model.id)
+            field = "name" if best == by_id else "title"
+            yield _hit(
+                best,
+                field,
+                kind="model",
+                title=model.id,
+                detail=model.title,
+                query=model.id,
+                model=model.id,
+                url=url,
+                api_url=api_url,
+            )
+
+
+def _layer_match(name: str, layer: LayerView, names: list[str]) -> Match | None:
+    try:
+        if resolve_layer(name, names) == layer.name:  # the name itself, or its shorthand ('4b')
+            return Match.EXACT
+    except KeyError:
+        pass
+    return matching(name, layer.name)
+
+
+def layers(query: str, corpus: Corpus) -> Iterator[Hit]:
+    """Layers by name ('mixed4b', '4b', 'model/layer'); an exact match brings its hand-labelled units along."""
+    model_id, _, name = query.rpartition("/")
+    related: list[Hit] = []
+    for model in corpus.models:
+        if model_id and model_id != model.id:
+            continue
+        names = [layer.name for layer in model.layers]
+        for layer in model.layers:
+            match = _layer_match(name, layer, names)
+            if match is None:
+                continue
+            yield _layer_hit(model, layer, match)
+            if match == Match.EXACT:
+                keys = [k for k in corpus.labels if k[:2] == (model.id, layer.name)]
+                related += [unit_hit(corpus, key, Match.RELATED, "layer") for key in keys]
+    yield from related
+
+
+def classes(query: str, corpus: Corpus) -> Iterator[Hit]:
+    """A model's classes by name, each linked to its output unit when the last layer has one unit per class."""
+    for model in corpus.models:
+        last = model.layers[-1] if model.layers else None
+        logits = last is not None and last.units == len(model.class_labels)
+        for number, name in enumerate(model.class_labels):
+            match = matching(query, name)
+            if match is None:
+                continue
+            if logits and last is not None:
+                url, api_url = urls.unit_page(model.id, last.name, number), urls.api_unit(model.id, last.name, number)
+            else:
+                url, api_url = urls.model_page(model.id), urls.api_model(model.id)
+            detail = f"class {number} of {model.id}"
+            yield _hit(
+                match,
+                "class",
+                kind="class",
+                title=name,
+                detail=detail,
+                query=name,
+                model=model.id,
+                url=url,
+                api_url=api_url,
+            )
+
+
+def hand_labels(query: str, corpus: Corpus) -> Iterator[Hit]:
+    """Units whose hand label contains the query."""
+    for key, label in corpus.labels.items():
+        match = matching(query, label)
+        if match is not None:
+            yield unit_hit(corpus, key, match, "label")
+
+
+# What search looks through, in the order that breaks ties between equally good matches. Notes and tours go here.
+SOURCES: tuple[Source, ...] = (unit_refs, models, layers, classes, hand_labels)
+
+
+def rank(query: str, corpus: Corpus) -> list[Hit]:
+    """Every result for `query`, best first (the module docstring says how), each page once."""
+    text = query.strip()
+    if not text:
+        return []
+    found = [(hit.match, order, hit) for order, source in enumerate(SOURCES) for hit in source(text, corpus)]
+    seen: set[str] = set()
+    ranked: list[Hit] = []
+    for _, _, hit in sorted(found, key=lambda item: (item[0], item[1])):  # stable: store order within a tier
+        if hit.public.url not in seen:
+            seen.add(hit.public.url)
+            ranked.append(hit)
+    return ranked
+
+
+def examples(corpus: Corpus) -> list[str]:
+    """Queries that find something in this store: a model, a layer, a unit ref and a hand label or class."""
+    found: list[str] = []
+    for model in corpus.models[:1]:
+        found.append(model.id)
+        if model.layers:
+            layer = model.layers[-1]
+            found += [f"{model.id}/{layer.name}", UnitRef(layer.name, 0, model.id).qualified]
+        if model.class_labels:
+            found.append(model.class_labels[0])
+    found += list(dict.fromkeys(corpus.labels.values()))[:2]
+    return found
+
+
+def search_public(query: str, corpus: Corpus, limit: int = SEARCH_LIMIT) -> SearchPublic:
+    """The search's results as the page and the JSON show them, with example queries."""
+    hits = rank(query, corpus)
+    tries = [SearchExamplePublic(q=q, url=urls.search(q)) for q in examples(corpus)]
+    return SearchPublic(
+        q=query.strip(), total=len(hits), limit=limit, hits=[h.public for h in hits[:limit]], examples=tries
+    )
+
+
+def go_to(found: SearchPublic) -> str | None:
+    """Where the page goes straight to: the one unit an exact ref names, or the one model an exact id names."""
+    exact = [hit for hit in found.hits if hit.match == Match.EXACT.name.lower()]
+    if len(exact) == 1 and (exact[0].field == "ref" or (exact[0].kind, exact[0].field) == ("model", "name")):
+        return exact[0].url
+    return None

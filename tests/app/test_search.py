@@ -1,0 +1,138 @@
+"""Site-wide search: the page and its JSON agree, nothing is a 404, results rank exact → prefix → substring,
+shorthand refs resolve, the box's suggestions, and a fixed number of queries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+from app.search import Match, matching
+from store.records import LabelSource, LayerRecord, ModelRecord
+from store.writer import StoreWriter
+from tests.app.queries import counted
+from tests.conftest import build_toy_store
+
+SOURCE = LabelSource("hand", "Hand labels", "A. Author", 2020, "https://example.org", "CC-BY 4.0")
+TOY_LABELS = {"block1": {2: "Curve", 4: "Curves, high-low"}, "conv1": {0: "Small curves"}}
+HIT = re.compile(r'<li class="search-hit[^"]*">.*?href="([^"]+)"', re.S)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """toy-net with hand labels; `mini`, an Inception-like model whose mixed4b has a 1×1 branch (units 0–1)."""
+    root = Path(build_toy_store(tmp_path_factory.mktemp("search-store")))
+    writer = StoreWriter(root)
+    writer.put_unit_labels("toy-net", SOURCE, TOY_LABELS)
+    writer.put_model(ModelRecord("mini", "Mini inception", "toy", "1" * 64, {"size": 8}, ["curved horn", "dog"]))
+    branches = {0: "mixed4b_1x1", 1: "mixed4b_1x1", 2: "mixed4b_pool", 3: "mixed4b_pool"}
+    writer.put_layers("mini", [LayerRecord("mixed4b", 0, "conv", 4, 2, 2, 8, 4.0, None, branches)])
+    writer.put_unit_labels("mini", SOURCE, {"mixed4b": {3: "Dog snouts"}})
+    writer.close()
+    with TestClient(create_app(Settings(store=root)), follow_redirects=False) as test_client:
+        yield test_client
+
+
+def _api(client: TestClient, q: str) -> list[dict[str, str]]:
+    response = client.get("/api/v1/search", params={"q": q})
+    assert response.status_code == 200
+    return response.json()["hits"]
+
+
+@pytest.mark.parametrize("q", ["curve", "CURVES", "mixed4b", "block", "blue", "dog", "toy", "", "no such thing"])
+def test_the_page_lists_what_the_json_lists_in_the_same_order(client: TestClient, q: str) -> None:
+    page = client.get("/search", params={"q": q})
+    assert page.status_code == 200
+    assert HIT.findall(page.text) == [hit["url"] for hit in _api(client, q)]
+
+
+@pytest.mark.parametrize(
+    "q", ["", "   ", "%", "_%_", "::", "a/b/c:x", "toy-net/nope:1", "block1:99", "nope/fc:1", "<b>"]
+)
+def test_no_query_is_a_404(client: TestClient, q: str) -> None:
+    assert client.get("/search", params={"q": q}).status_code == 200
+    assert client.get("/api/v1/search", params={"q": q}).status_code == 200
+    assert client.get("/api/v1/search/suggest", params={"q": q}).status_code == 200
+
+
+def test_nothing_found_names_examples_that_find_something(client: TestClient) -> None:
+    html = client.get("/search", params={"q": "zebra"}).text
+    assert "Nothing matches “zebra”" in html and 'href="/search?q=mini"' in html
+    examples = client.get("/api/v1/search", params={"q": "zebra"}).json()["examples"]
+    assert all(_api(client, example["q"]) for example in examples) and len(examples) >= 3
+
+
+def test_an_empty_query_explains_what_search_looks_through(client: TestClient) -> None:
+    html = client.get("/search").text
+    assert "<h1>Search</h1>" in html and "4b:409" in html and 'class="search-examples"' in html
+
+
+def test_results_rank_exact_then_prefix_then_substring(client: TestClient) -> None:
+    hits = _api(client, "curve")
+    assert [(h["title"], h["match"], h["field"]) for h in hits] == [
+        ("toy-net/block1:2", "exact", "label"),
+        ("curved horn", "prefix", "class"),
+        ("toy-net/block1:4", "prefix", "label"),
+        ("toy-net/conv1:0", "substring", "label"),
+    ]
+    assert hits[2]["detail"] == "Curves, high-low" and hits[1]["url"] == "/models/mini"
+
+
+def test_a_class_links_to_its_output_unit_when_the_last_layer_has_one_per_class(client: TestClient) -> None:
+    assert [(h["kind"], h["url"]) for h in _api(client, "blue")] == [("class", "/models/toy-net/layers/fc/units/2")]
+
+
+@pytest.mark.parametrize("q", ["4b:3", "mixed4b:3", "mini/4b:3", "mini@mixed4b:3"])
+def test_a_short_ref_is_the_top_result_and_the_page_opens_its_unit(client: TestClient, q: str) -> None:
+    top = _api(client, q)[0]
+    assert (top["title"], top["match"], top["field"]) == ("mini/mixed4b:3", "exact", "ref")
+    assert top["detail"] == "Dog snouts" and top["api_url"] == "/api/v1/models/mini/layers/mixed4b/units/3"
+    assert client.get("/search", params={"q": q}).headers["location"] == "/models/mini/layers/mixed4b/units/3"
+
+
+def test_a_ref_to_an_unstored_branch_names_its_unit_in_the_concatenated_layer(client: TestClient) -> None:
+    assert _api(client, "mixed4b_pool:1")[0]["url"] == "/models/mini/layers/mixed4b/units/3"
+    assert not [h for h in _api(client, "mixed4b_pool:2") if h["field"] == "ref"]  # the branch has two units
+
+
+def test_a_layer_name_lists_the_layer_then_its_labelled_units(client: TestClient) -> None:
+    hits = _api(client, "mixed4b")
+    assert [(h["kind"], h["title"], h["match"]) for h in hits] == [
+        ("layer", "mini/mixed4b", "exact"),
+        ("unit", "mini/mixed4b:3", "related"),
+    ]
+    assert [h["title"] for h in _api(client, "toy-net/block1")][:1] == ["toy-net/block1"]
+
+
+def test_a_model_id_opens_the_model_and_its_title_finds_it(client: TestClient) -> None:
+    assert client.get("/search", params={"q": "mini"}).headers["location"] == "/models/mini"
+    assert [(h["kind"], h["field"]) for h in _api(client, "inception")] == [("model", "title")]
+
+
+def test_suggestions_are_the_first_eight_results_as_json(client: TestClient) -> None:
+    response = client.get("/api/v1/search/suggest", params={"q": "e"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    suggested = response.json()
+    assert suggested["limit"] == 8 and suggested["total"] > 8
+    assert suggested["hits"] == _api(client, "e")[:8]
+
+
+@pytest.mark.parametrize("q", ["curve", "mixed4b", "4b:3", "mixed4b_pool:1", "", "zebra"])
+def test_search_runs_at_most_three_queries(client: TestClient, q: str) -> None:
+    for path in ("/search", "/api/v1/search", "/api/v1/search/suggest"):
+        with counted(client) as statements:
+            client.get(path, params={"q": q})
+        assert len(statements) <= 3, (path, q)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [("Curve", Match.EXACT), ("curves", Match.PREFIX), ("small curve", Match.SUBSTRING), ("line", None)],
+)
+def test_matching_ignores_case(text: str, match: Match | None) -> None:
+    assert matching("cURVE", text) == match
