@@ -67,7 +67,7 @@ def load(reader: StoreReader, query: str) -> Corpus:
     labels = {(hit.model, hit.layer, hit.unit): hit.label for hit in reader.hand_labels()}
     branches: dict[tuple[str, str], list[UnitKey]] = {}
     ref = _parse(query)
-    if ref is not None and not any(_resolves(ref.layer, model) for model in stored):
+    if ref is not None and not any(_shorthand(ref.layer, [layer.name for layer in m.layers]) for m in stored):
         for unit in reader.branch_units(ref.layer):
             branches.setdefault((unit.model or "", ref.layer), []).append((unit.model or "", unit.layer, unit.unit))
     return Corpus(stored, labels, branches)
@@ -78,14 +78,6 @@ def _parse(query: str) -> UnitRef | None:
         return UnitRef.parse(query)
     except ValueError:
         return None
-
-
-def _resolves(layer: str, model: ModelView) -> bool:
-    try:
-        resolve_layer(layer, [stored.name for stored in model.layers])
-    except KeyError:
-        return False
-    return True
 
 
 def matching(query: str, text: str) -> Match | None:
@@ -128,10 +120,8 @@ def _layer_hit(model: ModelView, layer: LayerView, match: Match) -> Hit:
 
 def _ref_unit(corpus: Corpus, model: ModelView, ref: UnitRef) -> UnitKey | None:
     """The stored unit `ref` names in `model` (a shorthand, or a unit of an unstored branch), or None."""
-    names = [layer.name for layer in model.layers]
-    try:
-        name = resolve_layer(ref.layer, names)
-    except KeyError:  # 'mixed4b_1x1:2' when only mixed4b is stored: the third unit of that branch
+    name = _shorthand(ref.layer, [layer.name for layer in model.layers])
+    if name is None:  # 'mixed4b_1x1:2' when only mixed4b is stored: the third unit of that branch
         members = corpus.branches.get((model.id, ref.layer), [])
         return members[ref.unit] if ref.unit < len(members) else None
     units = next(layer.units for layer in model.layers if layer.name == name)
@@ -170,13 +160,12 @@ def models(query: str, corpus: Corpus) -> Iterator[Hit]:
             )
 
 
-def _layer_match(name: str, layer: LayerView, names: list[str]) -> Match | None:
+def _shorthand(name: str, names: list[str]) -> str | None:
+    """The layer `name` or its shorthand ('4b' for 'mixed4b') denotes among `names`, or None."""
     try:
-        if resolve_layer(name, names) == layer.name:  # the name itself, or its shorthand ('4b')
-            return Match.EXACT
+        return resolve_layer(name, names)
     except KeyError:
-        pass
-    return matching(name, layer.name)
+        return None
 
 
 def layers(query: str, corpus: Corpus) -> Iterator[Hit]:
@@ -186,9 +175,9 @@ def layers(query: str, corpus: Corpus) -> Iterator[Hit]:
     for model in corpus.models:
         if model_id and model_id != model.id:
             continue
-        names = [layer.name for layer in model.layers]
+        exact = _shorthand(name, [layer.name for layer in model.layers])
         for layer in model.layers:
-            match = _layer_match(name, layer, names)
+            match = Match.EXACT if layer.name == exact else matching(name, layer.name)
             if match is None:
                 continue
             yield _layer_hit(model, layer, match)
