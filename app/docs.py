@@ -9,11 +9,14 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from app import urls
 from app.templating import render
+from frontend import STATIC_DIR
 
 DOCS_PATH = "/docs"
 FILES_PATH = "/docs/swagger-ui"  # Swagger UI's JS and CSS, as fastapi-offline ships them
 SWAGGER_UI_DIR = Path(str(files("fastapi_offline") / "static"))
+NOTEBOOK_EXAMPLE = "notebook_example.py"  # in frontend/static; the README's "Data out: notebooks" shows it too
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,7 +24,9 @@ router = APIRouter(include_in_schema=False)
 @router.get(DOCS_PATH, name="swagger_ui_html")
 def swagger_ui(request: Request) -> Response:
     """Swagger UI over this service's OpenAPI schema; its settings sit in data attributes, read by docs.js."""
-    context = {"openapi_url": request.app.openapi_url, "files": FILES_PATH}
+    example = (STATIC_DIR / NOTEBOOK_EXAMPLE).read_text()
+    context = {"openapi_url": request.app.openapi_url, "files": FILES_PATH, "example": example}
+    context["example_url"] = urls.static(NOTEBOOK_EXAMPLE)
     return render(request, "docs.html", context)
 
 

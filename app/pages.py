@@ -36,7 +36,7 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 def index_page(request: Request, reader: Reader) -> Response:
     """Every stored model as a card."""
     models = [model_summary(m) for m in reader.models()]
-    return render(request, "index.html", {"models": models, "json_url": urls.api_models()})
+    return render(request, "index.html", {"models": models, "json_url": urls.api_root()})
 
 
 @router.get(routes.MODELS.path, name=routes.MODELS.name)

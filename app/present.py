@@ -172,6 +172,9 @@ def layer_public(
         label_sources=[label_source_public(source) for source in sources.values()],
         score_definitions=score_definitions(u.scores for u in units),
         grid=grid_public(model.id, layer.name, units, weights, grid, arranged),
+        units_jsonl_url=urls.api_layer_units_jsonl(model.id, layer.name),
+        units_parquet_url=urls.api_layer_units_parquet(model.id, layer.name),
+        feature_vis_zip_url=urls.api_layer_feature_vis_zip(model.id, layer.name),
     )
 
 

@@ -59,6 +59,10 @@ API_UNIT = UNIT.api
 API_LAYER_WEIGHTS = LAYER_WEIGHTS.api
 # A unit's full row and column of the stored weights (JSON only: the unit page shows the strongest).
 API_UNIT_WEIGHTS = Route("api_unit_weights", API + "/models/{model}/layers/{layer}/units/{unit}/weights")
+# A layer's data for notebooks (app.data_out): its units as JSON Lines and Parquet, its channel images as a zip.
+API_LAYER_UNITS_JSONL = Route("api_layer_units_jsonl", API + "/models/{model}/layers/{layer}/units.jsonl")
+API_LAYER_UNITS_PARQUET = Route("api_layer_units_parquet", API + "/models/{model}/layers/{layer}/units.parquet")
+API_LAYER_FEATURE_VIS_ZIP = Route("api_layer_feature_vis_zip", API + "/models/{model}/layers/{layer}/feature-vis.zip")
 API_UNIT_SEARCH = UNIT_SEARCH.api
 API_UNIT_REF = UNIT_REF.api
 API_SEARCH = SEARCH.api
@@ -93,6 +97,9 @@ ROUTES: tuple[Route, ...] = (
     API_UNIT,
     API_LAYER_WEIGHTS,
     API_UNIT_WEIGHTS,
+    API_LAYER_UNITS_JSONL,
+    API_LAYER_UNITS_PARQUET,
+    API_LAYER_FEATURE_VIS_ZIP,
     API_UNIT_SEARCH,
     API_UNIT_REF,
     API_SEARCH,

@@ -178,6 +178,9 @@ class LayerPublic(LayerBase):
     label_sources: list[LabelSourcePublic] = Field(description="who made the units' hand labels")
     score_definitions: list[ScoreDefinitionPublic] = Field(description="the scores measured for this layer's units")
     grid: GridPublic
+    units_jsonl_url: str = Field(description="every unit, one JSON object a line (`unit_list`'s fields)")
+    units_parquet_url: str = Field(description="every unit as a Parquet table (501 when the server lacks pyarrow)")
+    feature_vis_zip_url: str = Field(description="each unit's channel visualization in a zip, with manifest.json")
 
 
 class BranchUnitPublic(UnitSummaryPublic):
@@ -410,6 +413,7 @@ class ApiRootPublic(BaseModel):
 
     format_version: str
     models: list[ModelSummaryPublic]
+    url: str = Field(description="the index page, listing the same models")
 
 
 class SvdUnitPublic(BaseModel):

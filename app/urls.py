@@ -125,6 +125,21 @@ def api_unit_weights(model: str, layer: str, unit: int) -> str:
     return _path(routes.API_UNIT_WEIGHTS, model=model, layer=layer, unit=unit)
 
 
+def api_layer_units_jsonl(model: str, layer: str) -> str:
+    """A layer's units as JSON Lines, one unit a line with the layer API's fields."""
+    return _path(routes.API_LAYER_UNITS_JSONL, model=model, layer=layer)
+
+
+def api_layer_units_parquet(model: str, layer: str) -> str:
+    """A layer's units as a Parquet table."""
+    return _path(routes.API_LAYER_UNITS_PARQUET, model=model, layer=layer)
+
+
+def api_layer_feature_vis_zip(model: str, layer: str) -> str:
+    """A zip of a layer's channel visualizations, with a manifest.json."""
+    return _path(routes.API_LAYER_FEATURE_VIS_ZIP, model=model, layer=layer)
+
+
 def api_unit_ref_redirect(model: str, ref: str) -> str:
     """A unit reference that redirects to the canonical unit JSON."""
     return routes.API_UNIT_REF.format(model=_seg(model), ref=_ref(ref))

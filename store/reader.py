@@ -140,6 +140,19 @@ class StoreReader:
         with Session(self.engine) as session:
             return [UnitRef(layer, unit, model) for model, layer, unit in session.execute(query)]
 
+    def channel_images(self, model_id: str, layer: str) -> dict[int, FeatureVisView]:
+        """Each unit's channel visualization in a layer, by unit, in unit order (one query)."""
+        query = (
+            select(t.Unit.unit, t.FeatureVis, t.Asset)
+            .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+            .join(t.FeatureVis, (t.FeatureVis.unit_id == t.Unit.id) & (t.FeatureVis.key == CHANNEL))
+            .join(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
+            .where(t.Layer.model_id == model_id, t.Layer.name == layer)
+            .order_by(t.Unit.unit)
+        )
+        with Session(self.engine) as session:
+            return {unit: _feature_vis(image, asset) for unit, image, asset in session.execute(query)}
+
     def weights(self, model_id: str, layer: str) -> WeightsView | None:
         """The full weights into `layer` from its previous layer, or None when none are stored (one query)."""
         with Session(self.engine) as session:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app import routes
-from app.api import branches, circuit, families, layers, models, probe, search, units, weights
+from app import routes, urls
+from app.api import branches, circuit, data, families, layers, models, probe, search, units, weights
 from app.api.handler_route import HandlerRoute
 from app.deps import Reader
 from app.present import model_summary
@@ -18,7 +18,8 @@ router = APIRouter(responses={404: {"model": ErrorPublic}, 422: {"model": ErrorP
 @router.get(routes.API_ROOT.path, name=routes.API_ROOT.name, response_model=ApiRootPublic, tags=["models"])
 def api_root(reader: Reader) -> ApiRootPublic:
     """The store format version this service reads and the models it serves."""
-    return ApiRootPublic(format_version=reader.format_version, models=[model_summary(m) for m in reader.models()])
+    models = [model_summary(m) for m in reader.models()]
+    return ApiRootPublic(format_version=reader.format_version, models=models, url=urls.index())
 
 
 router.include_router(models.router)
@@ -26,6 +27,7 @@ router.include_router(layers.router)
 router.include_router(branches.router)
 router.include_router(units.router)
 router.include_router(weights.router)
+router.include_router(data.router)
 router.include_router(search.router)
 router.include_router(circuit.router)
 router.include_router(families.router)

@@ -44,3 +44,11 @@ def test_schema_describes_the_asset_404_as_the_html_page_served(client: TestClie
     answer = client.get(f"/assets/{SHA}.png")
     assert answer.status_code == 404
     assert list(declared["content"]) == [answer.headers["content-type"].split(";")[0]] == ["text/html"]
+
+
+def test_docs_show_the_notebook_example_and_link_its_file(client: TestClient) -> None:
+    html = client.get("/docs").text
+    assert "Data out: notebooks" in html
+    assert 'href="/static/notebook_example.py"' in html
+    assert "import httpx" in html and "/units.jsonl" in html
+    assert client.get("/static/notebook_example.py").status_code == 200

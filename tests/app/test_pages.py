@@ -11,7 +11,7 @@ from app.config import Settings
 from app.main import create_app
 
 PAGES = {
-    "/": "/api/v1/models",
+    "/": "/api/v1",
     "/models/toy-net": "/api/v1/models/toy-net",
     "/models/toy-net/layers/block1": "/api/v1/models/toy-net/layers/block1",
     "/models/toy-net/layers/block1/units/2": "/api/v1/models/toy-net/layers/block1/units/2",

@@ -65,3 +65,10 @@ def test_compare_urls_keep_their_model_list_readable() -> None:
     assert urls.compare_page("curves") == "/compare?family=curves"
     assert urls.compare_page("curves", ["a", "b"], 3) == "/compare?family=curves&models=a,b&top=3"
     assert urls.api_compare("lines", ["x y"]) == "/api/v1/compare?family=lines&models=x+y"
+
+
+def test_a_layers_downloads_live_under_its_json() -> None:
+    base = urls.api_layer("m", "mixed4b")
+    assert urls.api_layer_units_jsonl("m", "mixed4b") == base + "/units.jsonl"
+    assert urls.api_layer_units_parquet("m", "mixed4b") == base + "/units.parquet"
+    assert urls.api_layer_feature_vis_zip("m", "mixed4b") == base + "/feature-vis.zip"

@@ -136,6 +136,18 @@ def test_units_of_unknown_layer_are_empty(toy: StoreReader) -> None:
     assert toy.units("nope", "block1") == []
 
 
+def test_channel_images_are_each_units_thumbnail_with_its_activation(toy: StoreReader) -> None:
+    images = toy.channel_images(TOY, "block1")
+    assert list(images) == list(range(6))
+    assert [v.asset for v in images.values()] == [u.thumbnail for u in toy.units(TOY, "block1")]
+    assert [v.activation for v in images.values()] == [5.0 + u for u in range(6)]  # the toy store's peaks
+    assert toy.channel_images(TOY, "nope") == {}
+
+
+def test_units_without_channel_vis_have_no_channel_image(ranked: StoreReader) -> None:
+    assert list(ranked.channel_images("m", "b")) == [0]
+
+
 def test_unit_without_channel_vis_has_no_thumbnail(ranked: StoreReader) -> None:
     assert [u.thumbnail is None for u in ranked.units("m", "b")] == [False, True]
 
