@@ -99,3 +99,13 @@ def test_stored_unit_card_is_the_og_image(toy_store: Path, tmp_path: Path) -> No
         assert "/assets/" in tags["og:image"]
         assert fetch_card(client, tags["og:image"]).size == (1200, 630)
         assert fetch_card(client, "/models/toy-net/layers/conv1/units/0/card.png").size == (1200, 630)
+
+
+def test_other_spelling_of_a_units_card_redirects_to_its_card(client: TestClient) -> None:
+    response = client.get("/models/toy-net/layers/conv1/units/01/card.png")
+    assert response.status_code == 301
+    assert response.headers["location"] == "/models/toy-net/layers/conv1/units/1/card.png"
+
+
+def test_unknown_unit_card_is_a_404(client: TestClient) -> None:
+    assert client.get("/models/toy-net/layers/conv1/units/999/card.png").status_code == 404
