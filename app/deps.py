@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -232,13 +233,19 @@ def get_unit(request: Request, reader: Reader, ctx: LayerDep, unit: UnitText) ->
     number = parse_unit(unit, ctx.layer)
     check_unit(ctx.model, ctx.layer, number)  # out of range: a 404 here rather than a redirect to one
     if unit != str(number):
-        api = request.url.path.startswith(urls.API + "/")
-        path = (urls.api_unit if api else urls.unit_page)(ctx.model.id, ctx.layer.name, number)
+        path = _unit_url(request.url.path)(ctx.model.id, ctx.layer.name, number)
         raise MovedPermanently(f"{path}?{request.url.query}" if request.url.query else path)
     return find_unit(reader, ctx.model, ctx.layer, number)
 
 
 UnitDep = Annotated[UnitContext, Depends(get_unit)]
+
+
+def _unit_url(path: str) -> Callable[[str, str, int], str]:
+    """The URL builder of what a unit path names: its JSON, its preview card or its page."""
+    if path.startswith(urls.API + "/"):
+        return urls.api_unit
+    return urls.unit_card if path.endswith("/card.png") else urls.unit_page
 
 
 def resolve_microscope_op(reader: StoreReader, model_id: str, op: str, unit: int) -> tuple[ModelView, LayerView, int]:

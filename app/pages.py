@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from app import circuit, circuit_view, probe, routes, search, urls
+from app import circuit, circuit_view, previews, probe, routes, search, urls
 from app.branches import branch_plots, branches_public
 from app.compare import CompareDep, compare_public
 from app.deps import (
@@ -50,7 +50,9 @@ def model_page(request: Request, reader: Reader, model_view: ModelDep) -> Respon
     """A model's layers in forward order, each with a strip of unit thumbnails."""
     model = model_public(model_view, reader.previews(model_view.id, PREVIEW_UNITS))
     probe_on = bool(request.app.state.settings.probe_url)
-    return render(request, "model.html", {"model": model, "json_url": model.api_url, "probe_on": probe_on})
+    context = {"model": model, "json_url": model.api_url, "probe_on": probe_on}
+    context["preview"] = previews.model_preview(request, model_view)
+    return render(request, "model.html", context)
 
 
 @router.get(routes.LAYER.path, name=routes.LAYER.name)
@@ -60,6 +62,7 @@ def layer_page(request: Request, reader: Reader, ctx: LayerDep, grid: GridDep) -
     layer = layer_public(ctx, units, weights, grid)
     families = layer_families(ctx.model, ctx.layer, units)
     context = {"model": ctx.model, "layer": layer, "families": families, "json_url": layer.grid.api_url}
+    context["preview"] = previews.layer_preview(request, ctx)
     return render(request, "layer.html", context)
 
 
@@ -79,6 +82,7 @@ def unit_page(request: Request, ctx: UnitDep) -> Response:
     context = {"model": ctx.model, "unit": unit, "canonical": canonical, "json_url": unit.api_url}
     context["circuits"] = circuit.unit_circuits(unit)
     context["tuning"] = tuning_plots(unit)
+    context["preview"] = previews.unit_preview(request, ctx, unit)
     return render(request, "unit.html", context)
 
 
@@ -138,6 +142,7 @@ def circuit_page(
         return RedirectResponse(query.url, status_code=302)
     found = circuit_view.circuit_public(circuit_view.load(reader, model_view, query))
     context = {"model": model_view, "circuit": found, "grids": circuit_view.grids(found), "json_url": found.api_url}
+    context["preview"] = previews.circuit_preview(request, model_view, found)
     return render(request, "circuit.html", context)
 
 

@@ -48,6 +48,11 @@ CIRCUIT = Route("circuit", "/models/{model}/circuit")  # ?units=mixed3b:379,385;
 FAMILY = Route("family", "/models/{model}/layers/{layer}/families/{family}")
 COMPARE = Route("compare", "/compare")  # ?family=curves&models=a,b&top=4: a family across models (app.compare)
 PROBE = Route("probe", "/models/{model}/probe")  # GET: the upload form; POST: an image's top units (app.probe)
+# Link-preview cards (1200×630 PNG, app.cards): the `og:image` of each page that has one.
+MODEL_CARD = Route("model_card", "/models/{model}/card.png")
+LAYER_CARD = Route("layer_card", "/models/{model}/layers/{layer}/card.png")
+UNIT_CARD = Route("unit_card", "/models/{model}/layers/{layer}/units/{unit}/card.png")
+CIRCUIT_CARD = Route("circuit_card", "/models/{model}/circuit/card.png")  # ?units= as the circuit page's
 
 # The JSON API: the root, then the twins of the pages above.
 API_ROOT = Route("api_root", API)
@@ -112,6 +117,10 @@ ROUTES: tuple[Route, ...] = (
     API_COMPARE,
     PROBE,
     API_PROBE,
+    MODEL_CARD,
+    LAYER_CARD,
+    UNIT_CARD,
+    CIRCUIT_CARD,
     ASSET,
     STATIC,
 )

@@ -183,6 +183,26 @@ def api_circuit(model: str, groups: Sequence[tuple[str, Sequence[int]]], order: 
     return _circuit(routes.API_CIRCUIT, model, groups, order)
 
 
+def circuit_card(model: str, units: str) -> str:
+    """A circuit's link-preview card, for its canonical `units` value (the order does not change what it shows)."""
+    return f"{_path(routes.CIRCUIT_CARD, model=model)}?units={quote(units, safe=':,;')}"
+
+
+def model_card(model: str) -> str:
+    """A model's link-preview card."""
+    return _path(routes.MODEL_CARD, model=model)
+
+
+def layer_card(model: str, layer: str) -> str:
+    """A layer's link-preview card."""
+    return _path(routes.LAYER_CARD, model=model, layer=layer)
+
+
+def unit_card(model: str, layer: str, unit: int) -> str:
+    """A unit's link-preview card (drawn from its images when the store holds none)."""
+    return _path(routes.UNIT_CARD, model=model, layer=layer, unit=unit)
+
+
 def family_page(model: str, layer: str, family: str, top: int | None = None) -> str:
     """A layer's units that score highest for a feature family, laid out by preferred orientation."""
     return _query(_path(routes.FAMILY, model=model, layer=layer, family=family), top=_top(top))

@@ -152,6 +152,11 @@ class PrecomputeConfig:
     tuning_layers: tuple[str, ...] | None = Field(
         None, description="Comma-separated layer ids whose tuning curves are measured (default: every conv layer)."
     )
+    cards: bool = Field(
+        True,
+        description="Draw each unit's link-preview card (a 1200x630 PNG of its feature visualization and top "
+        "examples, shown when its page's link is pasted into a chat); cheap, but skippable.",
+    )
     seed: int = Field(0, description="Seed of every random choice in feature visualization.")
     progress: bool = Field(True, description="Show progress bars.")
     db: str | None = Field(

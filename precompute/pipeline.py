@@ -1,5 +1,5 @@
 """Orchestration: model → layers → dataset examples (top and across the activation range) → colour scores →
-tuning curves → connections → feature vis → store; resumable.
+tuning curves → connections → feature vis → preview cards → store; resumable.
 
 Every stage commits as it goes (feature visualizations per batch of units, the other stages per layer) and
 records the settings it ran with, so a re-run skips what is stored and an interrupted run resumes.
@@ -14,6 +14,7 @@ import torch
 
 from precompute.activation_maps import AMAP_MAX_SIDE, measure_picks, order_quantile_samples
 from precompute.activation_range import finish, layer_picks
+from precompute.cards import cards_stage
 from precompute.colour import colour_settings, colour_stage
 from precompute.config import DEVICES, PrecomputeConfig
 from precompute.connections import edge_records, expanded_weights
@@ -56,6 +57,7 @@ class PrecomputeSummary:
     score_layers: list[str] = field(default_factory=list)  # layers whose colour scores (bw_ratio) were measured
     tuning_layers: list[str] = field(default_factory=list)  # layers whose tuning curves were measured
     rendered_images: int = 0
+    card_layers: list[str] = field(default_factory=list)  # layers whose units' preview cards were (re)drawn
     unit_labels: LabelImport | None = None
 
     def describe(self, store: StoreLocation) -> str:
@@ -105,6 +107,8 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
         summary.tuning_layers = tuning_stage(model, tuned, writer, device=config.device, show_progress=config.progress)
         summary.connection_layers = _connections_stage(config, model, layers, writer)
         summary.rendered_images = _feature_vis_stage(config, model, layers, writer, plan)
+        if config.cards:  # last: a card shows the images the stages above stored
+            summary.card_layers = cards_stage(writer, model.id, [layer.name for layer in layers])
     return summary
 
 

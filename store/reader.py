@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from store import schema as t
 from store import tensors
+from store.cards import CARD_HEIGHT, CARD_WIDTH
 from store.db import StoreDamagedError, format_version, open_read_only, require_intact
 from store.kinds import CHANNEL, VisKey, page_order
 from store.location import StoreLike, as_location
@@ -116,6 +117,7 @@ class StoreReader:
                 inputs=inputs,
                 outputs=outputs,
                 same_unit=_same_unit(first.Unit, first.Layer, first.branch_start, first.parent_start),
+                card=_card(first.Unit.card_sha256),
             )
 
     def hand_labels(self) -> list[LabelHit]:
@@ -318,6 +320,11 @@ def _summary(
 ) -> UnitSummary:
     label_source = record(LabelSource, source) if source is not None else None
     return UnitSummary(unit.unit, unit.label, unit.branch, thumbnail, label_source, dict(scores or {}))
+
+
+def _card(sha256: str | None) -> AssetRef | None:
+    """The unit's preview card: always a PNG of the card's size, so its row is not needed (no extra query)."""
+    return None if sha256 is None else AssetRef(sha256, "png", CARD_WIDTH, CARD_HEIGHT)
 
 
 def _asset(row: t.Asset | None) -> AssetRef | None:

@@ -27,6 +27,7 @@ FEATURE_VIS_STAGE = "feature_vis"
 SCORES_STAGE = "scores"  # per-unit scores (store.scores): one stage per score, see score_stage
 TUNING_STAGE = "tuning"  # tuning curves (unit_curves) and the scores derived from them
 RANGE_STAGE = "range_examples"  # examples across the activation range and activation statistics
+CARDS_STAGE = "cards"  # each unit's link-preview card (store.cards), drawn from its stored images
 
 
 def score_stage(score: str) -> str:
@@ -59,6 +60,15 @@ class AssetRef:
     ext: str
     width: int = 0
     height: int = 0
+
+
+@dataclass
+class CardSources:
+    """What a unit's preview card shows (store.cards): its label, channel visualization and top examples."""
+
+    label: str | None
+    vis: AssetRef | None = None
+    examples: list[AssetRef] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -349,3 +359,4 @@ class UnitDetail:
     range_examples: list[RangeExampleView] = field(default_factory=list)  # bottom, then quantiles
     stats: ActivationStatsRecord | None = None
     curves: list[CurveView] = field(default_factory=list)
+    card: AssetRef | None = None  # the link-preview card (a 1200×630 PNG), when precompute drew one

@@ -78,6 +78,8 @@ class Unit(Base):
     branch: Mapped[str | None] = mapped_column(String(64))
     label: Mapped[str | None] = mapped_column(String(256))
     label_source_id: Mapped[int | None] = mapped_column(ForeignKey("label_sources.id"))
+    # The unit's link-preview card (a 1200×630 PNG, store.cards), drawn by precompute.cards once its images exist.
+    card_sha256: Mapped[str | None] = mapped_column(ForeignKey("assets.sha256"))
 
 
 class Asset(Base):

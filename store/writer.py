@@ -15,16 +15,20 @@ from sqlalchemy.orm import Session
 
 from store import schema as t
 from store import tensors
+from store.cards import CARD_HEIGHT, CARD_WIDTH
 from store.db import finalize, open_for_writing
-from store.kinds import VisKey
+from store.kinds import CHANNEL, VisKey
 from store.location import StoreLike, as_location
 from store.paths import asset_path
 from store.records import (
+    CARDS_STAGE,
     CONNECTIONS_STAGE,
     EXAMPLES_STAGE,
     RANGE_STAGE,
     TUNING_STAGE,
     ActivationStatsRecord,
+    AssetRef,
+    CardSources,
     CurveRecord,
     DatasetImageRecord,
     EdgeRecord,
@@ -221,6 +225,41 @@ class StoreWriter:
                         settings=r.settings,
                     )
                 )
+
+    def card_sources(self, model_id: str, layer: str, examples: int) -> dict[int, CardSources]:
+        """Each unit's label, channel visualization and first `examples` top examples: what its card shows."""
+        with Session(self.engine) as session:
+            row = self._layer(session, model_id, layer)
+            found = {
+                u.unit: CardSources(u.label) for u in session.scalars(select(t.Unit).where(t.Unit.layer_id == row.id))
+            }
+            vis = (
+                select(t.Unit.unit, t.Asset.sha256, t.Asset.ext)
+                .join(t.FeatureVis, t.FeatureVis.unit_id == t.Unit.id)
+                .join(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
+                .where(t.Unit.layer_id == row.id, t.FeatureVis.key == str(VisKey(CHANNEL)))
+            )
+            for unit, sha, ext in session.execute(vis):
+                found[unit].vis = AssetRef(sha, ext)
+            tops = (
+                select(t.Unit.unit, t.Asset.sha256, t.Asset.ext)
+                .join(t.DatasetExample, t.DatasetExample.unit_id == t.Unit.id)
+                .join(t.Asset, t.Asset.sha256 == t.DatasetExample.asset_sha256)
+                .where(t.Unit.layer_id == row.id, t.DatasetExample.rank < examples)
+                .order_by(t.Unit.unit, t.DatasetExample.rank)
+            )
+            for unit, sha, ext in session.execute(tops):
+                found[unit].examples.append(AssetRef(sha, ext))
+            return found
+
+    def put_cards(self, model_id: str, layer: str, cards: Mapping[int, bytes], settings: Settings) -> None:
+        """Store each unit's preview card (a PNG of store.cards' size) and finish the cards stage for the layer."""
+        with Session(self.engine) as session, session.begin():
+            units = self._unit_ids(session, model_id, layer)
+            for unit, png in cards.items():
+                sha = self._put_file(session, png, "png", CARD_WIDTH, CARD_HEIGHT)
+                session.execute(update(t.Unit).where(t.Unit.id == units[unit]).values(card_sha256=sha))
+            self._finish(session, self._layer(session, model_id, layer), CARDS_STAGE, settings)
 
     def put_dataset_images(self, model_id: str, images: Sequence[DatasetImageRecord], root: str) -> None:
         """Record the dataset folder and its images (idempotent)."""

@@ -49,6 +49,7 @@ def test_precompute_stores_every_view_of_every_unit(tmp_path: Path, random_resne
     reader = StoreReader(tmp_path)
     unit = reader.unit(MODEL, "layer2.0", 5)
     assert unit is not None and unit.feature_vis and unit.inputs and unit.outputs
+    assert summary.card_layers == list(LAYERS) and unit.card is not None and unit.card.ext == "png"
     assert unit.inputs[0].layer == "layer1.0" and unit.outputs[0].layer == "linear"
     assert [e.activation for e in unit.dataset_examples] == sorted(
         (e.activation for e in unit.dataset_examples), reverse=True
@@ -68,11 +69,13 @@ def test_precompute_stores_every_view_of_every_unit(tmp_path: Path, random_resne
 
 
 def test_channel_only_run_renders_one_image_per_unit(tmp_path: Path, random_resnet20: Path, tiny_images: Path) -> None:
-    summary = run_precompute(_config(tmp_path, random_resnet20, tiny_images, kinds=("channel",)))
+    summary = run_precompute(_config(tmp_path, random_resnet20, tiny_images, kinds=("channel",), cards=False))
     assert summary.rendered_images == UNITS
+    assert summary.card_layers == []  # skipped when asked
     assert check_store(tmp_path).ok
     more = run_precompute(_config(tmp_path, random_resnet20, tiny_images, kinds=("channel", "negative")))
     assert more.rendered_images == UNITS  # the channel images are kept; only the negative ones are new
+    assert more.card_layers == list(LAYERS)
 
 
 @pytest.mark.parametrize(
@@ -96,6 +99,7 @@ def test_rerun_skips_everything_already_stored(tmp_path: Path, random_resnet20: 
     run_precompute(config)
     again = run_precompute(config)
     assert (again.rendered_images, again.examples_layers, again.connection_layers) == (0, [], [])
+    assert again.card_layers == []
 
 
 def test_changed_render_settings_rerender_only_feature_vis(
