@@ -48,6 +48,10 @@ CIRCUIT = Route("circuit", "/models/{model}/circuit")  # ?units=mixed3b:379,385;
 FAMILY = Route("family", "/models/{model}/layers/{layer}/families/{family}")
 COMPARE = Route("compare", "/compare")  # ?family=curves&models=a,b&top=4: a family across models (app.compare)
 PROBE = Route("probe", "/models/{model}/probe")  # GET: the upload form; POST: an image's top units (app.probe)
+# An instructor's note on a unit: the unit page's form posts here (app.note_pages); its twin reads and writes JSON.
+UNIT_NOTE = Route("unit_note", "/models/{model}/layers/{layer}/units/{unit}/note")
+INSTRUCTOR = Route("instructor", "/instructor")  # GET: the sign-in form; POST: a token → the instructor cookie
+INSTRUCTOR_LOGOUT = Route("instructor_logout", "/instructor/logout")  # POST: forget the cookie
 
 # The JSON API: the root, then the twins of the pages above.
 API_ROOT = Route("api_root", API)
@@ -66,6 +70,7 @@ API_CIRCUIT = CIRCUIT.api
 API_FAMILY = FAMILY.api
 API_COMPARE = COMPARE.api
 API_PROBE = PROBE.api
+API_UNIT_NOTE = UNIT_NOTE.api  # GET (public), PUT and DELETE (`Authorization: Bearer <instructor token>`)
 
 # Files: content-addressed images, and the frontend's CSS and JS (a mount: its files lie below this path).
 ASSET = Route("asset", "/assets/{sha256}.{ext}")
@@ -102,6 +107,10 @@ ROUTES: tuple[Route, ...] = (
     API_COMPARE,
     PROBE,
     API_PROBE,
+    UNIT_NOTE,
+    API_UNIT_NOTE,
+    INSTRUCTOR,
+    INSTRUCTOR_LOGOUT,
     ASSET,
     STATIC,
 )
