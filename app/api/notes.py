@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from app import routes, urls
-from app.api.handler_route import HandlerRoute
+from app.api.handler_route import methods_route
 from app.deps import UnitDep
 from app.instructors import BearerAuthor, Notes
 from app.note_schemas import NoteIn, NotePublic, note_public
 from app.schemas import ErrorPublic
 
-router = APIRouter(tags=["notes"], route_class=HandlerRoute)
+router = APIRouter(tags=["notes"], route_class=methods_route("GET", "PUT", "DELETE"))
 WRITE_ERRORS = {
     401: {"model": ErrorPublic, "description": "no instructor token"},
     403: {"model": ErrorPublic, "description": "the token is unknown or revoked"},
