@@ -32,7 +32,7 @@ def _sign_in_page(request: Request, next_page: str, error: str | None = None, st
 
 
 @router.get(routes.INSTRUCTOR.path, name=routes.INSTRUCTOR.name)
-def instructor_page(request: Request, next: str = "/") -> Response:  # noqa: A002 - the query parameter's name
+def instructor_page(request: Request, next: str = "/") -> Response:
     """The sign-in form: an instructor's token unlocks the note forms on unit pages."""
     return _sign_in_page(request, next)
 
@@ -43,7 +43,7 @@ def sign_in(
     book: Notes,
     csrf: CsrfField = "",
     token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/",  # noqa: A002 - the form field's name
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     """Check the token and keep it in an HttpOnly cookie, then go back to the page the instructor came from."""
     instructors.require_csrf(request, csrf)
