@@ -13,6 +13,7 @@ FROM runtime AS source
 COPY pyproject.toml README.md ./
 COPY microscope microscope
 COPY store store
+COPY notes notes
 COPY precompute precompute
 COPY app app
 COPY frontend frontend

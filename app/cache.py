@@ -12,7 +12,7 @@ import asyncio
 import gzip
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,7 +33,7 @@ _REPLACED = {b"content-length", b"etag", b"content-encoding", b"vary"}
 _FILE_SENDING = {"http.response.pathsend", "http.response.zerocopysend"}
 
 Headers = list[tuple[bytes, bytes]]
-Key = tuple[bytes, bytes, bytes]
+Key = tuple[bytes, bytes, bytes, bytes]
 
 
 def store_version(reader: StoreReader) -> str:
@@ -142,11 +142,24 @@ class LruStore:
 class ResponseCache:
     """ASGI middleware answering GET and HEAD from an `LruStore` of the app's 200 responses (see the module)."""
 
-    def __init__(self, app: ASGIApp, *, store: LruStore, version: str, max_entry_bytes: int = MAX_ENTRY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        store: LruStore,
+        version: str,
+        max_entry_bytes: int = MAX_ENTRY_BYTES,
+        generation: Callable[[], object] | None = None,
+        private_cookie: bytes | None = None,
+    ) -> None:
         self.app = app
         self.store = store
         self.version = version
         self.max_entry_bytes = max_entry_bytes
+        # What else pages show that can change (the notes): read per request and part of the key, so that an entry
+        # made before a change is never found after it, in this process or another.
+        self.generation = generation
+        self.private_cookie = private_cookie  # a request carrying it gets a page of its own (a signed-in instructor)
         self._pending: dict[Key, asyncio.Future[Entry | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -154,10 +167,12 @@ class ResponseCache:
             await self.app(scope, receive, send)
             return
         headers: Headers = scope["headers"]
-        if _header(headers, b"range"):  # partial content is the app's business
+        if _header(headers, b"range") or self._private(headers):  # partial content is the app's business
             await self.app(scope, receive, send)
             return
-        key = (_header(headers, b"host"), scope.get("raw_path") or scope["path"].encode(), scope["query_string"])
+        generation = str(self.generation()).encode() if self.generation else b""
+        path = scope.get("raw_path") or scope["path"].encode()
+        key = (_header(headers, b"host"), path, scope["query_string"], generation)
         entry = self.store.get(key)
         if entry is None and key in self._pending:  # another request is building it: wait instead of rebuilding
             entry = await asyncio.shield(self._pending[key])
@@ -216,6 +231,12 @@ class ResponseCache:
         if size <= self.max_entry_bytes:
             self.store.put(key, entry)
         return entry
+
+    def _private(self, headers: Headers) -> bool:
+        if self.private_cookie is None:
+            return False
+        cookies = b";".join(value for key, value in headers if key == b"cookie")
+        return any(c.strip().startswith(self.private_cookie + b"=") for c in cookies.split(b";"))
 
     @staticmethod
     def _cacheable(start: Message) -> bool:

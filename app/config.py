@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from notes import db as notes_db
 from store.db import StoreFormatError, check_url, require_database
 from store.location import StoreLocation
 
@@ -29,6 +30,14 @@ class Settings(BaseSettings):
     # A `microscope probe-worker` (http://127.0.0.1:8001): model pages then offer probing an uploaded image.
     probe_url: str | None = None
     probe_timeout: float = 60.0  # seconds to wait for the worker's answer (it has its own, shorter, deadline)
+    # The writable annotation database (instructors' notes and tokens), apart from the read-only store; any
+    # SQLAlchemy URL. A SQLite file is created by the first write (`microscope tokens create`), read as empty before.
+    notes_db: str = notes_db.DEFAULT_URL
+
+    @field_validator("notes_db")
+    @classmethod
+    def _notes_db_is_a_url(cls, url: str) -> str:
+        return notes_db.check_url(url)
 
     @field_validator("db")
     @classmethod

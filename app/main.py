@@ -10,13 +10,14 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from app import cards, docs, errors, pages, routes, security
+from app import cards, docs, errors, instructors, note_pages, pages, routes, security
 from app.api import assets
 from app.api import router as api_router
 from app.cache import LruStore, ResponseCache, store_version
 from app.config import Settings
 from app.head import HeadAsGet
 from frontend import STATIC_DIR
+from notes.book import NotesBook
 from store.reader import StoreReader
 
 
@@ -24,6 +25,7 @@ from store.reader import StoreReader
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     app.state.reader.engine.dispose()
+    app.state.notes.engine.dispose()
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -47,16 +49,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.reader = reader
+    app.state.notes = NotesBook(settings.notes_db)  # writable, apart from the read-only store
     errors.install(app)
     app.include_router(api_router)
     app.include_router(assets.router)
     app.include_router(cards.router)  # before the pages: `/models/m/circuit/card.png` fits OpenAI Microscope's paths
+    app.include_router(note_pages.router)  # before the pages: `…/units/{unit}/note` is not a unit
     app.include_router(pages.router)
     docs.install(app)
     app.mount(routes.STATIC.path, StaticFiles(directory=STATIC_DIR), name=routes.STATIC.name)
     # Added first, so innermost: the middlewares added after it run on every response, cached or not.
     app.state.response_cache = LruStore()
-    app.add_middleware(ResponseCache, store=app.state.response_cache, version=store_version(reader))
+    # Keyed by the notes' generation too, so a page never outlives a note it shows; a signed-in browser bypasses it.
+    app.add_middleware(
+        ResponseCache,
+        store=app.state.response_cache,
+        version=store_version(reader),
+        generation=app.state.notes.generation,
+        private_cookie=instructors.SESSION_COOKIE.encode(),
+    )
     app.add_middleware(HeadAsGet)
     security.install(app, settings)
     return app

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from app import circuit, circuit_view, previews, probe, routes, search, urls
+from app import circuit, circuit_view, instructors, previews, probe, routes, search, urls
 from app.branches import branch_plots, branches_public
 from app.compare import CompareDep, compare_public
 from app.deps import (
@@ -24,6 +24,7 @@ from app.deps import (
 from app.errors import NotFound
 from app.families import FamilyDep, family_public, layer_families, sparklines
 from app.grid import GridDep
+from app.instructors import Notes
 from app.present import PREVIEW_UNITS, layer_public, model_public, model_summary, unit_public
 from app.present_weights import layer_weights_public, svd_figures
 from app.templating import render
@@ -75,15 +76,21 @@ def branches_page(request: Request, ctx: BranchesDep) -> Response:
 
 
 @router.get(routes.UNIT.path, name=routes.UNIT.name)
-def unit_page(request: Request, ctx: UnitDep) -> Response:
-    """A unit: feature visualizations, dataset examples and connections."""
-    unit = unit_public(ctx)
+def unit_page(request: Request, ctx: UnitDep, book: Notes) -> Response:
+    """A unit: feature visualizations, dataset examples, connections, and its instructor's note."""
+    unit = unit_public(ctx, book.note(ctx.model.id, ctx.layer.name, ctx.unit))
     canonical = str(request.base_url).rstrip("/") + unit.url
     context = {"model": ctx.model, "unit": unit, "canonical": canonical, "json_url": unit.api_url}
     context["circuits"] = circuit.unit_circuits(unit)
     context["tuning"] = tuning_plots(unit)
     context["preview"] = previews.unit_preview(request, ctx, unit)
-    return render(request, "unit.html", context)
+    # A signed-in instructor gets the note form, with this browser's CSRF token: a private page, never cached.
+    context["instructor"] = author = instructors.cookie_author(request)
+    context["csrf"] = csrf = instructors.csrf_token(request) if author else None
+    response = render(request, "unit.html", context)
+    if csrf:
+        instructors.keep_csrf(request, response, csrf)
+    return response
 
 
 @router.get(routes.LAYER_WEIGHTS.path, name=routes.LAYER_WEIGHTS.name)

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from app import urls
 from app.deps import LayerContext, UnitContext
 from app.grid import UNIT, UNIT_ORDER, GridQuery, arrange, grid_public
+from app.note_schemas import note_public
 from app.schemas import (
     ActivationStatsPublic,
     BranchPublic,
@@ -33,6 +34,7 @@ from app.schemas import (
     UnitPublic,
     UnitSummaryPublic,
 )
+from notes.book import Note
 from store import kinds
 from store.records import (
     ActivationStatsRecord,
@@ -255,8 +257,8 @@ def _link(model: ModelView, ref: UnitRef) -> UnitLinkPublic:
     return UnitLinkPublic(ref=str(ref), url=urls.unit_page(model.id, ref.layer, ref.unit))
 
 
-def unit_public(ctx: UnitContext) -> UnitPublic:
-    """Everything stored about a unit, examples highest first and edges strongest first."""
+def unit_public(ctx: UnitContext, note: Note | None = None) -> UnitPublic:
+    """Everything stored about a unit (and its instructor's note), examples highest first, edges strongest first."""
     model, layer, detail, unit = ctx.model, ctx.layer, ctx.detail, ctx.unit
     examples = sorted(detail.dataset_examples, key=lambda e: (-e.activation, e.rank))
     source = _hand_label_source(detail.summary)
@@ -277,4 +279,6 @@ def unit_public(ctx: UnitContext) -> UnitPublic:
         outputs=_strongest_first(model, detail.outputs),
         previous=urls.unit_page(model.id, layer.name, unit - 1) if unit > 0 else None,
         next=urls.unit_page(model.id, layer.name, unit + 1) if unit + 1 < layer.units else None,
+        note=note_public(note, urls.api_unit_note(model.id, layer.name, unit)) if note else None,
+        note_url=urls.api_unit_note(model.id, layer.name, unit),
     )

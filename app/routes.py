@@ -53,6 +53,10 @@ MODEL_CARD = Route("model_card", "/models/{model}/card.png")
 LAYER_CARD = Route("layer_card", "/models/{model}/layers/{layer}/card.png")
 UNIT_CARD = Route("unit_card", "/models/{model}/layers/{layer}/units/{unit}/card.png")
 CIRCUIT_CARD = Route("circuit_card", "/models/{model}/circuit/card.png")  # ?units= as the circuit page's
+# An instructor's note on a unit: the unit page's form posts here (app.note_pages); its twin reads and writes JSON.
+UNIT_NOTE = Route("unit_note", "/models/{model}/layers/{layer}/units/{unit}/note")
+INSTRUCTOR = Route("instructor", "/instructor")  # GET: the sign-in form; POST: a token → the instructor cookie
+INSTRUCTOR_LOGOUT = Route("instructor_logout", "/instructor/logout")  # POST: forget the cookie
 
 # The JSON API: the root, then the twins of the pages above.
 API_ROOT = Route("api_root", API)
@@ -77,6 +81,7 @@ API_CIRCUIT = CIRCUIT.api
 API_FAMILY = FAMILY.api
 API_COMPARE = COMPARE.api
 API_PROBE = PROBE.api
+API_UNIT_NOTE = UNIT_NOTE.api  # GET (public), PUT and DELETE (`Authorization: Bearer <instructor token>`)
 
 # Files: content-addressed images, and the frontend's CSS and JS (a mount: its files lie below this path).
 ASSET = Route("asset", "/assets/{sha256}.{ext}")
@@ -121,6 +126,10 @@ ROUTES: tuple[Route, ...] = (
     LAYER_CARD,
     UNIT_CARD,
     CIRCUIT_CARD,
+    UNIT_NOTE,
+    API_UNIT_NOTE,
+    INSTRUCTOR,
+    INSTRUCTOR_LOGOUT,
     ASSET,
     STATIC,
 )

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, PlainSerializer
 
+from app.note_schemas import NotePublic
+
 
 def float32(value: float) -> float:
     """The shortest decimal that reads back as the same float32: the precision the store's numbers were computed in."""
@@ -375,6 +377,8 @@ class UnitPublic(UnitBase):
     outputs: list[EdgePublic] = Field(description="strongest first")
     previous: str | None = Field(description="previous unit's page, null for unit 0")
     next: str | None = Field(description="next unit's page, null for the last unit")
+    note: NotePublic | None = Field(None, description="an instructor's label and note, null when none")
+    note_url: str | None = Field(None, description="the note's JSON: read it, or write it with an instructor token")
 
 
 class SearchHitPublic(BaseModel):

@@ -145,6 +145,26 @@ def api_unit_ref_redirect(model: str, ref: str) -> str:
     return routes.API_UNIT_REF.format(model=_seg(model), ref=_ref(ref))
 
 
+def unit_note(model: str, layer: str, unit: int) -> str:
+    """Where the unit page's note form posts."""
+    return _path(routes.UNIT_NOTE, model=model, layer=layer, unit=unit)
+
+
+def api_unit_note(model: str, layer: str, unit: int) -> str:
+    """A unit's note as JSON (written with an instructor's bearer token)."""
+    return _path(routes.API_UNIT_NOTE, model=model, layer=layer, unit=unit)
+
+
+def instructor(next_page: str | None = None) -> str:
+    """The instructor sign-in form, returning to `next_page` (a path of this site) afterwards."""
+    return _query(routes.INSTRUCTOR.path, safe="/", next=next_page)
+
+
+def instructor_logout() -> str:
+    """Where the sign-out form posts."""
+    return routes.INSTRUCTOR_LOGOUT.path
+
+
 def asset(ref: AssetRef) -> str:
     """A content-addressed image file."""
     return _path(routes.ASSET, sha256=ref.sha256, ext=ref.ext)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from notes import cli as notes_cli
 from precompute import cli as precompute_cli
 from precompute.cli import AssetsOption, DbOption, StoreOption
 
@@ -28,6 +29,8 @@ app.command()(precompute_cli.models)
 app.command()(precompute_cli.precompute)
 app.command()(precompute_cli.check)
 app.add_typer(precompute_cli.labels_app, name="labels")
+app.add_typer(notes_cli.tokens_app, name="tokens")
+app.add_typer(notes_cli.annotations_app, name="annotations")
 
 HostOption = Annotated[str, typer.Option(envvar="MICROSCOPE_HOST", help="Interface to listen on.")]
 PortOption = Annotated[int, typer.Option(envvar="MICROSCOPE_PORT", help="Port to listen on.")]

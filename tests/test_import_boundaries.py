@@ -62,11 +62,21 @@ def test_web_sources_import_neither_torch_nor_precompute(package: str) -> None:
     assert _violations(package, {"torch", "torchvision", "precompute"}) == {}
 
 
+def test_notes_sources_import_neither_torch_nor_the_web_nor_the_store() -> None:
+    # The annotation database stands apart: the app reads it beside the store, never through it.
+    forbidden = {"torch", "torchvision", "fastapi", "starlette", "precompute", "app", "frontend", "store"}
+    assert _violations("notes", forbidden) == {}
+
+
+def test_importing_the_notes_loads_neither_torch_nor_fastapi() -> None:
+    assert not _loaded_after_import("notes.book") & {"torch", "torchvision", "fastapi", "store"}
+
+
 def test_precompute_sources_import_neither_the_app_nor_fastapi() -> None:
     assert _violations("precompute", {"app", "fastapi", "starlette", "frontend"}) == {}
 
 
 def test_boundary_scan_sees_every_package() -> None:
     # Guards the static checks above against silently scanning an empty or moved tree.
-    for package in ("store", "precompute", "app", "frontend"):
+    for package in ("store", "precompute", "app", "frontend", "notes"):
         assert list((REPO / package).rglob("*.py")), package

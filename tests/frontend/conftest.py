@@ -19,13 +19,14 @@ STARTUP_TIMEOUT_S = 15.0
 
 
 @contextmanager
-def running_server(store: Path) -> Iterator[str]:
-    """Serve `store` with uvicorn on a free loopback port in a background thread; yield its base URL."""
+def running_server(store: Path, notes_db: str | None = None) -> Iterator[str]:
+    """Serve `store` (and the notes at `notes_db`) with uvicorn on a free loopback port in a thread; yield its URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))  # the OS picks the port, and we keep the socket: no race with other tests
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings(store=store)), log_level="warning"))
+    settings = Settings(store=store, **({"notes_db": notes_db} if notes_db else {}))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT_S

@@ -1,0 +1,45 @@
+"""JSON of a unit's instructor note: anyone reads it; PUT and DELETE need `Authorization: Bearer <token>`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from app import routes, urls
+from app.api.handler_route import methods_route
+from app.deps import UnitDep
+from app.instructors import BearerAuthor, Notes
+from app.note_schemas import NoteIn, NotePublic, note_public
+from app.schemas import ErrorPublic
+
+router = APIRouter(tags=["notes"], route_class=methods_route("GET", "PUT", "DELETE"))
+WRITE_ERRORS = {
+    401: {"model": ErrorPublic, "description": "no instructor token"},
+    403: {"model": ErrorPublic, "description": "the token is unknown or revoked"},
+}
+
+
+def _url(ctx: UnitDep) -> str:
+    return urls.api_unit_note(ctx.model.id, ctx.layer.name, ctx.unit)
+
+
+@router.get(routes.API_UNIT_NOTE.path, name=routes.API_UNIT_NOTE.name, response_model=NotePublic | None)
+def get_note(ctx: UnitDep, book: Notes) -> NotePublic | None:
+    """A unit's instructor note, or null when it has none."""
+    note = book.note(ctx.model.id, ctx.layer.name, ctx.unit)
+    return note_public(note, _url(ctx)) if note else None
+
+
+@router.put(
+    routes.API_UNIT_NOTE.path, name=routes.API_UNIT_NOTE.name, response_model=NotePublic, responses=WRITE_ERRORS
+)
+def put_note(author: BearerAuthor, ctx: UnitDep, book: Notes, note: NoteIn) -> NotePublic:
+    """Write a unit's label and note (the audit trail keeps what it replaced)."""
+    written = book.put(ctx.model.id, ctx.layer.name, ctx.unit, label=note.label, body=note.body, author=author)
+    return note_public(written, _url(ctx))
+
+
+@router.delete(routes.API_UNIT_NOTE.path, name=routes.API_UNIT_NOTE.name, status_code=204, responses=WRITE_ERRORS)
+def delete_note(author: BearerAuthor, ctx: UnitDep, book: Notes) -> Response:
+    """Remove a unit's note (the audit trail keeps it)."""
+    book.delete(ctx.model.id, ctx.layer.name, ctx.unit, author=author)
+    return Response(status_code=204)

@@ -1,0 +1,181 @@
+"""`NotesBook`: read, write and move the notes of units in the annotation database, auditing every change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from notes import db, tokens
+from notes.schema import EditRow, NoteRow
+
+
+@dataclass(frozen=True)
+class Note:
+    """One unit's label and Markdown note, who last wrote it and when."""
+
+    model: str
+    layer: str
+    unit: int
+    label: str
+    body: str
+    author: str
+    created: datetime
+    updated: datetime
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One entry of the audit trail."""
+
+    model: str
+    layer: str
+    unit: int
+    author: str
+    at: datetime
+    action: str
+    label_before: str | None
+    body_before: str | None
+    label_after: str | None
+    body_after: str | None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
+
+
+def _note(row: NoteRow) -> Note:
+    created, updated = _aware(row.created), _aware(row.updated)
+    return Note(row.model, row.layer, row.unit, row.label, row.body, row.author, created, updated)
+
+
+class NotesBook:
+    """The annotation database at `url`; created and migrated on the first write, read as empty until then."""
+
+    def __init__(self, url: str) -> None:
+        self.url = db.check_url(url)
+        self.engine = db.engine_for(self.url)
+        self._migrated = False
+
+    def _readable(self) -> bool:
+        if not self._migrated and db.exists(self.url):
+            self._ready()
+        return self._migrated
+
+    def _ready(self) -> None:
+        if not self._migrated:
+            db.migrate(self.engine)
+            self._migrated = True
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A session on the migrated database, committed when the block ends without error."""
+        self._ready()
+        with Session(self.engine) as session, session.begin():
+            yield session
+
+    def note(self, model: str, layer: str, unit: int) -> Note | None:
+        """The unit's note, or None."""
+        if not self._readable():
+            return None
+        with Session(self.engine) as session:
+            row = session.scalar(select(NoteRow).filter_by(model=model, layer=layer, unit=unit))
+            return None if row is None else _note(row)
+
+    def notes(self) -> list[Note]:
+        """Every note, by model, layer and unit."""
+        if not self._readable():
+            return []
+        with Session(self.engine) as session:
+            rows = session.scalars(select(NoteRow).order_by(NoteRow.model, NoteRow.layer, NoteRow.unit))
+            return [_note(r) for r in rows]
+
+    def history(self, model: str, layer: str, unit: int) -> list[Edit]:
+        """The unit's audit trail, oldest first."""
+        if not self._readable():
+            return []
+        with Session(self.engine) as session:
+            query = select(EditRow).filter_by(model=model, layer=layer, unit=unit).order_by(EditRow.id)
+            return [_edit(r) for r in session.scalars(query)]
+
+    def generation(self) -> int:
+        """A number that grows with every change to any note (the newest audit entry's id; 0 before any)."""
+        if not self._readable():
+            return 0
+        with self.engine.connect() as connection:
+            return connection.scalar(select(func.coalesce(func.max(EditRow.id), 0))) or 0
+
+    def author_of(self, token: str) -> str | None:
+        """The instructor whose live token this is, else None."""
+        if not token or not self._readable():
+            return None
+        with Session(self.engine) as session:
+            return tokens.holder(session, token)
+
+    def put(self, model: str, layer: str, unit: int, *, label: str, body: str, author: str) -> Note:
+        """Write the unit's note as `author`, recording the change."""
+        with self.writing() as session:
+            return _note(_put(session, model, layer, unit, label, body, author, "update"))
+
+    def delete(self, model: str, layer: str, unit: int, *, author: str) -> bool:
+        """Remove the unit's note as `author`, recording the change; False if it had none."""
+        with self.writing() as session:
+            row = session.scalar(select(NoteRow).filter_by(model=model, layer=layer, unit=unit))
+            if row is None:
+                return False
+            session.add(_edit_row(model, layer, unit, author, "delete", row, None, None))
+            session.delete(row)
+            return True
+
+    def load(self, notes: Iterable[Note], *, author: str) -> int:
+        """Write imported notes (each keeps its author and times), recording the import; how many were written."""
+        count = 0
+        with self.writing() as session:
+            for note in notes:
+                row = _put(session, note.model, note.layer, note.unit, note.label, note.body, author, "import")
+                row.author, row.created, row.updated = note.author, note.created, note.updated
+                count += 1
+        return count
+
+
+def _edit(row: EditRow) -> Edit:
+    return Edit(
+        row.model, row.layer, row.unit, row.author, _aware(row.at), row.action,
+        row.label_before, row.body_before, row.label_after, row.body_after,
+    )  # fmt: skip
+
+
+def _edit_row(
+    model: str,
+    layer: str,
+    unit: int,
+    author: str,
+    action: str,
+    before: NoteRow | None,
+    label: str | None,
+    body: str | None,
+) -> EditRow:
+    return EditRow(
+        model=model, layer=layer, unit=unit, author=author, at=datetime.now(UTC), action=action,
+        label_before=before.label if before else None, body_before=before.body if before else None,
+        label_after=label, body_after=body,
+    )  # fmt: skip
+
+
+def _put(
+    session: Session, model: str, layer: str, unit: int, label: str, body: str, author: str, action: str
+) -> NoteRow:
+    row = session.scalar(select(NoteRow).filter_by(model=model, layer=layer, unit=unit))
+    now = datetime.now(UTC)
+    action = "create" if row is None and action == "update" else action
+    session.add(_edit_row(model, layer, unit, author, action, row, label, body))
+    if row is None:
+        row = NoteRow(model=model, layer=layer, unit=unit, created=now)
+        session.add(row)
+    row.label, row.body, row.author, row.updated = label, body, author, now
+    session.flush()
+    return row
