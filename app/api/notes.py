@@ -13,6 +13,7 @@ from app.schemas import ErrorPublic
 
 router = APIRouter(tags=["notes"], route_class=methods_route("GET", "PUT", "DELETE"))
 WRITE_ERRORS = {
+    400: {"model": ErrorPublic, "description": "the body is not JSON"},
     401: {"model": ErrorPublic, "description": "no instructor token"},
     403: {"model": ErrorPublic, "description": "the token is unknown or revoked"},
 }
