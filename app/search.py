@@ -1,7 +1,7 @@
 """Site-wide search over unit refs, layer names, model ids and titles, class names and hand labels, ranked.
 
 Ranking: each result matches the query (any case) as `exact` (the whole ref, name, title, class or label; a layer's
-shorthand like '4b' for 'mixed4b' counts as exact), as a `prefix` or as a `substring`; the hand-labelled units of an
+shorthand like '4B' for 'mixed4b' counts as exact), as a `prefix` or as a `substring`; the hand-labelled units of an
 exactly matched layer follow as `related`. Results sort by that tier, then by source in the order of `SOURCES` (unit
 refs, models, layers, classes, hand labels), then in store order (model id, layer in forward order, unit). A page
 reached twice (a unit matched by its ref and by its label) is kept once, at its best rank.

@@ -132,11 +132,11 @@ class StoreReader:
             return [LabelHit(*row) for row in session.execute(query)]
 
     def branch_units(self, branch: str) -> list[UnitRef]:
-        """The units, in any model, of the concatenating layers' branch `branch`, in order (one query)."""
+        """The units, in any model, of the concatenating layers' branch `branch` (in any case), in order (one query)."""
         query = (
             select(t.Layer.model_id, t.Layer.name, t.Unit.unit)
             .join(t.Layer)
-            .where(t.Unit.branch == branch)
+            .where(func.lower(t.Unit.branch) == branch.lower())
             .order_by(t.Layer.model_id, t.Layer.position, t.Unit.unit)
         )
         with Session(self.engine) as session:

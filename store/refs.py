@@ -46,10 +46,12 @@ class UnitRef:
 
 
 def resolve_layer(name: str, layers: Sequence[str]) -> str:
-    """The layer id `name` denotes among `layers`: itself, or the unique layer its shorthand expands to."""
+    """The layer id `name` denotes among `layers`: itself, else the unique layer it or its shorthand names in any
+    case ('4B', 'MIXED4B' and 'Mixed4b' all name 'mixed4b')."""
     if name in layers:
         return name
-    candidates = [prefix + name for prefix in _SHORTHAND_PREFIXES if prefix + name in layers]
+    spellings = {(prefix + name).casefold() for prefix in ("", *_SHORTHAND_PREFIXES)}
+    candidates = [layer for layer in layers if layer.casefold() in spellings]
     if len(candidates) == 1:
         return candidates[0]
     raise KeyError(f"no layer {name!r}; layers are: {', '.join(layers)}")

@@ -95,6 +95,25 @@ def test_a_short_ref_is_the_top_result_and_the_page_opens_its_unit(client: TestC
     assert client.get("/search", params={"q": q}).headers["location"] == "/models/mini/layers/mixed4b/units/3"
 
 
+@pytest.mark.parametrize("q", ["4B:3", "MIXED4B:3", "Mixed4b:3", "mini/4B:3", "MIXED4B_POOL:1"])
+def test_a_ref_in_any_case_finds_what_the_lower_case_ref_finds(client: TestClient, q: str) -> None:
+    expected = _api(client, q.lower())
+    assert expected and _api(client, q) == expected
+    assert client.get("/search", params={"q": q}).headers["location"] == "/models/mini/layers/mixed4b/units/3"
+    suggested = client.get("/api/v1/search/suggest", params={"q": q}).json()["hits"]
+    assert suggested == expected[:8]
+
+
+@pytest.mark.parametrize("q", ["MIXED4B", "Mixed4b", "4B", "mini/MIXED4B"])
+def test_a_layer_name_in_any_case_finds_the_layer_and_its_labelled_units(client: TestClient, q: str) -> None:
+    assert [(h["kind"], h["title"], h["match"]) for h in _api(client, q)] == [
+        ("layer", "mini/mixed4b", "exact"),
+        ("unit", "mini/mixed4b:3", "related"),
+    ]
+    page = client.get("/search", params={"q": q})
+    assert HIT.findall(page.text) == [hit["url"] for hit in _api(client, q)]
+
+
 def test_a_ref_to_an_unstored_branch_names_its_unit_in_the_concatenated_layer(client: TestClient) -> None:
     assert _api(client, "mixed4b_pool:1")[0]["url"] == "/models/mini/layers/mixed4b/units/3"
     assert not [h for h in _api(client, "mixed4b_pool:2") if h["field"] == "ref"]  # the branch has two units
@@ -122,7 +141,7 @@ def test_suggestions_are_the_first_eight_results_as_json(client: TestClient) -> 
     assert suggested["hits"] == _api(client, "e")[:8]
 
 
-@pytest.mark.parametrize("q", ["curve", "mixed4b", "4b:3", "mixed4b_pool:1", "", "zebra"])
+@pytest.mark.parametrize("q", ["curve", "mixed4b", "4b:3", "mixed4b_pool:1", "MIXED4B_POOL:1", "4B:3", "", "zebra"])
 def test_search_runs_at_most_three_queries(client: TestClient, q: str) -> None:
     for path in ("/search", "/api/v1/search", "/api/v1/search/suggest"):
         with counted(client) as statements:

@@ -76,6 +76,17 @@ def test_resolve_keeps_unit_and_model() -> None:
     assert UnitRef("4b", 7, "inceptionv1").resolve(INCEPTION_LAYERS) == UnitRef("mixed4b", 7, "inceptionv1")
 
 
+@pytest.mark.parametrize("name", ["4B", "MIXED4B", "Mixed4b", "mixed4B"])
+def test_a_layer_or_its_shorthand_resolves_in_any_case(name: str) -> None:
+    assert UnitRef(name, 409).resolve(INCEPTION_LAYERS) == UnitRef("mixed4b", 409)
+
+
+def test_layers_differing_only_in_case_are_ambiguous_unless_spelled_exactly() -> None:
+    assert UnitRef("Conv", 1).resolve(["conv", "Conv"]) == UnitRef("Conv", 1)
+    with pytest.raises(KeyError, match="'CONV'"):
+        UnitRef("CONV", 1).resolve(["conv", "Conv"])
+
+
 def test_exact_layer_name_wins_over_shorthand() -> None:
     assert UnitRef("4b", 1).resolve(["4b", "mixed4b"]) == UnitRef("4b", 1)
 
