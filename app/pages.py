@@ -121,9 +121,9 @@ def unit_by_ref(reader: Reader, model: str, ref: str) -> RedirectResponse:
 
 
 @router.get(routes.SEARCH.path, name=routes.SEARCH.name)
-def search_page(request: Request, reader: Reader, q: str = "") -> Response:
+def search_page(request: Request, reader: Reader, book: Notes, q: str = "") -> Response:
     """The results of the JSON's search; an exact unit ref or model id goes straight to its page."""
-    found = search.search_public(q, search.load(reader, q))
+    found = search.search_public(q, search.load(reader, q, book))
     target = search.go_to(found)
     if target is not None:
         return RedirectResponse(target, status_code=302)

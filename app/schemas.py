@@ -389,7 +389,9 @@ class SearchHitPublic(BaseModel):
     detail: str = Field(description="a line of context, e.g. the unit's hand label or the model's title")
     query: str = Field(description="the text that searches for exactly this result, e.g. 'inceptionv1/mixed4b'")
     match: str = Field(description="'exact', 'prefix', 'substring' or 'related' (a labelled unit of a matched layer)")
-    field: str = Field(description="what matched: 'ref', 'name', 'title', 'label' or 'class'")
+    field: str = Field(
+        description="what matched: 'ref', 'name', 'title', 'label', 'class', or an instructor's 'note label' or 'note'"
+    )
     model: str
     url: str
     api_url: str

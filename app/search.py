@@ -7,7 +7,7 @@ refs, models, layers, classes, hand labels), then in store order (model id, laye
 reached twice (a unit matched by its ref and by its label) is kept once, at its best rank.
 
 `load` fetches everything in at most three reader queries (the models with their layers, every hand label, and the
-units of a branch a ref names) whatever the query;
+units of a branch a ref names) and one query of the notes database (every instructor's note) whatever the query;
 the sources only rank. To search something new (notes, tours), add its data to `Corpus` (one query in `load`) and a
 function to `SOURCES`. The page, the JSON and the suggestions all call `search_public`, so they agree.
 """
@@ -20,6 +20,7 @@ from enum import IntEnum
 
 from app import urls
 from app.schemas import SearchExamplePublic, SearchHitPublic, SearchPublic
+from notes.book import NotesBook
 from store.reader import StoreReader
 from store.records import LayerView, ModelView
 from store.refs import UnitRef, resolve_layer
@@ -47,6 +48,7 @@ class Corpus:
     models: list[ModelView]
     labels: dict[UnitKey, str]  # in store order
     branches: dict[tuple[str, str], list[UnitKey]] = field(default_factory=dict)  # (model, branch) → its units
+    notes: dict[UnitKey, tuple[str, str]] = field(default_factory=dict)  # instructors' (label, Markdown body)
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,9 @@ class Hit:
 Source = Callable[[str, Corpus], Iterable[Hit]]
 
 
-def load(reader: StoreReader, query: str) -> Corpus:
+def load(reader: StoreReader, query: str, book: NotesBook | None = None) -> Corpus:
     """Everything search needs: two queries, and a third when `query` is a ref to a layer no model stores (it may
-    be an unstored branch of a concatenating layer, like 'mixed4b_1x1:2')."""
+    be an unstored branch of a concatenating layer, like 'mixed4b_1x1:2'); and one of `book`, the notes database."""
     stored = reader.models()
     labels = {(hit.model, hit.layer, hit.unit): hit.label for hit in reader.hand_labels()}
     branches: dict[tuple[str, str], list[UnitKey]] = {}
@@ -70,7 +72,14 @@ def load(reader: StoreReader, query: str) -> Corpus:
     if ref is not None and not any(_shorthand(ref.layer, [layer.name for layer in m.layers]) for m in stored):
         for unit in reader.branch_units(ref.layer):
             branches.setdefault((unit.model or "", ref.layer), []).append((unit.model or "", unit.layer, unit.unit))
-    return Corpus(stored, labels, branches)
+    return Corpus(stored, labels, branches, _stored_notes(stored, book))
+
+
+def _stored_notes(stored: list[ModelView], book: NotesBook | None) -> dict[UnitKey, tuple[str, str]]:
+    """The notes of units the store holds (a note may outlive a store rebuilt without its unit)."""
+    sizes = {(model.id, layer.name): layer.units for model in stored for layer in model.layers}
+    found = book.notes() if book is not None else []
+    return {(n.model, n.layer, n.unit): (n.label, n.body) for n in found if n.unit < sizes.get((n.model, n.layer), 0)}
 
 
 def _parse(query: str) -> UnitRef | None:
@@ -95,10 +104,10 @@ def _hit(match: Match, field: str, **fields: str) -> Hit:
 
 
 def unit_hit(corpus: Corpus, key: UnitKey, match: Match, field: str) -> Hit:
-    """A unit, captioned with its hand label when it has one."""
+    """A unit, captioned with its hand label or else its instructor's label when it has one."""
     model, layer, unit = key
     ref = UnitRef(layer, unit, model).qualified
-    detail = corpus.labels.get(key) or f"unit {unit} of {layer}"
+    detail = corpus.labels.get(key) or corpus.notes.get(key, ("", ""))[0] or f"unit {unit} of {layer}"
     url, api_url = urls.unit_page(model, layer, unit), urls.api_unit(model, layer, unit)
     return _hit(match, field, kind="unit", title=ref, detail=detail, query=ref, model=model, url=url, api_url=api_url)
 
@@ -222,8 +231,17 @@ def hand_labels(query: str, corpus: Corpus) -> Iterator[Hit]:
             yield unit_hit(corpus, key, match, "label")
 
 
-# What search looks through, in the order that breaks ties between equally good matches. Notes and tours go here.
-SOURCES: tuple[Source, ...] = (unit_refs, models, layers, classes, hand_labels)
+def instructor_notes(query: str, corpus: Corpus) -> Iterator[Hit]:
+    """Units whose instructor's label or note contains the query, ranked like hand labels (the label first)."""
+    for key, (label, body) in corpus.notes.items():
+        by_label, by_body = matching(query, label), matching(query, body)
+        if by_label is not None or by_body is not None:
+            best = min(m for m in (by_label, by_body) if m is not None)
+            yield unit_hit(corpus, key, best, "note label" if best == by_label else "note")
+
+
+# What search looks through, in the order that breaks ties between equally good matches. Tours go here.
+SOURCES: tuple[Source, ...] = (unit_refs, models, layers, classes, hand_labels, instructor_notes)
 
 
 def rank(query: str, corpus: Corpus) -> list[Hit]:
