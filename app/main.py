@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from app import cards, docs, errors, instructors, note_pages, pages, routes, security
+from app import cards, docs, errors, instructors, note_history, note_pages, pages, routes, security
 from app.api import assets
 from app.api import router as api_router
 from app.cache import LruStore, ResponseCache, store_version
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assets.router)
     app.include_router(cards.router)  # before the pages: `/models/m/circuit/card.png` fits OpenAI Microscope's paths
     app.include_router(note_pages.router)  # before the pages: `…/units/{unit}/note` is not a unit
+    app.include_router(note_history.router)
     app.include_router(pages.router)
     docs.install(app)
     app.mount(routes.STATIC.path, StaticFiles(directory=STATIC_DIR), name=routes.STATIC.name)

@@ -29,6 +29,42 @@ class NotePublic(BaseModel):
     api_url: str = Field(description="where the note is read and written (PUT/DELETE need an instructor token)")
 
 
+class EditPublic(BaseModel):
+    """One entry of the audit trail: who changed which unit's note, when, how, and its label and body before and
+    after (null where there was no note; the Markdown as written, shown as text)."""
+
+    ref: str = Field(description="the unit, e.g. 'inceptionv1/mixed4b:409'")
+    model: str
+    layer: str
+    unit: int
+    author: str
+    at: datetime
+    action: str = Field(description="'create', 'update', 'delete' or 'import'")
+    label_before: str | None
+    label_after: str | None
+    body_before: str | None
+    body_after: str | None
+    unit_url: str
+    history_url: str = Field(description="the audit trail of this unit's note")
+
+
+class HistoryPublic(BaseModel):
+    """A page of the audit trail of note edits, newest first: every note's, or one unit's."""
+
+    title: str
+    unit: str | None = Field(description="the unit whose note's trail this is, or null for every note")
+    page: int
+    per_page: int
+    total: int = Field(description="edits in the whole trail")
+    edits: list[EditPublic]
+    url: str = Field(description="this page")
+    api_url: str
+    previous_url: str | None = Field(description="newer edits (the previous page's JSON), if any")
+    next_url: str | None = Field(description="older edits (the next page's JSON), if any")
+    previous_page_url: str | None = Field(description="the previous page's HTML, if any")
+    next_page_url: str | None = Field(description="the next page's HTML, if any")
+
+
 def note_public(note: Note, api_url: str) -> NotePublic:
     """A stored note as the API shows it."""
     return NotePublic(

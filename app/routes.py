@@ -55,6 +55,9 @@ UNIT_CARD = Route("unit_card", "/models/{model}/layers/{layer}/units/{unit}/card
 CIRCUIT_CARD = Route("circuit_card", "/models/{model}/circuit/card.png")  # ?units= as the circuit page's
 # An instructor's note on a unit: the unit page's form posts here (app.note_pages); its twin reads and writes JSON.
 UNIT_NOTE = Route("unit_note", "/models/{model}/layers/{layer}/units/{unit}/note")
+# The audit trail of note edits, newest first (?page=2): every note's, and one unit's (linked from its note box).
+NOTES_HISTORY = Route("notes_history", "/notes/history")
+UNIT_NOTE_HISTORY = Route("unit_note_history", "/models/{model}/layers/{layer}/units/{unit}/note/history")
 INSTRUCTOR = Route("instructor", "/instructor")  # GET: the sign-in form; POST: a token → the instructor cookie
 INSTRUCTOR_LOGOUT = Route("instructor_logout", "/instructor/logout")  # POST: forget the cookie
 
@@ -82,6 +85,8 @@ API_FAMILY = FAMILY.api
 API_COMPARE = COMPARE.api
 API_PROBE = PROBE.api
 API_UNIT_NOTE = UNIT_NOTE.api  # GET (public), PUT and DELETE (`Authorization: Bearer <instructor token>`)
+API_NOTES_HISTORY = NOTES_HISTORY.api
+API_UNIT_NOTE_HISTORY = UNIT_NOTE_HISTORY.api
 
 # Files: content-addressed images, and the frontend's CSS and JS (a mount: its files lie below this path).
 ASSET = Route("asset", "/assets/{sha256}.{ext}")
@@ -128,6 +133,10 @@ ROUTES: tuple[Route, ...] = (
     CIRCUIT_CARD,
     UNIT_NOTE,
     API_UNIT_NOTE,
+    NOTES_HISTORY,
+    API_NOTES_HISTORY,
+    UNIT_NOTE_HISTORY,
+    API_UNIT_NOTE_HISTORY,
     INSTRUCTOR,
     INSTRUCTOR_LOGOUT,
     ASSET,

@@ -155,6 +155,30 @@ def api_unit_note(model: str, layer: str, unit: int) -> str:
     return _path(routes.API_UNIT_NOTE, model=model, layer=layer, unit=unit)
 
 
+def _page(number: int | None) -> str | None:
+    return str(number) if number is not None and number > 1 else None
+
+
+def notes_history(page: int | None = None) -> str:
+    """The audit trail of every note's edits, newest first (page 1 unless `page` says otherwise)."""
+    return _query(_path(routes.NOTES_HISTORY), page=_page(page))
+
+
+def api_notes_history(page: int | None = None) -> str:
+    """The audit trail of every note's edits as JSON."""
+    return _query(_path(routes.API_NOTES_HISTORY), page=_page(page))
+
+
+def unit_note_history(model: str, layer: str, unit: int, page: int | None = None) -> str:
+    """The audit trail of a unit's note."""
+    return _query(_path(routes.UNIT_NOTE_HISTORY, model=model, layer=layer, unit=unit), page=_page(page))
+
+
+def api_unit_note_history(model: str, layer: str, unit: int, page: int | None = None) -> str:
+    """The audit trail of a unit's note as JSON."""
+    return _query(_path(routes.API_UNIT_NOTE_HISTORY, model=model, layer=layer, unit=unit), page=_page(page))
+
+
 def instructor(next_page: str | None = None) -> str:
     """The instructor sign-in form, returning to `next_page` (a path of this site) afterwards."""
     return _query(routes.INSTRUCTOR.path, safe="/", next=next_page)

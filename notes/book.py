@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from notes import db, tokens
 from notes.schema import EditRow, NoteRow
 
+UnitKey = tuple[str, str, int]  # model id, layer name, unit
+
 
 @dataclass(frozen=True)
 class Note:
@@ -101,6 +103,16 @@ class NotesBook:
         with Session(self.engine) as session:
             query = select(EditRow).filter_by(model=model, layer=layer, unit=unit).order_by(EditRow.id)
             return [_edit(r) for r in session.scalars(query)]
+
+    def edits(self, *, offset: int, limit: int, unit: UnitKey | None = None) -> tuple[list[Edit], int]:
+        """A page of the audit trail (of one unit's note, or of every note), newest first, and how long it is."""
+        if not self._readable():
+            return [], 0
+        where = () if unit is None else (EditRow.model == unit[0], EditRow.layer == unit[1], EditRow.unit == unit[2])
+        page = select(EditRow).where(*where).order_by(EditRow.id.desc()).offset(offset).limit(limit)
+        with Session(self.engine) as session:
+            total = session.scalar(select(func.count(EditRow.id)).where(*where)) or 0
+            return [_edit(r) for r in session.scalars(page)], total
 
     def generation(self) -> int:
         """A number that grows with every change to any note (the newest audit entry's id; 0 before any)."""

@@ -59,6 +59,13 @@ BUILDERS: dict[str, tuple[dict[str, str | int], Callable[[], str | None] | None]
     "api_probe": ({"model": "m"}, lambda: urls.api_probe("m")),
     "unit_note": ({"model": "m", "layer": "l", "unit": 3}, lambda: urls.unit_note("m", "l", 3)),
     "api_unit_note": ({"model": "m", "layer": "l", "unit": 3}, lambda: urls.api_unit_note("m", "l", 3)),
+    "notes_history": ({}, urls.notes_history),
+    "api_notes_history": ({}, urls.api_notes_history),
+    "unit_note_history": ({"model": "m", "layer": "l", "unit": 3}, lambda: urls.unit_note_history("m", "l", 3)),
+    "api_unit_note_history": (
+        {"model": "m", "layer": "l", "unit": 3},
+        lambda: urls.api_unit_note_history("m", "l", 3),
+    ),
     "instructor": ({}, urls.instructor),
     "instructor_logout": ({}, urls.instructor_logout),
 }

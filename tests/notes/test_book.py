@@ -41,3 +41,17 @@ def test_the_version_table_is_the_notes_own(book: NotesBook) -> None:
     with book.engine.connect() as connection:
         tables = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'").scalars())
     assert "notes_alembic_version" in tables and "alembic_version" not in tables
+
+
+def test_the_trail_pages_newest_first_over_every_note_or_one_unit(book: NotesBook) -> None:
+    for number in range(5):
+        book.put("m", "l", number % 2, label=f"v{number}", body="", author="alice")
+    page, total = book.edits(offset=0, limit=2)
+    assert total == 5 and [e.label_after for e in page] == ["v4", "v3"]
+    assert [e.label_after for e in book.edits(offset=4, limit=2)[0]] == ["v0"]
+    one, count = book.edits(offset=0, limit=10, unit=("m", "l", 1))
+    assert count == 2 and [(e.unit, e.label_after) for e in one] == [(1, "v3"), (1, "v1")]
+
+
+def test_a_missing_database_has_an_empty_trail(tmp_path: Path) -> None:
+    assert NotesBook(f"sqlite:///{tmp_path / 'notes.sqlite'}").edits(offset=0, limit=5) == ([], 0)

@@ -1,0 +1,95 @@
+"""The audit trail of note edits, newest first and paged: every note's, and one unit's (a page and its JSON twin)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app import routes, urls
+from app.deps import UnitDep
+from app.errors import NotFound
+from app.instructors import Notes
+from app.note_schemas import EditPublic, HistoryPublic
+from app.templating import render
+from notes.book import Edit, NotesBook, UnitKey
+from store.refs import UnitRef
+
+PER_PAGE = 50  # edits on a page of the trail
+PageNumber = Annotated[int, Query(ge=1, description="the page of the trail, newest edits on page 1")]
+PageUrl = Callable[[int], str]  # a page number → that page's path
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+
+def edit_public(edit: Edit) -> EditPublic:
+    """An audit entry as the page and the JSON show it."""
+    return EditPublic(
+        ref=UnitRef(edit.layer, edit.unit, edit.model).qualified, model=edit.model, layer=edit.layer, unit=edit.unit,
+        author=edit.author, at=edit.at, action=edit.action,
+        label_before=edit.label_before, label_after=edit.label_after,
+        body_before=edit.body_before, body_after=edit.body_after,
+        unit_url=urls.unit_page(edit.model, edit.layer, edit.unit),
+        history_url=urls.unit_note_history(edit.model, edit.layer, edit.unit),
+    )  # fmt: skip
+
+
+def history_public(
+    book: NotesBook, page: int, unit: UnitKey | None, page_url: PageUrl, api_url: PageUrl
+) -> HistoryPublic:
+    """Page `page` of the trail (a 404 naming the pages there are when it is past the last)."""
+    edits, total = book.edits(offset=(page - 1) * PER_PAGE, limit=PER_PAGE, unit=unit)
+    pages = max(1, -(-total // PER_PAGE))
+    if page > pages:
+        raise NotFound(f"no page {page} of this trail; it has {pages} page(s)", [("The first page", page_url(1))])
+    ref = None if unit is None else UnitRef(unit[1], unit[2], unit[0]).qualified
+    return HistoryPublic(
+        title="Note history" if ref is None else f"Note history of {ref}", unit=ref, page=page,
+        per_page=PER_PAGE, total=total, edits=[edit_public(e) for e in edits],
+        url=page_url(page), api_url=api_url(page),
+        previous_url=api_url(page - 1) if page > 1 else None, next_url=api_url(page + 1) if page < pages else None,
+        previous_page_url=page_url(page - 1) if page > 1 else None,
+        next_page_url=page_url(page + 1) if page < pages else None,
+    )  # fmt: skip
+
+
+def site_history(book: NotesBook, page: int) -> HistoryPublic:
+    """Every note's trail."""
+    return history_public(book, page, None, urls.notes_history, urls.api_notes_history)
+
+
+def unit_history(book: NotesBook, ctx: UnitDep, page: int) -> HistoryPublic:
+    """One unit's note's trail."""
+    key = (ctx.model.id, ctx.layer.name, ctx.unit)
+    return history_public(
+        book,
+        page,
+        key,
+        lambda n: urls.unit_note_history(*key, page=n),
+        lambda n: urls.api_unit_note_history(*key, page=n),
+    )
+
+
+def _render(request: Request, history: HistoryPublic, breadcrumbs: list[tuple[str, str]]) -> Response:
+    context = {"history": history, "json_url": history.api_url, "crumbs": breadcrumbs}
+    return render(request, "note_history.html", context)
+
+
+@router.get(routes.NOTES_HISTORY.path, name=routes.NOTES_HISTORY.name)
+def notes_history_page(request: Request, book: Notes, page: PageNumber = 1) -> Response:
+    """Every note edit on the site, newest first."""
+    return _render(request, site_history(book, page), [])
+
+
+@router.get(routes.UNIT_NOTE_HISTORY.path, name=routes.UNIT_NOTE_HISTORY.name)
+def unit_note_history_page(request: Request, ctx: UnitDep, book: Notes, page: PageNumber = 1) -> Response:
+    """A unit's note edits, newest first."""
+    model, layer, unit = ctx.model.id, ctx.layer.name, ctx.unit
+    crumbs = [
+        (model, urls.model_page(model)),
+        (layer, urls.layer_page(model, layer)),
+        (f"unit {unit}", urls.unit_page(model, layer, unit)),
+    ]
+    return _render(request, unit_history(book, ctx, page), crumbs)
