@@ -9,7 +9,7 @@ from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from notes import db as notes_db
-from store.db import StoreFormatError, check_url, require_database
+from store.db import StoreFormatError, check_url, folder_of, require_database
 from store.location import StoreLocation
 
 
@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # The writable annotation database (instructors' notes and tokens), apart from the read-only store; any
     # SQLAlchemy URL. A SQLite file is created by the first write (`microscope tokens create`), read as empty before.
     notes_db: str = notes_db.DEFAULT_URL
+    # A writable folder where link-preview cards drawn on request are kept as PNG files, across restarts (created if
+    # missing). Unset: drawn cards are kept in memory only. Never inside the store, which is read-only media.
+    cache_dir: Path | None = None
 
     @field_validator("notes_db")
     @classmethod
@@ -73,11 +76,23 @@ class Settings(BaseSettings):
                 f"no store folder at {self.store}; set MICROSCOPE_STORE (or --store) to a folder written by "
                 "`microscope precompute`, or MICROSCOPE_DB and MICROSCOPE_ASSETS (--db, --assets) to its parts"
             )
+        self._cache_dir_is_not_the_stores()
         try:
             require_database(self.location.db_url)
         except StoreFormatError as error:
             raise ValueError(str(error)) from None
         return self
+
+    def _cache_dir_is_not_the_stores(self) -> None:
+        if self.cache_dir is None:
+            return
+        cache, location = self.cache_dir.resolve(), self.location
+        for store_part in (folder_of(location.db_url), location.assets):
+            if store_part is not None and cache.is_relative_to(store_part.resolve()):
+                raise ValueError(
+                    f"cache folder {self.cache_dir} lies in the store ({store_part}), which is read-only media; "
+                    "set MICROSCOPE_CACHE_DIR to a folder outside it"
+                )
 
     @property
     def location(self) -> StoreLocation:

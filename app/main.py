@@ -14,6 +14,7 @@ from app import cards, docs, errors, instructors, note_history, note_pages, page
 from app.api import assets
 from app.api import router as api_router
 from app.cache import LruStore, ResponseCache, store_version
+from app.card_cache import CardCache
 from app.config import Settings
 from app.head import HeadAsGet
 from frontend import STATIC_DIR
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.reader = reader
     app.state.notes = NotesBook(settings.notes_db)  # writable, apart from the read-only store
+    app.state.card_cache = CardCache(settings.cache_dir, store_version(reader))  # drawn cards, never in the store
     errors.install(app)
     app.include_router(api_router)
     app.include_router(assets.router)
