@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import urls
 from app.templating import render
+from notes.db import NotesDatabaseError
 from store.db import DatabaseError, damaged
 
 Link = tuple[str, str]  # (text, href)
@@ -74,6 +75,13 @@ async def _database_error(request: Request, exc: DatabaseError) -> Response:
     return error_response(request, 500, DAMAGED_STORE)
 
 
+async def _notes_database_error(request: Request, exc: NotesDatabaseError) -> Response:
+    # The notes database, not the store: its own message (naming MICROSCOPE_NOTES_DB), and 503 since the service
+    # itself is sound and the store's pages still work.
+    log.error("%s %s: %s", request.method, request.url.path, exc)
+    return error_response(request, 503, str(exc))
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
     # Starlette still logs the traceback of a bug; the client gets the API's format instead of plain text.
     return error_response(request, 500, "internal server error")
@@ -84,4 +92,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(DatabaseError, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(NotesDatabaseError, _notes_database_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _server_error)

@@ -8,15 +8,19 @@ browser send the cookie but cannot read it to fill in the field. Cookies are Sam
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from notes.book import NotesBook
+from notes.book import Note, NotesBook
+from notes.db import NotesDatabaseError
 
+log = logging.getLogger("microscope.app")
 SESSION_COOKIE = "microscope_instructor"  # holds the token itself: only its hash is stored server side
 CSRF_COOKIE = "microscope_csrf"
 CSRF_FIELD = "csrf"
@@ -29,6 +33,28 @@ def notes_book(request: Request) -> NotesBook:
 
 
 Notes = Annotated[NotesBook, Depends(notes_book)]
+
+
+def readable_note(book: NotesBook, model: str, layer: str, unit: int) -> tuple[Note | None, str | None]:
+    """The unit's note, or why notes cannot be read: a store page shows the rest of itself either way."""
+    try:
+        return book.note(model, layer, unit), None
+    except NotesDatabaseError as error:
+        log.warning("%s", error)
+        return None, str(error)
+
+
+def notes_generation(book: NotesBook) -> Callable[[], object]:
+    """The response cache's key part for the notes: their generation, or a mark while the database is unusable
+    (so a store page is still served, and cached apart from the pages that show notes)."""
+
+    def generation() -> object:
+        try:
+            return book.generation()
+        except NotesDatabaseError:
+            return "notes-unavailable"
+
+    return generation
 
 
 def bearer_author(request: Request, book: Notes) -> str:
@@ -50,6 +76,14 @@ def cookie_author(request: Request) -> str | None:
     """The instructor signed in on this browser, else None."""
     token = request.cookies.get(SESSION_COOKIE, "")
     return notes_book(request).author_of(token) if token else None
+
+
+def page_author(request: Request) -> str | None:
+    """The signed-in instructor a store page offers the note form to: None too while the notes cannot be read."""
+    try:
+        return cookie_author(request)
+    except NotesDatabaseError:
+        return None
 
 
 def csrf_token(request: Request) -> str:

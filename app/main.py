@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ResponseCache,
         store=app.state.response_cache,
         version=store_version(reader),
-        generation=app.state.notes.generation,
+        generation=instructors.notes_generation(app.state.notes),
         private_cookie=instructors.SESSION_COOKIE.encode(),
     )
     app.add_middleware(HeadAsGet)

@@ -78,14 +78,14 @@ def branches_page(request: Request, ctx: BranchesDep) -> Response:
 @router.get(routes.UNIT.path, name=routes.UNIT.name)
 def unit_page(request: Request, ctx: UnitDep, book: Notes) -> Response:
     """A unit: feature visualizations, dataset examples, connections, and its instructor's note."""
-    unit = unit_public(ctx, book.note(ctx.model.id, ctx.layer.name, ctx.unit))
+    unit = unit_public(ctx, *instructors.readable_note(book, ctx.model.id, ctx.layer.name, ctx.unit))
     canonical = str(request.base_url).rstrip("/") + unit.url
     context = {"model": ctx.model, "unit": unit, "canonical": canonical, "json_url": unit.api_url}
     context["circuits"] = circuit.unit_circuits(unit)
     context["tuning"] = tuning_plots(unit)
     context["preview"] = previews.unit_preview(request, ctx, unit)
     # A signed-in instructor gets the note form, with this browser's CSRF token: a private page, never cached.
-    context["instructor"] = author = instructors.cookie_author(request)
+    context["instructor"] = author = instructors.page_author(request)
     context["csrf"] = csrf = instructors.csrf_token(request) if author else None
     response = render(request, "unit.html", context)
     if csrf:

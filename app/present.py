@@ -257,7 +257,7 @@ def _link(model: ModelView, ref: UnitRef) -> UnitLinkPublic:
     return UnitLinkPublic(ref=str(ref), url=urls.unit_page(model.id, ref.layer, ref.unit))
 
 
-def unit_public(ctx: UnitContext, note: Note | None = None) -> UnitPublic:
+def unit_public(ctx: UnitContext, note: Note | None = None, notes_error: str | None = None) -> UnitPublic:
     """Everything stored about a unit (and its instructor's note), examples highest first, edges strongest first."""
     model, layer, detail, unit = ctx.model, ctx.layer, ctx.detail, ctx.unit
     examples = sorted(detail.dataset_examples, key=lambda e: (-e.activation, e.rank))
@@ -281,4 +281,5 @@ def unit_public(ctx: UnitContext, note: Note | None = None) -> UnitPublic:
         next=urls.unit_page(model.id, layer.name, unit + 1) if unit + 1 < layer.units else None,
         note=note_public(note, urls.api_unit_note(model.id, layer.name, unit)) if note else None,
         note_url=urls.api_unit_note(model.id, layer.name, unit),
+        notes_error=notes_error,
     )

@@ -379,6 +379,9 @@ class UnitPublic(UnitBase):
     next: str | None = Field(description="next unit's page, null for the last unit")
     note: NotePublic | None = Field(None, description="an instructor's label and note, null when none")
     note_url: str | None = Field(None, description="the note's JSON: read it, or write it with an instructor token")
+    notes_error: str | None = Field(
+        None, description="why notes cannot be read now (the notes database, MICROSCOPE_NOTES_DB), null when they can"
+    )
 
 
 class SearchHitPublic(BaseModel):

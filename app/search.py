@@ -14,6 +14,7 @@ function to `SOURCES`. The page, the JSON and the suggestions all call `search_p
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -21,10 +22,12 @@ from enum import IntEnum
 from app import urls
 from app.schemas import SearchExamplePublic, SearchHitPublic, SearchPublic
 from notes.book import NotesBook
+from notes.db import NotesDatabaseError
 from store.reader import StoreReader
 from store.records import LayerView, ModelView
 from store.refs import UnitRef, resolve_layer
 
+log = logging.getLogger("microscope.app")
 SEARCH_LIMIT = 50  # results on the page and in its JSON
 SUGGEST_LIMIT = 8  # suggestions under the search box
 
@@ -78,7 +81,11 @@ def load(reader: StoreReader, query: str, book: NotesBook | None = None) -> Corp
 def _stored_notes(stored: list[ModelView], book: NotesBook | None) -> dict[UnitKey, tuple[str, str]]:
     """The notes of units the store holds (a note may outlive a store rebuilt without its unit)."""
     sizes = {(model.id, layer.name): layer.units for model in stored for layer in model.layers}
-    found = book.notes() if book is not None else []
+    try:
+        found = book.notes() if book is not None else []
+    except NotesDatabaseError as error:  # search the store without the notes rather than fail
+        log.warning("%s", error)
+        found = []
     return {(n.model, n.layer, n.unit): (n.label, n.body) for n in found if n.unit < sizes.get((n.model, n.layer), 0)}
 
 

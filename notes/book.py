@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Concatenate, ParamSpec, TypeVar
 
+from alembic.util.exc import CommandError
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from notes import db, tokens
 from notes.schema import EditRow, NoteRow
 
 UnitKey = tuple[str, str, int]  # model id, layer name, unit
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,19 @@ def _note(row: NoteRow) -> Note:
     return Note(row.model, row.layer, row.unit, row.label, row.body, row.author, created, updated)
 
 
+def _reported(method: Callable[Concatenate[NotesBook, P], R]) -> Callable[Concatenate[NotesBook, P], R]:
+    """`method`, raising `db.NotesDatabaseError` (naming MICROSCOPE_NOTES_DB) when the database cannot be used."""
+
+    @functools.wraps(method)
+    def reporting(book: NotesBook, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(book, *args, **kwargs)
+        except (SQLAlchemyError, CommandError, OSError) as error:  # damaged, unmigratable, unreachable, unwritable
+            raise db.NotesDatabaseError(book.url, error) from error
+
+    return reporting
+
+
 class NotesBook:
     """The annotation database at `url`; created and migrated on the first write, read as empty until then."""
 
@@ -80,6 +99,7 @@ class NotesBook:
         with Session(self.engine) as session, session.begin():
             yield session
 
+    @_reported
     def note(self, model: str, layer: str, unit: int) -> Note | None:
         """The unit's note, or None."""
         if not self._readable():
@@ -88,6 +108,7 @@ class NotesBook:
             row = session.scalar(select(NoteRow).filter_by(model=model, layer=layer, unit=unit))
             return None if row is None else _note(row)
 
+    @_reported
     def notes(self) -> list[Note]:
         """Every note, by model, layer and unit."""
         if not self._readable():
@@ -96,6 +117,7 @@ class NotesBook:
             rows = session.scalars(select(NoteRow).order_by(NoteRow.model, NoteRow.layer, NoteRow.unit))
             return [_note(r) for r in rows]
 
+    @_reported
     def history(self, model: str, layer: str, unit: int) -> list[Edit]:
         """The unit's audit trail, oldest first."""
         if not self._readable():
@@ -104,6 +126,7 @@ class NotesBook:
             query = select(EditRow).filter_by(model=model, layer=layer, unit=unit).order_by(EditRow.id)
             return [_edit(r) for r in session.scalars(query)]
 
+    @_reported
     def edits(self, *, offset: int, limit: int, unit: UnitKey | None = None) -> tuple[list[Edit], int]:
         """A page of the audit trail (of one unit's note, or of every note), newest first, and how long it is."""
         if not self._readable():
@@ -114,6 +137,7 @@ class NotesBook:
             total = session.scalar(select(func.count(EditRow.id)).where(*where)) or 0
             return [_edit(r) for r in session.scalars(page)], total
 
+    @_reported
     def generation(self) -> int:
         """A number that grows with every change to any note (the newest audit entry's id; 0 before any)."""
         if not self._readable():
@@ -121,6 +145,7 @@ class NotesBook:
         with self.engine.connect() as connection:
             return connection.scalar(select(func.coalesce(func.max(EditRow.id), 0))) or 0
 
+    @_reported
     def author_of(self, token: str) -> str | None:
         """The instructor whose live token this is, else None."""
         if not token or not self._readable():
@@ -128,11 +153,13 @@ class NotesBook:
         with Session(self.engine) as session:
             return tokens.holder(session, token)
 
+    @_reported
     def put(self, model: str, layer: str, unit: int, *, label: str, body: str, author: str) -> Note:
         """Write the unit's note as `author`, recording the change."""
         with self.writing() as session:
             return _note(_put(session, model, layer, unit, label, body, author, "update"))
 
+    @_reported
     def delete(self, model: str, layer: str, unit: int, *, author: str) -> bool:
         """Remove the unit's note as `author`, recording the change; False if it had none."""
         with self.writing() as session:
@@ -143,6 +170,7 @@ class NotesBook:
             session.delete(row)
             return True
 
+    @_reported
     def load(self, notes: Iterable[Note], *, author: str) -> int:
         """Write imported notes (each keeps its author and times), recording the import; how many were written."""
         count = 0

@@ -13,6 +13,27 @@ _MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_URL = "sqlite:///var/notes.sqlite"  # relative to the working directory, like the default store folder
 
 
+class NotesDatabaseError(Exception):
+    """The annotation database cannot be used: missing, damaged, unmigrated or unreachable (never the store)."""
+
+    def __init__(self, url: str, cause: BaseException) -> None:
+        reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        super().__init__(
+            f"the notes database ({shown(url)}) cannot be used: {reason}. Check MICROSCOPE_NOTES_DB: it must name a "
+            "reachable annotation database (a SQLite file, by default var/notes.sqlite, or any SQLAlchemy URL) that "
+            "this service may read and write; move a damaged file aside and `microscope annotations import` the "
+            "notes from an export. The store's pages work without it."
+        )
+
+
+def shown(url: str) -> str:
+    """The URL with any password hidden (it is shown in errors and logs)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown as the kind of thing it is, never verbatim
+        return "an unparsable URL"
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
     parsed = make_url(url)

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 from app import routes, urls
 from app.api.handler_route import HandlerRoute
 from app.deps import Reader, UnitDep, resolve_ref
-from app.instructors import Notes
+from app.instructors import Notes, readable_note
 from app.present import unit_public
 from app.schemas import UnitPublic
 
@@ -26,7 +26,7 @@ REDIRECT = {
 @router.get(routes.API_UNIT.path, name=routes.API_UNIT.name, response_model=UnitPublic)
 def get_unit(ctx: UnitDep, book: Notes) -> UnitPublic:
     """A unit: feature visualizations, top dataset examples, strongest inputs and outputs, and its note."""
-    return unit_public(ctx, book.note(ctx.model.id, ctx.layer.name, ctx.unit))
+    return unit_public(ctx, *readable_note(book, ctx.model.id, ctx.layer.name, ctx.unit))
 
 
 def _redirect(reader: Reader, model: str, ref: str) -> RedirectResponse:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from notes.book import NotesBook
+from notes.db import NotesDatabaseError, shown
 
 
 def test_a_missing_database_reads_as_empty_and_is_not_created(tmp_path: Path) -> None:
@@ -55,3 +58,25 @@ def test_the_trail_pages_newest_first_over_every_note_or_one_unit(book: NotesBoo
 
 def test_a_missing_database_has_an_empty_trail(tmp_path: Path) -> None:
     assert NotesBook(f"sqlite:///{tmp_path / 'notes.sqlite'}").edits(offset=0, limit=5) == ([], 0)
+
+
+def test_an_unwritable_location_is_a_notes_database_error_naming_the_setting(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    book = NotesBook(f"sqlite:///{blocker / 'notes.sqlite'}")
+    assert book.notes() == []  # missing: read as empty
+    with pytest.raises(NotesDatabaseError, match="MICROSCOPE_NOTES_DB"):
+        book.put("m", "l", 1, label="x", body="", author="alice")
+
+
+def test_a_damaged_file_is_a_notes_database_error_hiding_no_password(tmp_path: Path) -> None:
+    (tmp_path / "notes.sqlite").write_bytes(b"not a database " * 500)
+    book = NotesBook(f"sqlite:///{tmp_path / 'notes.sqlite'}")
+    with pytest.raises(NotesDatabaseError, match="file is not a database"):
+        book.note("m", "l", 1)
+
+
+def test_a_shown_url_hides_its_password() -> None:
+    assert "secret" not in shown("postgresql://teacher:secret@db/notes") and "teacher" in shown(
+        "postgresql://teacher:secret@db/notes"
+    )
