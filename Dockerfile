@@ -18,9 +18,9 @@ COPY precompute precompute
 COPY app app
 COPY frontend frontend
 
-# Serve a store: the base install, no torch.
+# Serve a store: the base install and pyarrow (a layer's `units.parquet`), no torch.
 FROM source AS web
-RUN pip install -e .
+RUN pip install -e ".[parquet]"
 CMD ["microscope", "serve"]
 
 # Fill a store. Not built from `source`, so that a change to the code does not reinstall torch.

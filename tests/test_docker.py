@@ -113,9 +113,17 @@ def test_dockerfile_runs_the_readme_setup_and_main_commands() -> None:
 def test_web_image_installs_neither_torch_nor_the_precompute_extra() -> None:
     stages = _stages()
     installs = _installs(stages, "web")
-    assert "pip install -e ." in installs  # control: the scan does see the web stage's install
+    assert 'pip install -e ".[parquet]"' in installs  # control: the scan does see the web stage's install
     assert not re.search(r"torch|\[precompute", installs), installs
     assert stages["web"].lines("CMD") == ['["microscope", "serve"]']
+
+
+def test_web_image_installs_the_parquet_extra_so_units_parquet_works_there() -> None:
+    installs = _installs(_stages(), "web")
+    extras = re.findall(r'pip install -e "\.\[([^\]]*)\]"', installs)
+    assert any("parquet" in found.split(",") for found in extras), installs
+    parquet = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["parquet"]
+    assert any(pin.startswith("pyarrow") for pin in parquet) and not any("torch" in pin for pin in parquet)
 
 
 def test_precompute_image_installs_cpu_torch_before_the_precompute_extra() -> None:
