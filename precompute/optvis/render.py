@@ -108,11 +108,6 @@ class RenderSettings:
         """The side of the optimized image in pixels."""
         return self.size * self.oversample
 
-    @property
-    def stored_size(self) -> int:
-        """The side of the stored image in pixels."""
-        return self.image_size * self.upscale
-
     def as_dict(self) -> dict:
         """The settings as a JSON-serializable dict."""
         return dataclasses.asdict(self)

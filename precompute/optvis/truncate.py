@@ -106,7 +106,7 @@ def trace_layers(model: nn.Module, layers: Sequence[str], example: Tensor) -> Tr
     outputs = {layer: replaced.get(node, node) for layer, node in tracer.found.items()}
     pre = {}
     for layer, node in outputs.items():
-        before = _pre_activation(graph, node, model)
+        before = _pre_activation(graph, node)
         if before is not None:
             pre[layer] = before
     traced = TracedLayers(model, graph, outputs, pre)
@@ -152,12 +152,12 @@ def _plain_relus(graph: fx.Graph, root: nn.Module) -> dict[fx.Node, fx.Node]:
     return {node: _replace_call(graph, node, torch.relu) for node in list(graph.nodes) if _is_relu(node, root)}
 
 
-def _pre_activation(graph: fx.Graph, node: fx.Node, root: nn.Module) -> fx.Node | None:
+def _pre_activation(graph: fx.Graph, node: fx.Node) -> fx.Node | None:
     """The node holding `node`'s value before its last ReLU(s), added to the graph if it is a concatenation."""
     if node.op == "call_function" and node.target is torch.relu:
         return node.args[0] if isinstance(node.args[0], fx.Node) else None
     if node.op == "call_function" and node.target is torch.cat and _cat_dim(node) == 1:
-        parts = [_pre_activation(graph, part, root) for part in node.args[0]]
+        parts = [_pre_activation(graph, part) for part in node.args[0]]
         if not parts or any(part is None for part in parts):
             return None
         with graph.inserting_after(node):
