@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, TypeAdapter
@@ -13,29 +12,16 @@ from notes.book import Note, NotesBook
 FORMAT = "microscope-notes/1"
 
 
-class NoteDocument(BaseModel):
-    """One note as exported."""
-
-    model: str
-    layer: str
-    unit: int
-    label: str
-    body: str
-    author: str
-    created: datetime
-    updated: datetime
-
-
 class NotesDocument(BaseModel):
-    """Every note of a database, with the format it is written in."""
+    """Every note of a database, with the format it is written in (each note has `Note`'s fields, validated)."""
 
     format: str = FORMAT
-    notes: list[NoteDocument]
+    notes: list[Note]
 
 
 def export_notes(book: NotesBook, path: Path) -> int:
     """Write every note to `path` as JSON; how many."""
-    notes = [NoteDocument.model_validate(n, from_attributes=True) for n in book.notes()]
+    notes = book.notes()
     path.write_text(NotesDocument(notes=notes).model_dump_json(indent=2) + "\n")
     return len(notes)
 
@@ -45,4 +31,4 @@ def import_notes(book: NotesBook, path: Path, *, author: str) -> int:
     document = TypeAdapter(NotesDocument).validate_python(json.loads(path.read_text()))
     if document.format != FORMAT:
         raise ValueError(f"{path} is {document.format!r}, not {FORMAT!r}")
-    return book.load([Note(**n.model_dump()) for n in document.notes], author=author)
+    return book.load(document.notes, author=author)
