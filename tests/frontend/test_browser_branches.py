@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.app.test_branches import build_branch_store
+from tests.frontend.watched import store_server, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -19,24 +20,15 @@ SCREENSHOT = "/tmp/branches-page.png"
 @pytest.fixture(scope="module")
 def branch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server over the small store whose `mixed` has three branches."""
-    from tests.frontend.conftest import running_server
-
-    with running_server(build_branch_store(tmp_path_factory.mktemp("branch-store"))) as base_url:
+    with store_server(tmp_path_factory, build_branch_store, "branch-store") as base_url:
         yield base_url
 
 
 def test_branch_page_loads_every_thumbnail_and_draws_every_histogram(
     browser: Any, branch_server: str, load_all_images: Callable[[Any], list[dict[str, Any]]], tmp_path: Path
 ) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    problems: list[str] = []
-    failed: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
-    try:
-        assert page.goto(branch_server + PAGE).status == 200
+    with watched_page(browser, branch_server + PAGE) as watched:
+        page = watched.page
         images = load_all_images(page)
         assert len(images) == 10
         assert [i["src"] for i in images if not (i["complete"] and i["naturalWidth"] > 0)] == []
@@ -51,7 +43,5 @@ def test_branch_page_loads_every_thumbnail_and_draws_every_histogram(
         page.locator(".branch-table a", has_text="mixed_5x5").click()
         assert page.url.endswith("#branch-2")
         page.screenshot(path=SCREENSHOT, full_page=True)
-        assert failed == []  # the favicon too: every page links it
-        assert problems == []
-    finally:
-        context.close()
+        assert watched.failed == []  # the favicon too: every page links it
+        assert watched.problems == []

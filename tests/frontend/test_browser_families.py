@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.app.test_families import build_family_store
+from tests.frontend.watched import store_server, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -18,22 +19,8 @@ COMPARE = "/compare?family=curves"
 @pytest.fixture(scope="module")
 def family_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server over the two-model family store."""
-    from tests.frontend.conftest import running_server
-
-    with running_server(build_family_store(tmp_path_factory.mktemp("family-store"))) as base_url:
+    with store_server(tmp_path_factory, build_family_store, "family-store") as base_url:
         yield base_url
-
-
-def _open(browser: Any, url: str) -> tuple[Any, Any, list[str], list[str]]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    problems: list[str] = []
-    failed: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
-    assert page.goto(url).status == 200
-    return context, page, problems, failed
 
 
 def _sparklines_drawn(page: Any) -> int:
@@ -48,8 +35,8 @@ def _sparklines_drawn(page: Any) -> int:
 def test_family_view_loads_every_thumbnail_and_draws_every_curve(
     browser: Any, family_server: str, load_all_images: Callable[[Any], list[dict[str, Any]]]
 ) -> None:
-    context, page, problems, failed = _open(browser, family_server + FAMILY)
-    try:
+    with watched_page(browser, family_server + FAMILY) as watched:
+        page = watched.page
         images = load_all_images(page)
         assert len(images) == 8 and [i["src"] for i in images if not (i["complete"] and i["naturalWidth"] > 0)] == []
         assert _sparklines_drawn(page) == 7
@@ -59,16 +46,14 @@ def test_family_view_loads_every_thumbnail_and_draws_every_curve(
         page.locator("a.circuit-link").click()
         page.wait_for_load_state()
         assert "/circuit?units=conv:1,0,2;mixed:1,5,3,6,0,2,4,7" in page.url
-        assert failed == [] and problems == []
-    finally:
-        context.close()
+        assert watched.failed == [] and watched.problems == []
 
 
 def test_compare_page_loads_every_thumbnail_and_draws_every_curve(
     browser: Any, family_server: str, load_all_images: Callable[[Any], list[dict[str, Any]]]
 ) -> None:
-    context, page, problems, failed = _open(browser, family_server + COMPARE)
-    try:
+    with watched_page(browser, family_server + COMPARE) as watched:
+        page = watched.page
         images = load_all_images(page)
         assert len(images) == 11 and [i["src"] for i in images if not (i["complete"] and i["naturalWidth"] > 0)] == []
         assert _sparklines_drawn(page) == 4
@@ -76,6 +61,4 @@ def test_compare_page_loads_every_thumbnail_and_draws_every_curve(
         page.locator(".compare-layer a", has_text="by orientation").first.click()
         page.wait_for_load_state()
         assert page.url.endswith("/models/fam-a/layers/conv/families/curves")
-        assert failed == [] and problems == []
-    finally:
-        context.close()
+        assert watched.failed == [] and watched.problems == []
