@@ -40,5 +40,10 @@ def test_an_instructor_writes_a_note_that_renders_as_text(browser: Any, toy_stor
         anonymous.goto(base_url + UNIT_PATH)
         assert anonymous.locator(".note-label").inner_text() == "stripes"
         assert anonymous.locator("textarea").count() == 0
+        anonymous.click("text=This note's history")
+        entry = anonymous.locator(".note-edit-entry")
+        assert entry.count() == 1 and "alice" in entry.inner_text()
+        assert "<script>alert(1)</script>" in entry.locator("pre.note-after").inner_text()
+        assert anonymous.locator(".note-history script").count() == 0
         context.close()
         assert errors == []
