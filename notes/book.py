@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from notes import db, tokens
-from notes.schema import EditRow, NoteRow
+from notes.schema import EditRow, NoteRow, TourEditRow
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,10 @@ class NotesBook:
         self.engine = db.engine_for(self.url)
         self._migrated = False
 
+    def readable(self) -> bool:
+        """Whether the database exists (then migrated to the newest tables); False means it holds nothing yet."""
+        return self._readable()
+
     def _readable(self) -> bool:
         if not self._migrated and db.exists(self.url):
             self._ready()
@@ -103,11 +107,13 @@ class NotesBook:
             return [_edit(r) for r in session.scalars(query)]
 
     def generation(self) -> int:
-        """A number that grows with every change to any note (the newest audit entry's id; 0 before any)."""
+        """A number that grows with every change to any note or tour (the sum of the newest audit entries' ids)."""
         if not self._readable():
             return 0
+        notes = select(func.coalesce(func.max(EditRow.id), 0)).scalar_subquery()
+        tours = select(func.coalesce(func.max(TourEditRow.id), 0)).scalar_subquery()  # notes.tours writes these
         with self.engine.connect() as connection:
-            return connection.scalar(select(func.coalesce(func.max(EditRow.id), 0))) or 0
+            return connection.scalar(select(notes + tours)) or 0
 
     def author_of(self, token: str) -> str | None:
         """The instructor whose live token this is, else None."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import routes, urls
-from app.api import branches, circuit, data, families, layers, models, notes, probe, search, units, weights
+from app.api import branches, circuit, data, families, layers, models, notes, probe, search, tours, units, weights
 from app.api.handler_route import HandlerRoute
 from app.deps import Reader
 from app.present import model_summary
@@ -27,6 +27,7 @@ router.include_router(layers.router)
 router.include_router(branches.router)
 router.include_router(units.router)
 router.include_router(notes.router)
+router.include_router(tours.router)
 router.include_router(weights.router)
 router.include_router(data.router)
 router.include_router(search.router)
