@@ -29,6 +29,7 @@ from app.present import PREVIEW_UNITS, layer_public, model_public, model_summary
 from app.present_weights import layer_weights_public, svd_figures
 from app.templating import render
 from app.tuning_view import tuning_plots
+from notes import tours as tour_book
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -121,9 +122,9 @@ def unit_by_ref(reader: Reader, model: str, ref: str) -> RedirectResponse:
 
 
 @router.get(routes.SEARCH.path, name=routes.SEARCH.name)
-def search_page(request: Request, reader: Reader, q: str = "") -> Response:
+def search_page(request: Request, reader: Reader, book: Notes, q: str = "") -> Response:
     """The results of the JSON's search; an exact unit ref or model id goes straight to its page."""
-    found = search.search_public(q, search.load(reader, q))
+    found = search.search_public(q, search.load(reader, q, tour_book.every(book)))
     target = search.go_to(found)
     if target is not None:
         return RedirectResponse(target, status_code=302)

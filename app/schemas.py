@@ -384,12 +384,12 @@ class UnitPublic(UnitBase):
 class SearchHitPublic(BaseModel):
     """One search result: a unit, layer, model or class, and how well it matched."""
 
-    kind: str = Field(description="'unit', 'layer', 'model' or 'class'")
+    kind: str = Field(description="'unit', 'layer', 'model', 'class' or 'tour'")
     title: str = Field(description="what to show, e.g. 'inceptionv1/mixed4b:409' or 'goldfish'")
     detail: str = Field(description="a line of context, e.g. the unit's hand label or the model's title")
     query: str = Field(description="the text that searches for exactly this result, e.g. 'inceptionv1/mixed4b'")
     match: str = Field(description="'exact', 'prefix', 'substring' or 'related' (a labelled unit of a matched layer)")
-    field: str = Field(description="what matched: 'ref', 'name', 'title', 'label' or 'class'")
+    field: str = Field(description="what matched: 'ref', 'name', 'title', 'label', 'class', 'description' or 'caption'")
     model: str
     url: str
     api_url: str

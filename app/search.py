@@ -1,25 +1,27 @@
-"""Site-wide search over unit refs, layer names, model ids and titles, class names and hand labels, ranked.
+"""Site-wide search over unit refs, layer names, model ids and titles, class names, hand labels and tours, ranked.
 
 Ranking: each result matches the query (any case) as `exact` (the whole ref, name, title, class or label; a layer's
 shorthand like '4b' for 'mixed4b' counts as exact), as a `prefix` or as a `substring`; the hand-labelled units of an
 exactly matched layer follow as `related`. Results sort by that tier, then by source in the order of `SOURCES` (unit
-refs, models, layers, classes, hand labels), then in store order (model id, layer in forward order, unit). A page
+refs, models, layers, classes, hand labels, tours), then in store order (model id, layer in forward order, unit). A page
 reached twice (a unit matched by its ref and by its label) is kept once, at its best rank.
 
 `load` fetches everything in at most three reader queries (the models with their layers, every hand label, and the
-units of a branch a ref names) whatever the query;
+units of a branch a ref names) whatever the query; tours come from the notes database (two queries there);
 the sources only rank. To search something new (notes, tours), add its data to `Corpus` (one query in `load`) and a
 function to `SOURCES`. The page, the JSON and the suggestions all call `search_public`, so they agree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
 from app import urls
 from app.schemas import SearchExamplePublic, SearchHitPublic, SearchPublic
+from app.tours import showable
+from notes.tours import Tour
 from store.reader import StoreReader
 from store.records import LayerView, ModelView
 from store.refs import UnitRef, resolve_layer
@@ -47,6 +49,7 @@ class Corpus:
     models: list[ModelView]
     labels: dict[UnitKey, str]  # in store order
     branches: dict[tuple[str, str], list[UnitKey]] = field(default_factory=dict)  # (model, branch) → its units
+    tours: list[Tour] = field(default_factory=list)  # those this store can show (app.tours.showable)
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,9 @@ class Hit:
 Source = Callable[[str, Corpus], Iterable[Hit]]
 
 
-def load(reader: StoreReader, query: str) -> Corpus:
+def load(reader: StoreReader, query: str, tours: Sequence[Tour] = ()) -> Corpus:
     """Everything search needs: two queries, and a third when `query` is a ref to a layer no model stores (it may
-    be an unstored branch of a concatenating layer, like 'mixed4b_1x1:2')."""
+    be an unstored branch of a concatenating layer, like 'mixed4b_1x1:2'). `tours` come from the notes database."""
     stored = reader.models()
     labels = {(hit.model, hit.layer, hit.unit): hit.label for hit in reader.hand_labels()}
     branches: dict[tuple[str, str], list[UnitKey]] = {}
@@ -70,7 +73,7 @@ def load(reader: StoreReader, query: str) -> Corpus:
     if ref is not None and not any(_shorthand(ref.layer, [layer.name for layer in m.layers]) for m in stored):
         for unit in reader.branch_units(ref.layer):
             branches.setdefault((unit.model or "", ref.layer), []).append((unit.model or "", unit.layer, unit.unit))
-    return Corpus(stored, labels, branches)
+    return Corpus(stored, labels, branches, showable(tours, stored))
 
 
 def _parse(query: str) -> UnitRef | None:
@@ -222,8 +225,27 @@ def hand_labels(query: str, corpus: Corpus) -> Iterator[Hit]:
             yield unit_hit(corpus, key, match, "label")
 
 
-# What search looks through, in the order that breaks ties between equally good matches. Notes and tours go here.
-SOURCES: tuple[Source, ...] = (unit_refs, models, layers, classes, hand_labels)
+def tours(query: str, corpus: Corpus) -> Iterator[Hit]:
+    """Tours by title, else by description or a stop's caption (those match as substrings at best)."""
+    for tour in corpus.tours:
+        found = [(matching(query, tour.title), "title")]
+        found += [(_within(query, text), field) for text, field in [(tour.description, "description")]]
+        found += [(_within(query, stop.caption), "caption") for stop in tour.stops]
+        best = min(((m, f) for m, f in found if m is not None), default=None, key=lambda pair: pair[0])
+        if best is not None:
+            detail = f"tour of {len(tour.stops)} stops by {tour.author}"
+            url, api_url = urls.tour_page(tour.slug), urls.api_tour(tour.slug)
+            model = tour.stops[0].model if tour.stops else ""
+            fields = {"title": tour.title, "detail": detail, "query": tour.title, "model": model}
+            yield _hit(best[0], best[1], kind="tour", url=url, api_url=api_url, **fields)
+
+
+def _within(query: str, text: str) -> Match | None:
+    return Match.SUBSTRING if query.casefold() in text.casefold() else None
+
+
+# What search looks through, in the order that breaks ties between equally good matches. Notes go here.
+SOURCES: tuple[Source, ...] = (unit_refs, models, layers, classes, hand_labels, tours)
 
 
 def rank(query: str, corpus: Corpus) -> list[Hit]:

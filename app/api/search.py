@@ -7,19 +7,21 @@ from fastapi import APIRouter
 from app import routes, search
 from app.api.handler_route import HandlerRoute
 from app.deps import Reader
+from app.instructors import Notes
 from app.schemas import SearchPublic
+from notes import tours as tour_book
 
 router = APIRouter(tags=["search"], route_class=HandlerRoute)
 
 
 @router.get(routes.API_SEARCH.path, name=routes.API_SEARCH.name, response_model=SearchPublic)
-def search_all(reader: Reader, q: str = "") -> SearchPublic:
-    """Units (by ref or hand label), layers, models and classes matching `q`, best first: e.g. `q=4b:409`,
+def search_all(reader: Reader, book: Notes, q: str = "") -> SearchPublic:
+    """Units (by ref or hand label), layers, models, classes and tours matching `q`, best first: e.g. `q=4b:409`,
     `q=mixed4b`, `q=curve`. Never a 404: no match is an empty list with example queries."""
-    return search.search_public(q, search.load(reader, q))
+    return search.search_public(q, search.load(reader, q, tour_book.every(book)))
 
 
 @router.get(routes.API_SEARCH_SUGGEST.path, name=routes.API_SEARCH_SUGGEST.name, response_model=SearchPublic)
-def suggest(reader: Reader, q: str = "") -> SearchPublic:
+def suggest(reader: Reader, book: Notes, q: str = "") -> SearchPublic:
     """The first results of the same search, for the search box as you type."""
-    return search.search_public(q, search.load(reader, q), search.SUGGEST_LIMIT)
+    return search.search_public(q, search.load(reader, q, tour_book.every(book)), search.SUGGEST_LIMIT)
