@@ -172,3 +172,11 @@ def test_the_tour_page_has_link_preview_meta(client: TestClient, book: NotesBook
     assert re.search(
         r'property="og:image" content="http://testserver/models/toy-net/layers/conv1/units/1/card.png"', html
     )
+
+
+def test_a_circuit_the_store_cannot_show_is_a_missing_stop_not_an_error(client: TestClient, book: NotesBook) -> None:
+    stops = [{"circuit": "toy-net/conv1:0;fc:1", "caption": "not consecutive"}, {"circuit": "toy-net/nope:0"}]
+    tours.put(book, parse(json.dumps({**TOUR, "stops": stops})), author="alice")
+    found = client.get(urls.api_tour("toy")).json()["stop_list"]
+    assert [s["found"] for s in found] == [False, False] and "not consecutive" in found[0]["missing"]
+    assert client.get(urls.tour_present("toy")).status_code == 200
