@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from app import cards, docs, errors, instructors, note_history, note_pages, pages, routes, security
+from app import cards, docs, errors, instructors, note_history, note_pages, pages, routes, security, tour_pages
 from app.api import assets
 from app.api import router as api_router
 from app.cache import LruStore, ResponseCache, store_version
@@ -58,12 +58,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cards.router)  # before the pages: `/models/m/circuit/card.png` fits OpenAI Microscope's paths
     app.include_router(note_pages.router)  # before the pages: `…/units/{unit}/note` is not a unit
     app.include_router(note_history.router)
+    app.include_router(tour_pages.router)
     app.include_router(pages.router)
     docs.install(app)
     app.mount(routes.STATIC.path, StaticFiles(directory=STATIC_DIR), name=routes.STATIC.name)
     # Added first, so innermost: the middlewares added after it run on every response, cached or not.
     app.state.response_cache = LruStore()
-    # Keyed by the notes' generation too, so a page never outlives a note it shows; a signed-in browser bypasses it.
+    # Keyed by the notes' generation too (notes and tours), so a page never outlives a note or tour it shows; a
+    # signed-in browser bypasses it.
     app.add_middleware(
         ResponseCache,
         store=app.state.response_cache,

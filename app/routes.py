@@ -60,6 +60,12 @@ NOTES_HISTORY = Route("notes_history", "/notes/history")
 UNIT_NOTE_HISTORY = Route("unit_note_history", "/models/{model}/layers/{layer}/units/{unit}/note/history")
 INSTRUCTOR = Route("instructor", "/instructor")  # GET: the sign-in form; POST: a token → the instructor cookie
 INSTRUCTOR_LOGOUT = Route("instructor_logout", "/instructor/logout")  # POST: forget the cookie
+# Tours (app.tour_pages): an ordered list of captioned units and circuits. POST /tours saves a tour file (instructors).
+TOURS = Route("tours", "/tours")
+TOUR = Route("tour", "/tours/{slug}")
+TOUR_PRESENT = Route("tour_present", "/tours/{slug}/present")  # one stop at a time; #stop-N opens stop N
+TOUR_EDIT = Route("tour_edit", "/tours/{slug}/edit")  # the instructor's editor (a tour file in a text box)
+TOUR_DELETE = Route("tour_delete", "/tours/{slug}/delete")  # POST (instructors)
 
 # The JSON API: the root, then the twins of the pages above.
 API_ROOT = Route("api_root", API)
@@ -87,6 +93,8 @@ API_PROBE = PROBE.api
 API_UNIT_NOTE = UNIT_NOTE.api  # GET (public), PUT and DELETE (`Authorization: Bearer <instructor token>`)
 API_NOTES_HISTORY = NOTES_HISTORY.api
 API_UNIT_NOTE_HISTORY = UNIT_NOTE_HISTORY.api
+API_TOURS = TOURS.api
+API_TOUR = TOUR.api  # GET (public), PUT and DELETE (`Authorization: Bearer <instructor token>`)
 
 # Files: content-addressed images, and the frontend's CSS and JS (a mount: its files lie below this path).
 ASSET = Route("asset", "/assets/{sha256}.{ext}")
@@ -139,6 +147,13 @@ ROUTES: tuple[Route, ...] = (
     API_UNIT_NOTE_HISTORY,
     INSTRUCTOR,
     INSTRUCTOR_LOGOUT,
+    TOURS,
+    TOUR,
+    TOUR_PRESENT,
+    TOUR_EDIT,
+    TOUR_DELETE,
+    API_TOURS,
+    API_TOUR,
     ASSET,
     STATIC,
 )

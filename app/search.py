@@ -1,15 +1,17 @@
-"""Site-wide search over unit refs, layer names, model ids and titles, class names and hand labels, ranked.
+"""Site-wide search over unit refs, layer names, model ids and titles, class names, hand labels, instructors'
+notes and tours, ranked.
 
 Ranking: each result matches the query (any case) as `exact` (the whole ref, name, title, class or label; a layer's
 shorthand like '4B' for 'mixed4b' counts as exact), as a `prefix` or as a `substring`; the hand-labelled units of an
 exactly matched layer follow as `related`. Results sort by that tier, then by source in the order of `SOURCES` (unit
-refs, models, layers, classes, hand labels), then in store order (model id, layer in forward order, unit). A page
-reached twice (a unit matched by its ref and by its label) is kept once, at its best rank.
+refs, models, layers, classes, hand labels, notes, tours), then in store order (model id, layer in forward order,
+unit). A page reached twice (a unit matched by its ref and by its label) is kept once, at its best rank.
 
 `load` fetches everything in at most three reader queries (the models with their layers, every hand label, and the
-units of a branch a ref names) and one query of the notes database (every instructor's note) whatever the query;
-the sources only rank. To search something new (notes, tours), add its data to `Corpus` (one query in `load`) and a
-function to `SOURCES`. The page, the JSON and the suggestions all call `search_public`, so they agree.
+units of a branch a ref names) and three queries of the notes database (every instructor's note, every tour and
+their stops) whatever the query; the sources only rank. To search something new, add its data to `Corpus` (one
+query in `load`) and a function to `SOURCES`. The page, the JSON and the suggestions all call `search_public`, so
+they agree.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from enum import IntEnum
 
 from app import urls
 from app.schemas import SearchExamplePublic, SearchHitPublic, SearchPublic
+from app.tours import showable
 from notes.book import NotesBook
 from notes.db import NotesDatabaseError
+from notes.tours import Tour, every, shipped
 from store.reader import StoreReader
 from store.records import LayerView, ModelView
 from store.refs import UnitRef, resolve_layer
@@ -52,6 +56,7 @@ class Corpus:
     labels: dict[UnitKey, str]  # in store order
     branches: dict[tuple[str, str], list[UnitKey]] = field(default_factory=dict)  # (model, branch) → its units
     notes: dict[UnitKey, tuple[str, str]] = field(default_factory=dict)  # instructors' (label, Markdown body)
+    tours: list[Tour] = field(default_factory=list)  # those this store can show (app.tours.showable)
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,8 @@ Source = Callable[[str, Corpus], Iterable[Hit]]
 
 def load(reader: StoreReader, query: str, book: NotesBook | None = None) -> Corpus:
     """Everything search needs: two queries, and a third when `query` is a ref to a layer no model stores (it may
-    be an unstored branch of a concatenating layer, like 'mixed4b_1x1:2'); and one of `book`, the notes database."""
+    be an unstored branch of a concatenating layer, like 'mixed4b_1x1:2'); and three of `book`, the notes database
+    (its notes and its tours; the shipped tours alone without it)."""
     stored = reader.models()
     labels = {(hit.model, hit.layer, hit.unit): hit.label for hit in reader.hand_labels()}
     branches: dict[tuple[str, str], list[UnitKey]] = {}
@@ -75,18 +81,20 @@ def load(reader: StoreReader, query: str, book: NotesBook | None = None) -> Corp
     if ref is not None and not any(_shorthand(ref.layer, [layer.name for layer in m.layers]) for m in stored):
         for unit in reader.branch_units(ref.layer):
             branches.setdefault((unit.model or "", ref.layer), []).append((unit.model or "", unit.layer, unit.unit))
-    return Corpus(stored, labels, branches, _stored_notes(stored, book))
+    notes, tours = _from_notes(stored, book)
+    return Corpus(stored, labels, branches, notes, showable(tours, stored))
 
 
-def _stored_notes(stored: list[ModelView], book: NotesBook | None) -> dict[UnitKey, tuple[str, str]]:
-    """The notes of units the store holds (a note may outlive a store rebuilt without its unit)."""
+def _from_notes(stored: list[ModelView], book: NotesBook | None) -> tuple[dict[UnitKey, tuple[str, str]], list[Tour]]:
+    """The notes of units the store holds (a note may outlive a store rebuilt without its unit), and every tour."""
     sizes = {(model.id, layer.name): layer.units for model in stored for layer in model.layers}
     try:
-        found = book.notes() if book is not None else []
-    except NotesDatabaseError as error:  # search the store without the notes rather than fail
+        found, tours = (book.notes(), every(book)) if book is not None else ([], list(shipped()))
+    except NotesDatabaseError as error:  # search the store (and the shipped tours) without the database, not fail
         log.warning("%s", error)
-        found = []
-    return {(n.model, n.layer, n.unit): (n.label, n.body) for n in found if n.unit < sizes.get((n.model, n.layer), 0)}
+        found, tours = [], list(shipped())
+    notes = {(n.model, n.layer, n.unit): (n.label, n.body) for n in found if n.unit < sizes.get((n.model, n.layer), 0)}
+    return notes, tours
 
 
 def _parse(query: str) -> UnitRef | None:
@@ -247,8 +255,27 @@ def instructor_notes(query: str, corpus: Corpus) -> Iterator[Hit]:
             yield unit_hit(corpus, key, best, "note label" if best == by_label else "note")
 
 
-# What search looks through, in the order that breaks ties between equally good matches. Tours go here.
-SOURCES: tuple[Source, ...] = (unit_refs, models, layers, classes, hand_labels, instructor_notes)
+def tours(query: str, corpus: Corpus) -> Iterator[Hit]:
+    """Tours by title, else by description or a stop's caption (those match as substrings at best)."""
+    for tour in corpus.tours:
+        found = [(matching(query, tour.title), "title")]
+        found += [(_within(query, text), field) for text, field in [(tour.description, "description")]]
+        found += [(_within(query, stop.caption), "caption") for stop in tour.stops]
+        best = min(((m, f) for m, f in found if m is not None), default=None, key=lambda pair: pair[0])
+        if best is not None:
+            detail = f"tour of {len(tour.stops)} stops by {tour.author}"
+            url, api_url = urls.tour_page(tour.slug), urls.api_tour(tour.slug)
+            model = tour.stops[0].model if tour.stops else ""
+            fields = {"title": tour.title, "detail": detail, "query": tour.title, "model": model}
+            yield _hit(best[0], best[1], kind="tour", url=url, api_url=api_url, **fields)
+
+
+def _within(query: str, text: str) -> Match | None:
+    return Match.SUBSTRING if query.casefold() in text.casefold() else None
+
+
+# What search looks through, in the order that breaks ties between equally good matches.
+SOURCES: tuple[Source, ...] = (unit_refs, models, layers, classes, hand_labels, instructor_notes, tours)
 
 
 def rank(query: str, corpus: Corpus) -> list[Hit]:

@@ -189,6 +189,42 @@ def instructor_logout() -> str:
     return routes.INSTRUCTOR_LOGOUT.path
 
 
+def tours() -> str:
+    """Every tour (and, for an instructor, the form that saves a tour file)."""
+    return _path(routes.TOURS)
+
+
+def api_tours() -> str:
+    """Every tour as JSON."""
+    return _path(routes.API_TOURS)
+
+
+def tour_page(slug: str) -> str:
+    """A tour: its stops with their images and captions."""
+    return _path(routes.TOUR, slug=slug)
+
+
+def api_tour(slug: str) -> str:
+    """A tour as JSON (written with an instructor's bearer token)."""
+    return _path(routes.API_TOUR, slug=slug)
+
+
+def tour_present(slug: str, stop: int | None = None) -> str:
+    """A tour's presentation mode, at stop `stop` (1-based) when given."""
+    path = _path(routes.TOUR_PRESENT, slug=slug)
+    return f"{path}#stop-{stop}" if stop else path
+
+
+def tour_edit(slug: str) -> str:
+    """The instructor's editor of a tour (a new one when the slug is free)."""
+    return _path(routes.TOUR_EDIT, slug=slug)
+
+
+def tour_delete(slug: str) -> str:
+    """Where the tour's delete form posts."""
+    return _path(routes.TOUR_DELETE, slug=slug)
+
+
 def asset(ref: AssetRef) -> str:
     """A content-addressed image file."""
     return _path(routes.ASSET, sha256=ref.sha256, ext=ref.ext)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from notes import cli as notes_cli
+from notes import tour_cli
 from precompute import cli as precompute_cli
 from precompute.cli import AssetsOption, DbOption, StoreOption
 
@@ -31,6 +32,7 @@ app.command()(precompute_cli.check)
 app.add_typer(precompute_cli.labels_app, name="labels")
 app.add_typer(notes_cli.tokens_app, name="tokens")
 app.add_typer(notes_cli.annotations_app, name="annotations")
+app.add_typer(tour_cli.tours_app, name="tours")
 
 HostOption = Annotated[str, typer.Option(envvar="MICROSCOPE_HOST", help="Interface to listen on.")]
 PortOption = Annotated[int, typer.Option(envvar="MICROSCOPE_PORT", help="Port to listen on.")]

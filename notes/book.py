@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from notes import db, tokens
-from notes.schema import EditRow, NoteRow
+from notes.schema import EditRow, NoteRow, TourEditRow
 
 UnitKey = tuple[str, str, int]  # model id, layer name, unit
 P = ParamSpec("P")
@@ -61,7 +61,7 @@ def _note(row: NoteRow) -> Note:
     return Note(row.model, row.layer, row.unit, row.label, row.body, row.author, created, updated)
 
 
-def _reported(method: Callable[Concatenate[NotesBook, P], R]) -> Callable[Concatenate[NotesBook, P], R]:
+def reported(method: Callable[Concatenate[NotesBook, P], R]) -> Callable[Concatenate[NotesBook, P], R]:
     """`method`, raising `db.NotesDatabaseError` (naming MICROSCOPE_NOTES_DB) when the database cannot be used."""
 
     @functools.wraps(method)
@@ -82,6 +82,11 @@ class NotesBook:
         self.engine = db.engine_for(self.url)
         self._migrated = False
 
+    @reported
+    def readable(self) -> bool:
+        """Whether the database exists (then migrated to the newest tables); False means it holds nothing yet."""
+        return self._readable()
+
     def _readable(self) -> bool:
         if not self._migrated and db.exists(self.url):
             self._ready()
@@ -99,7 +104,7 @@ class NotesBook:
         with Session(self.engine) as session, session.begin():
             yield session
 
-    @_reported
+    @reported
     def note(self, model: str, layer: str, unit: int) -> Note | None:
         """The unit's note, or None."""
         if not self._readable():
@@ -108,7 +113,7 @@ class NotesBook:
             row = session.scalar(select(NoteRow).filter_by(model=model, layer=layer, unit=unit))
             return None if row is None else _note(row)
 
-    @_reported
+    @reported
     def notes(self) -> list[Note]:
         """Every note, by model, layer and unit."""
         if not self._readable():
@@ -117,7 +122,7 @@ class NotesBook:
             rows = session.scalars(select(NoteRow).order_by(NoteRow.model, NoteRow.layer, NoteRow.unit))
             return [_note(r) for r in rows]
 
-    @_reported
+    @reported
     def history(self, model: str, layer: str, unit: int) -> list[Edit]:
         """The unit's audit trail, oldest first."""
         if not self._readable():
@@ -126,7 +131,7 @@ class NotesBook:
             query = select(EditRow).filter_by(model=model, layer=layer, unit=unit).order_by(EditRow.id)
             return [_edit(r) for r in session.scalars(query)]
 
-    @_reported
+    @reported
     def edits(self, *, offset: int, limit: int, unit: UnitKey | None = None) -> tuple[list[Edit], int]:
         """A page of the audit trail (of one unit's note, or of every note), newest first, and how long it is."""
         if not self._readable():
@@ -137,15 +142,17 @@ class NotesBook:
             total = session.scalar(select(func.count(EditRow.id)).where(*where)) or 0
             return [_edit(r) for r in session.scalars(page)], total
 
-    @_reported
+    @reported
     def generation(self) -> int:
-        """A number that grows with every change to any note (the newest audit entry's id; 0 before any)."""
+        """A number that grows with every change to any note or tour (the sum of the newest audit entries' ids)."""
         if not self._readable():
             return 0
+        notes = select(func.coalesce(func.max(EditRow.id), 0)).scalar_subquery()
+        tours = select(func.coalesce(func.max(TourEditRow.id), 0)).scalar_subquery()  # notes.tours writes these
         with self.engine.connect() as connection:
-            return connection.scalar(select(func.coalesce(func.max(EditRow.id), 0))) or 0
+            return connection.scalar(select(notes + tours)) or 0
 
-    @_reported
+    @reported
     def author_of(self, token: str) -> str | None:
         """The instructor whose live token this is, else None."""
         if not token or not self._readable():
@@ -153,13 +160,13 @@ class NotesBook:
         with Session(self.engine) as session:
             return tokens.holder(session, token)
 
-    @_reported
+    @reported
     def put(self, model: str, layer: str, unit: int, *, label: str, body: str, author: str) -> Note:
         """Write the unit's note as `author`, recording the change."""
         with self.writing() as session:
             return _note(_put(session, model, layer, unit, label, body, author, "update"))
 
-    @_reported
+    @reported
     def delete(self, model: str, layer: str, unit: int, *, author: str) -> bool:
         """Remove the unit's note as `author`, recording the change; False if it had none."""
         with self.writing() as session:
@@ -170,7 +177,7 @@ class NotesBook:
             session.delete(row)
             return True
 
-    @_reported
+    @reported
     def load(self, notes: Iterable[Note], *, author: str) -> int:
         """Write imported notes (each keeps its author and times), recording the import; how many were written."""
         count = 0

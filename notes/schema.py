@@ -1,10 +1,10 @@
-"""The annotation tables: one note per unit, every edit of it, and the instructors' hashed tokens."""
+"""The annotation tables: one note per unit, every edit of it, the instructors' hashed tokens, and tours."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -61,4 +61,47 @@ class TokenRow(Base):
     revoked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-__all__ = ["Base", "EditRow", "NoteRow", "TokenRow"]
+class TourRow(Base):
+    """A tour: an ordered, captioned list of stops (units or circuit pages) under its own slug."""
+
+    __tablename__ = "tours"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    author: Mapped[str] = mapped_column(String(200))
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StopRow(Base):
+    """One stop of a tour, at its position: a unit (`layer` and `unit`) or a circuit (`units`) of `model`."""
+
+    __tablename__ = "tour_stops"
+    __table_args__ = (UniqueConstraint("tour_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tour_id: Mapped[int] = mapped_column(ForeignKey("tours.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # unit, circuit
+    model: Mapped[str] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(String(2000))  # 'layer:unit', or a circuit's units 'mixed3b:1,2;mixed4a:3'
+    caption: Mapped[str] = mapped_column(Text, default="")  # Markdown
+
+
+class TourEditRow(Base):
+    """One change to a tour: who, when, and the tour file before and after (JSON; empty when absent)."""
+
+    __tablename__ = "tour_edits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # increasing: with the notes' edits, versions pages
+    slug: Mapped[str] = mapped_column(String(100), index=True)
+    author: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    action: Mapped[str] = mapped_column(String(20))  # create, update, delete, import
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+
+
+__all__ = ["Base", "EditRow", "NoteRow", "StopRow", "TokenRow", "TourEditRow", "TourRow"]

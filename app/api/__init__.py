@@ -16,6 +16,7 @@ from app.api import (
     notes,
     probe,
     search,
+    tours,
     units,
     weights,
 )
@@ -41,6 +42,7 @@ router.include_router(branches.router)
 router.include_router(units.router)
 router.include_router(notes.router)
 router.include_router(note_history.router)
+router.include_router(tours.router)
 router.include_router(weights.router)
 router.include_router(data.router)
 router.include_router(search.router)

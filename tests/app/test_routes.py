@@ -68,6 +68,13 @@ BUILDERS: dict[str, tuple[dict[str, str | int], Callable[[], str | None] | None]
     ),
     "instructor": ({}, urls.instructor),
     "instructor_logout": ({}, urls.instructor_logout),
+    "tours": ({}, urls.tours),
+    "tour": ({"slug": "t"}, lambda: urls.tour_page("t")),
+    "tour_present": ({"slug": "t"}, lambda: urls.tour_present("t")),
+    "tour_edit": ({"slug": "t"}, lambda: urls.tour_edit("t")),
+    "tour_delete": ({"slug": "t"}, lambda: urls.tour_delete("t")),
+    "api_tours": ({}, urls.api_tours),
+    "api_tour": ({"slug": "t"}, lambda: urls.api_tour("t")),
 }
 
 

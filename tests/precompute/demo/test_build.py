@@ -22,6 +22,7 @@ from precompute.demo.build import DemoConfig, run_demo
 from precompute.threads import threads_line
 from store.reader import StoreReader
 from tests.frontend import conftest as frontend
+from tests.frontend.tour_player import VIEWPORTS, play
 
 DEMO = "demo-inception"
 
@@ -239,3 +240,23 @@ def test_demo_first_limits_torch_threads_and_says_so(tmp_path: Path) -> None:
     finally:
         torch.set_num_threads(before)
     assert lines == [threads_line(1)]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("screen", list(VIEWPORTS))
+def test_the_shipped_demo_tour_plays_through_with_the_keyboard(
+    demo_run: tuple[Path, str], browser: Any, tmp_path: Path, screen: str
+) -> None:
+    notes_db = f"sqlite:///{tmp_path / 'notes.sqlite'}"  # empty: the tour ships with the package
+    tour = TestClient(create_app(Settings(store=demo_run[0], notes_db=notes_db))).get(urls.api_tour("demo-curves"))
+    assert tour.status_code == 200 and all(stop["found"] for stop in tour.json()["stop_list"])
+    errors: list[str] = []
+    with frontend.running_server(demo_run[0], notes_db) as base_url:
+        context = browser.new_context(viewport=VIEWPORTS[screen])
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        stops = len(tour.json()["stop_list"])
+        play(page, base_url + urls.tour_present("demo-curves"), stops, 300 if screen == "phone" else 500)
+        context.close()
+    assert errors == []

@@ -1,0 +1,67 @@
+"""Response models of tours (`/api/v1/tours`, `/api/v1/tours/{slug}`); a tour is written as a `TourFile`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class TourImagePublic(BaseModel):
+    """A unit's feature visualization as a stop shows it."""
+
+    ref: str = Field(description="layer:unit")
+    label: str | None
+    image_url: str | None = Field(description="the unit's channel visualization; null when it has none")
+    url: str = Field(description="the unit's page")
+
+
+class TourStopPublic(BaseModel):
+    """One stop: a unit or a circuit, its images, and its caption rendered without raw HTML."""
+
+    number: int = Field(description="1-based position in the tour")
+    kind: Literal["unit", "circuit"]
+    target: str = Field(description="model/layer:unit, or model/ and a circuit's units")
+    model: str
+    title: str
+    caption: str = Field(description="Markdown as written")
+    caption_html: str = Field(description="the caption rendered: Markdown without raw HTML")
+    found: bool = Field(description="whether the served store has this unit or circuit")
+    missing: str | None = Field(description="why the stop is not shown, when it is not found")
+    images: list[TourImagePublic]
+    url: str | None = Field(description="the unit's or circuit's page; null when not found")
+    api_url: str | None
+    present_url: str = Field(description="the presentation mode, opened at this stop")
+
+
+class TourSummaryPublic(BaseModel):
+    """A tour in the tour list."""
+
+    slug: str
+    title: str
+    description: str = Field(description="Markdown as written")
+    author: str
+    updated: datetime
+    stops: int = Field(description="how many stops")
+    shipped: bool = Field(description="ships with Microscope (read-only; a saved tour of the same slug replaces it)")
+    url: str
+    api_url: str
+    present_url: str
+
+
+class TourPublic(TourSummaryPublic):
+    """A tour with its stops."""
+
+    created: datetime
+    description_html: str
+    stop_list: list[TourStopPublic] = Field(description="the stops in order")
+    index_url: str = Field(description="every tour")
+
+
+class ToursPublic(BaseModel):
+    """Every tour the served store can show."""
+
+    tours: list[TourSummaryPublic]
+    url: str
+    api_url: str

@@ -1,0 +1,138 @@
+"""Tours as the app shows them: which tours this store can show, the lookup that 404s, and their presenters.
+
+Stops are resolved against the store with one reader query per layer they touch (`reader.units`); a stop whose
+model, layer, unit or circuit the store lacks is shown as "not in this store", never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import Depends
+from starlette.exceptions import HTTPException
+
+from app import circuit, urls
+from app.deps import Reader
+from app.errors import NotFound
+from app.instructors import Notes
+from app.tour_schemas import TourImagePublic, TourPublic, ToursPublic, TourStopPublic, TourSummaryPublic
+from notes import tours
+from notes.render import note_html
+from notes.tour_file import StopFile
+from notes.tours import Tour
+from store.reader import StoreReader
+from store.records import ModelView, UnitSummary
+
+
+def showable(book_tours: Sequence[Tour], models: Sequence[ModelView]) -> list[Tour]:
+    """The tours to list: every saved tour, and the shipped ones whose models are all in the store."""
+    ids = {m.id for m in models}
+    return [t for t in book_tours if not t.shipped or all(s.model in ids for s in t.stops)]
+
+
+def tour_list(book: Notes, reader: Reader) -> list[Tour]:
+    """The tours this store can show, by slug."""
+    return showable(tours.every(book), reader.models())
+
+
+def tour_or_404(slug: str, book: Notes, reader: Reader) -> Tour:
+    """The tour `slug`, or a 404 naming the tours there are."""
+    found = tour_list(book, reader)
+    for tour in found:
+        if tour.slug == slug:
+            return tour
+    names = ", ".join(t.slug for t in found) or "none yet"
+    raise NotFound(f"no tour {slug!r}; tours: {names}", [(t.title, urls.tour_page(t.slug)) for t in found])
+
+
+TourDep = Annotated[Tour, Depends(tour_or_404)]
+
+
+def summary_public(tour: Tour) -> TourSummaryPublic:
+    """A tour as the list shows it."""
+    return TourSummaryPublic(
+        slug=tour.slug, title=tour.title, description=tour.description, author=tour.author, updated=tour.updated,
+        stops=len(tour.stops), shipped=tour.shipped, url=urls.tour_page(tour.slug), api_url=urls.api_tour(tour.slug),
+        present_url=urls.tour_present(tour.slug),
+    )  # fmt: skip
+
+
+def tours_public(found: Sequence[Tour]) -> ToursPublic:
+    """The tour list."""
+    return ToursPublic(tours=[summary_public(t) for t in found], url=urls.tours(), api_url=urls.api_tours())
+
+
+class _Units:
+    """The store's units of each layer a tour touches, fetched once per layer."""
+
+    def __init__(self, reader: StoreReader) -> None:
+        self.reader = reader
+        self.models = {m.id: m for m in reader.models()}
+        self.layers: dict[tuple[str, str], dict[int, UnitSummary]] = {}
+
+    def of(self, model: str, layer: str) -> dict[int, UnitSummary]:
+        key = (model, layer)
+        if key not in self.layers:
+            self.layers[key] = {u.unit: u for u in self.reader.units(model, layer)}
+        return self.layers[key]
+
+    def image(self, model: str, layer: str, unit: int) -> TourImagePublic | None:
+        found = self.of(model, layer).get(unit)
+        if found is None:
+            return None
+        image = urls.asset(found.thumbnail) if found.thumbnail else None
+        url = urls.unit_page(model, layer, unit)
+        return TourImagePublic(ref=f"{layer}:{unit}", label=found.label, image_url=image, url=url)
+
+
+def _missing(stop: StopFile, number: int, slug: str, why: str) -> TourStopPublic:
+    return TourStopPublic(
+        number=number, kind=stop.kind, target=f"{stop.model}/{stop.target}", model=stop.model,
+        title=f"{stop.model}/{stop.target}", caption=stop.caption, caption_html=note_html(stop.caption), found=False,
+        missing=why, images=[], url=None, api_url=None, present_url=urls.tour_present(slug, number),
+    )  # fmt: skip
+
+
+def _found(
+    stop: StopFile, number: int, slug: str, title: str, images: list[TourImagePublic], url: str, api: str
+) -> TourStopPublic:
+    return TourStopPublic(
+        number=number, kind=stop.kind, target=f"{stop.model}/{stop.target}", model=stop.model, title=title,
+        caption=stop.caption, caption_html=note_html(stop.caption), found=True, missing=None, images=images, url=url,
+        api_url=api, present_url=urls.tour_present(slug, number),
+    )  # fmt: skip
+
+
+def stop_public(stop: StopFile, number: int, slug: str, units: _Units) -> TourStopPublic:
+    """A stop resolved against the store (a "not in this store" stop when it lacks the model, layer or unit)."""
+    model = units.models.get(stop.model)
+    if model is None:
+        return _missing(stop, number, slug, f"model {stop.model!r} is not in this store")
+    if stop.kind == "unit":
+        layer, unit = stop.layer_unit
+        image = units.image(model.id, layer, unit) if any(lv.name == layer for lv in model.layers) else None
+        if image is None:
+            return _missing(stop, number, slug, f"{layer}:{unit} is not in this store's {model.id}")
+        title = f"{layer}:{unit}" + (f" · {image.label}" if image.label else "")
+        page, api = urls.unit_page(model.id, layer, unit), urls.api_unit(model.id, layer, unit)
+        return _found(stop, number, slug, title, [image], page, api)
+    try:
+        query = circuit.parse(model, stop.target)
+    except HTTPException as error:  # BadCircuit, or the 404 of a layer or unit it lacks
+        return _missing(stop, number, slug, f"this store cannot show the circuit: {error.detail}")
+    images = [units.image(model.id, layer, u) for layer, group in query.groups for u in group]
+    title = "Circuit " + " → ".join(query.layers)
+    shown = [i for i in images if i is not None]
+    return _found(stop, number, slug, title, shown, query.url, query.api_url)
+
+
+def tour_public(tour: Tour, reader: StoreReader) -> TourPublic:
+    """A tour with its stops resolved against the store (one query per layer the stops touch)."""
+    units = _Units(reader)
+    stops = [stop_public(s, i + 1, tour.slug, units) for i, s in enumerate(tour.stops)]
+    summary = summary_public(tour).model_dump()
+    return TourPublic(
+        **summary, created=tour.created, description_html=note_html(tour.description), stop_list=stops,
+        index_url=urls.tours(),
+    )  # fmt: skip

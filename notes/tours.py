@@ -1,0 +1,143 @@
+"""Tours in the annotation database (every write audited in `tour_edits`) and the tours shipped with the package.
+
+A database tour overrides a shipped tour of the same slug; shipped tours are read-only files in `notes/tours/`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from notes.book import NotesBook, reported
+from notes.schema import StopRow, TourEditRow, TourRow
+from notes.tour_file import StopFile, TourFile, dump, parse
+
+SHIPPED_DIR = Path(__file__).with_name("tours")
+SHIPPED_AUTHOR = "microscope"
+
+
+@dataclass(frozen=True)
+class Tour:
+    """A tour as the app shows it: its file's fields, who wrote it and when, and whether it ships read-only."""
+
+    slug: str
+    title: str
+    description: str
+    author: str
+    created: datetime
+    updated: datetime
+    stops: tuple[StopFile, ...]
+    shipped: bool = False
+
+    def document(self) -> TourFile:
+        """The tour as a file."""
+        return TourFile(
+            slug=self.slug, title=self.title, description=self.description, author=self.author, stops=list(self.stops)
+        )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
+
+
+def _tour(row: TourRow, stops: list[StopRow]) -> Tour:
+    ordered = tuple(StopFile.of(s.kind, s.model, s.target, s.caption) for s in sorted(stops, key=lambda s: s.position))
+    return Tour(row.slug, row.title, row.description, row.author, _aware(row.created), _aware(row.updated), ordered)
+
+
+def _rows(session: Session, slug: str | None = None) -> list[tuple[TourRow, list[StopRow]]]:
+    query = select(TourRow).order_by(TourRow.slug)
+    query = query if slug is None else query.where(TourRow.slug == slug)
+    rows = session.scalars(query).all()
+    stops: dict[int, list[StopRow]] = {row.id: [] for row in rows}
+    if rows:
+        for stop in session.scalars(select(StopRow).where(StopRow.tour_id.in_(stops))):
+            stops[stop.tour_id].append(stop)
+    return [(row, stops[row.id]) for row in rows]
+
+
+@reported
+def stored(book: NotesBook) -> list[Tour]:
+    """Every tour of the database, by slug (two queries)."""
+    if not book.readable():
+        return []
+    with Session(book.engine) as session:
+        return [_tour(row, stops) for row, stops in _rows(session)]
+
+
+@reported
+def stored_tour(book: NotesBook, slug: str) -> Tour | None:
+    """The database's tour `slug`, or None."""
+    if not book.readable():
+        return None
+    with Session(book.engine) as session:
+        found = _rows(session, slug)
+        return _tour(*found[0]) if found else None
+
+
+def _audit(session: Session, slug: str, author: str, action: str, before: Tour | None, after: Tour | None) -> None:
+    old, new = (None if t is None else dump(t.document(), as_json=True) for t in (before, after))
+    session.add(TourEditRow(slug=slug, author=author, at=datetime.now(UTC), action=action, before=old, after=new))
+
+
+@reported
+def put(book: NotesBook, tour: TourFile, *, author: str, action: str = "update") -> Tour:
+    """Write `tour` (replacing the stops of one with its slug), authored by `tour.author` or else `author`."""
+    with book.writing() as session:
+        found = _rows(session, tour.slug)
+        before = _tour(*found[0]) if found else None
+        now = datetime.now(UTC)
+        row = found[0][0] if found else TourRow(slug=tour.slug, created=now)
+        for stop in found[0][1] if found else []:
+            session.delete(stop)
+        row.title, row.description, row.updated = tour.title, tour.description, now
+        row.author = tour.author or author
+        session.add(row)
+        session.flush()
+        stops = [
+            StopRow(tour_id=row.id, position=i, kind=s.kind, model=s.model, target=s.target, caption=s.caption)
+            for i, s in enumerate(tour.stops)
+        ]
+        session.add_all(stops)
+        after = _tour(row, stops)
+        action = "create" if before is None and action == "update" else action
+        _audit(session, tour.slug, author, action, before, after)
+        return after
+
+
+@reported
+def delete(book: NotesBook, slug: str, *, author: str) -> bool:
+    """Remove tour `slug` as `author`, recording it; False if the database has no such tour."""
+    with book.writing() as session:
+        found = _rows(session, slug)
+        if not found:
+            return False
+        row, stops = found[0]
+        _audit(session, slug, author, "delete", _tour(row, stops), None)
+        for stop in stops:
+            session.delete(stop)
+        session.delete(row)
+        return True
+
+
+@cache  # package data: read once per process
+def shipped() -> tuple[Tour, ...]:
+    """The tours that ship with the package, by slug (read-only)."""
+    tours = []
+    for path in sorted(SHIPPED_DIR.glob("*.yaml")):
+        doc = parse(path.read_text(), str(path))
+        made = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        author = doc.author or SHIPPED_AUTHOR
+        tours.append(Tour(doc.slug, doc.title, doc.description, author, made, made, tuple(doc.stops), shipped=True))
+    return tuple(sorted(tours, key=lambda t: t.slug))
+
+
+def every(book: NotesBook) -> list[Tour]:
+    """Shipped and database tours by slug, a database tour replacing a shipped one of the same slug."""
+    by_slug = {tour.slug: tour for tour in shipped()} | {tour.slug: tour for tour in stored(book)}
+    return [by_slug[slug] for slug in sorted(by_slug)]

@@ -1,0 +1,182 @@
+"""Tours in the service: public pages and JSON, token-guarded writes that change nothing when refused, CSRF-checked
+forms, captions as text, missing stops shown as such, 404s naming the tours, fresh pages after writes, search."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app import urls
+from app.config import Settings
+from app.main import create_app
+from notes import tokens, tours
+from notes.book import NotesBook
+from notes.tour_file import parse
+
+TOUR = {
+    "slug": "toy",
+    "title": "Toy tour",
+    "description": "Units of the *toy* net.",
+    "stops": [
+        {"unit": "toy-net/conv1:1", "caption": "edges <script>alert(1)</script>"},
+        {"circuit": "toy-net/conv1:0,1;block1:2", "caption": "a circuit"},
+        {"unit": "toy-net/conv1:99", "caption": "a unit the store lacks"},
+        {"unit": "other-net/fc:0", "caption": "a model the store lacks"},
+    ],
+}
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> NotesBook:
+    return NotesBook(f"sqlite:///{tmp_path / 'notes.sqlite'}")
+
+
+@pytest.fixture
+def issued(book: NotesBook) -> dict[str, str]:
+    """Tokens by holder: alice's is live, bob's revoked."""
+    with book.writing() as session:
+        issued = {name: tokens.create(session, name) for name in ("alice", "bob")}
+    with book.writing() as session:
+        tokens.revoke(session, "bob")
+    return issued
+
+
+@pytest.fixture
+def client(toy_store: Path, book: NotesBook) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(store=toy_store, notes_db=book.url)), follow_redirects=False) as test_client:
+        yield test_client
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _saved(book: NotesBook) -> None:
+    tours.put(book, parse(json.dumps(TOUR)), author="alice")
+
+
+def test_a_tour_put_with_a_token_is_public_as_page_and_json(client: TestClient, issued: dict[str, str]) -> None:
+    answer = client.put(urls.api_tour("toy"), json=TOUR, headers=_bearer(issued["alice"]))
+    assert answer.status_code == 200 and answer.json()["author"] == "alice"
+    listed = client.get(urls.api_tours()).json()["tours"]
+    assert [t["slug"] for t in listed] == ["toy"]  # the shipped demo tour needs demo-inception
+    found = client.get(urls.api_tour("toy")).json()
+    assert [s["found"] for s in found["stop_list"]] == [True, True, False, False]
+    assert found["stop_list"][0]["images"][0]["image_url"].startswith("/assets/")
+    page = client.get(urls.tour_page("toy"))
+    assert page.status_code == 200 and f'type="application/json" href="{urls.api_tour("toy")}"' in page.text
+    assert client.get(urls.tour_present("toy")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [(None, 401), ("bob", 403), ("nobody", 403)], ids=["no-token", "revoked", "unknown"]
+)
+def test_writes_without_a_live_token_are_refused_and_change_nothing(
+    client: TestClient, book: NotesBook, issued: dict[str, str], who: str | None, status: int
+) -> None:
+    _saved(book)
+    before = (book.generation(), tours.stored(book))
+    headers = {} if who is None else _bearer(issued.get(who, "not-a-token-at-all"))
+    changed = {**TOUR, "title": "Changed"}
+    assert client.put(urls.api_tour("toy"), json=changed, headers=headers).status_code == status
+    assert client.put(urls.api_tour("new"), json={**TOUR, "slug": "new"}, headers=headers).status_code == status
+    assert client.delete(urls.api_tour("toy"), headers=headers).status_code == status
+    assert (book.generation(), tours.stored(book)) == before
+
+
+def test_a_script_in_a_caption_renders_as_text(client: TestClient, book: NotesBook) -> None:
+    _saved(book)
+    for path in (urls.tour_page("toy"), urls.tour_present("toy")):
+        html = client.get(path).text
+        assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_stops_the_store_lacks_show_as_not_in_this_store(client: TestClient, book: NotesBook) -> None:
+    _saved(book)
+    html = client.get(urls.tour_page("toy")).text
+    assert html.count("Not in this store") == 2 and "conv1:99 is not in this store" in html
+    assert "model &#39;other-net&#39; is not in this store" in html
+
+
+def test_an_unknown_tour_is_a_404_naming_the_tours(client: TestClient, book: NotesBook) -> None:
+    _saved(book)
+    for path in (urls.api_tour("nope"), urls.tour_page("nope"), urls.tour_present("nope")):
+        answer = client.get(path)
+        assert answer.status_code == 404 and "no tour &#39;nope&#39;; tours: toy" in answer.text.replace("'", "&#39;")
+
+
+def test_the_tour_page_is_never_stale_after_a_write(client: TestClient, issued: dict[str, str]) -> None:
+    client.put(urls.api_tour("toy"), json=TOUR, headers=_bearer(issued["alice"]))
+    assert "Toy tour" in client.get(urls.tour_page("toy")).text and "Toy tour" in client.get(urls.tours()).text
+    client.put(urls.api_tour("toy"), json={**TOUR, "title": "Renamed"}, headers=_bearer(issued["alice"]))
+    assert "Renamed" in client.get(urls.tour_page("toy")).text and "Renamed" in client.get(urls.tours()).text
+    assert client.delete(urls.api_tour("toy"), headers=_bearer(issued["alice"])).status_code == 204
+    assert client.get(urls.tour_page("toy")).status_code == 404
+    assert client.get(urls.api_tours()).json()["tours"] == []
+
+
+def test_a_put_whose_slug_differs_from_its_address_is_refused(client: TestClient, issued: dict[str, str]) -> None:
+    answer = client.put(urls.api_tour("other"), json=TOUR, headers=_bearer(issued["alice"]))
+    assert answer.status_code == 422 and "differs" in answer.json()["detail"]
+
+
+def _csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF field in the form"
+    return found.group(1)
+
+
+def test_a_signed_in_instructor_saves_and_deletes_tours_through_the_forms(
+    client: TestClient, book: NotesBook, issued: dict[str, str]
+) -> None:
+    csrf = _csrf_of(client.get(urls.instructor(urls.tours())).text)
+    client.post(urls.instructor(), data={"token": issued["alice"], "csrf": csrf, "next": urls.tours()})
+    editor = client.get(urls.tour_edit("fresh"))
+    assert "no-store" in editor.headers["cache-control"] and "slug: fresh" in editor.text
+    text = "slug: fresh\ntitle: Fresh\nstops:\n  - unit: toy-net/conv1:0\n    caption: hi\n"
+    assert client.post(urls.tours(), data={"tour": text}).status_code == 403  # no CSRF field
+    assert tours.stored(book) == []
+    bad = client.post(urls.tours(), data={"tour": text.replace("toy-net/", ""), "csrf": csrf})
+    assert bad.status_code == 400 and "stop 1" in bad.text and tours.stored(book) == []
+    saved = client.post(urls.tours(), data={"tour": text, "csrf": csrf})
+    assert saved.status_code == 303 and saved.headers["location"] == urls.tour_page("fresh")
+    assert tours.stored_tour(book, "fresh").author == "alice"  # type: ignore[union-attr]
+    assert client.post(urls.tour_delete("fresh"), data={}).status_code == 403 and tours.stored(book)
+    assert client.post(urls.tour_delete("fresh"), data={"csrf": csrf}).status_code == 303
+    assert tours.stored(book) == []
+
+
+def test_a_form_post_without_signing_in_is_refused(client: TestClient, book: NotesBook) -> None:
+    csrf = _csrf_of(client.get(urls.instructor(urls.tours())).text)
+    answer = client.post(urls.tours(), data={"tour": json.dumps(TOUR), "csrf": csrf})
+    assert answer.status_code == 403 and tours.stored(book) == []
+
+
+def test_search_finds_tours_by_title_and_caption(client: TestClient, book: NotesBook) -> None:
+    _saved(book)
+    by_title = client.get(urls.api_search("toy tour")).json()["hits"]
+    assert any(h["kind"] == "tour" and h["url"] == urls.tour_page("toy") for h in by_title)
+    by_caption = [h for h in client.get(urls.api_search("a circuit")).json()["hits"] if h["kind"] == "tour"]
+    assert [(h["field"], h["match"]) for h in by_caption] == [("caption", "substring")]
+
+
+def test_the_tour_page_has_link_preview_meta(client: TestClient, book: NotesBook) -> None:
+    _saved(book)
+    html = client.get(urls.tour_page("toy")).text
+    assert 'property="og:title" content="Toy tour · Microscope tour"' in html
+    assert re.search(
+        r'property="og:image" content="http://testserver/models/toy-net/layers/conv1/units/1/card.png"', html
+    )
+
+
+def test_a_circuit_the_store_cannot_show_is_a_missing_stop_not_an_error(client: TestClient, book: NotesBook) -> None:
+    stops = [{"circuit": "toy-net/conv1:0;fc:1", "caption": "not consecutive"}, {"circuit": "toy-net/nope:0"}]
+    tours.put(book, parse(json.dumps({**TOUR, "stops": stops})), author="alice")
+    found = client.get(urls.api_tour("toy")).json()["stop_list"]
+    assert [s["found"] for s in found] == [False, False] and "not consecutive" in found[0]["missing"]
+    assert client.get(urls.tour_present("toy")).status_code == 200

@@ -1,0 +1,74 @@
+"""Tours in the annotation database: written, replaced and deleted with an audit trail; shipped tours read-only."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from notes import tours
+from notes.book import NotesBook
+from notes.schema import TourEditRow
+from notes.tour_file import StopFile, TourFile
+
+STOPS = [StopFile(unit="toy-net/conv1:1", caption="one"), StopFile(circuit="toy-net/conv1:0,1", caption="two")]
+
+
+def _tour(title: str = "Toy", stops: list[StopFile] = STOPS) -> TourFile:
+    return TourFile(slug="toy", title=title, description="*d*", stops=stops)
+
+
+def _trail(book: NotesBook) -> list[tuple[str, str, str | None, str | None]]:
+    with Session(book.engine) as session:
+        rows = session.scalars(select(TourEditRow).order_by(TourEditRow.id))
+        return [(r.action, r.author, r.before, r.after) for r in rows]
+
+
+def test_an_empty_database_has_no_tours_and_is_not_created_by_reading(book: NotesBook) -> None:
+    assert tours.stored(book) == [] and tours.stored_tour(book, "toy") is None
+    assert not book.readable()
+
+
+def test_a_written_tour_reads_back_with_its_stops_in_order(book: NotesBook) -> None:
+    tours.put(book, _tour(), author="alice")
+    found = tours.stored_tour(book, "toy")
+    assert found is not None and found.stops == tuple(STOPS) and found.author == "alice"
+    assert found.document() == _tour().model_copy(update={"author": "alice"})
+
+
+def test_replacing_a_tour_replaces_its_stops_and_the_trail_keeps_the_old_one(book: NotesBook) -> None:
+    tours.put(book, _tour(), author="alice")
+    tours.put(book, _tour("Toy 2", STOPS[1:]), author="bob")
+    assert [s.caption for s in tours.stored_tour(book, "toy").stops] == ["two"]  # type: ignore[union-attr]
+    trail = _trail(book)
+    assert [(a, who) for a, who, _, _ in trail] == [("create", "alice"), ("update", "bob")]
+    assert json.loads(trail[1][2] or "")["title"] == "Toy" and json.loads(trail[1][3] or "")["title"] == "Toy 2"
+
+
+def test_deleting_a_tour_is_audited_and_deleting_it_again_says_so(book: NotesBook) -> None:
+    tours.put(book, _tour(), author="alice")
+    assert tours.delete(book, "toy", author="bob") and tours.stored(book) == []
+    assert not tours.delete(book, "toy", author="bob")
+    assert [(a, after) for a, _, _, after in _trail(book)][-1] == ("delete", None)
+
+
+def test_every_tour_write_bumps_the_generation_that_keys_the_page_cache(book: NotesBook) -> None:
+    seen = [book.generation()]
+    tours.put(book, _tour(), author="alice")
+    seen.append(book.generation())
+    book.put("m", "l", 1, label="x", body="", author="alice")
+    seen.append(book.generation())
+    tours.delete(book, "toy", author="alice")
+    seen.append(book.generation())
+    assert seen == sorted(set(seen))
+
+
+def test_a_saved_tour_replaces_a_shipped_tour_of_its_slug(book: NotesBook) -> None:
+    shipped = tours.shipped()
+    assert shipped and all(t.shipped for t in shipped)
+    slug = shipped[0].slug
+    assert [t.slug for t in tours.every(book)] == [t.slug for t in shipped]
+    tours.put(book, _tour().model_copy(update={"slug": slug}), author="alice")
+    mine = next(t for t in tours.every(book) if t.slug == slug)
+    assert not mine.shipped and mine.author == "alice"
