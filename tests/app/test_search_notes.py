@@ -83,7 +83,7 @@ def test_a_note_written_later_is_found_at_once(client: TestClient, book: NotesBo
 
 
 @pytest.mark.parametrize("q", ["curve", "block1:3", "zebra"])
-def test_search_reads_the_notes_once_besides_its_store_queries(client: TestClient, q: str) -> None:
+def test_search_reads_the_notes_and_tours_once_besides_its_store_queries(client: TestClient, q: str) -> None:
     notes_statements: list[str] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
@@ -99,6 +99,8 @@ def test_search_reads_the_notes_once_besides_its_store_queries(client: TestClien
                 assert client.get(path, params=fresh).status_code in (200, 302)
             reads = [s for s in notes_statements if re.search(r"\bFROM notes\b", s)]
             assert len(statements) <= 3 and len(reads) == 1, (path, statements, notes_statements)
-            assert len(notes_statements) <= 2, notes_statements  # and the response cache's note generation
+            tours = [s for s in notes_statements if re.search(r"\bFROM tours\b", s)]
+            assert len(tours) == 1, notes_statements  # the tours, and their stops when there are some
+            assert len(notes_statements) <= 4, notes_statements  # and the response cache's note generation
     finally:
         event.remove(engine, "before_cursor_execute", count)
