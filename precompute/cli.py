@@ -109,14 +109,14 @@ def import_labels(
 ) -> None:
     """Import hand-made unit labels into a store's stored layers, replacing the same source's earlier ones."""
     from precompute.unit_labels import import_unit_labels, label_source, read_label_folder
-    from store.db import DatabaseError, StoreFormatError, damaged
+    from store.db import DatabaseError, StoreFormatError, StoreFullError, damaged
     from store.writer import StoreWriter
 
     location = store_location(store, db, assets)
     try:
         with StoreWriter(location) as writer:
             done = import_unit_labels(writer, model, read_label_folder(folder), label_source(source))
-    except (KeyError, ValueError, StoreFormatError) as error:
+    except (KeyError, ValueError, StoreFormatError, StoreFullError) as error:
         _fail(error)
     except DatabaseError as error:
         _fail(damaged(location.db_url, error))

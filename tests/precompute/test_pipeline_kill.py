@@ -32,24 +32,22 @@ BARS = ["dataset examples", "activation maps", "example crops", "colour vs b&w",
 BARS.append("feature vis")
 
 
-def test_kill_9_midway_then_rerun_finishes_with_every_unit_once(
+def test_kill_9_midway_then_rerun_renders_only_the_missing_units(
     tmp_path: Path, random_resnet20: Path, tiny_images: Path
 ) -> None:
-    command = precompute_command(
-        tmp_path, random_resnet20, tiny_images, "--steps", "24", "--vis-batch", "16", "--kinds", "channel"
-    )
-    run = Precompute.start([*command, "--no-progress"])
-    assert run.wait_for(lambda _: table_rows(tmp_path, "feature_vis") >= 32), "precompute ended before the kill"
+    command = [*precompute_command(tmp_path, random_resnet20, tiny_images, *SMALL_RUN), "--no-progress"]
+    run = Precompute.start(command)
+    assert run.wait_for(lambda _: table_rows(tmp_path, "feature_vis") >= 16), "precompute ended before the kill"
     assert run.kill(), "precompute ended before it could be killed midway"
     killed_at = table_rows(tmp_path, "feature_vis")
-    assert 0 < killed_at < 362
+    assert 0 < killed_at < SMALL_RUN_UNITS
 
-    done = subprocess.run([*command, "--no-progress"], capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert f"{362 - killed_at} feature visualizations rendered" in done.stdout
+    assert f"{SMALL_RUN_UNITS - killed_at} feature visualizations rendered" in done.stdout
     report = check_store(tmp_path, verify_hashes=True)
     assert report.ok, report.problems
-    assert report.counts["units"] == 362 and report.counts["feature_vis"] == 362
+    assert report.counts["units"] == SMALL_RUN_UNITS and report.counts["feature_vis"] == SMALL_RUN_UNITS
 
 
 @dataclass(frozen=True)
