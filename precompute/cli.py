@@ -53,7 +53,7 @@ def _precompute(options: dict[str, Any]) -> None:
     from precompute.pipeline import run_precompute
     from precompute.threads import default_threads, threads_line
     from precompute.zoo import DownloadUnavailable
-    from store.db import DatabaseError, StoreFormatError, damaged
+    from store.db import DatabaseError, StoreFormatError, StoreFullError, damaged
 
     try:
         config = PrecomputeConfig(**options)
@@ -62,7 +62,7 @@ def _precompute(options: dict[str, Any]) -> None:
     typer.echo(threads_line(config.threads or default_threads()))
     try:
         summary = run_precompute(config)
-    except (KeyError, ValueError, FileNotFoundError, DownloadUnavailable, StoreFormatError) as error:
+    except (KeyError, ValueError, FileNotFoundError, DownloadUnavailable, StoreFormatError, StoreFullError) as error:
         _fail(error)
     except DatabaseError as error:  # a damaged page met while writing
         _fail(damaged(config.location.db_url, error))
@@ -109,14 +109,14 @@ def import_labels(
 ) -> None:
     """Import hand-made unit labels into a store's stored layers, replacing the same source's earlier ones."""
     from precompute.unit_labels import import_unit_labels, label_source, read_label_folder
-    from store.db import DatabaseError, StoreFormatError, damaged
+    from store.db import DatabaseError, StoreFormatError, StoreFullError, damaged
     from store.writer import StoreWriter
 
     location = store_location(store, db, assets)
     try:
         with StoreWriter(location) as writer:
             done = import_unit_labels(writer, model, read_label_folder(folder), label_source(source))
-    except (KeyError, ValueError, StoreFormatError) as error:
+    except (KeyError, ValueError, StoreFormatError, StoreFullError) as error:
         _fail(error)
     except DatabaseError as error:
         _fail(damaged(location.db_url, error))

@@ -9,6 +9,7 @@ Any other backend gets a plain engine for its URL.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +38,31 @@ class StoreFormatError(RuntimeError):
 
 class StoreDamagedError(StoreFormatError):
     """The store's database cannot be read: a truncated, overwritten or corrupted file, or an unmerged log."""
+
+
+class StoreFullError(RuntimeError):
+    """The disk holding the store filled up while writing it; what was committed stays, and a re-run resumes."""
+
+
+_DISK_FULL_SQLSTATE = "53100"  # PostgreSQL's disk_full
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether `error` says the store's disk is full: ENOSPC from a file write, or the database engine's own code."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    driver = getattr(error, "orig", None)  # SQLAlchemy wraps the driver's exception
+    if getattr(driver, "sqlite_errorname", None) == "SQLITE_FULL":
+        return True
+    return _DISK_FULL_SQLSTATE in (getattr(driver, "sqlstate", None), getattr(driver, "pgcode", None))
+
+
+def disk_full(store: object) -> StoreFullError:
+    """The StoreFullError of the store `store` (its folder, or its database and asset folder)."""
+    return StoreFullError(
+        f"no space left on device writing the store {store}; free some space and run the same command again: "
+        "the run resumes where it stopped (what was written so far is kept)"
+    )
 
 
 def _alembic_config() -> Config:
@@ -120,6 +146,10 @@ def _header_damage(path: Path) -> str | None:
         header = handle.read(100)
     if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
         return "is not a SQLite database (its first bytes are not SQLite's header)"
+    if _log_file(path).is_file() and _log_file(path).stat().st_size > 0:
+        # A checkpoint interrupted (killed, or the disk full) leaves the file shorter than its new header says,
+        # but the write-ahead log still holds every page, and the next connection completes the checkpoint.
+        return None
     page_size = int.from_bytes(header[16:18], "big")
     expected = int.from_bytes(header[28:32], "big") * (65536 if page_size == 1 else page_size)
     # The header's page count is valid only when its 'version-valid-for' number equals the change counter.
@@ -207,7 +237,7 @@ def _closed_on_error(engine: Engine, url: str) -> Iterator[None]:
         yield
     except DBAPIError as error:
         engine.dispose()
-        raise damaged(url, error) from None
+        raise (disk_full(_store_name(url)) if is_disk_full(error) else damaged(url, error)) from None
     except StoreFormatError:
         engine.dispose()
         raise

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from store import schema as t
 from store import tensors
 from store.cards import CARD_HEIGHT, CARD_WIDTH
-from store.db import finalize, open_for_writing
+from store.db import disk_full, finalize, is_disk_full, open_for_writing
 from store.kinds import CHANNEL, VisKey
 from store.location import StoreLike, as_location
 from store.paths import asset_path
@@ -66,9 +66,11 @@ class StoreWriter:
     ) -> None:
         # Every write commits as it goes, so even a failed run leaves a consistent store worth finalizing.
         self.close()
+        if error is not None and is_disk_full(error):  # one clear error for a file write or a database commit
+            raise disk_full(self.location) from error
 
     def put_model(self, record: ModelRecord) -> None:
-        """Add the model, or refresh its description; refuse other weights under the same id."""
+        """Add the model, or refresh its description (keeping its images folder); refuse other weights under its id."""
         with Session(self.engine) as session, session.begin():
             row = session.get(t.Model, record.id)
             if row is not None and row.weights_hash != record.weights_hash:
@@ -77,7 +79,9 @@ class StoreWriter:
                     f"sha256 {row.weights_hash[:12]}…, not these ({record.weights_hash[:12]}…); "
                     "use another --store, or delete that store to recompute"
                 )
-            session.merge(t.Model(**record.__dict__))
+            # The examples stage records the images folder; a run that resumes after it must not forget it.
+            images_root = record.images_root or (row.images_root if row is not None else None)
+            session.merge(t.Model(**{**record.__dict__, "images_root": images_root}))
 
     def put_layers(self, model_id: str, layers: Sequence[LayerRecord]) -> None:
         """Add the layers and one row per unit, or update them (branch names too); a stored layer keeps its shape."""

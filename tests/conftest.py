@@ -33,6 +33,7 @@ from store.records import (
     WeightsRecord,
 )
 from store.writer import StoreWriter
+from tests.disk import Tmpfs, mounted_tmpfs
 
 # Torch here and in every command the tests run takes half the cores (or MICROSCOPE_THREADS), as `microscope` does,
 # so the suite beside a demo on a 2-core machine does not thrash. Read by torch when it loads, so set before that.
@@ -285,6 +286,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Tmpfs]:
+    """A 1 MiB tmpfs at tmp_path/disk, unmounted after the test even when it fails; skips where mounting is denied."""
+    with mounted_tmpfs(tmp_path / "disk", 1 << 20) as disk:
+        yield disk
 
 
 @pytest.fixture(scope="session")

@@ -59,3 +59,14 @@ def empty_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     real_urlopen = urllib.request.urlopen
     monkeypatch.setattr(urllib.request, "urlopen", no_network)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def small_reference(tmp_path_factory: pytest.TempPathFactory, random_resnet20: Path, tiny_images: Path) -> Path:
+    """A store of tests.precompute.runs.SMALL_RUN precomputed in one uninterrupted run: what fault tests compare to."""
+    from tests.precompute.runs import SMALL_RUN, Precompute, precompute_command
+
+    store = tmp_path_factory.mktemp("small-reference")
+    code, stdout = Precompute.start([*precompute_command(store, random_resnet20, tiny_images, *SMALL_RUN)]).finish()
+    assert code == 0, stdout
+    return store

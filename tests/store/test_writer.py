@@ -80,6 +80,12 @@ def test_put_model_again_refreshes_its_description(writer: StoreWriter) -> None:
     assert _rows(writer, "SELECT description FROM models") == [("now described",)]
 
 
+def test_put_model_again_keeps_the_images_folder_the_examples_stage_recorded(writer: StoreWriter) -> None:
+    # A resumed precompute whose examples are done stores the model again but not its images.
+    writer.put_model(MODEL)
+    assert _rows(writer, "SELECT images_root FROM models") == [("/data",)]
+
+
 def test_put_model_with_other_weights_under_same_id_raises_naming_the_model(writer: StoreWriter) -> None:
     with pytest.raises(ValueError, match="'net'"):
         writer.put_model(ModelRecord(**{**MODEL.__dict__, "weights_hash": "b" * 64}))
