@@ -17,6 +17,8 @@ from precompute.config import PrecomputeConfig
 from store.location import StoreLocation
 
 INSTALL_TORCH = 'pip install "microscope[precompute]"'
+# Options that may stand alone, and the value they then take: a bare --ray starts a local Ray cluster.
+BARE_VALUES = {"--ray": "local"}  # precompute.distributed.LOCAL (imported only with torch)
 
 # The store options every command shares, described once by PrecomputeConfig's fields.
 StoreOption = cli_annotation(PrecomputeConfig, "store", envvar="MICROSCOPE_STORE")
