@@ -108,7 +108,7 @@ def test_ray_run_survives_a_killed_worker_and_stores_what_one_process_stores(
     os.kill(victim.pid, signal.SIGKILL)
     stdout, stderr = run.communicate(timeout=max(deadline - time.monotonic(), 1))
     assert run.returncode == 0, stderr[-3000:]
-    assert f"{UNITS + 2 * UNITS} feature visualizations rendered" in stdout
+    assert f"{3 * UNITS} feature visualizations rendered" in stdout
     report = check_store(config.store, verify_hashes=True)
     assert report.ok, report.problems
     assert report.counts["units"] == UNITS
@@ -117,6 +117,35 @@ def test_ray_run_survives_a_killed_worker_and_stores_what_one_process_stores(
     run_precompute(single)
     assert _rows(config.store) == _rows(single.store)
     assert _files(config.store) == _files(single.store)
+
+
+def test_a_ray_run_killed_midway_resumes_with_every_unit_once(
+    tmp_path: Path, random_resnet20: Path, tiny_images: Path, cluster_address: str
+) -> None:
+    command = _command(_config(tmp_path, random_resnet20, tiny_images), cluster_address)
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    while _feature_vis_count(tmp_path) < 16 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run.poll() is None, "the run ended before it could be killed midway"
+    os.kill(run.pid, signal.SIGKILL)  # the driver: its tasks die with it
+    run.wait()
+    killed_at = _feature_vis_count(tmp_path)
+
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"{3 * UNITS - killed_at} feature visualizations rendered" in done.stdout
+    report = check_store(tmp_path, verify_hashes=True)
+    assert report.ok, report.problems
+    assert report.counts["units"] == UNITS and report.counts["feature_vis"] == 3 * UNITS
+
+
+def _feature_vis_count(store: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{database_path(store)}?mode=ro", uri=True, timeout=1) as connection:
+            return connection.execute("SELECT count(*) FROM feature_vis").fetchone()[0]
+    except sqlite3.Error:
+        return 0  # not created yet
 
 
 def test_cuda_on_a_cluster_without_gpus_is_refused_before_any_work(random_resnet20: Path, cluster_address: str) -> None:
