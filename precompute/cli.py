@@ -52,6 +52,7 @@ def models() -> None:
 
 def _precompute(options: dict[str, Any]) -> None:
     require_torch("precompute")
+    from precompute.distributed import TaskFailed
     from precompute.pipeline import run_precompute
     from precompute.threads import default_threads, threads_line
     from precompute.zoo import DownloadUnavailable
@@ -64,7 +65,7 @@ def _precompute(options: dict[str, Any]) -> None:
     typer.echo(threads_line(config.threads or default_threads()))
     try:
         summary = run_precompute(config)
-    except (KeyError, ValueError, FileNotFoundError, DownloadUnavailable, StoreFormatError) as error:
+    except (KeyError, ValueError, FileNotFoundError, DownloadUnavailable, StoreFormatError, TaskFailed) as error:
         _fail(error)
     except DatabaseError as error:  # a damaged page met while writing
         _fail(damaged(config.location.db_url, error))

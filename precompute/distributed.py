@@ -42,6 +42,10 @@ SHARD_BATCHES = 8  # forward batches of images per dataset-examples task
 RETRIES = 3  # times Ray reruns a task whose worker died
 
 
+class TaskFailed(RuntimeError):
+    """A task that Ray could not finish (its worker or node died more often than it retries)."""
+
+
 def require_ray() -> Any:
     """The `ray` module; ValueError with the install command when it is missing (it is an optional extra)."""
     try:
@@ -71,13 +75,28 @@ class Cluster:
     def in_order(self, refs: Iterable[Any]) -> Iterator[Any]:
         """The results of lazily submitted tasks in submission order, with a few per slot in flight (so the object
         store holds a bounded number of finished results)."""
-        ray, window, flight = require_ray(), 2 * self.slots, deque[Any]()
+        window, flight = 2 * self.slots, deque[Any]()
         for ref in refs:
             flight.append(ref)
             if len(flight) >= window:
-                yield ray.get(flight.popleft())
+                yield _result(flight.popleft())
         while flight:
-            yield ray.get(flight.popleft())
+            yield _result(flight.popleft())
+
+
+def _result(ref: Any) -> Any:
+    """A task's result; an error the task raised is raised as it is (a ValueError stays one), and a task the cluster
+    lost is a `TaskFailed` saying that a re-run resumes."""
+    ray = require_ray()
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayTaskError:
+        raise
+    except ray.exceptions.RayError as error:
+        raise TaskFailed(
+            f"a Ray task failed after {RETRIES} retries ({type(error).__name__}); what was stored is kept: "
+            "run the same command again to resume"
+        ) from error
 
 
 @contextmanager

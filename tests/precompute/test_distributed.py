@@ -152,3 +152,14 @@ def test_cuda_on_a_cluster_without_gpus_is_refused_before_any_work(random_resnet
     spec = ModelSpec.of("cifar-resnet20", random_resnet20, None, "cuda", 1)
     with pytest.raises(ValueError, match="has no GPU; use --device cpu"), distributed.connect(cluster_address, spec):
         pass
+
+
+def test_a_task_lost_more_often_than_ray_retries_is_an_error_saying_to_rerun(
+    random_resnet20: Path, cluster_address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(distributed, "RETRIES", 0)
+    spec = ModelSpec.of("cifar-resnet20", random_resnet20, None, "cpu", 1)
+    with distributed.connect(cluster_address, spec) as cluster:
+        lost = cluster.submit(lambda: os._exit(1))  # the worker dies mid-task
+        with pytest.raises(distributed.TaskFailed, match="failed after 0 retries.*run the same command again"):
+            list(cluster.in_order([lost]))
