@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from torch import Tensor
@@ -62,15 +62,15 @@ class Cluster:
     spec: ModelSpec
     gpus: int  # per task: 1 on CUDA, else 0
     slots: int  # tasks the cluster runs at once
-    _remotes: dict[Callable[..., Any], Any]
+    remotes: dict[Callable[..., Any], Any] = field(default_factory=dict, repr=False)  # each task function, wrapped
 
     def submit(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run `function(*args)` as a Ray task; its ObjectRef."""
-        if function not in self._remotes:
+        if function not in self.remotes:
             ray = require_ray()
             options = {"num_cpus": self.spec.threads, "num_gpus": self.gpus, "max_retries": RETRIES}
-            self._remotes[function] = ray.remote(function).options(**options)
-        return self._remotes[function].remote(*args)
+            self.remotes[function] = ray.remote(function).options(**options)
+        return self.remotes[function].remote(*args)
 
     def in_order(self, refs: Iterable[Any]) -> Iterator[Any]:
         """The results of lazily submitted tasks in submission order, with a few per slot in flight (so the object
@@ -113,7 +113,7 @@ def connect(address: str, spec: ModelSpec) -> Iterator[Cluster]:
             raise ValueError(f"--device cuda: the Ray cluster at {address} has no GPU; use --device cpu")
         gpus = 1 if spec.device == "cuda" else 0
         slots = int(resources.get("GPU", 0)) if gpus else int(resources.get("CPU", 1)) // spec.threads
-        yield Cluster(spec, gpus, max(slots, 1), {})
+        yield Cluster(spec, gpus, max(slots, 1))
     finally:
         if started:
             ray.shutdown()
