@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from notes import cli as notes_cli
 from notes import tour_cli
 from precompute import cli as precompute_cli
 from precompute.cli import AssetsOption, DbOption, StoreOption
+from precompute.cli_options import fill_bare_values
 
 DemoThreadsOption = Annotated[
     int | None,
@@ -133,4 +135,4 @@ def probe_worker(
 
 def main() -> None:
     """Entry point of the `microscope` console script."""
-    app()
+    app(args=fill_bare_values(sys.argv[1:], precompute_cli.BARE_VALUES))

@@ -17,6 +17,8 @@ from precompute.config import PrecomputeConfig
 from store.location import StoreLocation
 
 INSTALL_TORCH = 'pip install "microscope[precompute]"'
+# Options that may stand alone, and the value they then take: a bare --ray starts a local Ray cluster.
+BARE_VALUES = {"--ray": "local"}  # precompute.distributed.LOCAL (imported only with torch)
 
 # The store options every command shares, described once by PrecomputeConfig's fields.
 StoreOption = cli_annotation(PrecomputeConfig, "store", envvar="MICROSCOPE_STORE")
@@ -50,6 +52,7 @@ def models() -> None:
 
 def _precompute(options: dict[str, Any]) -> None:
     require_torch("precompute")
+    from precompute.distributed import TaskFailed
     from precompute.pipeline import run_precompute
     from precompute.threads import default_threads, threads_line
     from precompute.zoo import DownloadUnavailable
@@ -62,7 +65,15 @@ def _precompute(options: dict[str, Any]) -> None:
     typer.echo(threads_line(config.threads or default_threads()))
     try:
         summary = run_precompute(config)
-    except (KeyError, ValueError, FileNotFoundError, DownloadUnavailable, StoreFormatError, StoreFullError) as error:
+    except (
+        KeyError,
+        ValueError,
+        FileNotFoundError,
+        DownloadUnavailable,
+        StoreFormatError,
+        StoreFullError,
+        TaskFailed,
+    ) as error:
         _fail(error)
     except DatabaseError as error:  # a damaged page met while writing
         _fail(damaged(config.location.db_url, error))

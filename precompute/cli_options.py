@@ -114,3 +114,14 @@ def validation_message(error: ValidationError) -> str:
         where = ", ".join(option_name(str(part)) for part in problem["loc"])
         lines.append(f"{where}: {message}" if where else message)
     return "\n".join(lines)
+
+
+def fill_bare_values(args: Sequence[str], bare: Mapping[str, str]) -> list[str]:
+    """Command-line `args` with each option of `bare` written without a value (last, or followed by another option)
+    given its bare value: `--ray --model m` → `--ray local --model m`. Typer's parser has no optional-value options."""
+    filled = []
+    for i, arg in enumerate(args):
+        filled.append(arg)
+        if arg in bare and (i + 1 == len(args) or args[i + 1].startswith("-")):
+            filled.append(bare[arg])
+    return filled

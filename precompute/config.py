@@ -159,6 +159,12 @@ class PrecomputeConfig:
     )
     seed: int = Field(0, description="Seed of every random choice in feature visualization.")
     progress: bool = Field(True, description="Show progress bars.")
+    ray: str | None = Field(
+        None,
+        description="Run feature vis, dataset examples and connections as tasks on the Ray cluster at this address "
+        "(HOST:6379, ray://HOST:10001 or auto); a bare --ray starts a local one. Needs microscope[ray]; "
+        "see the README's cluster recipe.",
+    )
     db: str | None = Field(
         None, repr=False, description="Database URL of the store (default: sqlite:///STORE/microscope.sqlite)."
     )

@@ -189,6 +189,11 @@ class ExamplePass:
 
     def _take(self, name: str, output: Tensor, start: int) -> None:
         values, locate = peaks(output.float().cpu())
+        self.merge(name, start, values, locate)
+
+    def merge(self, name: str, start: int, values: Tensor, locate: Locate) -> None:
+        """Rank a batch's (B, units) peaks of images numbered from `start` into the layer's running top-K (and
+        range), as `step` does with what it measures; a distributed run replays its shards' peaks through this."""
         self.tops[name] = self.tops[name].merge_peaks(values.T, start, self.k, locate)
         if name in self.ranges:
             self.ranges[name].update(start, values, locate)

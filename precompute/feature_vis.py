@@ -7,7 +7,7 @@ Every image row carries the settings that made it, so a re-run renders only what
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,19 +148,30 @@ def feature_vis_stage(
     step stands for, so a bar advances steadily through a batch that takes minutes on a CPU.
     """
     rendered = 0
+    for layer, kind, batch in vis_batches(pending, plan):
+        on_step = None if progress is None else _step_progress(progress, layer, kind, batch, plan)
+        records = render_batch(model, renderer, layer, kind, batch, plan, on_step)
+        writer.put_feature_vis(model.id, layer.name, records)
+        rendered += len(records)
+    finish_layers(model, layers, writer, plan)
+    return rendered
+
+
+def vis_batches(pending: Pending, plan: VisPlan) -> Iterator[tuple[LayerInfo, str, list[int]]]:
+    """(layer, kind, units) of every optimization batch rendering `pending` takes, in order. Each batch is seeded
+    alike, so its images depend on which units it holds: a distributed run renders exactly these batches."""
     for layer, kind, units in pending:
         per_batch = max(1, plan.batch // plan.items_per_unit(kind))
         for start in range(0, len(units), per_batch):
-            batch = units[start : start + per_batch]
-            on_step = None if progress is None else _step_progress(progress, layer, kind, batch, plan)
-            records = _render_batch(model, renderer, layer, kind, batch, plan, on_step)
-            writer.put_feature_vis(model.id, layer.name, records)
-            rendered += len(records)
+            yield layer, kind, units[start : start + per_batch]
+
+
+def finish_layers(model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter, plan: VisPlan) -> None:
+    """Mark the stage finished with the plan's settings on every layer (once each pending batch is stored)."""
     for layer in layers:
         finished = plan.stage_settings(layer)
         if writer.stage_settings(model.id, layer.name, FEATURE_VIS_STAGE) != finished:
             writer.finish_stage(model.id, layer.name, FEATURE_VIS_STAGE, finished)
-    return rendered
 
 
 def _step_progress(
@@ -181,7 +192,7 @@ def _units_needing(writer: StoreWriter, model_id: str, layer: LayerInfo, kind: s
     return sorted(missing.intersection(plan.units_for(layer, kind)))
 
 
-def _render_batch(
+def render_batch(
     model: LoadedModel,
     renderer: Renderer,
     layer: LayerInfo,
@@ -190,6 +201,7 @@ def _render_batch(
     plan: VisPlan,
     on_step: Callable[[int], None] | None = None,
 ) -> list[FeatureVisRecord]:
+    """One batch's images of a kind for `units`, measured and encoded as the store keeps them."""
     per_unit = plan.items_per_unit(kind)
     objective, descriptions = objective_for(kind, layer.name, units, per_unit)
     result = renderer.render(objective, len(descriptions), plan.render, progress=on_step)

@@ -2,22 +2,29 @@
 tuning curves → connections → feature vis → preview cards → store; resumable.
 
 Every stage commits as it goes (feature visualizations per batch of units, the other stages per layer) and
-records the settings it ran with, so a re-run skips what is stored and an interrupted run resumes.
+records the settings it ran with, so a re-run skips what is stored and an interrupted run resumes. With `--ray` the
+heavy stages run as tasks on a Ray cluster (precompute.distributed) and store the same.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
+from tqdm import tqdm
 
+from precompute import distributed
 from precompute.activation_maps import AMAP_MAX_SIDE, measure_picks, order_quantile_samples
 from precompute.activation_range import finish, layer_picks
 from precompute.cards import cards_stage
 from precompute.colour import colour_settings, colour_stage
 from precompute.config import DEVICES, PrecomputeConfig
 from precompute.connections import edge_records, expanded_weights
+from precompute.distributed import Cluster
+from precompute.distributed_tasks import ModelSpec
 from precompute.examples import TopExamples, collect_examples, pick_records
 from precompute.feature_vis import VisPlan, count_images, feature_vis_stage, parse_extras, pending_work
 from precompute.imagenette import resolve_images
@@ -37,10 +44,12 @@ from store.records import (
     CONNECTIONS_STAGE,
     EXAMPLES_STAGE,
     RANGE_STAGE,
+    EdgeRecord,
     ExampleRecord,
     ModelRecord,
     RangeExampleRecord,
     Settings,
+    WeightsRecord,
     stored_settings,
 )
 from store.writer import StoreWriter
@@ -93,7 +102,8 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
     layers = probe_layers(model, list(config.layers) if config.layers else None)
     plan = vis_plan(config, model, layers)  # a bad --extras fails here, before any work
     tuned = conv_layers(layers, config.tuning_layers) if config.tuning else []  # a bad --tuning-layers too
-    with StoreWriter(config.location) as writer:  # closing finalizes the store for read-only serving
+    # Closing the writer finalizes the store for read-only serving; with --ray the heavy stages run on a cluster.
+    with StoreWriter(config.location) as writer, _cluster(config) as cluster:
         writer.put_model(_model_record(model))
         writer.put_layers(model.id, layers)
         summary = PrecomputeSummary(model.id, [layer.name for layer in layers])
@@ -101,15 +111,25 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
             summary.unit_labels = import_unit_labels(writer, model.id, unit_labels)
         if config.images is not None:
             images = scan_images(config.images, config.max_images)  # once: both stages read the same list
-            summary.examples_layers, tops = _examples_stage(config, model, layers, writer, images)
+            summary.examples_layers, tops = _examples_stage(config, model, layers, writer, images, cluster)
             if config.colour_scores:
                 summary.score_layers = _colour_stage(config, model, layers, writer, images, tops)
         summary.tuning_layers = tuning_stage(model, tuned, writer, device=config.device, show_progress=config.progress)
-        summary.connection_layers = _connections_stage(config, model, layers, writer)
-        summary.rendered_images = _feature_vis_stage(config, model, layers, writer, plan)
+        summary.connection_layers = _connections_stage(config, model, layers, writer, cluster)
+        summary.rendered_images = _feature_vis_stage(config, model, layers, writer, plan, cluster)
         if config.cards:  # last: a card shows the images the stages above stored
             summary.card_layers = cards_stage(writer, model.id, [layer.name for layer in layers])
     return summary
+
+
+def _cluster(config: PrecomputeConfig) -> AbstractContextManager[Cluster | None]:
+    """The Ray cluster the run's tasks go to (`--ray`), or none: every stage runs in this process."""
+    if config.ray is None:
+        return nullcontext()
+    threads = config.threads or 1  # per task: Ray runs a task per CPU it reserves
+    return distributed.connect(
+        config.ray, ModelSpec.of(config.model, config.weights, config.labels, config.device, threads)
+    )
 
 
 def _model_record(model: LoadedModel) -> ModelRecord:
@@ -161,6 +181,7 @@ def _examples_stage(
     layers: list[LayerInfo],
     writer: StoreWriter,
     images: list[DatasetImage],
+    cluster: Cluster | None = None,
 ) -> tuple[list[str], dict[str, TopExamples]]:
     """The layers whose examples (top, across the range, with activation maps) were (re)computed, and their top
     images (for the colour stage)."""
@@ -175,15 +196,11 @@ def _examples_stage(
     if not todo:
         return [], {}
     with stage_bar("dataset examples", len(images), "img", enabled=config.progress) as bar:
-        found = collect_examples(
-            model,
-            todo,
-            images,
-            top_k=config.top_k,
-            bottom_k=_bottom_k(config),
-            batch_size=config.image_batch,
-            device=config.device,
-            progress=bar.update,
+        ranking = {"top_k": config.top_k, "bottom_k": _bottom_k(config), "batch_size": config.image_batch}
+        found = (
+            collect_examples(model, todo, images, device=config.device, progress=bar.update, **ranking)
+            if cluster is None
+            else distributed.collect_examples(cluster, model, todo, images, progress=bar.update, **ranking)
         )
     writer.put_dataset_images(model.id, found.records, str(Path(config.images).resolve()))
     ranges = {name: finish(tracker, config.quantiles, config.histogram_bins) for name, tracker in found.ranges.items()}
@@ -229,7 +246,7 @@ def _colour_stage(
 
 
 def _connections_stage(
-    config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter
+    config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter, cluster: Cluster | None
 ) -> list[str]:
     settings = stored_settings(
         {
@@ -246,16 +263,28 @@ def _connections_stage(
         for layer in layers
         if layer.previous in by_name and writer.stage_settings(model.id, layer.name, CONNECTIONS_STAGE) != settings
     ]
+    pairs = [(by_name[layer.previous], layer) for layer in todo]  # type: ignore[index]
     with stage_bar("connections", sum(layer.units for layer in todo), "unit", enabled=config.progress) as bar:
-        for layer in todo:
-            bar.set_postfix_str(f"{layer.previous} → {layer.name}", refresh=False)
-            source = by_name[layer.previous]  # type: ignore[index]
-            expanded = expanded_weights(model, source, layer, device=config.device, progress=bar.update)
-            edges = edge_records(expanded, config.top_edges)
-            writer.put_connections(
-                model.id, layer.name, source.name, edges, settings, weights=expanded.record(source.name)
-            )
+        found = (
+            _connections(model, pairs, config, bar)
+            if cluster is None
+            else distributed.connections(cluster, pairs, config.top_edges)
+        )
+        for (source, layer), (edges, weights) in zip(pairs, found, strict=True):
+            writer.put_connections(model.id, layer.name, source.name, edges, settings, weights=weights)
+            if cluster is not None:  # a local run counts units as it goes
+                bar.update(layer.units)
     return [layer.name for layer in todo]
+
+
+def _connections(
+    model: LoadedModel, pairs: list[tuple[LayerInfo, LayerInfo]], config: PrecomputeConfig, bar: tqdm
+) -> Iterator[tuple[Iterator[EdgeRecord], WeightsRecord]]:
+    """Each (source, layer) pair's edges and full weights, computed here (the bar advancing per unit)."""
+    for source, layer in pairs:
+        bar.set_postfix_str(f"{source.name} → {layer.name}", refresh=False)
+        expanded = expanded_weights(model, source, layer, device=config.device, progress=bar.update)
+        yield edge_records(expanded, config.top_edges), expanded.record(source.name)
 
 
 def render_settings(config: PrecomputeConfig, model: LoadedModel) -> RenderSettings:
@@ -292,7 +321,12 @@ def vis_plan(config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInf
 
 
 def _feature_vis_stage(
-    config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInfo], writer: StoreWriter, plan: VisPlan
+    config: PrecomputeConfig,
+    model: LoadedModel,
+    layers: list[LayerInfo],
+    writer: StoreWriter,
+    plan: VisPlan,
+    cluster: Cluster | None,
 ) -> int:
     compiled = config.compile == "on" or (config.compile == "auto" and config.device == "cuda")
     renderer = Renderer(
@@ -310,4 +344,8 @@ def _feature_vis_stage(
             bar.set_postfix_str(what, refresh=False)  # drawn by update, at most ten times a second
             bar.update(images)
 
+        if cluster is not None:
+            return distributed.render(
+                cluster, model, layers, pending, writer, plan, compiled=compiled, progress=advance
+            )
         return feature_vis_stage(model, layers, pending, writer, plan, renderer, progress=advance)

@@ -4,13 +4,14 @@ precompute, check and serve name a store by --store or by --db and --assets."""
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
-from microscope.cli import app
+from microscope.cli import app, main
 from precompute.cli_options import option_name
 from precompute.config import PrecomputeConfig
 from store.location import StoreLocation
@@ -95,6 +96,26 @@ def test_options_become_the_config_comma_separated_lists_as_tuples(
     assert (config.steps, config.progress) == (3, False)
     assert config.location == StoreLocation.folder(tmp_path)
     assert f"would precompute into {tmp_path}" in done.output
+
+
+@pytest.mark.parametrize(
+    ("options", "ray"),
+    [
+        (["--ray"], "local"),  # a bare --ray, last
+        (["--ray", "--no-progress"], "local"),  # a bare --ray before another option
+        (["--ray", "10.0.0.1:6379"], "10.0.0.1:6379"),
+        (["--ray=ray://head:10001"], "ray://head:10001"),
+        ([], None),
+    ],
+)
+def test_ray_takes_an_address_or_alone_starts_a_local_cluster(
+    tmp_path: Path, run_config: list[PrecomputeConfig], monkeypatch: pytest.MonkeyPatch, options: list[str], ray: str
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["microscope", "precompute", "--model", "m", "--store", str(tmp_path), *options])
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code == 0
+    assert run_config[0].ray == ray
 
 
 def test_objectives_is_still_accepted_for_kinds(tmp_path: Path, run_config: list[PrecomputeConfig]) -> None:
