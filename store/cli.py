@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -32,8 +33,11 @@ def sync(
     source = assets if assets is not None else store / ASSETS_DIR
     try:
         files = asset_files(source)
-        with typer.progressbar(length=len(files), label="syncing assets", hidden=not progress) as bar:
-            summary = sync_assets(source, dest, files, bar.update)
+        if progress:  # on stderr: stdout carries only the summary
+            with typer.progressbar(length=len(files), label="syncing assets", file=sys.stderr) as bar:
+                summary = sync_assets(source, dest, files, bar.update)
+        else:
+            summary = sync_assets(source, dest, files)
     except (FileNotFoundError, AssetMismatch, ValueError) as error:
         typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
