@@ -18,9 +18,9 @@ COPY precompute precompute
 COPY app app
 COPY frontend frontend
 
-# Serve a store: the base install and pyarrow (a layer's `units.parquet`), no torch.
+# Serve a store: the base install with PostgreSQL's driver and Parquet downloads, no torch.
 FROM source AS web
-RUN pip install -e ".[parquet]"
+RUN pip install -e ".[postgres,parquet]"
 CMD ["microscope", "serve"]
 
 # Fill a store. Not built from `source`, so that a change to the code does not reinstall torch.
@@ -30,5 +30,7 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.14.1 t
 COPY --from=source /microscope /microscope
 # The README's setup step.
 RUN pip install -e ".[precompute]"
+# PostgreSQL's driver, for deploy/docker-compose.yml's precompute into a database server (`--db postgresql://…`).
+RUN pip install -e ".[postgres]"
 # The README's main command, split in its two halves by docker-compose.yml: precompute once, then serve.
 CMD ["microscope", "demo"]

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # A `microscope probe-worker` (http://127.0.0.1:8001): model pages then offer probing an uploaded image.
     probe_url: str | None = None
+    # A static host or CDN holding the store's assets as `microscope assets sync` lays them out
+    # (https://assets.example.org/microscope): pages and JSON point images and tensors there instead of at /assets.
+    asset_base_url: str | None = None
     probe_timeout: float = 60.0  # seconds to wait for the worker's answer (it has its own, shorter, deadline)
     # The writable annotation database (instructors' notes and tokens), apart from the read-only store; any
     # SQLAlchemy URL. A SQLite file is created by the first write (`microscope tokens create`), read as empty before.
@@ -51,6 +54,11 @@ class Settings(BaseSettings):
     @classmethod
     def _public_url_is_an_origin(cls, url: str | None) -> str | None:
         return None if url is None else public_origin(url)
+
+    @field_validator("asset_base_url")
+    @classmethod
+    def _asset_base_is_absolute(cls, url: str | None) -> str | None:
+        return None if url is None or not url.strip() else asset_base(url)
 
     @field_validator("probe_url")
     @classmethod
@@ -95,6 +103,11 @@ class Settings(BaseSettings):
                 )
 
     @property
+    def asset_origin(self) -> str | None:
+        """`scheme://host[:port]` of the static asset host, for the pages' CSP; None when assets come from here."""
+        return None if self.asset_base_url is None else _origin(self.asset_base_url)
+
+    @property
     def location(self) -> StoreLocation:
         """The store to serve: the store folder, with --db and --assets replacing either part."""
         return StoreLocation.resolve(self.store, self.db, self.assets)
@@ -112,4 +125,23 @@ def public_origin(url: str) -> str:
         parts.port  # noqa: B018 - urlsplit checks the port only when asked
     except ValueError:
         raise ValueError(f"public URL has an invalid port: {url!r}") from None
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def asset_base(url: str) -> str:
+    """An asset base URL without its trailing slash, or a ValueError saying what an absolute http(s) URL lacks."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"asset base URL must be an absolute http(s)://host[:port][/path] URL, got {url!r}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"asset base URL must not hold a query, fragment or user, got {url!r}")
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when asked
+    except ValueError:
+        raise ValueError(f"asset base URL has an invalid port: {url!r}") from None
+    return url.strip().rstrip("/")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.lower()}"

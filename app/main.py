@@ -10,7 +10,19 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from app import cards, docs, errors, instructors, note_history, note_pages, pages, routes, security, tour_pages
+from app import (
+    asset_host,
+    cards,
+    docs,
+    errors,
+    instructors,
+    note_history,
+    note_pages,
+    pages,
+    routes,
+    security,
+    tour_pages,
+)
 from app.api import assets
 from app.api import router as api_router
 from app.cache import LruStore, ResponseCache, store_version
@@ -74,5 +86,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         private_cookie=instructors.SESSION_COOKIE.encode(),
     )
     app.add_middleware(HeadAsGet)
+    app.add_middleware(asset_host.AssetBase, base=settings.asset_base_url)
     security.install(app, settings)
     return app

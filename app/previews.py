@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 from fastapi import Request
 
@@ -31,8 +32,8 @@ class Preview:
 
 
 def absolute(request: Request, path: str) -> str:
-    """`path` (site-rooted) as an absolute URL at the address users reach the service at."""
-    return str(request.base_url).rstrip("/") + path
+    """`path` (site-rooted) as an absolute URL at the address users reach the service at; absolute URLs as given."""
+    return urljoin(str(request.base_url), path)
 
 
 def _preview(request: Request, title: str, parts: list[str], image: str, url: str) -> Preview:

@@ -14,27 +14,42 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import routes
 from app.config import Settings
 
+
 # Pages load scripts, styles and images only from this service (no inline script or style), fetch only from it
 # (the docs read /openapi.json) and may not be framed. `data:` images: Swagger UI's icons are inlined in its CSS.
-CSP = (
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-HEADERS = {
-    "content-security-policy": CSP,
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "strict-origin-when-cross-origin",
-    "x-frame-options": "DENY",  # frame-ancestors for browsers that predate it
-}
+# A static asset host (MICROSCOPE_ASSET_BASE_URL) joins img-src only: pages show the store's images from it.
+def csp(asset_origin: str | None = None) -> str:
+    """The pages' Content-Security-Policy, letting images also come from `asset_origin` when given."""
+    images = " ".join(["'self'", "data:", *([asset_origin] if asset_origin else [])])
+    return (
+        f"default-src 'self'; img-src {images}; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+CSP = csp()
+
+
+def headers(asset_origin: str | None = None) -> dict[str, str]:
+    """The security headers every response carries."""
+    return {
+        "content-security-policy": csp(asset_origin),
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "strict-origin-when-cross-origin",
+        "x-frame-options": "DENY",  # frame-ancestors for browsers that predate it
+    }
+
+
+HEADERS = headers()
 CORS_PREFIXES = (routes.API, routes.ASSET.path.split("{", 1)[0].rstrip("/"))  # /api/v1, /assets
 
 
 class SecurityHeaders:
-    """ASGI middleware adding `HEADERS` to every HTTP response that does not set them itself."""
+    """ASGI middleware adding `headers()` to every HTTP response that does not set them itself."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, asset_origin: str | None = None) -> None:
         self.app = app
-        self.headers = [(name.encode(), value.encode()) for name, value in HEADERS.items()]
+        self.headers = [(name.encode(), value.encode()) for name, value in headers(asset_origin).items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,4 +127,4 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Add the middlewares to `app`: headers outermost, so that every answer carries them."""
     app.add_middleware(FixedOrigin, public_url=settings.public_url)
     app.add_middleware(PublicReadCORS)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, asset_origin=settings.asset_origin)

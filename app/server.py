@@ -22,16 +22,15 @@ def _settings_message(error: ValidationError) -> str:
     return "invalid settings:\n  " + "\n  ".join(lines)
 
 
-def _settings_env(
-    store: Path, db: str | None, assets: Path | None, public_url: str | None, probe_url: str | None
-) -> None:
+def _settings_env(settings: Settings) -> None:
     """Hand the settings to worker processes, which build the app from MICROSCOPE_* (uvicorn imports them anew)."""
     given = {
-        "MICROSCOPE_STORE": str(store),
-        "MICROSCOPE_DB": db,
-        "MICROSCOPE_ASSETS": assets,
-        "MICROSCOPE_PUBLIC_URL": public_url,
-        "MICROSCOPE_PROBE_URL": probe_url,
+        "MICROSCOPE_STORE": str(settings.store),
+        "MICROSCOPE_DB": settings.db,
+        "MICROSCOPE_ASSETS": settings.assets,
+        "MICROSCOPE_PUBLIC_URL": settings.public_url,
+        "MICROSCOPE_PROBE_URL": settings.probe_url,
+        "MICROSCOPE_ASSET_BASE_URL": settings.asset_base_url,
     }
     for name, value in given.items():
         if value is None:
@@ -50,17 +49,26 @@ def serve(
     public_url: str | None = None,
     workers: int = 1,
     probe_url: str | None = None,
+    asset_base_url: str | None = None,
 ) -> None:
     """Serve the store on host:port until interrupted; exit 2 with a message when it can't start.
 
     `store` is the store folder; `db` and `assets` replace its database URL or asset folder; `public_url` is the
-    address users reach the service at, used in canonical links and redirects; `probe_url` is a probe worker's.
+    address users reach the service at, used in canonical links and redirects; `probe_url` is a probe worker's;
+    `asset_base_url` is a static host holding the store's assets (`microscope assets sync`), which pages then link to.
     With `workers` > 1, that many processes share the port, each with its own reader and response cache.
     """
     try:
         # Built here even for several workers: a bad store fails once, with a message, before any process starts.
         settings = Settings(
-            store=store, db=db, assets=assets, host=host, port=port, public_url=public_url, probe_url=probe_url
+            store=store,
+            db=db,
+            assets=assets,
+            host=host,
+            port=port,
+            public_url=public_url,
+            probe_url=probe_url,
+            asset_base_url=asset_base_url,
         )
         app = create_app(settings)
         app.state.reader.verify()  # once, before listening: a damaged page would otherwise fail requests one by one
@@ -74,5 +82,5 @@ def serve(
         uvicorn.run(app, host=host, port=port)
         return
     app.state.reader.engine.dispose()
-    _settings_env(store, db, assets, public_url, probe_url)
+    _settings_env(settings)
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import quote, urlencode
 
 from app import routes
 from app.routes import Route
+from store.paths import asset_key
 from store.records import AssetRef
 
 API = routes.API
+# Where asset URLs point while a request is answered: None for this service's /assets, else a static host's base URL
+# (MICROSCOPE_ASSET_BASE_URL). Set per request by app.asset_host, so presenters build URLs without being told.
+_ASSET_BASE: ContextVar[str | None] = ContextVar("asset_base", default=None)
 
 
 def _seg(value: str | int) -> str:
@@ -225,8 +231,21 @@ def tour_delete(slug: str) -> str:
     return _path(routes.TOUR_DELETE, slug=slug)
 
 
+@contextmanager
+def asset_base(base: str | None) -> Iterator[None]:
+    """Inside the block, assets are at `base` + their key (`ab/ab….png`, as `microscope assets sync` lays them out)."""
+    token = _ASSET_BASE.set(base.rstrip("/") if base else None)
+    try:
+        yield
+    finally:
+        _ASSET_BASE.reset(token)
+
+
 def asset(ref: AssetRef) -> str:
-    """A content-addressed image file."""
+    """A content-addressed file (image or tensor): at the static host when one is set, else at this service."""
+    base = _ASSET_BASE.get()
+    if base is not None:
+        return f"{base}/{asset_key(ref.sha256, ref.ext)}"
     return _path(routes.ASSET, sha256=ref.sha256, ext=ref.ext)
 
 

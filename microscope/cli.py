@@ -13,6 +13,7 @@ from notes import tour_cli
 from precompute import cli as precompute_cli
 from precompute.cli import AssetsOption, DbOption, StoreOption
 from precompute.cli_options import fill_bare_values
+from store import cli as store_cli
 
 DemoThreadsOption = Annotated[
     int | None,
@@ -35,6 +36,7 @@ app.add_typer(precompute_cli.labels_app, name="labels")
 app.add_typer(notes_cli.tokens_app, name="tokens")
 app.add_typer(notes_cli.annotations_app, name="annotations")
 app.add_typer(tour_cli.tours_app, name="tours")
+app.add_typer(store_cli.assets_app, name="assets")
 
 HostOption = Annotated[str, typer.Option(envvar="MICROSCOPE_HOST", help="Interface to listen on.")]
 PortOption = Annotated[int, typer.Option(envvar="MICROSCOPE_PORT", help="Port to listen on.")]
@@ -49,6 +51,14 @@ ProbeOption = Annotated[
         "--probe",
         envvar="MICROSCOPE_PROBE_URL",
         help="URL of a `microscope probe-worker` (http://127.0.0.1:8001): model pages offer probing your own image.",
+    ),
+]
+AssetBaseOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="MICROSCOPE_ASSET_BASE_URL",
+        help="A static host holding the store's assets as `microscope assets sync` copies them "
+        "(https://assets.example.org/microscope): pages and JSON link images and tensors there.",
     ),
 ]
 WorkersOption = Annotated[
@@ -66,11 +76,22 @@ def serve(
     public_url: Annotated[str | None, typer.Option(envvar="MICROSCOPE_PUBLIC_URL", help=PUBLIC_URL_HELP)] = None,
     workers: WorkersOption = 1,
     probe: ProbeOption = None,
+    asset_base_url: AssetBaseOption = None,
 ) -> None:
     """Serve a store's pages and JSON API."""
     from app.server import serve as run_server
 
-    run_server(store, host, port, db=db, assets=assets, public_url=public_url, workers=workers, probe_url=probe)
+    run_server(
+        store,
+        host,
+        port,
+        db=db,
+        assets=assets,
+        public_url=public_url,
+        workers=workers,
+        probe_url=probe,
+        asset_base_url=asset_base_url,
+    )
 
 
 @app.command()

@@ -59,8 +59,15 @@ def _installs(stages: dict[str, Stage], name: str) -> str:
     return "\n".join(run for stage in _built_from(stages, name) for run in stage.lines("RUN"))
 
 
+DEPLOY = REPO / "deploy" / "docker-compose.yml"
+
+
 def _compose() -> dict:
     return yaml.safe_load((REPO / "docker-compose.yml").read_text())
+
+
+def _deploy() -> dict:
+    return yaml.safe_load(DEPLOY.read_text())
 
 
 def _readme_commands() -> list[str]:
@@ -68,8 +75,10 @@ def _readme_commands() -> list[str]:
 
 
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="needs Debian's docker-compose (validates only)")
-def test_compose_file_validates() -> None:
-    done = subprocess.run(["docker-compose", "config", "-q"], cwd=REPO, capture_output=True, text=True, check=False)
+@pytest.mark.parametrize("compose", [REPO / "docker-compose.yml", DEPLOY], ids=["demo", "deploy"])
+def test_compose_file_validates(compose: Path) -> None:
+    command = ["docker-compose", "-f", str(compose), "config", "-q"]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
 
 
@@ -113,7 +122,7 @@ def test_dockerfile_runs_the_readme_setup_and_main_commands() -> None:
 def test_web_image_installs_neither_torch_nor_the_precompute_extra() -> None:
     stages = _stages()
     installs = _installs(stages, "web")
-    assert 'pip install -e ".[parquet]"' in installs  # control: the scan does see the web stage's install
+    assert 'pip install -e ".[postgres,parquet]"' in installs  # control: the scan does see the web stage's install
     assert not re.search(r"torch|\[precompute", installs), installs
     assert stages["web"].lines("CMD") == ['["microscope", "serve"]']
 
@@ -160,3 +169,55 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_the_web_service_mounts_the_store_read_only() -> None:
     assert "store:/data:ro" in _compose()["services"]["web"]["volumes"]
+
+
+# --- deploy/docker-compose.yml: PostgreSQL, a one-shot precompute, assets synced to nginx, web × N workers ------
+
+
+def test_deployment_precomputes_into_postgresql_once_the_database_is_healthy() -> None:
+    services = _deploy()["services"]
+    assert services["db"]["image"].startswith("postgres:") and "pg_isready" in services["db"]["healthcheck"]["test"]
+    precompute = services["precompute"]
+    assert precompute["command"][:2] == ["microscope", "precompute"] and precompute["build"]["target"] == "precompute"
+    assert precompute["environment"]["MICROSCOPE_DB"].startswith("postgresql://microscope:")
+    assert precompute["environment"]["MICROSCOPE_DB"].endswith("@db:5432/microscope")
+    assert precompute["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "assets:/assets" in precompute["volumes"]
+
+
+def test_deployment_syncs_the_precomputed_assets_into_the_folder_nginx_serves() -> None:
+    services = _deploy()["services"]
+    sync = services["assets"]
+    assert sync["command"][:3] == ["microscope", "assets", "sync"] and "assets:/assets:ro" in sync["volumes"]
+    assert sync["depends_on"]["precompute"]["condition"] == "service_completed_successfully"
+    assert sync["build"] == services["web"]["build"]  # the torch-free image
+    dest = sync["command"][3]  # /www/microscope
+    static = services["static"]
+    assert static["image"].startswith("nginx:") and "www:/usr/share/nginx/html:ro" in static["volumes"]
+    assert "www:/www" in sync["volumes"] and dest.startswith("/www/")
+    assert static["depends_on"]["assets"]["condition"] == "service_completed_successfully"
+    conf = next(v for v in static["volumes"] if v.endswith("/etc/nginx/conf.d/default.conf:ro")).split(":")[0]
+    assert "root /usr/share/nginx/html;" in (DEPLOY.parent / conf).read_text()
+
+
+def test_deployment_serves_with_several_workers_from_the_database_and_the_asset_host() -> None:
+    services = _deploy()["services"]
+    web, precompute, sync = services["web"], services["precompute"], services["assets"]
+    command = web["command"]
+    assert command[:2] == ["microscope", "serve"] and web["build"] == {"context": "..", "target": "web"}
+    assert command[command.index("--workers") + 1] == "${MICROSCOPE_WORKERS:-4}"
+    base = command[command.index("--asset-base-url") + 1]
+    # The asset base URL is the static host's published port, at the folder the sync fills.
+    assert base.endswith(":8080" + sync["command"][3].removeprefix("/www") + "}")
+    assert "8080:80" in services["static"]["ports"]
+    assert web["environment"]["MICROSCOPE_DB"] == precompute["environment"]["MICROSCOPE_DB"]
+    assert "assets:/assets:ro" in web["volumes"] and "8000:8000" in web["ports"]
+    assert web["depends_on"]["precompute"]["condition"] == "service_completed_successfully"
+
+
+def test_readme_deployment_section_shows_the_compose_file() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = re.split(r"\n#{1,3} ", readme.split("### Deployment", 1)[1], maxsplit=1)[0]
+    assert "docker compose -f deploy/docker-compose.yml up" in section
+    for word in ("--workers", "--asset-base-url", "microscope assets sync", "postgresql://"):
+        assert word in section, word

@@ -70,3 +70,19 @@ def test_several_workers_build_the_app_from_the_environment(toy_store: Path, mon
     server.serve(toy_store, "127.0.0.1", 8123, workers=3)
     assert calls == [("app.main:create_app", {"factory": True, "host": "127.0.0.1", "port": 8123, "workers": 3})]
     assert os.environ["MICROSCOPE_STORE"] == str(toy_store) and "MICROSCOPE_DB" not in os.environ
+
+
+def test_an_asset_base_url_that_is_not_absolute_exits_non_zero_with_a_message(
+    toy_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        server.serve(toy_store, "127.0.0.1", 8000, asset_base_url="assets.example.org")
+    assert exit_info.value.code == 2
+    assert "asset base URL must be an absolute http(s)" in capsys.readouterr().err
+
+
+def test_workers_read_the_asset_base_url_from_the_environment(toy_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: None)
+    monkeypatch.setenv("MICROSCOPE_ASSET_BASE_URL", "restored after the test")
+    server.serve(toy_store, "127.0.0.1", 8123, workers=2, asset_base_url="https://cdn.example.org/m/")
+    assert os.environ["MICROSCOPE_ASSET_BASE_URL"] == "https://cdn.example.org/m"

@@ -49,6 +49,13 @@ def test_asset_url_is_its_content_hash() -> None:
     assert urls.maybe_asset(None) is None
 
 
+def test_asset_url_at_a_static_host_is_its_key_under_the_base() -> None:
+    sha = "ab" * 32
+    with urls.asset_base("https://cdn.example.org/m/"):
+        assert urls.asset(AssetRef(sha, "png")) == f"https://cdn.example.org/m/ab/{sha}.png"
+    assert urls.asset(AssetRef(sha, "png")) == f"/assets/{sha}.png"  # the service's again outside the block
+
+
 def test_circuit_urls_keep_their_unit_list_readable() -> None:
     groups = [("mixed3b", [379, 385]), ("mixed4a", [12])]
     assert urls.circuit_page("m", groups) == "/models/m/circuit?units=mixed3b:379,385;mixed4a:12"

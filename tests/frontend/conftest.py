@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -19,14 +20,14 @@ STARTUP_TIMEOUT_S = 15.0
 
 
 @contextmanager
-def running_server(store: Path, notes_db: str | None = None) -> Iterator[str]:
-    """Serve `store` (and the notes at `notes_db`) with uvicorn on a free loopback port in a thread; yield its URL."""
+def running_server(store: Path, notes_db: str | None = None, **settings: Any) -> Iterator[str]:
+    """Serve `store` (notes at `notes_db`, other `settings`) with uvicorn on a free loopback port; yield its URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))  # the OS picks the port, and we keep the socket: no race with other tests
     port = sock.getsockname()[1]
-    settings = Settings(store=store, **({"notes_db": notes_db} if notes_db else {}))
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
+    config = Settings(store=store, **({"notes_db": notes_db} if notes_db else {}), **settings)
+    server = uvicorn.Server(uvicorn.Config(create_app(config), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT_S

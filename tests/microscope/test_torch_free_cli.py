@@ -76,6 +76,12 @@ def test_labels_import_works_without_torch(store: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def test_assets_sync_works_without_torch(store: Path, tmp_path: Path) -> None:
+    done = _without_torch("assets", "sync", str(tmp_path / "www"), "--store", str(store), "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("copied ") and any((tmp_path / "www").glob("*/*.png"))
+
+
 def test_serve_works_without_torch(store: Path) -> None:
     fake_uvicorn = "import uvicorn; uvicorn.run = lambda app, **kw: print('serving', kw['port'])"
     done = _without_torch("serve", "--store", str(store), "--port", "8123", setup=fake_uvicorn)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from store.paths import ASSET_EXTENSIONS, ASSETS_DIR, asset_path, is_asset_key
+from store.paths import ASSET_EXTENSIONS, ASSETS_DIR, asset_key, asset_path, is_asset_key
 
 SHA = hashlib.sha256(b"pixels").hexdigest()
 
 
 def test_asset_path_fans_out_by_the_first_two_hex_digits() -> None:
     assert asset_path(Path("/s") / ASSETS_DIR, SHA, "png") == Path("/s/assets") / SHA[:2] / f"{SHA}.png"
+    assert asset_key(SHA, "png") == f"{SHA[:2]}/{SHA}.png"  # the same relative path on a static host
 
 
 @pytest.mark.parametrize("ext", ASSET_EXTENSIONS)
