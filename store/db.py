@@ -163,8 +163,9 @@ def damaged(url: str, error: Exception) -> StoreDamagedError:
         )
     if path is None and is_server(url):
         return StoreDamagedError(
-            f"cannot read the store database {display_url(url)} ({cause.strip()}); check that its server is running "
-            "and that the URL names the database, user and password of the store"
+            f"cannot use the store database {display_url(url)} ({' '.join(cause.split())}); check that its server "
+            "is running and that the URL names the store's database, user and password (a precompute stopped by "
+            "this resumes where it stopped when run again)"
         )
     shown = path or display_url(url)
     return StoreDamagedError(f"cannot read the store database {shown} ({cause}); {_REPAIR_HINT}")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from store.db import engine_url
 from store.location import StoreLocation
@@ -51,6 +52,23 @@ def fresh_schema() -> Iterator[str]:
     finally:
         # A lock held by a connection a test left open fails the drop in seconds instead of hanging the suite.
         _admin(f"SET lock_timeout = '10s'; DROP SCHEMA {name} CASCADE")
+
+
+def drop_connections(url: str) -> int:
+    """Close every other connection of the URL's user to its database from the server side, as a restart does;
+    how many were closed."""
+    engine = create_engine(engine_url(url), poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return len(connection.execute(text(_TERMINATE)).all())
+    finally:
+        engine.dispose()
+
+
+_TERMINATE = """
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+WHERE usename = current_user AND datname = current_database() AND pid <> pg_backend_pid()
+"""
 
 
 @contextmanager

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from typer.testing import CliRunner
 
+from microscope.cli import app
 from precompute.optvis import Renderer
 from precompute.pipeline import PrecomputeConfig, check_device, run_precompute
 from store.db import database_path
@@ -30,6 +32,12 @@ def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreLo
     """An empty store on each backend: a SQLite store folder, and a fresh PostgreSQL schema."""
     with postgres.store_location(request.param, tmp_path) as found:
         yield found
+
+
+def _options(location: StoreLocation) -> list[str]:
+    """The command-line options naming the store: --store for a store folder, else --db and --assets."""
+    root = location.root
+    return ["--store", str(root)] if root is not None else ["--db", location.db_url, "--assets", str(location.assets)]
 
 
 def _config(store: Path | StoreLocation, weights: Path, images: Path, **overrides: object) -> PrecomputeConfig:
@@ -62,6 +70,8 @@ def test_precompute_stores_every_view_of_every_unit(
     assert report.ok, report.problems
     assert report.counts["feature_vis"] == IMAGES
     assert report.counts["dataset_examples"] == UNITS * 4
+    done = CliRunner().invoke(app, ["check", *_options(location), "--hashes"])  # `microscope check` agrees
+    assert done.exit_code == 0 and done.output.strip().endswith("ok"), done.output
     reader = StoreReader(location)
     unit = reader.unit(MODEL, "layer2.0", 5)
     assert unit is not None and unit.feature_vis and unit.inputs and unit.outputs
