@@ -24,6 +24,7 @@ if [ -z "$(as_postgres -c "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'")" ]; 
     as_postgres -c "CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD'"
 fi
 if [ -z "$(as_postgres -c "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")" ]; then
-    as_postgres -c "CREATE DATABASE $DATABASE OWNER $ROLE"
+    # Byte-order collation, as SQLite compares text: names sort the same on both backends.
+    as_postgres -c "CREATE DATABASE $DATABASE OWNER $ROLE TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
 fi
 echo "postgresql://$ROLE:$PASSWORD@127.0.0.1:5432/$DATABASE"
