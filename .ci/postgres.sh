@@ -2,6 +2,7 @@
 # Start Debian's PostgreSQL cluster on loopback (port 5432) for the tests, create their role and database, and print
 # the URL the tests read from MICROSCOPE_TEST_POSTGRES. Idempotent: a running cluster and an existing role are kept.
 # Needs the `postgresql` package (`apt-get install postgresql`); run as root (initdb itself runs as `postgres`).
+# `bash .ci/postgres.sh --restart` restarts the running server instead (MICROSCOPE_TEST_POSTGRES_RESTART).
 set -euo pipefail
 
 ROLE=microscope
@@ -9,6 +10,9 @@ PASSWORD=microscope  # a throwaway server on loopback, for tests only
 DATABASE=microscope_test
 
 version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+if [ "${1:-}" = "--restart" ]; then
+    exec pg_ctlcluster "$version" main restart
+fi
 if ! pg_lsclusters -h | grep -q "^$version main "; then
     pg_createcluster "$version" main >/dev/null
 fi

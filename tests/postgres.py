@@ -7,6 +7,8 @@ PostgreSQL half of every parametrized test skips, naming the variable.
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +23,7 @@ from store.db import engine_url
 from store.location import StoreLocation
 
 ENVVAR = "MICROSCOPE_TEST_POSTGRES"
+RESTART_ENVVAR = "MICROSCOPE_TEST_POSTGRES_RESTART"  # a command that restarts the test server (.ci/run sets it)
 BACKENDS = ("sqlite", "postgresql")  # the params of every fixture that makes a store
 
 
@@ -57,18 +60,48 @@ def fresh_schema() -> Iterator[str]:
 def drop_connections(url: str) -> int:
     """Close every other connection of the URL's user to its database from the server side, as a restart does;
     how many were closed."""
+    return len(_others(url, "pg_terminate_backend(pid)"))
+
+
+def other_connections(url: str) -> int:
+    """How many connections of the URL's user to its database are open, besides the one asking."""
+    return len(_others(url, "pid"))
+
+
+def _others(url: str, column: str) -> list[object]:
     engine = create_engine(engine_url(url), poolclass=NullPool)
+    query = (
+        f"SELECT {column} FROM pg_stat_activity "
+        "WHERE usename = current_user AND datname = current_database() AND pid <> pg_backend_pid()"
+    )
     try:
         with engine.connect() as connection:
-            return len(connection.execute(text(_TERMINATE)).all())
+            return list(connection.execute(text(query)).scalars())
     finally:
         engine.dispose()
 
 
-_TERMINATE = """
-SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-WHERE usename = current_user AND datname = current_database() AND pid <> pg_backend_pid()
-"""
+def restart_command() -> list[str]:
+    """The command in MICROSCOPE_TEST_POSTGRES_RESTART that restarts the test server; skip the test without one."""
+    command = os.environ.get(RESTART_ENVVAR)
+    if not command:
+        pytest.skip(f"needs {RESTART_ENVVAR}, a command that restarts the test server (bash .ci/postgres.sh --restart)")
+    return shlex.split(command)
+
+
+def restart_server() -> None:
+    """Restart the test server (fast shutdown: open connections are cut) and wait until it accepts them again."""
+    subprocess.run(restart_command(), check=True, capture_output=True, timeout=120)
+
+
+def interrupt_server(how: str, url: str) -> None:
+    """Cut the server's connections: `terminate` them (what clients see of a restart) or `restart` the server."""
+    if how == "restart":
+        restart_server()
+    elif how == "terminate":
+        drop_connections(url)
+    else:
+        raise ValueError(f"unknown interruption {how!r}; expected terminate or restart")
 
 
 @contextmanager
