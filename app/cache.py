@@ -37,12 +37,14 @@ Key = tuple[bytes, bytes, bytes, bytes]
 
 
 def store_version(reader: StoreReader) -> str:
-    """The store's format version and identity (its database file's size and mtime, else its URL), read once."""
+    """The store's format version and identity, read once: its database file's size and mtime, else its URL and
+    contents (a store in a database server keeps its URL when a precompute adds to it)."""
     folder = folder_of(reader.location.db_url)
-    identity = reader.location.db_url
     if folder is not None and database_path(folder).is_file():
         stat = database_path(folder).stat()
         identity = f"{stat.st_size}:{stat.st_mtime_ns}"
+    else:
+        identity = f"{reader.location.db_url}\n{reader.contents_stamp()}"
     return f"{reader.format_version}-{hashlib.blake2b(identity.encode(), digest_size=6).hexdigest()}"
 
 

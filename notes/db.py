@@ -58,8 +58,15 @@ def exists(url: str) -> bool:
 
 
 def engine_for(url: str) -> Engine:
-    """An engine over the annotation database (nothing is created until it is migrated)."""
-    return create_engine(url)
+    """An engine over the annotation database (nothing is created until it is migrated).
+
+    A bare `postgresql://` URL goes through psycopg 3 (`pip install "microscope[postgres]"`), as the store's does:
+    SQLAlchemy 2.0 would pick psycopg2 for it.
+    """
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
 
 
 def migrate(engine: Engine) -> None:

@@ -4,7 +4,9 @@ The only module that knows which database engine holds a store. SQLite (the defa
 is written in WAL mode and finalized back to a plain rollback journal when a writer closes, so that a finished store
 is one self-contained file; readers open it with SQLite's `immutable` flag (no locks, no side files: it reads from
 read-only media), or plainly read-only while a write-ahead log beside it says a writer has it open or was killed.
-Any other backend gets a plain engine for its URL.
+PostgreSQL (`postgresql://user:password@host/database`, through psycopg 3: `pip install "microscope[postgres]"`)
+holds the same tables, made by the same migrations; readers get a pool of connections whose every transaction is
+read-only, so the service cannot write. Any other backend gets a plain engine for its URL.
 """
 
 from __future__ import annotations
@@ -85,6 +87,18 @@ def folder_url(root: Path) -> str:
     """The database URL of the store folder `root` (`sqlite:///<root>/microscope.sqlite`)."""
     # URL.create, not an f-string: a '?' or '#' in the path is escaped instead of parsed as part of the URL.
     return URL.create("sqlite", database=str(database_path(root))).render_as_string(hide_password=False)
+
+
+def engine_url(url: str) -> URL:
+    """The URL SQLAlchemy connects with: a bare `postgresql://` goes through psycopg 3, the driver we install."""
+    parsed = make_url(url)
+    # SQLAlchemy 2.0 reads a bare postgresql:// as psycopg2 (2.1 as psycopg); pin it so that either version works.
+    return parsed.set(drivername="postgresql+psycopg") if parsed.drivername == "postgresql" else parsed
+
+
+def is_server(url: str) -> bool:
+    """Whether `url` names a database server (PostgreSQL…) rather than a SQLite file."""
+    return make_url(url).get_backend_name() != "sqlite"
 
 
 def check_url(url: str) -> str:
@@ -177,6 +191,12 @@ def damaged(url: str, error: Exception) -> StoreDamagedError:
             "into it (the precompute that wrote it is still running or was interrupted), and it cannot be read "
             f"in place; run `microscope check --finalize {_store_options(url)}` where the store is writable"
         )
+    if path is None and is_server(url):
+        return StoreDamagedError(
+            f"cannot use the store database {display_url(url)} ({' '.join(cause.split())}); check that its server "
+            "is running and that the URL names the store's database, user and password (a precompute stopped by "
+            "this resumes where it stopped when run again)"
+        )
     shown = path or display_url(url)
     return StoreDamagedError(f"cannot read the store database {shown} ({cause}); {_REPAIR_HINT}")
 
@@ -200,8 +220,20 @@ def _on_connect(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+def _read_only_session(dbapi_connection: object, _record: object) -> None:
+    """Make every transaction of a new server connection read-only: the service cannot write to the store."""
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    cursor.close()
+    dbapi_connection.commit()  # type: ignore[attr-defined]
+
+
 def _engine(url: str | URL, **kwargs: object) -> Engine:
     """create_engine, with a missing database driver reported as a StoreFormatError naming the store."""
+    if isinstance(url, str) and is_server(url):
+        url = engine_url(url)
+        # A pooled connection the server dropped (a restart) is replaced before use, not handed out broken.
+        kwargs.setdefault("pool_pre_ping", True)
     try:
         return create_engine(url, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as error:
@@ -281,6 +313,8 @@ def open_read_only(url: str) -> Engine:
     path = _sqlite_file(url)
     if path is None:
         engine = _engine(url)
+        if is_server(url):
+            event.listen(engine, "connect", _read_only_session)
     else:
         require_database(url)
         _require_sound_header(url, path)
@@ -294,7 +328,8 @@ def open_read_only(url: str) -> Engine:
 def integrity_problems(engine: Engine, *, quick: bool = False) -> list[str]:
     """What the database engine's own consistency check finds wrong (empty when sound or when it has none).
 
-    `quick` skips what only costs time to verify (index contents): about a second per gigabyte.
+    `quick` skips what only costs time to verify (index contents): about a second per gigabyte. A database server
+    (PostgreSQL) checks its own pages as it reads them, so the store's content checks are all there is to run.
     """
     if engine.dialect.name != "sqlite":
         return []

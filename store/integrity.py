@@ -195,9 +195,11 @@ def _check_assets(session: Session, assets: Path, report: Report, verify_hashes:
         (t.DatasetExample, t.DatasetExample.asset_sha256),
         (t.WeightTensor, t.WeightTensor.asset_sha256),
         (t.RangeExample, t.RangeExample.asset_sha256),
-        (t.Unit, t.Unit.card_sha256),  # null (no card drawn) is not in the list, so it is never counted
+        (t.Unit, t.Unit.card_sha256),  # null: no card drawn
     ):
-        dangling = session.scalar(select(func.count()).select_from(table).where(column.not_in(select(t.Asset.sha256))))
+        # `NULL NOT IN (empty set)` is true in SQL, so nulls are left out explicitly (a store with no asset yet).
+        unknown = column.is_not(None) & column.not_in(select(t.Asset.sha256))
+        dangling = session.scalar(select(func.count()).select_from(table).where(unknown))
         if dangling:
             report.problem("dangling rows", f"{table.__tablename__}: {dangling} rows reference unknown assets")
     on_disk = {p for p in assets.glob("*/*") if p.is_file()}

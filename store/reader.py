@@ -64,6 +64,16 @@ class StoreReader:
         """Raise StoreDamagedError when the database has a damaged page (reads it all: a second per gigabyte)."""
         require_intact(self.engine, self.location.db_url)
 
+    def contents_stamp(self) -> str:
+        """What each precompute run changes (models, finished stages with their settings, assets stored): the
+        identity of a store in a database server, whose URL stays the same when a run writes to it."""
+        with Session(self.engine) as session:
+            models = session.execute(select(t.Model.id, t.Model.weights_hash).order_by(t.Model.id)).all()
+            order = (t.Stage.layer_id, t.Stage.stage)
+            stages = session.execute(select(*order, t.Stage.settings).order_by(*order)).all()
+            assets = session.scalar(select(func.count()).select_from(t.Asset))
+        return repr(([tuple(row) for row in models], [tuple(row) for row in stages], assets))
+
     def model_ids(self) -> list[str]:
         """Ids of the stored models, sorted."""
         with Session(self.engine) as session:

@@ -18,7 +18,7 @@ from PIL import Image
 from precompute.threads import ENVVAR as THREADS_ENVVAR
 from precompute.threads import default_threads
 from store.kinds import VisKey
-from store.location import StoreLike
+from store.location import StoreLike, StoreLocation
 from store.records import (
     ActivationStatsRecord,
     CurveRecord,
@@ -33,6 +33,7 @@ from store.records import (
     WeightsRecord,
 )
 from store.writer import StoreWriter
+from tests import postgres
 from tests.disk import Tmpfs, mounted_tmpfs
 
 # Torch here and in every command the tests run takes half the cores (or MICROSCOPE_THREADS), as `microscope` does,
@@ -229,6 +230,19 @@ TOY_UNIT_VIS = [  # (store key, description, red shade) of block1:2's other visu
 def toy_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A finished store holding `toy-net` (session-wide; treat it as read-only)."""
     return Path(build_toy_store(tmp_path_factory.mktemp("toy-store")))
+
+
+@pytest.fixture(scope="session", params=postgres.BACKENDS)
+def toy_location(
+    request: pytest.FixtureRequest, toy_store: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StoreLocation]:
+    """The `toy-net` store on each backend: the SQLite `toy_store` folder, and the same store in PostgreSQL."""
+    if request.param == "sqlite":
+        yield StoreLocation.folder(toy_store)
+        return
+    with postgres.store_location(request.param, tmp_path_factory.mktemp("toy-store-pg")) as location:
+        build_toy_store(location)
+        yield location
 
 
 # A real precompute of the shared CIFAR ResNet-20 on real CIFAR-10 test images (end-to-end and browser tests).

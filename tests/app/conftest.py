@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,12 +11,19 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
+from store.location import StoreLocation
+
+
+def settings_for(location: StoreLocation) -> Settings:
+    """The service's settings for a store: `--store` for a store folder, `--db` and `--assets` otherwise."""
+    root = location.root
+    return Settings(store=root) if root is not None else Settings(db=location.db_url, assets=location.assets)
 
 
 @pytest.fixture(scope="module")
-def client(toy_store: Path) -> Iterator[TestClient]:
-    """A client of the service over `toy-net`, not following redirects."""
-    with TestClient(create_app(Settings(store=toy_store)), follow_redirects=False) as test_client:
+def client(toy_location: StoreLocation) -> Iterator[TestClient]:
+    """A client of the service over `toy-net` on each backend, not following redirects."""
+    with TestClient(create_app(settings_for(toy_location)), follow_redirects=False) as test_client:
         yield test_client
 
 

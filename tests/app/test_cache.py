@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
-from app.cache import LruStore, ResponseCache, accepts_gzip, build_entry
+from app.cache import LruStore, ResponseCache, accepts_gzip, build_entry, store_version
 from app.schemas import float32
+from store.reader import StoreReader
+from store.writer import StoreWriter
+from tests import postgres
+from tests.conftest import build_toy_store
 
 UNIT_JSON = "/api/v1/models/toy-net/layers/block1/units/2"
 UNIT_PAGE = "/models/toy-net/layers/block1/units/2"
@@ -202,3 +207,13 @@ def test_concurrent_misses_for_one_url_run_the_app_once() -> None:
 
     answers = asyncio.run(burst())
     assert calls == ["/x"] and all(sent[0]["status"] == 200 and sent[1]["body"] == b"a" * 300 for sent in answers)
+
+
+def test_a_store_in_a_database_server_gets_a_new_version_when_a_precompute_adds_to_it(tmp_path: Path) -> None:
+    with postgres.store_location("postgresql", tmp_path) as location:
+        build_toy_store(location)
+        before = store_version(StoreReader(location))
+        assert store_version(StoreReader(location)) == before  # the same contents: the same ETags in every worker
+        with StoreWriter(location) as writer:
+            writer.finish_stage("toy-net", "fc", "tuning", {"curves": []})
+        assert store_version(StoreReader(location)) != before

@@ -14,6 +14,7 @@ from sqlalchemy import exc
 from app.config import Settings
 from app.errors import DAMAGED_STORE
 from app.main import create_app
+from store.db import display_url
 from tests.store.test_damaged import overwrite_page, table_page
 
 
@@ -83,7 +84,10 @@ def test_damaged_row_is_a_json_500_under_the_api_with_one_log_line(
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {"detail": DAMAGED_STORE}
     assert len(caplog.records) == 1
-    assert "microscope.sqlite" in caplog.records[0].getMessage() and caplog.records[0].exc_info is None
+    # The log names the database: the SQLite file, or a server's URL with its password masked.
+    location = damaged_unit_reads.app.state.reader.location  # type: ignore[attr-defined]
+    named = "microscope.sqlite" if location.root is not None else display_url(location.db_url)
+    assert named in caplog.records[0].getMessage() and caplog.records[0].exc_info is None
 
 
 def test_damaged_row_is_an_html_500_page(damaged_unit_reads: TestClient) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 
 from notes.book import NotesBook
 from notes.db import NotesDatabaseError, shown
@@ -41,8 +42,7 @@ def test_the_generation_grows_with_every_change(book: NotesBook) -> None:
 
 def test_the_version_table_is_the_notes_own(book: NotesBook) -> None:
     book.put("m", "l", 3, label="a", body="", author="alice")
-    with book.engine.connect() as connection:
-        tables = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'").scalars())
+    tables = set(inspect(book.engine).get_table_names())
     assert "notes_alembic_version" in tables and "alembic_version" not in tables
 
 

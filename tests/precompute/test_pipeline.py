@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
+from typer.testing import CliRunner
 
+from microscope.cli import app
 from precompute.optvis import Renderer
 from precompute.pipeline import PrecomputeConfig, check_device, run_precompute
 from store.db import database_path
 from store.integrity import check_store
+from store.location import StoreLocation
 from store.reader import StoreReader
+from tests import postgres
 
 MODEL = "cifar-resnet20"
 LAYERS = ("relu", "layer1.0", "layer2.0", "linear")
@@ -22,7 +27,24 @@ UNITS = 16 + 16 + 32 + 10
 IMAGES = UNITS + (UNITS - 10) + UNITS + 2 * UNITS
 
 
-def _config(store: Path, weights: Path, images: Path, **overrides: object) -> PrecomputeConfig:
+@pytest.fixture(params=postgres.BACKENDS)
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreLocation]:
+    """An empty store on each backend: a SQLite store folder, and a fresh PostgreSQL schema."""
+    with postgres.store_location(request.param, tmp_path) as found:
+        yield found
+
+
+def _options(location: StoreLocation) -> list[str]:
+    """The command-line options naming the store: --store for a store folder, else --db and --assets."""
+    root = location.root
+    return ["--store", str(root)] if root is not None else ["--db", location.db_url, "--assets", str(location.assets)]
+
+
+def _config(store: Path | StoreLocation, weights: Path, images: Path, **overrides: object) -> PrecomputeConfig:
+    if isinstance(store, StoreLocation):  # a store folder, or --db and --assets
+        if store.root is not None:
+            return _config(store.root, weights, images, **overrides)
+        return _config(store.assets.parent, weights, images, db=store.db_url, assets=store.assets, **overrides)
     base = PrecomputeConfig(
         model=MODEL,
         store=store,
@@ -38,15 +60,19 @@ def _config(store: Path, weights: Path, images: Path, **overrides: object) -> Pr
     return dataclasses.replace(base, **overrides)  # type: ignore[arg-type]
 
 
-def test_precompute_stores_every_view_of_every_unit(tmp_path: Path, random_resnet20: Path, tiny_images: Path) -> None:
-    summary = run_precompute(_config(tmp_path, random_resnet20, tiny_images))
+def test_precompute_stores_every_view_of_every_unit(
+    location: StoreLocation, random_resnet20: Path, tiny_images: Path
+) -> None:
+    summary = run_precompute(_config(location, random_resnet20, tiny_images))
     assert summary.layers == list(LAYERS)
     assert summary.rendered_images == IMAGES
-    report = check_store(tmp_path, verify_hashes=True)
+    report = check_store(location, verify_hashes=True)
     assert report.ok, report.problems
     assert report.counts["feature_vis"] == IMAGES
     assert report.counts["dataset_examples"] == UNITS * 4
-    reader = StoreReader(tmp_path)
+    done = CliRunner().invoke(app, ["check", *_options(location), "--hashes"])  # `microscope check` agrees
+    assert done.exit_code == 0 and done.output.strip().endswith("ok"), done.output
+    reader = StoreReader(location)
     unit = reader.unit(MODEL, "layer2.0", 5)
     assert unit is not None and unit.feature_vis and unit.inputs and unit.outputs
     assert summary.card_layers == list(LAYERS) and unit.card is not None and unit.card.ext == "png"
@@ -66,6 +92,7 @@ def test_precompute_stores_every_view_of_every_unit(tmp_path: Path, random_resne
     assert unit.feature_vis[3].settings["diversity"] == 2
     logit = reader.unit(MODEL, "linear", 3)
     assert logit is not None and "neuron" not in [str(f.key) for f in logit.feature_vis]
+    reader.engine.dispose()
 
 
 def test_channel_only_run_renders_one_image_per_unit(tmp_path: Path, random_resnet20: Path, tiny_images: Path) -> None:
@@ -94,8 +121,10 @@ def test_bad_feature_vis_options_raise_value_error_listing_valid_choices(
         PrecomputeConfig(MODEL, tmp_path, **overrides)  # type: ignore[arg-type]
 
 
-def test_rerun_skips_everything_already_stored(tmp_path: Path, random_resnet20: Path, tiny_images: Path) -> None:
-    config = _config(tmp_path, random_resnet20, tiny_images)
+def test_rerun_skips_everything_already_stored(
+    location: StoreLocation, random_resnet20: Path, tiny_images: Path
+) -> None:
+    config = _config(location, random_resnet20, tiny_images)
     run_precompute(config)
     again = run_precompute(config)
     assert (again.rendered_images, again.examples_layers, again.connection_layers) == (0, [], [])
@@ -112,7 +141,7 @@ def test_changed_render_settings_rerender_only_feature_vis(
 
 
 def test_interrupted_run_resumes_and_ends_consistent(
-    tmp_path: Path, random_resnet20: Path, tiny_images: Path, monkeypatch: pytest.MonkeyPatch
+    location: StoreLocation, random_resnet20: Path, tiny_images: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real_render, calls = Renderer.render, {"n": 0}
 
@@ -124,13 +153,13 @@ def test_interrupted_run_resumes_and_ends_consistent(
 
     monkeypatch.setattr(Renderer, "render", flaky_render)
     with pytest.raises(KeyboardInterrupt):
-        run_precompute(_config(tmp_path, random_resnet20, tiny_images))
-    assert check_store(tmp_path).ok
+        run_precompute(_config(location, random_resnet20, tiny_images))
+    assert check_store(location).ok
     monkeypatch.setattr(Renderer, "render", real_render)
-    resumed = run_precompute(_config(tmp_path, random_resnet20, tiny_images))
+    resumed = run_precompute(_config(location, random_resnet20, tiny_images))
     assert resumed.rendered_images == IMAGES - 32  # relu's channel and neuron batches were kept
     assert resumed.examples_layers == [] and resumed.connection_layers == []
-    report = check_store(tmp_path)
+    report = check_store(location)
     assert report.ok and report.counts["feature_vis"] == IMAGES
 
 

@@ -10,9 +10,12 @@ import pytest
 
 from store.db import StoreFormatError, database_path
 from store.integrity import check_store
+from store.location import StoreLocation
 from store.paths import ASSETS_DIR, asset_path
 from store.reader import StoreReader
+from store.records import LayerRecord, ModelRecord
 from store.writer import StoreWriter
+from tests import postgres
 
 TOY = "toy-net"  # tests/conftest.py: conv1 (4 units) → block1 (6) → fc (3), 3 examples per unit
 TOY_COUNTS = {
@@ -162,3 +165,20 @@ def test_verify_hashes_catches_a_corrupted_file(store: Path) -> None:
 def test_checking_a_missing_store_raises_store_format_error(tmp_path: Path) -> None:
     with pytest.raises(StoreFormatError, match="run `microscope precompute`"):
         check_store(tmp_path)
+
+
+def test_the_toy_store_passes_with_its_counts_on_each_backend(toy_location: StoreLocation) -> None:
+    report = check_store(toy_location, verify_hashes=True)
+    assert report.ok, report.problems
+    assert report.counts == TOY_COUNTS
+
+
+@pytest.mark.parametrize("backend", postgres.BACKENDS)
+def test_a_store_with_units_but_no_asset_yet_has_no_dangling_rows(backend: str, tmp_path: Path) -> None:
+    with postgres.store_location(backend, tmp_path) as location:
+        writer = StoreWriter(location)
+        writer.put_model(ModelRecord("m", "M", "toy", "c" * 64, {}, []))
+        writer.put_layers("m", [LayerRecord("a", 0, "conv", 3, 2, 2, 3, 1.0, None)])
+        writer.close()
+        report = check_store(location)
+    assert report.ok, report.problems  # no unit has a card yet: a null card is no reference

@@ -3,6 +3,7 @@ branch layers under their parent layer; model warnings."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from store.location import StoreLocation
 from store.reader import StoreReader
 from store.records import LabelSource, LayerRecord, ModelRecord
 from store.writer import StoreWriter
+from tests import postgres
 
 SOURCE = LabelSource("hand", "Hand labels", "Ada Lovelace, Alan Turing", 2020, "https://example.org/", "CC-BY 4.0")
 MIXED = {i: "mixed_1x1" if i < 2 else "mixed_5x5" for i in range(5)}  # units 2–4 are the 5×5 branch's 0–2
@@ -23,13 +25,15 @@ LAYERS = [
 ]
 
 
-@pytest.fixture
-def writer(tmp_path: Path) -> StoreWriter:
-    """A store holding `net`, whose `mixed` layer concatenates two branch layers that are stored too."""
-    writer = StoreWriter(tmp_path)
-    writer.put_model(ModelRecord("net", "Net", "toy", "a" * 64, {}, [], warning="Not the net you think."))
-    writer.put_layers("net", LAYERS)
-    return writer
+@pytest.fixture(params=postgres.BACKENDS)
+def writer(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreWriter]:
+    """A store holding `net` on each backend, whose `mixed` layer concatenates two branch layers stored too."""
+    with postgres.store_location(request.param, tmp_path) as location:
+        writer = StoreWriter(location)
+        writer.put_model(ModelRecord("net", "Net", "toy", "a" * 64, {}, [], warning="Not the net you think."))
+        writer.put_layers("net", LAYERS)
+        yield writer
+        writer.close()
 
 
 def _labels(store: StoreLocation, layer: str) -> dict[int, tuple[str, str]]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 
 from store.db import format_version
 from store.kinds import VisKey
+from store.location import StoreLocation
 from store.reader import StoreReader
 from store.records import (
     DatasetImageRecord,
@@ -22,6 +23,7 @@ from store.records import (
     ModelRecord,
 )
 from store.writer import StoreWriter
+from tests import postgres
 
 TOY = "toy-net"  # the model tests/conftest.py writes into `toy_store`: conv1 (4 units) → block1 (6) → fc (3)
 
@@ -32,10 +34,19 @@ def _png(shade: int) -> EncodedImage:
     return EncodedImage(buffer.getvalue(), "png", 4, 4)
 
 
+@pytest.fixture(scope="module", params=postgres.BACKENDS)
+def ranked_location(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StoreLocation]:
+    """An empty store on each backend, for `ranked`."""
+    with postgres.store_location(request.param, tmp_path_factory.mktemp("ranked")) as location:
+        yield location
+
+
 @pytest.fixture(scope="module")
-def ranked(tmp_path_factory: pytest.TempPathFactory) -> StoreReader:
+def ranked(ranked_location: StoreLocation) -> StoreReader:
     """A store whose examples and edges are written out of order, some edges ranked on one side only."""
-    root = tmp_path_factory.mktemp("ranked")
+    root = ranked_location
     writer = StoreWriter(root)
     writer.put_model(ModelRecord("m", "M", "toy", "c" * 64, {}, []))
     writer.put_layers(
@@ -80,8 +91,8 @@ def ranked(tmp_path_factory: pytest.TempPathFactory) -> StoreReader:
 
 
 @pytest.fixture(scope="module")
-def toy(toy_store: Path) -> StoreReader:
-    return StoreReader(toy_store)
+def toy(toy_location: StoreLocation) -> StoreReader:
+    return StoreReader(toy_location)
 
 
 def test_reader_reports_the_format_version(toy: StoreReader) -> None:
@@ -237,8 +248,8 @@ def test_asset_file_of_stored_hash_with_other_extension_is_none(toy: StoreReader
     assert toy.asset_file(thumbnail.sha256, "webp") is None
 
 
-def test_unit_holds_its_examples_across_the_range_statistics_and_tuning_curves(toy_store: Path) -> None:
-    detail = StoreReader(toy_store).unit("toy-net", "block1", 2)
+def test_unit_holds_its_examples_across_the_range_statistics_and_tuning_curves(toy_location: StoreLocation) -> None:
+    detail = StoreReader(toy_location).unit("toy-net", "block1", 2)
     kinds = [(e.kind, e.rank, e.quantile) for e in detail.range_examples]
     assert kinds == [("bottom", 0, None), ("bottom", 1, None), ("quantile", 0, 0.9), ("quantile", 1, 0.5)]
     assert [e.activation for e in detail.range_examples] == pytest.approx([-0.5, -1.5, 2.7, 1.5])
@@ -253,6 +264,6 @@ def test_unit_holds_its_examples_across_the_range_statistics_and_tuning_curves(t
     assert max(range(12), key=lambda i: orientation.values[i]) == 2  # unit 2 peaks at 60°
 
 
-def test_units_without_measurements_have_none(toy_store: Path) -> None:
-    detail = StoreReader(toy_store).unit("toy-net", "conv1", 0)
+def test_units_without_measurements_have_none(toy_location: StoreLocation) -> None:
+    detail = StoreReader(toy_location).unit("toy-net", "conv1", 0)
     assert detail.range_examples == [] and detail.stats is None and detail.curves == []

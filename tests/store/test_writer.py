@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import io
-import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
-from store.db import database_path
+from store.db import engine_url
 from store.kinds import VisKey
+from store.location import StoreLocation
 from store.records import (
     DatasetImageRecord,
     EdgeRecord,
@@ -22,6 +25,7 @@ from store.records import (
     ModelRecord,
 )
 from store.writer import StoreWriter, write_atomically
+from tests import postgres
 
 MODEL = ModelRecord("net", "Net", "toy", "a" * 64, {"size": 8}, ["cat", "dog"])
 CONV = LayerRecord("conv", 0, "conv", 3, 4, 4, 3, 1.0, None, branches={1: "left"})
@@ -35,17 +39,18 @@ def _png(shade: int) -> EncodedImage:
     return EncodedImage(buffer.getvalue(), "png", 4, 4)
 
 
-def _rows(store: StoreWriter | Path, statement: str) -> list[tuple]:
-    """Query the store's database with plain sqlite3, as a second reader would."""
-    root = store.location.root if isinstance(store, StoreWriter) else store
-    connection = sqlite3.connect(database_path(root))  # type: ignore[arg-type]
+def _rows(store: StoreWriter | StoreLocation, statement: str) -> list[tuple]:
+    """Query the store's database on a connection of its own, as a second reader would."""
+    location = store.location if isinstance(store, StoreWriter) else store
+    engine = create_engine(engine_url(location.db_url), poolclass=NullPool)
     try:
-        return connection.execute(statement).fetchall()
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(statement))]
     finally:
-        connection.close()
+        engine.dispose()
 
 
-def _count(store: StoreWriter | Path, table: str) -> int:
+def _count(store: StoreWriter | StoreLocation, table: str) -> int:
     return _rows(store, f"SELECT count(*) FROM {table}")[0][0]
 
 
@@ -58,21 +63,28 @@ def _example(unit: int, rank: int) -> ExampleRecord:
     return ExampleRecord(unit, rank, SOURCES[rank % 2], 2.0 - rank, 1, 1, (0, 0, 4, 4), _png(100 + 10 * unit + rank))
 
 
+@pytest.fixture(params=postgres.BACKENDS)
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreLocation]:
+    """An empty store on each backend: a SQLite store folder, and a fresh PostgreSQL schema."""
+    with postgres.store_location(request.param, tmp_path) as found:
+        yield found
+
+
 @pytest.fixture
-def writer(tmp_path: Path) -> StoreWriter:
+def writer(location: StoreLocation) -> StoreWriter:
     """A store holding `net` with layers conv (3 units) and fc (2 units) and two dataset images."""
-    writer = StoreWriter(tmp_path)
+    writer = StoreWriter(location)
     writer.put_model(MODEL)
     writer.put_layers(MODEL.id, [CONV, FC])
     writer.put_dataset_images(MODEL.id, [DatasetImageRecord(s, s.split("/")[0], 4, 4) for s in SOURCES], "/data")
     return writer
 
 
-def test_put_model_twice_is_idempotent(tmp_path: Path) -> None:
-    writer = StoreWriter(tmp_path)
+def test_put_model_twice_is_idempotent(location: StoreLocation) -> None:
+    writer = StoreWriter(location)
     writer.put_model(MODEL)
     writer.put_model(MODEL)
-    assert _rows(tmp_path, "SELECT id, title FROM models") == [("net", "Net")]
+    assert _rows(location, "SELECT id, title FROM models") == [("net", "Net")]
 
 
 def test_put_model_again_refreshes_its_description(writer: StoreWriter) -> None:
@@ -93,7 +105,7 @@ def test_put_model_with_other_weights_under_same_id_raises_naming_the_model(writ
 
 
 def test_put_layers_creates_one_row_per_unit(writer: StoreWriter) -> None:
-    rows = _rows(writer, "SELECT l.name, u.[index], u.branch FROM units u JOIN layers l ON l.id = u.layer_id")
+    rows = _rows(writer, 'SELECT l.name, u."index", u.branch FROM units u JOIN layers l ON l.id = u.layer_id')
     assert sorted(rows) == [("conv", 0, None), ("conv", 1, "left"), ("conv", 2, None), ("fc", 0, None), ("fc", 1, None)]
 
 
@@ -107,7 +119,7 @@ def test_put_layers_again_renames_branches_and_keeps_the_unit_rows(writer: Store
     before = _rows(writer, "SELECT id FROM units ORDER BY id")
     renamed = LayerRecord(**{**CONV.__dict__, "branches": {0: "conv_1x1", 1: "conv_1x1", 2: "conv_5x5"}})
     writer.put_layers(MODEL.id, [renamed, FC])
-    rows = _rows(writer, "SELECT l.name, u.[index], u.branch FROM units u JOIN layers l ON l.id = u.layer_id")
+    rows = _rows(writer, 'SELECT l.name, u."index", u.branch FROM units u JOIN layers l ON l.id = u.layer_id')
     assert sorted(rows) == [
         ("conv", 0, "conv_1x1"),
         ("conv", 1, "conv_1x1"),
@@ -117,7 +129,7 @@ def test_put_layers_again_renames_branches_and_keeps_the_unit_rows(writer: Store
     ]
     assert _rows(writer, "SELECT id FROM units ORDER BY id") == before
     writer.put_layers(MODEL.id, [CONV])  # a branch no longer given is cleared
-    assert _rows(writer, "SELECT u.[index], u.branch FROM units u WHERE u.layer_id = 1 ORDER BY 1") == [
+    assert _rows(writer, 'SELECT u."index", u.branch FROM units u WHERE u.layer_id = 1 ORDER BY 1') == [
         (0, None),
         (1, "left"),
         (2, None),
@@ -141,7 +153,8 @@ def test_writing_to_unknown_layer_raises_key_error_listing_stored_layers(writer:
 def test_put_feature_vis_again_replaces_without_duplicates(writer: StoreWriter) -> None:
     writer.put_feature_vis(MODEL.id, "conv", [_vis(0, shade=1), _vis(1, shade=2)])
     writer.put_feature_vis(MODEL.id, "conv", [_vis(0, shade=3, settings={"steps": 16})])
-    rows = _rows(writer, "SELECT u.[index], f.settings FROM feature_vis f JOIN units u ON u.id = f.unit_id")
+    query = 'SELECT u."index", CAST(f.settings AS TEXT) FROM feature_vis f JOIN units u ON u.id = f.unit_id'
+    rows = _rows(writer, query)
     assert sorted(rows) == [(0, '{"steps": 16}'), (1, '{"steps": 8}')]
 
 
