@@ -27,7 +27,8 @@ def _trail(book: NotesBook) -> list[tuple[str, str, str | None, str | None]]:
 
 def test_an_empty_database_has_no_tours_and_is_not_created_by_reading(book: NotesBook) -> None:
     assert tours.stored(book) == [] and tours.stored_tour(book, "toy") is None
-    assert not book.readable()
+    if book.url.startswith("sqlite"):  # a server database is there already: reading migrates its tables instead
+        assert not book.readable()
 
 
 def test_a_written_tour_reads_back_with_its_stops_in_order(book: NotesBook) -> None:
