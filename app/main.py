@@ -21,6 +21,7 @@ from app import (
     pages,
     routes,
     security,
+    tour_history,
     tour_pages,
 )
 from app.api import assets
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(note_pages.router)  # before the pages: `…/units/{unit}/note` is not a unit
     app.include_router(note_history.router)
     app.include_router(tour_pages.router)
+    app.include_router(tour_history.router)
     app.include_router(pages.router)
     docs.install(app)
     app.mount(routes.STATIC.path, StaticFiles(directory=STATIC_DIR), name=routes.STATIC.name)

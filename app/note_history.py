@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app import routes, urls
+from app import paging, routes, urls
 from app.deps import UnitDep
-from app.errors import NotFound
 from app.instructors import Notes
 from app.note_schemas import EditPublic, HistoryPublic
+from app.paging import PageNumber, PageUrl
 from app.templating import render
 from notes.book import Edit, NotesBook, UnitKey
 from store.refs import UnitRef
 
-PER_PAGE = 50  # edits on a page of the trail
-PageNumber = Annotated[int, Query(ge=1, description="the page of the trail, newest edits on page 1")]
-PageUrl = Callable[[int], str]  # a page number → that page's path
+PER_PAGE = paging.PER_PAGE  # edits on a page of the trail
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -40,19 +35,15 @@ def history_public(
     book: NotesBook, page: int, unit: UnitKey | None, page_url: PageUrl, api_url: PageUrl
 ) -> HistoryPublic:
     """Page `page` of the trail (a 404 naming the pages there are when it is past the last)."""
-    edits, total = book.edits(offset=(page - 1) * PER_PAGE, limit=PER_PAGE, unit=unit)
-    pages = max(1, -(-total // PER_PAGE))
-    if page > pages:
-        raise NotFound(f"no page {page} of this trail; it has {pages} page(s)", [("The first page", page_url(1))])
+    edits, total = book.edits(offset=paging.offset(page, PER_PAGE), limit=PER_PAGE, unit=unit)
+    where = paging.trail_page(page, PER_PAGE, total, page_url, api_url)
     ref = None if unit is None else UnitRef(unit[1], unit[2], unit[0]).qualified
     return HistoryPublic(
-        title="Note history" if ref is None else f"Note history of {ref}", unit=ref, page=page,
-        per_page=PER_PAGE, total=total, edits=[edit_public(e) for e in edits],
-        url=page_url(page), api_url=api_url(page),
-        previous_url=api_url(page - 1) if page > 1 else None, next_url=api_url(page + 1) if page < pages else None,
-        previous_page_url=page_url(page - 1) if page > 1 else None,
-        next_page_url=page_url(page + 1) if page < pages else None,
-    )  # fmt: skip
+        **where.model_dump(),
+        title="Note history" if ref is None else f"Note history of {ref}",
+        unit=ref,
+        edits=[edit_public(e) for e in edits],
+    )
 
 
 def site_history(book: NotesBook, page: int) -> HistoryPublic:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.paging import TrailPagePublic
 from notes.book import Note
 from notes.render import note_html
 
@@ -48,21 +49,12 @@ class EditPublic(BaseModel):
     history_url: str = Field(description="the audit trail of this unit's note")
 
 
-class HistoryPublic(BaseModel):
+class HistoryPublic(TrailPagePublic):
     """A page of the audit trail of note edits, newest first: every note's, or one unit's."""
 
     title: str
     unit: str | None = Field(description="the unit whose note's trail this is, or null for every note")
-    page: int
-    per_page: int
-    total: int = Field(description="edits in the whole trail")
     edits: list[EditPublic]
-    url: str = Field(description="this page")
-    api_url: str
-    previous_url: str | None = Field(description="newer edits (the previous page's JSON), if any")
-    next_url: str | None = Field(description="older edits (the next page's JSON), if any")
-    previous_page_url: str | None = Field(description="the previous page's HTML, if any")
-    next_page_url: str | None = Field(description="the next page's HTML, if any")
 
 
 def note_public(note: Note, api_url: str) -> NotePublic:

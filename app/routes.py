@@ -66,6 +66,8 @@ TOUR = Route("tour", "/tours/{slug}")
 TOUR_PRESENT = Route("tour_present", "/tours/{slug}/present")  # one stop at a time; #stop-N opens stop N
 TOUR_EDIT = Route("tour_edit", "/tours/{slug}/edit")  # the instructor's editor (a tour file in a text box)
 TOUR_DELETE = Route("tour_delete", "/tours/{slug}/delete")  # POST (instructors)
+# A tour's audit trail, newest first (?page=2); it outlives the tour when the tour is deleted.
+TOUR_HISTORY = Route("tour_history", "/tours/{slug}/history")
 
 # The JSON API: the root, then the twins of the pages above.
 API_ROOT = Route("api_root", API)
@@ -95,6 +97,7 @@ API_NOTES_HISTORY = NOTES_HISTORY.api
 API_UNIT_NOTE_HISTORY = UNIT_NOTE_HISTORY.api
 API_TOURS = TOURS.api
 API_TOUR = TOUR.api  # GET (public), PUT and DELETE (`Authorization: Bearer <instructor token>`)
+API_TOUR_HISTORY = TOUR_HISTORY.api
 
 # Files: content-addressed images, and the frontend's CSS and JS (a mount: its files lie below this path).
 ASSET = Route("asset", "/assets/{sha256}.{ext}")
@@ -152,8 +155,10 @@ ROUTES: tuple[Route, ...] = (
     TOUR_PRESENT,
     TOUR_EDIT,
     TOUR_DELETE,
+    TOUR_HISTORY,
     API_TOURS,
     API_TOUR,
+    API_TOUR_HISTORY,
     ASSET,
     STATIC,
 )

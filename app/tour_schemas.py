@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.paging import TrailPagePublic
+
 
 class TourImagePublic(BaseModel):
     """A unit's feature visualization as a stop shows it."""
@@ -65,3 +67,26 @@ class ToursPublic(BaseModel):
     tours: list[TourSummaryPublic]
     url: str
     api_url: str
+
+
+class TourEditPublic(BaseModel):
+    """One entry of a tour's audit trail: who changed it, when, how, and the tour file before and after as YAML
+    (null where there was no saved tour), shown as text."""
+
+    slug: str
+    author: str
+    at: datetime
+    action: str = Field(description="'create', 'update', 'delete' or 'import'")
+    summary: list[str] = Field(description="what changed, e.g. 'title changed', '2 stops added'")
+    before: str | None = Field(description="the tour file before the edit (YAML), or null")
+    after: str | None = Field(description="the tour file after the edit (YAML), or null")
+
+
+class TourHistoryPublic(TrailPagePublic):
+    """A page of a tour's audit trail, newest first (kept after the tour is deleted)."""
+
+    title: str
+    slug: str
+    exists: bool = Field(description="whether the tour can be shown now (false once deleted)")
+    tour_url: str = Field(description="the tour's page")
+    edits: list[TourEditPublic]

@@ -42,8 +42,13 @@ def tour_or_404(slug: str, book: Notes, reader: Reader) -> Tour:
     for tour in found:
         if tour.slug == slug:
             return tour
+    raise no_tour(slug, found)
+
+
+def no_tour(slug: str, found: Sequence[Tour]) -> NotFound:
+    """The 404 of a tour `slug` that is not among `found`, naming and linking those that are."""
     names = ", ".join(t.slug for t in found) or "none yet"
-    raise NotFound(f"no tour {slug!r}; tours: {names}", [(t.title, urls.tour_page(t.slug)) for t in found])
+    return NotFound(f"no tour {slug!r}; tours: {names}", [(t.title, urls.tour_page(t.slug)) for t in found])
 
 
 TourDep = Annotated[Tour, Depends(tour_or_404)]

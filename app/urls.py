@@ -231,6 +231,16 @@ def tour_delete(slug: str) -> str:
     return _path(routes.TOUR_DELETE, slug=slug)
 
 
+def tour_history(slug: str, page: int | None = None) -> str:
+    """The audit trail of a tour's edits, newest first."""
+    return _query(_path(routes.TOUR_HISTORY, slug=slug), page=_page(page))
+
+
+def api_tour_history(slug: str, page: int | None = None) -> str:
+    """The audit trail of a tour's edits as JSON."""
+    return _query(_path(routes.API_TOUR_HISTORY, slug=slug), page=_page(page))
+
+
 @contextmanager
 def asset_base(base: str | None) -> Iterator[None]:
     """Inside the block, assets are at `base` + their key (`ab/ab….png`, as `microscope assets sync` lays them out)."""

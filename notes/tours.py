@@ -5,17 +5,18 @@ A database tour overrides a shipped tour of the same slug; shipped tours are rea
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from notes.book import NotesBook, reported
 from notes.schema import StopRow, TourEditRow, TourRow
-from notes.tour_file import StopFile, TourFile, dump, parse
+from notes.tour_file import StopFile, TourFile, dump, parse, validated
 
 SHIPPED_DIR = Path(__file__).with_name("tours")
 SHIPPED_AUTHOR = "microscope"
@@ -39,6 +40,19 @@ class Tour:
         return TourFile(
             slug=self.slug, title=self.title, description=self.description, author=self.author, stops=list(self.stops)
         )
+
+
+@dataclass(frozen=True)
+class TourEdit:
+    """One entry of a tour's audit trail: who changed it, when, how, and the tour file before and after (None where
+    there was no saved tour)."""
+
+    slug: str
+    author: str
+    at: datetime
+    action: str  # create, update, delete, import
+    before: TourFile | None
+    after: TourFile | None
 
 
 def _aware(moment: datetime) -> datetime:
@@ -123,6 +137,32 @@ def delete(book: NotesBook, slug: str, *, author: str) -> bool:
             session.delete(stop)
         session.delete(row)
         return True
+
+
+def _file(text: str | None, slug: str) -> TourFile | None:
+    return None if text is None else validated(json.loads(text), f"the audit trail of tour {slug!r}")
+
+
+def _tour_edit(row: TourEditRow) -> TourEdit:
+    before, after = _file(row.before, row.slug), _file(row.after, row.slug)
+    return TourEdit(row.slug, row.author, _aware(row.at), row.action, before, after)
+
+
+@reported
+def edits(book: NotesBook, slug: str, offset: int, limit: int) -> tuple[list[TourEdit], int]:
+    """A page of tour `slug`'s audit trail, newest first, and how long the trail is (one query, two past its end)."""
+    if not book.readable():
+        return [], 0
+    where = TourEditRow.slug == slug
+    total = select(func.count(TourEditRow.id)).where(where).scalar_subquery()
+    page = select(TourEditRow, total).where(where).order_by(TourEditRow.id.desc()).offset(offset).limit(limit)
+    with Session(book.engine) as session:
+        rows = session.execute(page).all()
+        if rows:
+            return [_tour_edit(row) for row, _ in rows], rows[0][1]
+        if offset == 0:  # an empty first page: no trail at all
+            return [], 0
+        return [], session.scalar(select(func.count(TourEditRow.id)).where(where)) or 0
 
 
 @cache  # package data: read once per process

@@ -16,6 +16,7 @@ from app.api import (
     notes,
     probe,
     search,
+    tour_history,
     tours,
     units,
     weights,
@@ -43,6 +44,7 @@ router.include_router(units.router)
 router.include_router(notes.router)
 router.include_router(note_history.router)
 router.include_router(tours.router)
+router.include_router(tour_history.router)
 router.include_router(weights.router)
 router.include_router(data.router)
 router.include_router(search.router)

@@ -8,8 +8,8 @@ from app import note_history, routes
 from app.api.handler_route import HandlerRoute
 from app.deps import UnitDep
 from app.instructors import Notes
-from app.note_history import PageNumber
 from app.note_schemas import HistoryPublic
+from app.paging import PageNumber
 
 router = APIRouter(tags=["notes"], route_class=HandlerRoute)
 

@@ -75,6 +75,8 @@ BUILDERS: dict[str, tuple[dict[str, str | int], Callable[[], str | None] | None]
     "tour_delete": ({"slug": "t"}, lambda: urls.tour_delete("t")),
     "api_tours": ({}, urls.api_tours),
     "api_tour": ({"slug": "t"}, lambda: urls.api_tour("t")),
+    "tour_history": ({"slug": "t"}, lambda: urls.tour_history("t")),
+    "api_tour_history": ({"slug": "t"}, lambda: urls.api_tour_history("t")),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from notes import tours
@@ -73,3 +73,42 @@ def test_a_saved_tour_replaces_a_shipped_tour_of_its_slug(book: NotesBook) -> No
     tours.put(book, _tour().model_copy(update={"slug": slug}), author="alice")
     mine = next(t for t in tours.every(book) if t.slug == slug)
     assert not mine.shipped and mine.author == "alice"
+
+
+def _statements(book: NotesBook) -> list[str]:
+    """The SQL the book's engine runs from now on."""
+    seen: list[str] = []
+    event.listen(book.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+def test_a_tours_trail_reads_newest_first_with_the_files_before_and_after(book: NotesBook) -> None:
+    tours.put(book, _tour(), author="alice")
+    tours.put(book, _tour("Renamed", STOPS[:1]), author="bob")
+    tours.delete(book, "toy", author="carol")
+    tours.put(book, _tour().model_copy(update={"slug": "other"}), author="alice")
+    found, total = tours.edits(book, "toy", 0, 10)
+    assert total == 3 and [(e.action, e.author) for e in found] == [
+        ("delete", "carol"),
+        ("update", "bob"),
+        ("create", "alice"),
+    ]
+    assert found[0].after is None and found[0].before is not None and found[0].before.title == "Renamed"
+    assert found[1].before is not None and found[1].before.stops == STOPS and found[1].after is not None
+    assert found[1].after.stops == STOPS[:1] and found[2].before is None and found[2].at.tzinfo is not None
+
+
+def test_a_tours_trail_is_paged_in_one_query(book: NotesBook) -> None:
+    for title in ("a", "b", "c"):
+        tours.put(book, _tour(title), author="alice")
+    assert book.readable()
+    statements = _statements(book)
+    found, total = tours.edits(book, "toy", 1, 1)
+    assert [e.after.title for e in found if e.after] == ["b"] and total == 3 and len(statements) == 1
+    assert tours.edits(book, "toy", 5, 1) == ([], 3) and tours.edits(book, "nope", 0, 5) == ([], 0)
+
+
+def test_an_empty_database_has_no_trail_and_is_not_created_by_reading_it(book: NotesBook) -> None:
+    assert tours.edits(book, "toy", 0, 50) == ([], 0)
+    if book.url.startswith("sqlite"):
+        assert not book.readable()
