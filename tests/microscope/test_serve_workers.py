@@ -1,4 +1,5 @@
-"""`microscope serve --workers 2`: two processes share the port, built from the settings, neither writing the store."""
+"""`microscope serve --workers 2`: two processes share the port, built from the settings, neither writing the store
+(a SQLite store folder, or a PostgreSQL database with its assets folder)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from store.location import StoreLocation
 from tests.conftest import REPO
+from tests.precompute.runs import contents
 from tests.store.test_read_only import snapshot
 
 STARTUP_TIMEOUT_S = 90.0  # two fresh interpreters import the app on a shared two-core machine
@@ -69,12 +72,13 @@ def store(toy_store: Path, tmp_path: Path) -> Iterator[Path]:
     subprocess.run(["chmod", "-R", "u+w", str(root)], check=True)
 
 
-def test_two_workers_serve_pages_and_json_and_write_nothing_into_the_store(store: Path, tmp_path: Path) -> None:
-    before = snapshot(store)
+def _serve(store: list[str], tmp_path: Path) -> tuple[list[tuple[int, str]], str, int]:
+    """Run `microscope serve --workers 2` on `store`'s options and fetch PATHS four times each: the answers, a unit's
+    JSON, and how many workers the server ran."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSCOPE_") or k == "MICROSCOPE_OFFLINE"}
     env["MICROSCOPE_NOTES_DB"] = f"sqlite:///{tmp_path}/notes.sqlite"
-    command = [sys.executable, "-m", "microscope", "serve", "--store", str(store), "--port", str(port)]
+    command = [sys.executable, "-m", "microscope", "serve", *store, "--port", str(port)]
     command += ["--workers", "2", "--asset-base-url", BASE]
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -90,8 +94,28 @@ def test_two_workers_serve_pages_and_json_and_write_nothing_into_the_store(store
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
+    return answers, unit_json, workers
+
+
+def test_two_workers_serve_pages_and_json_and_write_nothing_into_the_store(store: Path, tmp_path: Path) -> None:
+    before = snapshot(store)
+    answers, unit_json, workers = _serve(["--store", str(store)], tmp_path)
     assert workers == 2
     assert {status for status, _ in answers} == {200}
     assert unit_json.count(BASE + "/") >= 5  # the command line's settings reached the workers
     assert snapshot(store) == before
     assert not (tmp_path / "notes.sqlite").exists()  # reading the notes creates nothing either
+
+
+@pytest.mark.parametrize("toy_location", ["postgresql"], indirect=True)  # skips without a PostgreSQL server
+def test_two_workers_serve_a_postgresql_store_and_write_nothing_into_it(
+    toy_location: StoreLocation, tmp_path: Path
+) -> None:
+    rows, files = contents(toy_location.db_url), snapshot(toy_location.assets)
+    options = ["--db", toy_location.db_url, "--assets", str(toy_location.assets)]
+    answers, unit_json, workers = _serve(options, tmp_path)
+    assert workers == 2
+    assert {status for status, _ in answers} == {200}
+    assert unit_json.count(BASE + "/") >= 5
+    assert contents(toy_location.db_url) == rows and snapshot(toy_location.assets) == files
+    assert not (tmp_path / "notes.sqlite").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -70,3 +71,18 @@ def small_reference(tmp_path_factory: pytest.TempPathFactory, random_resnet20: P
     code, stdout = Precompute.start([*precompute_command(store, random_resnet20, tiny_images, *SMALL_RUN)]).finish()
     assert code == 0, stdout
     return store
+
+
+@pytest.fixture(scope="session")
+def cluster_address() -> Iterator[str]:
+    """One local Ray cluster of two CPU workers for every Ray test of the session (starting one is the expensive
+    part), this process its first driver; `microscope precompute --ray ADDRESS` subprocesses join it. Shut down when
+    the session ends, whatever the tests did."""
+    ray = pytest.importorskip("ray", reason='Ray is not installed (pip install "microscope[ray]")')
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAY_AUTH_MODE", "disabled")  # no token written to the home folder; the subprocess inherits it
+        context = ray.init(num_cpus=2, include_dashboard=False, object_store_memory=80 * 2**20, log_to_driver=False)
+        try:
+            yield context.address_info["gcs_address"]
+        finally:
+            ray.shutdown()

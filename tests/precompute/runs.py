@@ -4,6 +4,7 @@ and read a store's rows in a form two stores can be compared by."""
 from __future__ import annotations
 
 import os
+import random
 import re
 import signal
 import sqlite3
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from store import schema as t
 from store.db import database_path, open_read_only
+from store.records import CARDS_STAGE
 
 # tqdm redraws a bar with "\r"; one redraw reads "<stage>:  45%|████      | 45/100 img [...]" (precompute.progress).
 _BAR = re.compile(r"^(?P<stage>[^:\r\n]+):\s+\d+%\|[^|]*\|\s*(?P<done>\d+)/(?P<total>\d+)")
@@ -46,6 +48,9 @@ SMALL_RUN = (
 )
 SMALL_RUN_LAYERS = 4
 SMALL_RUN_UNITS = 74
+# The stages' progress bars, in the order a run draws them (cards and finalizing draw none); a --ray run draws them too.
+BARS = ["dataset examples", "activation maps", "example crops", "colour vs b&w", "tuning curves", "connections"]
+BARS.append("feature vis")
 
 
 def precompute_command(store: Path, weights: Path, images: Path, *options: str) -> list[str]:
@@ -170,10 +175,11 @@ def table_rows(store: Path, table: str) -> int:
     return count(store, f"SELECT count(*) FROM {table}")
 
 
-def contents(store: Path) -> dict[str, list[tuple[Any, ...]]]:
+def contents(store: Path | str) -> dict[str, list[tuple[Any, ...]]]:
     """Every table's rows, sorted, with row ids replaced by what they name (layer, unit, image) and times left out:
-    two runs that stored the same things give equal contents."""
-    engine = open_read_only(f"sqlite:///{database_path(store)}")
+    two runs that stored the same things give equal contents, on either backend. `store` is a store folder (SQLite)
+    or a database URL."""
+    engine = open_read_only(store if isinstance(store, str) else f"sqlite:///{database_path(store)}")
     try:
         with Session(engine) as session:
             names = _natural_keys(session)
@@ -201,3 +207,72 @@ def _rows(session: Session, table: Any, names: dict[str, dict[Any, Any]]) -> lis
             values.append(names[target].get(value, value) if target in names else value)
         rows.append(tuple(values))
     return sorted(rows, key=repr)
+
+
+@dataclass(frozen=True)
+class KillPoint:
+    """Where in a run to kill it: `reached` holds once the run got there."""
+
+    name: str
+    reached: Callable[[Precompute], bool]
+
+
+def kill_points(store: Path, rng: random.Random) -> list[KillPoint]:
+    """Ten points in stage order: one in each stage, one more in a long one, each at a seeded random fraction."""
+    stages = [*BARS, rng.choice(["example crops", "tuning curves", "feature vis"])]
+    bars = sorted(((stage, rng.uniform(0.0, 0.9)) for stage in stages), key=lambda p: (BARS.index(p[0]), p[1]))
+    cards = f"SELECT count(*) FROM stages WHERE stage = '{CARDS_STAGE}'"  # the stage commits layer by layer
+    in_cards = rng.randint(1, SMALL_RUN_LAYERS - 1)
+    return [
+        *(KillPoint(f"{stage} at {fraction:.0%}", bar_at(stage, fraction)) for stage, fraction in bars),
+        KillPoint(f"cards after {in_cards} layers", rows_at(store, cards, in_cards)),
+        KillPoint("finalize (every layer's cards stored)", rows_at(store, cards, SMALL_RUN_LAYERS)),
+    ]
+
+
+def kill_at_points(
+    command: Sequence[str], points: Sequence[KillPoint], after_kill: Callable[[], None] | None = None
+) -> list[str]:
+    """Run `command` once per point, each time SIGKILLed when it reaches the point (each run resumes the last);
+    `after_kill` runs after each kill. The points that landed, each with the last bar drawn before it; only the last
+    point may race the end of the run (which must then succeed)."""
+    landed: list[str] = []
+    for point in points:
+        run = Precompute.start(command)
+        run.wait_for(point.reached)
+        last = run.bars[-1].stage if run.bars else "start"
+        if run.kill():
+            landed.append(f"{point.name} (last bar: {last})")
+            if after_kill is not None:
+                after_kill()
+        else:
+            code, _ = run.finish()
+            assert code == 0, f"run before the kill at {point.name} failed: {run.stderr[-5:]}"
+            assert point is points[-1], f"run ended before the kill at {point.name}; killed: {landed}"
+    return landed
+
+
+def assert_every_unit_once(store: Path) -> None:
+    """One channel image per unit, and each unit's top examples ranked 0…k−1 with no rank twice."""
+    per_unit = "SELECT count(*) FROM units u WHERE (SELECT count(*) FROM feature_vis f WHERE f.unit_id = u.id) {}"
+    assert count(store, per_unit.format("= 1")) == SMALL_RUN_UNITS
+    ranks = "SELECT count(*) FROM (SELECT unit_id FROM dataset_examples GROUP BY unit_id HAVING {})"
+    assert count(store, ranks.format("count(*) = max(rank) + 1 AND count(DISTINCT rank) = count(*)")) == SMALL_RUN_UNITS
+
+
+def ray_tasks() -> list[str]:
+    """The precompute tasks the Ray workers of the cluster this process started are running (Ray titles a worker
+    `ray::<task function>` while it runs one); needs psutil, which Ray installs."""
+    import psutil
+
+    from precompute.distributed_tasks import connections_task, peaks_task, render_task
+
+    tasks = {f"ray::{function.__name__}" for function in (render_task, peaks_task, connections_task)}
+    running = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            title = process.cmdline()[:1]
+        except psutil.Error:
+            continue  # ended meanwhile
+        running += [title[0]] if title and title[0] in tasks else []
+    return running

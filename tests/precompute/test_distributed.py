@@ -1,16 +1,14 @@
 """`microscope precompute --ray` on a local two-worker Ray cluster: a worker killed mid-run is retried, and the store
-equals a single-process run's (every row, every file)."""
+equals a single-process run's (every row, every file), in SQLite and in PostgreSQL."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,8 @@ from precompute.distributed_tasks import ModelSpec
 from precompute.pipeline import PrecomputeConfig, run_precompute
 from store.db import database_path
 from store.integrity import check_store
+from tests import postgres
+from tests.precompute.runs import contents
 
 pytestmark = pytest.mark.slow
 ray = pytest.importorskip("ray", reason='Ray is not installed (pip install "microscope[ray]")')
@@ -28,16 +28,6 @@ psutil = pytest.importorskip("psutil", reason="psutil (which finds the Ray worke
 LAYERS = ("relu", "layer1.0", "layer2.0", "linear")
 UNITS = 16 + 16 + 32 + 10
 TIMESTAMPS = {"created_at", "finished_at"}  # when a row was written: the only columns two equal runs differ in
-
-
-@pytest.fixture(scope="module")
-def cluster_address() -> Iterator[str]:
-    """A local Ray cluster of two CPU workers (this process its first driver), small enough for a shared machine."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RAY_AUTH_MODE", "disabled")  # no token written to the home folder; the subprocess inherits it
-        context = ray.init(num_cpus=2, include_dashboard=False, object_store_memory=80 * 2**20, log_to_driver=False)
-        yield context.address_info["gcs_address"]
-        ray.shutdown()
 
 
 def _config(store: Path, weights: Path, images: Path) -> PrecomputeConfig:
@@ -59,11 +49,20 @@ def _config(store: Path, weights: Path, images: Path) -> PrecomputeConfig:
     )
 
 
-def _command(config: PrecomputeConfig, address: str) -> list[str]:
+@pytest.fixture(scope="module")
+def single_store(tmp_path_factory: pytest.TempPathFactory, random_resnet20: Path, tiny_images: Path) -> Path:
+    """The store one process precomputes (SQLite), what every Ray run here must equal."""
+    config = _config(tmp_path_factory.mktemp("single"), random_resnet20, tiny_images)
+    run_precompute(config)
+    return config.store
+
+
+def _command(config: PrecomputeConfig, address: str, *store: str) -> list[str]:
+    """The `microscope precompute --ray ADDRESS` of `config`, into `store`'s options (else --store config.store)."""
     options = ["--model", config.model, "--weights", str(config.weights), "--images", str(config.images)]
     options += ["--layers", ",".join(LAYERS), "--steps", "16", "--top-k", "4", "--image-batch", "4"]
     options += ["--vis-batch", "8", "--kinds", "channel,diversity", "--diversity", "2", "--no-tuning"]
-    options += ["--threads", "1", "--no-progress", "--store", str(config.store), "--ray", address]
+    options += ["--threads", "1", "--no-progress", *(store or ("--store", str(config.store))), "--ray", address]
     return [sys.executable, "-m", "microscope", "precompute", *options]
 
 
@@ -90,13 +89,13 @@ def _rows(store: Path) -> dict[str, list[tuple]]:
     return found
 
 
-def _files(store: Path) -> list[str]:
+def _files(assets: Path) -> list[str]:
     """The asset files' names (their content hashes) and folders."""
-    return sorted(str(path.relative_to(store)) for path in (store / "assets").rglob("*") if path.is_file())
+    return sorted(str(path.relative_to(assets)) for path in assets.rglob("*") if path.is_file())
 
 
 def test_ray_run_survives_a_killed_worker_and_stores_what_one_process_stores(
-    tmp_path: Path, random_resnet20: Path, tiny_images: Path, cluster_address: str
+    tmp_path: Path, random_resnet20: Path, tiny_images: Path, cluster_address: str, single_store: Path
 ) -> None:
     config = _config(tmp_path / "ray", random_resnet20, tiny_images)
     run = subprocess.Popen(_command(config, cluster_address), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -112,11 +111,24 @@ def test_ray_run_survives_a_killed_worker_and_stores_what_one_process_stores(
     report = check_store(config.store, verify_hashes=True)
     assert report.ok, report.problems
     assert report.counts["units"] == UNITS
+    assert _rows(config.store) == _rows(single_store)
+    assert _files(config.store / "assets") == _files(single_store / "assets")
 
-    single = dataclasses.replace(config, store=tmp_path / "single")
-    run_precompute(single)
-    assert _rows(config.store) == _rows(single.store)
-    assert _files(config.store) == _files(single.store)
+
+def test_ray_run_into_postgresql_stores_what_one_process_stores_in_sqlite(
+    tmp_path: Path, random_resnet20: Path, tiny_images: Path, cluster_address: str, single_store: Path
+) -> None:
+    config = _config(tmp_path, random_resnet20, tiny_images)
+    with postgres.store_location("postgresql", tmp_path) as location:
+        store = ("--db", location.db_url, "--assets", str(location.assets))
+        done = subprocess.run(_command(config, cluster_address, *store), capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert f"{3 * UNITS} feature visualizations rendered" in done.stdout
+        report = check_store(location, verify_hashes=True)
+        assert report.ok, report.problems
+        assert report.counts["units"] == UNITS
+        assert contents(location.db_url) == contents(single_store)  # row ids aside: PostgreSQL numbers them its way
+    assert _files(location.assets) == _files(single_store / "assets")
 
 
 def test_a_ray_run_killed_midway_resumes_with_every_unit_once(
