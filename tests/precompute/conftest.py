@@ -73,11 +73,11 @@ def small_reference(tmp_path_factory: pytest.TempPathFactory, random_resnet20: P
     return store
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cluster_address() -> Iterator[str]:
-    """One local Ray cluster of two CPU workers for every Ray test of the session (starting one is the expensive
+    """One local Ray cluster of two CPU workers for every Ray test of tests/precompute (starting one is the expensive
     part), this process its first driver; `microscope precompute --ray ADDRESS` subprocesses join it. Shut down when
-    the session ends, whatever the tests did."""
+    the package's last test ends, whatever the tests did, so the rest of the suite runs without its processes."""
     ray = pytest.importorskip("ray", reason='Ray is not installed (pip install "microscope[ray]")')
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RAY_AUTH_MODE", "disabled")  # no token written to the home folder; the subprocess inherits it
