@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
+from notes import tokens
+from notes.book import NotesBook
 from store.location import StoreLocation
 
 
@@ -33,3 +36,19 @@ def app_routes(client: TestClient) -> list[Any]:
     # FastAPI 0.137+ keeps an included router as one entry of `app.routes`; older versions copy its routes there.
     flatten = getattr(routing, "iter_route_contexts", list)
     return list(flatten(client.app.routes))
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> NotesBook:
+    """An empty notes database (SQLite, created on its first write) for the notes and tours tests."""
+    return NotesBook(f"sqlite:///{tmp_path / 'notes.sqlite'}")
+
+
+@pytest.fixture
+def issued(book: NotesBook) -> dict[str, str]:
+    """Instructors' tokens by holder in `book`: alice's is live, bob's revoked."""
+    with book.writing() as session:
+        issued = {name: tokens.create(session, name) for name in ("alice", "bob")}
+    with book.writing() as session:
+        tokens.revoke(session, "bob")
+    return issued

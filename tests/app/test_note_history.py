@@ -19,12 +19,6 @@ UNIT = ("toy-net", "conv1", 1)
 
 
 @pytest.fixture
-def book(tmp_path: Path) -> NotesBook:
-    """An empty notes database."""
-    return NotesBook(f"sqlite:///{tmp_path / 'notes.sqlite'}")
-
-
-@pytest.fixture
 def client(toy_store: Path, book: NotesBook) -> Iterator[TestClient]:
     """A client of the toy store with that notes database."""
     with TestClient(create_app(Settings(store=toy_store, notes_db=book.url)), follow_redirects=False) as test_client:

@@ -13,28 +13,11 @@ from fastapi.testclient import TestClient
 from app import urls
 from app.config import Settings
 from app.main import create_app
-from notes import tokens
 from notes.book import NotesBook
 
 UNIT = ("toy-net", "conv1", 1)
 NOTE_API = urls.api_unit_note(*UNIT)
 PAGE = urls.unit_page(*UNIT)
-
-
-@pytest.fixture
-def book(tmp_path: Path) -> NotesBook:
-    """An annotation database with a live token for alice and a revoked one for bob."""
-    return NotesBook(f"sqlite:///{tmp_path / 'notes.sqlite'}")
-
-
-@pytest.fixture
-def issued(book: NotesBook) -> dict[str, str]:
-    """Tokens by holder: alice's is live, bob's revoked."""
-    with book.writing() as session:
-        issued = {name: tokens.create(session, name) for name in ("alice", "bob")}
-    with book.writing() as session:
-        tokens.revoke(session, "bob")
-    return issued
 
 
 @pytest.fixture

@@ -22,11 +22,6 @@ TOUR = TourFile(slug="toy", title="Toy tour", stops=STOPS)
 
 
 @pytest.fixture
-def book(tmp_path: Path) -> NotesBook:
-    return NotesBook(f"sqlite:///{tmp_path / 'notes.sqlite'}")
-
-
-@pytest.fixture
 def client(toy_store: Path, book: NotesBook) -> Iterator[TestClient]:
     with TestClient(create_app(Settings(store=toy_store, notes_db=book.url)), follow_redirects=False) as test_client:
         yield test_client

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from app import urls
 from app.config import Settings
 from app.main import create_app
-from notes import tokens, tours
+from notes import tours
 from notes.book import NotesBook
 from notes.tour_file import parse
 
@@ -29,21 +29,6 @@ TOUR = {
         {"unit": "other-net/fc:0", "caption": "a model the store lacks"},
     ],
 }
-
-
-@pytest.fixture
-def book(tmp_path: Path) -> NotesBook:
-    return NotesBook(f"sqlite:///{tmp_path / 'notes.sqlite'}")
-
-
-@pytest.fixture
-def issued(book: NotesBook) -> dict[str, str]:
-    """Tokens by holder: alice's is live, bob's revoked."""
-    with book.writing() as session:
-        issued = {name: tokens.create(session, name) for name in ("alice", "bob")}
-    with book.writing() as session:
-        tokens.revoke(session, "bob")
-    return issued
 
 
 @pytest.fixture
