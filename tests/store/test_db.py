@@ -6,7 +6,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, exc, inspect, text
@@ -14,7 +13,6 @@ from sqlalchemy.engine import URL
 
 from store.db import (
     StoreFormatError,
-    _alembic_config,
     database_path,
     folder_url,
     format_version,
@@ -22,6 +20,7 @@ from store.db import (
     open_read_only,
 )
 from store.schema import Base
+from tests.store.first_format import create_first_format
 
 
 def _sql(root: Path, statement: str) -> list[tuple]:
@@ -175,17 +174,7 @@ def test_a_store_of_the_first_format_is_migrated_keeping_every_row(tmp_path: Pat
     engine = create_engine(URL.create("sqlite", database=str(database_path(tmp_path))))
     with engine.begin() as connection:
         connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-        config = _alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
-        for statement in (
-            "INSERT INTO models VALUES ('m', 'M', '', 'toy', 'h', '{}', '[]', NULL, '2026-01-01')",
-            "INSERT INTO layers VALUES (1, 'm', 'conv', 0, 'conv', 1, 2, 2, 3, 1.0, NULL)",
-            "INSERT INTO units VALUES (1, 1, 0, NULL, NULL)",
-            "INSERT INTO assets VALUES ('a', 'png', 1, 1, 1)",
-            "INSERT INTO feature_vis VALUES (1, 1, 'channel', 'c', 'a', 1.0, '{}')",
-        ):
-            connection.execute(text(statement))
+        create_first_format(connection)
     engine.dispose()
     open_for_writing(folder_url(tmp_path)).dispose()
     assert _sql(tmp_path, "SELECT version_num FROM alembic_version") == [(format_version(),)]

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, exc, text
@@ -15,7 +14,6 @@ from sqlalchemy.engine import make_url
 from store.db import (
     StoreDamagedError,
     StoreFormatError,
-    _alembic_config,
     engine_url,
     format_version,
     open_for_writing,
@@ -26,6 +24,7 @@ from store.reader import StoreReader
 from store.schema import Base
 from tests import postgres
 from tests.conftest import build_toy_store
+from tests.store.first_format import create_first_format
 
 
 @pytest.fixture
@@ -68,17 +67,7 @@ def test_migrations_build_exactly_the_tables_of_the_schema(url: str) -> None:
 def test_a_store_of_the_first_format_is_migrated_keeping_every_row(url: str) -> None:
     engine = create_engine(engine_url(url))
     with engine.begin() as connection:
-        config = _alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
-        for statement in (
-            "INSERT INTO models VALUES ('m', 'M', '', 'toy', 'h', '{}', '[]', NULL, '2026-01-01')",
-            "INSERT INTO layers VALUES (1, 'm', 'conv', 0, 'conv', 1, 2, 2, 3, 1.0, NULL)",
-            "INSERT INTO units VALUES (1, 1, 0, NULL, NULL)",
-            "INSERT INTO assets VALUES ('a', 'png', 1, 1, 1)",
-            "INSERT INTO feature_vis VALUES (1, 1, 'channel', 'c', 'a', 1.0, '{}')",
-        ):
-            connection.execute(text(statement))
+        create_first_format(connection)
     engine.dispose()
     writer = open_for_writing(url)  # every migration after the first runs on PostgreSQL here
     assert _scalar(writer, "SELECT version_num FROM alembic_version") == format_version()
