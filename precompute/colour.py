@@ -93,22 +93,33 @@ class ColourSet:
 def bw_ratios(top: TopExamples, colour_sample: Tensor, gray: Tensor, images: ColourSet) -> dict[int, float]:
     """{unit: bw_ratio} of a layer: `colour_sample` (sample, units) and `gray` (union, units) are peak activations.
 
-    A unit's colour peaks on its own top images are `top.values`; on the rest of the sample, `colour_sample`.
+    A unit's colour peaks on its own top images are `top.values`; on the rest of the sample, `colour_sample`. The sums
+    run in float64 over the layer's own images (the sample and its units' top images, in image order), never over the
+    union of every layer measured with it: a float sum's rounding depends on where in the row its terms sit, and a
+    resumed run measures fewer layers, so its union is another; this way its scores equal an uninterrupted run's.
     """
     units = top.values.shape[0]
-    column = torch.full((max(images.union, default=0) + 1,), -1, dtype=torch.long)  # image index → union column
-    column[images.union] = torch.arange(len(images.union))
+    own = sorted(set(images.sample).union(top.images.flatten().tolist()))
+    union_row = _positions(images.union)  # image index → row of `gray`
+    column = _positions(own)  # image index → column of this layer's own images
     sample, tops = column[images.sample], column[top.images]
-    members = torch.zeros(units, len(images.union), dtype=torch.bool)
-    colour = torch.zeros(units, len(images.union))
+    members = torch.zeros(units, len(own), dtype=torch.bool)
+    colour = torch.zeros(units, len(own), dtype=torch.float64)
     members[:, sample] = True
-    colour[:, sample] = colour_sample.T.float()
+    colour[:, sample] = colour_sample.T.double()
     members.scatter_(1, tops, True)  # an image both sampled and among the top counts once
-    colour.scatter_(1, tops, top.values.float())  # the examples stage's own numbers
+    colour.scatter_(1, tops, top.values.double())  # the examples stage's own numbers
     in_colour = (colour.clamp(min=0) * members).sum(dim=1)
-    in_gray = (gray.T.float().clamp(min=0) * members).sum(dim=1)
+    in_gray = (gray[union_row[own]].T.double().clamp(min=0) * members).sum(dim=1)
     ratio = (in_gray / in_colour).clamp(0, 1)
     return {unit: float(ratio[unit]) for unit in range(units) if in_colour[unit] > 0}  # a dead unit: no score
+
+
+def _positions(indices: Sequence[int]) -> Tensor:
+    """A lookup from image index to its position in the sorted `indices` (−1 for images not among them)."""
+    lookup = torch.full((max(indices, default=0) + 1,), -1, dtype=torch.long)
+    lookup[list(indices)] = torch.arange(len(indices))
+    return lookup
 
 
 def colour_settings(examples: Settings, sample: int) -> Settings:

@@ -95,6 +95,27 @@ def test_ratio_sums_each_image_of_top_k_and_sample_once(tiny_images: Path, rando
                 assert ratios[unit] == pytest.approx(min(in_gray / in_colour, 1.0), rel=1e-4, abs=1e-6)
 
 
+def test_a_layers_ratios_do_not_depend_on_the_layers_measured_with_it(tiny_images: Path, random_resnet20: Path) -> None:
+    # A resumed run measures only the layers it has not stored: the union of top images shrinks, and the sums
+    # must come out bit for bit as in the uninterrupted run (a store equals a single run's, tests/precompute/runs).
+    model = load_model("cifar-resnet20", random_resnet20)
+    layers = [layer for layer in probe_layers(model) if layer.name in ("relu", "layer1.0", "layer2.0", "linear")]
+    images = scan_images(tiny_images)
+    tops, _ = collect_top_examples(model, layers, images, top_k=4)
+    layer = layers[1]
+
+    def ratios(measured: list[LayerInfo]) -> dict[int, float]:
+        chosen = ColourSet.of([tops[m.name] for m in measured], len(images), 8)
+        colour = peak_activations(model, [layer], [images[i] for i in chosen.sample], gray=False)
+        gray = peak_activations(model, [layer], [images[i] for i in chosen.union], gray=True)
+        return bw_ratios(tops[layer.name], colour[layer.name], gray[layer.name], chosen)
+
+    alone = ratios([layer])
+    assert len(alone) > 0
+    assert ratios(layers) == alone
+    assert ratios(layers[1:]) == alone
+
+
 def _config(store: Path, weights: Path, images: Path, **overrides: object) -> PrecomputeConfig:
     base = PrecomputeConfig(
         model="cifar-resnet20",
