@@ -394,7 +394,7 @@ class SearchHitPublic(BaseModel):
     match: str = Field(description="'exact', 'prefix', 'substring' or 'related' (a labelled unit of a matched layer)")
     field: str = Field(
         description="what matched: 'ref', 'name', 'title', 'label', 'class', an instructor's 'note label' or 'note', "
-        "or a tour's 'description' or 'caption'"
+        "a tour's 'description' or 'caption', or a measured 'score' the query names (the unit is among its highest)"
     )
     model: str
     url: str

@@ -1,14 +1,17 @@
 """Site-wide search over unit refs, layer names, model ids and titles, class names, hand labels, instructors'
-notes and tours, ranked.
+notes, tours and measured scores' names, ranked.
 
 Ranking: each result matches the query (any case) as `exact` (the whole ref, name, title, class or label; a layer's
 shorthand like '4B' for 'mixed4b' counts as exact), as a `prefix` or as a `substring`; the hand-labelled units of an
-exactly matched layer follow as `related`. Results sort by that tier, then by source in the order of `SOURCES` (unit
-refs, models, layers, classes, hand labels, notes, tours), then in store order (model id, layer in forward order,
-unit). A page reached twice (a unit matched by its ref and by its label) is kept once, at its best rank.
+exactly matched layer follow as `related`. A measured score's name, title or family ('curve', 'curves', 'black &
+white'; exactly or as a prefix of at least three characters) lists the store's units with its highest values, in
+that tier. Results sort by tier, then by source in the order of `SOURCES` (unit refs, models, layers, classes, hand
+labels, notes, tours, scores), then in store order (model id, layer in forward order, unit; a score's units by
+value). A page reached twice (a unit matched by its ref and by its label) is kept once, at its best rank.
 
-`load` fetches everything in at most three reader queries (the models with their layers, every hand label, and the
-units of a branch a ref names) and three queries of the notes database (every instructor's note, every tour and
+`load` fetches everything in at most three reader queries (the models with their layers, every hand label, and
+either the units of a branch a ref names or the top units of a score the query names) and three queries of the
+notes database (every instructor's note, every tour and
 their stops) whatever the query; the sources only rank. To search something new, add its data to `Corpus` (one
 query in `load`) and a function to `SOURCES`. The page, the JSON and the suggestions all call `search_public`, so
 they agree.
@@ -28,12 +31,15 @@ from notes.book import NotesBook
 from notes.db import NotesDatabaseError
 from notes.tours import Tour, every, shipped
 from store.reader import StoreReader
-from store.records import LayerView, ModelView
+from store.records import LayerView, ModelView, ScoredUnit
 from store.refs import UnitRef, resolve_layer
+from store.scores import FAMILY_SCORES, SCORES, Score
 
 log = logging.getLogger("microscope.app")
 SEARCH_LIMIT = 50  # results on the page and in its JSON
 SUGGEST_LIMIT = 8  # suggestions under the search box
+SCORE_UNITS = 12  # units a score's name lists: the store's highest values of it
+SCORE_PREFIX = 3  # the shortest prefix that names a score ('c' would name both curve and colour)
 
 
 class Match(IntEnum):
@@ -57,6 +63,7 @@ class Corpus:
     branches: dict[tuple[str, str], list[UnitKey]] = field(default_factory=dict)  # (model, branch) → its units
     notes: dict[UnitKey, tuple[str, str]] = field(default_factory=dict)  # instructors' (label, Markdown body)
     tours: list[Tour] = field(default_factory=list)  # those this store can show (app.tours.showable)
+    scored: list[ScoredUnit] = field(default_factory=list)  # the top units of the score the query names
 
 
 @dataclass(frozen=True)
@@ -81,8 +88,10 @@ def load(reader: StoreReader, query: str, book: NotesBook | None = None) -> Corp
     if ref is not None and not any(_shorthand(ref.layer, [layer.name for layer in m.layers]) for m in stored):
         for unit in reader.branch_units(ref.layer):
             branches.setdefault((unit.model or "", ref.layer), []).append((unit.model or "", unit.layer, unit.unit))
+    named = named_score(query)
+    scored = reader.top_scored(named[0].name, SCORE_UNITS) if named is not None else []
     notes, tours = _from_notes(stored, book)
-    return Corpus(stored, labels, branches, notes, showable(tours, stored))
+    return Corpus(stored, labels, branches, notes, showable(tours, stored), scored)
 
 
 def _from_notes(stored: list[ModelView], book: NotesBook | None) -> tuple[dict[UnitKey, tuple[str, str]], list[Tour]]:
@@ -118,11 +127,13 @@ def _hit(match: Match, field: str, **fields: str) -> Hit:
     return Hit(SearchHitPublic(match=match.name.lower(), field=field, **fields), match)
 
 
-def unit_hit(corpus: Corpus, key: UnitKey, match: Match, field: str) -> Hit:
-    """A unit, captioned with its hand label or else its instructor's label when it has one."""
+def unit_hit(corpus: Corpus, key: UnitKey, match: Match, field: str, measured: str = "") -> Hit:
+    """A unit, captioned with its hand label or else its instructor's label when it has one (after `measured`, a
+    score's value, when given)."""
     model, layer, unit = key
     ref = UnitRef(layer, unit, model).qualified
     detail = corpus.labels.get(key) or corpus.notes.get(key, ("", ""))[0] or f"unit {unit} of {layer}"
+    detail = f"{measured} · {detail}" if measured else detail
     url, api_url = urls.unit_page(model, layer, unit), urls.api_unit(model, layer, unit)
     return _hit(match, field, kind="unit", title=ref, detail=detail, query=ref, model=model, url=url, api_url=api_url)
 
@@ -270,12 +281,40 @@ def tours(query: str, corpus: Corpus) -> Iterator[Hit]:
             yield _hit(best[0], best[1], kind="tour", url=url, api_url=api_url, **fields)
 
 
+def named_score(query: str) -> tuple[Score, Match] | None:
+    """The measured score `query` names by its name, title or family (exactly, or as a prefix of at least
+    `SCORE_PREFIX` characters), and how; only scores whose high values mean more of something (not an angle)."""
+    text = query.strip()
+    found: list[tuple[Match, int, Score]] = []
+    for order, score in enumerate(s for s in SCORES.values() if not s.unit):
+        names = [score.name, score.title, *(family for family, of in FAMILY_SCORES.items() if of == score)]
+        matches = [m for m in (matching(text, name) for name in names) if m is not None and m <= Match.PREFIX]
+        if matches and (min(matches) == Match.EXACT or len(text) >= SCORE_PREFIX):
+            found.append((min(matches), order, score))
+    if not found:
+        return None
+    match, _, score = min(found, key=lambda item: item[:2])
+    return score, match
+
+
+def scored_units(query: str, corpus: Corpus) -> Iterator[Hit]:
+    """For a measured score's name ('curve', 'lines', 'black & white'): the store's units with its highest values,
+    highest first, each captioned with its value."""
+    named = named_score(query)
+    if named is None:
+        return
+    score, match = named
+    for found in corpus.scored:
+        measured = f"{score.title} {found.value:.{score.digits}f}"
+        yield unit_hit(corpus, (found.model, found.layer, found.unit), match, "score", measured)
+
+
 def _within(query: str, text: str) -> Match | None:
     return Match.SUBSTRING if query.casefold() in text.casefold() else None
 
 
 # What search looks through, in the order that breaks ties between equally good matches.
-SOURCES: tuple[Source, ...] = (unit_refs, models, layers, classes, hand_labels, instructor_notes, tours)
+SOURCES: tuple[Source, ...] = (unit_refs, models, layers, classes, hand_labels, instructor_notes, tours, scored_units)
 
 
 def rank(query: str, corpus: Corpus) -> list[Hit]:

@@ -36,6 +36,7 @@ from store.records import (
     LayerView,
     ModelView,
     RangeExampleView,
+    ScoredUnit,
     SvdRecord,
     UnitDetail,
     UnitSummary,
@@ -140,6 +141,20 @@ class StoreReader:
         )
         with Session(self.engine) as session:
             return [LabelHit(*row) for row in session.execute(query)]
+
+    def top_scored(self, score: str, top: int) -> list[ScoredUnit]:
+        """The `top` units of any model with the highest value of `score`, highest first (ties: by model, layer in
+        forward order and unit); one query."""
+        query = (
+            select(t.Layer.model_id, t.Layer.name, t.Unit.unit, t.UnitScore.value)
+            .join(t.Unit, t.Unit.id == t.UnitScore.unit_id)
+            .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+            .where(t.UnitScore.score == score)
+            .order_by(t.UnitScore.value.desc(), t.Layer.model_id, t.Layer.position, t.Unit.unit)
+            .limit(top)
+        )
+        with Session(self.engine) as session:
+            return [ScoredUnit(*row) for row in session.execute(query)]
 
     def branch_units(self, branch: str) -> list[UnitRef]:
         """The units, in any model, of the concatenating layers' branch `branch` (in any case), in order (one query)."""

@@ -290,6 +290,16 @@ class LabelHit:
 
 
 @dataclass(frozen=True)
+class ScoredUnit:
+    """A unit and its value of one measured score: what search lists for a score's name."""
+
+    model: str
+    layer: str
+    unit: int
+    value: float
+
+
+@dataclass(frozen=True)
 class FeatureVisView:
     """A stored feature visualization."""
 

@@ -155,3 +155,43 @@ def test_search_runs_at_most_three_queries(client: TestClient, q: str) -> None:
 )
 def test_matching_ignores_case(text: str, match: Match | None) -> None:
     assert matching("cURVE", text) == match
+
+
+@pytest.fixture(scope="module")
+def scored_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """Two models whose units hold curve, line and orientation scores (tests/app/test_families)."""
+    from tests.app.test_families import build_family_store
+
+    root = build_family_store(tmp_path_factory.mktemp("scored-store"))
+    with TestClient(create_app(Settings(store=root)), follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize(("q", "match"), [("curve", "exact"), ("CURVES", "exact"), ("curv", "prefix")])
+def test_a_scores_name_lists_the_stores_highest_scoring_units_with_their_values(
+    scored_client: TestClient, q: str, match: str
+) -> None:
+    hits = [h for h in _api(scored_client, q) if h["field"] == "score"]
+    assert [h["title"] for h in hits[:5]] == [
+        "fam-a/mixed:0",
+        "fam-b/block:2",
+        "fam-a/mixed:1",
+        "fam-a/conv:0",
+        "fam-a/mixed:2",
+    ]
+    assert {(h["kind"], h["match"]) for h in hits} == {("unit", match)}
+    assert hits[0]["detail"] == "curve 0.90 · unit 0 of mixed"
+    assert hits[0]["url"] == "/models/fam-a/layers/mixed/units/0"
+    page = scored_client.get("/search", params={"q": q}).text
+    assert [href for href in HIT.findall(page)][:2] == [hits[0]["url"], hits[1]["url"]]
+
+
+@pytest.mark.parametrize("q", ["cu", "preferred orientation", "lines and curves", "zebra"])
+def test_short_prefixes_angles_and_other_text_name_no_score(scored_client: TestClient, q: str) -> None:
+    assert not [h for h in _api(scored_client, q) if h["field"] == "score"]
+
+
+def test_a_scores_name_costs_one_more_query_at_most_three(scored_client: TestClient) -> None:
+    with counted(scored_client) as statements:
+        assert _api(scored_client, "line")
+    assert len(statements) <= 3

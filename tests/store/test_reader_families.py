@@ -47,3 +47,21 @@ def test_each_family_query_is_one_statement(reader: StoreReader) -> None:
     reader.units_scored("fam-a", "curve", 64)
     reader.curves_of("fam-a", {"mixed": list(range(10)), "conv": [0, 1]}, "orientation")
     assert len(statements) == 2
+
+
+def test_top_scored_ranks_units_of_every_model_highest_first_in_one_statement(reader: StoreReader) -> None:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    event.listen(reader.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    top = reader.top_scored("curve", 5)
+    assert len(statements) == 1
+    # Ties: by model, then layer in forward order (fam-a's conv before its mixed), then unit.
+    assert [(s.model, s.layer, s.unit, s.value) for s in top] == [
+        ("fam-a", "mixed", 0, 0.9),
+        ("fam-b", "block", 2, 0.9),
+        ("fam-a", "mixed", 1, 0.85),
+        ("fam-a", "conv", 0, 0.8),
+        ("fam-a", "mixed", 2, 0.8),
+    ]
+    assert reader.top_scored("colour", 5) == []
