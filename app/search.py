@@ -11,10 +11,9 @@ value). A page reached twice (a unit matched by its ref and by its label) is kep
 
 `load` fetches everything in at most three reader queries (the models with their layers, every hand label, and
 either the units of a branch a ref names or the top units of a score the query names) and three queries of the
-notes database (every instructor's note, every tour and
-their stops) whatever the query; the sources only rank. To search something new, add its data to `Corpus` (one
-query in `load`) and a function to `SOURCES`. The page, the JSON and the suggestions all call `search_public`, so
-they agree.
+notes database (every instructor's note, every tour and their stops) whatever the query; the sources only rank. To
+search something new, add its data to `Corpus` (one query in `load`) and a function to `SOURCES`. The page, the
+JSON and the suggestions all call `search_public`, so they agree.
 """
 
 from __future__ import annotations

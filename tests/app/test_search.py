@@ -183,7 +183,7 @@ def test_a_scores_name_lists_the_stores_highest_scoring_units_with_their_values(
     assert hits[0]["detail"] == "curve 0.90 · unit 0 of mixed"
     assert hits[0]["url"] == "/models/fam-a/layers/mixed/units/0"
     page = scored_client.get("/search", params={"q": q}).text
-    assert [href for href in HIT.findall(page)][:2] == [hits[0]["url"], hits[1]["url"]]
+    assert HIT.findall(page)[:2] == [hits[0]["url"], hits[1]["url"]]
 
 
 @pytest.mark.parametrize("q", ["cu", "preferred orientation", "lines and curves", "zebra"])
