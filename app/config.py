@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.limits import Limits
 from notes import db as notes_db
 from store.db import StoreFormatError, check_url, folder_of, require_database
 from store.location import StoreLocation
@@ -39,6 +40,8 @@ class Settings(BaseSettings):
     # A writable folder where link-preview cards drawn on request are kept as PNG files, across restarts (created if
     # missing). Unset: drawn cards are kept in memory only. Never inside the store, which is read-only media.
     cache_dir: Path | None = None
+    # Every limit on what one request may send or ask for (app/limits.py), from MICROSCOPE_LIMIT_*.
+    limits: Limits = Field(default_factory=Limits)
 
     @field_validator("notes_db")
     @classmethod

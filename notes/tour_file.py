@@ -20,11 +20,25 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 FORMAT = "microscope-tour/1"
 SLUG = r"^[a-z0-9][a-z0-9-]{0,99}$"
 _UNIT = re.compile(r"^(?P<model>[^/\s]+)/(?P<layer>[^:/\s]+):(?P<unit>\d+)$")
 _CIRCUIT = re.compile(r"^(?P<model>[^/\s]+)/(?P<units>[^:;/\s]+:\d+(,\d+)*(;[^:;/\s]+:\d+(,\d+)*)*)$")
+
+
+class TourLimits(BaseSettings):
+    """How large a tour file may be: the editor, `PUT /api/v1/tours/{slug}` and `microscope tours import` refuse more.
+
+    Settings `MICROSCOPE_LIMIT_TOUR_*`; the service's other limits (`app.limits.Limits`) extend this class.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MICROSCOPE_LIMIT_", frozen=True)
+
+    tour_bytes: int = Field(512 * 2**10, ge=1, description="a tour file, as YAML or JSON")
+    tour_stops: int = Field(200, ge=1, description="stops of one tour")
+    tour_depth: int = Field(8, ge=3, description="nesting of mappings and lists in a tour file (a tour needs 3)")
 
 
 class StopFile(BaseModel):
