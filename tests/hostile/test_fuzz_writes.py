@@ -18,7 +18,7 @@ from notes.book import NotesBook
 from tests.hostile.conftest import serving
 from tests.live import clean_env
 
-MAX_EXAMPLES = 40  # per operation and phase
+MAX_EXAMPLES = 25  # per operation and phase, as tests/app/test_schemathesis.py
 WRITES = ("POST", "PUT", "DELETE")
 # Stored names in the paths, so that writes reach a real unit (random names only meet 404s).
 CONFIG = SchemathesisConfig.from_dict(
