@@ -45,16 +45,10 @@ def readable_note(book: NotesBook, model: str, layer: str, unit: int) -> tuple[N
 
 
 def notes_generation(book: NotesBook) -> Callable[[], object]:
-    """The response cache's key part for the notes: their generation, or a mark while the database is unusable
-    (so a store page is still served, and cached apart from the pages that show notes)."""
-
-    def generation() -> object:
-        try:
-            return book.generation()
-        except NotesDatabaseError:
-            return "notes-unavailable"
-
-    return generation
+    """The response cache's key part for the notes: `NotesBook.cache_key`, the file read and its generation, or a
+    mark while the database is unusable (so a store page is still served, and cached apart from the pages that show
+    notes, and no page of a deleted or replaced file is ever found again)."""
+    return book.cache_key
 
 
 def bearer_author(request: Request, book: Notes) -> str:
