@@ -1,9 +1,14 @@
 """Serve repeated GETs from memory: a served store never changes, so each page, JSON and asset is built once.
 
 `ResponseCache` is a pure ASGI middleware, innermost of the app's middlewares: on a miss it runs the app, keeps a 200
-response's body (and its gzip, made once) under the request's host, path and query in a bounded LRU, and answers from
-there: gzip when the client accepts it, 304 when `If-None-Match` holds its ETag. Outer middlewares (headers, HEAD)
-still run on every response, cached or not, since what is cached is what the app below returned.
+response's body (and its gzip, made once) under the request's key in a bounded LRU, and answers from there: gzip when
+the client accepts it, 304 when `If-None-Match` holds its ETag. Outer middlewares (headers, HEAD) still run on every
+response, cached or not, since what is cached is what the app below returned.
+
+The key is everything of the request a cached page may depend on: the scheme and `Host` (absolute links, which
+app.security.FixedOrigin and the trusted proxies settle), the path, the query and the notes' generation. The other
+request headers a page could read never reach a cached one: Accept-Encoding, If-None-Match and Range are answered
+here; a signed-in browser's cookie bypasses the cache; an answer setting a cookie or saying `no-store` is not kept.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ _REPLACED = {b"content-length", b"etag", b"content-encoding", b"vary"}
 _FILE_SENDING = {"http.response.pathsend", "http.response.zerocopysend"}
 
 Headers = list[tuple[bytes, bytes]]
-Key = tuple[bytes, bytes, bytes, bytes]
+Key = tuple[bytes, ...]
 
 
 def store_version(reader: StoreReader) -> str:
@@ -174,7 +179,7 @@ class ResponseCache:
             return
         generation = str(self.generation()).encode() if self.generation else b""
         path = scope.get("raw_path") or scope["path"].encode()
-        key = (_header(headers, b"host"), path, scope["query_string"], generation)
+        key = (scope.get("scheme", "http").encode(), _header(headers, b"host"), path, scope["query_string"], generation)
         entry = self.store.get(key)
         if entry is None:
             entry = await self._coalesced(scope, receive, send, key)
