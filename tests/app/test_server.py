@@ -99,8 +99,8 @@ def test_several_workers_build_the_app_from_the_environment(toy_store: Path, mon
     monkeypatch.setenv("MICROSCOPE_DB", "sqlite:////elsewhere.sqlite")
     monkeypatch.setenv("MICROSCOPE_STORE", "restored after the test")  # serve() sets these for the workers
     monkeypatch.delenv("MICROSCOPE_ASSETS", raising=False)
-    for name in ("MICROSCOPE_FORWARDED_ALLOW_IPS", "MICROSCOPE_SHUTDOWN_TIMEOUT"):
-        monkeypatch.delenv(name, raising=False)  # and restored after the test
+    monkeypatch.setenv("MICROSCOPE_FORWARDED_ALLOW_IPS", "")  # these too: undone after the test
+    monkeypatch.setenv("MICROSCOPE_SHUTDOWN_TIMEOUT", "3")
     server.serve(toy_store, "127.0.0.1", 8123, workers=3, forwarded_allow_ips="127.0.0.1")
     assert [(app, {k: kw[k] for k in ("factory", "host", "port", "workers")}) for app, kw in calls] == [
         ("app.main:create_app", {"factory": True, "host": "127.0.0.1", "port": 8123, "workers": 3})
@@ -121,7 +121,8 @@ def test_an_asset_base_url_that_is_not_absolute_exits_non_zero_with_a_message(
 
 def test_workers_read_the_asset_base_url_from_the_environment(toy_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: None)
-    for name in ("MICROSCOPE_ASSET_BASE_URL", "MICROSCOPE_FORWARDED_ALLOW_IPS", "MICROSCOPE_SHUTDOWN_TIMEOUT"):
-        monkeypatch.delenv(name, raising=False)  # and restored after the test
+    monkeypatch.setenv("MICROSCOPE_ASSET_BASE_URL", "restored after the test")  # serve() sets these for the workers
+    monkeypatch.setenv("MICROSCOPE_FORWARDED_ALLOW_IPS", "")
+    monkeypatch.setenv("MICROSCOPE_SHUTDOWN_TIMEOUT", "3")
     server.serve(toy_store, "127.0.0.1", 8123, workers=2, asset_base_url="https://cdn.example.org/m/")
     assert os.environ["MICROSCOPE_ASSET_BASE_URL"] == "https://cdn.example.org/m"
