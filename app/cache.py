@@ -197,7 +197,7 @@ class ResponseCache:
         pending = self._pending.get(key)
         if pending is None:
             return await self._lead(scope, receive, send, key)
-        entry = await asyncio.shield(pending)  # a waiter cancelled (its client gone) leaves the others waiting
+        entry = await asyncio.shield(pending)  # a waiter cancelled (shutdown) leaves the others waiting
         if entry is None:  # not cacheable, or the build failed: answer alone, never taking the key over
             return await self._fill(scope, receive, send, key, release=lambda: None)
         return entry
