@@ -23,7 +23,7 @@ from app.instructors import Notes
 from app.tour_schemas import TourImagePublic, TourPublic, ToursPublic, TourStopPublic, TourSummaryPublic
 from notes import tour_file, tours
 from notes.render import note_html
-from notes.tour_file import StopFile, TourFile, TourLimits
+from notes.tour_file import MAX_ERRORS, StopFile, TourFile, TourLimits
 from notes.tours import Tour
 from store.reader import StoreReader
 from store.records import ModelView, UnitSummary
@@ -98,7 +98,7 @@ class _Units:
 def _missing(stop: StopFile, number: int, slug: str, why: str) -> TourStopPublic:
     return TourStopPublic(
         number=number, kind=stop.kind, target=f"{stop.model}/{stop.target}", model=stop.model,
-        title=f"{stop.model}/{stop.target}", caption=stop.caption, caption_html=note_html(stop.caption), found=False,
+        title=stop.written, caption=stop.caption, caption_html=note_html(stop.caption), found=False,
         missing=why, images=[], url=None, api_url=None, present_url=urls.tour_present(slug, number),
     )  # fmt: skip
 
@@ -169,7 +169,7 @@ def store_problem(stop: StopFile, models: dict[str, ModelView]) -> str | None:
             layer, unit = stop.layer_unit
             check_unit(model, find_layer(model, layer), unit)
     except HTTPException as error:  # the 404 of a layer or unit, or the 400 of a circuit, naming what there is
-        return f"{stop.model}/{error.detail}"
+        return str(error.detail)
     return None
 
 
@@ -185,7 +185,7 @@ class TourCheck:
         models = {m.id: m for m in self.reader.models()}  # one query, whatever the number of stops
         found = [(i, p) for i, s in enumerate(tour.stops, 1) if (p := store_problem(s, models)) is not None]
         if found:
-            listed = "\n  ".join(f"stop {i}: {problem}" for i, problem in found[: tour_file.MAX_ERRORS])
+            listed = "\n  ".join(f"stop {i} ({tour.stops[i - 1].written}): {why}" for i, why in found[:MAX_ERRORS])
             raise StopsNotInStore(f"the tour names what this store lacks:\n  {listed}")
         return tour
 

@@ -58,9 +58,14 @@ class TourLimits(BaseSettings):
 _UNITS = {"tour_bytes": "bytes", "tour_stops": "stops", "tour_depth": "levels"}
 
 
-def _shown(text: str, limit: int = 60) -> str:
-    """`text` quoted for a message, cut short: an error never repeats 5,000 digits."""
-    return repr(text if len(text) <= limit else text[:limit] + "…")
+def _cut(text: str, limit: int = 60) -> str:
+    """`text`, cut short for a title or a message: an error never repeats 5,000 digits."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _shown(text: str) -> str:
+    """`text` quoted for a message, cut short."""
+    return repr(_cut(text))
 
 
 def stop_problem(unit: str | None, circuit: str | None) -> str | None:
@@ -115,6 +120,11 @@ class StopFile(BaseModel):
     def target(self) -> str:
         """The part after the model: 'layer:unit', or the circuit's units."""
         return (self.unit or self.circuit or "").partition("/")[2]
+
+    @property
+    def written(self) -> str:
+        """The target as written, cut short for a title or a message (a stop saved before a check may be huge)."""
+        return _cut(self.unit or self.circuit or "")
 
     @property
     def layer_unit(self) -> tuple[str, int]:

@@ -180,10 +180,10 @@ def _signed_in(client: TestClient, token: str) -> str:
 
 
 LACKS = {
-    "unit-out-of-range": ("toy-net/conv1:99", "stop 1: toy-net/unit 99 out of range: conv1 has units 0–3"),
+    "unit-out-of-range": ("toy-net/conv1:99", "stop 1 (toy-net/conv1:99): unit 99 out of range: conv1 has units 0–3"),
     "unknown-layer": (
         "toy-net/nope:0",
-        "stop 1: toy-net/no layer 'nope' in model 'toy-net'; layers: conv1, block1, fc",
+        "stop 1 (toy-net/nope:0): no layer 'nope' in model 'toy-net'; layers: conv1, block1, fc",
     ),
 }
 
@@ -205,8 +205,8 @@ def test_a_stop_its_model_lacks_is_refused_422_naming_the_layers_range_and_nothi
 def test_a_circuit_its_model_lacks_is_refused_naming_what_is_wrong(client: TestClient, issued: dict[str, str]) -> None:
     tour = {**TOUR, "stops": [{"circuit": "toy-net/conv1:0,99"}, {"circuit": "toy-net/conv1:0;fc:1"}]}
     detail = client.put(urls.api_tour("toy"), json=tour, headers=_bearer(issued["alice"])).json()["detail"]
-    assert "stop 1: toy-net/unit 99 out of range: conv1 has units 0–3" in detail
-    assert "stop 2: toy-net/conv1 and fc are not consecutive" in detail
+    assert "stop 1 (toy-net/conv1:0,99): unit 99 out of range: conv1 has units 0–3" in detail
+    assert "stop 2 (toy-net/conv1:0;fc:1): conv1 and fc are not consecutive" in detail
 
 
 def test_a_huge_unit_number_is_refused_and_nothing_is_saved(

@@ -97,7 +97,7 @@ def test_a_5000_digit_unit_is_refused_by_put_and_by_the_editor_and_nothing_is_sa
 
 def test_a_unit_outside_its_layer_is_refused_naming_the_layers_range(stack: Stack) -> None:
     status, detail = _put(stack, "outside", _tour("outside", f"{DEMO}/mixed3b:9999", "other-net/fc:0"))
-    assert status == 422 and f"stop 1: {DEMO}/unit 9999 out of range: mixed3b has units 0–191" in detail
+    assert status == 422 and f"stop 1 ({DEMO}/mixed3b:9999): unit 9999 out of range: mixed3b has units 0–191" in detail
     connection = _connection(stack)
     status, page = _post_tour(connection, _signed_in(stack), json.dumps(_tour("outside", f"{DEMO}/nope:1")))
     assert status == 422 and "no layer &#39;nope&#39;" in page
