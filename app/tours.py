@@ -185,8 +185,9 @@ class TourCheck:
         models = {m.id: m for m in self.reader.models()}  # one query, whatever the number of stops
         found = [(i, p) for i, s in enumerate(tour.stops, 1) if (p := store_problem(s, models)) is not None]
         if found:
-            listed = "\n  ".join(f"stop {i} ({tour.stops[i - 1].written}): {why}" for i, why in found[:MAX_ERRORS])
-            raise StopsNotInStore(f"the tour names what this store lacks:\n  {listed}")
+            lines = [f"stop {i} ({tour.stops[i - 1].written}): {why}" for i, why in found[:MAX_ERRORS]]
+            lines += [f"… and {len(found) - MAX_ERRORS} more"] if len(found) > MAX_ERRORS else []
+            raise StopsNotInStore("the tour names what this store lacks:\n  " + "\n  ".join(lines))
         return tour
 
     def parse(self, text: str, source: str) -> TourFile:

@@ -10,6 +10,10 @@ stops:
   - circuit: demo-inception/mixed3b:73,123  # model/ then a circuit page's units: 'layer:u,u;layer:u'
     caption: …
 ```
+
+A file is held to `TourLimits` (its size, its stops, how deep it nests) before anything is built from it: the size
+on the text, the depth on PyYAML's event stream (which parses without recursion), the stops before validating them.
+Unit numbers are 1–9 ASCII digits, so no stop can make `int()` fail or name a unit past any layer.
 """
 
 from __future__ import annotations
