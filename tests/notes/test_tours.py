@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -129,3 +130,13 @@ def test_a_stop_saved_before_the_checks_still_reads_saying_what_is_wrong(book: N
     assert trail[0].after is not None and trail[0].after.stops[0].problem is not None
     tours.put(book, _tour("Mended"), author="bob")  # replacing it records the bad stop in the trail, as it was
     assert tours.edits(book, "toy", 0, 5)[0][0].before.stops[0].target == bad  # type: ignore[union-attr]
+
+
+def test_shipped_tours_read_whatever_the_limits_are_set_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MICROSCOPE_LIMIT_TOUR_STOPS", "1")
+    monkeypatch.setenv("MICROSCOPE_LIMIT_TOUR_BYTES", "10")
+    tours.shipped.cache_clear()
+    try:
+        assert max(len(t.stops) for t in tours.shipped()) > 1
+    finally:
+        tours.shipped.cache_clear()
