@@ -18,7 +18,7 @@ from app.instructors import CSRF_FIELD, Notes
 from app.templating import render
 from app.tours import TourDep
 from notes import tours as tour_book
-from notes.tour_file import StopFile, TourFile, dump, parse
+from notes.tour_file import StopFile, TourFile, dump
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 CsrfField = Annotated[str, Form(alias=CSRF_FIELD)]
@@ -60,9 +60,10 @@ def save_tour(
     """Save the editor's tour file (YAML or JSON), replacing the saved tour of its slug; back to the editor on error."""
     author = _author(request, csrf)
     try:
-        written = tour_book.put(book, parse(tour, "the tour file"), author=author)
-    except ValueError as error:
-        return _private(request, "tour_edit.html", {"text": tour, "error": str(error), "slug": None}, 400)
+        written = tour_book.put(book, tours.tour_check(request).parse(tour, "the tour file"), author=author)
+    except ValueError as error:  # a bad file (400), or stops this store lacks (422: tours.StopsNotInStore)
+        context = {"text": tour, "error": str(error), "slug": None}
+        return _private(request, "tour_edit.html", context, getattr(error, "status_code", 400))
     return RedirectResponse(urls.tour_page(written.slug), status_code=303)
 
 

@@ -13,7 +13,6 @@ from app.errors import NotFound
 from app.instructors import BearerAuthor, Notes
 from app.tour_schemas import TourPublic, ToursPublic
 from notes import tours as tour_book
-from notes.tour_file import TourFile
 
 router = APIRouter(tags=["tours"], route_class=HandlerRoute)
 one = APIRouter(tags=["tours"], route_class=methods_route("GET", "PUT", "DELETE"))
@@ -32,7 +31,7 @@ def get_tour(tour: tours.TourDep, reader: Reader) -> TourPublic:
 
 
 @one.put(routes.API_TOUR.path, name=routes.API_TOUR.name, response_model=TourPublic, responses=WRITE_ERRORS)
-def put_tour(slug: str, author: BearerAuthor, book: Notes, reader: Reader, tour: TourFile) -> TourPublic:
+def put_tour(slug: str, author: BearerAuthor, book: Notes, reader: Reader, tour: tours.CheckedTour) -> TourPublic:
     """Save a tour (a tour file as JSON; its slug must be the path's). The audit trail keeps what it replaced."""
     if tour.slug != slug:
         raise HTTPException(
