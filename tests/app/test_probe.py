@@ -16,7 +16,7 @@ from PIL import Image
 
 from app.config import Settings
 from app.main import create_app
-from app.probe_image import MAX_BYTES
+from app.limits import Limits
 from app.upload import parse_multipart
 from store.records import DatasetImageRecord
 from store.writer import StoreWriter
@@ -86,7 +86,7 @@ def test_raw_body_with_query_fields_is_probed_too(probing: tuple[TestClient, Fak
         (_png((64, 64))[:120], "image/png", 422, "not a decodable image"),
         (_huge_png(), "image/png", 413, "image of 400,000,000 pixels is over the limit"),
         (_huge_png(8_000), "image/png", 413, "image of 8,000×8,000 = 64,000,000 pixels is over the limit"),
-        (bytes(50 * 2**20), "image/png", 413, "over the limit of 10,485,760 bytes"),
+        (bytes(50 * 2**20), "image/png", 413, "MICROSCOPE_LIMIT_UPLOAD_BYTES=10,485,760"),
         (b"<html>not a png</html>", "image/png", 415, "it said it was image/png"),
     ],
     ids=["text-file", "truncated-png", "20000x20000-png", "8000x8000-png", "50-mb", "text-claiming-png"],
@@ -122,7 +122,7 @@ def test_png_declared_as_text_is_decided_by_decoding(probing: tuple[TestClient, 
 
 
 def test_a_big_raw_body_is_refused_from_its_content_length(probing: tuple[TestClient, FakeWorker]) -> None:
-    response = probing[0].post(API, content=bytes(MAX_BYTES + 1), headers={"content-type": "image/png"})
+    response = probing[0].post(API, content=bytes(Limits().upload_bytes + 70_000), headers={"content-type": "image/png"})
     assert response.status_code == 413
 
 
