@@ -35,7 +35,7 @@ class RequestLimits:
             return
         query = len(scope.get("query_string", b""))
         if query > self.limits.query_bytes:
-            limit = f"{self.limits.query_bytes:,} bytes ({setting('query_bytes')})"
+            limit = f"the limit of {self.limits.query_bytes:,} bytes ({setting('query_bytes')})"
             await refuse(scope, receive, send, HTTPException(414, f"query string of {query:,} bytes is over {limit}"))
             return
         body = body_limit(scope["path"])
