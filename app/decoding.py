@@ -3,12 +3,13 @@ most `decode_queue` more waiting; any more are answered 429 with Retry-After.
 
 Decoding a 40-megapixel image holds 160 MB while it runs. Twenty at once on the shared threadpool took a server
 from 350 MB to 5.7 GB, and it kept 3.5 GB after: glibc gives each thread a malloc arena of its own, which keeps
-memory freed there. Two threads of their own bound both the peak and what stays.
+memory freed there. Two threads of their own bound the peak, and trimming after each decode what stays.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +36,7 @@ class DecodeGate:
         if not self._places.acquire(blocking=False):
             raise HTTPException(429, self.full_message(), headers={"Retry-After": str(RETRY_AFTER_S)})
         try:
-            future = self._executor.submit(work, *args)
+            future = self._executor.submit(_then_trim, work, *args)
         except BaseException:
             self._places.release()
             raise
@@ -53,3 +54,24 @@ class DecodeGate:
     def close(self) -> None:
         """Stop the decode threads once their work is done; decodes still waiting are dropped."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _malloc_trim() -> Callable[[int], int]:
+    """glibc's malloc_trim, which hands the free memory of every malloc arena back to the system; elsewhere a no-op."""
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim this way
+        return lambda _pad: 0
+
+
+_TRIM = _malloc_trim()
+
+
+def _then_trim(work: Callable[..., T], *args: Any) -> T:
+    """`work(*args)`, then the memory it freed handed back: glibc raises its mmap threshold after freeing a large
+    block, so the next image's blocks come from this thread's arena, which keeps them once freed (a server kept
+    270 MB more after twenty 39-megapixel uploads, 7 MB with the trim)."""
+    try:
+        return work(*args)
+    finally:
+        _TRIM(0)
