@@ -27,7 +27,8 @@ class Limits(TourLimits):
 
     # Bodies, checked against Content-Length before anything is read, then while reading, and before authentication.
     body_bytes: int = Field(16 * KIB, ge=0, description="a request body where the route declares no other limit")
-    note_bytes: int = Field(64 * KIB, ge=1, description="a note, as JSON or from the unit page's form")
+    # Every valid note (200 + 20,000 characters) fits, even with each character escaped in JSON (up to 12 bytes).
+    note_bytes: int = Field(256 * KIB, ge=1, description="a note, as JSON or from the unit page's form")
     upload_bytes: int = Field(10 * MIB, ge=1, description="an image uploaded to probe")
     json_depth: int = Field(32, ge=1, description="nesting of arrays and objects in a JSON body")
     # Uploaded images, checked from the header before any pixel is decoded.

@@ -32,6 +32,7 @@ from app.config import Settings
 from app.decoding import DecodeGate
 from app.head import HeadAsGet
 from app.request_limits import RequestLimits
+from app.schemas import ErrorPublic
 from frontend import STATIC_DIR
 from notes.book import NotesBook
 from store.reader import StoreReader
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
         docs_url=None,  # app/docs.py serves Swagger UI from local files
         redoc_url=None,
+        responses={414: {"model": ErrorPublic, "description": "the query string is over its limit"}},  # any route
     )
     app.state.settings = settings
     app.state.reader = reader

@@ -11,9 +11,10 @@ from fastapi.testclient import TestClient
 
 from app import urls
 from app.config import Settings
-from app.limits import BODIES, DEFAULT_BODY, Limits, body_limit
+from app.limits import BODIES, DEFAULT_BODY, Limits, body_limit, setting
 from app.main import create_app
 from notes.book import NotesBook
+from tests.conftest import REPO
 
 NOTE_API = urls.api_unit_note("toy-net", "conv1", 1)
 
@@ -84,3 +85,9 @@ def test_every_route_with_its_own_limit_names_a_limits_field() -> None:
     assert all(limit.field in Limits.model_fields for limit in [*BODIES.values(), DEFAULT_BODY])
     assert body_limit("/api/v1/models/m/layers/l/units/3/note").field == "note_bytes"
     assert body_limit("/api/v1/models/m/layers/l/units/3/note/history").field == "body_bytes"
+
+
+def test_the_readme_lists_every_limit_with_its_default() -> None:
+    readme = (REPO / "README.md").read_text()
+    for name, field in Limits.model_fields.items():
+        assert f"| `{setting(name)}` | {field.default} |" in readme, name
