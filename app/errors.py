@@ -17,6 +17,7 @@ from notes.db import NotesDatabaseError
 from store.db import DatabaseError, damaged
 
 Link = tuple[str, str]  # (text, href)
+log = logging.getLogger("microscope.app")
 MAX_PROBLEMS = 5  # problems a validation message lists
 
 
@@ -36,7 +37,6 @@ def quoted(value: object) -> str:
     return _QUOTE.repr(value)
 
 
-log = logging.getLogger("microscope.app")
 DAMAGED_STORE = (
     "the store could not be read here: part of its database is damaged; the server's log names the file, "
     "and `microscope check` lists the damage"

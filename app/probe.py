@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 
 from app import probe_client, urls
 from app.errors import quoted
-from app.limits import Limits
+from app.limits import Limits, setting
 from app.probe_image import FORMATS, CheckedImage, check_image, spotlight, view
 from app.schemas import ProbeFormPublic, ProbeImagePublic, ProbePublic, ProbeUnitPublic
 from app.upload import Upload, read_upload
@@ -123,7 +123,9 @@ def dataset_image(model: ModelView, source: str, max_bytes: int) -> bytes:
     if not path.is_relative_to(root) or path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
         raise HTTPException(404, f"no dataset image {source!r} in the folder of model {model.id!r}")
     if path.stat().st_size > max_bytes:
-        raise HTTPException(413, f"dataset image {source!r} is over the limit of {max_bytes:,} bytes")
+        raise HTTPException(
+            413, f"dataset image {source!r} is over the limit of {max_bytes:,} bytes ({setting('upload_bytes')})"
+        )
     return path.read_bytes()
 
 

@@ -5,7 +5,8 @@
 
 Errors are JSON `{"detail": "..."}`: 400 bad parameters, 404 unknown model or layer, 411/413 body, 415/422 not a
 decodable image, 503 queue full, 504 timed out. The web service validates uploads before forwarding them; the
-worker checks again, since anything on its port may call it. Nothing is written to disk.
+worker checks again, since anything on its port may call it, and decodes in its gate, one image at a time. Numbers
+in the query are ASCII digits. Nothing is written to disk.
 """
 
 from __future__ import annotations

@@ -115,6 +115,15 @@ def test_an_unauthenticated_300_mb_note_is_refused_without_growing_the_server(
     assert still_serving(url)
 
 
+def test_a_client_that_waits_to_continue_gets_the_413_before_sending(bare: tuple[str, int, Path]) -> None:
+    head = (
+        f"PUT {NOTE} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {BIG}\r\n"
+        "Expect: 100-continue\r\n\r\n"
+    )
+    status, body = send(bare[0], head, iter([]))  # curl waits for "100 Continue"; it gets the answer instead
+    assert status == 413 and "MICROSCOPE_LIMIT_NOTE_BYTES" in body
+
+
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_a_300_mb_multipart_tour_without_a_session_is_never_spooled(bare: tuple[str, int, Path], chunked: bool) -> None:
     url, pid, temp = bare
