@@ -1,9 +1,14 @@
 """Serve repeated GETs from memory: a served store never changes, so each page, JSON and asset is built once.
 
 `ResponseCache` is a pure ASGI middleware, innermost of the app's middlewares: on a miss it runs the app, keeps a 200
-response's body (and its gzip, made once) under the request's host, path and query in a bounded LRU, and answers from
-there: gzip when the client accepts it, 304 when `If-None-Match` holds its ETag. Outer middlewares (headers, HEAD)
-still run on every response, cached or not, since what is cached is what the app below returned.
+response's body (and its gzip, made once) under the request's key in a bounded LRU, and answers from there: gzip when
+the client accepts it, 304 when `If-None-Match` holds its ETag. Outer middlewares (headers, HEAD) still run on every
+response, cached or not, since what is cached is what the app below returned.
+
+The key is everything of the request a cached page may depend on: the scheme and `Host` (absolute links, which
+app.security.FixedOrigin and the trusted proxies settle), the path, the query and the notes' generation. The other
+request headers a page could read never reach a cached one: Accept-Encoding, If-None-Match and Range are answered
+here; a signed-in browser's cookie bypasses the cache; an answer setting a cookie or saying `no-store` is not kept.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ _REPLACED = {b"content-length", b"etag", b"content-encoding", b"vary"}
 _FILE_SENDING = {"http.response.pathsend", "http.response.zerocopysend"}
 
 Headers = list[tuple[bytes, bytes]]
-Key = tuple[bytes, bytes, bytes, bytes]
+Key = tuple[bytes, ...]
 
 
 def store_version(reader: StoreReader) -> str:
@@ -174,30 +179,53 @@ class ResponseCache:
             return
         generation = str(self.generation()).encode() if self.generation else b""
         path = scope.get("raw_path") or scope["path"].encode()
-        key = (_header(headers, b"host"), path, scope["query_string"], generation)
+        key = (scope.get("scheme", "http").encode(), _header(headers, b"host"), path, scope["query_string"], generation)
         entry = self.store.get(key)
-        if entry is None and key in self._pending:  # another request is building it: wait instead of rebuilding
-            entry = await asyncio.shield(self._pending[key])
         if entry is None:
-            entry = await self._fill_once(scope, receive, send, key)
+            entry = await self._coalesced(scope, receive, send, key)
             if entry is None:
                 return  # not cacheable: the app's response has been sent as it was
         await _answer(entry, headers, send, head=scope["method"] == "HEAD")
 
-    async def _fill_once(self, scope: Scope, receive: Receive, send: Send, key: Key) -> Entry | None:
-        """`_fill`, publishing the entry to the requests for the same key that arrive meanwhile."""
+    async def _coalesced(self, scope: Scope, receive: Receive, send: Send, key: Key) -> Entry | None:
+        """The entry for `key`, built here or, while another request builds it, waited for.
+
+        Waiting is not bounded: the builder publishes as soon as its answer is known not to be kept (before sending
+        it to a client that may read slowly) and, whatever else happens, when its app call ends; so a waiter waits
+        at most one run of the app, which it would otherwise have made itself.
+        """
+        pending = self._pending.get(key)
+        if pending is None:
+            return await self._lead(scope, receive, send, key)
+        entry = await asyncio.shield(pending)  # a waiter cancelled (shutdown) leaves the others waiting
+        if entry is None:  # not cacheable, or the build failed: answer alone, never taking the key over
+            return await self._fill(scope, receive, send, key, release=lambda: None)
+        return entry
+
+    async def _lead(self, scope: Scope, receive: Receive, send: Send, key: Key) -> Entry | None:
+        """`_fill`, publishing what it got to the requests for the same key that arrive meanwhile."""
         pending: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
         self._pending[key] = pending
+
+        def publish(entry: Entry | None) -> None:
+            # Only this build's own registration is removed, and its future is resolved exactly once.
+            if self._pending.get(key) is pending:
+                del self._pending[key]
+            if not pending.done():
+                pending.set_result(entry)  # None: the waiters run the app themselves
+
         entry = None
         try:
-            entry = await self._fill(scope, receive, send, key)
-            return entry
-        finally:
-            del self._pending[key]
-            pending.set_result(entry)  # None (failed, or not cacheable): the waiters run the app themselves
+            entry = await self._fill(scope, receive, send, key, release=lambda: publish(None))
+        finally:  # an exception or a cancellation (shutdown) publishes None too
+            publish(entry)
+        return entry
 
-    async def _fill(self, scope: Scope, receive: Receive, send: Send, key: Key) -> Entry | None:
-        """Run the app; cache and return its 200, or pass anything else through and return None."""
+    async def _fill(
+        self, scope: Scope, receive: Receive, send: Send, key: Key, release: Callable[[], None]
+    ) -> Entry | None:
+        """Run the app; cache and return its 200, or pass anything else through (calling `release` first: it will
+        not be kept) and return None."""
         headers = [(k, v) for k, v in scope["headers"] if k not in _CONDITIONAL]
         # Without the server's file-sending extensions the app sends bodies as messages, which can be kept.
         extensions = {k: v for k, v in scope.get("extensions", {}).items() if k not in _FILE_SENDING}
@@ -216,6 +244,7 @@ class ResponseCache:
                 start = message
                 passing = not self._cacheable(message)
                 if passing:
+                    release()
                     await send(message)
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
@@ -223,6 +252,7 @@ class ResponseCache:
                 done = not message.get("more_body", False)
                 if size > self.max_entry_bytes and not done and start is not None:  # too big to keep: stream it
                     passing = True
+                    release()
                     await send(start)
                     await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": True})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,6 +29,12 @@ class Settings(BaseSettings):
     # The address users reach the service at (https://microscope.example.org), e.g. behind a reverse proxy: canonical
     # links, the copy-link box and absolute redirects use it. Unset: the address each connection arrived at.
     public_url: str | None = None
+    # Reverse proxies whose X-Forwarded-Proto and X-Forwarded-For are believed (IPs or networks, comma-separated, or
+    # `*`): the scheme pages link with and the client address the access log names. Unset: nobody's, so that no
+    # client can choose what a cached page says; --public-url wins over them either way.
+    forwarded_allow_ips: str | None = None
+    # Seconds a stopping server (SIGTERM) lets requests under way finish before cancelling them.
+    shutdown_timeout: float = Field(default=3.0, ge=0)
     # A `microscope probe-worker` (http://127.0.0.1:8001): model pages then offer probing an uploaded image.
     probe_url: str | None = None
     # A static host or CDN holding the store's assets as `microscope assets sync` lays them out
@@ -57,6 +64,11 @@ class Settings(BaseSettings):
     @classmethod
     def _public_url_is_an_origin(cls, url: str | None) -> str | None:
         return None if url is None else public_origin(url)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _forwarded_allow_ips_are_addresses(cls, ips: str | None) -> str | None:
+        return None if ips is None or not ips.strip() else trusted_proxies(ips)
 
     @field_validator("asset_base_url")
     @classmethod
@@ -129,6 +141,23 @@ def public_origin(url: str) -> str:
     except ValueError:
         raise ValueError(f"public URL has an invalid port: {url!r}") from None
     return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def trusted_proxies(ips: str) -> str:
+    """A comma-separated list of proxy IP addresses or networks (or `*`), normalized, or a ValueError naming the
+    item that is neither."""
+    items = [item.strip() for item in ips.split(",") if item.strip()]
+    if "*" in items:
+        return "*"
+    for item in items:
+        try:  # as uvicorn reads them: a network has no host bits set, anything else must be one address
+            ipaddress.ip_network(item) if "/" in item else ipaddress.ip_address(item)
+        except ValueError:
+            raise ValueError(
+                f"trusted proxies must be IP addresses or networks (127.0.0.1, 10.0.0.0/8, ::1), comma-separated, "
+                f"or '*', got {item!r}"
+            ) from None
+    return ",".join(items)
 
 
 def asset_base(url: str) -> str:

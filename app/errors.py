@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import reprlib
 from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
@@ -17,6 +18,25 @@ from store.db import DatabaseError, damaged
 
 Link = tuple[str, str]  # (text, href)
 log = logging.getLogger("microscope.app")
+MAX_PROBLEMS = 5  # problems a validation message lists
+
+
+def _quoting() -> reprlib.Repr:
+    """What a validation message quotes of an input: the start of a string, a few items of a list or object."""
+    quote = reprlib.Repr()  # keyword arguments only from Python 3.12
+    quote.maxlevel, quote.maxstring, quote.maxother, quote.maxlong = 2, 60, 60, 40
+    quote.maxlist = quote.maxtuple = quote.maxdict = quote.maxset = 4
+    return quote
+
+
+_QUOTE = _quoting()
+
+
+def quoted(value: object) -> str:
+    """`value` as a message quotes what was sent: its repr, cut short."""
+    return _QUOTE.repr(value)
+
+
 DAMAGED_STORE = (
     "the store could not be read here: part of its database is damaged; the server's log names the file, "
     "and `microscope check` lists the damage"
@@ -46,15 +66,17 @@ def error_response(request: Request, status: int, detail: str, links: Sequence[L
 
 
 def validation_message(exc: RequestValidationError) -> str:
-    """One readable sentence per invalid parameter, e.g. "unit must be a non-negative integer, got 'abc'"."""
+    """One readable sentence per invalid parameter, e.g. "unit must be a non-negative integer, got 'abc'"; what was
+    sent is quoted cut short (a message never repeats a body)."""
     parts = []
-    for error in exc.errors():
+    for error in exc.errors()[:MAX_PROBLEMS]:
         name = str(error["loc"][-1]) if error.get("loc") else "request"
         if name == "unit":
-            parts.append(f"unit must be a non-negative integer, got {error.get('input')!r}")
+            parts.append(f"unit must be a non-negative integer, got {quoted(error.get('input'))}")
         else:
-            parts.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
-    return "; ".join(parts)
+            parts.append(f"{name}: {error['msg']} (got {quoted(error.get('input'))})")
+    more = len(exc.errors()) - MAX_PROBLEMS
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

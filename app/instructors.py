@@ -45,31 +45,47 @@ def readable_note(book: NotesBook, model: str, layer: str, unit: int) -> tuple[N
 
 
 def notes_generation(book: NotesBook) -> Callable[[], object]:
-    """The response cache's key part for the notes: their generation, or a mark while the database is unusable
-    (so a store page is still served, and cached apart from the pages that show notes)."""
-
-    def generation() -> object:
-        try:
-            return book.generation()
-        except NotesDatabaseError:
-            return "notes-unavailable"
-
-    return generation
+    """The response cache's key part for the notes: `NotesBook.cache_key`, the file read and its generation, or a
+    mark while the database is unusable (so a store page is still served, and cached apart from the pages that show
+    notes, and no page of a deleted or replaced file is ever found again)."""
+    return book.cache_key
 
 
-def bearer_author(request: Request, book: Notes) -> str:
+def bearer_author(request: Request) -> str:
     """The instructor named by `Authorization: Bearer <token>`: 401 without one, 403 when it is not a live token."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         detail = "writing needs an instructor token: Authorization: Bearer <token>"
         raise HTTPException(401, detail, {"WWW-Authenticate": "Bearer"})
-    author = book.author_of(token.strip())
+    author = notes_book(request).author_of(token.strip())
     if author is None:
         raise HTTPException(403, "this token is unknown or revoked")
     return author
 
 
-BearerAuthor = Annotated[str, Depends(bearer_author)]
+def form_author(request: Request) -> str:
+    """The instructor signed in on this browser, for a form post: 403 without a live sign-in cookie or a CSRF cookie
+    (the form's CSRF field, in the body, is checked against it once the body is read)."""
+    author = cookie_author(request)
+    if author is None:
+        raise HTTPException(403, "sign in as an instructor (with a live token) to write notes and tours")
+    if not request.cookies.get(CSRF_COOKIE):
+        raise HTTPException(403, "this form has expired or came from another site: reload the page and try again")
+    return author
+
+
+def identified(identify: Callable[[Request], str]) -> Callable[[Request], str]:
+    """A dependency giving the author a write route identified before reading the body (app/writes.py), or, on a
+    route that did not, identifying them now."""
+
+    def author(request: Request) -> str:
+        return getattr(request.state, "author", None) or identify(request)
+
+    return author
+
+
+BearerAuthor = Annotated[str, Depends(identified(bearer_author))]
+FormAuthor = Annotated[str, Depends(identified(form_author))]
 
 
 def cookie_author(request: Request) -> str | None:

@@ -29,7 +29,10 @@ from app.api import router as api_router
 from app.cache import LruStore, ResponseCache, store_version
 from app.card_cache import CardCache
 from app.config import Settings
+from app.decoding import DecodeGate
 from app.head import HeadAsGet
+from app.request_limits import RequestLimits
+from app.schemas import ErrorPublic
 from frontend import STATIC_DIR
 from notes.book import NotesBook
 from store.reader import StoreReader
@@ -38,6 +41,7 @@ from store.reader import StoreReader
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
+    app.state.decodes.close()
     app.state.reader.engine.dispose()
     app.state.notes.engine.dispose()
 
@@ -60,11 +64,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
         docs_url=None,  # app/docs.py serves Swagger UI from local files
         redoc_url=None,
+        responses={414: {"model": ErrorPublic, "description": "the query string is over its limit"}},  # any route
     )
     app.state.settings = settings
     app.state.reader = reader
     app.state.notes = NotesBook(settings.notes_db)  # writable, apart from the read-only store
     app.state.card_cache = CardCache(settings.cache_dir, store_version(reader))  # drawn cards, never in the store
+    app.state.decodes = DecodeGate(settings.limits)  # uploads decoded a few at a time, per process
     errors.install(app)
     app.include_router(api_router)
     app.include_router(assets.router)
@@ -89,5 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(HeadAsGet)
     app.add_middleware(asset_host.AssetBase, base=settings.asset_base_url)
+    # Outside the app and its cache, inside the security headers: a body over its limit is refused before any route
+    # reads it, and the refusal carries the headers of every answer.
+    app.add_middleware(RequestLimits, limits=settings.limits)
     security.install(app, settings)
     return app

@@ -6,15 +6,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.exceptions import HTTPException
+from fastapi.routing import APIRoute
 
 from app import instructors, routes, urls
 from app.deps import UnitDep
-from app.instructors import CSRF_FIELD, Notes
+from app.instructors import CSRF_FIELD, FormAuthor, Notes, form_author
 from app.note_schemas import NoteIn
 from app.templating import render
+from app.writes import write_route
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+# The note form: its author is identified from the sign-in cookie before its body is read (app/writes.py).
+writes = APIRouter(
+    include_in_schema=False, default_response_class=HTMLResponse, route_class=write_route(APIRoute, form_author)
+)
 CsrfField = Annotated[str, Form(alias=CSRF_FIELD)]  # defaults to "": a post without it gets 403, not 422
 
 
@@ -63,9 +68,10 @@ def sign_out(request: Request, csrf: CsrfField = "") -> Response:
     return response
 
 
-@router.post(routes.UNIT_NOTE.path, name=routes.UNIT_NOTE.name)
+@writes.post(routes.UNIT_NOTE.path, name=routes.UNIT_NOTE.name)
 def post_note(
     request: Request,
+    author: FormAuthor,
     ctx: UnitDep,
     book: Notes,
     csrf: CsrfField = "",
@@ -74,12 +80,12 @@ def post_note(
 ) -> Response:
     """Write the unit's note from the unit page's form (an empty label and note removes it)."""
     instructors.require_csrf(request, csrf)
-    author = instructors.cookie_author(request)
-    if author is None:
-        raise HTTPException(403, "sign in as an instructor (with a live token) to write notes")
     note = NoteIn(label=label.strip(), body=body)
     if note.label or note.body.strip():
         book.put(ctx.model.id, ctx.layer.name, ctx.unit, label=note.label, body=note.body, author=author)
     else:
         book.delete(ctx.model.id, ctx.layer.name, ctx.unit, author=author)
     return RedirectResponse(urls.unit_page(ctx.model.id, ctx.layer.name, ctx.unit), status_code=303)
+
+
+router.include_router(writes)

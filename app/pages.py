@@ -121,7 +121,7 @@ def unit_by_ref(reader: Reader, model: str, ref: str) -> RedirectResponse:
 
 
 @router.get(routes.SEARCH.path, name=routes.SEARCH.name)
-def search_page(request: Request, reader: Reader, book: Notes, q: str = "") -> Response:
+def search_page(request: Request, reader: Reader, book: Notes, q: search.SearchText) -> Response:
     """The results of the JSON's search; an exact unit ref or model id goes straight to its page."""
     found = search.search_public(q, search.load(reader, q, book))
     target = search.go_to(found)

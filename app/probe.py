@@ -6,6 +6,7 @@ the model's input to the worker (`microscope probe-worker`), this module ties th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from app import probe_client, urls
-from app.probe_image import FORMATS, MAX_BYTES, MAX_PIXELS, CheckedImage, check_image, spotlight, view
+from app.errors import quoted
+from app.limits import Limits, setting
+from app.probe_image import FORMATS, CheckedImage, check_image, spotlight, view
 from app.schemas import ProbeFormPublic, ProbeImagePublic, ProbePublic, ProbeUnitPublic
 from app.upload import Upload, read_upload
 from store.reader import StoreReader
@@ -75,27 +78,34 @@ def default_layer(model: ModelView) -> str:
 
 
 def _number(fields: dict[str, str], name: str) -> int | None:
+    """A field's whole number: ASCII digits only (`str.isdigit` also takes '²' and '①', which int() refuses)."""
     text = fields.get(name, "").strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) > 9:
-        raise HTTPException(422, f"{name} must be a non-negative integer, got {text!r}")
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        raise HTTPException(422, f"{name} must be a non-negative integer (digits 0-9), got {quoted(text)}")
     return int(text)
 
 
+def _limits(request: Request) -> Limits:
+    return request.app.state.settings.limits
+
+
 async def read(request: Request, model: ModelView) -> Upload:
-    """The upload, read into memory within MAX_BYTES; 503 first when no worker is configured."""
+    """The upload, read into memory within `upload_bytes`; 404 first when no worker is configured."""
     worker_url(request, model.id)
-    return await read_upload(request, MAX_BYTES)
+    return await read_upload(request, _limits(request).upload_bytes)
 
 
 async def run_probe(request: Request, reader: StoreReader, model: ModelView, upload: Upload) -> Probed:
     """Check the upload, ask the worker, and present its answer with the store's units."""
     base = worker_url(request, model.id)
     ask = parse_ask(model, upload.fields)
+    limits = _limits(request)
     source = upload.fields.get("source", "").strip() if not upload.data else ""
-    data = await run_in_threadpool(dataset_image, model, source) if source else upload.data
-    image = await run_in_threadpool(check_image, data, upload.declared_type, int(model.input_spec["size"]))
+    data = await run_in_threadpool(dataset_image, model, source, limits.upload_bytes) if source else upload.data
+    size = int(model.input_spec["size"])
+    image = await request.app.state.decodes.run(check_image, data, upload.declared_type, size, limits)
     timeout = request.app.state.settings.probe_timeout
     answer = await run_in_threadpool(
         probe_client.probe, base, model.id, ask.layer, image.png, top=ask.top, unit=ask.unit, timeout=timeout
@@ -104,7 +114,7 @@ async def run_probe(request: Request, reader: StoreReader, model: ModelView, upl
     return Probed(present(model, answer, image, {u.unit: u for u in units}, source or None), image)
 
 
-def dataset_image(model: ModelView, source: str) -> bytes:
+def dataset_image(model: ModelView, source: str, max_bytes: int) -> bytes:
     """The bytes of an image of the model's dataset folder by its source path (as its examples name it)."""
     if not model.images_root:
         raise HTTPException(422, f"model {model.id!r} records no dataset folder; upload an image instead")
@@ -112,8 +122,10 @@ def dataset_image(model: ModelView, source: str) -> bytes:
     path = (root / source).resolve()
     if not path.is_relative_to(root) or path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
         raise HTTPException(404, f"no dataset image {source!r} in the folder of model {model.id!r}")
-    if path.stat().st_size > MAX_BYTES:
-        raise HTTPException(413, f"dataset image {source!r} is over the limit of {MAX_BYTES:,} bytes")
+    if path.stat().st_size > max_bytes:
+        raise HTTPException(
+            413, f"dataset image {source!r} is over the limit of {max_bytes:,} bytes ({setting('upload_bytes')})"
+        )
     return path.read_bytes()
 
 
@@ -173,8 +185,8 @@ def form_facts(request: Request, model: ModelView) -> ProbeFormPublic:
         worker=state,
         detail=detail,
         layers=[layer.name for layer in model.layers],
-        max_bytes=MAX_BYTES,
-        max_pixels=MAX_PIXELS,
+        max_bytes=_limits(request).upload_bytes,
+        max_pixels=_limits(request).upload_pixels,
         formats=list(FORMATS),
         max_top=MAX_TOP,
     )

@@ -1,9 +1,10 @@
 """Uploaded images checked by decoding them (never by their declared type), framed as the model sees them, and
 activation maps drawn over them. Everything stays in memory.
 
-Limits: MAX_BYTES of upload (413), MAX_PIXELS read from the header before any pixel is decoded (413: a 20,000 ×
-20,000 PNG of a few kilobytes is refused without allocating it), a format Pillow decodes from FORMATS (415),
-and the whole image decoding (422 when truncated or corrupt).
+Limits (app/limits.py): `upload_bytes` of upload (413); `upload_pixels` and `upload_frames` read from the header
+before any pixel is decoded (413: a 20,000 × 20,000 PNG of a few kilobytes is refused without allocating it); a
+format Pillow decodes from FORMATS (415); and the whole image decoding (422 when truncated or corrupt). How many
+decode at once is app/decoding.py's.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 from starlette.exceptions import HTTPException
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # 40 megapixels: a large photo; its RGB decode is 120 MB
+from app.limits import Limits, setting
+
 FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")  # never EPS and friends, which run external programs
 ACCEPT = "image/png,image/jpeg,image/gif,image/webp,image/bmp,image/tiff"
 VIEW_SIZE = 224  # pixels per side of the pictures on the results page
+# Modes resized as they are, then converted: a 40-megapixel image is then held once at full size (160 MB), not twice.
+RESIZED_AS_IS = ("RGB", "RGBA", "L", "LA")
 
 
 @dataclass(frozen=True)
@@ -45,14 +48,14 @@ class CheckedImage:
         return None
 
 
-def check_image(data: bytes, declared_type: str | None, size: int) -> CheckedImage:
+def check_image(data: bytes, declared_type: str | None, size: int, limits: Limits) -> CheckedImage:
     """The upload decoded and framed as a size×size RGB input; 413, 415 or 422 with a message otherwise."""
     if not data:
         raise HTTPException(
             422, "no image in the request: choose an image file (field `image`) or a dataset image (field `source`)"
         )
-    if len(data) > MAX_BYTES:
-        raise HTTPException(413, f"upload of {len(data):,} bytes is over the limit of {MAX_BYTES:,}")
+    if len(data) > limits.upload_bytes:
+        raise HTTPException(413, f"upload of {len(data):,} bytes is over {_limit(limits, 'upload_bytes')}")
     claim = f" (it said it was {declared_type})" if declared_type else ""
     try:
         with warnings.catch_warnings():
@@ -61,22 +64,42 @@ def check_image(data: bytes, declared_type: str | None, size: int) -> CheckedIma
     except UnidentifiedImageError:
         raise HTTPException(415, f"not an image{claim}: upload a {', '.join(FORMATS)} file") from None
     except Image.DecompressionBombError as error:  # Pillow's own, higher limit: refused while reading the header
-        found = re.search(r"\((\d+) pixels\)", str(error))
+        found = re.search(r"\(([0-9]+) pixels\)", str(error))
         count = f"{int(found[1]):,} pixels" if found else "too many pixels"
-        raise HTTPException(413, f"image of {count} is over the limit of {MAX_PIXELS:,} pixels") from None
+        raise HTTPException(413, f"image of {count} is over {_limit(limits, 'upload_pixels')}") from None
     with image:
-        pixels = image.width * image.height
-        if pixels > MAX_PIXELS:
-            raise HTTPException(
-                413,
-                f"image of {image.width:,}×{image.height:,} = {pixels:,} pixels is over the limit of {MAX_PIXELS:,}",
-            )
+        check_header(image, limits)
         try:
             image.draft("RGB", (size, size))  # JPEG decodes at a fraction of its size when that is enough
-            framed = frame(image.convert("RGB"), size)
+            framed = frame_rgb(image, size)
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
             raise HTTPException(422, f"not a decodable image{claim}: {error}") from None
         return CheckedImage(encode(framed, "PNG"), size, image.format or "?", image.width, image.height, declared_type)
+
+
+def check_header(image: Image.Image, limits: Limits) -> None:
+    """413 when the header declares more pixels or frames than the limits allow (nothing is decoded yet)."""
+    pixels = image.width * image.height
+    if pixels > limits.upload_pixels:
+        raise HTTPException(
+            413,
+            f"image of {image.width:,}×{image.height:,} = {pixels:,} pixels is over {_limit(limits, 'upload_pixels')}",
+        )
+    frames = getattr(image, "n_frames", 1)  # a count the format declares, or (GIF) its frames skipped, not decoded
+    if frames > limits.upload_frames:
+        raise HTTPException(413, f"image of {frames:,} frames is over {_limit(limits, 'upload_frames')}")
+
+
+def _limit(limits: Limits, name: str) -> str:
+    return f"the limit of {getattr(limits, name):,} ({setting(name)})"
+
+
+def frame_rgb(image: Image.Image, size: int) -> Image.Image:
+    """`frame` of the image as RGB; resized before converting where its mode allows, so that a large image is never
+    held twice at full size."""
+    if image.mode not in RESIZED_AS_IS:
+        image = image.convert("L" if image.mode == "1" else "RGB")
+    return frame(image, size).convert("RGB")
 
 
 def frame(image: Image.Image, size: int) -> Image.Image:

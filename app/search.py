@@ -22,8 +22,13 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.exceptions import HTTPException
 
 from app import urls
+from app.limits import setting
 from app.schemas import SearchExamplePublic, SearchHitPublic, SearchPublic
 from app.tours import showable
 from notes.book import NotesBook
@@ -74,6 +79,19 @@ class Hit:
 
 
 Source = Callable[[str, Corpus], Iterable[Hit]]
+
+
+def search_text(request: Request, q: str = "") -> str:
+    """The query `q`; 422 when it is longer than `search_chars` (every source scans the store for it)."""
+    limit = request.app.state.settings.limits.search_chars
+    if len(q) > limit:
+        raise HTTPException(
+            422, f"a search of {len(q):,} characters is over the limit of {limit:,} ({setting('search_chars')})"
+        )
+    return q
+
+
+SearchText = Annotated[str, Depends(search_text)]
 
 
 def load(reader: StoreReader, query: str, book: NotesBook | None = None) -> Corpus:

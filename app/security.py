@@ -89,7 +89,9 @@ class FixedOrigin:
     """ASGI middleware replacing the client's `Host` with the public URL, or the address the connection reached.
 
     Starlette builds absolute URLs (`request.base_url`, trailing-slash redirects) from the `Host` header, which any
-    client can set; after this middleware no page or header can carry a host name the client chose.
+    client can set; after this middleware no page or header can carry a host name the client chose. The public URL
+    sets the scheme too, over whatever a proxy reported; without it the scheme is the connection's, or the one a
+    proxy named by `forwarded_allow_ips` reported (uvicorn believes no other), and the response cache keys by it.
     """
 
     def __init__(self, app: ASGIApp, public_url: str | None = None) -> None:

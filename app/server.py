@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
@@ -31,12 +32,25 @@ def _settings_env(settings: Settings) -> None:
         "MICROSCOPE_PUBLIC_URL": settings.public_url,
         "MICROSCOPE_PROBE_URL": settings.probe_url,
         "MICROSCOPE_ASSET_BASE_URL": settings.asset_base_url,
+        "MICROSCOPE_FORWARDED_ALLOW_IPS": settings.forwarded_allow_ips,
+        "MICROSCOPE_SHUTDOWN_TIMEOUT": settings.shutdown_timeout,
     }
     for name, value in given.items():
         if value is None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = str(value)
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What uvicorn itself does with the settings: proxy headers only from trusted proxies, a bounded shutdown."""
+    # uvicorn believes X-Forwarded-* from 127.0.0.1 by default (or $FORWARDED_ALLOW_IPS): off unless proxies are named.
+    trusted = settings.forwarded_allow_ips
+    return {
+        "proxy_headers": trusted is not None,
+        "forwarded_allow_ips": trusted,
+        "timeout_graceful_shutdown": settings.shutdown_timeout,
+    }
 
 
 def serve(
@@ -50,12 +64,16 @@ def serve(
     workers: int = 1,
     probe_url: str | None = None,
     asset_base_url: str | None = None,
+    forwarded_allow_ips: str | None = None,
+    shutdown_timeout: float | None = None,
 ) -> None:
     """Serve the store on host:port until interrupted; exit 2 with a message when it can't start.
 
     `store` is the store folder; `db` and `assets` replace its database URL or asset folder; `public_url` is the
     address users reach the service at, used in canonical links and redirects; `probe_url` is a probe worker's;
     `asset_base_url` is a static host holding the store's assets (`microscope assets sync`), which pages then link to.
+    `forwarded_allow_ips` are the reverse proxies whose X-Forwarded-Proto and -For are believed (none by default);
+    `shutdown_timeout` the seconds a SIGTERM lets requests under way finish. None leaves a setting to MICROSCOPE_*.
     With `workers` > 1, that many processes share the port, each with its own reader and response cache.
     """
     try:
@@ -69,6 +87,7 @@ def serve(
             public_url=public_url,
             probe_url=probe_url,
             asset_base_url=asset_base_url,
+            **_given(forwarded_allow_ips=forwarded_allow_ips, shutdown_timeout=shutdown_timeout),
         )
         app = create_app(settings)
         app.state.reader.verify()  # once, before listening: a damaged page would otherwise fail requests one by one
@@ -79,8 +98,13 @@ def serve(
         print(f"microscope serve: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     if workers == 1:
-        uvicorn.run(app, host=host, port=port)
+        uvicorn.run(app, host=host, port=port, **uvicorn_options(settings))
         return
     app.state.reader.engine.dispose()
     _settings_env(settings)
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, **uvicorn_options(settings))
+
+
+def _given(**options: object) -> dict[str, object]:
+    """The options given: those left None come from MICROSCOPE_* or the settings' defaults."""
+    return {name: value for name, value in options.items() if value is not None}

@@ -10,19 +10,24 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.exceptions import HTTPException
+from fastapi.routing import APIRoute
 
 from app import instructors, previews, routes, tours, urls
 from app.deps import Reader
-from app.instructors import CSRF_FIELD, Notes
+from app.instructors import CSRF_FIELD, FormAuthor, Notes, form_author
+from app.limits import setting
 from app.templating import render
 from app.tours import TourDep
+from app.writes import write_route
 from notes import tours as tour_book
-from notes.tour_file import StopFile, TourFile, dump, parse
+from notes.tour_file import StopFile, TourFile, dump
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+# Saving and deleting: the author is identified from the sign-in cookie before the body is read (app/writes.py).
+writes = APIRouter(
+    include_in_schema=False, default_response_class=HTMLResponse, route_class=write_route(APIRoute, form_author)
+)
 CsrfField = Annotated[str, Form(alias=CSRF_FIELD)]
-MAX_FILE = 200_000  # characters of a tour file posted from the editor
 
 
 def _private(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
@@ -35,14 +40,6 @@ def _private(request: Request, name: str, context: dict[str, Any], status: int =
     return response
 
 
-def _author(request: Request, csrf: str) -> str:
-    instructors.require_csrf(request, csrf)
-    author = instructors.cookie_author(request)
-    if author is None:
-        raise HTTPException(403, "sign in as an instructor (with a live token) to change tours")
-    return author
-
-
 @router.get(routes.TOURS.path, name=routes.TOURS.name)
 def tours_page(request: Request, book: Notes, reader: Reader) -> Response:
     """Every tour, with a link to present each."""
@@ -50,19 +47,21 @@ def tours_page(request: Request, book: Notes, reader: Reader) -> Response:
     return _private(request, "tours.html", {"found": found, "json_url": found.api_url})
 
 
-@router.post(routes.TOURS.path, name=routes.TOURS.name)
+@writes.post(routes.TOURS.path, name=routes.TOURS.name)
 def save_tour(
-    request: Request,
-    book: Notes,
-    csrf: CsrfField = "",
-    tour: Annotated[str, Form(max_length=MAX_FILE)] = "",
+    request: Request, author: FormAuthor, book: Notes, csrf: CsrfField = "", tour: Annotated[str, Form()] = ""
 ) -> Response:
     """Save the editor's tour file (YAML or JSON), replacing the saved tour of its slug; back to the editor on error."""
-    author = _author(request, csrf)
+    instructors.require_csrf(request, csrf)
+    size, limit = len(tour.encode()), request.app.state.settings.limits.tour_bytes
+    if size > limit:  # the form, encoded, was bounded before it was read; this is the file in it
+        error = f"this tour file of {size:,} bytes is over the limit of {limit:,} ({setting('tour_bytes')})"
+        return _private(request, "tour_edit.html", {"text": tour, "error": error, "slug": None}, 413)
     try:
-        written = tour_book.put(book, parse(tour, "the tour file"), author=author)
-    except ValueError as error:
-        return _private(request, "tour_edit.html", {"text": tour, "error": str(error), "slug": None}, 400)
+        written = tour_book.put(book, tours.tour_check(request).parse(tour, "the tour file"), author=author)
+    except ValueError as error:  # a bad file (400), or stops this store lacks (422: tours.StopsNotInStore)
+        context = {"text": tour, "error": str(error), "slug": None}
+        return _private(request, "tour_edit.html", context, getattr(error, "status_code", 400))
     return RedirectResponse(urls.tour_page(written.slug), status_code=303)
 
 
@@ -91,10 +90,11 @@ def tour_edit(request: Request, slug: str, book: Notes, reader: Reader) -> Respo
     return _private(request, "tour_edit.html", context)
 
 
-@router.post(routes.TOUR_DELETE.path, name=routes.TOUR_DELETE.name)
-def delete_tour(request: Request, slug: str, book: Notes, csrf: CsrfField = "") -> Response:
+@writes.post(routes.TOUR_DELETE.path, name=routes.TOUR_DELETE.name)
+def delete_tour(request: Request, slug: str, author: FormAuthor, book: Notes, csrf: CsrfField = "") -> Response:
     """Remove the saved tour `slug` (a shipped tour of that slug shows again)."""
-    tour_book.delete(book, slug, author=_author(request, csrf))
+    instructors.require_csrf(request, csrf)
+    tour_book.delete(book, slug, author=author)
     return RedirectResponse(urls.tours(), status_code=303)
 
 
@@ -130,3 +130,6 @@ def _preview(request: Request, tour: Any) -> previews.Preview:
         f"{tour.title} · Microscope tour", " · ".join(p for p in parts if p),
         previews.absolute(request, image), previews.absolute(request, tour.url),
     )  # fmt: skip
+
+
+router.include_router(writes)

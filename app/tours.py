@@ -1,25 +1,29 @@
-"""Tours as the app shows them: which tours this store can show, the lookup that 404s, and their presenters.
+"""Tours as the app shows them: which tours this store can show, the lookup that 404s, their presenters, and the
+check of a tour to save against the limits and the store.
 
 Stops are resolved against the store with one reader query per layer they touch (`reader.units`); a stop whose
-model, layer, unit or circuit the store lacks is shown as "not in this store", never an error.
+model, layer, unit or circuit the store lacks is shown as "not in this store", never an error, and so is a stop
+saved before a check was added (a unit number of 5,000 digits). A tour to save is refused (422) when a stop names a
+layer or unit that a model this store holds lacks; stops of models it does not hold are kept (tours span stores).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
 from app import circuit, urls
-from app.deps import Reader
+from app.deps import Reader, check_unit, find_layer, get_reader
 from app.errors import NotFound
 from app.instructors import Notes
 from app.tour_schemas import TourImagePublic, TourPublic, ToursPublic, TourStopPublic, TourSummaryPublic
-from notes import tours
+from notes import tour_file, tours
 from notes.render import note_html
-from notes.tour_file import StopFile
+from notes.tour_file import MAX_ERRORS, StopFile, TourFile, TourLimits
 from notes.tours import Tour
 from store.reader import StoreReader
 from store.records import ModelView, UnitSummary
@@ -94,7 +98,7 @@ class _Units:
 def _missing(stop: StopFile, number: int, slug: str, why: str) -> TourStopPublic:
     return TourStopPublic(
         number=number, kind=stop.kind, target=f"{stop.model}/{stop.target}", model=stop.model,
-        title=f"{stop.model}/{stop.target}", caption=stop.caption, caption_html=note_html(stop.caption), found=False,
+        title=stop.written, caption=stop.caption, caption_html=note_html(stop.caption), found=False,
         missing=why, images=[], url=None, api_url=None, present_url=urls.tour_present(slug, number),
     )  # fmt: skip
 
@@ -110,7 +114,10 @@ def _found(
 
 
 def stop_public(stop: StopFile, number: int, slug: str, units: _Units) -> TourStopPublic:
-    """A stop resolved against the store (a "not in this store" stop when it lacks the model, layer or unit)."""
+    """A stop resolved against the store (a "not in this store" stop when it lacks the model, layer or unit, or when
+    the stop, saved before a check was added, is not valid)."""
+    if stop.problem is not None:
+        return _missing(stop, number, slug, f"not a valid stop: {stop.problem}")
     model = units.models.get(stop.model)
     if model is None:
         return _missing(stop, number, slug, f"model {stop.model!r} is not in this store")
@@ -141,3 +148,68 @@ def tour_public(tour: Tour, reader: StoreReader) -> TourPublic:
         **summary, created=tour.created, description_html=note_html(tour.description), stop_list=stops,
         index_url=urls.tours(),
     )  # fmt: skip
+
+
+class StopsNotInStore(ValueError):
+    """A tour to save whose stops name layers or units that models this store holds lack (answered 422)."""
+
+    status_code = 422
+
+
+def store_problem(stop: StopFile, models: dict[str, ModelView]) -> str | None:
+    """What a valid stop names that its model in this store lacks (a layer, a unit out of range, a circuit it cannot
+    show), or None, also when the store does not hold the model."""
+    model = models.get(stop.model)
+    if model is None:
+        return None
+    try:
+        if stop.kind == "circuit":
+            circuit.parse(model, stop.target)
+        else:
+            layer, unit = stop.layer_unit
+            check_unit(model, find_layer(model, layer), unit)
+    except HTTPException as error:  # the 404 of a layer or unit, or the 400 of a circuit, naming what there is
+        return str(error.detail)
+    return None
+
+
+@dataclass(frozen=True)
+class TourCheck:
+    """What a tour to save is checked against: the service's tour limits and the served store."""
+
+    limits: TourLimits
+    reader: StoreReader
+
+    def in_store(self, tour: TourFile) -> TourFile:
+        """`tour`, if every stop on a model this store holds names its layers and units; StopsNotInStore if not."""
+        models = {m.id: m for m in self.reader.models()}  # one query, whatever the number of stops
+        found = [(i, p) for i, s in enumerate(tour.stops, 1) if (p := store_problem(s, models)) is not None]
+        if found:
+            lines = [f"stop {i} ({tour.stops[i - 1].written}): {why}" for i, why in found[:MAX_ERRORS]]
+            lines += [f"… and {len(found) - MAX_ERRORS} more"] if len(found) > MAX_ERRORS else []
+            raise StopsNotInStore("the tour names what this store lacks:\n  " + "\n  ".join(lines))
+        return tour
+
+    def parse(self, text: str, source: str) -> TourFile:
+        """The tour of a tour file, within the limits and in the store; a ValueError (400, or 422 for the store)."""
+        return self.in_store(tour_file.parse(text, source, self.limits))
+
+    def body(self, tour: TourFile) -> TourFile:
+        """A tour sent as JSON, within the stop limit and in the store; a 422 naming what is wrong otherwise."""
+        try:
+            return self.in_store(tour_file.within(tour, self.limits, "the tour"))
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
+
+
+def tour_check(request: Request) -> TourCheck:
+    """The check of tours to save, with this service's limits (`MICROSCOPE_LIMIT_TOUR_*`) and store."""
+    return TourCheck(request.app.state.settings.limits, get_reader(request))
+
+
+def checked_body(tour: TourFile, request: Request) -> TourFile:
+    """The tour a request's JSON body holds, checked: the dependency of a route whose body is a tour to save."""
+    return tour_check(request).body(tour)
+
+
+CheckedTour = Annotated[TourFile, Depends(checked_body)]

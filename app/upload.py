@@ -1,7 +1,7 @@
-"""An upload read into memory within a byte limit: the raw body, or the parts of a multipart/form-data form.
+"""An upload read into memory: the raw body, or the parts of a multipart/form-data form.
 
-Starlette's form parser spools files over 1 MB to temporary files; reading the stream ourselves keeps every
-upload in memory, never on disk, and stops reading one byte past the limit. The form is then parsed in memory by
+Starlette's form parser spools files over 1 MB to temporary files; reading the body ourselves (bounded before it is
+read, by app/request_limits.py) keeps every upload in memory, never on disk. The form is then parsed in memory by
 python-multipart's parser (the one Starlette uses), fed the bytes already read.
 """
 
@@ -15,8 +15,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException
 
-FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields beside the file
-DRAIN_BYTES = 128 * 2**20  # an oversized body is read (and dropped) up to here, so that its sender sees the 413
+from app.limits import setting
 
 
 @dataclass
@@ -29,51 +28,31 @@ class Upload:
     fields: dict[str, str] = field(default_factory=dict)
 
 
-async def read_limited(request: Request, limit: int, file_limit: int) -> bytes:
-    """The body, or 413 once it is longer than `limit` bytes; never more than `limit` bytes are kept.
-
-    `file_limit` is the limit the message names: the file's, which a form's overhead adds to. A client that sends
-    its whole body before reading the answer (browsers, urllib) would see a reset connection instead of the 413, so
-    the rest of an oversized body is read and dropped, up to DRAIN_BYTES; a client that asked `Expect:
-    100-continue` (curl, for big uploads) gets the 413 before it sends anything.
-    """
-    declared = request.headers.get("content-length", "")
-    expects = request.headers.get("expect", "").lower() == "100-continue"
-    if declared.isdigit() and int(declared) > limit and (expects or int(declared) > DRAIN_BYTES):
-        raise too_large(int(declared), file_limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > DRAIN_BYTES:
-            break  # no more reading: this client gets a reset connection
-        if size <= limit:
-            chunks.append(chunk)
-    if size > limit:
-        raise too_large(size, file_limit)
-    return b"".join(chunks)
-
-
-def too_large(size: int, limit: int) -> HTTPException:
-    """The 413 of an upload over the limit."""
-    return HTTPException(413, f"upload of {size:,}+ bytes is over the limit of {limit:,} bytes ({limit // 2**20} MB)")
-
-
 async def read_upload(request: Request, max_bytes: int) -> Upload:
-    """The file of a multipart form (field `image`) with its fields, a urlencoded form's fields, or the raw body."""
+    """The file of a multipart form (field `image`) with its fields, a urlencoded form's fields, or the raw body.
+
+    The body was bounded before it was read (app/request_limits.py: the route's `upload_bytes` and room for the
+    form's fields); the file in it is held to `max_bytes` here.
+    """
+    body = await request.body()
     content_type = request.headers.get("content-type", "")
     if content_type.lower().startswith("application/x-www-form-urlencoded"):  # fields only: a dataset image's source
-        body = await read_limited(request, FORM_OVERHEAD, FORM_OVERHEAD)
         return Upload(fields={**request.query_params, **dict(parse_qsl(body.decode("utf-8", "replace")))})
     if not content_type.lower().startswith("multipart/form-data"):
-        data = await read_limited(request, max_bytes, max_bytes)
         fields = {k: v for k, v in request.query_params.items()}
-        return Upload(data, None, content_type.split(";")[0].strip() or None, fields)
-    body = await read_limited(request, max_bytes + FORM_OVERHEAD, max_bytes)
+        return Upload(body, None, content_type.split(";")[0].strip() or None, fields)
     upload = parse_multipart(body, content_type)
     if len(upload.data) > max_bytes:
         raise too_large(len(upload.data), max_bytes)
     upload.fields = {**request.query_params, **upload.fields}
     return upload
+
+
+def too_large(size: int, limit: int) -> HTTPException:
+    """The 413 of an uploaded file over the limit."""
+    return HTTPException(
+        413, f"upload of {size:,} bytes is over the limit of {limit:,} bytes ({setting('upload_bytes')})"
+    )
 
 
 def parse_multipart(body: bytes, content_type: str) -> Upload:

@@ -61,6 +61,14 @@ AssetBaseOption = Annotated[
         "(https://assets.example.org/microscope): pages and JSON link images and tensors there.",
     ),
 ]
+ForwardedAllowIpsOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="MICROSCOPE_FORWARDED_ALLOW_IPS",
+        help="Reverse proxies (IPs or networks, comma-separated, or '*') whose X-Forwarded-Proto and X-Forwarded-For "
+        "are believed. Default: nobody's. --public-url wins over them.",
+    ),
+]
 WorkersOption = Annotated[
     int, typer.Option(min=1, envvar="MICROSCOPE_WORKERS", help="Server processes (each caches what it serves).")
 ]
@@ -77,6 +85,7 @@ def serve(
     workers: WorkersOption = 1,
     probe: ProbeOption = None,
     asset_base_url: AssetBaseOption = None,
+    forwarded_allow_ips: ForwardedAllowIpsOption = None,
 ) -> None:
     """Serve a store's pages and JSON API."""
     from app.server import serve as run_server
@@ -91,6 +100,7 @@ def serve(
         workers=workers,
         probe_url=probe,
         asset_base_url=asset_base_url,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 

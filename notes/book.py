@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from notes import db, tokens
 from notes.schema import EditRow, NoteRow, TourEditRow
 
 UnitKey = tuple[str, str, int]  # model id, layer name, unit
+_NOTHING = object()  # no database migrated yet
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -75,12 +77,49 @@ def reported(method: Callable[Concatenate[NotesBook, P], R]) -> Callable[Concate
 
 
 class NotesBook:
-    """The annotation database at `url`; created and migrated on the first write, read as empty until then."""
+    """The annotation database at `url`; created and migrated on the first write, read as empty until then.
+
+    A SQLite file is one source of truth for every process reading it (each server worker has its own book): every
+    use first checks, with one stat, that the file at the path is still the one this book reads (its device and
+    inode). Replaced (a restored backup, or a new database made by `microscope tokens create` after a deletion), the
+    pooled connections to the old file are dropped and the new one is read. Deleted, every use raises
+    `NotesDatabaseDeleted` (a 503 naming MICROSCOPE_NOTES_DB) until a database is at the path again; nothing is
+    recreated in its place. A book made after the deletion (a worker or server started later) never knew the file
+    and reads the path as a new install does: empty until the first write. A server database (PostgreSQL) has no file
+    and is used as it is.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = db.check_url(url)
         self.engine = db.engine_for(self.url)
-        self._migrated = False
+        self._path = db.sqlite_file(self.url)
+        self._lock = threading.Lock()  # the file's check and switch, across a worker's threads
+        self._migrating = threading.Lock()
+        self._file = self._first_file()  # known from the start: a worker deleted under before its first request knows
+        self._deleted = False
+        self._files = 0  # how often the file at the path changed under this book: part of the response cache's key
+        self._migrated: object = _NOTHING  # the database last migrated (its FileId, or the URL of a server database)
+
+    def _first_file(self) -> db.FileId | None:
+        try:
+            return db.file_id(self._path) if self._path else None
+        except OSError:  # unreadable folder: every use reports it
+            return None
+
+    def _current(self) -> object:
+        """The database to read (its file's FileId, or the URL of a server database), None while there is none yet;
+        `NotesDatabaseDeleted` once the file this book read is gone."""
+        if self._path is None:
+            return self.url
+        with self._lock:
+            now = db.file_id(self._path)
+            if now != self._file:
+                self.engine.dispose()  # no pooled connection to another file is ever used again
+                self._deleted, self._file, self._files = now is None, now, self._files + 1
+                self._migrated = _NOTHING  # a restored backup may be older: migrated before its first use
+            if self._deleted:
+                raise db.NotesDatabaseDeleted(self.url)
+            return now
 
     @reported
     def readable(self) -> bool:
@@ -88,19 +127,27 @@ class NotesBook:
         return self._readable()
 
     def _readable(self) -> bool:
-        if not self._migrated and db.exists(self.url):
-            self._ready()
-        return self._migrated
+        current = self._current()
+        if current is not None:
+            self._ready(current)
+        return current is not None
 
-    def _ready(self) -> None:
-        if not self._migrated:
-            db.migrate(self.engine)
-            self._migrated = True
+    def _ready(self, current: object) -> None:
+        if self._migrated != current:
+            with self._migrating:
+                if self._migrated != current:
+                    db.migrate(self.engine)
+                    self._migrated = current
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """A session on the migrated database, committed when the block ends without error."""
-        self._ready()
+        """A session on the migrated database (made now if there is none yet), committed when the block ends without
+        error."""
+        current = self._current()
+        if current is None:
+            db.create(self.url)
+            current = self._current()
+        self._ready(current)
         with Session(self.engine) as session, session.begin():
             yield session
 
@@ -151,6 +198,16 @@ class NotesBook:
         tours = select(func.coalesce(func.max(TourEditRow.id), 0)).scalar_subquery()  # notes.tours writes these
         with self.engine.connect() as connection:
             return connection.scalar(select(notes + tours)) or 0
+
+    def cache_key(self) -> tuple[int, int | str]:
+        """What the response cache keys pages by: how often the file changed under this book, then the generation
+        ('unavailable' while the database cannot be used). No page made from another file is ever found again, even
+        where a new file reaches the same generation."""
+        files = self._files  # read first: a change meanwhile makes this key one no later request asks for
+        try:
+            return files, self.generation()
+        except db.NotesDatabaseError:
+            return files, "unavailable"
 
     @reported
     def author_of(self, token: str) -> str | None:

@@ -1,12 +1,16 @@
-"""The annotation database: its URL, an engine, and its Alembic migrations (separate from the store's)."""
+"""The annotation database: its URL, an engine, its Alembic migrations (separate from the store's), and for a SQLite
+file, which file is at its path (device and inode) and how a new one is made whole."""
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -24,6 +28,23 @@ class NotesDatabaseError(Exception):
             "this service may read and write; move a damaged file aside and `microscope annotations import` the "
             "notes from an export. The store's pages work without it."
         )
+
+
+class NotesDatabaseDeleted(NotesDatabaseError):
+    """The SQLite file this process read was deleted from its path, and none is there now."""
+
+    def __init__(self, url: str) -> None:
+        Exception.__init__(
+            self,
+            f"the notes database ({shown(url)}) was deleted while this service was using it: notes and tokens cannot "
+            "be read or written until a notes database is at that path again. Restore the file from a backup, or "
+            "start a new one with `microscope tokens create NAME` (then `microscope annotations import` an export); "
+            "every worker of the service reads it from its next request. MICROSCOPE_NOTES_DB names the file. The "
+            "store's pages work without it.",
+        )
+
+
+FileId = tuple[int, int]  # a file's device and inode: which file, whatever its path
 
 
 def shown(url: str) -> str:
@@ -51,14 +72,18 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
-def exists(url: str) -> bool:
-    """Whether the database may hold notes: a SQLite file that is there, or any other server database."""
-    path = sqlite_file(url)
-    return path is None or path.is_file()
+def file_id(path: Path) -> FileId | None:
+    """The device and inode of the file at `path`, None when there is none (one stat, no query)."""
+    try:
+        found = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return found.st_dev, found.st_ino
 
 
 def engine_for(url: str) -> Engine:
-    """An engine over the annotation database (nothing is created until it is migrated).
+    """An engine over the annotation database. A SQLite file is opened only if it is there (`create` makes it): a
+    connection opened after the file was deleted fails instead of starting an empty database in its place.
 
     A bare `postgresql://` URL goes through psycopg 3 (`pip install "microscope[postgres]"`), as the store's does:
     SQLAlchemy 2.0 would pick psycopg2 for it.
@@ -66,14 +91,48 @@ def engine_for(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
+    engine = create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
+    path = sqlite_file(url)
+    if path is not None:
+        event.listen(engine, "do_connect", _existing_file_only(path))
+    return engine
+
+
+def _existing_file_only(path: Path) -> Any:
+    def connect(dialect: Any, record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        if not cparams.get("uri"):  # a URL that asks for SQLite URIs itself chose its own mode
+            cargs[:1] = [f"{path.absolute().as_uri()}?mode=rw"]  # SQLite's read-write mode never creates the file
+            cparams["uri"] = True
+
+    return connect
+
+
+def create(url: str) -> None:
+    """Make a migrated database at the SQLite URL's file unless one is there first: built aside, then linked into
+    place, so that no worker or command ever finds it half made, and two first writes at once make one database."""
+    path = sqlite_file(url)
+    if path is None:
+        raise ValueError(f"not a SQLite file: {shown(url)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f".{path.name}.{secrets.token_hex(6)}.new")
+    engine = create_engine(make_url(url).set(database=str(aside)))
+    try:
+        migrate(engine)
+        engine.dispose()
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass  # another worker or command made one first: that one is the database
+        except OSError:  # a file system without hard links: moved into place instead
+            if not path.exists():
+                os.replace(aside, path)
+    finally:
+        engine.dispose()
+        aside.unlink(missing_ok=True)
 
 
 def migrate(engine: Engine) -> None:
-    """Create the database if needed and bring its tables to the newest migration."""
-    path = sqlite_file(str(engine.url))
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    """Bring the database's tables to the newest migration (creating them in an empty one)."""
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     with engine.begin() as connection:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -11,11 +11,17 @@ from notes import tours
 from notes.book import NotesBook
 from notes.cli import NotesDbOption
 from notes.db import DEFAULT_URL
-from notes.tour_file import dump, parse
+from notes.tour_file import dump, read
 
 tours_app = typer.Typer(
     help="Tours: ordered, captioned units and circuits, moved as YAML or JSON.", no_args_is_help=True
 )
+
+
+def _refuse(message: str) -> NoReturn:
+    """Say on stderr what is wrong with the file (one line, or one per bad stop) and exit 2, without a traceback."""
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
 
 
 @tours_app.command("import")
@@ -30,9 +36,9 @@ def import_(
     """Save the tour in FILE (YAML or JSON)."""
     book = NotesBook(notes_db)
     try:
-        tour = parse(file.read_text(), str(file))
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="FILE") from None
+        tour = read(file)  # within the limits of MICROSCOPE_LIMIT_TOUR_*
+    except (ValueError, OSError) as error:
+        _refuse(str(error))
     if not replace and tours.stored_tour(book, tour.slug) is not None:
         raise typer.BadParameter(
             f"a tour {tour.slug!r} is saved already; add --replace to replace it", param_hint="FILE"

@@ -10,12 +10,18 @@ stops:
   - circuit: demo-inception/mixed3b:73,123  # model/ then a circuit page's units: 'layer:u,u;layer:u'
     caption: …
 ```
+
+A file is held to `TourLimits` (its size, its stops, how deep it nests) before anything is built from it: the size
+on the text, the depth on PyYAML's event stream (which parses without recursion), the stops before validating them.
+Unit numbers are 1–9 ASCII digits, so no stop can make `int()` fail or name a unit past any layer.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -24,8 +30,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 FORMAT = "microscope-tour/1"
 SLUG = r"^[a-z0-9][a-z0-9-]{0,99}$"
-_UNIT = re.compile(r"^(?P<model>[^/\s]+)/(?P<layer>[^:/\s]+):(?P<unit>\d+)$")
-_CIRCUIT = re.compile(r"^(?P<model>[^/\s]+)/(?P<units>[^:;/\s]+:\d+(,\d+)*(;[^:;/\s]+:\d+(,\d+)*)*)$")
+UNIT_DIGITS = 9  # no layer has a billion units; ASCII digits only (Python's \d and int() take '٣' and 5,000 digits)
+MODEL_CHARS, TARGET_CHARS = 200, 2000  # what the database's columns hold (PostgreSQL refuses longer)
+_NUMBER = rf"[0-9]{{1,{UNIT_DIGITS}}}"
+_UNIT = re.compile(rf"(?P<model>[^/\s]{{1,{MODEL_CHARS}}})/(?P<layer>[^:/\s]+):(?P<unit>{_NUMBER})")
+_GROUP = rf"[^:;/\s]+:{_NUMBER}(,{_NUMBER})*"
+_CIRCUIT = re.compile(rf"(?P<model>[^/\s]{{1,{MODEL_CHARS}}})/(?P<units>{_GROUP}(;{_GROUP})*)")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the same safe loader, ten times faster
+MAX_ERRORS = 20  # lines of a refused file's message; the rest are counted
 
 
 class TourLimits(BaseSettings):
@@ -40,6 +52,42 @@ class TourLimits(BaseSettings):
     tour_stops: int = Field(200, ge=1, description="stops of one tour")
     tour_depth: int = Field(8, ge=3, description="nesting of mappings and lists in a tour file (a tour needs 3)")
 
+    def refusal(self, source: str, what: str, name: str) -> ValueError:
+        """The error of `source` going past limit `name`: what it has, the limit, and the setting that raises it."""
+        setting = f"{self.model_config['env_prefix']}{name.upper()}"
+        limit = f"{getattr(self, name)} {_UNITS[name]}"
+        return ValueError(f"{source} {what}; the limit is {limit} ({name}, setting {setting})")
+
+
+_UNITS = {"tour_bytes": "bytes", "tour_stops": "stops", "tour_depth": "levels"}
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    """`text`, cut short for a title or a message: an error never repeats 5,000 digits."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _shown(text: str) -> str:
+    """`text` quoted for a message, cut short."""
+    return repr(_cut(text))
+
+
+def stop_problem(unit: str | None, circuit: str | None) -> str | None:
+    """What is wrong with a stop's target (None when nothing is)."""
+    if (unit is None) == (circuit is None):
+        return "a stop names exactly one of 'unit' (model/layer:unit) or 'circuit' (model/layer:u,u)"
+    if unit is not None and not _UNIT.fullmatch(unit):
+        return (
+            f"unit {_shown(unit)} is not model/layer:unit with a unit number of 1–{UNIT_DIGITS} digits 0–9, "
+            "e.g. demo-inception/mixed3b:73"
+        )
+    if circuit is not None and not _CIRCUIT.fullmatch(circuit):
+        return f"circuit {_shown(circuit)} is not model/layer:u,u;layer:u (digits 0–9), e.g. toy-net/conv1:0,1"
+    written = unit or circuit or ""
+    if len(written.partition("/")[2]) > TARGET_CHARS:
+        return f"{_shown(written)} is longer than {TARGET_CHARS} characters after the model"
+    return None
+
 
 class StopFile(BaseModel):
     """One stop: a unit (`model/layer:unit`) or a circuit (`model/layer:u,u;layer:u`), with a Markdown caption."""
@@ -52,13 +100,15 @@ class StopFile(BaseModel):
 
     @model_validator(mode="after")
     def _one_target(self) -> StopFile:
-        if (self.unit is None) == (self.circuit is None):
-            raise ValueError("a stop names exactly one of 'unit' (model/layer:unit) or 'circuit' (model/layer:u,u)")
-        if self.unit is not None and not _UNIT.match(self.unit):
-            raise ValueError(f"unit {self.unit!r} is not model/layer:unit, e.g. demo-inception/mixed3b:73")
-        if self.circuit is not None and not _CIRCUIT.match(self.circuit):
-            raise ValueError(f"circuit {self.circuit!r} is not model/layer:u,u;layer:u, e.g. toy-net/conv1:0,1")
+        problem = self.problem
+        if problem is not None:
+            raise ValueError(problem)
         return self
+
+    @property
+    def problem(self) -> str | None:
+        """What is wrong with the stop (a stop read from the database may predate a check), or None."""
+        return stop_problem(self.unit, self.circuit)
 
     @property
     def kind(self) -> Literal["unit", "circuit"]:
@@ -76,15 +126,26 @@ class StopFile(BaseModel):
         return (self.unit or self.circuit or "").partition("/")[2]
 
     @property
+    def written(self) -> str:
+        """The target as written, cut short for a title or a message (a stop saved before a check may be huge)."""
+        return _cut(self.unit or self.circuit or "")
+
+    @property
     def layer_unit(self) -> tuple[str, int]:
-        """A unit stop's layer and unit."""
+        """A valid unit stop's layer and unit (`problem` is None; the unit has at most UNIT_DIGITS digits)."""
         layer, _, unit = self.target.partition(":")
         return layer, int(unit)
 
     @classmethod
     def of(cls, kind: str, model: str, target: str, caption: str) -> StopFile:
-        """A stop from its stored parts."""
-        return cls(**{kind: f"{model}/{target}"}, caption=caption)
+        """A stop from its stored parts; one saved before a check was added still reads, not validated (its `problem`
+        says what is wrong)."""
+        written = f"{model}/{target}"
+        unit, circuit = (written, None) if kind == "unit" else (None, written) if kind == "circuit" else (None, None)
+        try:  # validating is the fast way here: pydantic's model_construct is pure Python and slower
+            return cls(unit=unit, circuit=circuit, caption=caption)
+        except ValidationError:
+            return cls.model_construct(unit=unit, circuit=circuit, caption=caption)
 
 
 class TourFile(BaseModel):
@@ -108,27 +169,99 @@ def _where(location: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in location) or "the file"
 
 
-def validated(data: Any, source: str = "the tour") -> TourFile:
-    """A tour from parsed YAML or JSON; a ValueError naming each bad field or stop."""
+def validated(data: Any, source: str = "the tour", limits: TourLimits | None = None) -> TourFile:
+    """A tour from parsed YAML or JSON; a ValueError naming each bad field or stop, or the limit it goes past."""
     if not isinstance(data, dict):
         raise ValueError(f"{source}: a tour file is a mapping with slug, title and stops")
+    stops = data.get("stops")
+    if isinstance(stops, list):  # counted before validating: 20,000 stops are refused without looking at each
+        _check_stops(len(stops), source, limits or TourLimits())
     try:
         tour = TourFile.model_validate(data)
     except ValidationError as error:
         lines = [f"{_where(e['loc'])}: {e['msg']}" for e in error.errors()]
-        raise ValueError(f"{source} is not a valid tour:\n  " + "\n  ".join(lines)) from None
+        more = [f"… and {len(lines) - MAX_ERRORS} more"] if len(lines) > MAX_ERRORS else []
+        raise ValueError(f"{source} is not a valid tour:\n  " + "\n  ".join(lines[:MAX_ERRORS] + more)) from None
     if tour.format != FORMAT:
-        raise ValueError(f"{source}: format is {tour.format!r}, not {FORMAT!r}")
+        raise ValueError(f"{source}: format is {_shown(tour.format)}, not {FORMAT!r}")
     return tour
 
 
-def parse(text: str, source: str = "the tour") -> TourFile:
-    """A tour from YAML or JSON text (JSON is YAML too); a ValueError naming what is wrong."""
+def within(tour: TourFile, limits: TourLimits, source: str = "the tour") -> TourFile:
+    """`tour` (read already, e.g. a JSON body) if it has no more stops than the limit; a ValueError otherwise."""
+    _check_stops(len(tour.stops), source, limits)
+    return tour
+
+
+def _check_stops(count: int, source: str, limits: TourLimits) -> None:
+    if count > limits.tour_stops:
+        raise limits.refusal(source, f"has {count} stops", "tour_stops")
+
+
+def nesting(events: Iterable[yaml.Event], limit: int) -> int | None:
+    """How deep the events' document first nests past `limit` mappings and lists, else None. An alias counts as deep
+    as the collection it names; one inside that collection (a cycle) counts as too deep."""
+    open_: list[list[Any]] = []  # each open collection: its anchor, and the height of its deepest child so far
+    heights: dict[str, int] = {}  # of each anchored collection once closed
+    for event in events:
+        height = None
+        if isinstance(event, yaml.CollectionStartEvent):
+            open_.append([event.anchor, 0])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, inner = open_.pop()
+            height = inner + 1
+            if anchor:
+                heights[anchor] = height
+        elif isinstance(event, yaml.AliasEvent):
+            cycle = any(anchor == event.anchor for anchor, _ in open_)
+            height = limit + 1 if cycle else heights.get(event.anchor, 0)
+        depth = len(open_) + (height or 0)
+        if depth > limit:
+            return depth
+        if height and open_:
+            open_[-1][1] = max(open_[-1][1], height)
+    return None
+
+
+def parse(text: str, source: str = "the tour", limits: TourLimits | None = None) -> TourFile:
+    """A tour from YAML or JSON text (JSON is YAML too), within `limits` (by default the settings'); a ValueError
+    naming what is wrong. Size and nesting are checked on the text and its parse events, before any object is made."""
+    limits = limits or TourLimits()
+    if len(text) > limits.tour_bytes:  # each character is a byte at least: no need to encode a huge text
+        raise limits.refusal(source, f"is more than {limits.tour_bytes} bytes", "tour_bytes")
+    if (size := len(text.encode("utf-8", "surrogatepass"))) > limits.tour_bytes:
+        raise limits.refusal(source, f"is {size} bytes", "tour_bytes")
     try:
-        data = yaml.safe_load(text)
+        depth = nesting(yaml.parse(text, Loader=_LOADER), limits.tour_depth)
+        if depth is not None:
+            raise limits.refusal(source, f"nests mappings and lists {depth} deep", "tour_depth")
+        data = yaml.load(text, Loader=_LOADER)  # a safe loader: libyaml's when installed
     except yaml.YAMLError as error:
         raise ValueError(f"{source} is neither YAML nor JSON: {error}") from None
-    return validated(data, source)
+    except RecursionError:  # a depth limit set higher than Python's stack allows
+        raise ValueError(f"{source} nests too deeply to read") from None
+    return validated(data, source, limits)
+
+
+def read(path: Path, limits: TourLimits | None = None) -> TourFile:
+    """The tour in the file at `path`, reading no more than the size limit allows; a ValueError naming what is wrong."""
+    limits = limits or TourLimits()
+    with path.open("rb") as file:
+        raw = file.read(limits.tour_bytes + 1)
+    if len(raw) > limits.tour_bytes:
+        raise limits.refusal(str(path), f"is more than {limits.tour_bytes} bytes", "tour_bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not UTF-8 text: {error}") from None
+    return parse(text, str(path), limits)
+
+
+def trusted(data: dict[str, Any]) -> TourFile:
+    """A tour file this program wrote (the audit trail's JSON), not validated again: one saved before a check was
+    added still reads (each stop's `problem` says what is wrong)."""
+    stops = [StopFile.model_construct(**stop) for stop in data.get("stops", [])]
+    return TourFile.model_construct(**{**data, "stops": stops})
 
 
 def dump(tour: TourFile, as_json: bool = False) -> str:

@@ -101,3 +101,8 @@ def peak_rss_bytes(pid: int) -> int:
     """The highest resident memory a process has had (Linux /proc, VmHWM)."""
     fields = Path(f"/proc/{pid}/status").read_text().split("VmHWM:")[1].split()
     return int(fields[0]) * 1024
+
+
+def reset_peak_rss(pid: int) -> None:
+    """Start a process's peak resident memory (VmHWM) afresh from its memory now (Linux /proc, a process of ours)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")

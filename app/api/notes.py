@@ -7,15 +7,18 @@ from fastapi import APIRouter, Response
 from app import routes, urls
 from app.api.handler_route import methods_route
 from app.deps import UnitDep
-from app.instructors import BearerAuthor, Notes
+from app.instructors import BearerAuthor, Notes, bearer_author
 from app.note_schemas import NoteIn, NotePublic, note_public
 from app.schemas import ErrorPublic
+from app.writes import write_route
 
-router = APIRouter(tags=["notes"], route_class=methods_route("GET", "PUT", "DELETE"))
+# PUT and DELETE identify their author from the token before the body is read (app/writes.py).
+router = APIRouter(tags=["notes"], route_class=write_route(methods_route("GET", "PUT", "DELETE"), bearer_author))
 WRITE_ERRORS = {
     400: {"model": ErrorPublic, "description": "the body is not JSON"},
-    401: {"model": ErrorPublic, "description": "no instructor token"},
+    401: {"model": ErrorPublic, "description": "no instructor token (answered before the body is read)"},
     403: {"model": ErrorPublic, "description": "the token is unknown or revoked"},
+    413: {"model": ErrorPublic, "description": "the body is over its limit (MICROSCOPE_LIMIT_…_BYTES)"},
 }
 
 

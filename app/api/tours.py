@@ -10,13 +10,14 @@ from app.api.handler_route import HandlerRoute, methods_route
 from app.api.notes import WRITE_ERRORS
 from app.deps import Reader
 from app.errors import NotFound
-from app.instructors import BearerAuthor, Notes
+from app.instructors import BearerAuthor, Notes, bearer_author
 from app.tour_schemas import TourPublic, ToursPublic
+from app.writes import write_route
 from notes import tours as tour_book
-from notes.tour_file import TourFile
 
 router = APIRouter(tags=["tours"], route_class=HandlerRoute)
-one = APIRouter(tags=["tours"], route_class=methods_route("GET", "PUT", "DELETE"))
+# PUT and DELETE identify their author from the token before the body is read (app/writes.py).
+one = APIRouter(tags=["tours"], route_class=write_route(methods_route("GET", "PUT", "DELETE"), bearer_author))
 
 
 @router.get(routes.API_TOURS.path, name=routes.API_TOURS.name, response_model=ToursPublic)
@@ -32,7 +33,7 @@ def get_tour(tour: tours.TourDep, reader: Reader) -> TourPublic:
 
 
 @one.put(routes.API_TOUR.path, name=routes.API_TOUR.name, response_model=TourPublic, responses=WRITE_ERRORS)
-def put_tour(slug: str, author: BearerAuthor, book: Notes, reader: Reader, tour: TourFile) -> TourPublic:
+def put_tour(slug: str, author: BearerAuthor, book: Notes, reader: Reader, tour: tours.CheckedTour) -> TourPublic:
     """Save a tour (a tour file as JSON; its slug must be the path's). The audit trail keeps what it replaced."""
     if tour.slug != slug:
         raise HTTPException(

@@ -5,7 +5,8 @@
 
 Errors are JSON `{"detail": "..."}`: 400 bad parameters, 404 unknown model or layer, 411/413 body, 415/422 not a
 decodable image, 503 queue full, 504 timed out. The web service validates uploads before forwarding them; the
-worker checks again, since anything on its port may call it. Nothing is written to disk.
+worker checks again, since anything on its port may call it, and decodes in its gate, one image at a time. Numbers
+in the query are ASCII digits. Nothing is written to disk.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ log = logging.getLogger("microscope.probe")
 MAX_BYTES = 16 * 1024 * 1024  # the web service sends a PNG of the model's input size; this is far above it
 MAX_PIXELS = 40_000_000
 FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")  # never EPS and friends, which run external programs
+_DIGITS = re.compile(r"[0-9]{1,12}")  # a number in a query or Content-Length: ASCII digits, and short
 
 Probe = Callable[[LoadedModel, Image.Image, str, int, "int | None"], ProbeResult]
 
@@ -63,9 +66,8 @@ class Worker:
         if layer not in model.layers:
             raise ProbeError(404, f"model {model.id!r} has no layer {layer!r}; layers: {', '.join(model.layers)}")
         top, unit = _int(query, "top", 8), _int(query, "unit", None)
-        image = decode(body)
-        try:
-            result = self.gate.run(lambda: self.compute(model, image, layer, top, unit))
+        try:  # decoded in the gate too: one image in memory at a time, whatever reaches the worker's port
+            result = self.gate.run(lambda: self.compute(model, decode(body), layer, top, unit))
         except QueueFull as error:
             raise ProbeError(503, str(error)) from None
         except Timeout as error:
@@ -82,11 +84,13 @@ class Worker:
 
 
 def _int(query: dict[str, str], name: str, default: int | None) -> int | None:
+    """A whole number of ASCII digits (`str.isdigit` also takes '²' and '①', which int() refuses)."""
     text = query.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit():
-        raise ProbeError(400, f"{name} must be a non-negative integer, got {text!r}")
+    if not _DIGITS.fullmatch(text):
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise ProbeError(400, f"{name} must be a non-negative integer (digits 0-9), got {shown!r}")
     return int(text)
 
 
@@ -133,7 +137,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> bytes:
         length = self.headers.get("content-length")
-        if length is None or not length.isdigit():
+        if length is None or not _DIGITS.fullmatch(length.strip()):
             self.close_connection = True
             raise ProbeError(411, "send the image as the body, with a Content-Length")
         if int(length) > MAX_BYTES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +218,165 @@ def test_a_store_in_a_database_server_gets_a_new_version_when_a_precompute_adds_
         with StoreWriter(location) as writer:
             writer.finish_stage("toy-net", "fc", "tuning", {"curves": []})
         assert store_version(StoreReader(location)) != before
+
+
+class GatedApp:
+    """An ASGI app whose every call waits until the test opens its gate, then answers `status` (or raises)."""
+
+    def __init__(self, status: int = 404, fail: bool = False) -> None:
+        self.status = status
+        self.fail = fail
+        self.gates: list[asyncio.Event] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        gate = asyncio.Event()
+        self.gates.append(gate)
+        await gate.wait()
+        if self.fail:
+            raise RuntimeError("the app failed")
+        await send({"type": "http.response.start", "status": self.status, "headers": [(b"content-type", b"text/html")]})
+        await send({"type": "http.response.body", "body": b"page %d" % self.status})
+
+    def open(self) -> None:
+        """Let every call made so far answer."""
+        for gate in self.gates:
+            gate.set()
+
+
+class Client:
+    """One request to an ASGI app as a task, with what it was sent; `blocked` holds its sends until set."""
+
+    def __init__(self, app: Any, blocked: bool = False) -> None:
+        self.sent: list[Message] = []
+        self.reading = asyncio.Event()
+        if not blocked:
+            self.reading.set()
+        scope = {"type": "http", "method": "GET", "path": "/x", "query_string": b"", "headers": [(b"host", b"t")]}
+        self.task = asyncio.ensure_future(app(scope, self.receive, self.send))
+
+    async def receive(self) -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(self, message: Message) -> None:
+        await self.reading.wait()  # a client that does not read: the server's send waits
+        self.sent.append(message)
+
+    @property
+    def status(self) -> int | None:
+        return self.sent[0]["status"] if self.task.done() and self.sent else None
+
+
+async def idle() -> None:
+    """Run every task that can run until none can (nothing here waits on the clock or on I/O)."""
+    for _ in range(50):
+        await asyncio.sleep(0)
+
+
+def _run(test: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    asyncio.run(test())
+
+
+def test_waiters_of_an_uncacheable_answer_never_take_over_the_key_or_hang() -> None:
+    """A 404 built by one request while others wait for it: they each run the app, none re-registers the key, so a
+    request arriving meanwhile is never left waiting on a build nobody finishes (the cache's former KeyError)."""
+    app = GatedApp(404)
+    cache = ResponseCache(app, store=LruStore(), version="v")
+
+    async def scenario() -> None:
+        leader = Client(cache)
+        await idle()
+        waiters = [Client(cache) for _ in range(2)]
+        await idle()
+        app.open()  # the leader's 404: the waiters run the app themselves, each held at its gate
+        await idle()
+        late = Client(cache)  # arrives while the two waiters' runs are under way
+        await idle()
+        for _ in range(3):  # the waiters' runs end one by one, then whatever the late request waits for
+            app.open()
+            await idle()
+        clients = [leader, *waiters, late]
+        assert [c.task.done() for c in clients] == [True] * 4
+        assert [c.task.exception() for c in clients] == [None] * 4
+        assert [c.status for c in clients] == [404] * 4 and not cache._pending
+
+    _run(scenario)
+
+
+def test_waiters_are_released_before_an_uncacheable_answer_reaches_a_slow_client() -> None:
+    """The builder's client not reading its 404 holds only that request: those waiting for it go on at once."""
+    app = GatedApp(404)
+    cache = ResponseCache(app, store=LruStore(), version="v")
+
+    async def scenario() -> None:
+        leader = Client(cache, blocked=True)
+        await idle()
+        waiter = Client(cache)
+        await idle()
+        app.open()
+        await idle()
+        app.open()  # the waiter's own run
+        await idle()
+        assert waiter.status == 404 and not leader.task.done()
+        leader.reading.set()
+        await idle()
+        assert leader.status == 404 and not cache._pending
+
+    _run(scenario)
+
+
+def test_a_build_cancelled_midway_lets_its_waiters_build_and_cache_the_page() -> None:
+    """The builder's task cancelled (its client gone, or the server shutting down): the waiters still get the page."""
+    app = GatedApp(200)
+    store = LruStore()
+    cache = ResponseCache(app, store=store, version="v")
+
+    async def scenario() -> None:
+        leader = Client(cache)
+        await idle()
+        waiters = [Client(cache) for _ in range(3)]
+        await idle()
+        leader.task.cancel()
+        await idle()
+        app.open()
+        await idle()
+        assert leader.task.cancelled() and [w.status for w in waiters] == [200] * 3
+        assert len(store) == 1 and not cache._pending
+
+    _run(scenario)
+
+
+def test_a_build_that_raises_fails_alone_and_its_waiters_run_the_app() -> None:
+    app = GatedApp(fail=True)
+    cache = ResponseCache(app, store=LruStore(), version="v")
+
+    async def scenario() -> None:
+        leader = Client(cache)
+        await idle()
+        waiter = Client(cache)
+        await idle()
+        app.open()
+        await idle()
+        app.fail, app.status = False, 404
+        app.open()
+        await idle()
+        assert isinstance(leader.task.exception(), RuntimeError) and waiter.status == 404 and not cache._pending
+
+    _run(scenario)
+
+
+def test_a_cancelled_waiter_leaves_the_build_and_the_other_waiters_alone() -> None:
+    app = GatedApp(200)
+    cache = ResponseCache(app, store=LruStore(), version="v")
+
+    async def scenario() -> None:
+        leader = Client(cache)
+        await idle()
+        gone, staying = Client(cache), Client(cache)
+        await idle()
+        gone.task.cancel()
+        await idle()
+        app.open()
+        await idle()
+        assert gone.task.cancelled() and leader.status == 200 and staying.status == 200 and len(app.gates) == 1
+
+    _run(scenario)

@@ -14,6 +14,7 @@ from sqlalchemy import exc
 from app.config import Settings
 from app.errors import DAMAGED_STORE
 from app.main import create_app
+from notes.book import NotesBook
 from store.db import display_url
 from tests.store.test_damaged import overwrite_page, table_page
 
@@ -31,6 +32,22 @@ def test_page_errors_are_html_with_status_and_message(client: TestClient) -> Non
     assert response.headers["content-type"].startswith("text/html")
     assert "no layer &#39;nope&#39; in model &#39;toy-net&#39;; layers: conv1, block1, fc" in response.text
     assert '<span class="status">404</span>' in response.text
+
+
+def test_a_validation_error_quotes_only_the_start_of_what_was_sent(
+    toy_store: Path, book: NotesBook, issued: dict[str, str]
+) -> None:
+    label = "spam " * 10_000  # 50 KB: within the note's body limit, over the label's 200 characters
+    with TestClient(create_app(Settings(store=toy_store, notes_db=book.url))) as client:
+        response = client.put(
+            "/api/v1/models/toy-net/layers/conv1/units/1/note",
+            json={"label": label, "body": ["x" * 100] * 100},
+            headers={"Authorization": f"Bearer {issued['alice']}"},
+        )
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail.startswith("label: String should have at most 200 characters (got 'spam spam")
+    assert len(response.content) < 1000  # not the 60 KB sent
 
 
 def test_error_page_links_what_exists(client: TestClient) -> None:

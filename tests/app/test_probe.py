@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from app.config import Settings
+from app.limits import Limits
 from app.main import create_app
-from app.probe_image import MAX_BYTES
 from app.upload import parse_multipart
 from store.records import DatasetImageRecord
 from store.writer import StoreWriter
@@ -86,7 +86,7 @@ def test_raw_body_with_query_fields_is_probed_too(probing: tuple[TestClient, Fak
         (_png((64, 64))[:120], "image/png", 422, "not a decodable image"),
         (_huge_png(), "image/png", 413, "image of 400,000,000 pixels is over the limit"),
         (_huge_png(8_000), "image/png", 413, "image of 8,000×8,000 = 64,000,000 pixels is over the limit"),
-        (bytes(50 * 2**20), "image/png", 413, "over the limit of 10,485,760 bytes"),
+        (bytes(50 * 2**20), "image/png", 413, "MICROSCOPE_LIMIT_UPLOAD_BYTES=10,485,760"),
         (b"<html>not a png</html>", "image/png", 415, "it said it was image/png"),
     ],
     ids=["text-file", "truncated-png", "20000x20000-png", "8000x8000-png", "50-mb", "text-claiming-png"],
@@ -122,7 +122,8 @@ def test_png_declared_as_text_is_decided_by_decoding(probing: tuple[TestClient, 
 
 
 def test_a_big_raw_body_is_refused_from_its_content_length(probing: tuple[TestClient, FakeWorker]) -> None:
-    response = probing[0].post(API, content=bytes(MAX_BYTES + 1), headers={"content-type": "image/png"})
+    big = bytes(Limits().upload_bytes + 70_000)  # over the upload and its form's fields
+    response = probing[0].post(API, content=big, headers={"content-type": "image/png"})
     assert response.status_code == 413
 
 
@@ -226,3 +227,51 @@ def test_a_dataset_image_is_probed_by_its_source_path(dataset_probing: TestClien
 def test_only_images_inside_the_dataset_folder_are_read(dataset_probing: TestClient, source: str) -> None:
     response = dataset_probing.post(API, data={"source": source})
     assert response.status_code == 404 and "no dataset image" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("fields", [{"unit": "²"}, {"top": "³"}, {"top": "①"}, {"unit": "٣"}, {"top": "9" * 2000}])
+def test_fields_take_ascii_digits_only(probing: tuple[TestClient, FakeWorker], fields: dict[str, str]) -> None:
+    client, fake = probing
+    sent = len(fake.bodies)
+    for url in (API, PAGE):
+        response = client.post(url, files={"image": ("a.png", _png(), "image/png")}, data={"layer": "block1", **fields})
+        assert response.status_code == 422, response.text[:300]
+        assert "must be a non-negative integer (digits 0-9)" in response.text
+    query = "&".join(f"{name}={value}" for name, value in fields.items())
+    response = client.post(f"{API}?layer=block1&{query}", content=_png(), headers={"content-type": "image/png"})
+    assert response.status_code == 422 and len(response.content) < 300  # 2,000 digits are not repeated back
+    assert len(fake.bodies) == sent
+
+
+@pytest.fixture
+def tight(toy_store: Path) -> Iterator[TestClient]:
+    """A client whose upload limits are set low: 3 frames, 1,000 pixels, 50 kB."""
+    limits = Limits(upload_frames=3, upload_pixels=1000, upload_bytes=50_000)
+    with fake_worker() as (url, _):
+        settings = Settings(store=toy_store, probe_url=url, limits=limits)
+        with TestClient(create_app(settings)) as client:
+            yield client
+
+
+def _gif(frames: int, size: tuple[int, int] = (20, 20)) -> bytes:
+    images = [Image.new("RGB", size, (40 * i, 0, 0)) for i in range(frames)]  # differing, so none is merged
+    buffer = io.BytesIO()
+    images[0].save(buffer, "GIF", save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+def test_the_configured_limits_apply_and_are_named(tight: TestClient) -> None:
+    cases = [
+        (_gif(4), "image of 4 frames is over the limit of 3 (MICROSCOPE_LIMIT_UPLOAD_FRAMES)"),
+        (_png((40, 30)), "= 1,200 pixels is over the limit of 1,000 (MICROSCOPE_LIMIT_UPLOAD_PIXELS)"),
+        (bytes(60_000), "over the limit of 50,000 bytes (MICROSCOPE_LIMIT_UPLOAD_BYTES)"),
+    ]
+    for data, message in cases:
+        response = _upload(tight, data, "image/png")
+        assert response.status_code == 413 and message in response.json()["detail"]
+    assert _upload(tight, _gif(3), "image/gif").status_code == 200
+
+
+def test_the_forms_json_reports_the_configured_limits(tight: TestClient) -> None:
+    facts = tight.get(API).json()
+    assert (facts["max_bytes"], facts["max_pixels"]) == (50_000, 1000)

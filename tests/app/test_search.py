@@ -195,3 +195,11 @@ def test_a_scores_name_costs_one_more_query_at_most_three(scored_client: TestCli
     with counted(scored_client) as statements:
         assert _api(scored_client, "line")
     assert len(statements) <= 3
+
+
+@pytest.mark.parametrize("url", ["/search", "/api/v1/search", "/api/v1/search/suggest"])
+def test_a_query_longer_than_the_limit_is_422_naming_it(client: TestClient, url: str) -> None:
+    response = client.get(url, params={"q": "curve " * 40})
+    assert response.status_code == 422
+    assert "a search of 240 characters is over the limit of 200 (MICROSCOPE_LIMIT_SEARCH_CHARS)" in response.text
+    assert client.get(url, params={"q": "c" * 200}).status_code in (200, 302)

@@ -130,3 +130,35 @@ def test_serve_takes_the_public_url_from_the_command_line(toy_store: Path, monke
     assert served == ["https://microscope.example.org"]
     refused = CliRunner().invoke(cli, [*args, "https://microscope.example.org/sub"])
     assert refused.exit_code == 2 and "public URL must be" in refused.output
+
+
+def test_each_scheme_a_trusted_proxy_reports_gets_its_own_cached_page(client: TestClient) -> None:
+    # The scheme in the ASGI scope is the one a trusted proxy's X-Forwarded-Proto set (uvicorn's proxy headers).
+    for scheme in ("http", "https", "http", "https"):
+        html = client.get(f"{scheme}://testserver{UNIT_PAGE}").text
+        assert f'<link rel="canonical" href="{scheme}://testserver{UNIT_PAGE}">' in html
+
+
+def test_the_public_url_wins_over_the_scheme_a_proxy_reports(toy_store: Path) -> None:
+    with TestClient(create_app(Settings(store=toy_store, public_url="http://microscope.example.org"))) as plain:
+        html = plain.get(f"https://testserver{UNIT_PAGE}").text
+    assert f'<link rel="canonical" href="http://microscope.example.org{UNIT_PAGE}">' in html
+
+
+def test_serve_takes_the_trusted_proxies_from_the_command_line(
+    toy_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from app import server
+    from microscope.cli import app as cli
+
+    served: list[Any] = []
+    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: served.append(kw["forwarded_allow_ips"]))
+    args = ["serve", "--store", str(toy_store)]
+    assert CliRunner().invoke(cli, [*args, "--forwarded-allow-ips", "10.0.0.0/8"]).exit_code == 0
+    assert CliRunner().invoke(cli, args, env={"MICROSCOPE_FORWARDED_ALLOW_IPS": "*"}).exit_code == 0
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    assert served == ["10.0.0.0/8", "*", None]
+    refused = CliRunner().invoke(cli, [*args, "--forwarded-allow-ips", "my-proxy"])
+    assert refused.exit_code == 2 and "trusted proxies must be IP addresses or networks" in refused.output

@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from app import urls
 from app.config import Settings
+from app.limits import Limits
 from app.main import create_app
 from notes import tours
 from notes.book import NotesBook
+from notes.schema import StopRow
 from notes.tour_file import parse
 
 TOUR = {
@@ -25,10 +28,10 @@ TOUR = {
     "stops": [
         {"unit": "toy-net/conv1:1", "caption": "edges <script>alert(1)</script>"},
         {"circuit": "toy-net/conv1:0,1;block1:2", "caption": "a circuit"},
-        {"unit": "toy-net/conv1:99", "caption": "a unit the store lacks"},
-        {"unit": "other-net/fc:0", "caption": "a model the store lacks"},
+        {"unit": "other-net/fc:0", "caption": "a model the store lacks"},  # tours span stores: allowed
     ],
 }
+LACKING = {"unit": "toy-net/conv1:99", "caption": "a unit the store lacks"}  # refused on saving; stored before that
 
 
 @pytest.fixture
@@ -42,7 +45,9 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 def _saved(book: NotesBook) -> None:
-    tours.put(book, parse(json.dumps(TOUR)), author="alice")
+    """TOUR and a stop the store lacks, saved straight into the notes database, as before stops were checked."""
+    stops = [*TOUR["stops"][:2], LACKING, *TOUR["stops"][2:]]  # type: ignore[misc]
+    tours.put(book, parse(json.dumps({**TOUR, "stops": stops})), author="alice")
 
 
 def test_a_tour_put_with_a_token_is_public_as_page_and_json(client: TestClient, issued: dict[str, str]) -> None:
@@ -51,7 +56,7 @@ def test_a_tour_put_with_a_token_is_public_as_page_and_json(client: TestClient, 
     listed = client.get(urls.api_tours()).json()["tours"]
     assert [t["slug"] for t in listed] == ["toy"]  # the shipped demo tour needs demo-inception
     found = client.get(urls.api_tour("toy")).json()
-    assert [s["found"] for s in found["stop_list"]] == [True, True, False, False]
+    assert [s["found"] for s in found["stop_list"]] == [True, True, False]
     assert found["stop_list"][0]["images"][0]["image_url"].startswith("/assets/")
     page = client.get(urls.tour_page("toy"))
     assert page.status_code == 200 and f'type="application/json" href="{urls.api_tour("toy")}"' in page.text
@@ -165,3 +170,95 @@ def test_a_circuit_the_store_cannot_show_is_a_missing_stop_not_an_error(client: 
     found = client.get(urls.api_tour("toy")).json()["stop_list"]
     assert [s["found"] for s in found] == [False, False] and "not consecutive" in found[0]["missing"]
     assert client.get(urls.tour_present("toy")).status_code == 200
+
+
+def _signed_in(client: TestClient, token: str) -> str:
+    """Sign in through the form; the CSRF token the editor's form carries."""
+    csrf = _csrf_of(client.get(urls.instructor(urls.tours())).text)
+    client.post(urls.instructor(), data={"token": token, "csrf": csrf, "next": urls.tours()})
+    return csrf
+
+
+LACKS = {
+    "unit-out-of-range": ("toy-net/conv1:99", "stop 1 (toy-net/conv1:99): unit 99 out of range: conv1 has units 0–3"),
+    "unknown-layer": (
+        "toy-net/nope:0",
+        "stop 1 (toy-net/nope:0): no layer 'nope' in model 'toy-net'; layers: conv1, block1, fc",
+    ),
+}
+
+
+@pytest.mark.parametrize(("unit", "message"), LACKS.values(), ids=LACKS.keys())
+def test_a_stop_its_model_lacks_is_refused_422_naming_the_layers_range_and_nothing_is_saved(
+    client: TestClient, book: NotesBook, issued: dict[str, str], unit: str, message: str
+) -> None:
+    before = book.generation()
+    tour = {**TOUR, "stops": [{"unit": unit}, *TOUR["stops"]]}  # type: ignore[misc]
+    answer = client.put(urls.api_tour("toy"), json=tour, headers=_bearer(issued["alice"]))
+    assert answer.status_code == 422 and message in answer.json()["detail"]
+    csrf = _signed_in(client, issued["alice"])
+    page = client.post(urls.tours(), data={"tour": json.dumps(tour), "csrf": csrf})
+    assert page.status_code == 422 and message.replace("'", "&#39;") in page.text and 'name="tour"' in page.text
+    assert tours.stored(book) == [] and book.generation() == before
+
+
+def test_a_circuit_its_model_lacks_is_refused_naming_what_is_wrong(client: TestClient, issued: dict[str, str]) -> None:
+    tour = {**TOUR, "stops": [{"circuit": "toy-net/conv1:0,99"}, {"circuit": "toy-net/conv1:0;fc:1"}]}
+    detail = client.put(urls.api_tour("toy"), json=tour, headers=_bearer(issued["alice"])).json()["detail"]
+    assert "stop 1 (toy-net/conv1:0,99): unit 99 out of range: conv1 has units 0–3" in detail
+    assert "stop 2 (toy-net/conv1:0;fc:1): conv1 and fc are not consecutive" in detail
+
+
+def test_a_huge_unit_number_is_refused_and_nothing_is_saved(
+    client: TestClient, book: NotesBook, issued: dict[str, str]
+) -> None:
+    huge = {**TOUR, "slug": "hugeunit", "stops": [{"unit": "toy-net/conv1:" + "9" * 5000}]}
+    answer = client.put(urls.api_tour("hugeunit"), json=huge, headers=_bearer(issued["alice"]))
+    assert answer.status_code == 422 and "1–9 digits" in answer.text
+    csrf = _signed_in(client, issued["alice"])
+    page = client.post(urls.tours(), data={"tour": json.dumps(huge), "csrf": csrf})
+    assert page.status_code == 400 and "stop 1" in page.text
+    assert tours.stored(book) == [] and client.get(urls.tour_page("hugeunit")).status_code == 404
+
+
+def test_a_tour_over_the_stop_limit_is_refused_naming_the_setting(
+    toy_store: Path, book: NotesBook, issued: dict[str, str]
+) -> None:
+    settings = Settings(store=toy_store, notes_db=book.url, limits=Limits(tour_stops=2))
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        answer = client.put(urls.api_tour("toy"), json=TOUR, headers=_bearer(issued["alice"]))
+        limit = "has 3 stops; the limit is 2 stops (tour_stops, setting MICROSCOPE_LIMIT_TOUR_STOPS)"
+        assert answer.status_code == 422 and limit in answer.json()["detail"]
+        csrf = _signed_in(client, issued["alice"])
+        page = client.post(urls.tours(), data={"tour": json.dumps(TOUR), "csrf": csrf})
+        assert page.status_code == 400 and limit in page.text
+    assert tours.stored(book) == []
+
+
+def test_a_deeply_nested_file_in_the_editor_is_a_400_naming_the_limit(
+    client: TestClient, book: NotesBook, issued: dict[str, str]
+) -> None:
+    csrf = _signed_in(client, issued["alice"])
+    for deep in ("slug: deep\ntitle: Deep\nstops: " + "[" * 1000 + "]" * 1000, "{a: " * 2000 + "1" + "}" * 2000):
+        page = client.post(urls.tours(), data={"tour": deep, "csrf": csrf})
+        assert page.status_code == 400 and "MICROSCOPE_LIMIT_TOUR_DEPTH" in page.text
+    assert client.get(urls.tours()).status_code == 200 and tours.stored(book) == []
+
+
+def test_a_tour_stored_before_the_checks_renders_its_bad_stop_as_invalid(client: TestClient, book: NotesBook) -> None:
+    _saved(book)
+    with book.writing() as session:  # a stop as PUT stored it before unit numbers were bounded
+        session.execute(update(StopRow).where(StopRow.position == 0).values(target="conv1:" + "9" * 5000))
+    found = client.get(urls.api_tour("toy"))
+    assert found.status_code == 200
+    first = found.json()["stop_list"][0]
+    assert not first["found"] and first["missing"].startswith("not a valid stop: unit 'toy-net/conv1:999")
+    for path in (urls.tour_page("toy"), urls.tour_present("toy")):
+        page = client.get(path)
+        assert page.status_code == 200 and "not a valid stop: unit" in page.text
+    for path in (urls.tour_history("toy"), urls.api_tour_history("toy"), urls.tours(), urls.tour_edit("toy")):
+        assert client.get(path).status_code == 200
+    assert client.get(urls.api_search("toy tour")).status_code == 200
+    tours.put(book, parse(json.dumps(TOUR)), author="bob")  # the trail keeps the bad stop it replaced, readable
+    history = client.get(urls.tour_history("toy"))
+    assert history.status_code == 200 and "unit: toy-net/conv1:9999" in history.text

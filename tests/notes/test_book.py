@@ -1,14 +1,19 @@
-"""NotesBook: notes per unit, an audit trail of every change, and a generation that grows with each."""
+"""NotesBook: notes per unit, an audit trail of every change, and a generation that grows with each; every worker
+reading the file at the configured path, never one deleted or replaced under it."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
 
+from notes import tokens
 from notes.book import NotesBook
 from notes.db import NotesDatabaseError, shown
+from tests.notes.conftest import Workers, write_database
 
 
 def test_a_missing_database_reads_as_empty_and_is_not_created(tmp_path: Path) -> None:
@@ -80,3 +85,82 @@ def test_a_shown_url_hides_its_password() -> None:
     assert "secret" not in shown("postgresql://teacher:secret@db/notes") and "teacher" in shown(
         "postgresql://teacher:secret@db/notes"
     )
+
+
+def _held(path: Path) -> list[str]:
+    """The files at `path` (now or deleted) that this process holds open (Linux /proc)."""
+    links = [os.readlink(fd) for fd in Path("/proc/self/fd").iterdir() if fd.is_symlink()]
+    return [link for link in links if link.startswith(str(path))]
+
+
+def _uses(book: NotesBook, token: str) -> list[Callable[[], object]]:
+    """Every way a worker reads or writes the notes."""
+    return [
+        lambda: book.note("m", "l", 1), book.notes, book.generation, book.readable, lambda: book.author_of(token),
+        lambda: book.history("m", "l", 1), lambda: book.edits(offset=0, limit=5),
+        lambda: book.put("m", "l", 2, label="x", body="", author="alice"), lambda: book.delete("m", "l", 1, author="a"),
+    ]  # fmt: skip
+
+
+def test_a_deleted_file_is_the_same_error_on_every_worker_never_its_old_notes(workers: Workers) -> None:
+    workers.path.unlink()
+    messages = set()
+    for book in workers.both():
+        for use in _uses(book, workers.token):
+            with pytest.raises(NotesDatabaseError, match="deleted") as raised:
+                use()
+            messages.add(str(raised.value))
+        assert book.cache_key()[1] == "unavailable"
+    assert len(messages) == 1 and "MICROSCOPE_NOTES_DB" in messages.pop()
+    assert not workers.path.exists() and _held(workers.path) == []  # nothing recreated, the old file let go
+
+
+def test_a_worker_that_never_read_the_file_knows_it_was_deleted(workers: Workers) -> None:
+    idle = NotesBook(f"sqlite:///{workers.path}")  # made while the file exists, deleted before its first request
+    workers.path.unlink()
+    with pytest.raises(NotesDatabaseError, match="deleted"):
+        idle.notes()
+
+
+def test_a_worker_started_after_the_deletion_reads_as_empty_like_a_new_install(workers: Workers) -> None:
+    workers.path.unlink()
+    late = NotesBook(f"sqlite:///{workers.path}")
+    assert late.notes() == [] and late.author_of(workers.token) is None and not workers.path.exists()
+
+
+def test_a_restored_backup_is_read_and_written_by_every_worker(workers: Workers, tmp_path: Path) -> None:
+    backup = tmp_path / "backup.sqlite"
+    bob = write_database(backup, "bob", "restored")
+    os.replace(backup, workers.path)
+    for book in workers.both():
+        note = book.note("m", "l", 1)
+        assert note is not None and note.label == "restored"
+        assert book.author_of(bob) == "bob" and book.author_of(workers.token) is None
+        book.put("m", "l", 2, label="after", body="", author="bob")
+    assert _held(workers.path) == [str(workers.path)] * len(_held(workers.path))  # no deleted file held
+
+
+def test_a_database_recreated_after_deletion_serves_every_worker(workers: Workers) -> None:
+    workers.path.unlink()
+    with NotesBook(f"sqlite:///{workers.path}").writing() as session:  # what `microscope tokens create bob` does
+        bob = tokens.create(session, "bob")
+    for book in workers.both():
+        assert book.author_of(bob) == "bob" and book.author_of(workers.token) is None
+        assert book.note("m", "l", 1) is None and book.notes() == []
+    for unit, book in enumerate(workers.both()):
+        book.put("m", "l", unit, label="new", body="", author="bob")
+
+
+def test_the_cache_key_never_repeats_across_files_at_the_same_generation(workers: Workers) -> None:
+    before = [(book.generation(), book.cache_key()) for book in workers.both()]
+    workers.path.unlink()
+    write_database(workers.path, "bob", "new")  # one note again: the same generation as the deleted file's
+    after = [(book.generation(), book.cache_key()) for book in workers.both()]
+    assert [g for g, _ in after] == [g for g, _ in before]
+    assert all(new != old for (_, new), (_, old) in zip(after, before, strict=True))
+
+
+def test_a_first_write_leaves_the_database_alone_in_its_folder(tmp_path: Path) -> None:
+    book = NotesBook(f"sqlite:///{tmp_path / 'var' / 'notes.sqlite'}")
+    book.put("m", "l", 1, label="x", body="", author="alice")
+    assert os.listdir(tmp_path / "var") == ["notes.sqlite"]  # made aside, then linked into place

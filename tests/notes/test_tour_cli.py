@@ -69,3 +69,23 @@ def test_delete_removes_a_saved_tour_and_names_the_saved_ones_otherwise(tmp_path
 def test_export_of_an_unknown_slug_names_the_tours(tmp_path: Path) -> None:
     output = _run("tours", "export", "nope", db=f"sqlite:///{tmp_path / 'n.sqlite'}", code=2)
     assert "no tour 'nope'" in output and tours.shipped()[0].slug in output
+
+
+def test_a_deeply_nested_file_is_refused_in_one_line_with_exit_2(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'n.sqlite'}"
+    (tmp_path / "deep.yaml").write_text("stops: " + "[" * 1000 + "]" * 1000 + "\n")
+    result = runner.invoke(app, ["tours", "import", str(tmp_path / "deep.yaml"), "--notes-db", db])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)  # no RecursionError
+    assert result.output.strip().splitlines() == [
+        f"error: {tmp_path / 'deep.yaml'} nests mappings and lists 9 deep; the limit is 8 levels "
+        "(tour_depth, setting MICROSCOPE_LIMIT_TOUR_DEPTH)"
+    ]
+    assert tours.stored(NotesBook(db)) == []
+
+
+def test_a_huge_unit_number_is_refused_naming_the_stop(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'n.sqlite'}"
+    (tmp_path / "huge.yaml").write_text(TOUR.replace("toy-net/conv1:1", "demo-inception/mixed3b:" + "9" * 5000))
+    output = _run("tours", "import", str(tmp_path / "huge.yaml"), db=db, code=2)
+    assert "stop 1" in output and "1–9 digits" in output and len(output) < 1000
+    assert tours.stored(NotesBook(db)) == []

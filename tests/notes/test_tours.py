@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import event, select
+import pytest
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from notes import tours
 from notes.book import NotesBook
-from notes.schema import TourEditRow
+from notes.schema import StopRow, TourEditRow
 from notes.tour_file import StopFile, TourFile
 
 STOPS = [StopFile(unit="toy-net/conv1:1", caption="one"), StopFile(circuit="toy-net/conv1:0,1", caption="two")]
@@ -112,3 +113,30 @@ def test_an_empty_database_has_no_trail_and_is_not_created_by_reading_it(book: N
     assert tours.edits(book, "toy", 0, 50) == ([], 0)
     if book.url.startswith("sqlite"):
         assert not book.readable()
+
+
+def test_a_stop_saved_before_the_checks_still_reads_saying_what_is_wrong(book: NotesBook) -> None:
+    tours.put(book, _tour(), author="alice")
+    bad = "mixed3b:" + "9" * 1990  # too many digits (PostgreSQL's column holds 2,000 characters; SQLite took 5,000)
+    with book.writing() as session:  # as `put` stored it before unit numbers were bounded
+        session.execute(update(StopRow).where(StopRow.position == 0).values(model="demo-inception", target=bad))
+        edit = session.scalars(select(TourEditRow)).one()
+        edit.after = json.dumps({**json.loads(edit.after or ""), "stops": [{"unit": f"demo-inception/{bad}"}]})
+    found = tours.stored_tour(book, "toy")
+    assert found is not None and [s.problem is None for s in found.stops] == [False, True]
+    assert "1–9 digits" in (found.stops[0].problem or "") and found.stops[0].target == bad
+    assert [t.slug for t in tours.stored(book)] == ["toy"]
+    trail, _ = tours.edits(book, "toy", 0, 5)
+    assert trail[0].after is not None and trail[0].after.stops[0].problem is not None
+    tours.put(book, _tour("Mended"), author="bob")  # replacing it records the bad stop in the trail, as it was
+    assert tours.edits(book, "toy", 0, 5)[0][0].before.stops[0].target == bad  # type: ignore[union-attr]
+
+
+def test_shipped_tours_read_whatever_the_limits_are_set_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MICROSCOPE_LIMIT_TOUR_STOPS", "1")
+    monkeypatch.setenv("MICROSCOPE_LIMIT_TOUR_BYTES", "10")
+    tours.shipped.cache_clear()
+    try:
+        assert max(len(t.stops) for t in tours.shipped()) > 1
+    finally:
+        tours.shipped.cache_clear()

@@ -175,6 +175,13 @@ def test_bad_bodies_are_refused_and_the_worker_stays_up(
     assert _health(worker_url) == 200
 
 
+@pytest.mark.parametrize("number", ["top=%C2%B2", "top=%E2%91%A0", "top=%D9%A3", "unit=%C2%B2", "top=" + "9" * 5000])
+def test_numbers_other_than_ascii_digits_are_400(worker_url: tuple[str, int, Worker], number: str) -> None:
+    status, payload = _post(worker_url, f"model=demo-inception&layer=mixed4a&{number}", _png(_photo()))
+    assert status == 400 and "must be a non-negative integer (digits 0-9)" in payload["detail"]
+    assert len(payload["detail"]) < 200 and _health(worker_url) == 200
+
+
 def test_unknown_model_and_layer_are_404(worker_url: tuple[str, int, Worker]) -> None:
     assert _post(worker_url, "model=nope&layer=mixed4a", b"")[0] == 404
     status, payload = _post(worker_url, "model=demo-inception&layer=nope", b"")
