@@ -14,7 +14,10 @@ from pydantic import BaseModel, Field
 from app.errors import NotFound
 
 PER_PAGE = 50  # edits on a page of a trail
-PageNumber = Annotated[int, Query(ge=1, description="the page of the trail, newest edits on page 1")]
+# Far past any trail's last page, and small enough that its offset fits every database's integers (a larger page
+# number is refused as a bad parameter instead of overflowing the query).
+MAX_PAGE = 1_000_000
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="the page of the trail, newest edits on page 1")]
 PageUrl = Callable[[int], str]  # a page number → that page's path
 
 

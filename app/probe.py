@@ -118,14 +118,18 @@ def dataset_image(model: ModelView, source: str, max_bytes: int) -> bytes:
     """The bytes of an image of the model's dataset folder by its source path (as its examples name it)."""
     if not model.images_root:
         raise HTTPException(422, f"model {model.id!r} records no dataset folder; upload an image instead")
+    missing = HTTPException(404, f"no dataset image {quoted(source)} in the folder of model {model.id!r}")
     root = Path(model.images_root).resolve()
-    path = (root / source).resolve()
-    if not path.is_relative_to(root) or path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
-        raise HTTPException(404, f"no dataset image {source!r} in the folder of model {model.id!r}")
-    if path.stat().st_size > max_bytes:
-        raise HTTPException(
-            413, f"dataset image {source!r} is over the limit of {max_bytes:,} bytes ({setting('upload_bytes')})"
-        )
+    try:  # a NUL byte or an over-long name is no file either (the OS refuses to look it up)
+        path = (root / source).resolve()
+        if not path.is_relative_to(root) or path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+            raise missing
+        size = path.stat().st_size
+    except (ValueError, OSError):
+        raise missing from None
+    if size > max_bytes:
+        limit = f"the limit of {max_bytes:,} bytes ({setting('upload_bytes')})"
+        raise HTTPException(413, f"dataset image {quoted(source)} is over {limit}")
     return path.read_bytes()
 
 

@@ -1,7 +1,8 @@
 """Talking to a `microscope probe-worker` over HTTP (standard library; the web service stays torch-free).
 
-Its failures become answers a user can act on: not running → 503 saying how to start it, queue full → 503 with
-Retry-After, too slow → 504, anything else it refuses → its own message with its status.
+Its failures become answers a user can act on: not running → 503 saying how to start it, started without the model
+→ 404 saying how to start one with it, queue full → 503 with Retry-After, too slow → 504, anything else it refuses →
+its own message with its status.
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ def _refusal(error: HTTPError, model: str) -> HTTPException:
         detail = str(json.loads(error.read()).get("detail", error.reason))
     except (ValueError, AttributeError, OSError):
         detail = str(error.reason)
-    if error.code == 404 and "does not serve" in detail:  # the worker was started without this model
-        return HTTPException(503, f"{detail}; " + START_HINT.format(model=model))
+    if error.code == 404 and "does not serve" in detail:
+        # 404, as when no worker is configured: probing this model is off here until the operator starts a worker
+        # with it, which no retry changes (503 would say "try again later").
+        return HTTPException(404, f"{detail}; " + START_HINT.format(model=model))
     if error.code == 503:
         return HTTPException(503, f"the probe worker is busy: {detail}", headers={"retry-after": "5"})
     if error.code in (400, 404, 413, 415, 422, 504):

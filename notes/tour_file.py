@@ -36,6 +36,22 @@ _NUMBER = rf"[0-9]{{1,{UNIT_DIGITS}}}"
 _UNIT = re.compile(rf"(?P<model>[^/\s]{{1,{MODEL_CHARS}}})/(?P<layer>[^:/\s]+):(?P<unit>{_NUMBER})")
 _GROUP = rf"[^:;/\s]+:{_NUMBER}(,{_NUMBER})*"
 _CIRCUIT = re.compile(rf"(?P<model>[^/\s]{{1,{MODEL_CHARS}}})/(?P<units>{_GROUP}(;{_GROUP})*)")
+# The same rules in the JSON Schema that clients (and Schemathesis) read: exactly one of unit or circuit, each written
+# as the patterns above say (without Python's group names, which JSON Schema's regex dialect lacks).
+_WRITTEN_CHARS = MODEL_CHARS + 1 + TARGET_CHARS
+_STOP_SCHEMA = {
+    "oneOf": [
+        {
+            "required": [kind],
+            "properties": {
+                kind: {"type": "string", "pattern": f"^{re.sub(r'[?]P<[a-z]+>', '', pattern.pattern)}$",
+                       "maxLength": _WRITTEN_CHARS},
+                other: {"type": "null"},
+            },
+        }
+        for kind, other, pattern in (("unit", "circuit", _UNIT), ("circuit", "unit", _CIRCUIT))
+    ]
+}  # fmt: skip
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the same safe loader, ten times faster
 MAX_ERRORS = 20  # lines of a refused file's message; the rest are counted
 
@@ -92,7 +108,7 @@ def stop_problem(unit: str | None, circuit: str | None) -> str | None:
 class StopFile(BaseModel):
     """One stop: a unit (`model/layer:unit`) or a circuit (`model/layer:u,u;layer:u`), with a Markdown caption."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_STOP_SCHEMA)
 
     unit: str | None = Field(None, description="model/layer:unit, e.g. demo-inception/mixed3b:73")
     circuit: str | None = Field(None, description="model/ and a circuit's units, e.g. demo-inception/mixed3b:73,123")

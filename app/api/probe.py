@@ -31,18 +31,27 @@ _UPLOAD = {
         "multipart/form-data": {
             "schema": {
                 "type": "object",
+                "anyOf": [{"required": ["image"]}, {"required": ["source"]}],  # an image, or a dataset image's path
                 "properties": {
                     "image": {"type": "string", "format": "binary", "description": f"the image ({ACCEPT})"},
-                    "source": {"type": "string", "description": "instead of `image`: a dataset image's source path"},
+                    "source": {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": "instead of `image`: a dataset image's source path",
+                    },
                     "layer": {"type": "string", "description": "a layer of the model (default: the deepest conv)"},
                     "unit": {"type": "integer", "minimum": 0, "description": "a unit whose map to return too"},
                     "top": {"type": "integer", "minimum": 1, "maximum": 64, "description": "how many units (8)"},
                 },
             }
         },
-        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary", "minLength": 1}},
         "application/x-www-form-urlencoded": {
-            "schema": {"type": "object", "properties": {"source": {"type": "string"}, "layer": {"type": "string"}}}
+            "schema": {
+                "type": "object",
+                "required": ["source"],
+                "properties": {"source": {"type": "string", "minLength": 1}, "layer": {"type": "string"}},
+            }
         },
     },
 }
@@ -50,7 +59,8 @@ _ERRORS: dict[int | str, dict] = {
     413: {"model": ErrorPublic, "description": "over the byte or pixel limit"},
     415: {"model": ErrorPublic, "description": "not an image (decided by decoding, whatever its declared type)"},
     422: {"model": ErrorPublic, "description": "a bad layer, unit or top, or an image that does not decode"},
-    503: {"model": ErrorPublic, "description": "no probe worker configured or answering, or its queue is full"},
+    404: {"model": ErrorPublic, "description": "no such model, or no probe worker configured for it"},
+    503: {"model": ErrorPublic, "description": "the probe worker is not answering, or its queue is full"},
     504: {"model": ErrorPublic, "description": "the probe took too long"},
 }
 

@@ -84,6 +84,13 @@ def test_the_trail_is_paged_and_a_page_past_the_end_is_a_404_naming_the_pages(
     assert client.get("/api/v1/notes/history?page=0").status_code == 422
 
 
+def test_a_page_number_past_any_trail_is_a_422_not_an_overflow(client: TestClient, book: NotesBook) -> None:
+    book.put(*UNIT, label="v0", body="", author="alice")  # a trail to page through: 6e23 × 50 overflowed its offset
+    for path in ("/api/v1/notes/history?page=628485737560585566945280", "/notes/history?page=1000001"):
+        answer = client.get(path)
+        assert answer.status_code == 422 and "1000000" in answer.text
+
+
 def test_an_empty_trail_says_so(client: TestClient) -> None:
     assert _history(client, urls.api_notes_history())["edits"] == []
     assert "No note has been written" in client.get(urls.notes_history()).text
