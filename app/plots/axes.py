@@ -102,14 +102,27 @@ def num(value: float) -> str:
     return f"{value:.1f}"
 
 
+_NAMES: dict[str, str] = {}  # keyword → attribute name, worked out once per keyword
+_SPECIAL = re.compile(r"[&<>\"']")  # what `escape` replaces: most values (numbers, colours) have none
+
+
+def _name(keyword: str) -> str:
+    name = _NAMES.get(keyword)
+    if name is None:
+        name = _NAMES[keyword] = keyword.removesuffix("_").replace("_", "-")
+    return name
+
+
 def attributes(**values: object) -> str:
     """` name="value"` pairs, escaped; a trailing underscore is dropped (`class_`) and `_` becomes `-` otherwise."""
     parts = []
-    for name, value in values.items():
+    for keyword, value in values.items():
         if value is None:
             continue
-        key = name.removesuffix("_").replace("_", "-")
-        parts.append(f' {key}="{escape(str(value))}"')
+        shown = str(value)
+        if _SPECIAL.search(shown):
+            shown = escape(shown)
+        parts.append(f' {_name(keyword)}="{shown}"')
     return "".join(parts)
 
 
