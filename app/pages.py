@@ -25,10 +25,9 @@ from app.errors import NotFound
 from app.families import FamilyDep, family_public, layer_families, sparklines
 from app.grid import GridDep
 from app.instructors import Notes
-from app.present import PREVIEW_UNITS, layer_public, model_public, model_summary, unit_public
+from app.present import PREVIEW_UNITS, layer_public, model_public, model_summary, unit_figures, unit_public
 from app.present_weights import layer_weights_public, svd_figures
 from app.templating import render
-from app.tuning_view import tuning_plots
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -82,7 +81,8 @@ def unit_page(request: Request, ctx: UnitDep, book: Notes) -> Response:
     canonical = str(request.base_url).rstrip("/") + unit.url
     context = {"model": ctx.model, "unit": unit, "canonical": canonical, "json_url": unit.api_url}
     context["circuits"] = circuit.unit_circuits(unit)
-    context["tuning"] = tuning_plots(unit)
+    context["figures"] = figures = unit_figures(ctx)
+    context["tuning"] = figures.tuning
     context["preview"] = previews.unit_preview(request, ctx, unit)
     # A signed-in instructor gets the note form, with this browser's CSRF token: a private page, never cached.
     context["instructor"] = author = instructors.page_author(request)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from store import schema as t
 from store import tensors
-from store.db import StoreDamagedError, format_version, open_read_only, require_intact
+from store.db import StoreDamagedError, format_version, open_read_only, require_intact, stored_format
 from store.kinds import CHANNEL, VisKey
 from store.location import StoreLike, as_location
 from store.paths import asset_path, is_asset_key
@@ -41,6 +41,7 @@ from store.refs import UnitRef
 from store.unit_read import read_unit
 
 R = TypeVar("R")
+FIGURES_FORMAT = "0007"  # the store format that keeps unit pages' figures
 
 
 class StoreReader:
@@ -50,6 +51,7 @@ class StoreReader:
         self.location = as_location(store)
         self.engine = open_read_only(self.location.db_url)
         self.format_version = format_version()
+        self.figures = stored_format(self.engine) >= FIGURES_FORMAT  # stores of an older format have none
         if not self.location.assets.is_dir():
             self.engine.dispose()
             raise StoreDamagedError(
@@ -104,7 +106,7 @@ class StoreReader:
     def unit(self, model_id: str, layer: str, unit: int) -> UnitDetail | None:
         """Everything stored about one unit, or None (four queries: store.unit_read)."""
         with self.engine.connect() as connection:
-            return read_unit(connection, model_id, layer, unit)
+            return read_unit(connection, model_id, layer, unit, self.figures)
 
     def hand_labels(self) -> list[LabelHit]:
         """Every hand-labelled unit of every model, by model, layer in forward order and unit (one query)."""

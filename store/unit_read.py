@@ -4,7 +4,7 @@ The statements are made at import with bound parameters, so each read only binds
 statement with its joins and subqueries costs more than running it on SQLite. Rows are plain columns, never ORM
 objects, and no query multiplies one table's rows by another's:
 
-1. the unit with its layer, label source, activation statistics and images (one row per image);
+1. the unit with its layer, label source, activation statistics, stored figures and images (one row per image);
 2. its dataset examples, top and across the activation range;
 3. its edges in both directions, with the unit at the other end and its thumbnail;
 4. its scores and tuning curves.
@@ -14,11 +14,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Float, bindparam, case, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Float,
+    LargeBinary,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from store import schema as t
 from store.cards import CARD_HEIGHT, CARD_WIDTH
+from store.figures import stored
 from store.kinds import CHANNEL, VisKey, page_order
 from store.records import (
     ActivationStatsRecord,
@@ -37,8 +51,9 @@ from store.refs import UnitRef
 UNIT_ID = bindparam("unit_id")
 
 
-def _head() -> Any:
-    """The unit (by model, layer name and number), its label source, statistics and every image with its asset."""
+def _head(figures: bool) -> Any:
+    """The unit (by model, layer name and number), its label source, statistics, stored figures (when the store's
+    format has them) and every image with its asset."""
     same, parent_unit, parent = aliased(t.Unit), aliased(t.Unit), aliased(t.Layer)
     branch_layer = aliased(t.Layer)
     model_id = bindparam("model_id")
@@ -56,14 +71,15 @@ def _head() -> Any:
         .scalar_subquery()
     )
     s, fv, a, src = t.ActivationStats, t.FeatureVis, t.Asset, t.LabelSource
-    return (
+    kept = t.StoredFigures.figures if figures else cast(null(), LargeBinary)
+    query = (
         select(t.Unit.id, t.Unit.unit.label("number"), t.Unit.branch, t.Unit.label, t.Unit.card_sha256, t.Layer.parent)
         .add_columns(branch_start.label("branch_start"), parent_start.label("parent_start"))
         .add_columns(src.key, src.title, src.authors, src.year, src.url, src.license)
         .add_columns(s.count.label("images"), s.mean, s.std, s.min.label("low"), s.max.label("high"))
         .add_columns(s.quantiles, s.histogram)
         .add_columns(fv.key.label("fv_key"), fv.description, fv.activation, fv.pre_activation, fv.settings)
-        .add_columns(a.sha256, a.ext, a.width, a.height)
+        .add_columns(a.sha256, a.ext, a.width, a.height, kept.label("figures"))
         .join(t.Layer, t.Layer.id == t.Unit.layer_id)
         .outerjoin(src, src.id == t.Unit.label_source_id)
         .outerjoin(s, s.unit_id == t.Unit.id)
@@ -71,6 +87,7 @@ def _head() -> Any:
         .outerjoin(a, a.sha256 == fv.asset_sha256)
         .where(t.Layer.model_id == model_id, t.Layer.name == bindparam("layer"), t.Unit.unit == bindparam("unit"))
     )
+    return query.outerjoin(t.StoredFigures, t.StoredFigures.unit_id == t.Unit.id) if figures else query
 
 
 def _example_side(table: Any) -> Any:
@@ -128,12 +145,13 @@ def _measures() -> Any:
     return select(found).order_by(found.c.name)
 
 
-HEAD, EXAMPLES, EDGES, MEASURES = _head(), _examples(), _edges(), _measures()
+HEADS = {True: _head(True), False: _head(False)}  # by whether the store's format keeps figures
+EXAMPLES, EDGES, MEASURES = _examples(), _edges(), _measures()
 
 
-def read_unit(connection: Connection, model_id: str, layer: str, unit: int) -> UnitDetail | None:
-    """Everything stored about one unit, or None (four queries)."""
-    rows = connection.execute(HEAD, {"model_id": model_id, "layer": layer, "unit": unit}).all()
+def read_unit(connection: Connection, model_id: str, layer: str, unit: int, figures: bool = True) -> UnitDetail | None:
+    """Everything stored about one unit, or None (four queries); `figures`: whether the store's format keeps them."""
+    rows = connection.execute(HEADS[figures], {"model_id": model_id, "layer": layer, "unit": unit}).all()
     if not rows:
         return None
     first, bound = rows[0], {"unit_id": rows[0].id}
@@ -154,6 +172,7 @@ def read_unit(connection: Connection, model_id: str, layer: str, unit: int) -> U
         outputs=outputs,
         same_unit=_same_unit(first),
         card=None if first.card_sha256 is None else AssetRef(first.card_sha256, "png", CARD_WIDTH, CARD_HEIGHT),
+        figures=stored.unpack(first.figures),
     )
 
 

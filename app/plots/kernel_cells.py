@@ -2,7 +2,8 @@
 
 Each kernel is a PNG of one pixel per weight, inlined as a `data:` URI (the CSP allows those for images) and scaled
 up without smoothing by the page's CSS. A grid of 64 × 64 kernels of 11 × 11 weights would be half a million SVG
-rectangles; as PNGs it is a few hundred kilobytes. The colours are those of `app.kernels`' SVG kernels and legend.
+rectangles; as PNGs it is a few hundred kilobytes. The colours are those of the SVG kernels and legend
+(`store.figures.kernels`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from app.kernels import NEGATIVE, POSITIVE
+from store.figures.kernels import NEGATIVE, POSITIVE
 
 CELL_PX = 48  # the longer side of a drawn kernel, in CSS pixels
 _WHITE = np.array([255.0, 255.0, 255.0])

@@ -17,6 +17,8 @@ AXIS_COLOUR = "#78716c"
 GRID_COLOUR = "#e7e5e4"
 TEXT_COLOUR = "#1c1917"
 FONT_SIZE = 11
+# Viridis at five stops: perceptually even, readable in grayscale and by most colour-blind readers.
+VIRIDIS = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,23 @@ class Scale:
         """The pixel position of `value`."""
         span = self.high - self.low or 1.0
         return self.start + (value - self.low) / span * (self.end - self.start)
+
+
+@dataclass(frozen=True)
+class ColourScale:
+    """How scores become ring colours: viridis from `low` (dark purple) to `high` (yellow)."""
+
+    title: str
+    low: float = 0.0
+    high: float = 1.0
+
+    def colour(self, value: float) -> str:
+        """The colour of `value` (clipped to the scale) as #rrggbb."""
+        t = (value - self.low) / ((self.high - self.low) or 1.0)
+        t = min(1.0, max(0.0, t)) * (len(VIRIDIS) - 1)
+        i = min(int(t), len(VIRIDIS) - 2)
+        a, b = VIRIDIS[i], VIRIDIS[i + 1]
+        return "#" + "".join(f"{round(x + (y - x) * (t - i)):02x}" for x, y in zip(a, b, strict=True))
 
 
 def nice_step(span: float, count: int) -> float:
