@@ -141,14 +141,22 @@ def microscope_unit(reader: Reader, model: str, op: str, unit: str) -> RedirectR
 
 @router.get(routes.CIRCUIT.path, name=routes.CIRCUIT.name)
 def circuit_page(
-    request: Request, reader: Reader, model_view: ModelDep, units: str = "", order: str = "given", add: str = ""
+    request: Request,
+    reader: Reader,
+    model_view: ModelDep,
+    units: str = "",
+    order: str = "given",
+    add: str = "",
+    page: str = "",
 ) -> Response:
-    """Units of consecutive layers and the kernels between them as a grid; other spellings redirect to the canonical."""
-    query = circuit.parse(model_view, units, order, add)
+    """Units of consecutive layers and the kernels between them as grids, a page of rows at a time (a page is its
+    own URL, cached on its own); other spellings redirect to the canonical."""
+    query = circuit.parse(model_view, units, order, add, page)
     if request.query_params.multi_items() != circuit.canonical_params(query):
         return RedirectResponse(query.url, status_code=302)
-    found = circuit_view.circuit_public(circuit_view.load(reader, model_view, query))
+    found = circuit_view.circuit_public(circuit_view.load(reader, model_view, query), query.rows)
     context = {"model": model_view, "circuit": found, "grids": circuit_view.grids(found), "json_url": found.api_url}
+    context["pager"] = circuit_view.pager(query)
     context["preview"] = previews.circuit_preview(request, model_view, found)
     return render(request, "circuit.html", context)
 
