@@ -1,9 +1,9 @@
 """Read-only queries over a store, returning plain views (the app's only way into the database).
 
 Each page is answered in a fixed number of queries, whatever the model's size: a model with its layers and
-stages is one query, a layer's units with thumbnails and label sources one, a unit four (itself with its images,
-scores, activation statistics and the same unit in a branch layer; its dataset examples, top and across the
-activation range; its edges in both directions with thumbnails; its tuning curves).
+stages is one query, a layer's units with thumbnails and label sources one, a unit four (store.unit_read: itself with
+its images, activation statistics, stored figures and the same unit in a branch layer; its dataset examples, top and
+across the activation range; its edges in both directions with thumbnails; its scores and tuning curves).
 """
 
 from __future__ import annotations
