@@ -1,15 +1,15 @@
 """The figures stage: each unit page's figures (store.figures.unit) drawn once into the store, so that a page read
 for the first time need not draw its plots, activation maps and kernels.
 
-Cheap (no model, only the store): it runs last, and redraws a model's figures only when one of the stages they are
-drawn from finished with other settings, or the figures' version changed.
+Cheap (no model, only the store): it runs last, over every stored layer of the model (a run that adds a layer changes
+the outputs of the layer before it), and redraws a layer's figures only when one of the stages they are drawn from
+finished with other settings, or the figures' version changed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
 
 from store.figures.stored import pack
 from store.figures.unit import FIGURES_VERSION, draw_unit
@@ -34,11 +34,12 @@ def layer_figures(writer: StoreWriter, model: str, layer: str) -> dict[int, byte
     return {unit: pack(draw_unit(layer, detail)) for unit, detail in writer.unit_details(model, layer).items()}
 
 
-def figures_stage(writer: StoreWriter, model: str, layers: Sequence[str]) -> list[str]:
-    """Draw and store the figures of every layer whose figures are missing or stale; the layers drawn."""
+def figures_stage(writer: StoreWriter, model: str) -> list[str]:
+    """Draw and store the figures of every stored layer of the model whose figures are missing or stale; the layers
+    drawn."""
     settings = figures_settings(writer, model)
     drawn = []
-    for layer in layers:
+    for layer in writer.layer_names(model):
         if writer.stage_settings(model, layer, FIGURES_STAGE) == settings:
             continue
         writer.put_unit_figures(model, layer, layer_figures(writer, model, layer), settings)

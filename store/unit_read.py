@@ -12,6 +12,7 @@ objects, and no query multiplies one table's rows by another's:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -33,6 +34,7 @@ from sqlalchemy.orm import aliased
 from store import schema as t
 from store.cards import CARD_HEIGHT, CARD_WIDTH
 from store.figures import stored
+from store.figures.unit import covers
 from store.kinds import CHANNEL, VisKey, page_order
 from store.records import (
     ActivationStatsRecord,
@@ -57,11 +59,11 @@ def _head(figures: bool) -> Any:
     same, parent_unit, parent = aliased(t.Unit), aliased(t.Unit), aliased(t.Layer)
     branch_layer = aliased(t.Layer)
     model_id = bindparam("model_id")
-    stored = select(branch_layer.id).where(branch_layer.model_id == model_id, branch_layer.name == same.branch)
+    kept_layer = select(branch_layer.id).where(branch_layer.model_id == model_id, branch_layer.name == same.branch)
     branch_start = (  # the first unit of this unit's branch, when that branch is a stored layer
         select(func.min(same.unit))
         .where(same.layer_id == t.Unit.layer_id, same.branch == t.Unit.branch)
-        .where(stored.exists())
+        .where(kept_layer.exists())
         .scalar_subquery()
     )
     parent_start = (  # the first unit of the parent layer whose branch this layer is
@@ -137,7 +139,7 @@ def _edges() -> Any:
 
 
 def _measures() -> Any:
-    """The unit's tuning curves by name (axes and values), then its scores (name and value)."""
+    """The unit's tuning curves (name, axes, values) and scores (name, value), by name."""
     curves = select(t.UnitCurve.name, t.UnitCurve.axes, t.UnitCurve.values, cast(null(), Float).label("value"))
     scores = select(t.UnitScore.score, cast(null(), JSON), cast(null(), JSON), t.UnitScore.value)
     both = union_all(curves.where(t.UnitCurve.unit_id == UNIT_ID), scores.where(t.UnitScore.unit_id == UNIT_ID))
@@ -161,7 +163,7 @@ def read_unit(connection: Connection, model_id: str, layer: str, unit: int, figu
     curves, scores = _split_measures(connection.execute(MEASURES, bound))
     thumbnail = next((v.asset for v in views if v.key == VisKey(CHANNEL)), None)
     source = LabelSource(first.key, first.title, first.authors, first.year, first.url, first.license)
-    return UnitDetail(
+    detail = UnitDetail(
         summary=UnitSummary(first.number, first.label, first.branch, thumbnail, source if first.key else None, scores),
         feature_vis=views,
         dataset_examples=top,
@@ -172,8 +174,9 @@ def read_unit(connection: Connection, model_id: str, layer: str, unit: int, figu
         outputs=outputs,
         same_unit=_same_unit(first),
         card=None if first.card_sha256 is None else AssetRef(first.card_sha256, "png", CARD_WIDTH, CARD_HEIGHT),
-        figures=stored.unpack(first.figures),
     )
+    kept = stored.unpack(first.figures)
+    return replace(detail, figures=kept) if kept is not None and covers(kept, detail) else detail
 
 
 def _feature_vis(row: Any) -> FeatureVisView:

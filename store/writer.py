@@ -268,6 +268,12 @@ class StoreWriter:
                 session.execute(update(t.Unit).where(t.Unit.id == units[unit]).values(card_sha256=sha))
             self._finish(session, self._layer(session, model_id, layer), CARDS_STAGE, settings)
 
+    def layer_names(self, model_id: str) -> list[str]:
+        """The model's stored layers, in forward order."""
+        query = select(t.Layer.name).where(t.Layer.model_id == model_id).order_by(t.Layer.position)
+        with Session(self.engine) as session:
+            return list(session.scalars(query))
+
     def model_stages(self, model_id: str) -> dict[tuple[str, str], Settings]:
         """The settings each finished stage of each layer of the model ran with, by (layer, stage)."""
         query = select(t.Layer.name, t.Stage.stage, t.Stage.settings).join(t.Layer).where(t.Layer.model_id == model_id)

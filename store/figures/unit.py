@@ -57,15 +57,27 @@ def amap_scale(detail: UnitDetail) -> float:
     return abs(max((e.activation for e in detail.dataset_examples), default=0.0))
 
 
-def _amaps(detail: UnitDetail) -> dict[str, Markup]:
-    scale = amap_scale(detail)
+def _mapped(detail: UnitDetail) -> dict[str, ExampleView]:
+    """The unit's examples that hold an activation map, by `example_key`."""
     examples: list[tuple[str, ExampleView]] = [("top", e) for e in detail.dataset_examples]
     examples += [(e.kind, e) for e in detail.range_examples if isinstance(e, RangeExampleView)]
-    return {
-        example_key(kind, e.rank): amap_svg(e.amap, scale, e.asset.width, e.asset.height)
-        for kind, e in examples
-        if e.amap and e.amap[0]
-    }
+    return {example_key(kind, e.rank): e for kind, e in examples if e.amap and e.amap[0]}
+
+
+def _amaps(detail: UnitDetail) -> dict[str, Markup]:
+    scale = amap_scale(detail)
+    return {key: amap_svg(e.amap, scale, e.asset.width, e.asset.height) for key, e in _mapped(detail).items()}
+
+
+def covers(figures: UnitFigures, detail: UnitDetail) -> bool:
+    """Whether `figures` draw exactly the maps, kernels and histogram the unit's page shows: stored figures that do
+    not were drawn from other data (a store changed since), and the page draws its own."""
+    return (
+        figures.amaps.keys() == _mapped(detail).keys()
+        and figures.inputs.cells.keys() == {str(UnitRef(e.layer, e.unit)) for e in detail.inputs}
+        and figures.outputs.cells.keys() == {str(UnitRef(e.layer, e.unit)) for e in detail.outputs}
+        and (figures.histogram is None) == (detail.stats is None)
+    )
 
 
 def edge_figures(edges: list[EdgeView]) -> EdgeFigures:

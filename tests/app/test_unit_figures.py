@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, update
+from sqlalchemy import create_engine, delete, update
 from sqlalchemy.engine import URL
 
 from app.config import Settings
@@ -45,7 +45,7 @@ def with_figures(toy_store: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     root = tmp_path_factory.mktemp("figures") / "store"
     shutil.copytree(toy_store, root)
     with StoreWriter(root) as writer:
-        figures_stage(writer, TOY_MODEL, [layer.name for layer in TOY_LAYERS])
+        figures_stage(writer, TOY_MODEL)
     yield root
 
 
@@ -98,3 +98,20 @@ def test_a_unit_page_with_stored_figures_costs_the_queries_of_one_without(toy_st
             assert client.get(f"/models/{TOY_MODEL}/layers/block1/units/2").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 5
+
+
+def test_stored_figures_that_miss_a_connection_shown_are_not_used(with_figures: Path, tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    shutil.copytree(with_figures, root)
+    before = StoreReader(root).unit(TOY_MODEL, "block1", 2)
+    assert before is not None and before.figures is not None and len(before.inputs) == 4
+    engine = create_engine(URL.create("sqlite", database=str(database_path(root))))
+    with engine.begin() as connection:  # a store changed behind the figures: block1:2 now has one input less
+        connection.execute(delete(t.Connection).where(t.Connection.in_rank == 0))
+    engine.dispose()
+    after = StoreReader(root).unit(TOY_MODEL, "block1", 2)
+    assert after is not None and len(after.inputs) == 3 and after.figures is None
+    with TestClient(create_app(Settings(store=root))) as client:
+        page = client.get(f"/models/{TOY_MODEL}/layers/block1/units/2").text
+    inputs = page[page.index("<h2>Inputs</h2>") : page.index("<h2>Outputs</h2>")]
+    assert inputs.count('class="kernel"') == 3
