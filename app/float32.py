@@ -68,9 +68,10 @@ def float32_nested(value: Any) -> Any:
     with np.errstate(over="ignore", invalid="ignore"):
         singles = values.astype(np.float32)
     printed = singles.astype(str).astype(np.float64).tolist()
-    # The search for powers of two (and zero, infinities, NaN, numbers beyond float32's range): a power of two's
-    # neighbour below is half as far as the one above, so numpy may print a shorter decimal than correct rounding.
-    searched = ((singles.view(np.uint32) & _MANTISSA) == 0) | ~(np.abs(values) <= _FLOAT32_MAX)
+    # The search for powers of two (and infinities, NaN, numbers beyond float32's range): a power of two's neighbour
+    # below is half as far as the one above, so numpy may print a shorter decimal than correct rounding. Zeros (maps
+    # are full of them) print as the search finds them: 0.0 and -0.0.
+    searched = ((singles.view(np.uint32) & _MANTISSA) == 0) & (singles != 0) | ~(np.abs(values) <= _FLOAT32_MAX)
     for i in np.flatnonzero(searched).tolist():
         printed[i] = float32(found[i])
     return _replaced(value, iter(printed))

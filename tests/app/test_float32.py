@@ -27,7 +27,8 @@ def _awkward() -> list[float]:
     spread = (rng.standard_normal(20_000) * 10.0 ** rng.integers(-35, 35, 20_000)).astype(np.float32)
     subnormal = (np.arange(1, 2_000) * 2.0**-149).astype(np.float32)
     large = (np.arange(1, 2_000, dtype=np.float64) * 256 + 2**24).astype(np.float32)
-    return powers + [-p for p in powers] + np.concatenate([spread, subnormal, large]).astype(float).tolist()
+    zeros = [0.0, -0.0, 0.0]  # activation maps are mostly zeros
+    return zeros + powers + [-p for p in powers] + np.concatenate([spread, subnormal, large]).astype(float).tolist()
 
 
 def test_one_number_is_the_shortest_correctly_rounded_decimal() -> None:
