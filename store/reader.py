@@ -51,7 +51,7 @@ class StoreReader:
         self.location = as_location(store)
         self.engine = open_read_only(self.location.db_url)
         self.format_version = format_version()
-        self.figures = stored_format(self.engine) >= FIGURES_FORMAT  # stores of an older format have none
+        self.keeps_figures = stored_format(self.engine) >= FIGURES_FORMAT  # stores of an older format have none
         if not self.location.assets.is_dir():
             self.engine.dispose()
             raise StoreDamagedError(
@@ -106,7 +106,7 @@ class StoreReader:
     def unit(self, model_id: str, layer: str, unit: int) -> UnitDetail | None:
         """Everything stored about one unit, or None (four queries: store.unit_read)."""
         with self.engine.connect() as connection:
-            return read_unit(connection, model_id, layer, unit, self.figures)
+            return read_unit(connection, model_id, layer, unit, self.keeps_figures)
 
     def hand_labels(self) -> list[LabelHit]:
         """Every hand-labelled unit of every model, by model, layer in forward order and unit (one query)."""

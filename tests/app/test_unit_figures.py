@@ -68,7 +68,7 @@ def test_a_store_of_the_previous_format_still_serves_its_pages_drawing_the_figur
         command.downgrade(config, "0006")
     engine.dispose()
     reader = StoreReader(root)
-    assert reader.format_version == format_version() != "0006" and not reader.figures
+    assert reader.format_version == format_version() != "0006" and not reader.keeps_figures
     assert _pages(root) == drawn
 
 
