@@ -16,12 +16,16 @@ from starlette.exceptions import HTTPException
 
 from app import urls
 from app.deps import check_unit, find_layer, layer_names
+from app.errors import NotFound
 from app.schemas import EdgePublic, UnitPublic
 from store.records import LayerView, ModelView
 from store.refs import resolve_layer
 
 MAX_UNITS = 64  # per layer: a 64 × 64 grid of kernels is already more than a screen
 MAX_LAYERS = 3
+# Kernels of a grid a page draws at most, whole rows at a time: a grid of up to 8 columns is never cut, one of 64
+# columns shows 8 rows a page: a 64 × 64 × 64 circuit is eight pages of two 8 × 64 grids (0.75 MB each, not 5 MB).
+KERNELS_PER_PAGE = 512
 MAX_DIGITS = 18  # a longer unit number is out of range whatever the layer; not converted (int() refuses huge text)
 _LAYER = r"[A-Za-z0-9_.\-]+"
 _GROUP = rf"\s*{_LAYER}\s*:\s*[0-9]+(?:\s*,\s*[0-9]+){{0,{MAX_UNITS - 1}}}\s*,?\s*"
@@ -35,6 +39,9 @@ FORMAT_HELP = (
     f"at most {MAX_UNITS} per layer, e.g. units={EXAMPLE}"
 )
 ORDER_HELP = "order is 'given' (as listed), 'svdK' (by the layer pair's SVD component K, 1 the first) or 'orientation'"
+PAGE_HELP = (
+    f"page is the page of the grids' rows to draw (at most {KERNELS_PER_PAGE} kernels a grid): 1 (the default), 2, …"
+)
 
 Group = tuple[str, tuple[int, ...]]
 
@@ -54,6 +61,28 @@ class CircuitQuery:
     model: str
     groups: tuple[Group, ...]
     order: str = "given"
+    page: int = 1  # of the grids' rows, `rows_per_page` a page (the page only: the JSON holds every row)
+
+    @property
+    def rows_per_page(self) -> int:
+        """Rows of each grid a page draws: as many as keep the widest grid within KERNELS_PER_PAGE kernels."""
+        columns = max((len(units) for _, units in self.groups[:-1]), default=1)
+        return max(1, KERNELS_PER_PAGE // columns)
+
+    @property
+    def pages(self) -> int:
+        """How many pages the grids' rows take (1 for a circuit of one layer)."""
+        rows = max((len(units) for _, units in self.groups[1:]), default=0)
+        return max(1, -(-rows // self.rows_per_page))
+
+    @property
+    def rows(self) -> slice:
+        """The rows of each grid this page draws (positions in the later layer's order)."""
+        return slice((self.page - 1) * self.rows_per_page, self.page * self.rows_per_page)
+
+    def on_page(self, page: int) -> CircuitQuery:
+        """The same circuit at another page (the last one when `page` is beyond it)."""
+        return replace(self, page=min(max(page, 1), self.pages))
 
     @property
     def layers(self) -> list[str]:
@@ -68,7 +97,7 @@ class CircuitQuery:
     @property
     def url(self) -> str:
         """The canonical page URL."""
-        return urls.circuit_page(self.model, self.groups, self.order)
+        return urls.circuit_page(self.model, self.groups, self.order, self.page)
 
     @property
     def api_url(self) -> str:
@@ -82,7 +111,7 @@ class CircuitQuery:
         emptied_inside = any(not units for _, units in groups[1:-1])
         if not kept or emptied_inside:
             return None
-        return replace(self, groups=tuple(kept))
+        return replace(self, groups=tuple(kept)).on_page(self.page)
 
 
 def parse_units(text: str, name: str = "units") -> list[tuple[str, list[int]]]:
@@ -130,6 +159,14 @@ def parse_order(text: str) -> str:
     return order
 
 
+def parse_page(text: str) -> int:
+    """The page's number (1 when not given); 400 otherwise."""
+    page = text.strip() or "1"
+    if not re.fullmatch(r"[0-9]{1,4}", page) or int(page) < 1:
+        raise BadCircuit(f"unknown page {_shown(text)}; {PAGE_HELP}")
+    return int(page)
+
+
 def resolve(model: ModelView, written: Sequence[tuple[str, Sequence[int]]], order: str = "given") -> CircuitQuery:
     """The circuit the groups name in the model: layers resolved and joined, units checked, merged and deduplicated."""
     merged: dict[str, list[int]] = {}
@@ -172,17 +209,25 @@ def check_consecutive(model: ModelView, layers: Sequence[LayerView]) -> None:
             )
 
 
-def parse(model: ModelView, units: str, order: str = "given", add: str = "") -> CircuitQuery:
-    """The circuit a request names: its `units`, any units to `add` (the page's form), and its order."""
+def parse(model: ModelView, units: str, order: str = "given", add: str = "", page: str = "") -> CircuitQuery:
+    """The circuit a request names: its `units`, any units to `add` (the page's form: back to page 1), its order and
+    page; a page beyond the last is a 404 naming how many there are."""
     written = parse_units(units)
+    number = parse_page(page)
     if add.strip():
         written += parse_units(add, name="add")
-    return resolve(model, written, parse_order(order))
+        number = 1
+    query = resolve(model, written, parse_order(order))
+    if number > query.pages:
+        first = query.on_page(1)
+        raise NotFound(f"no page {number}: the grids of this circuit take {query.pages}", [("page 1", first.url)])
+    return replace(query, page=number)
 
 
 def canonical_params(query: CircuitQuery) -> list[tuple[str, str]]:
     """The query parameters of the circuit's canonical URL, in order."""
-    return [("units", query.units), *([("order", query.order)] if query.order != "given" else [])]
+    order = [("order", query.order)] if query.order != "given" else []
+    return [("units", query.units), *order, *([("page", str(query.page))] if query.page > 1 else [])]
 
 
 def unit_circuits(unit: UnitPublic, count: int = 8) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ import numpy as np
 
 from app import urls
 from app.circuit import ORIENTATION, BadCircuit, CircuitQuery
-from app.plots.kernel_cells import KernelCell, kernel_cell
+from app.plots.kernel_cells import KernelCell, kernel_cells
 from app.present import unit_summary
 from app.schemas import CircuitLayerPublic, CircuitPairPublic, CircuitPublic, CircuitUnitPublic
 from store.reader import StoreReader, units_of
@@ -102,8 +102,9 @@ def _sort_key(data: CircuitData, i: int, order: str) -> Callable[[int], float] |
     return None
 
 
-def circuit_public(data: CircuitData) -> CircuitPublic:
-    """The circuit's response: its layers' units in order and the kernels between adjacent layers."""
+def circuit_public(data: CircuitData, rows: slice | None = None) -> CircuitPublic:
+    """The circuit's response: its layers' units in order and the kernels between adjacent layers; only the kernels
+    of `rows` of each pair (positions in the later layer's order) when given, as a page draws them."""
     arranged, query = arrange(data), data.query
     return CircuitPublic(
         model=data.model.id,
@@ -112,7 +113,7 @@ def circuit_public(data: CircuitData) -> CircuitPublic:
         orders=orders(data),
         layers=[_layer(data, layer, arranged[layer]) for layer in query.layers],
         pairs=[
-            _pair(view, tensor, arranged[view.layer], arranged[view.source])
+            _pair(view, tensor, arranged[view.layer], arranged[view.source], rows or slice(None))
             for view, tensor in zip(data.weights, data.tensors, strict=True)
         ],
         url=query.url,
@@ -131,19 +132,22 @@ def _layer(data: CircuitData, name: str, units: list[int]) -> CircuitLayerPublic
     return CircuitLayerPublic(name=name, url=urls.layer_page(data.model.id, name), units=public)
 
 
-def _pair(view: WeightsView, tensor: np.ndarray, rows: list[int], columns: list[int]) -> CircuitPairPublic:
-    # float16 → float64 is exact, so the JSON holds the stored values themselves.
+def _pair(
+    view: WeightsView, tensor: np.ndarray, rows: list[int], columns: list[int], shown: slice
+) -> CircuitPairPublic:
+    # float16 → float64 is exact, so the JSON holds the stored values themselves; the scale is the whole grid's.
     kernels = np.asarray(tensor[np.ix_(rows, columns)], dtype=np.float64)
-    return CircuitPairPublic(
+    # Built without validating: 64 × 64 kernels are a quarter of a million floats numpy has just made.
+    return CircuitPairPublic.model_construct(
         source=view.source,
         layer=view.layer,
         kind=view.kind,
         kernel_shape=list(view.shape[2:]),
         max_abs=float(np.abs(kernels).max()) if kernels.size else 0.0,
         tensor_max_abs=view.max_abs,
-        rows=rows,
+        rows=rows[shown],
         columns=columns,
-        kernels=kernels.tolist(),
+        kernels=kernels[shown].tolist(),
     )
 
 
@@ -159,14 +163,45 @@ class Grid:
 
 
 def grids(circuit: CircuitPublic) -> list[Grid]:
-    """One grid per adjacent pair of the circuit's layers, every kernel drawn on the pair's shared scale."""
+    """One grid per adjacent pair of the circuit's layers (the rows its pairs hold), every kernel drawn on the pair's
+    shared scale."""
     return [_grid(pair, circuit.layers[i].units, circuit.layers[i + 1].units) for i, pair in enumerate(circuit.pairs)]
 
 
-def _grid(pair: CircuitPairPublic, columns: Sequence[CircuitUnitPublic], rows: Sequence[CircuitUnitPublic]) -> Grid:
+def _grid(pair: CircuitPairPublic, columns: Sequence[CircuitUnitPublic], later: Sequence[CircuitUnitPublic]) -> Grid:
     scale = pair.max_abs or 1.0
-    cells = [
-        [kernel_cell(np.array(k), scale, f"{col.ref} → {row.ref}") for col, k in zip(columns, line, strict=True)]
-        for row, line in zip(rows, pair.kernels, strict=True)
-    ]
-    return Grid(pair, list(columns), list(rows), cells, scale)
+    by_unit = {unit.unit: unit for unit in later}
+    rows = [by_unit[unit] for unit in pair.rows]
+    names = [[f"{col.ref} → {row.ref}" for col in columns] for row in rows]
+    cells = kernel_cells(np.asarray(pair.kernels, dtype=np.float64), scale, names) if rows else []
+    return Grid(pair, list(columns), rows, cells, scale)
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Which rows of the grids a page draws, and the pages around it."""
+
+    page: int
+    pages: int
+    first: int  # the first row drawn, counted from 1
+    last: int  # the last row drawn
+    rows: int  # rows of the longest grid
+    previous: str | None
+    next: str | None
+    first_page: str  # the page every grid's first rows are on
+
+
+def pager(query: CircuitQuery) -> Pager:
+    """The page's place among the circuit's pages of rows."""
+    rows = max((len(units) for _, units in query.groups[1:]), default=0)
+    start = query.rows.start
+    return Pager(
+        page=query.page,
+        pages=query.pages,
+        first=start + 1,
+        last=min(query.rows.stop, rows),
+        rows=rows,
+        previous=query.on_page(query.page - 1).url if query.page > 1 else None,
+        next=query.on_page(query.page + 1).url if query.page < query.pages else None,
+        first_page=query.on_page(1).url,
+    )

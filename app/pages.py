@@ -25,10 +25,9 @@ from app.errors import NotFound
 from app.families import FamilyDep, family_public, layer_families, sparklines
 from app.grid import GridDep
 from app.instructors import Notes
-from app.present import PREVIEW_UNITS, layer_public, model_public, model_summary, unit_public
+from app.present import PREVIEW_UNITS, layer_public, model_public, model_summary, unit_figures, unit_public
 from app.present_weights import layer_weights_public, svd_figures
 from app.templating import render
-from app.tuning_view import tuning_plots
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -82,7 +81,8 @@ def unit_page(request: Request, ctx: UnitDep, book: Notes) -> Response:
     canonical = str(request.base_url).rstrip("/") + unit.url
     context = {"model": ctx.model, "unit": unit, "canonical": canonical, "json_url": unit.api_url}
     context["circuits"] = circuit.unit_circuits(unit)
-    context["tuning"] = tuning_plots(unit)
+    context["figures"] = figures = unit_figures(ctx)
+    context["tuning"] = figures.tuning
     context["preview"] = previews.unit_preview(request, ctx, unit)
     # A signed-in instructor gets the note form, with this browser's CSRF token: a private page, never cached.
     context["instructor"] = author = instructors.page_author(request)
@@ -141,14 +141,22 @@ def microscope_unit(reader: Reader, model: str, op: str, unit: str) -> RedirectR
 
 @router.get(routes.CIRCUIT.path, name=routes.CIRCUIT.name)
 def circuit_page(
-    request: Request, reader: Reader, model_view: ModelDep, units: str = "", order: str = "given", add: str = ""
+    request: Request,
+    reader: Reader,
+    model_view: ModelDep,
+    units: str = "",
+    order: str = "given",
+    add: str = "",
+    page: str = "",
 ) -> Response:
-    """Units of consecutive layers and the kernels between them as a grid; other spellings redirect to the canonical."""
-    query = circuit.parse(model_view, units, order, add)
+    """Units of consecutive layers and the kernels between them as grids, a page of rows at a time (a page is its
+    own URL, cached on its own); other spellings redirect to the canonical."""
+    query = circuit.parse(model_view, units, order, add, page)
     if request.query_params.multi_items() != circuit.canonical_params(query):
         return RedirectResponse(query.url, status_code=302)
-    found = circuit_view.circuit_public(circuit_view.load(reader, model_view, query))
+    found = circuit_view.circuit_public(circuit_view.load(reader, model_view, query), query.rows)
     context = {"model": model_view, "circuit": found, "grids": circuit_view.grids(found), "json_url": found.api_url}
+    context["pager"] = circuit_view.pager(query)
     context["preview"] = previews.circuit_preview(request, model_view, found)
     return render(request, "circuit.html", context)
 

@@ -36,6 +36,7 @@ from app.schemas import (
 )
 from notes.book import Note
 from store import kinds
+from store.figures.unit import UnitFigures, draw_unit
 from store.records import (
     ActivationStatsRecord,
     EdgeView,
@@ -255,6 +256,11 @@ def stats_public(stats: ActivationStatsRecord) -> ActivationStatsPublic:
 
 def _link(model: ModelView, ref: UnitRef) -> UnitLinkPublic:
     return UnitLinkPublic(ref=str(ref), url=urls.unit_page(model.id, ref.layer, ref.unit))
+
+
+def unit_figures(ctx: UnitContext) -> UnitFigures:
+    """The unit page's figures: those precompute stored, or drawn now when the store has none (an older store)."""
+    return ctx.detail.figures or draw_unit(ctx.layer.name, ctx.detail)
 
 
 def unit_public(ctx: UnitContext, note: Note | None = None, notes_error: str | None = None) -> UnitPublic:

@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-import struct
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, PlainSerializer
 
+from app.float32 import float32, float32_nested
 from app.note_schemas import NotePublic
-
-
-def float32(value: float) -> float:
-    """The shortest decimal that reads back as the same float32: the precision the store's numbers were computed in."""
-    try:
-        single = struct.unpack("<f", struct.pack("<f", value))[0]
-    except OverflowError:  # beyond float32's range: not from a float32, keep it
-        return value
-    for digits in range(1, 10):  # 9 significant digits always round-trip a float32
-        shortest = float(f"{single:.{digits}g}")
-        if struct.pack("<f", shortest) == struct.pack("<f", single):
-            return shortest
-    return single
-
-
-def _float32_nested(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_float32_nested(v) for v in value]
-    return float32(value) if isinstance(value, float) else value
-
 
 # Computed in float32 (activations, weights, kernels); JSON shows each without float64's extra digits.
 Float32 = Annotated[float, PlainSerializer(float32, return_type=float, when_used="json")]
-Float32Array = Annotated[list[Any], PlainSerializer(_float32_nested, return_type=list[Any], when_used="json")]
+Float32Array = Annotated[list[Any], PlainSerializer(float32_nested, return_type=list[Any], when_used="json")]
 
 
 class ErrorPublic(BaseModel):

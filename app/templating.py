@@ -1,4 +1,4 @@
-"""The Jinja2 environment of the pages: template folder, URL helpers, number formatting and kernel drawing."""
+"""The Jinja2 environment of the pages: template folder, URL helpers, number formatting and the kernels' legend."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from app import urls
-from app.kernels import is_spatial, kernel_scale, kernel_svg, scale_legend, weight_bar
-from app.plots.activation_histogram import unit_histogram
-from app.plots.amap_overlay import amap_svg
 from frontend import TEMPLATES_DIR
+from store.figures.kernels import scale_legend
 
 _SITE_PATH = re.compile(r"(?<![\w/])/models/[\w.@%:/-]*[\w/]")  # a path of this site in running text
 
@@ -45,14 +43,8 @@ templates.env.lstrip_blocks = True
 templates.env.globals["urls"] = urls
 templates.env.filters["sig3"] = sig3
 templates.env.filters["signed"] = signed
-templates.env.filters["kernel_svg"] = kernel_svg
-templates.env.filters["weight_bar"] = weight_bar
-templates.env.filters["kernel_scale"] = kernel_scale
 templates.env.filters["scale_legend"] = scale_legend
-templates.env.tests["spatial"] = is_spatial
 templates.env.filters["link_paths"] = link_paths
-templates.env.filters["activation_histogram"] = unit_histogram
-templates.env.filters["amap_svg"] = amap_svg
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:

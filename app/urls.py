@@ -274,17 +274,24 @@ def circuit_units(groups: Sequence[tuple[str, Sequence[int]]]) -> str:
     return ";".join(f"{layer}:{','.join(str(u) for u in units)}" for layer, units in groups)
 
 
-def _circuit(route: Route, model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None) -> str:
+def _circuit(
+    route: Route, model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None, page: int = 1
+) -> str:
     # ':', ',' and ';' stay readable: the address bar shows the unit list as it is typed.
     query = "units=" + quote(circuit_units(groups), safe=":,;")
     if order and order != "given":
         query += "&order=" + quote(order, safe="")
+    if page > 1:
+        query += f"&page={page}"
     return f"{_path(route, model=model)}?{query}"
 
 
-def circuit_page(model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None = None) -> str:
-    """A circuit's page: the kernels between units of consecutive layers, as a grid."""
-    return _circuit(routes.CIRCUIT, model, groups, order)
+def circuit_page(
+    model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None = None, page: int = 1
+) -> str:
+    """A circuit's page (of its grids' rows, app.circuit.KERNELS_PER_PAGE a grid): the kernels between units of
+    consecutive layers, as grids."""
+    return _circuit(routes.CIRCUIT, model, groups, order, page)
 
 
 def api_circuit(model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None = None) -> str:

@@ -1,7 +1,10 @@
 """Throughput of `microscope serve` on loopback: req/s, p50, p99 and errors for a unit's JSON and page, a layer grid
 and an asset, warm, with 1 and 2 workers. It starts and stops its own server; the load is bounded in time and count.
+`--cold` requests every unit page and every unit JSON once instead (bench/serve_cold.py), against a baseline
+checkout's server too when `--baseline-checkout` names one.
 
     PYTHONPATH=$PWD python bench/serve.py --store /tmp/demo --workers 1,2
+    PYTHONPATH=$PWD python bench/serve.py --store /tmp/demo --workers 1 --cold --baseline-checkout /tmp/base
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,17 +64,37 @@ def get_json(port: int, path: str) -> dict:
         return json.load(response)
 
 
+@dataclass(frozen=True)
+class Running:
+    """A server started here: its port, and the id of its session (the server and its workers)."""
+
+    port: int
+    session: int
+
+    def cpu_seconds(self) -> float:
+        """The CPU time (user and system) the server's processes have used so far (Linux /proc)."""
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rpartition(")")[2].split()
+            except OSError:  # the process ended
+                continue
+            if int(fields[3]) == self.session:  # fields after the name: state, ppid, pgrp, session, …
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def server(store: Path, workers: int) -> Iterator[int]:
-    """`microscope serve` on a free loopback port with this checkout's code; stopped on exit."""
+def server(store: Path, workers: int, checkout: Path = ROOT) -> Iterator[Running]:
+    """`microscope serve` on a free loopback port with `checkout`'s code (this one's by default); stopped on exit."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env = {**os.environ, "PYTHONPATH": f"{checkout}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     command = [sys.executable, "-m", "microscope", "serve", "--store", str(store), "--port", str(port)]
     if workers != 1:  # without the option for one, so that checkouts older than --workers can be compared
         command += ["--workers", str(workers)]
     process = subprocess.Popen(
         command,
-        cwd=ROOT,
+        cwd=checkout,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -79,7 +102,7 @@ def server(store: Path, workers: int) -> Iterator[int]:
     )
     try:
         _wait_until_up(process, port)
-        yield port
+        yield Running(port, process.pid)
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -163,7 +186,8 @@ async def load(port: int, name: str, path: str, *, seconds: float, count: int, c
 
 def run(store: Path, workers: int, args: argparse.Namespace) -> None:
     """Start a server with `workers` processes, warm every URL, then load each in turn and print a table."""
-    with server(store, workers) as port:
+    with server(store, workers) as running:
+        port = running.port
         urls = targets(port)
         print(f"\nworkers={workers}  concurrency={args.concurrency}  gzip={args.gzip}  (latencies in ms)")
         print(f"{'target':<11} {'requests':>8} {'req/s':>9} {'p50':>8} {'p99':>8} {'errors':>6}")
@@ -171,6 +195,19 @@ def run(store: Path, workers: int, args: argparse.Namespace) -> None:
             options = {"concurrency": args.concurrency, "gzip": args.gzip}
             asyncio.run(load(port, name, path, seconds=args.warmup, count=args.warmup_count, **options))
             print(asyncio.run(load(port, name, path, seconds=args.seconds, count=args.count, **options)).line())
+
+
+def run_cold(store: Path, workers: int, args: argparse.Namespace) -> None:
+    """Start this checkout's server (and the baseline's, if any) with `workers` processes; every unit once on each."""
+    import serve_cold  # beside this script
+
+    with ExitStack() as stack:
+        servers = [("ours", stack.enter_context(server(store, workers)))]
+        if args.baseline_checkout:
+            baseline = server(args.baseline_store or store, workers, args.baseline_checkout.resolve())
+            servers.append(("baseline", stack.enter_context(baseline)))
+        print(f"\nworkers={workers}  cold: every unit once")
+        serve_cold.run_cold(servers, args.concurrency or 1, args.gzip, args.limit)
 
 
 def default_store() -> Path:
@@ -192,15 +229,23 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="worker counts to run, comma-separated (default 1,2)")
     parser.add_argument("--seconds", type=float, default=5.0, help="at most this long per URL (default 5)")
     parser.add_argument("--count", type=int, default=20_000, help="at most this many requests per URL (default 20000)")
-    parser.add_argument("--concurrency", type=int, default=32, help="keep-alive connections (default 32)")
+    parser.add_argument("--concurrency", type=int, help="keep-alive connections (default 32; --cold: 1 per server)")
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds per URL, not counted (default 1)")
     parser.add_argument("--warmup-count", type=int, default=2000, help="warm-up requests at most (default 2000)")
     parser.add_argument("--no-gzip", dest="gzip", action="store_false", help="don't send Accept-Encoding: gzip")
+    parser.add_argument("--cold", action="store_true", help="every unit page, then every unit JSON, requested once")
+    parser.add_argument("--limit", type=int, help="--cold: at most this many units, spread over the layers")
+    parser.add_argument("--baseline-checkout", type=Path, help="--cold: also serve with this checkout's code")
+    parser.add_argument("--baseline-store", type=Path, help="--cold: the baseline's store (default: --store)")
     args = parser.parse_args()
     store = args.store or default_store()
     print(f"store {store}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     for workers in (int(w) for w in args.workers.split(",")):
-        run(store, workers, args)
+        if args.cold:
+            run_cold(store, workers, args)
+        else:
+            args.concurrency = args.concurrency or 32
+            run(store, workers, args)
 
 
 if __name__ == "__main__":

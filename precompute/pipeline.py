@@ -1,5 +1,5 @@
 """Orchestration: model → layers → dataset examples (top and across the activation range) → colour scores →
-tuning curves → connections → feature vis → preview cards → store; resumable.
+tuning curves → connections → feature vis → preview cards → unit pages' figures → store; resumable.
 
 Every stage commits as it goes (feature visualizations per batch of units, the other stages per layer) and
 records the settings it ran with, so a re-run skips what is stored and an interrupted run resumes. With `--ray` the
@@ -27,6 +27,7 @@ from precompute.distributed import Cluster
 from precompute.distributed_tasks import ModelSpec
 from precompute.examples import TopExamples, collect_examples, pick_records
 from precompute.feature_vis import VisPlan, count_images, feature_vis_stage, parse_extras, pending_work
+from precompute.figures import figures_stage
 from precompute.imagenette import resolve_images
 from precompute.images import DatasetImage, scan_images
 from precompute.layers import LayerInfo, probe_layers
@@ -67,6 +68,7 @@ class PrecomputeSummary:
     tuning_layers: list[str] = field(default_factory=list)  # layers whose tuning curves were measured
     rendered_images: int = 0
     card_layers: list[str] = field(default_factory=list)  # layers whose units' preview cards were (re)drawn
+    figure_layers: list[str] = field(default_factory=list)  # layers whose unit pages' figures were (re)drawn
     unit_labels: LabelImport | None = None
 
     def describe(self, store: StoreLocation) -> str:
@@ -117,8 +119,9 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
         summary.tuning_layers = tuning_stage(model, tuned, writer, device=config.device, show_progress=config.progress)
         summary.connection_layers = _connections_stage(config, model, layers, writer, cluster)
         summary.rendered_images = _feature_vis_stage(config, model, layers, writer, plan, cluster)
-        if config.cards:  # last: a card shows the images the stages above stored
+        if config.cards:  # a card shows the images the stages above stored
             summary.card_layers = cards_stage(writer, model.id, [layer.name for layer in layers])
+        summary.figure_layers = figures_stage(writer, model.id)  # last: drawn from all the above
     return summary
 
 

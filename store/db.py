@@ -27,6 +27,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 DATABASE_NAME = "microscope.sqlite"  # the database file inside a store folder
 _MIGRATIONS = Path(__file__).with_name("migrations")
+OLDEST_SERVED = "0006"  # the oldest store format the app serves without migrating (see is_served)
 _SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 _FINALIZE_WAIT_MS = 2000  # how long finalizing waits for other connections before leaving the log in place
 
@@ -76,6 +77,18 @@ def _alembic_config() -> Config:
 def format_version() -> str:
     """The store format this code reads and writes: the head migration's revision id."""
     return ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+
+
+def is_served(found: str | None) -> bool:
+    """Whether the app serves a store of format `found` as it is: this code's, or one from OLDEST_SERVED on that
+    lacks only what later formats add beside it (0007's stored figures: pages draw them instead)."""
+    return found == format_version() or (found is not None and _known_version(found) and found >= OLDEST_SERVED)
+
+
+def stored_format(engine: Engine) -> str | None:
+    """The format version the store's database records (None: not a store)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def database_path(root: Path) -> Path:
@@ -371,13 +384,12 @@ def _newer_message(url: str, found: str) -> str:
 
 
 def check_format(engine: Engine, url: str) -> None:
-    """Raise StoreFormatError unless the database's recorded format version is this code's."""
-    with engine.connect() as connection:
-        found = MigrationContext.configure(connection).get_current_revision()
+    """Raise StoreFormatError unless the app serves a store of the database's recorded format version (is_served)."""
+    found = stored_format(engine)
     expected = format_version()
     if found is not None and found != expected and not _known_version(found):
         raise StoreFormatError(_newer_message(url, found))
-    if found != expected:
+    if not is_served(found):
         raise StoreFormatError(
             f"store at {_store_name(url)} has format version {found or 'none'}, but this microscope reads version "
             f"{expected}; re-run `microscope precompute {_store_options(url)}` with this version to migrate it, "

@@ -1,9 +1,9 @@
 """Read-only queries over a store, returning plain views (the app's only way into the database).
 
 Each page is answered in a fixed number of queries, whatever the model's size: a model with its layers and
-stages is one query, a layer's units with thumbnails and label sources one, a unit four (itself with its images,
-scores, activation statistics and the same unit in a branch layer; its dataset examples, top and across the
-activation range; its edges in both directions with thumbnails; its tuning curves).
+stages is one query, a layer's units with thumbnails and label sources one, a unit four (store.unit_read: itself with
+its images, activation statistics, stored figures and the same unit in a branch layer; its dataset examples, top and
+across the activation range; its edges in both directions with thumbnails; its scores and tuning curves).
 """
 
 from __future__ import annotations
@@ -14,28 +14,23 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import Float, Select, case, cast, func, literal, select, union_all
+from sqlalchemy import Connection, Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from store import schema as t
 from store import tensors
-from store.cards import CARD_HEIGHT, CARD_WIDTH
-from store.db import StoreDamagedError, format_version, open_read_only, require_intact
-from store.kinds import CHANNEL, VisKey, page_order
+from store.db import StoreDamagedError, format_version, open_read_only, require_intact, stored_format
+from store.kinds import CHANNEL, VisKey
 from store.location import StoreLike, as_location
 from store.paths import asset_path, is_asset_key
 from store.records import (
-    ActivationStatsRecord,
     AssetRef,
     CurveView,
-    EdgeView,
-    ExampleView,
     FeatureVisView,
     LabelHit,
     LabelSource,
     LayerView,
     ModelView,
-    RangeExampleView,
     ScoredUnit,
     SvdRecord,
     UnitDetail,
@@ -43,8 +38,10 @@ from store.records import (
     WeightsView,
 )
 from store.refs import UnitRef
+from store.unit_read import read_unit
 
 R = TypeVar("R")
+FIGURES_FORMAT = "0007"  # the store format that keeps unit pages' figures
 
 
 class StoreReader:
@@ -54,6 +51,7 @@ class StoreReader:
         self.location = as_location(store)
         self.engine = open_read_only(self.location.db_url)
         self.format_version = format_version()
+        self.keeps_figures = stored_format(self.engine) >= FIGURES_FORMAT  # stores of an older format have none
         if not self.location.assets.is_dir():
             self.engine.dispose()
             raise StoreDamagedError(
@@ -82,13 +80,13 @@ class StoreReader:
 
     def models(self) -> list[ModelView]:
         """Every stored model with its layers (one query)."""
-        with Session(self.engine) as session:
-            return _model_views(session, None)
+        with self.engine.connect() as connection:
+            return _model_views(connection, None)
 
     def model(self, model_id: str) -> ModelView | None:
         """One model with its layers in forward order, or None (one query)."""
-        with Session(self.engine) as session:
-            found = _model_views(session, model_id)
+        with self.engine.connect() as connection:
+            found = _model_views(connection, model_id)
         return found[0] if found else None
 
     def units(self, model_id: str, layer: str) -> list[UnitSummary]:
@@ -106,30 +104,9 @@ class StoreReader:
         return found
 
     def unit(self, model_id: str, layer: str, unit: int) -> UnitDetail | None:
-        """Everything stored about one unit, or None (four queries)."""
-        with Session(self.engine) as session:
-            rows = session.execute(_unit_query(model_id, layer, unit)).all()
-            if not rows:
-                return None
-            first = rows[0]
-            images = {fv.id: (fv, asset) for _, _, _, fv, asset, *_ in rows if fv is not None}
-            views = [_feature_vis(fv, asset) for fv, asset in images.values()]
-            thumbnail = next((v.asset for v in views if v.key == VisKey(CHANNEL)), None)
-            scores = {row.UnitScore.score: row.UnitScore.value for row in rows if row.UnitScore is not None}
-            inputs, outputs = _edges(session, first.Unit.id)
-            top, beyond = _examples(session, first.Unit.id)
-            return UnitDetail(
-                summary=_summary(first.Unit, thumbnail, first.LabelSource, scores),
-                feature_vis=sorted(views, key=lambda view: page_order(view.key)),
-                dataset_examples=top,
-                range_examples=beyond,
-                stats=_stats(first.ActivationStats, first.Unit.unit),
-                curves=_curves(session, first.Unit.id),
-                inputs=inputs,
-                outputs=outputs,
-                same_unit=_same_unit(first.Unit, first.Layer, first.branch_start, first.parent_start),
-                card=_card(first.Unit.card_sha256),
-            )
+        """Everything stored about one unit, or None (four queries: store.unit_read)."""
+        with self.engine.connect() as connection:
+            return read_unit(connection, model_id, layer, unit, self.keeps_figures)
 
     def hand_labels(self) -> list[LabelHit]:
         """Every hand-labelled unit of every model, by model, layer in forward order and unit (one query)."""
@@ -264,39 +241,43 @@ def record(cls: type[R], row: Any, **extra: Any) -> R:
     return cls(**{name: getattr(row, name) for name in names if hasattr(row, name)}, **extra)
 
 
-def _model_views(session: Session, model_id: str | None) -> list[ModelView]:
+def _models_query(one: bool) -> Select:
+    """Every model (or the one bound as `model_id`) with each of its layers and the stages finished for it."""
+    stages = select(func.aggregate_strings(t.Stage.stage, ",")).where(t.Stage.layer_id == t.Layer.id)
+    layer = [c for c in t.Layer.__table__.c if c.name not in ("id", "model_id")]
     query = (
-        select(t.Model, t.Layer, t.Stage.stage)
+        select(*t.Model.__table__.c, t.Layer.id.label("layer_id"), *layer, stages.scalar_subquery().label("stages"))
         .outerjoin(t.Layer, t.Layer.model_id == t.Model.id)
-        .outerjoin(t.Stage, t.Stage.layer_id == t.Layer.id)
-        .order_by(t.Model.id, t.Layer.position, t.Stage.stage)
+        .order_by(t.Model.id, t.Layer.position)
     )
-    if model_id is not None:
-        query = query.where(t.Model.id == model_id)
-    models: dict[str, t.Model] = {}
-    layers: dict[str, dict[int, t.Layer]] = {}
-    stages: dict[int, list[str]] = {}
-    for model, layer, stage in session.execute(query):
-        models[model.id] = model
-        found = layers.setdefault(model.id, {})
-        if layer is not None:
-            found[layer.id] = layer
-            if stage is not None:
-                stages.setdefault(layer.id, []).append(stage)
-    return [
-        record(ModelView, model, layers=_layer_views(list(layers[model.id].values()), stages))
-        for model in models.values()
-    ]
+    return query.where(t.Model.id == bindparam("model_id")) if one else query
 
 
-def _layer_views(rows: list[t.Layer], stages: dict[int, list[str]]) -> tuple[LayerView, ...]:
+_ALL_MODELS, _ONE_MODEL = _models_query(False), _models_query(True)  # built once: a page only binds the id
+
+
+def _model_views(connection: Connection, model_id: str | None) -> list[ModelView]:
+    query, bound = (_ALL_MODELS, {}) if model_id is None else (_ONE_MODEL, {"model_id": model_id})
+    models: dict[str, Any] = {}
+    layers: dict[str, list[Any]] = {}
+    for row in connection.execute(query, bound):
+        models.setdefault(row.id, row)
+        found = layers.setdefault(row.id, [])
+        if row.layer_id is not None:
+            found.append(row)
+    return [record(ModelView, model, layers=_layer_views(layers[model.id])) for model in models.values()]
+
+
+def _layer_views(rows: list[Any]) -> tuple[LayerView, ...]:
     return tuple(
-        record(LayerView, row, next=_next_name(rows, i), stages=tuple(stages.get(row.id, ())))
+        record(
+            LayerView, row, next=_next_name(rows, i), stages=tuple(sorted(row.stages.split(",") if row.stages else ()))
+        )
         for i, row in enumerate(rows)
     )
 
 
-def _next_name(rows: list[t.Layer], i: int) -> str | None:
+def _next_name(rows: list[Any], i: int) -> str | None:
     """The next layer in forward order with the same parent: main layers page to main layers, branches to branches."""
     return next((row.name for row in rows[i + 1 :] if row.parent == rows[i].parent), None)
 
@@ -347,11 +328,6 @@ def _summary(
     return UnitSummary(unit.unit, unit.label, unit.branch, thumbnail, label_source, dict(scores or {}))
 
 
-def _card(sha256: str | None) -> AssetRef | None:
-    """The unit's preview card: always a PNG of the card's size, so its row is not needed (no extra query)."""
-    return None if sha256 is None else AssetRef(sha256, "png", CARD_WIDTH, CARD_HEIGHT)
-
-
 def _asset(row: t.Asset | None) -> AssetRef | None:
     return None if row is None else AssetRef(row.sha256, row.ext, row.width, row.height)
 
@@ -365,46 +341,6 @@ def _feature_vis(image: t.FeatureVis, asset: t.Asset) -> FeatureVisView:
         image.settings,
         image.pre_activation,
     )
-
-
-def _unit_query(model_id: str, layer: str, unit: int) -> Select:
-    """The unit with its label source, every image, and where its branch starts (in its layer, or its parent)."""
-    same, parent_unit, parent = aliased(t.Unit), aliased(t.Unit), aliased(t.Layer)
-    branch_layer = aliased(t.Layer)
-    stored = select(branch_layer.id).where(branch_layer.model_id == model_id, branch_layer.name == same.branch)
-    branch_start = (  # the first unit of this unit's branch, when that branch is a stored layer
-        select(func.min(same.unit))
-        .where(same.layer_id == t.Unit.layer_id, same.branch == t.Unit.branch)
-        .where(stored.exists())
-        .scalar_subquery()
-    )
-    parent_start = (  # the first unit of the parent layer whose branch this layer is
-        select(func.min(parent_unit.unit))
-        .join(parent, parent.id == parent_unit.layer_id)
-        .where(parent.model_id == model_id, parent.name == t.Layer.parent, parent_unit.branch == t.Layer.name)
-        .scalar_subquery()
-    )
-    return (
-        select(t.Unit, t.Layer, t.LabelSource, t.FeatureVis, t.Asset)
-        .add_columns(branch_start.label("branch_start"), parent_start.label("parent_start"), t.UnitScore)
-        .add_columns(t.ActivationStats)
-        .join(t.Layer, t.Layer.id == t.Unit.layer_id)
-        .outerjoin(t.LabelSource, t.LabelSource.id == t.Unit.label_source_id)
-        .outerjoin(t.FeatureVis, t.FeatureVis.unit_id == t.Unit.id)
-        .outerjoin(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
-        .outerjoin(t.UnitScore, t.UnitScore.unit_id == t.Unit.id)
-        .outerjoin(t.ActivationStats, t.ActivationStats.unit_id == t.Unit.id)
-        .where(t.Layer.model_id == model_id, t.Layer.name == layer, t.Unit.unit == unit)
-    )
-
-
-def _same_unit(unit: t.Unit, layer: t.Layer, branch_start: int | None, parent_start: int | None) -> UnitRef | None:
-    """A mixed layer's unit as a unit of its stored branch layer, or a branch layer's unit in its mixed layer."""
-    if unit.branch is not None and branch_start is not None:
-        return UnitRef(unit.branch, unit.unit - branch_start)
-    if layer.parent is not None and parent_start is not None:
-        return UnitRef(layer.parent, parent_start + unit.unit)
-    return None
 
 
 def _weight_views(
@@ -439,76 +375,6 @@ def _weight_views(
         )
         for row, layer, source_name, asset in session.execute(query)
     ]
-
-
-def _example_side(unit_id: int, table: Any) -> Select:
-    """A unit's examples from one table, with kind and quantile columns (the top ones: 'top' and null)."""
-    top = table is t.DatasetExample
-    kind = literal("top") if top else table.kind
-    quantile = cast(literal(None), Float) if top else table.quantile
-    return (
-        select(kind.label("kind"), quantile.label("quantile"), table.rank, table.activation, table.x, table.y)
-        .add_columns(table.crop, table.amap, t.DatasetImage.source, t.DatasetImage.label)
-        .add_columns(t.Asset.sha256, t.Asset.ext, t.Asset.width, t.Asset.height)
-        .join(t.DatasetImage, t.DatasetImage.id == table.image_id)
-        .join(t.Asset, t.Asset.sha256 == table.asset_sha256)
-        .where(table.unit_id == unit_id)
-    )
-
-
-def _examples(session: Session, unit_id: int) -> tuple[list[ExampleView], list[RangeExampleView]]:
-    """(top examples by rank, then the bottom ones and the quantile samples by kind and rank), in one query."""
-    both = union_all(_example_side(unit_id, t.DatasetExample), _example_side(unit_id, t.RangeExample)).subquery()
-    order = case((both.c.kind == "top", 0), (both.c.kind == "bottom", 1), else_=2)
-    top: list[ExampleView] = []
-    beyond: list[RangeExampleView] = []
-    for row in session.execute(select(both).order_by(order, both.c.rank)):
-        asset = AssetRef(row.sha256, row.ext, row.width, row.height)
-        fields = (row.rank, asset, row.activation, row.source, row.label, row.x, row.y, row.crop, row.amap)
-        if row.kind == "top":
-            top.append(ExampleView(*fields))
-        else:
-            beyond.append(RangeExampleView(*fields, kind=row.kind, quantile=row.quantile))
-    return top, beyond
-
-
-def _stats(row: t.ActivationStats | None, unit: int) -> ActivationStatsRecord | None:
-    return None if row is None else record(ActivationStatsRecord, row, unit=unit)
-
-
-def _curves(session: Session, unit_id: int) -> list[CurveView]:
-    query = select(t.UnitCurve).where(t.UnitCurve.unit_id == unit_id).order_by(t.UnitCurve.name)
-    return [CurveView(c.name, c.axes, c.values) for c in session.scalars(query)]
-
-
-def _edge_side(unit_id: int, incoming: bool) -> Select:
-    """The unit's ranked edges on one side, with the unit at the other end, its layer and thumbnail."""
-    c = t.Connection
-    here, there, rank = (c.dst_unit_id, c.src_unit_id, c.in_rank)
-    if not incoming:
-        here, there, rank = c.src_unit_id, c.dst_unit_id, c.out_rank
-    other = aliased(t.Unit)
-    image, on_image, asset, on_asset = _thumbnail_join(other)
-    return (
-        select(literal(incoming).label("incoming"), rank.label("rank"), c.weight, c.kind, c.kernel)
-        .add_columns(other.unit, other.label, t.Layer.name, asset.sha256, asset.ext, asset.width, asset.height)
-        .join(other, other.id == there)
-        .join(t.Layer, t.Layer.id == other.layer_id)
-        .outerjoin(image, on_image)
-        .outerjoin(asset, on_asset)
-        .where(here == unit_id, rank.is_not(None))
-    )
-
-
-def _edges(session: Session, unit_id: int) -> tuple[list[EdgeView], list[EdgeView]]:
-    """(inputs by in_rank, outputs by out_rank), in one query."""
-    both = union_all(_edge_side(unit_id, True), _edge_side(unit_id, False)).subquery()
-    rows = session.execute(select(both).order_by(both.c.incoming.desc(), both.c.rank)).all()
-    sides: dict[bool, list[EdgeView]] = {True: [], False: []}
-    for incoming, _, weight, kind, kernel, unit, label, layer, sha, ext, width, height in rows:
-        thumbnail = AssetRef(sha, ext, width, height) if sha is not None else None
-        sides[bool(incoming)].append(EdgeView(layer, unit, weight, kind, kernel, thumbnail, label))
-    return sides[True], sides[False]
 
 
 def units_of(reader: StoreReader, model_id: str, chosen: dict[str, list[int]]) -> dict[str, dict[int, UnitSummary]]:

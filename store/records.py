@@ -12,6 +12,8 @@ from store.refs import UnitRef
 if TYPE_CHECKING:
     import numpy as np
 
+    from store.figures.unit import UnitFigures
+
 Settings = dict[str, Any]
 
 
@@ -28,6 +30,7 @@ SCORES_STAGE = "scores"  # per-unit scores (store.scores): one stage per score, 
 TUNING_STAGE = "tuning"  # tuning curves (unit_curves) and the scores derived from them
 RANGE_STAGE = "range_examples"  # examples across the activation range and activation statistics
 CARDS_STAGE = "cards"  # each unit's link-preview card (store.cards), drawn from its stored images
+FIGURES_STAGE = "figures"  # each unit page's figures (store.figures), drawn from everything above
 
 
 def score_stage(score: str) -> str:
@@ -370,3 +373,4 @@ class UnitDetail:
     stats: ActivationStatsRecord | None = None
     curves: list[CurveView] = field(default_factory=list)
     card: AssetRef | None = None  # the link-preview card (a 1200×630 PNG), when precompute drew one
+    figures: UnitFigures | None = None  # the unit page's figures, when precompute drew them (store.figures)

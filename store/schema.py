@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -245,3 +245,15 @@ class ActivationStats(Base):
     max: Mapped[float] = mapped_column(Float)
     quantiles: Mapped[dict[str, Any]]  # {"0.5": value, "0.9": value, …}
     histogram: Mapped[dict[str, Any]]  # {"edges": [bins + 1 floats], "counts": [bins ints]}
+
+
+class StoredFigures(Base):
+    """A unit page's figures (store.figures.unit), drawn once by precompute so that pages need not draw them.
+
+    `figures` is store.figures.stored's zlib-compressed JSON: SVG tuning plots, activation histogram, activation maps
+    over the dataset examples and connection kernels, with the version they were drawn by.
+    """
+
+    __tablename__ = "unit_figures"
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    figures: Mapped[bytes] = mapped_column(LargeBinary)

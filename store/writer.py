@@ -24,6 +24,7 @@ from store.records import (
     CARDS_STAGE,
     CONNECTIONS_STAGE,
     EXAMPLES_STAGE,
+    FIGURES_STAGE,
     RANGE_STAGE,
     TUNING_STAGE,
     ActivationStatsRecord,
@@ -40,10 +41,12 @@ from store.records import (
     ModelRecord,
     RangeExampleRecord,
     Settings,
+    UnitDetail,
     WeightsRecord,
     score_stage,
 )
 from store.scores import get as get_score
+from store.unit_read import read_unit
 
 
 class StoreWriter:
@@ -264,6 +267,36 @@ class StoreWriter:
                 sha = self._put_file(session, png, "png", CARD_WIDTH, CARD_HEIGHT)
                 session.execute(update(t.Unit).where(t.Unit.id == units[unit]).values(card_sha256=sha))
             self._finish(session, self._layer(session, model_id, layer), CARDS_STAGE, settings)
+
+    def layer_names(self, model_id: str) -> list[str]:
+        """The model's stored layers, in forward order."""
+        query = select(t.Layer.name).where(t.Layer.model_id == model_id).order_by(t.Layer.position)
+        with Session(self.engine) as session:
+            return list(session.scalars(query))
+
+    def model_stages(self, model_id: str) -> dict[tuple[str, str], Settings]:
+        """The settings each finished stage of each layer of the model ran with, by (layer, stage)."""
+        query = select(t.Layer.name, t.Stage.stage, t.Stage.settings).join(t.Layer).where(t.Layer.model_id == model_id)
+        with Session(self.engine) as session:
+            return {(layer, stage): settings for layer, stage, settings in session.execute(query)}
+
+    def unit_details(self, model_id: str, layer: str) -> dict[int, UnitDetail]:
+        """Everything stored about each unit of the layer, as its page reads it (what its figures are drawn from)."""
+        numbers = select(t.Unit.unit).join(t.Layer).where(t.Layer.model_id == model_id, t.Layer.name == layer)
+        with self.engine.connect() as connection:
+            found = {u: read_unit(connection, model_id, layer, u, figures=False) for u in connection.scalars(numbers)}
+        return {unit: detail for unit, detail in found.items() if detail is not None}
+
+    def put_unit_figures(self, model_id: str, layer: str, figures: Mapping[int, bytes], settings: Settings) -> None:
+        """Replace the stored figures of the layer's unit pages (store.figures.stored.pack's, by unit) and finish
+        the figures stage for the layer."""
+        with Session(self.engine) as session, session.begin():
+            units = self._unit_ids(session, model_id, layer)
+            session.execute(delete(t.StoredFigures).where(t.StoredFigures.unit_id.in_(units.values())))
+            rows = [{"unit_id": units[unit], "figures": data} for unit, data in figures.items()]
+            if rows:
+                session.execute(insert(t.StoredFigures), rows)
+            self._finish(session, self._layer(session, model_id, layer), FIGURES_STAGE, settings)
 
     def put_dataset_images(self, model_id: str, images: Sequence[DatasetImageRecord], root: str) -> None:
         """Record the dataset folder and its images (idempotent)."""

@@ -1,5 +1,3 @@
-"""Plots drawn server-side as inline SVG (no JavaScript needed): each module one kind of plot, with axes and legend.
-
-The SVG is built with markupsafe-escaped text and numbers only, so a label can never inject markup, and uses no
-inline `style` attributes (the CSP forbids them): colours and sizes are SVG presentation attributes or CSS classes.
+"""Plots only the app draws, per request, as inline SVG (circuit kernels as small PNGs): built on store.figures'
+axes, where the unit page's figures, which precompute stores too, are drawn.
 """

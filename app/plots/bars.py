@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from app.plots.axes import Frame, Scale, document, element, nice_domain, num, text, tooltip, x_axis, y_axis
+from store.figures.axes import Frame, Scale, document, element, nice_domain, num, text, tooltip, x_axis, y_axis
 
 BAR_COLOUR = "#0f766e"
 LINE_COLOUR = "#c2410c"

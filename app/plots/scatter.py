@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from app.plots.axes import (
+from store.figures.axes import (
+    VIRIDIS,
+    ColourScale,
     Frame,
     Scale,
     document,
@@ -23,8 +25,6 @@ from app.plots.axes import (
     zero_line,
 )
 
-# Viridis at five stops: perceptually even, readable in grayscale and by most colour-blind readers.
-VIRIDIS = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
 UNSCORED = "#a8a29e"  # the ring of a unit without the score
 PLAIN_RING = "#57534e"  # the ring when the plot has no colour scale
 LEGEND_HEIGHT = 40
@@ -40,23 +40,6 @@ class Point:
     href: str | None = None
     image: str | None = None
     value: float | None = None
-
-
-@dataclass(frozen=True)
-class ColourScale:
-    """How scores become ring colours: viridis from `low` (dark purple) to `high` (yellow)."""
-
-    title: str
-    low: float = 0.0
-    high: float = 1.0
-
-    def colour(self, value: float) -> str:
-        """The colour of `value` (clipped to the scale) as #rrggbb."""
-        t = (value - self.low) / ((self.high - self.low) or 1.0)
-        t = min(1.0, max(0.0, t)) * (len(VIRIDIS) - 1)
-        i = min(int(t), len(VIRIDIS) - 2)
-        a, b = VIRIDIS[i], VIRIDIS[i + 1]
-        return "#" + "".join(f"{round(x + (y - x) * (t - i)):02x}" for x, y in zip(a, b, strict=True))
 
 
 def thumb_size(count: int) -> int:

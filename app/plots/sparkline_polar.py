@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from app.plots.axes import AXIS_COLOUR, GRID_COLOUR, Frame, document, element, num
+from store.figures.axes import AXIS_COLOUR, GRID_COLOUR, Frame, document, element, num
 
 SIZE = 64  # SVG pixels, square
 PAD = 4  # between the outer ring and the edge

@@ -6,9 +6,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from app.plots.axes import Scale, nice_domain, tick_text
 from app.plots.bars import share_bars_svg
 from app.plots.scatter import ColourScale, Point, scatter_svg, thumb_size
+from store.figures.axes import Scale, nice_domain, tick_text
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 EVIL = '<script>alert("x")</script> & co'

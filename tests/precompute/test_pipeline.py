@@ -76,6 +76,7 @@ def test_precompute_stores_every_view_of_every_unit(
     unit = reader.unit(MODEL, "layer2.0", 5)
     assert unit is not None and unit.feature_vis and unit.inputs and unit.outputs
     assert summary.card_layers == list(LAYERS) and unit.card is not None and unit.card.ext == "png"
+    assert summary.figure_layers == list(LAYERS) and unit.figures is not None and unit.figures.inputs.cells
     assert unit.inputs[0].layer == "layer1.0" and unit.outputs[0].layer == "linear"
     assert [e.activation for e in unit.dataset_examples] == sorted(
         (e.activation for e in unit.dataset_examples), reverse=True
@@ -128,7 +129,7 @@ def test_rerun_skips_everything_already_stored(
     run_precompute(config)
     again = run_precompute(config)
     assert (again.rendered_images, again.examples_layers, again.connection_layers) == (0, [], [])
-    assert again.card_layers == []
+    assert again.card_layers == [] and again.figure_layers == []
 
 
 def test_changed_render_settings_rerender_only_feature_vis(

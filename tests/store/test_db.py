@@ -12,12 +12,14 @@ from sqlalchemy import Engine, create_engine, exc, inspect, text
 from sqlalchemy.engine import URL
 
 from store.db import (
+    OLDEST_SERVED,
     StoreFormatError,
     database_path,
     folder_url,
     format_version,
     open_for_writing,
     open_read_only,
+    stored_format,
 )
 from store.schema import Base
 from tests.store.first_format import create_first_format
@@ -131,6 +133,16 @@ def test_opening_store_of_older_format_version_says_to_migrate_naming_both_versi
     assert "0001" in message
     assert format_version() in message
     assert "microscope precompute --store" in message
+
+
+def test_a_store_of_the_oldest_served_format_opens_read_only_and_an_older_one_does_not(tmp_path: Path) -> None:
+    root = _new_store(tmp_path)
+    _sql(root, f"UPDATE alembic_version SET version_num = '{OLDEST_SERVED}'")
+    assert stored_format(engine := open_read_only(folder_url(root))) == OLDEST_SERVED
+    engine.dispose()
+    _sql(root, "UPDATE alembic_version SET version_num = '0005'")
+    with pytest.raises(StoreFormatError, match="0005"):
+        open_read_only(folder_url(root))
 
 
 def test_opening_sqlite_file_that_is_no_store_reports_version_none(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """A unit's histogram of peak activations over the dataset as inline SVG: counts on a log scale (a few images at
 the extremes stay visible beside thousands near zero), with the sampled quantiles marked as dashed lines.
 
-Built from app.plots.axes, so text is escaped and colours are presentation attributes (the CSP forbids inline style).
+Built from store.figures.axes, so text is escaped and colours are presentation attributes (the CSP forbids inline
+style).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from app.plots.axes import (
+from store.figures.axes import (
     AXIS_COLOUR,
     GRID_COLOUR,
     Frame,
@@ -24,7 +25,8 @@ from app.plots.axes import (
     tooltip,
     x_axis,
 )
-from app.plots.axes import document as svg_document
+from store.figures.axes import document as svg_document
+from store.records import ActivationStatsRecord
 
 BAR_COLOUR = "#0072b2"
 MARKER_COLOUR = "#d55e00"
@@ -108,8 +110,9 @@ def _marker(x: Scale, frame: Frame, name: str, value: float, index: int) -> str:
     return element("g", line + label + tooltip(f"{name}: {value:.4g}"), class_="marker")
 
 
-def unit_histogram(stats: Any, samples: Sequence[Any] = ()) -> Markup:
-    """The histogram of a unit's `ActivationStatsPublic`, marking its quantile samples ("99%" at their activation)."""
+def unit_histogram(stats: ActivationStatsRecord, samples: Sequence[Any] = ()) -> Markup:
+    """The histogram of a unit's activation statistics, marking its quantile samples ("99%" at their activation)."""
     markers = [(f"{s.quantile * 100:g}%", s.activation) for s in samples if s.kind == "quantile" and s.quantile]
     label = f"Histogram of the unit's peak activation over {stats.count:,} images (log count scale)"
-    return activation_histogram_svg(stats.histogram.edges, stats.histogram.counts, markers=markers, label=label)
+    edges, counts = stats.histogram["edges"], stats.histogram["counts"]
+    return activation_histogram_svg(edges, counts, markers=markers, label=label)

@@ -7,8 +7,18 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from app.plots.axes import AXIS_COLOUR, Frame, document, element, nice_domain, num, text, tick_text, tooltip
-from app.plots.scatter import ColourScale
+from store.figures.axes import (
+    AXIS_COLOUR,
+    ColourScale,
+    Frame,
+    document,
+    element,
+    nice_domain,
+    num,
+    text,
+    tick_text,
+    tooltip,
+)
 
 MAX_COLUMN_LABELS = 8  # more columns than this label every second (or third…) one
 SCALE_WIDTH = 70  # px right of the cells: the colour bar and its ticks

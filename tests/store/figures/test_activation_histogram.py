@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 
-from app.plots.activation_histogram import activation_histogram_svg
+from store.figures.activation_histogram import activation_histogram_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 EDGES = [-1.0, 0.0, 1.0, 2.0, 3.0]

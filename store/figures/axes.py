@@ -17,6 +17,8 @@ AXIS_COLOUR = "#78716c"
 GRID_COLOUR = "#e7e5e4"
 TEXT_COLOUR = "#1c1917"
 FONT_SIZE = 11
+# Viridis at five stops: perceptually even, readable in grayscale and by most colour-blind readers.
+VIRIDIS = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,23 @@ class Scale:
         return self.start + (value - self.low) / span * (self.end - self.start)
 
 
+@dataclass(frozen=True)
+class ColourScale:
+    """How scores become ring colours: viridis from `low` (dark purple) to `high` (yellow)."""
+
+    title: str
+    low: float = 0.0
+    high: float = 1.0
+
+    def colour(self, value: float) -> str:
+        """The colour of `value` (clipped to the scale) as #rrggbb."""
+        t = (value - self.low) / ((self.high - self.low) or 1.0)
+        t = min(1.0, max(0.0, t)) * (len(VIRIDIS) - 1)
+        i = min(int(t), len(VIRIDIS) - 2)
+        a, b = VIRIDIS[i], VIRIDIS[i + 1]
+        return "#" + "".join(f"{round(x + (y - x) * (t - i)):02x}" for x, y in zip(a, b, strict=True))
+
+
 def nice_step(span: float, count: int) -> float:
     """A round tick step (1, 2, 2.5 or 5 times a power of ten) giving about `count` intervals over `span`."""
     raw = span / max(count, 1) if span > 0 else 1.0
@@ -102,14 +121,27 @@ def num(value: float) -> str:
     return f"{value:.1f}"
 
 
+_NAMES: dict[str, str] = {}  # keyword → attribute name, worked out once per keyword
+_SPECIAL = re.compile(r"[&<>\"']")  # what `escape` replaces: most values (numbers, colours) have none
+
+
+def _name(keyword: str) -> str:
+    name = _NAMES.get(keyword)
+    if name is None:
+        name = _NAMES[keyword] = keyword.removesuffix("_").replace("_", "-")
+    return name
+
+
 def attributes(**values: object) -> str:
     """` name="value"` pairs, escaped; a trailing underscore is dropped (`class_`) and `_` becomes `-` otherwise."""
     parts = []
-    for name, value in values.items():
+    for keyword, value in values.items():
         if value is None:
             continue
-        key = name.removesuffix("_").replace("_", "-")
-        parts.append(f' {key}="{escape(str(value))}"')
+        shown = str(value)
+        if _SPECIAL.search(shown):
+            shown = escape(shown)
+        parts.append(f' {_name(keyword)}="{shown}"')
     return "".join(parts)
 
 

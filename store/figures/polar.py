@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from app.plots.axes import (
+from store.figures.axes import (
     GRID_COLOUR,
     Frame,
     document,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from app.plots.axes import (
+from store.figures.axes import (
     Frame,
     Scale,
     document,
@@ -20,7 +20,7 @@ from app.plots.axes import (
     y_axis,
     zero_line,
 )
-from app.plots.polar import SERIES_COLOURS, Series
+from store.figures.polar import SERIES_COLOURS, Series
 
 
 def _legend(frame: Frame, names: Sequence[str]) -> str:

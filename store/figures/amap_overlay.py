@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from app.plots.axes import attributes, element, num
+from store.figures.axes import attributes, element, num
 
 POSITIVE = "#e4572e"
 NEGATIVE = "#2e86e4"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from app.plots.amap_overlay import MAX_OPACITY, NEGATIVE, POSITIVE, amap_svg
+from store.figures.amap_overlay import MAX_OPACITY, NEGATIVE, POSITIVE, amap_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from app.plots.lines import line_chart_svg
-from app.plots.polar import Series
+from store.figures.lines import line_chart_svg
+from store.figures.polar import Series
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from app.plots.polar import Series, polar_svg
+from store.figures.polar import Series, polar_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 ANGLES = [float(a) for a in range(0, 360, 30)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from app.plots.heatmap import heatmap_svg
+from store.figures.heatmap import heatmap_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,0 +1,47 @@
+"""The figures stage: each unit page's figures (store.figures.unit) drawn once into the store, so that a page read
+for the first time need not draw its plots, activation maps and kernels.
+
+Cheap (no model, only the store): it runs last, over every stored layer of the model (a run that adds a layer changes
+the outputs of the layer before it), and redraws a layer's figures only when one of the stages they are drawn from
+finished with other settings, or the figures' version changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from store.figures.stored import pack
+from store.figures.unit import FIGURES_VERSION, draw_unit
+from store.records import CARDS_STAGE, FEATURE_VIS_STAGE, FIGURES_STAGE, Settings, stored_settings
+from store.writer import StoreWriter
+
+NOT_DRAWN_FROM = {FIGURES_STAGE, CARDS_STAGE, FEATURE_VIS_STAGE}  # stages whose results no figure shows
+
+
+def figures_settings(writer: StoreWriter, model: str) -> Settings:
+    """The stage's settings: the figures' version and a digest of the settings of every stage they are drawn from
+    (any layer's: a unit's outputs come from the next layer's connections)."""
+    sources = {
+        f"{layer}/{stage}": s for (layer, stage), s in writer.model_stages(model).items() if stage not in NOT_DRAWN_FROM
+    }
+    digest = hashlib.sha256(json.dumps(sources, sort_keys=True).encode()).hexdigest()
+    return stored_settings({"version": FIGURES_VERSION, "sources_sha256": digest})
+
+
+def layer_figures(writer: StoreWriter, model: str, layer: str) -> dict[int, bytes]:
+    """Every unit's figures of one layer, as the store keeps them, by unit."""
+    return {unit: pack(draw_unit(layer, detail)) for unit, detail in writer.unit_details(model, layer).items()}
+
+
+def figures_stage(writer: StoreWriter, model: str) -> list[str]:
+    """Draw and store the figures of every stored layer of the model whose figures are missing or stale; the layers
+    drawn."""
+    settings = figures_settings(writer, model)
+    drawn = []
+    for layer in writer.layer_names(model):
+        if writer.stage_settings(model, layer, FIGURES_STAGE) == settings:
+            continue
+        writer.put_unit_figures(model, layer, layer_figures(writer, model, layer), settings)
+        drawn.append(layer)
+    return drawn
