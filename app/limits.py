@@ -36,7 +36,8 @@ class Limits(TourLimits):
     upload_frames: int = Field(64, ge=1, description="frames of an uploaded image (animated GIF, WebP, TIFF pages)")
     decodes: int = Field(2, ge=1, description="uploaded images decoded at once by one server process")
     decode_queue: int = Field(8, ge=0, description="uploads waiting for a decode; more are answered 429")
-    # The address.
+    # The address and the headers.
+    head_bytes: int = Field(64 * KIB, ge=1024, description="a request's line and headers together (431 beyond)")
     query_bytes: int = Field(4 * KIB, ge=1, description="a URL's query string")
     search_chars: int = Field(200, ge=1, description="a search query")
 
