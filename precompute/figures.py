@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from precompute.progress import stage_bar
 from store.figures.stored import pack
 from store.figures.unit import FIGURES_VERSION, draw_unit
 from store.records import CARDS_STAGE, FEATURE_VIS_STAGE, FIGURES_STAGE, Settings, stored_settings
@@ -34,14 +35,15 @@ def layer_figures(writer: StoreWriter, model: str, layer: str) -> dict[int, byte
     return {unit: pack(draw_unit(layer, detail)) for unit, detail in writer.unit_details(model, layer).items()}
 
 
-def figures_stage(writer: StoreWriter, model: str) -> list[str]:
-    """Draw and store the figures of every stored layer of the model whose figures are missing or stale; the layers
-    drawn."""
+def figures_stage(writer: StoreWriter, model: str, *, progress: bool = True) -> list[str]:
+    """Draw and store the figures of every stored layer of the model whose figures are missing or stale, a bar
+    advancing per layer; the layers drawn."""
     settings = figures_settings(writer, model)
-    drawn = []
-    for layer in writer.layer_names(model):
-        if writer.stage_settings(model, layer, FIGURES_STAGE) == settings:
-            continue
-        writer.put_unit_figures(model, layer, layer_figures(writer, model, layer), settings)
-        drawn.append(layer)
-    return drawn
+    layers = writer.layer_names(model)
+    todo = [layer for layer in layers if writer.stage_settings(model, layer, FIGURES_STAGE) != settings]
+    with stage_bar("unit figures", len(todo), "layer", enabled=progress) as bar:
+        for layer in todo:
+            bar.set_postfix_str(layer, refresh=False)
+            writer.put_unit_figures(model, layer, layer_figures(writer, model, layer), settings)
+            bar.update()
+    return todo

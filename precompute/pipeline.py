@@ -121,7 +121,7 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
         summary.rendered_images = _feature_vis_stage(config, model, layers, writer, plan, cluster)
         if config.cards:  # a card shows the images the stages above stored
             summary.card_layers = cards_stage(writer, model.id, [layer.name for layer in layers])
-        summary.figure_layers = figures_stage(writer, model.id)  # last: drawn from all the above
+        summary.figure_layers = figures_stage(writer, model.id, progress=config.progress)  # last: drawn from the above
     return summary
 
 
