@@ -3,6 +3,7 @@ answers, then stopped by its handle (never by name), with what it printed at han
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -10,12 +11,15 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from tests.conftest import REPO
 
+T = TypeVar("T")
 STARTUP_S = 90.0  # a fresh interpreter importing the app (or torch, for a probe worker) on a busy two-core machine
 
 
@@ -106,3 +110,10 @@ def peak_rss_bytes(pid: int) -> int:
 def reset_peak_rss(pid: int) -> None:
     """Start a process's peak resident memory (VmHWM) afresh from its memory now (Linux /proc, a process of ours)."""
     Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(coroutine)` on a thread of its own: the session's Playwright browser keeps an event loop running
+    on the main thread, where asyncio.run refuses to start another."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -18,6 +18,7 @@ from store.reader import StoreReader
 from store.writer import StoreWriter
 from tests import postgres
 from tests.conftest import build_toy_store
+from tests.live import run_async
 
 UNIT_JSON = "/api/v1/models/toy-net/layers/block1/units/2"
 UNIT_PAGE = "/models/toy-net/layers/block1/units/2"
@@ -149,7 +150,7 @@ def _get(app: Any, path: str) -> list[Message]:
         sent.append(message)
 
     scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": [(b"host", b"t")]}
-    asyncio.run(app(scope, receive, send))
+    run_async(app(scope, receive, send))
     return sent
 
 
@@ -206,7 +207,7 @@ def test_concurrent_misses_for_one_url_run_the_app_once() -> None:
 
         return await asyncio.gather(*(one() for _ in range(8)))
 
-    answers = asyncio.run(burst())
+    answers = run_async(burst())
     assert calls == ["/x"] and all(sent[0]["status"] == 200 and sent[1]["body"] == b"a" * 300 for sent in answers)
 
 
@@ -273,7 +274,7 @@ async def idle() -> None:
 
 
 def _run(test: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(test())
+    run_async(test())
 
 
 def test_waiters_of_an_uncacheable_answer_never_take_over_the_key_or_hang() -> None:

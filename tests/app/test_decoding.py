@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 
 from app.decoding import DecodeGate
 from app.limits import Limits
+from tests.live import run_async
 
 
 def test_decodes_beyond_the_running_and_waiting_ones_are_429_with_retry_after() -> None:
@@ -34,7 +35,7 @@ def test_decodes_beyond_the_running_and_waiting_ones_are_429_with_retry_after() 
         return done, refused.value
 
     try:
-        done, refused = asyncio.run(scenario())
+        done, refused = run_async(scenario())
     finally:
         gate.close()
     assert done == [0, 1, 2] and len(threads) == 2 and all(t.startswith("decode") for t in threads)
@@ -54,6 +55,6 @@ def test_a_place_is_free_again_once_its_decode_ends_even_when_it_failed() -> Non
         return await gate.run(int, "7")
 
     try:
-        assert asyncio.run(twice()) == 7
+        assert run_async(twice()) == 7
     finally:
         gate.close()

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.hostile.conftest import serving
-from tests.live import stop, tail
+from tests.live import run_async, stop, tail
 
 # 404s, which the response cache coalesces but never keeps: a unit past the layer's end and a layer that is not there.
 UNCACHEABLE = (
@@ -55,7 +55,7 @@ def test_identical_uncacheable_requests_are_all_answered_and_sigterm_stops_promp
 ) -> None:
     log = tmp_path / "serve.log"
     with serving(hostile_store, "--workers", str(workers), log=log) as (url, process):
-        outcomes = asyncio.run(_crowd(url))
+        outcomes = run_async(_crowd(url))
         seconds = stop(process, timeout=30.0)
     assert set(outcomes) == {"404"} and outcomes["404"] > CLIENTS, f"{dict(outcomes)}\n{tail(log)}"
     assert "Traceback" not in log.read_text(), tail(log)

@@ -138,10 +138,11 @@ def test_demo_circuit_of_curve_units_and_their_strongest_mixed4a_outputs_is_draw
     [
         ("mixed3b:999;mixed4a:0", 404, "unit 999 out of range: mixed3b has units 0–191"),
         ("mixed3b:0;mixed4b:0", 400, "mixed4b computes from mixed4a, not mixed3b"),
-        ("mixed3b:" + ",".join(str(u % 192) for u in range(10_000)), 400, "at most 64 units per layer"),
+        ("mixed3b:" + ",".join(str(u) for u in range(100)), 400, "at most 64 units per layer"),
+        ("mixed3b:" + ",".join(str(u % 192) for u in range(10_000)), 414, "MICROSCOPE_LIMIT_QUERY_BYTES"),
         ("%%garbage%%", 400, "is not 'layer:unit,unit,…'"),
     ],
-    ids=["unknown unit", "non-consecutive layers", "10,000 units", "garbage"],
+    ids=["unknown unit", "non-consecutive layers", "100 units", "10,000 units", "garbage"],
 )
 def test_bad_demo_circuit_urls_answer_4xx_with_a_message(
     demo_run: tuple[Path, str], units: str, status: int, message: str
