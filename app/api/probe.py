@@ -56,6 +56,7 @@ _UPLOAD = {
     },
 }
 _ERRORS: dict[int | str, dict] = {
+    400: {"model": ErrorPublic, "description": "a malformed multipart/form-data body"},
     413: {"model": ErrorPublic, "description": "over the byte or pixel limit"},
     415: {"model": ErrorPublic, "description": "not an image (decided by decoding, whatever its declared type)"},
     422: {"model": ErrorPublic, "description": "a bad layer, unit or top, or an image that does not decode"},

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 
 from tests.hostile.conftest import Stack
 from tests.live import rss_bytes
@@ -14,19 +15,28 @@ MIB = 2**20
 
 
 def _send_head(stack: Stack, head: bytes, chunks: int = 0, chunk: bytes = b"") -> bytes:
-    """Send `head`, then `chunks` more copies of `chunk` while the server reads; what it answers (empty if nothing)."""
+    """Send `head`, then `chunks` more copies of `chunk`, while reading what the server answers (empty if nothing)."""
     port = int(stack.url.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
-        try:
-            sock.sendall(head)
-            for _ in range(chunks):
-                sock.sendall(chunk)
-            sock.sendall(b"\r\n\r\n")
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server answered and closed while the rest was on its way: read what it said
+
+        def send() -> None:
+            try:
+                sock.sendall(head)
+                for _ in range(chunks):
+                    sock.sendall(chunk)
+                sock.sendall(b"\r\n\r\n")
+            except OSError:
+                pass  # the server answered and closed while the rest was on its way
+
+        sender = threading.Thread(target=send)
+        sender.start()
         answer = b""
-        while data := sock.recv(65536):
-            answer += data
+        try:
+            while data := sock.recv(65536):
+                answer += data
+        except ConnectionResetError:
+            pass  # the answer, if any, came before the reset
+        sender.join()
     return answer
 
 
