@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from precompute.config import PrecomputeConfig
-from precompute.demo.train import HELDOUT_PER_FAMILY, HELDOUT_SEED, evaluate, make_data, train
+from precompute.demo.train import HELDOUT_PER_CLASS, HELDOUT_SEED, evaluate, make_data, train
 from precompute.pipeline import PrecomputeSummary, run_precompute
 from precompute.stimuli import write_dataset
 from precompute.threads import available_cpus, threads_line, use_threads
@@ -55,11 +55,11 @@ def run_demo(config: DemoConfig, echo: Callable[[str], None] = print) -> Precomp
         train(data, weights, progress=config.progress)
     echo(f"generating held-out stimuli in {data / 'heldout'}…")
     heldout = write_dataset(
-        data / "heldout", HELDOUT_PER_FAMILY, HELDOUT_SEED, size=INPUT.size, progress=config.progress
+        data / "heldout", HELDOUT_PER_CLASS, HELDOUT_SEED, size=INPUT.size, progress=config.progress
     )
     model = load_model(MODEL_ID, weights)
     accuracy = evaluate(model.module, heldout)
-    echo(f"{MODEL_ID}: held-out accuracy {accuracy:.1%} on {HELDOUT_PER_FAMILY} images per shape family")
+    echo(f"{MODEL_ID}: held-out accuracy {accuracy:.1%} on {HELDOUT_PER_CLASS} images per class")
     precompute = PrecomputeConfig(
         model=MODEL_ID,
         store=Path(config.store),
