@@ -3,7 +3,9 @@
 For each model, family (store.scores.FAMILY_SCORES) and layer: the share of the family's top 16 members by score
 (all of them when fewer) whose top dataset examples belong to the family (store.scores.class_share and belongs: at
 least half of a unit's top 16 examples are of the family's classes, store.scores.FAMILY_CLASSES). Beside it, the
-same share for the old ranking (the top 16 units by score alone, no gate). Members are the units that passed the
+same share for the old ranking (the top 16 units by score alone, no gate) and for the stimulus half of the gate alone
+(the top 16 by score of the units whose family stimulus response is at least half their dataset peak, labels
+unused: what the gate does on a store without the demo's labels). Members are the units that passed the
 family's gate at precompute time (store.schema.ScoreEvidence.passes). Exits 1 when a layer with members falls below
 0.95, 2 when the store's images carry none of the demo's labels (nothing to check against).
 
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from store import schema as t
 from store.reader import StoreReader
-from store.scores import FAMILY_SCORES, belongs, class_share, demo_labelled
+from store.scores import FAMILY_SCORES, PEAK_SHARE, belongs, class_share, demo_labelled
 
 TOP = 16  # the family's units checked per layer
 THRESHOLD = 0.95  # the share every layer with members must reach
@@ -41,6 +43,7 @@ class Row:
     members: int
     gated_share: float | None  # None: no member
     old_share: float
+    stimulus_share: float | None = None  # the top 16 by score of the units passing the stimulus half of the gate
 
 
 def belonging_share(units: Sequence[Sequence[str | None]], family: str) -> float | None:
@@ -67,8 +70,9 @@ def read_labels(reader: StoreReader) -> dict[Key, list[str | None]]:
     return found
 
 
-def ranked(reader: StoreReader, family: str, gated: bool) -> dict[tuple[str, str], list[int]]:
-    """Per (model, layer), its units by the family's score, highest first: every scored unit, or only members."""
+def ranked(reader: StoreReader, family: str, gate: str = "") -> dict[tuple[str, str], list[int]]:
+    """Per (model, layer), its units by the family's score, highest first: every scored unit (`gate` ""), only
+    members ("members"), or only those passing the stimulus half of the gate, without the labels ("stimulus")."""
     query = (
         select(t.Layer.model_id, t.Layer.name, t.Unit.unit)
         .select_from(t.UnitScore)
@@ -77,8 +81,12 @@ def ranked(reader: StoreReader, family: str, gated: bool) -> dict[tuple[str, str
         .where(t.UnitScore.score == FAMILY_SCORES[family].name)
         .order_by(t.Layer.model_id, t.Layer.position, t.UnitScore.value.desc(), t.Unit.unit)
     )
-    if gated:
+    if gate == "members":
         query = query.where(reader.passed(family))
+    elif gate == "stimulus":
+        e = t.ScoreEvidence
+        strong = e.stimulus - e.blank >= PEAK_SHARE * (e.dataset_peak - e.blank)
+        query = query.join(e, (e.unit_id == t.Unit.id) & (e.family == family)).where(strong)
     found: dict[tuple[str, str], list[int]] = defaultdict(list)
     with Session(reader.engine) as session:
         for model, layer, unit in session.execute(query):
@@ -90,23 +98,25 @@ def measure(reader: StoreReader, labels: Mapping[Key, list[str | None]]) -> list
     """Every family's row in every layer that holds its score."""
     rows = []
     for family in FAMILY_SCORES:
-        members = ranked(reader, family, True)
-        for (model, layer), units in ranked(reader, family, False).items():
-            top = [labels.get((model, layer, u), []) for u in units[:TOP]]
-            chosen = [labels.get((model, layer, u), []) for u in members.get((model, layer), [])[:TOP]]
-            old = belonging_share(top, family) or 0.0
-            rows.append(
-                Row(model, family, layer, len(members.get((model, layer), [])), belonging_share(chosen, family), old)
-            )
+        members, strong = ranked(reader, family, "members"), ranked(reader, family, "stimulus")
+        for (model, layer), units in ranked(reader, family).items():
+            shares = [
+                belonging_share([labels.get((model, layer, u), []) for u in found[:TOP]], family)
+                for found in (units, members.get((model, layer), []), strong.get((model, layer), []))
+            ]
+            count = len(members.get((model, layer), []))
+            rows.append(Row(model, family, layer, count, shares[1], shares[0] or 0.0, shares[2]))
     return rows
 
 
 def table(rows: Sequence[Row]) -> str:
     """The rows as a text table."""
-    lines = [f"{'model':<16} {'family':<10} {'layer':<12} {'members':>7} {'gated':>6} {'old':>6}"]
+    lines = [f"{'model':<16} {'family':<10} {'layer':<12} {'members':>7} {'gated':>6} {'old':>6} {'stimulus':>8}"]
     for r in rows:
         gated = "-" if r.gated_share is None else f"{r.gated_share:.2f}"
-        lines.append(f"{r.model:<16} {r.family:<10} {r.layer:<12} {r.members:>7} {gated:>6} {r.old_share:>6.2f}")
+        strong = "-" if r.stimulus_share is None else f"{r.stimulus_share:.2f}"
+        row = f"{r.model:<16} {r.family:<10} {r.layer:<12} {r.members:>7} {gated:>6} {r.old_share:>6.2f} {strong:>8}"
+        lines.append(row)
     return "\n".join(lines)
 
 

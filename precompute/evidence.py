@@ -3,7 +3,8 @@
 A ratio score alone can read 1.0 for a unit that barely answers any stimulus. So each unit's evidence for each family
 keeps its best raw response to the family's tuning stimuli, to the blank, its dataset peak (its top example's
 activation: the highest over the dataset images) and, where the images carry the demo's labels, the share of its top
-examples of the family's classes; store.scores.passes_gate decides from these whether it joins the family.
+examples of the family's classes; store.scores.passes_gate decides from these whether it joins the family (stimulus
+and peak each taken above the blank, so that a unit idling high does not pass on its idling).
 Run by the tuning stage (its stored settings include the examples stage's, so new examples re-gate).
 """
 
@@ -16,7 +17,7 @@ import numpy as np
 from store.records import EvidenceRecord
 from store.scores import FAMILY_SCORES, class_share, passes_gate
 
-GATE_DEFINITION = "gate/1: stimulus ≥ 0.5 dataset peak; ≥ half of top 16 examples of the family's classes"
+GATE_DEFINITION = "gate/2: stimulus − blank ≥ 0.5 (dataset peak − blank); ≥ half of top 16 examples of its classes"
 
 Examples = Sequence[tuple[float, str | None]]  # a unit's top examples, best first: (activation, image label)
 
@@ -37,7 +38,7 @@ def unit_evidence(
     """One unit's evidence for one family; `labelled`: whether the store's images carry the demo's labels."""
     peak = examples[0][0] if examples else None
     share = class_share([label for _, label in examples], family) if labelled and examples else None
-    return EvidenceRecord(unit, family, stimulus, blank, peak, share, passes_gate(stimulus, peak, share))
+    return EvidenceRecord(unit, family, stimulus, blank, peak, share, passes_gate(stimulus, blank, peak, share))
 
 
 def layer_evidence(

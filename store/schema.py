@@ -265,7 +265,7 @@ class ScoreEvidence(Base):
     `stimulus` is its best raw activation to the family's tuning stimuli, `blank` to a plain grey image,
     `dataset_peak` its highest activation over the dataset images (None: no examples stored), `class_share` the
     share of its top examples of the family's classes (None: the images carry no demo labels), `passes` whether it
-    joins the family (store.scores.passes_gate; None: not checkable without a dataset peak).
+    joins the family (store.scores.passes_gate; None: not checkable without a dataset peak above the blank).
     """
 
     __tablename__ = "score_evidence"

@@ -156,18 +156,22 @@ def belongs(share: float | None) -> bool:
     return share is not None and share >= BELONGS_SHARE
 
 
-def passes_gate(stimulus: float, peak: float | None, share: float | None) -> bool | None:
-    """Whether a unit joins a family: its best family stimulus response is at least PEAK_SHARE of its dataset peak
-    and, where its top examples carry the demo's labels, they belong to the family; None without a dataset peak."""
-    if peak is None or peak <= 0:
+def passes_gate(stimulus: float, blank: float, peak: float | None, share: float | None) -> bool | None:
+    """Whether a unit joins a family: its best family stimulus response above the blank is at least PEAK_SHARE of
+    its dataset peak above the blank (a unit that idles high passes nothing on its idling) and, where its top
+    examples carry the demo's labels, they belong to the family; None without a dataset peak above the blank."""
+    if peak is None or peak <= blank:
         return None
-    return stimulus >= PEAK_SHARE * peak and (share is None or belongs(share))
+    return stimulus - blank >= PEAK_SHARE * (peak - blank) and (share is None or belongs(share))
 
 
 def gate_rule(family: str, labelled: bool) -> str:
     """What a unit passes to join a family, as a sentence: "a member's curve stimulus response is … curve images"."""
     stimuli = FAMILY_STIMULI[family]
-    rule = f"a member's best {stimuli} stimulus response is at least {PEAK_SHARE:.0%} of its dataset peak"
+    rule = (
+        f"a member's best {stimuli} stimulus response is at least {PEAK_SHARE:.0%} of its dataset peak "
+        "(both above its response to a blank image)"
+    )
     if labelled:
         classes = " or ".join(c.replace("_", " ") for c in FAMILY_CLASSES[family])
         rule += f" and at least {BELONGS_SHARE:.0%} of its top {TOP_EXAMPLES} examples are {classes} images"

@@ -57,4 +57,10 @@ def test_without_dataset_examples_membership_cannot_be_checked() -> None:
 def test_belonging_is_at_least_half_of_the_top_sixteen_examples() -> None:
     labels = ["curve"] * 8 + ["line"] * 8 + ["line"] * 10  # only the first 16 count
     assert class_share(labels, "curves") == 0.5 and belongs(0.5) and not belongs(7 / 16) and not belongs(None)
-    assert passes_gate(2.0, 4.0, 0.5) is True and passes_gate(1.9, 4.0, 1.0) is False and passes_gate(2, 0, 1) is None
+    assert passes_gate(2.0, 0.0, 4.0, 0.5) is True and passes_gate(1.9, 0.0, 4.0, 1.0) is False
+    assert passes_gate(2.0, 0.0, 0.0, 1.0) is None  # no dataset peak above the blank: nothing to compare with
+
+
+def test_a_unit_idling_high_does_not_pass_on_its_idling() -> None:
+    # blank 2.0, best curve 2.2, dataset peak 4.0: 0.2 above the blank against a peak 2.0 above it
+    assert passes_gate(2.2, 2.0, 4.0, 1.0) is False and passes_gate(3.0, 2.0, 4.0, 1.0) is True
