@@ -128,6 +128,7 @@ class StoreReader:
         forward order and unit); only the family's members (see `members`) when a family is named; one query."""
         query = (
             select(t.Layer.model_id, t.Layer.name, t.Unit.unit, t.UnitScore.value, self.passed(family))
+            .select_from(t.UnitScore)
             .join(t.Unit, t.Unit.id == t.UnitScore.unit_id)
             .join(t.Layer, t.Layer.id == t.Unit.layer_id)
             .where(t.UnitScore.score == score, self.members(family))
