@@ -61,7 +61,9 @@ def evidence_text(found: EvidencePublic) -> str:
     if found.dataset_peak is not None:
         parts.append(f"dataset peak {found.dataset_peak:.3g}")
     if found.stimulus_share is not None:
-        parts.append(f"best tuning stimulus {found.stimulus_share:.2f}× the dataset peak")
+        blank = ratio(found.blank, found.dataset_peak)
+        idle = f" (a blank image {blank:.2f}×)" if blank is not None else ""
+        parts.append(f"best tuning stimulus {found.stimulus_share:.2f}× the dataset peak{idle}")
     if found.feature_vis_share is not None:
         parts.append(f"feature visualization {found.feature_vis_share:.2f}× the dataset peak")
     members = [f.family for f in found.families if f.passes]
@@ -73,7 +75,8 @@ def evidence_text(found: EvidencePublic) -> str:
 def evidence_public(detail: UnitDetail) -> EvidencePublic:
     """The unit's evidence line with its numbers."""
     examples = sorted(detail.dataset_examples, key=lambda e: (-e.activation, e.rank))
-    peak = examples[0].activation if examples else None
+    stored = detail.evidence[0].dataset_peak if detail.evidence else None  # measured by precompute, when kept
+    peak = examples[0].activation if examples else stored
     best = best_stimulus(detail)
     channel = next((v for v in detail.feature_vis if v.key == VisKey(CHANNEL)), None)
     vis = channel.activation if channel is not None else None
@@ -82,6 +85,7 @@ def evidence_public(detail: UnitDetail) -> EvidencePublic:
         dataset_peak=peak,
         best_stimulus=best,
         stimulus_share=ratio(best, peak),
+        blank=detail.evidence[0].blank if detail.evidence else None,
         feature_vis_activation=vis,
         feature_vis_share=ratio(vis, peak),
         families=[family_evidence(r) for r in detail.evidence],

@@ -356,6 +356,7 @@ class EvidencePublic(BaseModel):
     dataset_peak: Float32 | None = Field(description="its highest activation over the dataset images")
     best_stimulus: Float32 | None = Field(description="its best raw activation to any tuning stimulus")
     stimulus_share: Float32 | None = Field(description="best_stimulus / dataset_peak")
+    blank: Float32 | None = Field(None, description="its activation to a plain grey image, where measured")
     feature_vis_activation: Float32 | None = Field(description="the activation its channel visualization reaches")
     feature_vis_share: Float32 | None = Field(description="feature_vis_activation / dataset_peak")
     families: list[FamilyEvidencePublic] = Field(description="per family: the numbers its membership rests on")

@@ -102,7 +102,8 @@ def test_the_unit_json_carries_its_evidence_and_the_page_its_evidence_line(clien
     assert curves["stimulus"] == pytest.approx(0.1) and curves["dataset_peak"] == 4.0 and curves["passes"] is False
     assert curves["stimulus_share"] == pytest.approx(0.025) and curves["blank"] == pytest.approx(0.05)
     assert unit["evidence"]["feature_vis_activation"] == 1.0 and unit["evidence"]["best_stimulus"] == 1.0
-    assert "member of no family" in unit["evidence"]["text"]
+    assert unit["evidence"]["blank"] == pytest.approx(0.05)
+    assert "(a blank image 0.01×)" in unit["evidence"]["text"] and "member of no family" in unit["evidence"]["text"]
     assert "Evidence:" in client.get("/models/fam-a/layers/mixed/units/0").text
 
 
