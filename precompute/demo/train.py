@@ -30,9 +30,9 @@ from ..zoo.types import LoadedModel
 
 TRAIN_SEED = 1  # stimulus seeds: the held-out images come from a different stream than the training ones
 HELDOUT_SEED = 2
-TRAIN_PER_CLASS = 1200  # 15 600 training images, drawn once: clutter and augmentation keep them from being memorized
-HELDOUT_PER_CLASS = 160  # 2 080 held-out images: the demo's dataset examples come from these
-EPOCHS = 12
+TRAIN_PER_CLASS = 1200  # 18 000 training images, drawn once: clutter and augmentation keep them from being memorized
+HELDOUT_PER_CLASS = 140  # 2 100 held-out images: the demo's dataset examples come from these
+EPOCHS = 8
 NOISE = 0.03  # standard deviation of the pixel noise added to each training image (of the [0, 1] range)
 BATCH_SIZE = 64
 LEARNING_RATE = 0.1  # SGD peak of the one-cycle schedule (BatchNorm keeps it stable)

@@ -4,8 +4,9 @@ A class is a family with some factors narrowed. The task needs what InceptionV1'
 - which way a curve bends: eight `curve_*` classes, one per 45° of the direction the convex side faces, so every
   orientation matters and neighbours are hard to tell apart near a bin's edge; a `corner` (two straight arms)
   bends but is not a curve; a `line` does not bend;
-- colour against brightness: `red_green` and `blue_yellow` are equiluminant colour edges that only colour tells
-  apart, while every stroke class comes grey or in any hue, so colour must be ignored there;
+- colour against brightness: `red_green`, `blue_yellow`, `magenta_cyan` and `orange_azure` are equiluminant colour
+  edges that only colour tells apart (their hue pairs), while every stroke class comes grey or in any hue, so colour
+  must be ignored there;
 - texture: `frequency_boundary`, a fine texture meeting a smooth field;
 - clutter: every image gets a few short straight distractor strokes and sometimes an occluding patch, and strokes
   vary in width, contrast, polarity and background.
@@ -62,6 +63,8 @@ CLASSES: tuple[StimulusClass, ...] = (
     StimulusClass("line", "line", {**STROKE_LOOKS, "length": (0.3, 0.8)}),
     StimulusClass("red_green", "color_edge", _hues(0.0, 120.0)),
     StimulusClass("blue_yellow", "color_edge", _hues(240.0, 60.0)),
+    StimulusClass("magenta_cyan", "color_edge", _hues(300.0, 180.0)),
+    StimulusClass("orange_azure", "color_edge", _hues(30.0, 210.0)),
     StimulusClass("frequency_boundary", "frequency_boundary"),
 )
 CLASS_NAMES: tuple[str, ...] = tuple(c.name for c in CLASSES)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from precompute.stimuli import CLASSES, CURVE_CLASSES
+from precompute.stimuli import CLASS_NAMES, CLASSES, CURVE_CLASSES
 from precompute.stimuli.draw import LUMA
 from precompute.stimuli.world import BIN, stimulus_class, symmetry_permutation
+from store.scores import FAMILY_CLASSES
 
 
 def test_curve_classes_split_the_circle_into_bins_of_the_convex_side() -> None:
@@ -49,3 +50,8 @@ def test_a_symmetry_maps_curve_labels_with_the_image(symmetry: str, mapping: tup
 def test_unknown_class_names_the_classes() -> None:
     with pytest.raises(KeyError, match="classes: curve_e"):
         stimulus_class("spiral")
+
+
+def test_every_class_a_family_expects_is_a_class_of_the_world() -> None:
+    named = {name for classes in FAMILY_CLASSES.values() for name in classes}
+    assert named <= set(CLASS_NAMES) and set(FAMILY_CLASSES["curves"]) == set(CURVE_CLASSES)
