@@ -1,0 +1,111 @@
+"""What a store measured about chosen units, for checking what tours claim about them (notes.claim_check).
+
+For each layer asked about: every unit's branch, scores, top-dataset-example labels (counted) and peak activation;
+for the chosen units, the peak of each tuning curve. Four queries, whatever the number of units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store import schema as t
+from store.reader import StoreReader
+
+
+@dataclass
+class UnitEvidence:
+    """One unit's stored measurements: what its claims are checked against."""
+
+    layer: str
+    unit: int
+    branch: str | None
+    scores: dict[str, float] = field(default_factory=dict)
+    labels: dict[str, int] = field(default_factory=dict)  # its top dataset examples, counted by image label
+    examples: int = 0  # how many top dataset examples it has
+    peak: float | None = None  # its top dataset example's activation
+    curve_peaks: dict[str, float] = field(default_factory=dict)  # the best response of each tuning curve
+
+
+@dataclass
+class ModelEvidence:
+    """A model's units of the layers asked about, by (layer, unit), and every label of its dataset images."""
+
+    units: dict[tuple[str, int], UnitEvidence]
+    labels: tuple[str, ...]
+    layers: tuple[str, ...]  # the model's layers in this store
+
+
+def _largest(values: Any) -> float | None:
+    """The largest number in a nested list of numbers (None where it holds none)."""
+    if isinstance(values, list):
+        found = [v for v in map(_largest, values) if v is not None]
+        return max(found) if found else None
+    return float(values) if isinstance(values, int | float) else None
+
+
+def _units(session: Session, model: str, layers: list[str]) -> dict[tuple[str, int], UnitEvidence]:
+    query = (
+        select(t.Layer.name, t.Unit.unit, t.Unit.branch, t.UnitScore.score, t.UnitScore.value)
+        .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+        .outerjoin(t.UnitScore, t.UnitScore.unit_id == t.Unit.id)
+        .where(t.Layer.model_id == model, t.Layer.name.in_(layers))
+    )
+    found: dict[tuple[str, int], UnitEvidence] = {}
+    for layer, unit, branch, score, value in session.execute(query):
+        evidence = found.setdefault((layer, unit), UnitEvidence(layer, unit, branch))
+        if score is not None:
+            evidence.scores[score] = value
+    return found
+
+
+def _examples(session: Session, model: str, layers: list[str], found: dict[tuple[str, int], UnitEvidence]) -> None:
+    query = (
+        select(t.Layer.name, t.Unit.unit, t.DatasetImage.label, func.count(), func.max(t.DatasetExample.activation))
+        .join(t.Unit, t.Unit.id == t.DatasetExample.unit_id)
+        .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+        .join(t.DatasetImage, t.DatasetImage.id == t.DatasetExample.image_id)
+        .where(t.Layer.model_id == model, t.Layer.name.in_(layers))
+        .group_by(t.Unit.id, t.DatasetImage.label)
+    )
+    for layer, unit, label, count, peak in session.execute(query):
+        evidence = found[(layer, unit)]
+        evidence.examples += count
+        evidence.peak = peak if evidence.peak is None else max(evidence.peak, peak)
+        if label is not None:
+            evidence.labels[label] = count
+
+
+def _curves(session: Session, model: str, chosen: Mapping[str, Iterable[int]], found: dict) -> None:
+    numbers = sorted({u for units in chosen.values() for u in units})
+    query = (
+        select(t.Layer.name, t.Unit.unit, t.UnitCurve.name, t.UnitCurve.values)
+        .join(t.Unit, t.Unit.id == t.UnitCurve.unit_id)
+        .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+        .where(t.Layer.model_id == model, t.Layer.name.in_(list(chosen)), t.Unit.unit.in_(numbers))
+    )
+    for layer, unit, name, values in session.execute(query):
+        peak = _largest(values)
+        if unit in chosen[layer] and peak is not None:
+            found[(layer, unit)].curve_peaks[name] = peak
+
+
+def model_evidence(reader: StoreReader, model: str, chosen: Mapping[str, Iterable[int]]) -> ModelEvidence:
+    """The evidence about the chosen units ({layer: units}) of `model`, with every unit of their layers (four
+    queries; none of a model the store lacks)."""
+    chosen = {layer: set(units) for layer, units in chosen.items()}
+    with Session(reader.engine) as session:
+        names = list(session.scalars(select(t.Layer.name).where(t.Layer.model_id == model)))
+        if not names:
+            return ModelEvidence({}, (), ())
+        layers = [name for name in chosen if name in names]
+        found = _units(session, model, layers)
+        _examples(session, model, layers, found)
+        _curves(session, model, {layer: chosen[layer] for layer in layers}, found)
+        labels = select(t.DatasetImage.label).where(t.DatasetImage.model_id == model, t.DatasetImage.label.is_not(None))
+        known = tuple(sorted(session.scalars(labels.distinct())))
+    return ModelEvidence(found, known, tuple(names))
