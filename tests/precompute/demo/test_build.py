@@ -18,11 +18,15 @@ from fastapi.testclient import TestClient
 from app import urls
 from app.config import Settings
 from app.main import create_app
+from notes import tours
+from notes.claim_check import check_stop
 from precompute.demo.build import DemoConfig, run_demo
 from precompute.threads import threads_line
+from store.evidence import model_evidence
 from store.reader import StoreReader
 from tests.frontend import conftest as frontend
 from tests.frontend.tour_player import VIEWPORTS, play
+from tests.precompute.demo.test_demo_tour import shipped_verdicts
 
 DEMO = "demo-inception"
 
@@ -213,6 +217,28 @@ def test_demo_mixed3b_curve_family_laid_out_by_orientation_covers_270_degrees(de
         angles = sorted(scores[u]["orientation"] for u in family)
         gaps = np.diff([*angles, angles[0] + 360])
         assert len(angles) >= 8 and gaps.max() <= 90, (family, angles)  # coverage = 360 − the largest gap ≥ 270
+
+
+@pytest.mark.slow
+def test_every_claim_of_every_shipped_tour_holds_on_the_demo_build(demo_run: tuple[Path, str]) -> None:
+    verdicts = shipped_verdicts(demo_run[0])
+    assert verdicts and [f"{t} stop {n}: {v.claim.text} ({v.status}: {v.measured})"
+                         for t, n, v in verdicts if v.status != "holds"] == []  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_tour_stop_on_a_unit_whose_top_examples_contradict_its_claim_fails_the_check(
+    demo_run: tuple[Path, str],
+) -> None:
+    demo = next(t for t in tours.shipped() if t.slug == "demo-curves")
+    stop = next(s for s in demo.stops if s.kind == "unit")
+    claim = next(c for c in stop.claims if c.kind == "top_examples")
+    layer, _ = stop.layer_unit
+    reader = StoreReader(demo_run[0])
+    facts = model_evidence(reader, stop.model, {layer: {u.unit for u in reader.units(DEMO, layer)}})
+    worst = min((u for u in facts.units.values() if u.examples), key=lambda u: u.labels.get(str(claim.subject), 0))
+    moved = stop.model_copy(update={"unit": f"{stop.model}/{layer}:{worst.unit}", "claims": [claim]})
+    assert [v.status for v in check_stop(moved, facts)] == ["fails"]
 
 
 @pytest.mark.slow
