@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from notes.claims import MEMBER_SHARE, PLACEHOLDER, Claim, Placeholder, placeholder, stop_units
+from notes.claims import MEMBER_SHARE, PLACEHOLDER, Claim, Placeholder, placeholder, placeholders, stop_units
 from notes.tour_file import StopFile
 
 Status = Literal["holds", "fails", "unchecked"]
@@ -175,8 +175,15 @@ def _combined(claim: Claim, verdicts: list[tuple[str, Verdict]]) -> Verdict:
     return Verdict(claim, "holds", "; ".join(f"{ref}: {v.measured}" for ref, v in verdicts))
 
 
-def _stop_units(stop: StopFile, facts: ModelFacts) -> list[tuple[str, UnitFacts | None]]:
-    return [(f"{layer}:{u}", facts.units.get((layer, u))) for layer, u in stop_units(stop.kind, stop.target)]
+def _ref(ref: str) -> tuple[str, int]:
+    layer, _, unit = ref.rpartition(":")
+    return layer, int(unit)
+
+
+def _units(stop: StopFile, unit: str | None, facts: ModelFacts) -> list[tuple[str, UnitFacts | None]]:
+    """The units a claim or placeholder is about: the one it names, else the stop's."""
+    named = [_ref(unit)] if unit is not None else stop_units(stop.kind, stop.target)
+    return [(f"{layer}:{u}", facts.units.get((layer, u))) for layer, u in named]
 
 
 def _missing(ref: str, facts: ModelFacts) -> str:
@@ -188,10 +195,9 @@ def _missing(ref: str, facts: ModelFacts) -> str:
 
 def check_stop(stop: StopFile, facts: ModelFacts) -> list[Verdict]:
     """Every claim of a valid stop, judged on its model's measurements."""
-    units = _stop_units(stop, facts)
     verdicts = []
     for claim in stop.claims:
-        chosen = [(r, u) for r, u in units if claim.unit in (None, r)]
+        chosen = _units(stop, claim.unit, facts)
         absent = [r for r, u in chosen if u is None]
         if absent:
             verdicts.append(Verdict(claim, "unchecked", _missing(absent[0], facts)))
@@ -205,9 +211,9 @@ def check_stop(stop: StopFile, facts: ModelFacts) -> list[Verdict]:
     return verdicts
 
 
-def _quoted(wanted: Placeholder, units: list[tuple[str, UnitFacts | None]], facts: ModelFacts) -> str:
-    chosen = [u for r, u in units if wanted.unit in (None, r)]
-    if not chosen or any(u is None for u in chosen):
+def _quoted(wanted: Placeholder, stop: StopFile, facts: ModelFacts) -> str:
+    chosen = [u for _, u in _units(stop, wanted.unit, facts)]
+    if any(u is None for u in chosen):
         raise Unchecked("unit not in this store")
     if wanted.kind == "branch":
         branches = sorted({u.branch or "no branch" for u in chosen if u is not None})
@@ -218,11 +224,10 @@ def _quoted(wanted: Placeholder, units: list[tuple[str, UnitFacts | None]], fact
 
 def fill(stop: StopFile, facts: ModelFacts) -> str:
     """The stop's caption with each placeholder replaced by the value measured now ('(not measured)' if missing)."""
-    units = _stop_units(stop, facts)
 
     def replace(match: object) -> str:
         try:
-            return _quoted(placeholder(match[1]), units, facts)  # type: ignore[index]
+            return _quoted(placeholder(match[1]), stop, facts)  # type: ignore[index]
         except (Unchecked, ValueError):
             return NOT_MEASURED
 
@@ -243,11 +248,20 @@ def check_tour(stops: Sequence[StopFile], facts: Mapping[str, ModelFacts]) -> li
     return [check_stop(s, facts.get(s.model, NoFacts())) if s.problem is None else [] for s in stops]
 
 
+def _placeholders(caption: str) -> list[Placeholder]:
+    try:
+        return placeholders(caption)
+    except ValueError:  # a caption saved before placeholders were checked: filled as not measured
+        return []
+
+
 def wanted_units(stops: Sequence[StopFile]) -> dict[str, dict[str, set[int]]]:
     """The units each model's stops name, by model then layer: what to gather evidence about."""
     found: dict[str, dict[str, set[int]]] = {}
     for stop in stops:
         if stop.problem is None and (stop.claims or "{{" in stop.caption):
-            for layer, unit in stop_units(stop.kind, stop.target):
+            named = [c.unit for c in stop.claims] + [p.unit for p in _placeholders(stop.caption)]
+            refs = stop_units(stop.kind, stop.target) + [_ref(u) for u in named if u is not None]
+            for layer, unit in refs:
                 found.setdefault(stop.model, {}).setdefault(layer, set()).add(unit)
     return found

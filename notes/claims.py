@@ -56,13 +56,15 @@ def _known(kind: str, name: str) -> None:
 class Claim(BaseModel):
     """One checkable statement about a stop's unit (or each unit of a circuit stop, or the circuit as a whole)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=lambda schema: schema.update(_schema()))
 
-    unit: str | None = Field(None, pattern=UNIT_REF.pattern, description="layer:unit of a circuit stop")
+    unit: str | None = Field(
+        None, pattern=f"^{UNIT_REF.pattern}$", description="layer:unit: one unit (of a circuit, or another to compare)"
+    )
     score: str | None = None
-    top_examples: str | None = None
+    top_examples: str | None = Field(None, max_length=256)
     response: str | None = None
-    branch_share: str | None = None
+    branch_share: str | None = Field(None, max_length=256)
     orientation: float | None = Field(None, ge=0, le=360)
     rank: str | None = None
     branch: str | None = Field(None, max_length=200)
@@ -79,6 +81,7 @@ class Claim(BaseModel):
     def _one_kind(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             raise ValueError(f"a claim is a mapping with one of: {', '.join(KINDS)}")
+        data = {k: v for k, v in data.items() if v is not None}  # a null field is an absent one, as when dumped
         kinds = [k for k in data if k in KINDS]
         if len(kinds) != 1:
             found = ", ".join(kinds or list(data)) or "nothing"
@@ -141,23 +144,40 @@ def stop_units(kind: str, target: str) -> list[tuple[str, int]]:
     return named if kind == "circuit" else named[:1]
 
 
-def claims_problem(kind: str, target: str, claims: list[Claim], caption: str) -> str | None:
-    """What is wrong with a valid stop's claims or placeholders (a unit outside the circuit, a circuit claim on a
-    unit stop, an unknown placeholder), or None."""
-    units = {f"{layer}:{unit}" for layer, unit in stop_units(kind, target)}
+def claims_problem(kind: str, claims: list[Claim], caption: str) -> str | None:
+    """What is wrong with a valid stop's claims or placeholders (a circuit's claim on a unit stop, an unknown
+    placeholder), or None."""
     try:
-        quoted = placeholders(caption)
+        placeholders(caption)
     except ValueError as error:
         return str(error)
-    if any(p.unit is not None and p.unit not in units for p in quoted):
-        return f"a placeholder names a unit that is not the stop's: the stop's are {', '.join(sorted(units))}"
     for number, claim in enumerate(claims, 1):
-        if claim.unit is not None and (kind == "unit" or claim.unit not in units):
-            where = "a unit stop's claims are about its unit" if kind == "unit" else "it is not a unit of the circuit"
-            return f"claim {number} names unit {claim.unit!r}: {where}"
-        if claim.kind in CIRCUIT_ONLY and (kind == "unit" or claim.unit is not None):
-            return f"claim {number}: {claim.kind} is about a whole circuit stop, without unit"
+        if claim.kind in CIRCUIT_ONLY and kind == "unit":
+            return f"claim {number}: {claim.kind} is about the units of a circuit stop, not a unit stop"
     return None
+
+
+_MODIFIERS = ("at_least", "at_most", "within", "top", "examples_at_least")
+_NUMBERS = ("orientation", "orientation_coverage", "at_least", "at_most", "within", "top", "examples_at_least")
+
+
+def _variant(kind: str) -> dict[str, Any]:
+    """The JSON Schema of one kind of claim: the checks of `Claim._one_kind`, for clients and Schemathesis."""
+    takes = KINDS[kind][1]
+    needed = [n for n in ("within", "top") if n in takes]
+    props: dict[str, Any] = {k: {"type": "null"} for k in (*KINDS, *_MODIFIERS) if k != kind and k not in takes}
+    props[kind] = {"enum": list(NAMED[kind])} if kind in NAMED else {"type": "number" if kind in _NUMBERS else "string"}
+    props |= {n: {"type": "number"} for n in needed}
+    if kind in CIRCUIT_ONLY:
+        props["unit"] = {"type": "null"}
+    variant: dict[str, Any] = {"required": [kind, *needed], "properties": props}
+    if set(takes) & set(BOUNDS):
+        variant["anyOf"] = [{"required": [b], "properties": {b: {"type": "number"}}} for b in BOUNDS]
+    return variant
+
+
+def _schema() -> dict[str, Any]:
+    return {"oneOf": [_variant(kind) for kind in KINDS]}
 
 
 # Placeholders: `{{ kind [name] [layer:unit] }}`, never Markdown syntax; filled with plain numbers or a branch name.
@@ -192,7 +212,7 @@ def placeholder(inner: str) -> Placeholder:
     kind, rest = words[0], words[1:]
     wanted = 0 if kind == "branch" else 1
     if len(rest) != wanted:
-        raise ValueError(f"placeholder {{{{{inner[:60]}}}}}: {QUOTES[kind]}")
+        raise ValueError(f"placeholder {{{{{inner[:60]}}}}}: {QUOTES[kind]}, then optionally a unit, layer:unit")
     _known(kind, rest[0] if rest else "")
     return Placeholder(kind=kind, name=rest[0] if rest else None, unit=unit)
 

@@ -29,7 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from notes.claims import Claim, claims_problem
+from notes.claims import CIRCUIT_ONLY, Claim, claims_problem
 
 FORMAT = "microscope-tour/1"
 SLUG = r"^[a-z0-9][a-z0-9-]{0,99}$"
@@ -42,6 +42,9 @@ _CIRCUIT = re.compile(rf"(?P<model>[^/\s]{{1,{MODEL_CHARS}}})/(?P<units>{_GROUP}
 # The same rules in the JSON Schema that clients (and Schemathesis) read: exactly one of unit or circuit, each written
 # as the patterns above say (without Python's group names, which JSON Schema's regex dialect lacks).
 _WRITTEN_CHARS = MODEL_CHARS + 1 + TARGET_CHARS
+_NO_CIRCUIT_CLAIMS = {  # a unit stop's claims are about its unit, never a circuit's order or coverage
+    "unit": {"claims": {"items": {"properties": {k: {"type": "null"} for k in CIRCUIT_ONLY}}}}
+}
 _STOP_SCHEMA = {
     "oneOf": [
         {
@@ -50,6 +53,7 @@ _STOP_SCHEMA = {
                 kind: {"type": "string", "pattern": f"^{re.sub(r'[?]P<[a-z]+>', '', pattern.pattern)}$",
                        "maxLength": _WRITTEN_CHARS},
                 other: {"type": "null"},
+                **_NO_CIRCUIT_CLAIMS.get(kind, {}),
             },
         }
         for kind, other, pattern in (("unit", "circuit", _UNIT), ("circuit", "unit", _CIRCUIT))
@@ -69,7 +73,9 @@ class TourLimits(BaseSettings):
 
     tour_bytes: int = Field(512 * 2**10, ge=1, description="a tour file, as YAML or JSON")
     tour_stops: int = Field(200, ge=1, description="stops of one tour")
-    tour_depth: int = Field(8, ge=3, description="nesting of mappings and lists in a tour file (a tour needs 3)")
+    tour_depth: int = Field(
+        8, ge=3, description="nesting of mappings and lists in a tour file (a tour needs 3, one with claims 5)"
+    )
 
     def refusal(self, source: str, what: str, name: str) -> ValueError:
         """The error of `source` going past limit `name`: what it has, the limit, and the setting that raises it."""
@@ -122,7 +128,7 @@ class StopFile(BaseModel):
 
     @model_validator(mode="after")
     def _one_target(self) -> StopFile:
-        problem = self.problem or claims_problem(self.kind, self.target, self.claims, self.caption)
+        problem = self.problem or claims_problem(self.kind, self.claims, self.caption)
         if problem is not None:
             raise ValueError(problem)
         return self

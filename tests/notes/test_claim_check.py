@@ -117,3 +117,10 @@ def test_a_circuit_placeholder_quotes_the_range_of_its_units(toy_store: Path) ->
     stop = _stop("{score: bw_ratio, at_most: 1}", "circuit: toy-net/block1:4,0,2", caption)
     facts = model_evidence(StoreReader(toy_store), MODEL, {"block1": {0, 2, 4}})
     assert fill(stop, facts) == "from 0.00 to 0.80; 0.80"
+
+
+def test_a_claim_about_another_unit_is_judged_on_that_unit(toy_store: Path) -> None:
+    stop = _stop("{unit: 'block1:2', top_examples: red, at_least: 0.75}", caption="{{ top_examples red block1:2 }}")
+    assert _judged(stop, toy_store) == [("fails", "0.33 (1 of 3)")]
+    facts = model_evidence(StoreReader(toy_store), MODEL, wanted_units([stop])[MODEL])
+    assert fill(stop, facts) == "1 of 3"
