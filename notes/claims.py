@@ -20,9 +20,9 @@ notes package imports no store, so score and tuning-curve names are listed here 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 # store.scores.SCORES and precompute.tuning's curves, by name (tests/notes/test_claims.py keeps them equal)
 SCORES = ("bw_ratio", "orientation", "orientation_selectivity", "curve", "line", "colour", "frequency")
@@ -43,6 +43,8 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
 CIRCUIT_ONLY = ("ordered_by", "orientation_coverage")
 NAMED = {"score": SCORES, "rank": SCORES, "ordered_by": SCORES, "response": CURVES}
 MEMBER_SHARE = 0.75  # branch_share: a unit counts as the label's when this share of its top examples has it
+Number = Annotated[float, Strict()]  # an int or a float, never a bool or a string (pydantic would convert them)
+Count = Annotated[int, Strict()]
 UNIT_REF = re.compile(r"[^:;/\s,]+:[0-9]{1,9}")
 
 
@@ -65,16 +67,16 @@ class Claim(BaseModel):
     top_examples: str | None = Field(None, max_length=256)
     response: str | None = None
     branch_share: str | None = Field(None, max_length=256)
-    orientation: float | None = Field(None, ge=0, le=360)
+    orientation: Number | None = Field(None, ge=0, le=360)
     rank: str | None = None
     branch: str | None = Field(None, max_length=200)
     ordered_by: str | None = None
-    orientation_coverage: float | None = Field(None, ge=0, le=360)
-    at_least: float | None = None
-    at_most: float | None = None
-    within: float | None = Field(None, ge=0, le=180)
-    top: int | None = Field(None, ge=1)
-    examples_at_least: float | None = Field(None, gt=0, le=1)
+    orientation_coverage: Number | None = Field(None, ge=0, le=360)
+    at_least: Number | None = None
+    at_most: Number | None = None
+    within: Number | None = Field(None, ge=0, le=180)
+    top: Count | None = Field(None, ge=1)
+    examples_at_least: Number | None = Field(None, gt=0, le=1)
 
     @model_validator(mode="before")
     @classmethod
