@@ -1,7 +1,7 @@
 """What a store measured about chosen units, for checking what tours claim about them (notes.claim_check).
 
 For each layer asked about: every unit's branch, scores, top-dataset-example labels (counted) and peak activation;
-for the chosen units, the peak of each tuning curve. Four queries, whatever the number of units.
+for the chosen units, the peak of each tuning curve. Five queries, whatever the number of units.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def _curves(session: Session, model: str, chosen: Mapping[str, Iterable[int]], f
 
 
 def model_evidence(reader: StoreReader, model: str, chosen: Mapping[str, Iterable[int]]) -> ModelEvidence:
-    """The evidence about the chosen units ({layer: units}) of `model`, with every unit of their layers (four
+    """The evidence about the chosen units ({layer: units}) of `model`, with every unit of their layers (five
     queries; none of a model the store lacks)."""
     chosen = {layer: set(units) for layer, units in chosen.items()}
     with Session(reader.engine) as session:
