@@ -5,6 +5,9 @@ Stops are resolved against the store with one reader query per layer they touch 
 model, layer, unit or circuit the store lacks is shown as "not in this store", never an error, and so is a stop
 saved before a check was added (a unit number of 5,000 digits). A tour to save is refused (422) when a stop names a
 layer or unit that a model this store holds lacks; stops of models it does not hold are kept (tours span stores).
+Each stop's claims are judged on the store (`store.evidence` measures, `notes.claim_check` judges: five queries a
+model) and its caption's placeholders filled from the same measurements; a claim that fails is a warning, never an
+error.
 """
 
 from __future__ import annotations

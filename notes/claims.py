@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 
 # store.scores.SCORES and precompute.tuning's curves, by name (tests/notes/test_claims.py keeps them equal)
 SCORES = ("bw_ratio", "orientation", "orientation_selectivity", "curve", "line", "colour", "frequency")
@@ -159,6 +159,19 @@ def claims_problem(kind: str, claims: list[Claim], caption: str) -> str | None:
     return None
 
 
+def still_valid(found: Any) -> list[Claim]:
+    """The claims of a stop this program wrote, each that still validates (a claim kind may have been dropped)."""
+    kept = []
+    for claim in found if isinstance(found, list) else []:
+        try:
+            kept.append(Claim.model_validate(claim))
+        except ValidationError:
+            continue
+    return kept
+
+
+# In a unit stop's JSON Schema: its claims are about its unit, never a circuit's order or coverage.
+UNIT_STOP_CLAIMS = {"unit": {"claims": {"items": {"properties": {k: {"type": "null"} for k in CIRCUIT_ONLY}}}}}
 _MODIFIERS = ("at_least", "at_most", "within", "top", "examples_at_least")
 _NUMBERS = ("orientation", "orientation_coverage", "at_least", "at_most", "within", "top", "examples_at_least")
 

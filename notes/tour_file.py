@@ -29,7 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from notes.claims import CIRCUIT_ONLY, Claim, claims_problem
+from notes.claims import UNIT_STOP_CLAIMS, Claim, claims_problem, still_valid
 
 FORMAT = "microscope-tour/1"
 SLUG = r"^[a-z0-9][a-z0-9-]{0,99}$"
@@ -42,9 +42,6 @@ _CIRCUIT = re.compile(rf"(?P<model>[^/\s]{{1,{MODEL_CHARS}}})/(?P<units>{_GROUP}
 # The same rules in the JSON Schema that clients (and Schemathesis) read: exactly one of unit or circuit, each written
 # as the patterns above say (without Python's group names, which JSON Schema's regex dialect lacks).
 _WRITTEN_CHARS = MODEL_CHARS + 1 + TARGET_CHARS
-_NO_CIRCUIT_CLAIMS = {  # a unit stop's claims are about its unit, never a circuit's order or coverage
-    "unit": {"claims": {"items": {"properties": {k: {"type": "null"} for k in CIRCUIT_ONLY}}}}
-}
 _STOP_SCHEMA = {
     "oneOf": [
         {
@@ -53,7 +50,7 @@ _STOP_SCHEMA = {
                 kind: {"type": "string", "pattern": f"^{re.sub(r'[?]P<[a-z]+>', '', pattern.pattern)}$",
                        "maxLength": _WRITTEN_CHARS},
                 other: {"type": "null"},
-                **_NO_CIRCUIT_CLAIMS.get(kind, {}),
+                **UNIT_STOP_CLAIMS.get(kind, {}),
             },
         }
         for kind, other, pattern in (("unit", "circuit", _UNIT), ("circuit", "unit", _CIRCUIT))
@@ -289,20 +286,10 @@ def trusted(data: dict[str, Any]) -> TourFile:
     """A tour file this program wrote (the audit trail's JSON), not validated again: one saved before a check was
     added still reads (each stop's `problem` says what is wrong)."""
     stops = [
-        StopFile.model_construct(**{**stop, "claims": _claims(stop.get("claims"))}) for stop in data.get("stops", [])
+        StopFile.model_construct(**{**stop, "claims": still_valid(stop.get("claims"))})
+        for stop in data.get("stops", [])
     ]
     return TourFile.model_construct(**{**data, "stops": stops})
-
-
-def _claims(found: Any) -> list[Claim]:
-    """The claims of a stop this program wrote, each that still validates (a claim kind may have been dropped)."""
-    kept = []
-    for claim in found if isinstance(found, list) else []:
-        try:
-            kept.append(Claim.model_validate(claim))
-        except ValidationError:
-            continue
-    return kept
 
 
 def dump(tour: TourFile, as_json: bool = False) -> str:
