@@ -5,7 +5,7 @@ Stops are resolved against the store with one reader query per layer they touch 
 model, layer, unit or circuit the store lacks is shown as "not in this store", never an error, and so is a stop
 saved before a check was added (a unit number of 5,000 digits). A tour to save is refused (422) when a stop names a
 layer or unit that a model this store holds lacks; stops of models it does not hold are kept (tours span stores).
-Each stop's claims are judged on the store (`store.evidence` measures, `notes.claim_check` judges: five queries a
+Each stop's claims are judged on the store (`store.measures` measures, `notes.claim_check` judges: five queries a
 model) and its caption's placeholders filled from the same measurements; a claim that fails is a warning, never an
 error.
 """
@@ -36,7 +36,7 @@ from notes.claim_check import ModelFacts, NoFacts, Verdict
 from notes.render import note_html
 from notes.tour_file import MAX_ERRORS, StopFile, TourFile, TourLimits
 from notes.tours import Tour
-from store.evidence import model_evidence
+from store.measures import model_measures
 from store.reader import StoreReader
 from store.records import ModelView, UnitSummary
 
@@ -189,7 +189,7 @@ def tour_facts(stops: Sequence[StopFile], reader: StoreReader) -> dict[str, Mode
     """What the store measured of the units the stops' claims and placeholders name, by model (five queries a
     model; none for a tour that claims and quotes nothing)."""
     wanted = claim_check.wanted_units(stops)
-    return {model: model_evidence(reader, model, layers) for model, layers in wanted.items()}
+    return {model: model_measures(reader, model, layers) for model, layers in wanted.items()}
 
 
 def tour_public(tour: Tour, reader: StoreReader) -> TourPublic:

@@ -52,13 +52,13 @@ def check(
 ) -> None:
     """Check every claim of a tour against a store: each claim with what the store measures now."""
     from store.db import StoreFormatError
-    from store.evidence import model_evidence
+    from store.measures import model_measures
     from store.reader import StoreReader
 
     slug, stops = _stops(tour, notes_db)
     try:
         reader = StoreReader(store_location(store, db, assets))
-        facts = {m: model_evidence(reader, m, layers) for m, layers in wanted_units(stops).items()}
+        facts = {m: model_measures(reader, m, layers) for m, layers in wanted_units(stops).items()}
     except (StoreFormatError, OSError) as error:
         _refuse(error)
     counts = dict.fromkeys(MARKS, 0)

@@ -1,6 +1,6 @@
 """Whether a tour's claims hold on a store, and its captions' placeholders filled from the same measurements.
 
-The measurements come from `store.evidence` (the notes package imports no store: what it reads is described by the
+The measurements come from `store.measures` (the notes package imports no store: what it reads is described by the
 protocols below). Each claim is held / fails (with the value measured now) / cannot be checked (unit or data missing).
 """
 
@@ -18,7 +18,7 @@ NOT_MEASURED = "(not measured)"  # a placeholder whose value this store lacks
 
 
 class UnitFacts(Protocol):
-    """A unit's stored measurements (store.evidence.UnitEvidence)."""
+    """A unit's stored measurements (store.measures.UnitMeasures)."""
 
     layer: str
     unit: int
@@ -31,7 +31,7 @@ class UnitFacts(Protocol):
 
 
 class ModelFacts(Protocol):
-    """A model's stored measurements (store.evidence.ModelEvidence)."""
+    """A model's stored measurements (store.measures.ModelMeasures)."""
 
     @property
     def units(self) -> Mapping[tuple[str, int], UnitFacts]: ...
@@ -256,7 +256,7 @@ def _placeholders(caption: str) -> list[Placeholder]:
 
 
 def wanted_units(stops: Sequence[StopFile]) -> dict[str, dict[str, set[int]]]:
-    """The units each model's stops name, by model then layer: what to gather evidence about."""
+    """The units each model's stops name, by model then layer: what to gather measures of."""
     found: dict[str, dict[str, set[int]]] = {}
     for stop in stops:
         if stop.problem is None and (stop.claims or "{{" in stop.caption):

@@ -13,7 +13,7 @@ import pytest
 
 from notes.claim_check import NOT_MEASURED, check_stop, check_tour, fill, wanted_units
 from notes.tour_file import StopFile, parse
-from store.evidence import ModelEvidence, UnitEvidence, model_evidence
+from store.measures import ModelMeasures, UnitMeasures, model_measures
 from store.reader import StoreReader
 
 MODEL = "toy-net"
@@ -25,7 +25,7 @@ def _stop(claim: str, target: str = "unit: toy-net/block1:0", caption: str = "")
 
 
 def _judged(stop: StopFile, store: Path) -> list[tuple[str, str]]:
-    facts = {m: model_evidence(StoreReader(store), m, layers) for m, layers in wanted_units([stop]).items()}
+    facts = {m: model_measures(StoreReader(store), m, layers) for m, layers in wanted_units([stop]).items()}
     return [(v.status, v.measured) for v in check_tour([stop], facts)[0]]
 
 
@@ -87,9 +87,9 @@ def test_a_circuit_ordered_by_a_score_is_checked_in_the_stop_order(toy_store: Pa
     assert _judged(_stop("{ordered_by: bw_ratio}", "circuit: toy-net/block1:2,0"), toy_store)[0][0] == "fails"
 
 
-def _orientations(*angles: float) -> ModelEvidence:
-    units = {("l", u): UnitEvidence("l", u, None, {"orientation": a}) for u, a in enumerate(angles)}
-    return ModelEvidence(units, (), ("l",))
+def _orientations(*angles: float) -> ModelMeasures:
+    units = {("l", u): UnitMeasures("l", u, None, {"orientation": a}) for u, a in enumerate(angles)}
+    return ModelMeasures(units, (), ("l",))
 
 
 @pytest.mark.parametrize(("angles", "status"), [((0, 90, 180, 270), "holds"), ((0, 30, 60, 90), "fails")])
@@ -108,19 +108,19 @@ def test_an_orientation_claim_is_a_circular_distance() -> None:
 def test_placeholders_are_filled_from_the_store(toy_store: Path) -> None:
     caption = "{{ top_examples red }} red, bw {{ score bw_ratio }}, rank {{ rank bw_ratio }}, {{ score curve }}"
     stop = _stop("{score: bw_ratio, at_most: 1}", "unit: toy-net/block1:1", caption)
-    facts = model_evidence(StoreReader(toy_store), MODEL, {"block1": {1}})
+    facts = model_measures(StoreReader(toy_store), MODEL, {"block1": {1}})
     assert fill(stop, facts) == f"2 of 3 red, bw 0.20, rank 5 of 6, {NOT_MEASURED}"
 
 
 def test_a_circuit_placeholder_quotes_the_range_of_its_units(toy_store: Path) -> None:
     caption = "from {{ score bw_ratio }}; {{ score bw_ratio block1:4 }}"
     stop = _stop("{score: bw_ratio, at_most: 1}", "circuit: toy-net/block1:4,0,2", caption)
-    facts = model_evidence(StoreReader(toy_store), MODEL, {"block1": {0, 2, 4}})
+    facts = model_measures(StoreReader(toy_store), MODEL, {"block1": {0, 2, 4}})
     assert fill(stop, facts) == "from 0.00 to 0.80; 0.80"
 
 
 def test_a_claim_about_another_unit_is_judged_on_that_unit(toy_store: Path) -> None:
     stop = _stop("{unit: 'block1:2', top_examples: red, at_least: 0.75}", caption="{{ top_examples red block1:2 }}")
     assert _judged(stop, toy_store) == [("fails", "0.33 (1 of 3)")]
-    facts = model_evidence(StoreReader(toy_store), MODEL, wanted_units([stop])[MODEL])
+    facts = model_measures(StoreReader(toy_store), MODEL, wanted_units([stop])[MODEL])
     assert fill(stop, facts) == "1 of 3"

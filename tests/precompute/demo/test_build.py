@@ -22,7 +22,7 @@ from notes import tours
 from notes.claim_check import check_stop
 from precompute.demo.build import DemoConfig, run_demo
 from precompute.threads import threads_line
-from store.evidence import model_evidence
+from store.measures import model_measures
 from store.reader import StoreReader
 from tests.frontend import conftest as frontend
 from tests.frontend.tour_player import VIEWPORTS, play
@@ -235,7 +235,7 @@ def test_a_tour_stop_on_a_unit_whose_top_examples_contradict_its_claim_fails_the
     claim = next(c for c in stop.claims if c.kind == "top_examples")
     layer, _ = stop.layer_unit
     reader = StoreReader(demo_run[0])
-    facts = model_evidence(reader, stop.model, {layer: {u.unit for u in reader.units(DEMO, layer)}})
+    facts = model_measures(reader, stop.model, {layer: {u.unit for u in reader.units(DEMO, layer)}})
     worst = min((u for u in facts.units.values() if u.examples), key=lambda u: u.labels.get(str(claim.subject), 0))
     moved = stop.model_copy(update={"unit": f"{stop.model}/{layer}:{worst.unit}", "claims": [claim]})
     assert [v.status for v in check_stop(moved, facts)] == ["fails"]

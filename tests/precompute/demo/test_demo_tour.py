@@ -15,7 +15,7 @@ from notes.claims import PLACEHOLDER, stop_units
 from precompute.layers import probe_layers
 from precompute.zoo import get_model
 from precompute.zoo.demo_net import MODEL_ID
-from store.evidence import model_evidence
+from store.measures import model_measures
 from store.reader import StoreReader
 
 UNIT_REF = re.compile(r"[\w-]+:[0-9]+(,[0-9]+)*(;[\w-]+:[0-9]+(,[0-9]+)*)*")
@@ -38,7 +38,7 @@ def shipped_verdicts(store: Path) -> list[tuple[str, int, Verdict]]:
     reader, found = StoreReader(store), []
     for tour in tours.shipped():
         wanted = wanted_units(tour.stops).items()
-        facts = {model: model_evidence(reader, model, layers) for model, layers in wanted}
+        facts = {model: model_measures(reader, model, layers) for model, layers in wanted}
         for number, verdicts in enumerate(check_tour(tour.stops, facts), 1):
             found += [(tour.slug, number, verdict) for verdict in verdicts]
     return found

@@ -18,7 +18,7 @@ from store.reader import StoreReader
 
 
 @dataclass
-class UnitEvidence:
+class UnitMeasures:
     """One unit's stored measurements: what its claims are checked against."""
 
     layer: str
@@ -32,10 +32,10 @@ class UnitEvidence:
 
 
 @dataclass
-class ModelEvidence:
+class ModelMeasures:
     """A model's units of the layers asked about, by (layer, unit), and every label of its dataset images."""
 
-    units: dict[tuple[str, int], UnitEvidence]
+    units: dict[tuple[str, int], UnitMeasures]
     labels: tuple[str, ...]
     layers: tuple[str, ...]  # the model's layers in this store
 
@@ -48,22 +48,22 @@ def _largest(values: Any) -> float | None:
     return float(values) if isinstance(values, int | float) else None
 
 
-def _units(session: Session, model: str, layers: list[str]) -> dict[tuple[str, int], UnitEvidence]:
+def _units(session: Session, model: str, layers: list[str]) -> dict[tuple[str, int], UnitMeasures]:
     query = (
         select(t.Layer.name, t.Unit.unit, t.Unit.branch, t.UnitScore.score, t.UnitScore.value)
         .join(t.Layer, t.Layer.id == t.Unit.layer_id)
         .outerjoin(t.UnitScore, t.UnitScore.unit_id == t.Unit.id)
         .where(t.Layer.model_id == model, t.Layer.name.in_(layers))
     )
-    found: dict[tuple[str, int], UnitEvidence] = {}
+    found: dict[tuple[str, int], UnitMeasures] = {}
     for layer, unit, branch, score, value in session.execute(query):
-        evidence = found.setdefault((layer, unit), UnitEvidence(layer, unit, branch))
+        measured = found.setdefault((layer, unit), UnitMeasures(layer, unit, branch))
         if score is not None:
-            evidence.scores[score] = value
+            measured.scores[score] = value
     return found
 
 
-def _examples(session: Session, model: str, layers: list[str], found: dict[tuple[str, int], UnitEvidence]) -> None:
+def _examples(session: Session, model: str, layers: list[str], found: dict[tuple[str, int], UnitMeasures]) -> None:
     query = (
         select(t.Layer.name, t.Unit.unit, t.DatasetImage.label, func.count(), func.max(t.DatasetExample.activation))
         .join(t.Unit, t.Unit.id == t.DatasetExample.unit_id)
@@ -73,11 +73,11 @@ def _examples(session: Session, model: str, layers: list[str], found: dict[tuple
         .group_by(t.Unit.id, t.DatasetImage.label)
     )
     for layer, unit, label, count, peak in session.execute(query):
-        evidence = found[(layer, unit)]
-        evidence.examples += count
-        evidence.peak = peak if evidence.peak is None else max(evidence.peak, peak)
+        measured = found[(layer, unit)]
+        measured.examples += count
+        measured.peak = peak if measured.peak is None else max(measured.peak, peak)
         if label is not None:
-            evidence.labels[label] = count
+            measured.labels[label] = count
 
 
 def _curves(session: Session, model: str, chosen: Mapping[str, Iterable[int]], found: dict) -> None:
@@ -94,18 +94,18 @@ def _curves(session: Session, model: str, chosen: Mapping[str, Iterable[int]], f
             found[(layer, unit)].curve_peaks[name] = peak
 
 
-def model_evidence(reader: StoreReader, model: str, chosen: Mapping[str, Iterable[int]]) -> ModelEvidence:
-    """The evidence about the chosen units ({layer: units}) of `model`, with every unit of their layers (five
+def model_measures(reader: StoreReader, model: str, chosen: Mapping[str, Iterable[int]]) -> ModelMeasures:
+    """What the store measured of the chosen units ({layer: units}) of `model`, with every unit of their layers (five
     queries; none of a model the store lacks)."""
     chosen = {layer: set(units) for layer, units in chosen.items()}
     with Session(reader.engine) as session:
         names = list(session.scalars(select(t.Layer.name).where(t.Layer.model_id == model)))
         if not names:
-            return ModelEvidence({}, (), ())
+            return ModelMeasures({}, (), ())
         layers = [name for name in chosen if name in names]
         found = _units(session, model, layers)
         _examples(session, model, layers, found)
         _curves(session, model, {layer: chosen[layer] for layer in layers}, found)
         labels = select(t.DatasetImage.label).where(t.DatasetImage.model_id == model, t.DatasetImage.label.is_not(None))
         known = tuple(sorted(session.scalars(labels.distinct())))
-    return ModelEvidence(found, known, tuple(names))
+    return ModelMeasures(found, known, tuple(names))
