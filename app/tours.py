@@ -5,7 +5,7 @@ Stops are resolved against the store with one reader query per layer they touch 
 model, layer, unit or circuit the store lacks is shown as "not in this store", never an error, and so is a stop
 saved before a check was added (a unit number of 5,000 digits). A tour to save is refused (422) when a stop names a
 layer or unit that a model this store holds lacks; stops of models it does not hold are kept (tours span stores).
-Each stop's claims are judged on the store (`store.measures` measures, `notes.claim_check` judges: five queries a
+Each stop's claims are judged on the store (`store.measures` measures, `notes.claim_check` judges: six queries a
 model) and its caption's placeholders filled from the same measurements; a claim that fails is a warning, never an
 error.
 """
@@ -186,7 +186,7 @@ def stop_public(stop: StopFile, number: int, slug: str, units: _Units, facts: Mo
 
 
 def tour_facts(stops: Sequence[StopFile], reader: StoreReader) -> dict[str, ModelFacts]:
-    """What the store measured of the units the stops' claims and placeholders name, by model (five queries a
+    """What the store measured of the units the stops' claims and placeholders name, by model (six queries a
     model; none for a tour that claims and quotes nothing)."""
     wanted = claim_check.wanted_units(stops)
     return {model: model_measures(reader, model, layers) for model, layers in wanted.items()}

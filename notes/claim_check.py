@@ -28,6 +28,7 @@ class UnitFacts(Protocol):
     examples: int
     peak: float | None
     curve_peaks: dict[str, float]
+    families: dict[str, bool | None]
 
 
 class ModelFacts(Protocol):
@@ -127,6 +128,16 @@ def _bounded(claim: Claim, measure: Measure) -> Verdict:
     return Verdict(claim, "holds" if held else "fails", shown)
 
 
+def _member(claim: Claim, unit: UnitFacts) -> Verdict:
+    """Whether the store's family gate (store.scores.passes_gate) admits the unit to the claimed family."""
+    family = claim.member or ""
+    if unit.families.get(family) is None:
+        why = "no dataset peak above the blank" if family in unit.families else "no family gate recorded"
+        raise Unchecked(f"{unit.layer}:{unit.unit}: {why} in this store")
+    held = unit.families[family]
+    return Verdict(claim, "holds" if held else "fails", "a member" if held else "not a member")
+
+
 def unit_verdict(claim: Claim, unit: UnitFacts, facts: ModelFacts) -> Verdict:
     """Whether a claim about one unit holds on its measurements."""
     try:
@@ -141,6 +152,8 @@ def unit_verdict(claim: Claim, unit: UnitFacts, facts: ModelFacts) -> Verdict:
             return Verdict(claim, "holds" if measure.value <= (claim.top or 0) else "fails", measure.text)
         if claim.kind == "branch":
             return Verdict(claim, "holds" if unit.branch == claim.branch else "fails", unit.branch or "no branch")
+        if claim.kind == "member":
+            return _member(claim, unit)
         if claim.kind == "branch_share":
             least = claim.examples_at_least or MEMBER_SHARE
             return _bounded(claim, _branch_share(unit, claim.branch_share or "", facts, least))

@@ -24,8 +24,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 
-# store.scores.SCORES and precompute.tuning's curves, by name (tests/notes/test_claims.py keeps them equal)
+# store.scores.SCORES, its FAMILY_SCORES and precompute.tuning's curves, by name (tests/notes/test_claims.py keeps
+# them equal)
 SCORES = ("bw_ratio", "orientation", "orientation_selectivity", "curve", "line", "colour", "frequency")
+FAMILIES = ("curves", "lines", "colour", "frequency")
 CURVES = ("orientation", "line", "edge", "curvature", "hue", "frequency")
 BOUNDS = ("at_least", "at_most")
 # Each kind: what its value names, which modifiers it takes, which it needs (one of `BOUNDS` when listed as bounds).
@@ -37,11 +39,12 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "orientation": ("degrees", ("within",)),
     "rank": ("a score", ("top",)),
     "branch": ("a branch layer", ()),
+    "member": ("a family", ()),
     "ordered_by": ("a score", ()),
     "orientation_coverage": ("degrees", ()),
 }
 CIRCUIT_ONLY = ("ordered_by", "orientation_coverage")
-NAMED = {"score": SCORES, "rank": SCORES, "ordered_by": SCORES, "response": CURVES}
+NAMED = {"score": SCORES, "rank": SCORES, "ordered_by": SCORES, "response": CURVES, "member": FAMILIES}
 MEMBER_SHARE = 0.75  # branch_share: a unit counts as the label's when this share of its top examples has it
 Number = Annotated[float, Strict()]  # an int or a float, never a bool or a string (pydantic would convert them)
 Count = Annotated[int, Strict()]
@@ -70,6 +73,7 @@ class Claim(BaseModel):
     orientation: Number | None = Field(None, ge=0, le=360)
     rank: str | None = None
     branch: str | None = Field(None, max_length=200)
+    member: str | None = None
     ordered_by: str | None = None
     orientation_coverage: Number | None = Field(None, ge=0, le=360)
     at_least: Number | None = None
@@ -132,6 +136,7 @@ _TEXT = {
     "orientation": lambda c: f"orientation {c.orientation:g}° ± {c.within:g}°",
     "rank": lambda c: f"rank by {c.rank} in the top {c.top} of its layer",
     "branch": lambda c: f"branch {c.branch}",
+    "member": lambda c: f"member of the {c.member} family",
     "ordered_by": lambda c: f"units ordered by {c.ordered_by}",
     "orientation_coverage": lambda c: f"orientations cover ≥ {c.orientation_coverage:g}° of the circle",
 }

@@ -1,7 +1,8 @@
 """What a store measured about chosen units, for checking what tours claim about them (notes.claim_check).
 
 For each layer asked about: every unit's branch, scores, top-dataset-example labels (counted) and peak activation;
-for the chosen units, the peak of each tuning curve. Five queries, whatever the number of units.
+for the chosen units, the peak of each tuning curve and whether each family's gate admits them. Six queries,
+whatever the number of units.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from store import schema as t
@@ -29,6 +30,7 @@ class UnitMeasures:
     examples: int = 0  # how many top dataset examples it has
     peak: float | None = None  # its top dataset example's activation
     curve_peaks: dict[str, float] = field(default_factory=dict)  # the best response of each tuning curve
+    families: dict[str, bool | None] = field(default_factory=dict)  # whether the family gate admits it, by family
 
 
 @dataclass
@@ -94,8 +96,23 @@ def _curves(session: Session, model: str, chosen: Mapping[str, Iterable[int]], f
             found[(layer, unit)].curve_peaks[name] = peak
 
 
+def _families(session: Session, model: str, chosen: Mapping[str, Iterable[int]], found: dict) -> None:
+    if not inspect(session.connection()).has_table(t.ScoreEvidence.__tablename__):
+        return  # a store from before family gates (format 0007)
+    numbers = sorted({u for units in chosen.values() for u in units})
+    query = (
+        select(t.Layer.name, t.Unit.unit, t.ScoreEvidence.family, t.ScoreEvidence.passes)
+        .join(t.Unit, t.Unit.id == t.ScoreEvidence.unit_id)
+        .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+        .where(t.Layer.model_id == model, t.Layer.name.in_(list(chosen)), t.Unit.unit.in_(numbers))
+    )
+    for layer, unit, family, passes in session.execute(query):
+        if unit in chosen[layer]:
+            found[(layer, unit)].families[family] = passes
+
+
 def model_measures(reader: StoreReader, model: str, chosen: Mapping[str, Iterable[int]]) -> ModelMeasures:
-    """What the store measured of the chosen units ({layer: units}) of `model`, with every unit of their layers (five
+    """What the store measured of the chosen units ({layer: units}) of `model`, with every unit of their layers (six
     queries; none of a model the store lacks)."""
     chosen = {layer: set(units) for layer, units in chosen.items()}
     with Session(reader.engine) as session:
@@ -106,6 +123,7 @@ def model_measures(reader: StoreReader, model: str, chosen: Mapping[str, Iterabl
         found = _units(session, model, layers)
         _examples(session, model, layers, found)
         _curves(session, model, {layer: chosen[layer] for layer in layers}, found)
+        _families(session, model, {layer: chosen[layer] for layer in layers}, found)
         labels = select(t.DatasetImage.label).where(t.DatasetImage.model_id == model, t.DatasetImage.label.is_not(None))
         known = tuple(sorted(session.scalars(labels.distinct())))
     return ModelMeasures(found, known, tuple(names))

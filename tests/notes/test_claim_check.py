@@ -15,6 +15,9 @@ from notes.claim_check import NOT_MEASURED, check_stop, check_tour, fill, wanted
 from notes.tour_file import StopFile, parse
 from store.measures import ModelMeasures, UnitMeasures, model_measures
 from store.reader import StoreReader
+from store.records import EvidenceRecord
+from store.writer import StoreWriter
+from tests.conftest import build_toy_store
 
 MODEL = "toy-net"
 
@@ -124,3 +127,18 @@ def test_a_claim_about_another_unit_is_judged_on_that_unit(toy_store: Path) -> N
     assert _judged(stop, toy_store) == [("fails", "0.33 (1 of 3)")]
     facts = model_measures(StoreReader(toy_store), MODEL, wanted_units([stop])[MODEL])
     assert fill(stop, facts) == "1 of 3"
+
+
+def test_a_member_claim_is_the_store_family_gate(tmp_path: Path) -> None:
+    store = build_toy_store(tmp_path / "store")
+    gated = [(0, True, 3.0), (1, False, 3.0), (2, None, 1.0)]  # unit 2 never rises above the blank
+    with StoreWriter(store) as writer:
+        records = [EvidenceRecord(u, "curves", 1.0, 0.5, peak, None, passes) for u, passes, peak in gated]
+        writer.put_score_evidence(MODEL, "block1", records)
+    judged = [_judged(_stop("{member: curves}", f"unit: toy-net/block1:{u}"), Path(store))[0] for u in range(4)]
+    assert judged == [
+        ("holds", "a member"),
+        ("fails", "not a member"),
+        ("unchecked", "block1:2: no dataset peak above the blank in this store"),
+        ("unchecked", "block1:3: no family gate recorded in this store"),
+    ]

@@ -7,7 +7,7 @@ import pytest
 from notes import claims, tours
 from notes.book import NotesBook
 from notes.tour_file import dump, parse
-from store.scores import SCORES
+from store.scores import FAMILY_SCORES, SCORES
 
 TOUR = """
 slug: claimed
@@ -23,6 +23,7 @@ stops:
       - {response: curvature, at_least: 0.2}
       - {branch: block1_3x3}
       - {branch_share: red, at_most: 0.5}
+      - {member: curves}
   - circuit: toy-net/block1:0,1,2
     caption: "from {{ score bw_ratio }}; {{ branch block1:2 }}"
     claims:
@@ -109,8 +110,8 @@ def test_markdown_braces_that_are_not_placeholders_stay_text() -> None:
     assert claims.placeholders(tour.stops[0].caption) == []
 
 
-def test_the_claims_name_the_scores_the_store_declares() -> None:
-    assert set(claims.SCORES) == set(SCORES)
+def test_the_claims_name_the_scores_and_families_the_store_declares() -> None:
+    assert set(claims.SCORES) == set(SCORES) and set(claims.FAMILIES) == set(FAMILY_SCORES)
 
 
 def test_the_claims_name_the_tuning_curves_precompute_stores() -> None:
