@@ -39,7 +39,7 @@ class ModelMeasures:
 
     units: dict[tuple[str, int], UnitMeasures]
     labels: tuple[str, ...]
-    layers: tuple[str, ...]  # the model's layers in this store
+    layers: tuple[str, ...]  # the model's layers in this store, in forward order
 
 
 def _largest(values: Any) -> float | None:
@@ -116,7 +116,7 @@ def model_measures(reader: StoreReader, model: str, chosen: Mapping[str, Iterabl
     queries; none of a model the store lacks)."""
     chosen = {layer: set(units) for layer, units in chosen.items()}
     with Session(reader.engine) as session:
-        names = list(session.scalars(select(t.Layer.name).where(t.Layer.model_id == model)))
+        names = list(session.scalars(select(t.Layer.name).where(t.Layer.model_id == model).order_by(t.Layer.position)))
         if not names:
             return ModelMeasures({}, (), ())
         layers = [name for name in chosen if name in names]
