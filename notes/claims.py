@@ -12,9 +12,10 @@
         within: 20
 ```
 
-A claim names exactly one kind (`KINDS`) with what the kind needs; a circuit stop's claim without `unit` holds for
-every unit of the circuit. Whether a claim holds is measured against a store (`notes.claim_check`), never here: the
-notes package imports no store, so score and tuning-curve names are listed here and a test keeps them in step.
+A claim names exactly one kind (`KINDS`) with what the kind needs; it is about the stop's unit, or `unit: layer:u`
+(of a circuit, or another unit of the model to compare with); a circuit stop's claim without `unit` holds for every
+unit of the circuit. Whether a claim holds is measured against a store (`notes.claim_check`), never here: the notes
+package imports no store, so score, family and tuning-curve names are listed here and a test keeps them in step.
 """
 
 from __future__ import annotations
