@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from store import schema as t
 from store import tensors
 from store.db import StoreDamagedError, format_version, open_read_only, require_intact, stored_format
+from store.findings_read import Finding, stored_findings
 from store.kinds import CHANNEL, VisKey
 from store.location import StoreLike, as_location
 from store.paths import asset_path, is_asset_key
@@ -42,6 +43,7 @@ from store.unit_read import read_unit
 
 R = TypeVar("R")
 FIGURES_FORMAT = "0007"  # the store format that keeps unit pages' figures
+FINDINGS_FORMAT = "0009"  # the store format that keeps models' findings (precompute.findings)
 
 
 class StoreReader:
@@ -51,7 +53,9 @@ class StoreReader:
         self.location = as_location(store)
         self.engine = open_read_only(self.location.db_url)
         self.format_version = format_version()
-        self.keeps_figures = stored_format(self.engine) >= FIGURES_FORMAT  # stores of an older format have none
+        found = stored_format(self.engine) or ""
+        self.keeps_figures = found >= FIGURES_FORMAT  # stores of an older format have none
+        self.keeps_findings = found >= FINDINGS_FORMAT
         if not self.location.assets.is_dir():
             self.engine.dispose()
             raise StoreDamagedError(
@@ -107,6 +111,14 @@ class StoreReader:
         """Everything stored about one unit, or None (four queries: store.unit_read)."""
         with self.engine.connect() as connection:
             return read_unit(connection, model_id, layer, unit, self.keeps_figures)
+
+    def findings(self, model_id: str) -> list[Finding] | None:
+        """The model's findings in order (empty: not computed), or None when the store's format keeps none (one
+        query)."""
+        if not self.keeps_findings:
+            return None
+        with self.engine.connect() as connection:
+            return stored_findings(connection, model_id)
 
     def hand_labels(self) -> list[LabelHit]:
         """Every hand-labelled unit of every model, by model, layer in forward order and unit (one query)."""
