@@ -153,12 +153,11 @@ def centre_surround(evidence: Evidence) -> Finding:
     measured = False
     for name, view in evidence.weights.items():
         colour = _colour_contrast(evidence, view.source)
-        invariant = [
-            u for u, s in evidence.score(name, ORIENTATION_SELECTIVITY.name).items() if s < c.ROTATION_INVARIANT
-        ]
-        if not colour or not invariant or view.shape[2] * view.shape[3] == 0:
+        selectivity = evidence.score(name, ORIENTATION_SELECTIVITY.name)
+        invariant = [u for u, s in selectivity.items() if s < c.ROTATION_INVARIANT]
+        measured = measured or bool(selectivity and evidence.score(view.source, BW_RATIO.name))
+        if not colour or not invariant:
             continue
-        measured = True
         rows = summed(evidence, name, invariant, range(view.shape[1]))
         for unit, row in zip(invariant, rows, strict=True):
             copies, covers = c.rotated_copies(c.strongest_inputs(row), colour)
@@ -173,7 +172,7 @@ def centre_surround(evidence: Evidence) -> Finding:
                 }
     required = {"required": False, "thresholds": thresholds}
     if not measured:
-        reason = "no layer joined by stored weights has both rotation-invariant units and colour-contrast inputs"
+        reason = "no layer joined by stored weights has tuning scores and bw_ratio scores in the layer before it"
         return finding("centre_surround", title, claim, verdict=NOT_MEASURABLE, reason=reason, **required)
     found = best["copies"] >= c.MIN_ROTATED_COPIES and best["covers"] >= c.MIN_COPIES_COVERAGE
     links = []
