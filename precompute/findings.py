@@ -118,14 +118,17 @@ def universality(own: Finding, peers: dict[str, Finding | None]) -> Finding:
     rows = [{"model": m, "curve_detectors": f["verdict"] if f else "not computed"} for m, f in peers.items()]
     numbers = {"peers": len(peers), "peers_with_curve_detectors": sum(r["curve_detectors"] == PASSED for r in rows)}
     numbers["this_model"] = own["verdict"]
+    thresholds = {"peers_with_curve_detectors": 1}  # and this model passes finding 1
     links = [link("compare", "curve families across models", family="curves")]
     links += [link("findings", f"{m}'s findings", model=m) for m in peers]
     if not peers:
         reason = "no second network trained on this world in this store"
-        return finding(UNIVERSALITY, title, claim, verdict=FAILED, reason=reason, numbers=numbers, links=links)
+        parts = {"reason": reason, "numbers": numbers, "thresholds": thresholds, "links": links}
+        return finding(UNIVERSALITY, title, claim, verdict=FAILED, **parts)
     both = own["verdict"] == PASSED and numbers["peers_with_curve_detectors"] > 0
     verdict = PASSED if both else FAILED
-    return finding(UNIVERSALITY, title, claim, verdict=verdict, numbers=numbers, rows=rows, links=links)
+    parts = {"numbers": numbers, "thresholds": thresholds, "rows": rows, "links": links}
+    return finding(UNIVERSALITY, title, claim, verdict=verdict, **parts)
 
 
 def findings_stage(model: LoadedModel, writer: StoreWriter, *, device: str = "cpu", progress: bool = True) -> bool:
