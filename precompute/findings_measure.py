@@ -17,7 +17,7 @@ from precompute import findings_checks as c
 from store.circle import coverage
 from store.findings_read import Finding
 from store.records import LayerView, WeightsView
-from store.scores import FAMILY_CLASSES
+from store.scores import FAMILY_CLASSES, ORIENTATION_SELECTIVITY
 
 CURVE_CLASSES = FAMILY_CLASSES["curves"]
 PASSED, FAILED, NOT_MEASURABLE = "passed", "failed", "not measurable"
@@ -102,9 +102,11 @@ def curve_detectors(evidence: Evidence, model: str) -> Finding:
         reason = f"no top dataset example of this store is labelled {' or '.join(CURVE_CLASSES)}"
         return finding("curve_detectors", title, claim, verdict=NOT_MEASURABLE, reason=reason, thresholds=thresholds)
     rows = [_curve_row(evidence, layer.name) for layer in evidence.layers if layer.name in evidence.curve_class]
-    best = max(rows, key=lambda r: (r["units"], r["covers"] or 0.0), default=None)
-    passed = any(c.curve_layer_passes(list(evidence.curve_units.get(r["layer"], {}).values())) for r in rows)
-    numbers = {"layer": best["layer"], "units": best["units"], "covers": best["covers"]} if best else {"units": 0}
+    passes = {r["layer"]: c.curve_layer_passes(list(evidence.curve_units.get(r["layer"], {}).values())) for r in rows}
+    best = max(rows, key=lambda r: (passes[r["layer"]], r["units"], r["covers"] or 0.0), default=None)
+    passed = any(passes.values())
+    keys = ("layer", "units", "covers", "median_selectivity")
+    numbers = {k: best[k] for k in keys} if best else {"units": 0}
     links = [link("family", f"{r['layer']} curve family", layer=r["layer"], family="curves") for r in rows]
     if best and best["units"]:
         units = sorted(evidence.curve_units[best["layer"]].items(), key=lambda item: item[1])
@@ -124,11 +126,14 @@ def curve_detectors(evidence: Evidence, model: str) -> Finding:
 def _curve_row(evidence: Evidence, layer: str) -> dict[str, Any]:
     units = evidence.curve_units.get(layer, {})
     covers = coverage(list(units.values())).covers
+    selectivity = [s for u, s in evidence.score(layer, ORIENTATION_SELECTIVITY.name).items() if u in units]
     return {
         "layer": layer,
         "curve_class_units": len(evidence.curve_class[layer]),
         "units": len(units),
         "covers": None if covers is None else round(covers, 1),
+        # Reported, not held to a threshold: how sharply the stored tuning curves of these units prefer one angle.
+        "median_selectivity": round(float(np.median(selectivity)), 3) if selectivity else None,
         "orientations": {str(u): round(a, 1) for u, a in sorted(units.items())},
     }
 
