@@ -131,25 +131,28 @@ def universality(own: Finding, peers: dict[str, Finding | None]) -> Finding:
     return finding(UNIVERSALITY, title, claim, verdict=verdict, **parts)
 
 
-def findings_stage(model: LoadedModel, writer: StoreWriter, *, device: str = "cpu", progress: bool = True) -> bool:
+def findings_stage(
+    model: LoadedModel, writer: StoreWriter, *, device: str = "cpu", progress: bool = True
+) -> list[Finding] | None:
     """Measure and store the model's findings unless stored with the same settings, then update the universality
-    finding of the models trained on the same world; whether it measured."""
+    finding of the models trained on the same world; the findings measured (None: those stored were kept)."""
     reader = StoreReader(writer.location)
     try:
         peers = peers_of(reader, model.id)
         settings = findings_settings(writer, model, peers)
         if writer.findings_settings(model.id) == settings:
-            return False
+            return None
         with stage_bar("findings", 1, "model", enabled=progress) as bar:
             found = measure(model, reader, device)
             stored = {m: _curve_finding(reader, m) for m, _ in peers}
-            writer.put_findings(model.id, [*found, universality(found[0], stored)], settings)
+            found.append(universality(found[0], stored))
+            writer.put_findings(model.id, found, settings)
             for peer, _ in peers:
                 _update_peer(reader, writer, peer, model.id, found[0])
             bar.update()
     finally:
         reader.engine.dispose()  # the writer finalizes the store when it closes: no reader may hold it open
-    return True
+    return found
 
 
 def _curve_finding(reader: StoreReader, model_id: str) -> Finding | None:
@@ -167,8 +170,10 @@ def _update_peer(reader: StoreReader, writer: StoreWriter, peer: str, model_id: 
     writer.put_findings(peer, [updated if f["key"] == UNIVERSALITY else f for f in stored], settings)
 
 
-def summary_line(model: str, findings: list[Finding]) -> str:
-    """One line: how many findings passed, failed and could not be measured."""
+def summary_line(findings: list[Finding] | None) -> str:
+    """How many findings passed, failed and could not be measured ("findings kept" when none were measured)."""
+    if findings is None:
+        return "findings kept"
     counts = {v: sum(f["verdict"] == v for f in findings) for v in (PASSED, FAILED, NOT_MEASURABLE)}
     passed, failed, unmeasured = counts[PASSED], counts[FAILED], counts[NOT_MEASURABLE]
-    return f"{model}: findings {passed} passed, {failed} failed, {unmeasured} not measurable"
+    return f"findings {passed} passed, {failed} failed, {unmeasured} not measurable"

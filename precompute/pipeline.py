@@ -28,7 +28,7 @@ from precompute.distributed_tasks import ModelSpec
 from precompute.examples import TopExamples, collect_examples, pick_records
 from precompute.feature_vis import VisPlan, count_images, feature_vis_stage, parse_extras, pending_work
 from precompute.figures import figures_stage
-from precompute.findings import findings_stage
+from precompute.findings import findings_stage, summary_line
 from precompute.imagenette import resolve_images
 from precompute.images import DatasetImage, scan_images
 from precompute.layers import LayerInfo, probe_layers
@@ -70,7 +70,7 @@ class PrecomputeSummary:
     rendered_images: int = 0
     card_layers: list[str] = field(default_factory=list)  # layers whose units' preview cards were (re)drawn
     figure_layers: list[str] = field(default_factory=list)  # layers whose unit pages' figures were (re)drawn
-    findings: bool = False  # whether the model's findings were (re)measured
+    findings: str = "findings kept"  # what the findings stage did: its verdicts' counts when it measured
     unit_labels: LabelImport | None = None
 
     def describe(self, store: StoreLocation) -> str:
@@ -80,7 +80,7 @@ class PrecomputeSummary:
             f"colour scores for {len(self.score_layers)}, tuning curves for {len(self.tuning_layers)}, "
             f"connections for {len(self.connection_layers)}, "
             f"{self.rendered_images} feature visualizations rendered, "
-            f"findings {'measured' if self.findings else 'kept'}. "
+            f"{self.findings}. "
             f"Store: {store}"
         )
         return line + (f"\n{self.unit_labels.describe(self.model)}" if self.unit_labels else "")
@@ -125,7 +125,7 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
         if config.cards:  # a card shows the images the stages above stored
             summary.card_layers = cards_stage(writer, model.id, [layer.name for layer in layers])
         summary.figure_layers = figures_stage(writer, model.id, progress=config.progress)  # drawn from the above
-        summary.findings = findings_stage(model, writer, device=config.device, progress=config.progress)
+        summary.findings = summary_line(findings_stage(model, writer, device=config.device, progress=config.progress))
     return summary
 
 
