@@ -68,14 +68,24 @@ class StoreReader:
         require_intact(self.engine, self.location.db_url)
 
     def contents_stamp(self) -> str:
-        """What each precompute run changes (models, finished stages with their settings, assets stored): the
+        """What each precompute run changes (models, finished stages with their settings, assets stored, findings): the
         identity of a store in a database server, whose URL stays the same when a run writes to it."""
         with Session(self.engine) as session:
             models = session.execute(select(t.Model.id, t.Model.weights_hash).order_by(t.Model.id)).all()
             order = (t.Stage.layer_id, t.Stage.stage)
             stages = session.execute(select(*order, t.Stage.settings).order_by(*order)).all()
             assets = session.scalar(select(func.count()).select_from(t.Asset))
-        return repr(([tuple(row) for row in models], [tuple(row) for row in stages], assets))
+            # Findings are no layer's stage: a run may re-measure them alone (another model joined the store).
+            found = (
+                session.execute(
+                    select(t.ModelFinding.model_id, t.ModelFinding.payload).order_by(
+                        t.ModelFinding.model_id, t.ModelFinding.position
+                    )
+                ).all()
+                if self.keeps_findings
+                else []
+            )
+        return repr(([tuple(row) for row in models], [tuple(row) for row in stages], assets, [tuple(r) for r in found]))
 
     def model_ids(self) -> list[str]:
         """Ids of the stored models, sorted."""
