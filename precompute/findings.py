@@ -148,7 +148,7 @@ def findings_stage(
             found.append(universality(found[0], stored))
             writer.put_findings(model.id, found, settings)
             for peer, _ in peers:
-                _update_peer(reader, writer, peer, model.id, found[0])
+                update_peer(reader, writer, peer, model.id, found[0])
             bar.update()
     finally:
         reader.engine.dispose()  # the writer finalizes the store when it closes: no reader may hold it open
@@ -159,7 +159,7 @@ def _curve_finding(reader: StoreReader, model_id: str) -> Finding | None:
     return next((f for f in reader.findings(model_id) or [] if f["key"] == "curve_detectors"), None)
 
 
-def _update_peer(reader: StoreReader, writer: StoreWriter, peer: str, model_id: str, curve: Finding) -> None:
+def update_peer(reader: StoreReader, writer: StoreWriter, peer: str, model_id: str, curve: Finding) -> None:
     """Re-measure a peer's universality finding now that `model_id` is stored (a peer without findings: nothing)."""
     stored = reader.findings(peer) or []
     own, settings = next((f for f in stored if f["key"] == "curve_detectors"), None), writer.findings_settings(peer)

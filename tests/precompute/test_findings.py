@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from precompute.findings import findings_stage, universality
+from precompute.findings import findings_stage, peers_of, universality, update_peer
 from precompute.findings_measure import FAILED, NOT_MEASURABLE, PASSED, finding
 from precompute.zoo import load_model
 from store.reader import StoreReader
+from store.records import ModelRecord
 from store.writer import StoreWriter
+from tests.conftest import TOY_CLASSES, TOY_MODEL
 
 KEYS = [
     "curve_detectors",
@@ -67,3 +69,20 @@ def test_universality_passes_only_when_this_model_and_another_grow_curve_detecto
     assert universality(grown, {"other": not_grown})["verdict"] == FAILED
     assert universality(not_grown, {"other": grown})["verdict"] == FAILED
     assert universality(grown, {})["reason"] == "no second network trained on this world in this store"
+
+
+def test_a_model_joining_the_store_updates_its_peers_universality(toy_store: Path, tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    shutil.copytree(toy_store, root)
+    grown = finding("curve_detectors", "", "", verdict=PASSED)
+    with StoreWriter(root) as writer:
+        writer.put_model(ModelRecord("twin", "Twin", "toy", "1" * 64, {"size": 8}, list(reversed(TOY_CLASSES))))
+        writer.put_model(ModelRecord("stranger", "Other world", "toy", "2" * 64, {"size": 8}, ["cat", "dog"]))
+        writer.put_findings(TOY_MODEL, [grown, universality(grown, {})], {"version": 1})
+        reader = StoreReader(root)
+        assert [m for m, _ in peers_of(reader, "twin")] == [TOY_MODEL]
+        update_peer(reader, writer, TOY_MODEL, "twin", grown)
+        reader.engine.dispose()
+    updated = StoreReader(root).findings(TOY_MODEL)[1]  # type: ignore[index]
+    assert updated["verdict"] == PASSED and updated["numbers"]["peers"] == 1
+    assert updated["rows"] == [{"model": "twin", "curve_detectors": PASSED}]
