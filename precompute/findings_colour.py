@@ -17,15 +17,15 @@ def colour_vs_bw(evidence: Evidence) -> Finding:
     title, claim = (
         "Colour vs black and white",
         (
-            f"In one of the first {c.EARLY_LAYERS} layers at least {c.MIN_COLOUR_SHARE:.0%} of the units have "
-            f"bw_ratio < {c.COLOUR_BW_RATIO}, and one of the first {c.SVD_COMPONENTS} SVD components of a pair of "
-            f"early layers correlates with bw_ratio at |r| ≥ {c.MIN_SVD_R}. A unit's loading on a "
-            "component is its row of U (the later layer's units) or of V (the earlier layer's) in the SVD of |W| "
-            "summed over space, as the SVD page shows it; it is correlated with the same units' bw_ratio."
+            f"In one of the first {c.EARLY_LAYERS} layers at least {c.MIN_COLOUR_SHARE:.0%} of the units holding a "
+            f"bw_ratio have bw_ratio < {c.COLOUR_BW_RATIO}, and one of the first {c.SVD_COMPONENTS} SVD components of "
+            f"a pair of early layers correlates with bw_ratio at |r| ≥ {c.MIN_SVD_R}. A unit's loading on a component "
+            "is its row of U (the later layer's units) or of V (the earlier layer's) in the SVD of |W| summed over "
+            "space, as the SVD page shows it; it is correlated with the same units' bw_ratio."
         ),
     )
     thresholds = {"bw_ratio": c.COLOUR_BW_RATIO, "share": c.MIN_COLOUR_SHARE, "r": c.MIN_SVD_R}
-    early = [layer.name for layer in evidence.layers[: c.EARLY_LAYERS]]
+    early = [layer.name for layer in evidence.layers if layer.parent is None][: c.EARLY_LAYERS]  # not branch layers
     shares = {name: c.colour_share(evidence.score(name, BW_RATIO.name)) for name in early}
     measured = {name: share for name, share in shares.items() if evidence.score(name, BW_RATIO.name)}
     if not measured:

@@ -52,6 +52,11 @@ def link(kind: str, label: str, **params: Any) -> dict[str, Any]:
     return {"kind": kind, "label": label, **params}
 
 
+def by_orientation(units: Mapping[int, float]) -> list[int]:
+    """The units ordered by preferred orientation (a circuit's rows read round the circle)."""
+    return [u for u, _ in sorted(units.items(), key=lambda item: item[1])]
+
+
 def curve_class_units(evidence: Evidence) -> dict[str, list[int]]:
     """Each layer's units whose top examples are at least CURVE_CLASS_SHARE curves (layers with none: absent)."""
     found = {}
@@ -109,14 +114,8 @@ def curve_detectors(evidence: Evidence, model: str) -> Finding:
     numbers = {k: best[k] for k in keys} if best else {"units": 0}
     links = [link("family", f"{r['layer']} curve family", layer=r["layer"], family="curves") for r in rows]
     if best and best["units"]:
-        units = sorted(evidence.curve_units[best["layer"]].items(), key=lambda item: item[1])
-        links.append(
-            link(
-                "circuit",
-                f"{best['layer']}'s curve units by orientation",
-                groups=[[best["layer"], [u for u, _ in units]]],
-            )
-        )
+        groups = [[best["layer"], by_orientation(evidence.curve_units[best["layer"]])]]
+        links.append(link("circuit", f"{best['layer']}'s curve units by orientation", groups=groups))
     verdict = PASSED if passed else FAILED
     return finding(
         "curve_detectors", title, claim, verdict=verdict, numbers=numbers, thresholds=thresholds, rows=rows, links=links
@@ -186,6 +185,9 @@ def equivariant_weights(evidence: Evidence) -> Finding:
     numbers = {"from": best["from"], "to": best["to"], "r": best["r"]} if best else {"r": None}
     reason = None if best else f"no two consecutive layers both hold {c.MIN_PAIR_UNITS} curve units (finding 1's)"
     links = [link("weights", f"weights {r['from']} → {r['to']}", layer=r["to"]) for r in measured]
+    if best:
+        groups = [[n, by_orientation(evidence.curve_units[n])] for n in (best["from"], best["to"])]
+        links.append(link("circuit", f"the curve units of {best['from']} → {best['to']} by orientation", groups=groups))
     verdict = PASSED if best and best["r"] >= c.MIN_EQUIVARIANCE_R else FAILED
     plot = plots[best["to"]] if best else None
     return finding(
