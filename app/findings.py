@@ -16,6 +16,7 @@ from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from app import urls
+from app.circuit import MAX_UNITS
 from app.deps import ModelDep, Reader
 from app.plots.weights_by_angle import weights_by_angle_svg
 from store.findings_read import Finding
@@ -78,13 +79,20 @@ FindingsDep = Annotated[FindingsData, Depends(get_findings)]
 _LINKS: dict[str, Callable[..., str]] = {
     "unit": lambda m, layer, unit: urls.unit_page(m, layer, unit),
     "family": lambda m, layer, family: urls.family_page(m, layer, family),
-    "circuit": lambda m, groups: urls.circuit_page(m, [(layer, units) for layer, units in groups]),
+    "circuit": lambda m, groups: urls.circuit_page(m, [(layer, _spread(units)) for layer, units in groups]),
     "branches": lambda m, layer: urls.branches_page(m, layer),
     "weights": lambda m, layer: urls.layer_weights_page(m, layer),
     "layer": lambda m, layer, sort: urls.layer_page(m, layer, sort=sort),
     "compare": lambda m, family: urls.compare_page(family),
     "findings": lambda m, model: urls.findings_page(model),
 }
+
+
+def _spread(units: list[int]) -> list[int]:
+    """At most a circuit's units per layer, evenly spread over `units` (ordered by orientation: round the circle)."""
+    if len(units) <= MAX_UNITS:
+        return units
+    return [units[i * len(units) // MAX_UNITS] for i in range(MAX_UNITS)]
 
 
 def link_public(model: str, stored: dict[str, Any]) -> FindingLinkPublic | None:

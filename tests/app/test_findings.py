@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
+from app.circuit import MAX_UNITS
 from app.config import Settings
-from app.findings import NOT_COMPUTED, OLD_FORMAT
+from app.findings import NOT_COMPUTED, OLD_FORMAT, link_public
 from app.main import create_app
 from precompute.findings_measure import finding, link
 from store.db import _alembic_config, database_path
@@ -97,3 +98,10 @@ def test_a_store_of_a_format_before_findings_is_served_saying_they_were_not_comp
         data = client.get(API).json()
         assert client.get(PAGE).status_code == 200
     assert not data["computed"] and data["message"] == OLD_FORMAT
+
+
+def test_a_circuit_link_of_more_units_than_a_circuit_takes_keeps_them_spread_round_the_circle() -> None:
+    stored = link("circuit", "many", groups=[["block1", list(range(100))]])
+    found = link_public(TOY_MODEL, stored)
+    assert found is not None and found.url.startswith(f"/models/{TOY_MODEL}/circuit?units=block1:0,1,3,4,6,")
+    assert found.url.count(",") == MAX_UNITS - 1
