@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, case, false, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from store import schema as t
@@ -27,6 +27,7 @@ from store.paths import asset_path, is_asset_key
 from store.records import (
     AssetRef,
     CurveView,
+    FamilyCount,
     FeatureVisView,
     LabelHit,
     LabelSource,
@@ -43,6 +44,7 @@ from store.unit_read import read_unit
 
 R = TypeVar("R")
 FIGURES_FORMAT = "0007"  # the store format that keeps unit pages' figures
+EVIDENCE_FORMAT = "0008"  # the store format that keeps family evidence (store.schema.ScoreEvidence)
 FINDINGS_FORMAT = "0009"  # the store format that keeps models' findings (precompute.findings)
 
 
@@ -55,6 +57,7 @@ class StoreReader:
         self.format_version = format_version()
         found = stored_format(self.engine) or ""
         self.keeps_figures = found >= FIGURES_FORMAT  # stores of an older format have none
+        self.keeps_evidence = found >= EVIDENCE_FORMAT  # older ones rank every scored unit into families
         self.keeps_findings = found >= FINDINGS_FORMAT
         if not self.location.assets.is_dir():
             self.engine.dispose()
@@ -120,7 +123,7 @@ class StoreReader:
     def unit(self, model_id: str, layer: str, unit: int) -> UnitDetail | None:
         """Everything stored about one unit, or None (four queries: store.unit_read)."""
         with self.engine.connect() as connection:
-            return read_unit(connection, model_id, layer, unit, self.keeps_figures)
+            return read_unit(connection, model_id, layer, unit, self.keeps_figures, self.keeps_evidence)
 
     def findings(self, model_id: str) -> list[Finding] | None:
         """The model's findings in order (empty: not computed), or None when the store's format keeps none (one
@@ -141,14 +144,15 @@ class StoreReader:
         with Session(self.engine) as session:
             return [LabelHit(*row) for row in session.execute(query)]
 
-    def top_scored(self, score: str, top: int) -> list[ScoredUnit]:
+    def top_scored(self, score: str, top: int, family: str | None = None) -> list[ScoredUnit]:
         """The `top` units of any model with the highest value of `score`, highest first (ties: by model, layer in
-        forward order and unit); one query."""
+        forward order and unit); only the family's members (see `members`) when a family is named; one query."""
         query = (
-            select(t.Layer.model_id, t.Layer.name, t.Unit.unit, t.UnitScore.value)
+            select(t.Layer.model_id, t.Layer.name, t.Unit.unit, t.UnitScore.value, self.passed(family))
+            .select_from(t.UnitScore)
             .join(t.Unit, t.Unit.id == t.UnitScore.unit_id)
             .join(t.Layer, t.Layer.id == t.Unit.layer_id)
-            .where(t.UnitScore.score == score)
+            .where(t.UnitScore.score == score, self.members(family))
             .order_by(t.UnitScore.value.desc(), t.Layer.model_id, t.Layer.position, t.Unit.unit)
             .limit(top)
         )
@@ -207,18 +211,55 @@ class StoreReader:
         path = asset_path(self.location.assets, sha256, ext)
         return path if path.is_file() else None
 
+    def members(self, family: str | None) -> ColumnElement[bool]:
+        """Where a unit (t.Unit) may be listed in `family`: it passed the family's gate, or its layer has no gated
+        evidence (measured without dataset examples, or before the gate; then every scored unit is listed)."""
+        if family is None or not self.keeps_evidence:
+            return true()
+        e, unit = t.ScoreEvidence, aliased(t.Unit)
+        gated = select(unit.layer_id).join(e, e.unit_id == unit.id).where(e.family == family, e.passes.is_not(None))
+        return self.passed(family) | t.Unit.layer_id.not_in(gated)
+
+    def passed(self, family: str | None) -> ColumnElement[bool]:
+        """Whether a unit (t.Unit) passed the family's gate (false where the store keeps no evidence)."""
+        if family is None or not self.keeps_evidence:
+            return false()
+        e = t.ScoreEvidence
+        return t.Unit.id.in_(select(e.unit_id).where(e.family == family, e.passes.is_(True)))
+
+    def family_counts(self, family: str, model_id: str | None = None) -> dict[tuple[str, str], FamilyCount]:
+        """Per (model, layer) with gated evidence for `family`: its members, units measured and whether its images
+        carry the demo's labels; empty for stores without evidence (one query)."""
+        if not self.keeps_evidence:
+            return {}
+        e = t.ScoreEvidence
+        query = (
+            select(t.Layer.model_id, t.Layer.name)
+            .add_columns(func.count(case((e.passes.is_(True), 1))), func.count(), func.count(e.class_share))
+            .join(t.Unit, t.Unit.id == e.unit_id)
+            .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+            .where(e.family == family, e.passes.is_not(None))
+            .group_by(t.Layer.model_id, t.Layer.name)
+        )
+        if model_id is not None:
+            query = query.where(t.Layer.model_id == model_id)
+        with Session(self.engine) as session:
+            rows = session.execute(query).all()
+        return {(m, n): FamilyCount(members, measured, labelled > 0) for m, n, members, measured, labelled in rows}
+
     def units_scored(
-        self, model_id: str, score: str, top: int, layers: Sequence[str] | None = None
+        self, model_id: str, score: str, top: int, layers: Sequence[str] | None = None, family: str | None = None
     ) -> dict[str, list[UnitSummary]]:
         """Each layer's `top` units by `score`, highest first (ties: lower unit first), with thumbnails, labels and
-        every score, by layer name in forward order; only layers where some unit holds the score, and only `layers`
-        when given (one query: the ranking is a window over each layer's scores)."""
+        every score, by layer name in forward order; only layers where some unit holds the score, only `layers`
+        when given, and only the family's members (see `members`) when a family is named (one query: the ranking
+        is a window over each layer's scores)."""
         rank = func.row_number().over(partition_by=t.Unit.layer_id, order_by=(t.UnitScore.value.desc(), t.Unit.unit))
         ranked = (
             select(t.UnitScore.unit_id, rank.label("rank"))
             .join(t.Unit, t.Unit.id == t.UnitScore.unit_id)
             .join(t.Layer, t.Layer.id == t.Unit.layer_id)
-            .where(t.Layer.model_id == model_id, t.UnitScore.score == score)
+            .where(t.Layer.model_id == model_id, t.UnitScore.score == score, self.members(family))
         )
         if layers is not None:
             ranked = ranked.where(t.Layer.name.in_(list(layers)))

@@ -92,7 +92,7 @@ def test_a_store_of_a_format_before_findings_is_served_saying_they_were_not_comp
     with engine.begin() as connection:  # as a store written before findings were kept
         config = _alembic_config()
         config.attributes["connection"] = connection
-        command.downgrade(config, "0007")
+        command.downgrade(config, "0008")
     engine.dispose()
     with TestClient(create_app(Settings(store=root))) as client:
         data = client.get(API).json()
