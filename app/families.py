@@ -36,6 +36,7 @@ from app.schemas import (
     OrientationCurvePublic,
     ScoreDefinitionPublic,
 )
+from store import circle
 from store.reader import StoreReader
 from store.records import CurveView, FamilyCount, LayerView, ModelView, UnitSummary, WeightsView
 from store.scores import FAMILY_SCORES, Score
@@ -97,18 +98,13 @@ def layer_families(model: ModelView, layer: LayerView, units: Iterable[UnitSumma
 
 def coverage(orientations: Sequence[float]) -> CoveragePublic:
     """How much of the circle the preferred orientations cover: the widest gap between neighbours, and 360° − it."""
-    angles = sorted(a % 360.0 for a in orientations)
-    if not angles:
-        return CoveragePublic(oriented=0, largest_gap=None, gap_from=None, gap_to=None, covers=None)
-    # gaps[i] runs from angles[i] up to the next one; the last runs across 360° to the first (all of it for one unit)
-    gaps = [b - a for a, b in zip(angles, angles[1:], strict=False)] + [angles[0] + 360.0 - angles[-1]]
-    widest = max(range(len(gaps)), key=lambda i: (gaps[i], -i))
+    found = circle.coverage(orientations)
     return CoveragePublic(
-        oriented=len(angles),
-        largest_gap=gaps[widest],
-        gap_from=angles[widest],
-        gap_to=angles[(widest + 1) % len(angles)],
-        covers=360.0 - gaps[widest],
+        oriented=found.count,
+        largest_gap=found.largest_gap,
+        gap_from=found.gap_from,
+        gap_to=found.gap_to,
+        covers=found.covers,
     )
 
 

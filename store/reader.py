@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from store import schema as t
 from store import tensors
 from store.db import StoreDamagedError, format_version, open_read_only, require_intact, stored_format
+from store.findings_read import Finding, stored_findings
 from store.kinds import CHANNEL, VisKey
 from store.location import StoreLike, as_location
 from store.paths import asset_path, is_asset_key
@@ -44,6 +45,7 @@ from store.unit_read import read_unit
 R = TypeVar("R")
 FIGURES_FORMAT = "0007"  # the store format that keeps unit pages' figures
 EVIDENCE_FORMAT = "0008"  # the store format that keeps family evidence (store.schema.ScoreEvidence)
+FINDINGS_FORMAT = "0009"  # the store format that keeps models' findings (precompute.findings)
 
 
 class StoreReader:
@@ -56,6 +58,7 @@ class StoreReader:
         found = stored_format(self.engine) or ""
         self.keeps_figures = found >= FIGURES_FORMAT  # stores of an older format have none
         self.keeps_evidence = found >= EVIDENCE_FORMAT  # older ones rank every scored unit into families
+        self.keeps_findings = found >= FINDINGS_FORMAT
         if not self.location.assets.is_dir():
             self.engine.dispose()
             raise StoreDamagedError(
@@ -68,14 +71,24 @@ class StoreReader:
         require_intact(self.engine, self.location.db_url)
 
     def contents_stamp(self) -> str:
-        """What each precompute run changes (models, finished stages with their settings, assets stored): the
+        """What each precompute run changes (models, finished stages with their settings, assets stored, findings): the
         identity of a store in a database server, whose URL stays the same when a run writes to it."""
         with Session(self.engine) as session:
             models = session.execute(select(t.Model.id, t.Model.weights_hash).order_by(t.Model.id)).all()
             order = (t.Stage.layer_id, t.Stage.stage)
             stages = session.execute(select(*order, t.Stage.settings).order_by(*order)).all()
             assets = session.scalar(select(func.count()).select_from(t.Asset))
-        return repr(([tuple(row) for row in models], [tuple(row) for row in stages], assets))
+            # Findings are no layer's stage: a run may re-measure them alone (another model joined the store).
+            found = (
+                session.execute(
+                    select(t.ModelFinding.model_id, t.ModelFinding.payload).order_by(
+                        t.ModelFinding.model_id, t.ModelFinding.position
+                    )
+                ).all()
+                if self.keeps_findings
+                else []
+            )
+        return repr(([tuple(row) for row in models], [tuple(row) for row in stages], assets, [tuple(r) for r in found]))
 
     def model_ids(self) -> list[str]:
         """Ids of the stored models, sorted."""
@@ -111,6 +124,14 @@ class StoreReader:
         """Everything stored about one unit, or None (four queries: store.unit_read)."""
         with self.engine.connect() as connection:
             return read_unit(connection, model_id, layer, unit, self.keeps_figures, self.keeps_evidence)
+
+    def findings(self, model_id: str) -> list[Finding] | None:
+        """The model's findings in order (empty: not computed), or None when the store's format keeps none (one
+        query)."""
+        if not self.keeps_findings:
+            return None
+        with self.engine.connect() as connection:
+            return stored_findings(connection, model_id)
 
     def hand_labels(self) -> list[LabelHit]:
         """Every hand-labelled unit of every model, by model, layer in forward order and unit (one query)."""

@@ -21,9 +21,11 @@ from app.main import create_app
 from bench import score_validity
 from precompute.demo.build import DemoConfig, run_demo
 from precompute.threads import threads_line
+from precompute.zoo import load_model
 from store.reader import StoreReader
 from tests.frontend import conftest as frontend
 from tests.frontend.tour_player import VIEWPORTS, play
+from tests.precompute.demo.findings_remeasure import check_all
 
 DEMO = "demo-inception"
 
@@ -272,3 +274,16 @@ def test_the_shipped_demo_tour_plays_through_with_the_keyboard(
         play(page, base_url + urls.tour_present("demo-curves"), stops, 300 if screen == "phone" else 500)
         context.close()
     assert errors == []
+
+
+@pytest.mark.slow
+def test_demo_findings_verdicts_follow_their_numbers_measured_again_from_the_store(demo_run: tuple[Path, str]) -> None:
+    verdicts = check_all(demo_run[0], load_model(DEMO, None))
+    assert list(verdicts) == [
+        "curve_detectors",
+        "equivariant_weights",
+        "colour_vs_bw",
+        "branch_specialization",
+        "centre_surround",
+        "universality",
+    ]
