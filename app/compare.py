@@ -1,7 +1,7 @@
 """Universality: one feature family across models (`/compare?family=curves&models=a,b&top=4`) — in every layer of
 each model whose units hold the family's score, the units that score highest, with their orientation curves.
 
-Queries: the models once, then two per model shown (its top units per layer in one, their curves in another),
+Queries: the models once, then three per model shown (its top units per layer, their curves, their pictures),
 whatever the number of layers. Parameters answer 400 saying what they take; a model that is not stored, 404 naming
 those that are.
 """
@@ -29,6 +29,7 @@ from app.families import (
     top_help,
     top_schema,
 )
+from app.pictures import Pictures, load_pictures
 from app.present import public, score_definitions
 from app.schemas import CompareLayerPublic, CompareModelPublic, ComparePublic, ScoreDefinitionPublic
 from store.reader import StoreReader
@@ -48,6 +49,7 @@ class ModelFamily:
     model: ModelView
     ranked: dict[str, list[UnitSummary]]  # by layer name in forward order, highest score first
     curves: dict[str, dict[int, CurveView]]
+    pictures: Pictures  # the units' pictures besides their thumbnails (app.pictures)
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,8 @@ def load_compare(reader: StoreReader, family: str, models: str, top: int) -> Com
         ranked = reader.units_scored(model.id, score.name, top)
         chosen = {layer: [u.unit for u in units] for layer, units in ranked.items()}
         curves = reader.curves_of(model.id, chosen, CURVE) if ranked else {}
-        found.append(ModelFamily(model, ranked, curves))
+        pictures = load_pictures(reader, model.id, chosen) if ranked else {}
+        found.append(ModelFamily(model, ranked, curves, pictures))
     return CompareData(name, score, top, found, bool(names))
 
 
@@ -122,7 +125,8 @@ def _model(data: CompareData, found: ModelFamily) -> CompareModelPublic:
     for layer in model.layers:
         if layer.name not in found.ranked:
             continue
-        units = ranked_units(model, layer, found.ranked[layer.name], data.score, found.curves.get(layer.name, {}))
+        curves, pictures = found.curves.get(layer.name, {}), found.pictures.get(layer.name, {})
+        units = ranked_units(model, layer, found.ranked[layer.name], data.score, curves, pictures)
         oriented = [u.orientation for u in by_orientation(units) if u.orientation is not None]
         layers.append(
             CompareLayerPublic(

@@ -1,8 +1,9 @@
 """Feature families: a layer's units that score highest for a family (store.scores.FAMILY_SCORES), laid out by
 preferred orientation so that the rotated copies of one feature stand in a row, and how much of the circle they cover.
 
-`load_family` makes the reader calls (three, whatever the layer's size: the top units of this layer and the one
-before it, the weights between them, the units' orientation curves); the presenters here never query.
+`load_family` makes the reader calls (four, whatever the layer's size: the top units of this layer and the one
+before it, the weights between them, the units' orientation curves, their pictures); the presenters never query.
+Each tile shows the unit by the picture that reads best of those stored (app.pictures: neuron, else channel).
 Coverage: the preferred orientations sorted round the circle, the widest gap between neighbours (the last and the
 first too, across 360°), and `covers` = 360° − that gap: the smallest arc that holds every preferred orientation.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query
@@ -22,6 +23,7 @@ from app import urls
 from app.circuit import ORIENTATION
 from app.deps import MAX_LINKS, LayerDep, Reader
 from app.errors import NotFound
+from app.pictures import Pictures, choose_picture, load_pictures
 from app.plots.sparkline_polar import polar_sparkline
 from app.present import public, score_definitions, unit_summary
 from app.schemas import (
@@ -33,7 +35,7 @@ from app.schemas import (
     ScoreDefinitionPublic,
 )
 from store.reader import StoreReader
-from store.records import CurveView, LayerView, ModelView, UnitSummary, WeightsView
+from store.records import AssetRef, CurveView, LayerView, ModelView, UnitSummary, WeightsView
 from store.scores import FAMILY_SCORES, Score
 
 TOP = 16  # units a family view shows by default
@@ -123,11 +125,20 @@ def orientation_curve(view: CurveView | None) -> OrientationCurvePublic | None:
 
 
 def family_unit(
-    model: ModelView, layer: LayerView, summary: UnitSummary, score: Score, rank: int, curve: CurveView | None
+    model: ModelView,
+    layer: LayerView,
+    summary: UnitSummary,
+    score: Score,
+    rank: int,
+    curve: CurveView | None,
+    pictures: Mapping[str, AssetRef],
 ) -> FamilyUnitPublic:
-    """A unit as a family shows it."""
+    """A unit as a family shows it, by the picture that reads best of those stored (`pictures` and its thumbnail)."""
+    picture_kind, picture = choose_picture(summary, pictures)
     return FamilyUnitPublic(
         **unit_summary(model, layer, summary).model_dump(),
+        picture=picture,
+        picture_kind=picture_kind,
         score=summary.scores[score.name],
         rank=rank,
         orientation=summary.scores.get(ORIENTATION),
@@ -136,10 +147,18 @@ def family_unit(
 
 
 def ranked_units(
-    model: ModelView, layer: LayerView, units: Sequence[UnitSummary], score: Score, curves: Mapping[int, CurveView]
+    model: ModelView,
+    layer: LayerView,
+    units: Sequence[UnitSummary],
+    score: Score,
+    curves: Mapping[int, CurveView],
+    pictures: Mapping[int, Mapping[str, AssetRef]],
 ) -> list[FamilyUnitPublic]:
-    """The units as the reader ranked them (highest score first), each with its rank and curve."""
-    return [family_unit(model, layer, u, score, i + 1, curves.get(u.unit)) for i, u in enumerate(units)]
+    """The units as the reader ranked them (highest score first), each with its rank, curve and picture."""
+    return [
+        family_unit(model, layer, u, score, i + 1, curves.get(u.unit), pictures.get(u.unit, {}))
+        for i, u in enumerate(units)
+    ]
 
 
 def find_family(model: ModelView, layer: LayerView, family: str) -> Score:
@@ -163,6 +182,7 @@ class FamilyData:
     units: list[UnitSummary]  # this layer's top units, highest score first
     previous: list[UnitSummary]  # the previous layer's top units, when the weights from it are stored
     curves: dict[str, dict[int, CurveView]]  # orientation curves by layer and unit
+    pictures: Pictures = field(default_factory=dict)  # this layer's units' pictures besides their thumbnails
 
 
 def _weights_from_previous(reader: StoreReader, model: ModelView, layer: LayerView) -> WeightsView | None:
@@ -183,7 +203,8 @@ def load_family(reader: StoreReader, model: ModelView, layer: LayerView, family:
     previous = ranked.get(weights.source, []) if weights else []
     chosen = {name: [u.unit for u in units] for name, units in ranked.items()}
     curves = reader.curves_of(model.id, chosen, CURVE)
-    return FamilyData(model, layer, family, score, top, ranked[layer.name], previous, curves)
+    pictures = load_pictures(reader, model.id, {layer.name: chosen[layer.name]})
+    return FamilyData(model, layer, family, score, top, ranked[layer.name], previous, curves, pictures)
 
 
 def no_family_scores(reader: StoreReader, model: ModelView, layer: LayerView, family: str, score: Score) -> NotFound:
@@ -224,7 +245,8 @@ def _circuit(data: FamilyData, units: Sequence[FamilyUnitPublic]) -> tuple[str, 
 def family_public(data: FamilyData) -> FamilyPublic:
     """The family view: the top units by preferred orientation, their coverage of the circle, and links onward."""
     model, layer, family = data.model, data.layer, data.family
-    ranked = ranked_units(model, layer, data.units, data.score, data.curves.get(layer.name, {}))
+    pictures = data.pictures.get(layer.name, {})
+    ranked = ranked_units(model, layer, data.units, data.score, data.curves.get(layer.name, {}), pictures)
     units = by_orientation(ranked)
     circuit_url, circuit_layers = _circuit(data, units)
     held = set().union(*(u.scores for u in data.units))

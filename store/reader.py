@@ -234,6 +234,28 @@ class StoreReader:
                     found[layer][unit] = CurveView(curve.name, curve.axes, curve.values)
         return found
 
+    def pictures_of(
+        self, model_id: str, chosen: Mapping[str, Sequence[int]], keys: Sequence[str]
+    ) -> dict[str, dict[int, dict[str, AssetRef]]]:
+        """The chosen units' feature-vis images stored under `keys`, by layer, unit, then key; units holding none of
+        them are absent (one query)."""
+        numbers = sorted({u for units in chosen.values() for u in units})
+        query = (
+            select(t.Layer.name, t.Unit.unit, t.FeatureVis.key, t.Asset)
+            .join(t.Unit, t.Unit.id == t.FeatureVis.unit_id)
+            .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+            .join(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
+            .where(t.Layer.model_id == model_id, t.Layer.name.in_(list(chosen)), t.Unit.unit.in_(numbers))
+            .where(t.FeatureVis.key.in_(list(keys)))
+        )
+        found: dict[str, dict[int, dict[str, AssetRef]]] = {layer: {} for layer in chosen}
+        with Session(self.engine) as session:
+            for layer, unit, key, asset in session.execute(query):
+                if unit in chosen[layer]:  # the query fetched every chosen number of every chosen layer
+                    picture = AssetRef(asset.sha256, asset.ext, asset.width, asset.height)
+                    found[layer].setdefault(unit, {})[key] = picture
+        return found
+
 
 def record(cls: type[R], row: Any, **extra: Any) -> R:
     """A record dataclass filled from the same-named attributes of a table row (and `extra`)."""
