@@ -1,15 +1,16 @@
 """Universality: one feature family across models (`/compare?family=curves&models=a,b&top=4`) — in every layer of
-each model whose units hold the family's score, the units that score highest, with their orientation curves.
+each model whose units hold the family's score, the members (app.families) that score highest, with their orientation
+curves; a layer where no unit passed the family's gate says so.
 
-Queries: the models once, then three per model shown (its top units per layer, their curves, their pictures),
-whatever the number of layers. Parameters answer 400 saying what they take; a model that is not stored, 404 naming
-those that are.
+Queries: the models once, how many units of each layer passed the gate once, then two per model shown (its top
+members per layer with their pictures in one, their curves in another), whatever the number of layers. Parameters
+answer 400 saying what they take; a model that is not stored, 404 naming those that are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
@@ -29,11 +30,12 @@ from app.families import (
     top_help,
     top_schema,
 )
-from app.pictures import Pictures, load_pictures
+from app.membership import membership
+from app.pictures import BETTER
 from app.present import public, score_definitions
 from app.schemas import CompareLayerPublic, CompareModelPublic, ComparePublic, ScoreDefinitionPublic
 from store.reader import StoreReader
-from store.records import CurveView, ModelView, UnitSummary
+from store.records import CurveView, FamilyCount, ModelView, UnitSummary
 from store.scores import FAMILY_SCORES, Score
 
 FAMILY = "curves"  # compared when none is named
@@ -49,7 +51,6 @@ class ModelFamily:
     model: ModelView
     ranked: dict[str, list[UnitSummary]]  # by layer name in forward order, highest score first
     curves: dict[str, dict[int, CurveView]]
-    pictures: Pictures  # the units' pictures besides their thumbnails (app.pictures)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class CompareData:
     top: int
     models: list[ModelFamily]
     named: bool  # whether the request named its models (the links keep them)
+    counts: dict[tuple[str, str], FamilyCount] = field(default_factory=dict)  # members by (model, layer), if gated
 
 
 def parse_family(text: str) -> tuple[str, Score]:
@@ -87,17 +89,18 @@ def choose_models(stored: Sequence[ModelView], names: Sequence[str]) -> list[Mod
 
 
 def load_compare(reader: StoreReader, family: str, models: str, top: int) -> CompareData:
-    """The comparison's data: one query for the models, two per model."""
+    """The comparison's data: one query for the models, one for the family's members per layer, two per model."""
     name, score = parse_family(family)
     names = parse_models(models)
     found = []
-    for model in choose_models(reader.models(), names):
-        ranked = reader.units_scored(model.id, score.name, top)
+    chosen_models = choose_models(reader.models(), names)
+    counts = reader.family_counts(name)
+    for model in chosen_models:
+        ranked = reader.units_scored(model.id, score.name, top, family=name, pictures=BETTER)
         chosen = {layer: [u.unit for u in units] for layer, units in ranked.items()}
         curves = reader.curves_of(model.id, chosen, CURVE) if ranked else {}
-        pictures = load_pictures(reader, model.id, chosen) if ranked else {}
-        found.append(ModelFamily(model, ranked, curves, pictures))
-    return CompareData(name, score, top, found, bool(names))
+        found.append(ModelFamily(model, ranked, curves))
+    return CompareData(name, score, top, found, bool(names), counts)
 
 
 FamilyText = Annotated[str, Query(description=FAMILY_HELP, json_schema_extra={"enum": list(FAMILY_SCORES)})]
@@ -123,10 +126,11 @@ CompareDep = Annotated[CompareData, Depends(get_compare)]
 def _model(data: CompareData, found: ModelFamily) -> CompareModelPublic:
     model, layers = found.model, []
     for layer in model.layers:
-        if layer.name not in found.ranked:
+        count = data.counts.get((model.id, layer.name))
+        if layer.name not in found.ranked and count is None:
             continue
-        curves, pictures = found.curves.get(layer.name, {}), found.pictures.get(layer.name, {})
-        units = ranked_units(model, layer, found.ranked[layer.name], data.score, curves, pictures)
+        ranked = found.ranked.get(layer.name, [])
+        units = ranked_units(model, layer, ranked, data.score, found.curves.get(layer.name, {}))
         oriented = [u.orientation for u in by_orientation(units) if u.orientation is not None]
         layers.append(
             CompareLayerPublic(
@@ -135,6 +139,7 @@ def _model(data: CompareData, found: ModelFamily) -> CompareModelPublic:
                 family_url=urls.family_page(model.id, layer.name, data.family),
                 units=units,
                 coverage=coverage(oriented),
+                membership=membership(data.family, layer.name, count),
             )
         )
     return CompareModelPublic(id=model.id, title=model.title, url=urls.model_page(model.id), layers=layers)

@@ -1,8 +1,12 @@
-"""Feature families: a layer's units that score highest for a family (store.scores.FAMILY_SCORES), laid out by
+"""Feature families: a layer's members of a family (store.scores.FAMILY_SCORES) that score highest, laid out by
 preferred orientation so that the rotated copies of one feature stand in a row, and how much of the circle they cover.
 
-`load_family` makes the reader calls (four, whatever the layer's size: the top units of this layer and the one
-before it, the weights between them, the units' orientation curves, their pictures); the presenters never query.
+Members are the units that passed the family's gate (store.scores.passes_gate: their family stimulus response is a
+real share of their dataset peak and, on the demo's labelled images, their top examples are of the family's classes);
+on a store without that evidence, every scored unit, ranked by score alone, and the page says so.
+`load_family` makes the reader calls (four, whatever the layer's size: the top members of this layer and the one
+before it with their pictures, how many passed, the weights between them, the units' orientation curves); the
+presenters never query.
 Each tile shows the unit by the picture that reads best of those stored (app.pictures: neuron, else channel).
 Coverage: the preferred orientations sorted round the circle, the widest gap between neighbours (the last and the
 first too, across 360°), and `covers` = 360° − that gap: the smallest arc that holds every preferred orientation.
@@ -12,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query
@@ -23,7 +27,8 @@ from app import urls
 from app.circuit import ORIENTATION
 from app.deps import MAX_LINKS, LayerDep, Reader
 from app.errors import NotFound
-from app.pictures import Pictures, choose_picture, load_pictures
+from app.membership import membership
+from app.pictures import BETTER, choose_picture
 from app.plots.sparkline_polar import polar_sparkline
 from app.present import public, score_definitions, unit_summary
 from app.schemas import (
@@ -35,7 +40,7 @@ from app.schemas import (
     ScoreDefinitionPublic,
 )
 from store.reader import StoreReader
-from store.records import AssetRef, CurveView, LayerView, ModelView, UnitSummary, WeightsView
+from store.records import CurveView, FamilyCount, LayerView, ModelView, UnitSummary, WeightsView
 from store.scores import FAMILY_SCORES, Score
 
 TOP = 16  # units a family view shows by default
@@ -131,10 +136,9 @@ def family_unit(
     score: Score,
     rank: int,
     curve: CurveView | None,
-    pictures: Mapping[str, AssetRef],
 ) -> FamilyUnitPublic:
-    """A unit as a family shows it, by the picture that reads best of those stored (`pictures` and its thumbnail)."""
-    picture_kind, picture = choose_picture(summary, pictures)
+    """A unit as a family shows it, by the picture that reads best of those stored (app.pictures)."""
+    picture_kind, picture = choose_picture(summary)
     return FamilyUnitPublic(
         **unit_summary(model, layer, summary).model_dump(),
         picture=picture,
@@ -152,13 +156,9 @@ def ranked_units(
     units: Sequence[UnitSummary],
     score: Score,
     curves: Mapping[int, CurveView],
-    pictures: Mapping[int, Mapping[str, AssetRef]],
 ) -> list[FamilyUnitPublic]:
     """The units as the reader ranked them (highest score first), each with its rank, curve and picture."""
-    return [
-        family_unit(model, layer, u, score, i + 1, curves.get(u.unit), pictures.get(u.unit, {}))
-        for i, u in enumerate(units)
-    ]
+    return [family_unit(model, layer, u, score, i + 1, curves.get(u.unit)) for i, u in enumerate(units)]
 
 
 def find_family(model: ModelView, layer: LayerView, family: str) -> Score:
@@ -179,10 +179,10 @@ class FamilyData:
     family: str
     score: Score
     top: int
-    units: list[UnitSummary]  # this layer's top units, highest score first
-    previous: list[UnitSummary]  # the previous layer's top units, when the weights from it are stored
+    units: list[UnitSummary]  # this layer's top members, highest score first
+    previous: list[UnitSummary]  # the previous layer's top members, when the weights from it are stored
     curves: dict[str, dict[int, CurveView]]  # orientation curves by layer and unit
-    pictures: Pictures = field(default_factory=dict)  # this layer's units' pictures besides their thumbnails
+    count: FamilyCount | None = None  # how many passed the family's gate (None: no gated evidence, ranked by score)
 
 
 def _weights_from_previous(reader: StoreReader, model: ModelView, layer: LayerView) -> WeightsView | None:
@@ -193,18 +193,19 @@ def _weights_from_previous(reader: StoreReader, model: ModelView, layer: LayerVi
 
 
 def load_family(reader: StoreReader, model: ModelView, layer: LayerView, family: str, top: int) -> FamilyData:
-    """The layer's top units for the family (and the previous layer's, when joined by stored weights), or a 404."""
+    """The layer's top members of the family (and the previous layer's, when joined by stored weights), or a 404
+    when none of its units was measured."""
     score = find_family(model, layer, family)
     weights = _weights_from_previous(reader, model, layer)
     names = [layer.name, *([weights.source] if weights else [])]
-    ranked = reader.units_scored(model.id, score.name, top, names)
-    if layer.name not in ranked:
+    ranked = reader.units_scored(model.id, score.name, top, names, family, BETTER)
+    count = reader.family_counts(family, model.id).get((model.id, layer.name))
+    if layer.name not in ranked and count is None:
         raise no_family_scores(reader, model, layer, family, score)
     previous = ranked.get(weights.source, []) if weights else []
     chosen = {name: [u.unit for u in units] for name, units in ranked.items()}
-    curves = reader.curves_of(model.id, chosen, CURVE)
-    pictures = load_pictures(reader, model.id, {layer.name: chosen[layer.name]})
-    return FamilyData(model, layer, family, score, top, ranked[layer.name], previous, curves, pictures)
+    curves = reader.curves_of(model.id, chosen, CURVE) if chosen else {}
+    return FamilyData(model, layer, family, score, top, ranked.get(layer.name, []), previous, curves, count)
 
 
 def no_family_scores(reader: StoreReader, model: ModelView, layer: LayerView, family: str, score: Score) -> NotFound:
@@ -245,8 +246,7 @@ def _circuit(data: FamilyData, units: Sequence[FamilyUnitPublic]) -> tuple[str, 
 def family_public(data: FamilyData) -> FamilyPublic:
     """The family view: the top units by preferred orientation, their coverage of the circle, and links onward."""
     model, layer, family = data.model, data.layer, data.family
-    pictures = data.pictures.get(layer.name, {})
-    ranked = ranked_units(model, layer, data.units, data.score, data.curves.get(layer.name, {}), pictures)
+    ranked = ranked_units(model, layer, data.units, data.score, data.curves.get(layer.name, {}))
     units = by_orientation(ranked)
     circuit_url, circuit_layers = _circuit(data, units)
     held = set().union(*(u.scores for u in data.units))
@@ -264,6 +264,7 @@ def family_public(data: FamilyData) -> FamilyPublic:
         circuit_layers=circuit_layers,
         families=family_links(held, lambda name: urls.family_page(model.id, layer.name, name, _top(data.top))),
         compare_url=urls.compare_page(family),
+        membership=membership(family, layer.name, data.count),
         layer_url=urls.layer_page(model.id, layer.name),
         url=urls.family_page(model.id, layer.name, family, _top(data.top)),
         api_url=urls.api_family(model.id, layer.name, family, _top(data.top)),

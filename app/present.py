@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from app import urls
 from app.deps import LayerContext, UnitContext
+from app.evidence import evidence_public
 from app.grid import UNIT, UNIT_ORDER, GridQuery, arrange, grid_public
 from app.note_schemas import note_public
 from app.schemas import (
@@ -288,4 +289,5 @@ def unit_public(ctx: UnitContext, note: Note | None = None, notes_error: str | N
         note=note_public(note, urls.api_unit_note(model.id, layer.name, unit)) if note else None,
         note_url=urls.api_unit_note(model.id, layer.name, unit),
         notes_error=notes_error,
+        evidence=evidence_public(detail),
     )

@@ -332,6 +332,37 @@ class CurvePublic(BaseModel):
     values: Float32Array = Field(description="activations, nested in the order of `axes`")
 
 
+class FamilyEvidencePublic(BaseModel):
+    """What a unit's membership of one family rests on: absolute activations, not ratios."""
+
+    family: str = Field(description="e.g. 'curves'")
+    score: str = Field(description="the score that ranks the family's members, e.g. 'curve'")
+    stimulus: Float32 = Field(description="its best raw activation to the family's tuning stimuli")
+    blank: Float32 = Field(description="its activation to a plain grey image")
+    dataset_peak: Float32 | None = Field(description="its highest activation over the dataset images")
+    stimulus_share: Float32 | None = Field(description="stimulus / dataset_peak")
+    class_share: Float32 | None = Field(
+        description="the share of its top examples of the family's classes (null: the images carry no such labels)"
+    )
+    passes: bool | None = Field(description="whether it is a member of the family (null: no dataset peak to check)")
+
+
+class EvidencePublic(BaseModel):
+    """The evidence line of a unit page: what its scores can be checked against."""
+
+    top_classes: dict[str, int] = Field(
+        description="the labels of its top dataset examples with how many carry each, most first (empty: unlabelled)"
+    )
+    dataset_peak: Float32 | None = Field(description="its highest activation over the dataset images")
+    best_stimulus: Float32 | None = Field(description="its best raw activation to any tuning stimulus")
+    stimulus_share: Float32 | None = Field(description="best_stimulus / dataset_peak")
+    blank: Float32 | None = Field(None, description="its activation to a plain grey image, where measured")
+    feature_vis_activation: Float32 | None = Field(description="the activation its channel visualization reaches")
+    feature_vis_share: Float32 | None = Field(description="feature_vis_activation / dataset_peak")
+    families: list[FamilyEvidencePublic] = Field(description="per family: the numbers its membership rests on")
+    text: str = Field(description="the same in one line, as the page shows it")
+
+
 class UnitPublic(UnitBase):
     """Everything stored about one unit."""
 
@@ -362,6 +393,7 @@ class UnitPublic(UnitBase):
     notes_error: str | None = Field(
         None, description="why notes cannot be read now (the notes database, MICROSCOPE_NOTES_DB), null when they can"
     )
+    evidence: EvidencePublic | None = Field(None, description="what its scores can be checked against")
 
 
 class SearchHitPublic(BaseModel):
@@ -567,6 +599,15 @@ class FamilyLinkPublic(BaseModel):
     url: str
 
 
+class MembershipPublic(BaseModel):
+    """Who a layer's family lists: the units that passed its gate (store.scores.passes_gate), or every scored unit."""
+
+    gated: bool = Field(description="whether only units that passed the gate are listed (false: an older store)")
+    members: int | None = Field(description="units that passed, when gated")
+    measured: int | None = Field(description="units whose evidence was measured, when gated")
+    message: str = Field(description="the same in one sentence, as the page shows it")
+
+
 class FamilyPublic(BaseModel):
     """A layer's units that score highest for a family, laid out by preferred orientation."""
 
@@ -586,6 +627,7 @@ class FamilyPublic(BaseModel):
     circuit_layers: list[str] = Field(description="the layers of that circuit, in forward order")
     families: list[FamilyLinkPublic] = Field(description="the families the shown units hold a score of, this one too")
     compare_url: str = Field(description="the same family compared across every stored model")
+    membership: MembershipPublic | None = Field(None, description="who the family lists, and why")
     layer_url: str
     url: str
     api_url: str
@@ -599,6 +641,7 @@ class CompareLayerPublic(BaseModel):
     family_url: str = Field(description="the layer's family view, laid out by orientation")
     units: list[FamilyUnitPublic] = Field(description="highest family score first")
     coverage: CoveragePublic
+    membership: MembershipPublic | None = Field(None, description="who the family lists, and why")
 
 
 class CompareModelPublic(BaseModel):

@@ -68,6 +68,7 @@ class Corpus:
     notes: dict[UnitKey, tuple[str, str]] = field(default_factory=dict)  # instructors' (label, Markdown body)
     tours: list[Tour] = field(default_factory=list)  # those this store can show (app.tours.showable)
     scored: list[ScoredUnit] = field(default_factory=list)  # the top units of the score the query names
+    family: str | None = None  # the family the named score ranks: its members are captioned so
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,15 @@ def load(reader: StoreReader, query: str, book: NotesBook | None = None) -> Corp
         for unit in reader.branch_units(ref.layer):
             branches.setdefault((unit.model or "", ref.layer), []).append((unit.model or "", unit.layer, unit.unit))
     named = named_score(query)
-    scored = reader.top_scored(named[0].name, SCORE_UNITS) if named is not None else []
+    family = family_of(named[0]) if named is not None else None
+    scored = reader.top_scored(named[0].name, SCORE_UNITS, family) if named is not None else []
     notes, tours = _from_notes(stored, book)
-    return Corpus(stored, labels, branches, notes, showable(tours, stored), scored)
+    return Corpus(stored, labels, branches, notes, showable(tours, stored), scored, family)
+
+
+def family_of(score: Score) -> str | None:
+    """The family a score ranks, if any: its top units are then only the family's members (app.families)."""
+    return next((family for family, of in FAMILY_SCORES.items() if of == score), None)
 
 
 def _from_notes(stored: list[ModelView], book: NotesBook | None) -> tuple[dict[UnitKey, tuple[str, str]], list[Tour]]:
@@ -316,13 +323,15 @@ def named_score(query: str) -> tuple[Score, Match] | None:
 
 def scored_units(query: str, corpus: Corpus) -> Iterator[Hit]:
     """For a measured score's name ('curve', 'lines', 'black & white'): the store's units with its highest values,
-    highest first, each captioned with its value."""
+    highest first, each captioned with its value; for a family's score, only the family's members where the store
+    keeps their evidence, captioned so."""
     named = named_score(query)
     if named is None:
         return
     score, match = named
     for found in corpus.scored:
-        measured = f"{score.title} {found.value:.{score.digits}f}"
+        member = f" · a {corpus.family} family member" if found.member else ""
+        measured = f"{score.title} {found.value:.{score.digits}f}{member}"
         yield unit_hit(corpus, (found.model, found.layer, found.unit), match, "score", measured)
 
 

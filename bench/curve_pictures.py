@@ -32,7 +32,7 @@ from store.records import ModelView  # noqa: E402
 MODEL = "demo-inception"
 LAYERS = ("mixed3a", "mixed3b", "mixed4a")  # the layers whose curve families the demo's pages show
 KINDS = ("channel", "neuron")
-FAMILY_SCORE, TOP = "curve", 16  # the curve family: a layer's top 16 units by the `curve` score
+FAMILY, FAMILY_SCORE, TOP = "curves", "curve", 16  # the family: a layer's top 16 members by the `curve` score
 ORIENTATION = "orientation"  # degrees, counter-clockwise from pointing right; the convex side faces it
 RADII = (5.0, 8.0, 12.0, 17.0)  # arc radii in input pixels (the demo's input is 64 px)
 WIDTHS = (1.5, 3.0)  # stroke widths in input pixels
@@ -128,9 +128,10 @@ def grey(path: Path, side: int) -> np.ndarray:
 
 
 def family_units(reader: StoreReader, model: str, layer: str) -> dict[int, float]:
-    """The curve family of a layer, each unit with its preferred orientation: the one place that says which units
-    are members (today the top 16 by `curve` that have an orientation)."""
-    ranked = reader.units_scored(model, FAMILY_SCORE, TOP, [layer]).get(layer, [])
+    """The curve family of a layer as its page lists it, each unit with its preferred orientation: the top 16 by
+    `curve` among the units that passed the family's gate (every scored unit on a store without gate evidence),
+    those with an orientation."""
+    ranked = reader.units_scored(model, FAMILY_SCORE, TOP, [layer], FAMILY).get(layer, [])
     return {u.unit: u.scores[ORIENTATION] for u in ranked if ORIENTATION in u.scores}
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from precompute.evidence import GATE_DEFINITION, layer_evidence
 from precompute.hooks import LayerTap
 from precompute.layers import LayerInfo
 from precompute.progress import stage_bar
@@ -40,8 +41,8 @@ from precompute.tuning_stimuli import (
     stimulus_batch,
 )
 from precompute.zoo import LoadedModel
-from store.records import TUNING_STAGE, CurveRecord, Settings, stored_settings
-from store.scores import COLOUR, CURVE, FREQUENCY, LINE, ORIENTATION, ORIENTATION_SELECTIVITY
+from store.records import EXAMPLES_STAGE, TUNING_STAGE, CurveRecord, Settings, stored_settings
+from store.scores import COLOUR, CURVE, FREQUENCY, LINE, ORIENTATION, ORIENTATION_SELECTIVITY, demo_labelled
 from store.writer import StoreWriter
 
 CURVE_NAMES = ("orientation", "line", "edge", "curvature", "hue", "frequency")
@@ -202,11 +203,14 @@ def conv_layers(layers: Sequence[LayerInfo], chosen: Sequence[str] | None) -> li
     return [layer for layer in convs if layer.name in chosen]
 
 
-def tuning_settings(model: LoadedModel, side: int) -> Settings:
-    """What a layer's tuning stage records: the stimulus parameters, the patch side, the input and the weights."""
+def tuning_settings(model: LoadedModel, side: int, examples: Settings | None = None) -> Settings:
+    """What a layer's tuning stage records: the stimulus parameters, the patch side, the input, the weights, and the
+    settings of the layer's examples stage (the family gate reads its top examples: new ones re-gate)."""
     return stored_settings(
         {
             "curves": list(CURVE_NAMES),
+            "gate": GATE_DEFINITION,
+            "examples": examples,
             "definition": DEFINITION,
             "side": side,
             "angles": list(ANGLES),
@@ -218,6 +222,12 @@ def tuning_settings(model: LoadedModel, side: int) -> Settings:
             "weights_sha256": model.weights_hash,
         }
     )
+
+
+def layer_settings(model: LoadedModel, layer: LayerInfo, writer: StoreWriter) -> Settings:
+    """The tuning settings of one layer: its patch side and its stored examples' settings."""
+    examples = writer.stage_settings(model.id, layer.name, EXAMPLES_STAGE)
+    return tuning_settings(model, patch_side(layer.rf_size, model.input.size), examples)
 
 
 @torch.no_grad()
@@ -241,23 +251,23 @@ def tuning_stage(
 
     Layers whose receptive fields give the same patch side share one forward pass over the probes.
     """
-    sides = {layer.name: patch_side(layer.rf_size, model.input.size) for layer in layers}
+    settings = {layer.name: layer_settings(model, layer, writer) for layer in layers}
     todo = [
-        layer
-        for layer in layers
-        if writer.stage_settings(model.id, layer.name, TUNING_STAGE) != tuning_settings(model, sides[layer.name])
+        layer for layer in layers if writer.stage_settings(model.id, layer.name, TUNING_STAGE) != settings[layer.name]
     ]
+    labelled = demo_labelled(writer.image_labels(model.id)) if todo else False
     groups: dict[int, list[LayerInfo]] = {}
     for layer in todo:
-        groups.setdefault(sides[layer.name], []).append(layer)
+        groups.setdefault(settings[layer.name]["side"], []).append(layer)
     with stage_bar("tuning curves", sum(layer.units for layer in todo), "unit", enabled=show_progress) as bar:
         for side, group in groups.items():
             found = measure(model, group, side, device)
             for layer in group:
                 arrays = curve_arrays(found[layer.name].cpu().numpy().astype(np.float64))
-                settings = tuning_settings(model, side)
+                evidence = layer_evidence(arrays, writer.top_examples(model.id, layer.name), labelled)
                 # Scores first: the curves' put marks the stage done, so a run killed in between measures again.
-                writer.put_scores(model.id, layer.name, score_values(unit_scores(arrays)), settings)
-                writer.put_curves(model.id, layer.name, curve_records(arrays), settings)
+                writer.put_scores(model.id, layer.name, score_values(unit_scores(arrays)), settings[layer.name])
+                writer.put_score_evidence(model.id, layer.name, evidence)
+                writer.put_curves(model.id, layer.name, curve_records(arrays), settings[layer.name])
                 bar.update(layer.units)
     return [layer.name for layer in todo]

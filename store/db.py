@@ -81,7 +81,8 @@ def format_version() -> str:
 
 def is_served(found: str | None) -> bool:
     """Whether the app serves a store of format `found` as it is: this code's, or one from OLDEST_SERVED on that
-    lacks only what later formats add beside it (0007's stored figures: pages draw them instead)."""
+    lacks only what later formats add beside it (0007's stored figures: pages draw them instead; 0008's family
+    evidence: families rank every scored unit, and say so)."""
     return found == format_version() or (found is not None and _known_version(found) and found >= OLDEST_SERVED)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, case, false, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from store import schema as t
@@ -26,6 +26,7 @@ from store.paths import asset_path, is_asset_key
 from store.records import (
     AssetRef,
     CurveView,
+    FamilyCount,
     FeatureVisView,
     LabelHit,
     LabelSource,
@@ -42,6 +43,7 @@ from store.unit_read import read_unit
 
 R = TypeVar("R")
 FIGURES_FORMAT = "0007"  # the store format that keeps unit pages' figures
+EVIDENCE_FORMAT = "0008"  # the store format that keeps family evidence (store.schema.ScoreEvidence)
 
 
 class StoreReader:
@@ -51,7 +53,9 @@ class StoreReader:
         self.location = as_location(store)
         self.engine = open_read_only(self.location.db_url)
         self.format_version = format_version()
-        self.keeps_figures = stored_format(self.engine) >= FIGURES_FORMAT  # stores of an older format have none
+        found = stored_format(self.engine) or ""
+        self.keeps_figures = found >= FIGURES_FORMAT  # stores of an older format have none
+        self.keeps_evidence = found >= EVIDENCE_FORMAT  # older ones rank every scored unit into families
         if not self.location.assets.is_dir():
             self.engine.dispose()
             raise StoreDamagedError(
@@ -106,7 +110,7 @@ class StoreReader:
     def unit(self, model_id: str, layer: str, unit: int) -> UnitDetail | None:
         """Everything stored about one unit, or None (four queries: store.unit_read)."""
         with self.engine.connect() as connection:
-            return read_unit(connection, model_id, layer, unit, self.keeps_figures)
+            return read_unit(connection, model_id, layer, unit, self.keeps_figures, self.keeps_evidence)
 
     def hand_labels(self) -> list[LabelHit]:
         """Every hand-labelled unit of every model, by model, layer in forward order and unit (one query)."""
@@ -119,14 +123,15 @@ class StoreReader:
         with Session(self.engine) as session:
             return [LabelHit(*row) for row in session.execute(query)]
 
-    def top_scored(self, score: str, top: int) -> list[ScoredUnit]:
+    def top_scored(self, score: str, top: int, family: str | None = None) -> list[ScoredUnit]:
         """The `top` units of any model with the highest value of `score`, highest first (ties: by model, layer in
-        forward order and unit); one query."""
+        forward order and unit); only the family's members (see `members`) when a family is named; one query."""
         query = (
-            select(t.Layer.model_id, t.Layer.name, t.Unit.unit, t.UnitScore.value)
+            select(t.Layer.model_id, t.Layer.name, t.Unit.unit, t.UnitScore.value, self.passed(family))
+            .select_from(t.UnitScore)
             .join(t.Unit, t.Unit.id == t.UnitScore.unit_id)
             .join(t.Layer, t.Layer.id == t.Unit.layer_id)
-            .where(t.UnitScore.score == score)
+            .where(t.UnitScore.score == score, self.members(family))
             .order_by(t.UnitScore.value.desc(), t.Layer.model_id, t.Layer.position, t.Unit.unit)
             .limit(top)
         )
@@ -185,24 +190,67 @@ class StoreReader:
         path = asset_path(self.location.assets, sha256, ext)
         return path if path.is_file() else None
 
+    def members(self, family: str | None) -> ColumnElement[bool]:
+        """Where a unit (t.Unit) may be listed in `family`: it passed the family's gate, or its layer has no gated
+        evidence (measured without dataset examples, or before the gate; then every scored unit is listed)."""
+        if family is None or not self.keeps_evidence:
+            return true()
+        e, unit = t.ScoreEvidence, aliased(t.Unit)
+        gated = select(unit.layer_id).join(e, e.unit_id == unit.id).where(e.family == family, e.passes.is_not(None))
+        return self.passed(family) | t.Unit.layer_id.not_in(gated)
+
+    def passed(self, family: str | None) -> ColumnElement[bool]:
+        """Whether a unit (t.Unit) passed the family's gate (false where the store keeps no evidence)."""
+        if family is None or not self.keeps_evidence:
+            return false()
+        e = t.ScoreEvidence
+        return t.Unit.id.in_(select(e.unit_id).where(e.family == family, e.passes.is_(True)))
+
+    def family_counts(self, family: str, model_id: str | None = None) -> dict[tuple[str, str], FamilyCount]:
+        """Per (model, layer) with gated evidence for `family`: its members, units measured and whether its images
+        carry the demo's labels; empty for stores without evidence (one query)."""
+        if not self.keeps_evidence:
+            return {}
+        e = t.ScoreEvidence
+        query = (
+            select(t.Layer.model_id, t.Layer.name)
+            .add_columns(func.count(case((e.passes.is_(True), 1))), func.count(), func.count(e.class_share))
+            .join(t.Unit, t.Unit.id == e.unit_id)
+            .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+            .where(e.family == family, e.passes.is_not(None))
+            .group_by(t.Layer.model_id, t.Layer.name)
+        )
+        if model_id is not None:
+            query = query.where(t.Layer.model_id == model_id)
+        with Session(self.engine) as session:
+            rows = session.execute(query).all()
+        return {(m, n): FamilyCount(members, measured, labelled > 0) for m, n, members, measured, labelled in rows}
+
     def units_scored(
-        self, model_id: str, score: str, top: int, layers: Sequence[str] | None = None
+        self,
+        model_id: str,
+        score: str,
+        top: int,
+        layers: Sequence[str] | None = None,
+        family: str | None = None,
+        pictures: Sequence[str] = (),
     ) -> dict[str, list[UnitSummary]]:
-        """Each layer's `top` units by `score`, highest first (ties: lower unit first), with thumbnails, labels and
-        every score, by layer name in forward order; only layers where some unit holds the score, and only `layers`
-        when given (one query: the ranking is a window over each layer's scores)."""
+        """Each layer's `top` units by `score`, highest first (ties: lower unit first), with thumbnails, labels,
+        every score and their images of the `pictures` kinds, by layer name in forward order; only layers where some
+        unit holds the score, only `layers` when given, and only the family's members (see `members`) when a family
+        is named (one query: the ranking is a window over each layer's scores)."""
         rank = func.row_number().over(partition_by=t.Unit.layer_id, order_by=(t.UnitScore.value.desc(), t.Unit.unit))
         ranked = (
             select(t.UnitScore.unit_id, rank.label("rank"))
             .join(t.Unit, t.Unit.id == t.UnitScore.unit_id)
             .join(t.Layer, t.Layer.id == t.Unit.layer_id)
-            .where(t.Layer.model_id == model_id, t.UnitScore.score == score)
+            .where(t.Layer.model_id == model_id, t.UnitScore.score == score, self.members(family))
         )
         if layers is not None:
             ranked = ranked.where(t.Layer.name.in_(list(layers)))
         best = ranked.subquery()
         query = (
-            _layer_units(model_id)
+            _layer_units(model_id, pictures)
             .join(best, best.c.unit_id == t.Unit.id)
             .where(best.c.rank <= top)
             .order_by(None)
@@ -311,13 +359,14 @@ def _thumbnail_join(unit: Any) -> tuple[Any, Any, Any, Any]:
     return image, on_image, asset, asset.sha256 == image.asset_sha256
 
 
-def _layer_units(model_id: str) -> Select:
-    """The units of the model's layers with their layer name, label source, thumbnail and scores, in forward order.
+def _layer_units(model_id: str, pictures: Sequence[str] = ()) -> Select:
+    """The units of the model's layers with their layer name, label source, thumbnail and scores (and their images
+    of the `pictures` kinds), in forward order.
 
-    A unit with several scores comes once per score (`_named_summaries` folds them).
+    A unit with several scores (or pictures) comes once per score and picture (`_named_summaries` folds them).
     """
     image, on_image, asset, on_asset = _thumbnail_join(t.Unit)
-    return (
+    query = (
         select(t.Layer.name, t.Unit, t.LabelSource, asset, t.UnitScore.score, t.UnitScore.value)
         .join(t.Layer, t.Layer.id == t.Unit.layer_id)
         .outerjoin(t.LabelSource, t.LabelSource.id == t.Unit.label_source_id)
@@ -327,15 +376,26 @@ def _layer_units(model_id: str) -> Select:
         .where(t.Layer.model_id == model_id)
         .order_by(t.Layer.position, t.Unit.unit)
     )
+    if not pictures:
+        return query
+    picture, picture_asset = aliased(t.FeatureVis), aliased(t.Asset)
+    return (
+        query.add_columns(picture.key, picture_asset)
+        .outerjoin(picture, (picture.unit_id == t.Unit.id) & picture.key.in_(list(pictures)))
+        .outerjoin(picture_asset, picture_asset.sha256 == picture.asset_sha256)
+    )
 
 
 def _named_summaries(session: Session, query: Select) -> tuple[list[str], list[UnitSummary]]:
     found: dict[int, tuple[str, UnitSummary]] = {}
-    for name, unit, source, asset, score, value in session.execute(query):
+    for name, unit, source, asset, score, value, *picture in session.execute(query):
         if unit.id not in found:
             found[unit.id] = (name, _summary(unit, _asset(asset), source))
         if score is not None:
             found[unit.id][1].scores[score] = value
+        ref = _asset(picture[1]) if picture else None  # asked for pictures, and the unit holds this one
+        if ref is not None:
+            found[unit.id][1].pictures[picture[0]] = ref
     return [name for name, _ in found.values()], [summary for _, summary in found.values()]
 
 

@@ -193,6 +193,19 @@ class CurveRecord:
 
 
 @dataclass(frozen=True)
+class EvidenceRecord:
+    """What a unit's membership of a family rests on (store.schema.ScoreEvidence says what each number is)."""
+
+    unit: int
+    family: str  # a store.scores.FAMILY_SCORES key
+    stimulus: float
+    blank: float
+    dataset_peak: float | None
+    class_share: float | None
+    passes: bool | None
+
+
+@dataclass(frozen=True)
 class EdgeRecord:
     """A weight from `src_unit` of the previous layer to `dst_unit`, with its spatial kernel."""
 
@@ -280,6 +293,7 @@ class UnitSummary:
     thumbnail: AssetRef | None
     label_source: LabelSource | None = None
     scores: dict[str, float] = field(default_factory=dict)  # by store.scores name
+    pictures: dict[str, AssetRef] = field(default_factory=dict)  # images of the kinds a query asked for, by kind
 
 
 @dataclass(frozen=True)
@@ -293,6 +307,15 @@ class LabelHit:
 
 
 @dataclass(frozen=True)
+class FamilyCount:
+    """How many of a layer's units passed a family's gate, of those measured."""
+
+    members: int
+    measured: int
+    labelled: bool  # whether the gate checked top-example labels too (the demo's images)
+
+
+@dataclass(frozen=True)
 class ScoredUnit:
     """A unit and its value of one measured score: what search lists for a score's name."""
 
@@ -300,6 +323,7 @@ class ScoredUnit:
     layer: str
     unit: int
     value: float
+    member: bool = False  # whether it passed the gate of the family the score ranks (store.scores.passes_gate)
 
 
 @dataclass(frozen=True)
@@ -374,3 +398,4 @@ class UnitDetail:
     curves: list[CurveView] = field(default_factory=list)
     card: AssetRef | None = None  # the link-preview card (a 1200×630 PNG), when precompute drew one
     figures: UnitFigures | None = None  # the unit page's figures, when precompute drew them (store.figures)
+    evidence: list[EvidenceRecord] = field(default_factory=list)  # its family evidence, where the store keeps it

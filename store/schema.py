@@ -257,3 +257,22 @@ class StoredFigures(Base):
     __tablename__ = "unit_figures"
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
     figures: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ScoreEvidence(Base):
+    """What a unit's membership of a family (store.scores.FAMILY_SCORES) rests on: absolute responses, not ratios.
+
+    `stimulus` is its best raw activation to the family's tuning stimuli, `blank` to a plain grey image,
+    `dataset_peak` its highest activation over the dataset images (None: no examples stored), `class_share` the
+    share of its top examples of the family's classes (None: the images carry no demo labels), `passes` whether it
+    joins the family (store.scores.passes_gate; None: not checkable without a dataset peak above the blank).
+    """
+
+    __tablename__ = "score_evidence"
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    family: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stimulus: Mapped[float] = mapped_column(Float)
+    blank: Mapped[float] = mapped_column(Float)
+    dataset_peak: Mapped[float | None] = mapped_column(Float)
+    class_share: Mapped[float | None] = mapped_column(Float)
+    passes: Mapped[bool | None]

@@ -6,6 +6,7 @@ app as a badge on unit pages and grids, a sort and filter of the layer grid and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -122,3 +123,56 @@ def get(name: str) -> Score:
         return SCORES[name]
     except KeyError:
         raise KeyError(f"unknown score {name!r}; known: {', '.join(SCORES)}") from None
+
+
+# Family membership (precompute.evidence gates it, the app lists only members, bench/score_validity.py checks it).
+TOP_EXAMPLES = 16  # a unit's top dataset examples that say what it answers
+BELONGS_SHARE = 0.5  # a unit's top examples belong to a family when at least this share is of its classes
+PEAK_SHARE = 0.5  # a member's best family stimulus response is at least this share of its dataset peak
+# What each family's stimuli are, for sentences: "its curve stimulus response".
+FAMILY_STIMULI: dict[str, str] = {
+    "curves": "curve",
+    "lines": "line or edge",
+    "colour": "colour disk",
+    "frequency": "grating",
+}
+
+
+def demo_labelled(labels: Iterable[str | None]) -> bool:
+    """Whether dataset image labels include classes FAMILY_CLASSES names (the demo's): then top examples are checked."""
+    known = {c for classes in FAMILY_CLASSES.values() for c in classes}
+    return any(label in known for label in labels)
+
+
+def class_share(labels: Sequence[str | None], family: str) -> float | None:
+    """The share of a unit's top-example `labels` (best first; the first TOP_EXAMPLES count) of the family's
+    classes; None without examples."""
+    top = labels[:TOP_EXAMPLES]
+    return sum(label in FAMILY_CLASSES[family] for label in top) / len(top) if top else None
+
+
+def belongs(share: float | None) -> bool:
+    """Whether top examples with this class share belong to the family (the one definition: gate, bench, pages)."""
+    return share is not None and share >= BELONGS_SHARE
+
+
+def passes_gate(stimulus: float, blank: float, peak: float | None, share: float | None) -> bool | None:
+    """Whether a unit joins a family: its best family stimulus response above the blank is at least PEAK_SHARE of
+    its dataset peak above the blank (a unit that idles high passes nothing on its idling) and, where its top
+    examples carry the demo's labels, they belong to the family; None without a dataset peak above the blank."""
+    if peak is None or peak <= blank:
+        return None
+    return stimulus - blank >= PEAK_SHARE * (peak - blank) and (share is None or belongs(share))
+
+
+def gate_rule(family: str, labelled: bool) -> str:
+    """What a unit passes to join a family, as a sentence: "a member's curve stimulus response is … curve images"."""
+    stimuli = FAMILY_STIMULI[family]
+    rule = (
+        f"a member's best {stimuli} stimulus response is at least {PEAK_SHARE:.0%} of its dataset peak "
+        "(both above its response to a blank image)"
+    )
+    if labelled:
+        classes = " or ".join(c.replace("_", " ") for c in FAMILY_CLASSES[family])
+        rule += f" and at least {BELONGS_SHARE:.0%} of its top {TOP_EXAMPLES} examples are {classes} images"
+    return rule

@@ -41,6 +41,7 @@ from store.records import (
     AssetRef,
     CurveView,
     EdgeView,
+    EvidenceRecord,
     ExampleView,
     FeatureVisView,
     LabelSource,
@@ -49,6 +50,7 @@ from store.records import (
     UnitSummary,
 )
 from store.refs import UnitRef
+from store.scores import FAMILY_SCORES
 
 UNIT_ID = bindparam("unit_id")
 
@@ -138,21 +140,44 @@ def _edges() -> Any:
     return select(both).order_by(both.c.incoming.desc(), both.c.rank)
 
 
-def _measures() -> Any:
-    """The unit's tuning curves (name, axes, values) and scores (name, value), by name."""
+EVIDENCE = "evidence:"  # the name prefix of the family evidence rows in the measures query
+EVIDENCE_FIELDS = ("stimulus", "blank", "dataset_peak", "class_share", "passes")
+
+
+def _evidence_rows() -> list[Any]:
+    """The unit's family evidence as score-like rows, one per number: ("evidence:curves:stimulus", value)."""
+    e = t.ScoreEvidence
+    passes = case((e.passes.is_(True), 1.0), (e.passes.is_(False), 0.0), else_=cast(null(), Float))
+    columns = {"stimulus": e.stimulus, "blank": e.blank, "dataset_peak": e.dataset_peak}
+    columns |= {"class_share": e.class_share, "passes": passes}
+    return [
+        select(
+            literal(EVIDENCE) + e.family + literal(f":{name}"), cast(null(), JSON), cast(null(), JSON), column
+        ).where(e.unit_id == UNIT_ID)
+        for name, column in columns.items()
+    ]
+
+
+def _measures(evidence: bool) -> Any:
+    """The unit's tuning curves (name, axes, values) and scores (name, value), by name; with its family evidence
+    (score-like rows named "evidence:<family>:<number>") when the store's format keeps it."""
     curves = select(t.UnitCurve.name, t.UnitCurve.axes, t.UnitCurve.values, cast(null(), Float).label("value"))
     scores = select(t.UnitScore.score, cast(null(), JSON), cast(null(), JSON), t.UnitScore.value)
-    both = union_all(curves.where(t.UnitCurve.unit_id == UNIT_ID), scores.where(t.UnitScore.unit_id == UNIT_ID))
-    found = both.subquery()
+    parts = [curves.where(t.UnitCurve.unit_id == UNIT_ID), scores.where(t.UnitScore.unit_id == UNIT_ID)]
+    found = union_all(*parts, *(_evidence_rows() if evidence else [])).subquery()
     return select(found).order_by(found.c.name)
 
 
 HEADS = {True: _head(True), False: _head(False)}  # by whether the store's format keeps figures
-EXAMPLES, EDGES, MEASURES = _examples(), _edges(), _measures()
+MEASURES = {True: _measures(True), False: _measures(False)}  # by whether it keeps family evidence
+EXAMPLES, EDGES = _examples(), _edges()
 
 
-def read_unit(connection: Connection, model_id: str, layer: str, unit: int, figures: bool = True) -> UnitDetail | None:
-    """Everything stored about one unit, or None (four queries); `figures`: whether the store's format keeps them."""
+def read_unit(
+    connection: Connection, model_id: str, layer: str, unit: int, figures: bool = True, evidence: bool = True
+) -> UnitDetail | None:
+    """Everything stored about one unit, or None (four queries); `figures`, `evidence`: whether the store's format
+    keeps them."""
     rows = connection.execute(HEADS[figures], {"model_id": model_id, "layer": layer, "unit": unit}).all()
     if not rows:
         return None
@@ -160,7 +185,8 @@ def read_unit(connection: Connection, model_id: str, layer: str, unit: int, figu
     views = sorted((_feature_vis(row) for row in rows if row.fv_key is not None), key=lambda v: page_order(v.key))
     top, beyond = _split_examples(connection.execute(EXAMPLES, bound))
     inputs, outputs = _split_edges(connection.execute(EDGES, bound))
-    curves, scores = _split_measures(connection.execute(MEASURES, bound))
+    curves, scores = _split_measures(connection.execute(MEASURES[evidence], bound))
+    found = _split_evidence(first.number, scores)
     thumbnail = next((v.asset for v in views if v.key == VisKey(CHANNEL)), None)
     source = LabelSource(first.key, first.title, first.authors, first.year, first.url, first.license)
     detail = UnitDetail(
@@ -174,6 +200,7 @@ def read_unit(connection: Connection, model_id: str, layer: str, unit: int, figu
         outputs=outputs,
         same_unit=_same_unit(first),
         card=None if first.card_sha256 is None else AssetRef(first.card_sha256, "png", CARD_WIDTH, CARD_HEIGHT),
+        evidence=found,
     )
     kept = stored.unpack(first.figures)
     return replace(detail, figures=kept) if kept is not None and covers(kept, detail) else detail
@@ -222,6 +249,24 @@ def _split_edges(rows: Any) -> tuple[list[EdgeView], list[EdgeView]]:
         thumbnail = AssetRef(sha, ext, width, height) if sha is not None else None
         sides[bool(incoming)].append(EdgeView(layer, unit, weight, kind, kernel, thumbnail, label))
     return sides[True], sides[False]
+
+
+def _split_evidence(unit: int, scores: dict[str, float]) -> list[EvidenceRecord]:
+    """Take the evidence rows out of `scores` (in place): one record per family, in store.scores order."""
+    numbers: dict[str, dict[str, float | None]] = {}
+    for name in [name for name in scores if name.startswith(EVIDENCE)]:
+        family, field = name[len(EVIDENCE) :].rsplit(":", 1)
+        numbers.setdefault(family, {})[field] = scores.pop(name)
+    found = []
+    for family in [f for f in FAMILY_SCORES if f in numbers]:
+        n = numbers[family]
+        passes = None if n.get("passes") is None else bool(n["passes"])
+        found.append(
+            EvidenceRecord(
+                unit, family, n["stimulus"] or 0.0, n["blank"] or 0.0, n["dataset_peak"], n["class_share"], passes
+            )
+        )
+    return found
 
 
 def _split_measures(rows: Any) -> tuple[list[CurveView], dict[str, float]]:

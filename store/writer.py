@@ -34,6 +34,7 @@ from store.records import (
     DatasetImageRecord,
     EdgeRecord,
     EncodedImage,
+    EvidenceRecord,
     ExampleRecord,
     FeatureVisRecord,
     LabelSource,
@@ -447,6 +448,39 @@ class StoreWriter:
                 session.execute(insert(t.UnitScore), rows)
             for name in values:  # one stage per score: scores measured by different stages never overwrite
                 self._finish(session, layer_row, score_stage(name), settings)
+
+    def put_score_evidence(self, model_id: str, layer: str, records: Iterable[EvidenceRecord]) -> None:
+        """Replace the layer's family evidence (store.schema.ScoreEvidence) with `records`, atomically."""
+        with Session(self.engine) as session, session.begin():
+            units = self._unit_ids(session, model_id, layer)
+            session.execute(delete(t.ScoreEvidence).where(t.ScoreEvidence.unit_id.in_(units.values())))
+            rows = [{**vars(r), "unit_id": units[r.unit]} for r in records]
+            for row in rows:
+                del row["unit"]
+            if rows:
+                session.execute(insert(t.ScoreEvidence), rows)
+
+    def top_examples(self, model_id: str, layer: str) -> dict[int, list[tuple[float, str | None]]]:
+        """Each unit's stored top dataset examples as (activation, image label), best first."""
+        query = (
+            select(t.Unit.unit, t.DatasetExample.activation, t.DatasetImage.label)
+            .join(t.Unit, t.Unit.id == t.DatasetExample.unit_id)
+            .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+            .join(t.DatasetImage, t.DatasetImage.id == t.DatasetExample.image_id)
+            .where(t.Layer.model_id == model_id, t.Layer.name == layer)
+            .order_by(t.Unit.unit, t.DatasetExample.rank)
+        )
+        found: dict[int, list[tuple[float, str | None]]] = defaultdict(list)
+        with Session(self.engine) as session:
+            for unit, activation, label in session.execute(query):
+                found[unit].append((activation, label))
+        return dict(found)
+
+    def image_labels(self, model_id: str) -> set[str | None]:
+        """The distinct labels of the model's dataset images."""
+        query = select(t.DatasetImage.label).where(t.DatasetImage.model_id == model_id).distinct()
+        with Session(self.engine) as session:
+            return set(session.scalars(query))
 
     @staticmethod
     def _image_ids(session: Session, model_id: str) -> dict[str, int]:

@@ -148,7 +148,7 @@ def test_the_counted_pages_show_what_they_fetched(sized: TestClient) -> None:
     assert sized.get("/api/v1/models/big/layers/mixed1/units/9").json()["same_unit"] is None  # its branch: unstored
 
 
-def test_compare_costs_one_query_and_three_per_model_whatever_its_layers(
+def test_compare_costs_two_queries_and_two_per_model_whatever_its_layers(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     for main in (3, 30):
@@ -159,7 +159,7 @@ def test_compare_costs_one_query_and_three_per_model_whatever_its_layers(
         writer.put_scores("big2", "mixed0", {"curve": {0: 0.5, 1: 0.4}}, {})
         writer.close()
         with TestClient(create_app(Settings(store=root))) as client:
-            assert _queries(client, "/compare?family=curves") == 1 + 3 * 2
+            assert _queries(client, "/compare?family=curves") == 2 + 2 * 2  # models, family members; per model
             page = client.get("/api/v1/compare?family=curves").json()
             assert [len(m["layers"]) for m in page["models"]] == [main, 1]
-            assert _queries(client, "/compare?family=curves&models=big2") == 1 + 3
+            assert _queries(client, "/compare?family=curves&models=big2") == 2 + 2

@@ -3,30 +3,14 @@ channel picture holds it, and takes the curve family's units and orientations fr
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import numpy as np
 import pytest
 
+from bench import curve_pictures as bench
 from store.reader import StoreReader
 from tests.app.test_families import MIXED_ORIENTATION, build_family_store
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "curve_pictures.py"
 SIDE = 64  # the demo's input side, in which the bench matches pictures
-
-
-@pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    """The bench script, imported as a module."""
-    spec = importlib.util.spec_from_file_location("curve_pictures", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _picture(stroke: np.ndarray, at: tuple[int, int] = (SIDE // 2, SIDE // 2), dark: bool = True) -> np.ndarray:
@@ -40,32 +24,30 @@ def _picture(stroke: np.ndarray, at: tuple[int, int] = (SIDE // 2, SIDE // 2), d
 
 @pytest.mark.parametrize("facing", [0.0, 45.0, 90.0, 160.0, 215.0, 300.0])
 @pytest.mark.parametrize("centred", [True, False])
-def test_an_arc_matches_the_arc_at_its_own_orientation_better_than_the_turned_one(
-    bench: ModuleType, facing: float, centred: bool
-) -> None:
+def test_an_arc_matches_the_arc_at_its_own_orientation_better_than_the_turned_one(facing: float, centred: bool) -> None:
     own, turned = bench.match(_picture(bench.arc(9.0, 2.0, facing)), facing, centred=centred)
     assert own > 0.75 and own - turned > 0.2  # radius 9 is none of the bench's: near, not exact
 
 
-def test_a_channel_picture_is_matched_where_its_arc_lies(bench: ModuleType) -> None:
+def test_a_channel_picture_is_matched_where_its_arc_lies() -> None:
     picture = _picture(bench.arc(8.0, 3.0, 120.0), at=(15, 46), dark=False)
     own, turned = bench.match(picture, 120.0, centred=False)
     assert own > 0.9 and own > turned
     assert bench.match(picture, 120.0, centred=True)[0] < 0.5  # a neuron picture is read at its centre only
 
 
-def test_a_ring_matches_an_arc_and_the_turned_arc_alike(bench: ModuleType) -> None:
+def test_a_ring_matches_an_arc_and_the_turned_arc_alike() -> None:
     own, turned = bench.match(_picture(bench.arc(9.0, 2.0, 30.0, span=360.0)), 30.0, centred=True)
     assert own == pytest.approx(turned, abs=0.02)
 
 
-def test_ncc_is_one_for_the_template_itself_and_minus_one_for_its_negative(bench: ModuleType) -> None:
+def test_ncc_is_one_for_the_template_itself_and_minus_one_for_its_negative() -> None:
     template = bench.arc(8.0, 2.0, 70.0)
     assert bench.ncc_map(template, template)[0, 0] == pytest.approx(1.0)
     assert bench.ncc_map(1.0 - template, template)[0, 0] == pytest.approx(-1.0)
 
 
-def test_the_arc_faces_its_orientation_counter_clockwise_from_the_right(bench: ModuleType) -> None:
+def test_the_arc_faces_its_orientation_counter_clockwise_from_the_right() -> None:
     up = bench.arc(8.0, 2.0, 90.0)  # convex side up: the apex on the top rows, the ends lower
     rows = np.nonzero(up.sum(1))[0]
     top, bottom = up[rows[0]], up[rows[-1]]
@@ -74,7 +56,7 @@ def test_the_arc_faces_its_orientation_counter_clockwise_from_the_right(bench: M
 
 
 def test_the_family_is_a_layers_top_curve_units_with_their_orientations(
-    bench: ModuleType, tmp_path_factory: pytest.TempPathFactory
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     reader = StoreReader(build_family_store(tmp_path_factory.mktemp("bench-family")))
     assert bench.family_units(reader, "fam-a", "mixed") == MIXED_ORIENTATION  # mixed:7 has no orientation

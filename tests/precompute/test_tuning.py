@@ -30,7 +30,7 @@ from precompute.zoo.types import InputSpec, LoadedModel
 from store.location import StoreLocation
 from store.reader import StoreReader
 from store.records import TUNING_STAGE, ModelRecord
-from store.scores import ORIENTATION, ORIENTATION_SELECTIVITY
+from store.scores import FAMILY_SCORES, ORIENTATION, ORIENTATION_SELECTIVITY
 from store.writer import StoreWriter
 
 SIZE = 32  # input side of the hand-built nets
@@ -154,6 +154,21 @@ def test_the_stage_stores_every_curve_and_the_scores_then_skips_on_a_rerun(tmp_p
     curvature = next(c for c in unit.curves if c.name == "curvature")
     assert list(curvature.axes) == ["radius", "orientation"] and len(curvature.values) == len(CURVATURES)
     assert _angle_gap(unit.summary.scores[ORIENTATION.name], PREFERRED) <= 15
+
+
+def test_the_stage_stores_family_evidence_and_gates_again_when_the_examples_change(tmp_path: Path) -> None:
+    model = _edge_net()
+    with _writer(tmp_path, model) as writer:
+        assert tuning_stage(model, [_layer()], writer, show_progress=False) == ["relu"]
+        writer.put_examples(model.id, "relu", [], {"top_k": 1})  # new (here: no) dataset examples
+        assert tuning_stage(model, [_layer()], writer, show_progress=False) == ["relu"]
+        assert tuning_stage(model, [_layer()], writer, show_progress=False) == []
+    unit = StoreReader(StoreLocation.resolve(tmp_path, None, None)).unit(model.id, "relu", 0)
+    assert unit is not None and [e.family for e in unit.evidence] == list(FAMILY_SCORES)
+    curvature = next(c for c in unit.curves if c.name == "curvature")
+    curves = unit.evidence[0]
+    assert curves.stimulus == pytest.approx(max(max(row) for row in curvature.values), rel=1e-4)
+    assert curves.dataset_peak is None and curves.passes is None  # no examples: membership cannot be checked
 
 
 def _run(store: Path, weights: Path, **overrides: object) -> PrecomputeSummary:

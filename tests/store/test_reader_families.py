@@ -40,6 +40,13 @@ def test_curves_of_returns_the_named_curve_of_the_chosen_units_only(reader: Stor
     assert reader.curves_of("fam-a", {"mixed": [0]}, "curvature")["mixed"][0].axes["radius"] == [4.0]
 
 
+def test_units_scored_brings_each_units_images_of_the_asked_kinds(reader: StoreReader) -> None:
+    ranked = reader.units_scored("fam-a", "curve", 4, ["mixed"], pictures=["neuron"])["mixed"]
+    assert {u.unit: set(u.pictures) for u in ranked} == {0: {"neuron"}, 1: set(), 2: set(), 3: {"neuron"}}
+    assert ranked[0].pictures["neuron"] != ranked[0].thumbnail and ranked[0].scores["curve"] == 0.9
+    assert all(not u.pictures for u in reader.units_scored("fam-a", "curve", 4, ["mixed"])["mixed"])
+
+
 def test_pictures_of_returns_the_chosen_units_images_of_the_chosen_kinds_only(reader: StoreReader) -> None:
     found = reader.pictures_of("fam-a", {"mixed": [0, 1, 3], "conv": [0]}, ["neuron"])
     assert found == {"mixed": {u: found["mixed"][u] for u in NEURON_UNITS}, "conv": {}}
@@ -54,7 +61,7 @@ def test_each_family_query_is_one_statement(reader: StoreReader) -> None:
 
     statements: list[str] = []
     event.listen(reader.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    reader.units_scored("fam-a", "curve", 64)
+    reader.units_scored("fam-a", "curve", 64, pictures=["neuron", "channel"])
     reader.curves_of("fam-a", {"mixed": list(range(10)), "conv": [0, 1]}, "orientation")
     reader.pictures_of("fam-a", {"mixed": list(range(10)), "conv": [0, 1]}, ["neuron", "channel"])
     assert len(statements) == 3

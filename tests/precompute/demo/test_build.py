@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from app import urls
 from app.config import Settings
 from app.main import create_app
+from bench import score_validity
 from precompute.demo.build import DEMO_EXTRAS, FAMILY_LAYERS, DemoConfig, run_demo
 from precompute.feature_vis import parse_extras
 from precompute.layers import probe_layers
@@ -203,6 +204,16 @@ def test_demo_curve_units_tuning_peaks_within_30_degrees_of_their_examples_orien
             checked += 1
             near += _gap(detail.summary.scores["orientation"], orientation) <= 30  # type: ignore[union-attr]
     assert checked >= 20 and near >= 0.85 * checked, (near, checked)  # the preferred-orientation score, in all
+
+
+@pytest.mark.slow
+def test_every_demo_family_member_has_top_examples_mostly_of_its_family(demo_run: tuple[Path, str]) -> None:
+    reader = StoreReader(demo_run[0])
+    rows = score_validity.measure(reader, score_validity.read_labels(reader))
+    gated = [r for r in rows if r.gated_share is not None]
+    assert all(r.gated_share == 1.0 for r in gated), [r for r in gated if r.gated_share != 1.0]
+    assert any(r.family == "curves" and r.members > 0 for r in rows), rows
+    assert score_validity.main(["--store", str(demo_run[0])]) == 0
 
 
 @pytest.mark.slow
