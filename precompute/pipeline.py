@@ -318,7 +318,7 @@ def vis_plan(config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInf
     """What the feature-vis stage renders for this run, and the settings stored with it."""
     render_cfg = render_settings(config, model)
     return VisPlan(
-        extras=None if config.extras is None else parse_extras(config.extras, layers),
+        extras=None if config.extras is None else parse_extras(config.extras, layers, config.kinds),
         kinds=tuple(config.kinds),
         render=render_cfg,
         diversity=config.diversity,

@@ -248,12 +248,18 @@ class StoreReader:
         return {(m, n): FamilyCount(members, measured, labelled > 0) for m, n, members, measured, labelled in rows}
 
     def units_scored(
-        self, model_id: str, score: str, top: int, layers: Sequence[str] | None = None, family: str | None = None
+        self,
+        model_id: str,
+        score: str,
+        top: int,
+        layers: Sequence[str] | None = None,
+        family: str | None = None,
+        pictures: Sequence[str] = (),
     ) -> dict[str, list[UnitSummary]]:
-        """Each layer's `top` units by `score`, highest first (ties: lower unit first), with thumbnails, labels and
-        every score, by layer name in forward order; only layers where some unit holds the score, only `layers`
-        when given, and only the family's members (see `members`) when a family is named (one query: the ranking
-        is a window over each layer's scores)."""
+        """Each layer's `top` units by `score`, highest first (ties: lower unit first), with thumbnails, labels,
+        every score and their images of the `pictures` kinds, by layer name in forward order; only layers where some
+        unit holds the score, only `layers` when given, and only the family's members (see `members`) when a family
+        is named (one query: the ranking is a window over each layer's scores)."""
         rank = func.row_number().over(partition_by=t.Unit.layer_id, order_by=(t.UnitScore.value.desc(), t.Unit.unit))
         ranked = (
             select(t.UnitScore.unit_id, rank.label("rank"))
@@ -265,7 +271,7 @@ class StoreReader:
             ranked = ranked.where(t.Layer.name.in_(list(layers)))
         best = ranked.subquery()
         query = (
-            _layer_units(model_id)
+            _layer_units(model_id, pictures)
             .join(best, best.c.unit_id == t.Unit.id)
             .where(best.c.rank <= top)
             .order_by(None)
@@ -295,6 +301,28 @@ class StoreReader:
             for layer, unit, curve in session.execute(query):
                 if unit in chosen[layer]:  # the query fetched every chosen number of every chosen layer
                     found[layer][unit] = CurveView(curve.name, curve.axes, curve.values)
+        return found
+
+    def pictures_of(
+        self, model_id: str, chosen: Mapping[str, Sequence[int]], keys: Sequence[str]
+    ) -> dict[str, dict[int, dict[str, AssetRef]]]:
+        """The chosen units' feature-vis images stored under `keys`, by layer, unit, then key; units holding none of
+        them are absent (one query)."""
+        numbers = sorted({u for units in chosen.values() for u in units})
+        query = (
+            select(t.Layer.name, t.Unit.unit, t.FeatureVis.key, t.Asset)
+            .join(t.Unit, t.Unit.id == t.FeatureVis.unit_id)
+            .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+            .join(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
+            .where(t.Layer.model_id == model_id, t.Layer.name.in_(list(chosen)), t.Unit.unit.in_(numbers))
+            .where(t.FeatureVis.key.in_(list(keys)))
+        )
+        found: dict[str, dict[int, dict[str, AssetRef]]] = {layer: {} for layer in chosen}
+        with Session(self.engine) as session:
+            for layer, unit, key, asset in session.execute(query):
+                if unit in chosen[layer]:  # the query fetched every chosen number of every chosen layer
+                    picture = AssetRef(asset.sha256, asset.ext, asset.width, asset.height)
+                    found[layer].setdefault(unit, {})[key] = picture
         return found
 
 
@@ -352,13 +380,14 @@ def _thumbnail_join(unit: Any) -> tuple[Any, Any, Any, Any]:
     return image, on_image, asset, asset.sha256 == image.asset_sha256
 
 
-def _layer_units(model_id: str) -> Select:
-    """The units of the model's layers with their layer name, label source, thumbnail and scores, in forward order.
+def _layer_units(model_id: str, pictures: Sequence[str] = ()) -> Select:
+    """The units of the model's layers with their layer name, label source, thumbnail and scores (and their images
+    of the `pictures` kinds), in forward order.
 
-    A unit with several scores comes once per score (`_named_summaries` folds them).
+    A unit with several scores (or pictures) comes once per score and picture (`_named_summaries` folds them).
     """
     image, on_image, asset, on_asset = _thumbnail_join(t.Unit)
-    return (
+    query = (
         select(t.Layer.name, t.Unit, t.LabelSource, asset, t.UnitScore.score, t.UnitScore.value)
         .join(t.Layer, t.Layer.id == t.Unit.layer_id)
         .outerjoin(t.LabelSource, t.LabelSource.id == t.Unit.label_source_id)
@@ -368,15 +397,26 @@ def _layer_units(model_id: str) -> Select:
         .where(t.Layer.model_id == model_id)
         .order_by(t.Layer.position, t.Unit.unit)
     )
+    if not pictures:
+        return query
+    picture, picture_asset = aliased(t.FeatureVis), aliased(t.Asset)
+    return (
+        query.add_columns(picture.key, picture_asset)
+        .outerjoin(picture, (picture.unit_id == t.Unit.id) & picture.key.in_(list(pictures)))
+        .outerjoin(picture_asset, picture_asset.sha256 == picture.asset_sha256)
+    )
 
 
 def _named_summaries(session: Session, query: Select) -> tuple[list[str], list[UnitSummary]]:
     found: dict[int, tuple[str, UnitSummary]] = {}
-    for name, unit, source, asset, score, value in session.execute(query):
+    for name, unit, source, asset, score, value, *picture in session.execute(query):
         if unit.id not in found:
             found[unit.id] = (name, _summary(unit, _asset(asset), source))
         if score is not None:
             found[unit.id][1].scores[score] = value
+        ref = _asset(picture[1]) if picture else None  # asked for pictures, and the unit holds this one
+        if ref is not None:
+            found[unit.id][1].pictures[picture[0]] = ref
     return [name for name, _ in found.values()], [summary for _, summary in found.values()]
 
 

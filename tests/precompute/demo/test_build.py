@@ -19,9 +19,12 @@ from app import urls
 from app.config import Settings
 from app.main import create_app
 from bench import score_validity
-from precompute.demo.build import DemoConfig, run_demo
+from precompute.demo.build import DEMO_EXTRAS, FAMILY_LAYERS, DemoConfig, run_demo
+from precompute.feature_vis import parse_extras
+from precompute.layers import probe_layers
 from precompute.threads import threads_line
 from precompute.zoo import load_model
+from store.kinds import kind_names
 from store.reader import StoreReader
 from tests.frontend import conftest as frontend
 from tests.frontend.tour_player import VIEWPORTS, play
@@ -226,6 +229,29 @@ def test_demo_mixed3b_curve_family_laid_out_by_orientation_covers_270_degrees(de
         angles = sorted(scores[u]["orientation"] for u in family)
         gaps = np.diff([*angles, angles[0] + 360])
         assert len(angles) >= 8 and gaps.max() <= 90, (family, angles)  # coverage = 360 − the largest gap ≥ 270
+
+
+def test_the_demo_asks_for_neuron_pictures_of_every_unit_of_the_family_layers_and_no_other_new_kind() -> None:
+    extras = parse_extras(DEMO_EXTRAS, probe_layers(load_model(DEMO)), kind_names())
+    assert set(FAMILY_LAYERS) == {"mixed3a", "mixed3b", "mixed4a"}
+    assert extras["neuron"] == {**{layer: None for layer in FAMILY_LAYERS}, "mixed4b": frozenset(range(384, 448))}
+    assert extras["negative"] == extras["diversity"] == {"mixed4b": frozenset(range(384, 448))}
+
+
+@pytest.mark.slow
+def test_demo_family_tiles_show_the_neuron_pictures_it_rendered(demo_run: tuple[Path, str]) -> None:
+    client = TestClient(create_app(Settings(store=demo_run[0])))
+    shown = 0
+    for layer in (*FAMILY_LAYERS, "mixed4b"):
+        for family in ("curves", "lines", "colour", "frequency"):
+            page = client.get(f"/api/v1/models/{DEMO}/layers/{layer}/families/{family}").json()
+            for unit in page.get("units", []):  # mixed4b has neuron pictures for its 5×5 branch only
+                neuron = layer in FAMILY_LAYERS or 384 <= unit["unit"] < 448
+                assert unit["picture_kind"] == ("neuron" if neuron else "channel"), unit["ref"]
+                shown += 1
+            if page.get("units"):
+                assert client.get(page["units"][0]["picture"]).status_code == 200
+    assert shown > 0
 
 
 @pytest.mark.slow
