@@ -19,16 +19,20 @@ from app import urls
 from app.config import Settings
 from app.main import create_app
 from bench import score_validity
+from notes import tours
+from notes.claim_check import check_stop
 from precompute.demo.build import DEMO_EXTRAS, FAMILY_LAYERS, DemoConfig, run_demo
 from precompute.feature_vis import parse_extras
 from precompute.layers import probe_layers
 from precompute.threads import threads_line
 from precompute.zoo import load_model
 from store.kinds import kind_names
+from store.measures import model_measures
 from store.reader import StoreReader
 from tests.frontend import conftest as frontend
 from tests.frontend.tour_player import VIEWPORTS, play
 from tests.precompute.demo.findings_remeasure import check_all
+from tests.precompute.demo.test_demo_tour import shipped_verdicts
 
 DEMO = "demo-inception"
 
@@ -252,6 +256,28 @@ def test_demo_family_tiles_show_the_neuron_pictures_it_rendered(demo_run: tuple[
             if page.get("units"):
                 assert client.get(page["units"][0]["picture"]).status_code == 200
     assert shown > 0
+
+
+@pytest.mark.slow
+def test_every_claim_of_every_shipped_tour_holds_on_the_demo_build(demo_run: tuple[Path, str]) -> None:
+    verdicts = shipped_verdicts(demo_run[0])
+    assert verdicts and [f"{t} stop {n}: {v.claim.text} ({v.status}: {v.measured})"
+                         for t, n, v in verdicts if v.status != "holds"] == []  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_tour_stop_on_a_unit_whose_top_examples_contradict_its_claim_fails_the_check(
+    demo_run: tuple[Path, str],
+) -> None:
+    demo = next(t for t in tours.shipped() if t.slug == "demo-curves")
+    stop = next(s for s in demo.stops if s.kind == "unit")
+    claim = next(c for c in stop.claims if c.kind == "top_examples")
+    layer, _ = stop.layer_unit
+    reader = StoreReader(demo_run[0])
+    facts = model_measures(reader, stop.model, {layer: {u.unit for u in reader.units(DEMO, layer)}})
+    worst = min((u for u in facts.units.values() if u.examples), key=lambda u: u.labels.get(str(claim.subject), 0))
+    moved = stop.model_copy(update={"unit": f"{stop.model}/{layer}:{worst.unit}", "claims": [claim]})
+    assert [v.status for v in check_stop(moved, facts)] == ["fails"]
 
 
 @pytest.mark.slow
