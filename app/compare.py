@@ -3,8 +3,8 @@ each model whose units hold the family's score, the members (app.families) that 
 curves; a layer where no unit passed the family's gate says so.
 
 Queries: the models once, how many units of each layer passed the gate once, then two per model shown (its top
-members per layer in one, their curves in another), whatever the number of layers. Parameters answer 400 saying
-what they take; a model that is not stored, 404 naming those that are.
+members per layer with their pictures in one, their curves in another), whatever the number of layers. Parameters
+answer 400 saying what they take; a model that is not stored, 404 naming those that are.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from app.families import (
     top_schema,
 )
 from app.membership import membership
+from app.pictures import BETTER
 from app.present import public, score_definitions
 from app.schemas import CompareLayerPublic, CompareModelPublic, ComparePublic, ScoreDefinitionPublic
 from store.reader import StoreReader
@@ -95,7 +96,7 @@ def load_compare(reader: StoreReader, family: str, models: str, top: int) -> Com
     chosen_models = choose_models(reader.models(), names)
     counts = reader.family_counts(name)
     for model in chosen_models:
-        ranked = reader.units_scored(model.id, score.name, top, family=name)
+        ranked = reader.units_scored(model.id, score.name, top, family=name, pictures=BETTER)
         chosen = {layer: [u.unit for u in units] for layer, units in ranked.items()}
         curves = reader.curves_of(model.id, chosen, CURVE) if ranked else {}
         found.append(ModelFamily(model, ranked, curves))

@@ -5,7 +5,9 @@ Members are the units that passed the family's gate (store.scores.passes_gate: t
 real share of their dataset peak and, on the demo's labelled images, their top examples are of the family's classes);
 on a store without that evidence, every scored unit, ranked by score alone, and the page says so.
 `load_family` makes the reader calls (four, whatever the layer's size: the top members of this layer and the one
-before it, how many passed, the weights between them, the units' orientation curves); the presenters never query.
+before it with their pictures, how many passed, the weights between them, the units' orientation curves); the
+presenters never query.
+Each tile shows the unit by the picture that reads best of those stored (app.pictures: neuron, else channel).
 Coverage: the preferred orientations sorted round the circle, the widest gap between neighbours (the last and the
 first too, across 360°), and `covers` = 360° − that gap: the smallest arc that holds every preferred orientation.
 """
@@ -26,6 +28,7 @@ from app.circuit import ORIENTATION
 from app.deps import MAX_LINKS, LayerDep, Reader
 from app.errors import NotFound
 from app.membership import membership
+from app.pictures import BETTER, choose_picture
 from app.plots.sparkline_polar import polar_sparkline
 from app.present import public, score_definitions, unit_summary
 from app.schemas import (
@@ -36,6 +39,7 @@ from app.schemas import (
     OrientationCurvePublic,
     ScoreDefinitionPublic,
 )
+from store import circle
 from store.reader import StoreReader
 from store.records import CurveView, FamilyCount, LayerView, ModelView, UnitSummary, WeightsView
 from store.scores import FAMILY_SCORES, Score
@@ -97,18 +101,13 @@ def layer_families(model: ModelView, layer: LayerView, units: Iterable[UnitSumma
 
 def coverage(orientations: Sequence[float]) -> CoveragePublic:
     """How much of the circle the preferred orientations cover: the widest gap between neighbours, and 360° − it."""
-    angles = sorted(a % 360.0 for a in orientations)
-    if not angles:
-        return CoveragePublic(oriented=0, largest_gap=None, gap_from=None, gap_to=None, covers=None)
-    # gaps[i] runs from angles[i] up to the next one; the last runs across 360° to the first (all of it for one unit)
-    gaps = [b - a for a, b in zip(angles, angles[1:], strict=False)] + [angles[0] + 360.0 - angles[-1]]
-    widest = max(range(len(gaps)), key=lambda i: (gaps[i], -i))
+    found = circle.coverage(orientations)
     return CoveragePublic(
-        oriented=len(angles),
-        largest_gap=gaps[widest],
-        gap_from=angles[widest],
-        gap_to=angles[(widest + 1) % len(angles)],
-        covers=360.0 - gaps[widest],
+        oriented=found.count,
+        largest_gap=found.largest_gap,
+        gap_from=found.gap_from,
+        gap_to=found.gap_to,
+        covers=found.covers,
     )
 
 
@@ -127,11 +126,19 @@ def orientation_curve(view: CurveView | None) -> OrientationCurvePublic | None:
 
 
 def family_unit(
-    model: ModelView, layer: LayerView, summary: UnitSummary, score: Score, rank: int, curve: CurveView | None
+    model: ModelView,
+    layer: LayerView,
+    summary: UnitSummary,
+    score: Score,
+    rank: int,
+    curve: CurveView | None,
 ) -> FamilyUnitPublic:
-    """A unit as a family shows it."""
+    """A unit as a family shows it, by the picture that reads best of those stored (app.pictures)."""
+    picture_kind, picture = choose_picture(summary)
     return FamilyUnitPublic(
         **unit_summary(model, layer, summary).model_dump(),
+        picture=picture,
+        picture_kind=picture_kind,
         score=summary.scores[score.name],
         rank=rank,
         orientation=summary.scores.get(ORIENTATION),
@@ -140,9 +147,13 @@ def family_unit(
 
 
 def ranked_units(
-    model: ModelView, layer: LayerView, units: Sequence[UnitSummary], score: Score, curves: Mapping[int, CurveView]
+    model: ModelView,
+    layer: LayerView,
+    units: Sequence[UnitSummary],
+    score: Score,
+    curves: Mapping[int, CurveView],
 ) -> list[FamilyUnitPublic]:
-    """The units as the reader ranked them (highest score first), each with its rank and curve."""
+    """The units as the reader ranked them (highest score first), each with its rank, curve and picture."""
     return [family_unit(model, layer, u, score, i + 1, curves.get(u.unit)) for i, u in enumerate(units)]
 
 
@@ -183,7 +194,7 @@ def load_family(reader: StoreReader, model: ModelView, layer: LayerView, family:
     score = find_family(model, layer, family)
     weights = _weights_from_previous(reader, model, layer)
     names = [layer.name, *([weights.source] if weights else [])]
-    ranked = reader.units_scored(model.id, score.name, top, names, family)
+    ranked = reader.units_scored(model.id, score.name, top, names, family, BETTER)
     count = reader.family_counts(family, model.id).get((model.id, layer.name))
     if layer.name not in ranked and count is None:
         raise no_family_scores(reader, model, layer, family, score)

@@ -23,6 +23,7 @@ from app.deps import (
 )
 from app.errors import NotFound
 from app.families import FamilyDep, family_public, layer_families, sparklines
+from app.findings import FindingsDep, finding_plots, findings_public
 from app.grid import GridDep
 from app.instructors import Notes
 from app.present import PREVIEW_UNITS, layer_public, model_public, model_summary, unit_figures, unit_public
@@ -209,3 +210,11 @@ async def probe_page(request: Request, reader: Reader, model_view: ModelDep) -> 
         "json_url": urls.api_probe(model_view.id),
     }
     return render(request, "probe_results.html", context)
+
+
+@router.get(routes.FINDINGS.path, name=routes.FINDINGS.name)
+def findings_page(request: Request, data: FindingsDep) -> Response:
+    """A model's findings: each check's verdict first, then its numbers, thresholds, links and figure."""
+    page = findings_public(data)
+    context = {"model": data.model, "page": page, "plots": finding_plots(page), "json_url": page.api_url}
+    return render(request, "findings.html", context)

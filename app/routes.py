@@ -47,6 +47,8 @@ CIRCUIT = Route("circuit", "/models/{model}/circuit")  # ?units=mixed3b:379,385;
 # A layer's units that score highest for a feature family, by preferred orientation (app.families); ?top=16
 FAMILY = Route("family", "/models/{model}/layers/{layer}/families/{family}")
 COMPARE = Route("compare", "/compare")  # ?family=curves&models=a,b&top=4: a family across models (app.compare)
+# The course's phenomena measured on a model, each a check that passed or failed (app.findings).
+FINDINGS = Route("findings", "/models/{model}/findings")
 PROBE = Route("probe", "/models/{model}/probe")  # GET: the upload form; POST: an image's top units (app.probe)
 # Link-preview cards (1200×630 PNG, app.cards): the `og:image` of each page that has one.
 MODEL_CARD = Route("model_card", "/models/{model}/card.png")
@@ -92,6 +94,7 @@ API_CIRCUIT = CIRCUIT.api
 API_FAMILY = FAMILY.api
 API_COMPARE = COMPARE.api
 API_PROBE = PROBE.api
+API_FINDINGS = FINDINGS.api
 API_UNIT_NOTE = UNIT_NOTE.api  # GET (public), PUT and DELETE (`Authorization: Bearer <instructor token>`)
 API_NOTES_HISTORY = NOTES_HISTORY.api
 API_UNIT_NOTE_HISTORY = UNIT_NOTE_HISTORY.api
@@ -138,6 +141,8 @@ ROUTES: tuple[Route, ...] = (
     API_COMPARE,
     PROBE,
     API_PROBE,
+    FINDINGS,
+    API_FINDINGS,
     MODEL_CARD,
     LAYER_CARD,
     UNIT_CARD,

@@ -564,6 +564,12 @@ class OrientationCurvePublic(BaseModel):
 class FamilyUnitPublic(UnitSummaryPublic):
     """A unit of a feature family: its family score, rank, preferred orientation and orientation tuning curve."""
 
+    picture: str | None = Field(
+        description="URL of the feature visualization the tile shows: the kind that reads best of those stored"
+    )
+    picture_kind: str | None = Field(
+        description="its kind: neuron (the centre position maximized) where stored, else channel (null: no image)"
+    )
     score: Float32 = Field(description="the unit's value of the family's score")
     rank: int = Field(description="its place in its layer by the family's score: 1 is the highest")
     orientation: Float32 | None = Field(description="its preferred orientation in degrees (null: not measured)")

@@ -33,11 +33,18 @@ def _targets(tour: TourFile) -> list[str]:
     return [stop.unit or stop.circuit or "" for stop in tour.stops]
 
 
-def _captions(tour: TourFile) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
+def _captions(tour: TourFile, part: str = "caption") -> dict[str, list[object]]:
+    """Each target's stops' `part` (their captions, or their claims), in order."""
+    found: dict[str, list[object]] = {}
     for target, stop in zip(_targets(tour), tour.stops, strict=True):
-        found.setdefault(target, []).append(stop.caption)
+        found.setdefault(target, []).append(getattr(stop, part))
     return found
+
+
+def _changed(before: TourFile, after: TourFile, part: str) -> int:
+    """How many stops found in both tours changed their `part`."""
+    old, new = _captions(before, part), _captions(after, part)
+    return sum(1 for t, c in old.items() if t in new and new[t] != c)
 
 
 def summary(before: TourFile | None, after: TourFile | None) -> list[str]:
@@ -52,9 +59,9 @@ def summary(before: TourFile | None, after: TourFile | None) -> list[str]:
     changes += [f"{_count(n, 'stop')} {verb}" for n, verb in ((added, "added"), (removed, "removed")) if n]
     if not added and not removed and _targets(before) != _targets(after):
         changes.append("stops reordered")
-    old_captions, new_captions = _captions(before), _captions(after)
-    recaptioned = sum(1 for t, c in old_captions.items() if t in new_captions and new_captions[t] != c)
-    changes += [f"captions of {_count(recaptioned, 'stop')} changed"] if recaptioned else []
+    for part in ("caption", "claims"):
+        count = _changed(before, after, part)
+        changes += [f"{part.rstrip('s')}s of {_count(count, 'stop')} changed"] if count else []
     return changes or ["no change"]
 
 

@@ -19,6 +19,18 @@ class TourImagePublic(BaseModel):
     url: str = Field(description="the unit's page")
 
 
+class ClaimPublic(BaseModel):
+    """A stop's checkable claim and what the served store measures of it now."""
+
+    claim: str = Field(description="the claim in a line, e.g. 'top_examples curve ≥ 0.75'")
+    kind: str = Field(description="its kind: score, top_examples, orientation, rank, response, branch, …")
+    unit: str | None = Field(description="layer:unit it is about on a circuit stop; null: the stop's units")
+    status: Literal["holds", "fails", "unchecked"] = Field(
+        description="'fails' when the store contradicts it; 'unchecked' when the unit or the data is missing"
+    )
+    measured: str = Field(description="the value measured now, or why it cannot be checked")
+
+
 class TourStopPublic(BaseModel):
     """One stop: a unit or a circuit, its images, and its caption rendered without raw HTML."""
 
@@ -28,7 +40,10 @@ class TourStopPublic(BaseModel):
     model: str
     title: str
     caption: str = Field(description="Markdown as written")
-    caption_html: str = Field(description="the caption rendered: Markdown without raw HTML")
+    caption_filled: str = Field(description="the caption with each {{ placeholder }} filled from the store")
+    caption_html: str = Field(description="the filled caption rendered: Markdown without raw HTML")
+    claims: list[ClaimPublic] = Field(description="what the stop claims of its units, checked against the store")
+    failing: int = Field(description="how many of its claims the store contradicts now")
     found: bool = Field(description="whether the served store has this unit or circuit")
     missing: str | None = Field(description="why the stop is not shown, when it is not found")
     images: list[TourImagePublic]

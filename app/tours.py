@@ -5,6 +5,9 @@ Stops are resolved against the store with one reader query per layer they touch 
 model, layer, unit or circuit the store lacks is shown as "not in this store", never an error, and so is a stop
 saved before a check was added (a unit number of 5,000 digits). A tour to save is refused (422) when a stop names a
 layer or unit that a model this store holds lacks; stops of models it does not hold are kept (tours span stores).
+Each stop's claims are judged on the store (`store.measures` measures, `notes.claim_check` judges: six queries a
+model) and its caption's placeholders filled from the same measurements; a claim that fails is a warning, never an
+error.
 """
 
 from __future__ import annotations
@@ -20,11 +23,20 @@ from app import circuit, urls
 from app.deps import Reader, check_unit, find_layer, get_reader
 from app.errors import NotFound
 from app.instructors import Notes
-from app.tour_schemas import TourImagePublic, TourPublic, ToursPublic, TourStopPublic, TourSummaryPublic
-from notes import tour_file, tours
+from app.tour_schemas import (
+    ClaimPublic,
+    TourImagePublic,
+    TourPublic,
+    ToursPublic,
+    TourStopPublic,
+    TourSummaryPublic,
+)
+from notes import claim_check, tour_file, tours
+from notes.claim_check import ModelFacts, NoFacts, Verdict
 from notes.render import note_html
 from notes.tour_file import MAX_ERRORS, StopFile, TourFile, TourLimits
 from notes.tours import Tour
+from store.measures import model_measures
 from store.reader import StoreReader
 from store.records import ModelView, UnitSummary
 
@@ -95,54 +107,96 @@ class _Units:
         return TourImagePublic(ref=f"{layer}:{unit}", label=found.label, image_url=image, url=url)
 
 
-def _missing(stop: StopFile, number: int, slug: str, why: str) -> TourStopPublic:
+def claim_public(verdict: Verdict) -> ClaimPublic:
+    """A claim with its verdict on the served store."""
+    claim = verdict.claim
+    return ClaimPublic(
+        claim=claim.text, kind=claim.kind, unit=claim.unit, status=verdict.status, measured=verdict.measured
+    )
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A stop's caption filled from the store, and its claims' verdicts."""
+
+    caption: str
+    claims: list[ClaimPublic]
+
+    @classmethod
+    def of(cls, stop: StopFile, facts: ModelFacts) -> _Checked:
+        verdicts = claim_check.check_stop(stop, facts) if stop.problem is None else []
+        caption = claim_check.fill(stop, facts) if stop.problem is None else stop.caption
+        return cls(caption, [claim_public(v) for v in verdicts])
+
+    def fields(self, stop: StopFile) -> dict:
+        failing = sum(c.status == "fails" for c in self.claims)
+        return {"caption": stop.caption, "caption_filled": self.caption, "caption_html": note_html(self.caption),
+                "claims": self.claims, "failing": failing}  # fmt: skip
+
+
+def _missing(stop: StopFile, number: int, slug: str, why: str, checked: _Checked) -> TourStopPublic:
     return TourStopPublic(
         number=number, kind=stop.kind, target=f"{stop.model}/{stop.target}", model=stop.model,
-        title=stop.written, caption=stop.caption, caption_html=note_html(stop.caption), found=False,
-        missing=why, images=[], url=None, api_url=None, present_url=urls.tour_present(slug, number),
+        title=stop.written, found=False, missing=why, images=[], url=None, api_url=None,
+        present_url=urls.tour_present(slug, number), **checked.fields(stop),
     )  # fmt: skip
 
 
 def _found(
-    stop: StopFile, number: int, slug: str, title: str, images: list[TourImagePublic], url: str, api: str
+    stop: StopFile,
+    number: int,
+    slug: str,
+    title: str,
+    images: list[TourImagePublic],
+    links: tuple[str, str],
+    checked: _Checked,
 ) -> TourStopPublic:
     return TourStopPublic(
         number=number, kind=stop.kind, target=f"{stop.model}/{stop.target}", model=stop.model, title=title,
-        caption=stop.caption, caption_html=note_html(stop.caption), found=True, missing=None, images=images, url=url,
-        api_url=api, present_url=urls.tour_present(slug, number),
+        found=True, missing=None, images=images, url=links[0], api_url=links[1],
+        present_url=urls.tour_present(slug, number), **checked.fields(stop),
     )  # fmt: skip
 
 
-def stop_public(stop: StopFile, number: int, slug: str, units: _Units) -> TourStopPublic:
+def stop_public(stop: StopFile, number: int, slug: str, units: _Units, facts: ModelFacts) -> TourStopPublic:
     """A stop resolved against the store (a "not in this store" stop when it lacks the model, layer or unit, or when
-    the stop, saved before a check was added, is not valid)."""
+    the stop, saved before a check was added, is not valid), its caption filled and its claims checked."""
+    checked = _Checked.of(stop, facts)
     if stop.problem is not None:
-        return _missing(stop, number, slug, f"not a valid stop: {stop.problem}")
+        return _missing(stop, number, slug, f"not a valid stop: {stop.problem}", checked)
     model = units.models.get(stop.model)
     if model is None:
-        return _missing(stop, number, slug, f"model {stop.model!r} is not in this store")
+        return _missing(stop, number, slug, f"model {stop.model!r} is not in this store", checked)
     if stop.kind == "unit":
         layer, unit = stop.layer_unit
         image = units.image(model.id, layer, unit) if any(lv.name == layer for lv in model.layers) else None
         if image is None:
-            return _missing(stop, number, slug, f"{layer}:{unit} is not in this store's {model.id}")
+            return _missing(stop, number, slug, f"{layer}:{unit} is not in this store's {model.id}", checked)
         title = f"{layer}:{unit}" + (f" · {image.label}" if image.label else "")
-        page, api = urls.unit_page(model.id, layer, unit), urls.api_unit(model.id, layer, unit)
-        return _found(stop, number, slug, title, [image], page, api)
+        links = urls.unit_page(model.id, layer, unit), urls.api_unit(model.id, layer, unit)
+        return _found(stop, number, slug, title, [image], links, checked)
     try:
         query = circuit.parse(model, stop.target)
     except HTTPException as error:  # BadCircuit, or the 404 of a layer or unit it lacks
-        return _missing(stop, number, slug, f"this store cannot show the circuit: {error.detail}")
+        return _missing(stop, number, slug, f"this store cannot show the circuit: {error.detail}", checked)
     images = [units.image(model.id, layer, u) for layer, group in query.groups for u in group]
     title = "Circuit " + " → ".join(query.layers)
     shown = [i for i in images if i is not None]
-    return _found(stop, number, slug, title, shown, query.url, query.api_url)
+    return _found(stop, number, slug, title, shown, (query.url, query.api_url), checked)
+
+
+def tour_facts(stops: Sequence[StopFile], reader: StoreReader) -> dict[str, ModelFacts]:
+    """What the store measured of the units the stops' claims and placeholders name, by model (six queries a
+    model; none for a tour that claims and quotes nothing)."""
+    wanted = claim_check.wanted_units(stops)
+    return {model: model_measures(reader, model, layers) for model, layers in wanted.items()}
 
 
 def tour_public(tour: Tour, reader: StoreReader) -> TourPublic:
-    """A tour with its stops resolved against the store (one query per layer the stops touch)."""
-    units = _Units(reader)
-    stops = [stop_public(s, i + 1, tour.slug, units) for i, s in enumerate(tour.stops)]
+    """A tour with its stops resolved against the store (one query per layer the stops touch) and its claims checked
+    (`tour_facts`)."""
+    units, facts = _Units(reader), tour_facts(tour.stops, reader)
+    stops = [stop_public(s, i + 1, tour.slug, units, facts.get(s.model, NoFacts())) for i, s in enumerate(tour.stops)]
     summary = summary_public(tour).model_dump()
     return TourPublic(
         **summary, created=tour.created, description_html=note_html(tour.description), stop_list=stops,

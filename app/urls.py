@@ -356,3 +356,13 @@ def probe_page(model: str, layer: str | None = None) -> str:
 def api_probe(model: str) -> str:
     """A model's probe as JSON: GET the form's facts, POST an image."""
     return _path(routes.API_PROBE, model=model)
+
+
+def findings_page(model: str) -> str:
+    """A model's findings: the course's phenomena measured on it, each passed or failed."""
+    return _path(routes.FINDINGS, model=model)
+
+
+def api_findings(model: str) -> str:
+    """A model's findings as JSON."""
+    return _path(routes.API_FINDINGS, model=model)

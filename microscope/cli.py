@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from microscope import tour_check
 from notes import cli as notes_cli
 from notes import tour_cli
 from precompute import cli as precompute_cli
@@ -35,6 +36,7 @@ app.command()(precompute_cli.check)
 app.add_typer(precompute_cli.labels_app, name="labels")
 app.add_typer(notes_cli.tokens_app, name="tokens")
 app.add_typer(notes_cli.annotations_app, name="annotations")
+tour_cli.tours_app.command("check")(tour_check.check)  # reads a store, which notes/ never imports
 app.add_typer(tour_cli.tours_app, name="tours")
 app.add_typer(store_cli.assets_app, name="assets")
 

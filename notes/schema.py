@@ -88,6 +88,7 @@ class StopRow(Base):
     model: Mapped[str] = mapped_column(String(200))
     target: Mapped[str] = mapped_column(String(2000))  # 'layer:unit', or a circuit's units 'mixed3b:1,2;mixed4a:3'
     caption: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    claims: Mapped[str | None] = mapped_column(Text)  # JSON: a list of notes.claims.Claim; none when it has none
 
 
 class TourEditRow(Base):

@@ -9,6 +9,7 @@ stops:
     caption: Markdown; raw HTML is shown as text.
   - circuit: demo-inception/mixed3b:73,123  # model/ then a circuit page's units: 'layer:u,u;layer:u'
     caption: …
+    claims: [{top_examples: curve, at_least: 0.75}]  # checked against the store (notes/claims.py)
 ```
 
 A file is held to `TourLimits` (its size, its stops, how deep it nests) before anything is built from it: the size
@@ -27,6 +28,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from notes.claims import UNIT_STOP_CLAIMS, Claim, claims_problem, still_valid
 
 FORMAT = "microscope-tour/1"
 SLUG = r"^[a-z0-9][a-z0-9-]{0,99}$"
@@ -47,6 +50,7 @@ _STOP_SCHEMA = {
                 kind: {"type": "string", "pattern": f"^{re.sub(r'[?]P<[a-z]+>', '', pattern.pattern)}$",
                        "maxLength": _WRITTEN_CHARS},
                 other: {"type": "null"},
+                **UNIT_STOP_CLAIMS.get(kind, {}),
             },
         }
         for kind, other, pattern in (("unit", "circuit", _UNIT), ("circuit", "unit", _CIRCUIT))
@@ -66,7 +70,9 @@ class TourLimits(BaseSettings):
 
     tour_bytes: int = Field(512 * 2**10, ge=1, description="a tour file, as YAML or JSON")
     tour_stops: int = Field(200, ge=1, description="stops of one tour")
-    tour_depth: int = Field(8, ge=3, description="nesting of mappings and lists in a tour file (a tour needs 3)")
+    tour_depth: int = Field(
+        8, ge=3, description="nesting of mappings and lists in a tour file (a tour needs 3, one with claims 5)"
+    )
 
     def refusal(self, source: str, what: str, name: str) -> ValueError:
         """The error of `source` going past limit `name`: what it has, the limit, and the setting that raises it."""
@@ -112,11 +118,14 @@ class StopFile(BaseModel):
 
     unit: str | None = Field(None, description="model/layer:unit, e.g. demo-inception/mixed3b:73")
     circuit: str | None = Field(None, description="model/ and a circuit's units, e.g. demo-inception/mixed3b:73,123")
-    caption: str = Field("", max_length=20_000, description="Markdown; raw HTML is shown as text")
+    caption: str = Field(
+        "", max_length=20_000, description="Markdown; raw HTML is shown as text; {{ score curve }} quotes the store"
+    )
+    claims: list[Claim] = Field(default_factory=list, description="what the stop says of its units, checkable")
 
     @model_validator(mode="after")
     def _one_target(self) -> StopFile:
-        problem = self.problem
+        problem = self.problem or claims_problem(self.kind, self.claims, self.caption)
         if problem is not None:
             raise ValueError(problem)
         return self
@@ -153,15 +162,15 @@ class StopFile(BaseModel):
         return layer, int(unit)
 
     @classmethod
-    def of(cls, kind: str, model: str, target: str, caption: str) -> StopFile:
+    def of(cls, kind: str, model: str, target: str, caption: str, claims: list[Any] | None = None) -> StopFile:
         """A stop from its stored parts; one saved before a check was added still reads, not validated (its `problem`
-        says what is wrong)."""
+        says what is wrong; claims that no longer validate are dropped)."""
         written = f"{model}/{target}"
         unit, circuit = (written, None) if kind == "unit" else (None, written) if kind == "circuit" else (None, None)
         try:  # validating is the fast way here: pydantic's model_construct is pure Python and slower
-            return cls(unit=unit, circuit=circuit, caption=caption)
+            return cls(unit=unit, circuit=circuit, caption=caption, claims=claims or [])
         except ValidationError:
-            return cls.model_construct(unit=unit, circuit=circuit, caption=caption)
+            return cls.model_construct(unit=unit, circuit=circuit, caption=caption, claims=[])
 
 
 class TourFile(BaseModel):
@@ -276,14 +285,25 @@ def read(path: Path, limits: TourLimits | None = None) -> TourFile:
 def trusted(data: dict[str, Any]) -> TourFile:
     """A tour file this program wrote (the audit trail's JSON), not validated again: one saved before a check was
     added still reads (each stop's `problem` says what is wrong)."""
-    stops = [StopFile.model_construct(**stop) for stop in data.get("stops", [])]
+    stops = [
+        StopFile.model_construct(**{**stop, "claims": still_valid(stop.get("claims"))})
+        for stop in data.get("stops", [])
+    ]
     return TourFile.model_construct(**{**data, "stops": stops})
 
 
 def dump(tour: TourFile, as_json: bool = False) -> str:
     """The tour as a file: YAML (keys in the model's order), or JSON."""
     data = tour.model_dump(exclude_none=True)
-    data["stops"] = [s.model_dump(exclude_none=True) for s in tour.stops]
+    data["stops"] = [_stop_data(s) for s in tour.stops]
     if as_json:
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _stop_data(stop: StopFile) -> dict[str, Any]:
+    """A stop as a file writes it: no empty fields, claims only where it has some."""
+    data = stop.model_dump(exclude_none=True)
+    if not data.get("claims"):
+        data.pop("claims", None)
+    return data

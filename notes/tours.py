@@ -63,8 +63,17 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _tour(row: TourRow, stops: Sequence[_StopLike]) -> Tour:
-    ordered = tuple(StopFile.of(s.kind, s.model, s.target, s.caption) for s in sorted(stops, key=lambda s: s.position))
+    ordered = tuple(_stop(s) for s in sorted(stops, key=lambda s: s.position))
     return Tour(row.slug, row.title, row.description, row.author, _aware(row.created), _aware(row.updated), ordered)
+
+
+def _stop(row: _StopLike) -> StopFile:
+    return StopFile.of(row.kind, row.model, row.target, row.caption, json.loads(row.claims) if row.claims else None)
+
+
+def _claims(stop: StopFile) -> str | None:
+    """A stop's claims as its row keeps them: JSON, or None when it makes none."""
+    return json.dumps([c.model_dump(exclude_none=True) for c in stop.claims]) if stop.claims else None
 
 
 class _StopLike(Protocol):
@@ -75,9 +84,12 @@ class _StopLike(Protocol):
     model: str
     target: str
     caption: str
+    claims: str | None
 
 
-_STOPS = select(StopRow.tour_id, StopRow.position, StopRow.kind, StopRow.model, StopRow.target, StopRow.caption)
+_STOPS = select(
+    StopRow.tour_id, StopRow.position, StopRow.kind, StopRow.model, StopRow.target, StopRow.caption, StopRow.claims
+)
 
 
 def _rows(session: Session, slug: str | None = None, *, to_write: bool = False) -> list[tuple[TourRow, list[Any]]]:
@@ -134,7 +146,15 @@ def put(book: NotesBook, tour: TourFile, *, author: str, action: str = "update")
         session.add(row)
         session.flush()
         stops = [
-            StopRow(tour_id=row.id, position=i, kind=s.kind, model=s.model, target=s.target, caption=s.caption)
+            StopRow(
+                tour_id=row.id,
+                position=i,
+                kind=s.kind,
+                model=s.model,
+                target=s.target,
+                caption=s.caption,
+                claims=_claims(s),
+            )
             for i, s in enumerate(tour.stops)
         ]
         session.add_all(stops)

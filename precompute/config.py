@@ -127,7 +127,8 @@ class PrecomputeConfig:
     extras: tuple[str, ...] | None = Field(
         None,
         description="Where the kinds besides channel are rendered: comma-separated layer ids or layer:first-last "
-        "unit ranges, e.g. mixed4b:384-447 (default: every unit).",
+        "unit ranges, e.g. mixed4b:384-447, each optionally for one kind only, e.g. neuron@mixed3a "
+        "(default: every unit).",
     )
     precision: Precision = Field(
         "auto", description="Network precision while rendering (auto: bf16 on CUDA, fp32 on a CPU)."

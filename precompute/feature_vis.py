@@ -21,31 +21,47 @@ from store.kinds import CHANNEL, VisKey
 from store.records import FEATURE_VIS_STAGE, STAGE_KEYS, STAGE_PARTIAL, FeatureVisRecord, stored_settings
 from store.writer import StoreWriter
 
-Extras = dict[str, frozenset[int] | None]  # layer → units that get the kinds besides channel (None: all)
+LayerUnits = dict[str, frozenset[int] | None]  # layer → units (None: all of them)
+Extras = dict[str, LayerUnits]  # kind besides channel → where it is rendered
 
 
-def parse_extras(specs: Sequence[str], layers: Sequence[LayerInfo]) -> Extras:
-    """`mixed4b:384-447`, `mixed3b:7` or `mixed3b` → {layer: units}; errors name the valid layers and ranges."""
-    by_name = {layer.name: layer for layer in layers}
-    extras: dict[str, set[int] | None] = {}
+def parse_extras(specs: Sequence[str], layers: Sequence[LayerInfo], kinds_: Sequence[str]) -> Extras:
+    """`mixed4b:384-447`, `mixed3b:7` or `mixed3b` (every kind of `kinds_` besides channel) and `neuron@mixed3a`
+    (that kind only) → {kind: {layer: units}}; errors name the valid kinds, layers and ranges."""
+    others = [name for name in kinds_ if name != CHANNEL]
+    chosen: dict[str, dict[str, set[int] | None]] = {name: {} for name in others}
     for spec in specs:
-        name, _, span = spec.strip().rpartition(":") if ":" in spec else (spec.strip(), "", "")
-        if name not in by_name:
-            raise KeyError(f"--extras {spec!r}: no layer {name!r} among those computed: {', '.join(by_name)}")
-        count = by_name[name].units
-        if not span:
-            extras[name] = None
-            continue
-        first, _, last = span.partition("-")
-        try:
-            units = set(range(int(first), int(last or first) + 1))
-        except ValueError:
-            raise ValueError(f"--extras {spec!r}: write units as layer:first-last, e.g. {name}:0-{count - 1}") from None
-        if not units or min(units) < 0 or max(units) >= count:
-            raise ValueError(f"--extras {spec!r}: {name} has units 0–{count - 1}")
-        if name not in extras or extras[name] is not None:
-            extras[name] = (extras.get(name) or set()) | units
-    return {name: None if units is None else frozenset(units) for name, units in extras.items()}
+        kind, _, where = spec.strip().rpartition("@")
+        if kind and kind not in others:
+            raise ValueError(f"--extras {spec!r}: no kind {kind!r} besides {CHANNEL} here; kinds: {', '.join(others)}")
+        name, units = _layer_units(spec, where, layers)
+        for each in [kind] if kind else others:
+            before = chosen[each].get(name, set())
+            chosen[each][name] = None if units is None or before is None else before | units
+    return {
+        kind: {name: None if units is None else frozenset(units) for name, units in where.items()}
+        for kind, where in chosen.items()
+        if where
+    }
+
+
+def _layer_units(spec: str, where: str, layers: Sequence[LayerInfo]) -> tuple[str, set[int] | None]:
+    """`mixed4b:384-447` → ("mixed4b", {384, …, 447}); `mixed4b` → ("mixed4b", None)."""
+    by_name = {layer.name: layer for layer in layers}
+    name, _, span = where.rpartition(":") if ":" in where else (where, "", "")
+    if name not in by_name:
+        raise KeyError(f"--extras {spec!r}: no layer {name!r} among those computed: {', '.join(by_name)}")
+    count = by_name[name].units
+    if not span:
+        return name, None
+    first, _, last = span.partition("-")
+    try:
+        units = set(range(int(first), int(last or first) + 1))
+    except ValueError:
+        raise ValueError(f"--extras {spec!r}: write units as layer:first-last, e.g. {name}:0-{count - 1}") from None
+    if not units or min(units) < 0 or max(units) >= count:
+        raise ValueError(f"--extras {spec!r}: {name} has units 0–{count - 1}")
+    return name, units
 
 
 @dataclass(frozen=True)
@@ -57,7 +73,7 @@ class VisPlan:
     diversity: int  # images in a unit's diversity set
     batch: int  # batch items per optimization
     base_settings: dict[str, Any]  # stored with every image: render settings, weights and input
-    extras: Extras | None = None  # where kinds besides channel are rendered (None: every unit of every layer)
+    extras: Extras | None = None  # where each kind besides channel is rendered (None: every unit of every layer)
     # What each layer's objectives optimize (`Renderer.reads`: pre_relu or output); stored with every image as
     # `tensor`. A layer not listed records the render settings' request.
     reads: Mapping[str, str] = field(default_factory=dict)
@@ -67,13 +83,20 @@ class VisPlan:
 
     def kinds_for(self, layer: LayerInfo) -> list[str]:
         """The kinds a layer gets: a layer without positions (logits) gets none of the kinds that need them."""
-        if self.extras is not None and layer.name not in self.extras:
-            return [CHANNEL]
-        return [name for name in self.kinds if not (kinds.get(name).needs_positions and layer.height is None)]
+        return [
+            name
+            for name in self.kinds
+            if self._renders(name, layer.name) and not (kinds.get(name).needs_positions and layer.height is None)
+        ]
+
+    def _renders(self, kind: str, layer: str) -> bool:
+        return kind == CHANNEL or self.extras is None or layer in self.extras.get(kind, {})
 
     def units_for(self, layer: LayerInfo, kind: str) -> list[int]:
         """The units of the layer that get an image (set) of this kind."""
-        chosen = None if kind == CHANNEL or self.extras is None else self.extras.get(layer.name)
+        if not self._renders(kind, layer.name):
+            return []
+        chosen = None if kind == CHANNEL or self.extras is None else self.extras[kind][layer.name]
         return list(range(layer.units)) if chosen is None else sorted(chosen)
 
     def keys_for(self, layer: LayerInfo) -> dict[VisKey, list[int] | None]:

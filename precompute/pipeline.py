@@ -1,5 +1,5 @@
 """Orchestration: model → layers → dataset examples (top and across the activation range) → colour scores →
-tuning curves → connections → feature vis → preview cards → unit pages' figures → store; resumable.
+tuning curves → connections → feature vis → preview cards → unit pages' figures → findings → store; resumable.
 
 Every stage commits as it goes (feature visualizations per batch of units, the other stages per layer) and
 records the settings it ran with, so a re-run skips what is stored and an interrupted run resumes. With `--ray` the
@@ -28,6 +28,7 @@ from precompute.distributed_tasks import ModelSpec
 from precompute.examples import TopExamples, collect_examples, pick_records
 from precompute.feature_vis import VisPlan, count_images, feature_vis_stage, parse_extras, pending_work
 from precompute.figures import figures_stage
+from precompute.findings import findings_stage, summary_line
 from precompute.imagenette import resolve_images
 from precompute.images import DatasetImage, scan_images
 from precompute.layers import LayerInfo, probe_layers
@@ -69,6 +70,7 @@ class PrecomputeSummary:
     rendered_images: int = 0
     card_layers: list[str] = field(default_factory=list)  # layers whose units' preview cards were (re)drawn
     figure_layers: list[str] = field(default_factory=list)  # layers whose unit pages' figures were (re)drawn
+    findings: str = "findings kept"  # what the findings stage did: its verdicts' counts when it measured
     unit_labels: LabelImport | None = None
 
     def describe(self, store: StoreLocation) -> str:
@@ -77,7 +79,8 @@ class PrecomputeSummary:
             f"{self.model}: {len(self.layers)} layers; dataset examples for {len(self.examples_layers)}, "
             f"colour scores for {len(self.score_layers)}, tuning curves for {len(self.tuning_layers)}, "
             f"connections for {len(self.connection_layers)}, "
-            f"{self.rendered_images} feature visualizations rendered. "
+            f"{self.rendered_images} feature visualizations rendered, "
+            f"{self.findings}. "
             f"Store: {store}"
         )
         return line + (f"\n{self.unit_labels.describe(self.model)}" if self.unit_labels else "")
@@ -121,7 +124,8 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
         summary.rendered_images = _feature_vis_stage(config, model, layers, writer, plan, cluster)
         if config.cards:  # a card shows the images the stages above stored
             summary.card_layers = cards_stage(writer, model.id, [layer.name for layer in layers])
-        summary.figure_layers = figures_stage(writer, model.id, progress=config.progress)  # last: drawn from the above
+        summary.figure_layers = figures_stage(writer, model.id, progress=config.progress)  # drawn from the above
+        summary.findings = summary_line(findings_stage(model, writer, device=config.device, progress=config.progress))
     return summary
 
 
@@ -314,7 +318,7 @@ def vis_plan(config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInf
     """What the feature-vis stage renders for this run, and the settings stored with it."""
     render_cfg = render_settings(config, model)
     return VisPlan(
-        extras=None if config.extras is None else parse_extras(config.extras, layers),
+        extras=None if config.extras is None else parse_extras(config.extras, layers, config.kinds),
         kinds=tuple(config.kinds),
         render=render_cfg,
         diversity=config.diversity,

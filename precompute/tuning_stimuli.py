@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from precompute.stimuli import generate
-from precompute.stimuli.draw import equiluminant, grid
+from precompute.stimuli.draw import background, equiluminant, grid
 from precompute.stimuli.textures import half_plane, texture
 
 GREY = 0.5  # the background level of every probe and of the image around the patch
@@ -39,6 +39,16 @@ LOOKS = tuple(
     for level in (0.25, 0.75)  # a light stroke on dark grey, a dark stroke on light grey
     for x, y in ((0.0, 0.0), (SHIFT, 0.0), (-SHIFT, 0.0), (0.0, SHIFT), (0.0, -SHIFT))
 )
+
+# Other renderings of the curve probes, to check that a unit's preferred orientation is a property of the curve and not
+# of one way of drawing it (precompute.findings): each changes the stroke width, the polarity (the stroke is lighter
+# than a dark background, darker than a light one) and the background. The tuning stage does not draw them.
+RENDERINGS: dict[str, dict[str, object]] = {
+    "thin, light on dark, flat": {"width": 0.03, "background_level": 0.25, "background": "flat"},
+    "thick, dark on light, flat": {"width": 0.07, "background_level": 0.75, "background": "flat"},
+    "thin, dark on light, noisy": {"width": 0.03, "background_level": 0.75, "background": "noise"},
+    "thick, light on dark, noisy": {"width": 0.07, "background_level": 0.25, "background": "noise"},
+}
 
 
 @dataclass(frozen=True)
@@ -145,3 +155,20 @@ def _grey(levels: np.ndarray) -> np.ndarray:
 
 def _rgb(image: object) -> np.ndarray:
     return np.asarray(image, dtype=np.float32) / 255.0
+
+
+def rendering_batch(rendering: str, side: int, input_size: int) -> Tensor:
+    """A rendering's blank (its background alone) then its curves at every ANGLES × CURVATURES (angle fastest), as a
+    (1 + curves, 3, input_size, input_size) batch in [0, 1]; KeyError naming the renderings otherwise."""
+    if rendering not in RENDERINGS:
+        raise KeyError(f"unknown rendering {rendering!r}; valid: {', '.join(RENDERINGS)}")
+    look = {**_looks(Probe("curve")), **RENDERINGS[rendering]}
+    level = float(look["background_level"])  # type: ignore[arg-type]
+    blank = _grey(background(look, np.random.default_rng(0), side))
+    curves = [
+        _rgb(generate("curve", np.random.default_rng(0), side, **look, orientation=a, curvature=c, arc=150.0).image)
+        for c in CURVATURES
+        for a in ANGLES
+    ]
+    images = np.stack([place(patch, input_size, level) for patch in (blank, *curves)])
+    return torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()

@@ -8,7 +8,7 @@ page show it. The objective builder receives `precompute.optvis` as an argument,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +71,11 @@ class VisKey:
 
 
 CHANNEL = "channel"  # always rendered: it stands for the unit in layer grids and links (the thumbnail)
+NEURON = "neuron"
+# The kinds a family view or a tour stop shows a unit by, best first. The centre neuron's picture holds one instance
+# of the feature at one receptive field (a curve at one orientation); the channel's tiles the feature over the whole
+# map, so a curve detector's reads as a texture. bench/curve_pictures.py measures which shows the curve.
+READABLE = (NEURON, CHANNEL)
 
 _REGISTRY: dict[str, VisKind] = {}
 
@@ -113,6 +118,11 @@ def find(name: str) -> VisKind | None:
     return _REGISTRY.get(name)
 
 
+def readable_kind(held: Collection[str]) -> str | None:
+    """The kind that reads best of those a unit holds: its neuron picture, else its channel one (None: neither)."""
+    return next((name for name in READABLE if name in held), None)
+
+
 def check_kinds(names: Sequence[str], set_size: int) -> None:
     """ValueError naming the valid kinds unless `names` are declared, include channel, and any set has 2+ images."""
     unknown = [name for name in names if name not in _REGISTRY]
@@ -147,7 +157,7 @@ register(
 )
 register(
     VisKind(
-        "neuron",
+        NEURON,
         "the centre position only, maximized",
         lambda optvis, layer, items, _: optvis.neuron(layer, items),
         needs_positions=True,

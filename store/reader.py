@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from store import schema as t
 from store import tensors
 from store.db import StoreDamagedError, format_version, open_read_only, require_intact, stored_format
+from store.findings_read import Finding, stored_findings
 from store.kinds import CHANNEL, VisKey
 from store.location import StoreLike, as_location
 from store.paths import asset_path, is_asset_key
@@ -44,6 +45,7 @@ from store.unit_read import read_unit
 R = TypeVar("R")
 FIGURES_FORMAT = "0007"  # the store format that keeps unit pages' figures
 EVIDENCE_FORMAT = "0008"  # the store format that keeps family evidence (store.schema.ScoreEvidence)
+FINDINGS_FORMAT = "0009"  # the store format that keeps models' findings (precompute.findings)
 
 
 class StoreReader:
@@ -56,6 +58,7 @@ class StoreReader:
         found = stored_format(self.engine) or ""
         self.keeps_figures = found >= FIGURES_FORMAT  # stores of an older format have none
         self.keeps_evidence = found >= EVIDENCE_FORMAT  # older ones rank every scored unit into families
+        self.keeps_findings = found >= FINDINGS_FORMAT
         if not self.location.assets.is_dir():
             self.engine.dispose()
             raise StoreDamagedError(
@@ -68,14 +71,24 @@ class StoreReader:
         require_intact(self.engine, self.location.db_url)
 
     def contents_stamp(self) -> str:
-        """What each precompute run changes (models, finished stages with their settings, assets stored): the
+        """What each precompute run changes (models, finished stages with their settings, assets stored, findings): the
         identity of a store in a database server, whose URL stays the same when a run writes to it."""
         with Session(self.engine) as session:
             models = session.execute(select(t.Model.id, t.Model.weights_hash).order_by(t.Model.id)).all()
             order = (t.Stage.layer_id, t.Stage.stage)
             stages = session.execute(select(*order, t.Stage.settings).order_by(*order)).all()
             assets = session.scalar(select(func.count()).select_from(t.Asset))
-        return repr(([tuple(row) for row in models], [tuple(row) for row in stages], assets))
+            # Findings are no layer's stage: a run may re-measure them alone (another model joined the store).
+            found = (
+                session.execute(
+                    select(t.ModelFinding.model_id, t.ModelFinding.payload).order_by(
+                        t.ModelFinding.model_id, t.ModelFinding.position
+                    )
+                ).all()
+                if self.keeps_findings
+                else []
+            )
+        return repr(([tuple(row) for row in models], [tuple(row) for row in stages], assets, [tuple(r) for r in found]))
 
     def model_ids(self) -> list[str]:
         """Ids of the stored models, sorted."""
@@ -111,6 +124,14 @@ class StoreReader:
         """Everything stored about one unit, or None (four queries: store.unit_read)."""
         with self.engine.connect() as connection:
             return read_unit(connection, model_id, layer, unit, self.keeps_figures, self.keeps_evidence)
+
+    def findings(self, model_id: str) -> list[Finding] | None:
+        """The model's findings in order (empty: not computed), or None when the store's format keeps none (one
+        query)."""
+        if not self.keeps_findings:
+            return None
+        with self.engine.connect() as connection:
+            return stored_findings(connection, model_id)
 
     def hand_labels(self) -> list[LabelHit]:
         """Every hand-labelled unit of every model, by model, layer in forward order and unit (one query)."""
@@ -227,12 +248,18 @@ class StoreReader:
         return {(m, n): FamilyCount(members, measured, labelled > 0) for m, n, members, measured, labelled in rows}
 
     def units_scored(
-        self, model_id: str, score: str, top: int, layers: Sequence[str] | None = None, family: str | None = None
+        self,
+        model_id: str,
+        score: str,
+        top: int,
+        layers: Sequence[str] | None = None,
+        family: str | None = None,
+        pictures: Sequence[str] = (),
     ) -> dict[str, list[UnitSummary]]:
-        """Each layer's `top` units by `score`, highest first (ties: lower unit first), with thumbnails, labels and
-        every score, by layer name in forward order; only layers where some unit holds the score, only `layers`
-        when given, and only the family's members (see `members`) when a family is named (one query: the ranking
-        is a window over each layer's scores)."""
+        """Each layer's `top` units by `score`, highest first (ties: lower unit first), with thumbnails, labels,
+        every score and their images of the `pictures` kinds, by layer name in forward order; only layers where some
+        unit holds the score, only `layers` when given, and only the family's members (see `members`) when a family
+        is named (one query: the ranking is a window over each layer's scores)."""
         rank = func.row_number().over(partition_by=t.Unit.layer_id, order_by=(t.UnitScore.value.desc(), t.Unit.unit))
         ranked = (
             select(t.UnitScore.unit_id, rank.label("rank"))
@@ -244,7 +271,7 @@ class StoreReader:
             ranked = ranked.where(t.Layer.name.in_(list(layers)))
         best = ranked.subquery()
         query = (
-            _layer_units(model_id)
+            _layer_units(model_id, pictures)
             .join(best, best.c.unit_id == t.Unit.id)
             .where(best.c.rank <= top)
             .order_by(None)
@@ -274,6 +301,28 @@ class StoreReader:
             for layer, unit, curve in session.execute(query):
                 if unit in chosen[layer]:  # the query fetched every chosen number of every chosen layer
                     found[layer][unit] = CurveView(curve.name, curve.axes, curve.values)
+        return found
+
+    def pictures_of(
+        self, model_id: str, chosen: Mapping[str, Sequence[int]], keys: Sequence[str]
+    ) -> dict[str, dict[int, dict[str, AssetRef]]]:
+        """The chosen units' feature-vis images stored under `keys`, by layer, unit, then key; units holding none of
+        them are absent (one query)."""
+        numbers = sorted({u for units in chosen.values() for u in units})
+        query = (
+            select(t.Layer.name, t.Unit.unit, t.FeatureVis.key, t.Asset)
+            .join(t.Unit, t.Unit.id == t.FeatureVis.unit_id)
+            .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+            .join(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
+            .where(t.Layer.model_id == model_id, t.Layer.name.in_(list(chosen)), t.Unit.unit.in_(numbers))
+            .where(t.FeatureVis.key.in_(list(keys)))
+        )
+        found: dict[str, dict[int, dict[str, AssetRef]]] = {layer: {} for layer in chosen}
+        with Session(self.engine) as session:
+            for layer, unit, key, asset in session.execute(query):
+                if unit in chosen[layer]:  # the query fetched every chosen number of every chosen layer
+                    picture = AssetRef(asset.sha256, asset.ext, asset.width, asset.height)
+                    found[layer].setdefault(unit, {})[key] = picture
         return found
 
 
@@ -331,13 +380,14 @@ def _thumbnail_join(unit: Any) -> tuple[Any, Any, Any, Any]:
     return image, on_image, asset, asset.sha256 == image.asset_sha256
 
 
-def _layer_units(model_id: str) -> Select:
-    """The units of the model's layers with their layer name, label source, thumbnail and scores, in forward order.
+def _layer_units(model_id: str, pictures: Sequence[str] = ()) -> Select:
+    """The units of the model's layers with their layer name, label source, thumbnail and scores (and their images
+    of the `pictures` kinds), in forward order.
 
-    A unit with several scores comes once per score (`_named_summaries` folds them).
+    A unit with several scores (or pictures) comes once per score and picture (`_named_summaries` folds them).
     """
     image, on_image, asset, on_asset = _thumbnail_join(t.Unit)
-    return (
+    query = (
         select(t.Layer.name, t.Unit, t.LabelSource, asset, t.UnitScore.score, t.UnitScore.value)
         .join(t.Layer, t.Layer.id == t.Unit.layer_id)
         .outerjoin(t.LabelSource, t.LabelSource.id == t.Unit.label_source_id)
@@ -347,15 +397,26 @@ def _layer_units(model_id: str) -> Select:
         .where(t.Layer.model_id == model_id)
         .order_by(t.Layer.position, t.Unit.unit)
     )
+    if not pictures:
+        return query
+    picture, picture_asset = aliased(t.FeatureVis), aliased(t.Asset)
+    return (
+        query.add_columns(picture.key, picture_asset)
+        .outerjoin(picture, (picture.unit_id == t.Unit.id) & picture.key.in_(list(pictures)))
+        .outerjoin(picture_asset, picture_asset.sha256 == picture.asset_sha256)
+    )
 
 
 def _named_summaries(session: Session, query: Select) -> tuple[list[str], list[UnitSummary]]:
     found: dict[int, tuple[str, UnitSummary]] = {}
-    for name, unit, source, asset, score, value in session.execute(query):
+    for name, unit, source, asset, score, value, *picture in session.execute(query):
         if unit.id not in found:
             found[unit.id] = (name, _summary(unit, _asset(asset), source))
         if score is not None:
             found[unit.id][1].scores[score] = value
+        ref = _asset(picture[1]) if picture else None  # asked for pictures, and the unit holds this one
+        if ref is not None:
+            found[unit.id][1].pictures[picture[0]] = ref
     return [name for name, _ in found.values()], [summary for _, summary in found.values()]
 
 

@@ -293,6 +293,7 @@ class UnitSummary:
     thumbnail: AssetRef | None
     label_source: LabelSource | None = None
     scores: dict[str, float] = field(default_factory=dict)  # by store.scores name
+    pictures: dict[str, AssetRef] = field(default_factory=dict)  # images of the kinds a query asked for, by kind
 
 
 @dataclass(frozen=True)

@@ -259,6 +259,21 @@ class StoredFigures(Base):
     figures: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class ModelFinding(Base):
+    """One finding of a model (precompute.findings): a check of a phenomenon the course teaches, measured on the store.
+
+    `payload` is the finding as measured (title, claim, numbers, thresholds, verdict, links); `settings` what the stage
+    ran with (every row of a model holds the same: a re-run with other settings replaces them all).
+    """
+
+    __tablename__ = "model_findings"
+    model_id: Mapped[str] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int]
+    payload: Mapped[dict[str, Any]]
+    settings: Mapped[dict[str, Any]]
+
+
 class ScoreEvidence(Base):
     """What a unit's membership of a family (store.scores.FAMILY_SCORES) rests on: absolute responses, not ratios.
 

@@ -17,6 +17,7 @@ from store import schema as t
 from store import tensors
 from store.cards import CARD_HEIGHT, CARD_WIDTH
 from store.db import disk_full, finalize, is_disk_full, open_for_writing
+from store.findings_read import Finding, findings_settings
 from store.kinds import CHANNEL, VisKey
 from store.location import StoreLike, as_location
 from store.paths import asset_path
@@ -298,6 +299,22 @@ class StoreWriter:
             if rows:
                 session.execute(insert(t.StoredFigures), rows)
             self._finish(session, self._layer(session, model_id, layer), FIGURES_STAGE, settings)
+
+    def put_findings(self, model_id: str, findings: Sequence[Finding], settings: Settings) -> None:
+        """Replace the model's findings (precompute.findings' payloads, in order), all stored with `settings`."""
+        rows = [
+            {"model_id": model_id, "key": f["key"], "position": i, "payload": f, "settings": settings}
+            for i, f in enumerate(findings)
+        ]
+        with Session(self.engine) as session, session.begin():
+            session.execute(delete(t.ModelFinding).where(t.ModelFinding.model_id == model_id))
+            if rows:
+                session.execute(insert(t.ModelFinding), rows)
+
+    def findings_settings(self, model_id: str) -> Settings | None:
+        """The settings the model's stored findings were measured with (None: none stored)."""
+        with self.engine.connect() as connection:
+            return findings_settings(connection, model_id)
 
     def put_dataset_images(self, model_id: str, images: Sequence[DatasetImageRecord], root: str) -> None:
         """Record the dataset folder and its images (idempotent)."""

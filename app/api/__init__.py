@@ -10,6 +10,7 @@ from app.api import (
     circuit,
     data,
     families,
+    findings,
     layers,
     models,
     note_history,
@@ -50,4 +51,5 @@ router.include_router(data.router)
 router.include_router(search.router)
 router.include_router(circuit.router)
 router.include_router(families.router)
+router.include_router(findings.router)
 router.include_router(probe.router)

@@ -21,7 +21,11 @@ DEMO_STEPS = 128  # a quarter of Lucid's 512: recognisable shapes and colours wi
 DEMO_TOP_K = 16
 # Neuron, negative and diversity images for mixed4b's 5×5 branch (4b:409 among them): for every unit they would
 # take the demo from minutes to half an hour on two CPU cores. Every unit still gets its channel visualization.
-DEMO_EXTRAS = ("mixed4b:384-447",)
+# The layers whose families the pages show get neuron (centre) images for every unit (any unit may rank in a family):
+# a curve unit's channel image tiles its curve into a texture, the neuron image draws one (family tiles prefer it,
+# app.pictures). A neuron image costs about what a channel image does, so these 576 add about 1.5 minutes.
+FAMILY_LAYERS = ("mixed3a", "mixed3b", "mixed4a")
+DEMO_EXTRAS = ("mixed4b:384-447", *(f"neuron@{layer}" for layer in FAMILY_LAYERS))
 
 
 @dataclass(frozen=True)

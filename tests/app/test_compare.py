@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.app.test_families import build_family_store
+from tests.app.test_families import NEURON_UNITS, build_family_store
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,15 @@ def test_every_stored_model_shows_its_layers_top_units_highest_score_first(clien
     first = page["models"][0]["layers"][1]["units"][0]
     assert (first["ref"], first["score"], first["rank"], first["orientation"]) == ("mixed:0", 0.9, 1, 200)
     assert first["thumbnail"].startswith("/assets/") and first["curve"]["orientation"][:2] == [0, 30]
+
+
+def test_units_are_shown_by_their_neuron_picture_where_stored_and_the_page_names_the_kind(client: TestClient) -> None:
+    page = _json(client, "/api/v1/compare?family=curves")
+    mixed = page["models"][0]["layers"][1]["units"]
+    assert {u["unit"]: u["picture_kind"] for u in mixed} == {0: "neuron", 1: "channel", 2: "channel", 3: "neuron"}
+    assert all(u["picture_kind"] == "channel" for u in page["models"][1]["layers"][0]["units"])
+    html = client.get("/compare?family=curves").text
+    assert html.count('class="picture-kind muted small"') == 11 and html.count(">neuron</span>") == len(NEURON_UNITS)
 
 
 def test_each_layer_links_its_family_view_and_says_its_coverage(client: TestClient) -> None:

@@ -35,6 +35,7 @@ B_LAYERS = [
     LayerRecord("head", 1, "linear", 2, 1, 1, 5, 4.0, "block"),
 ]
 B_CURVE = {0: 0.3, 2: 0.9, 4: 0.5}
+NEURON_UNITS = [0, 3]  # fam-a's mixed units with a neuron picture besides their channel one
 
 
 def tuning(peak: float) -> list[float]:
@@ -51,13 +52,20 @@ def _thumbnails(writer: StoreWriter, model: str, layers: list[LayerRecord]) -> N
         writer.put_feature_vis(model, layer.name, vis)
 
 
+def _neuron_pictures(writer: StoreWriter, model: str, layer: str, units: list[int]) -> None:
+    vis = [FeatureVisRecord(u, VisKey("neuron"), f"neuron({layer}:{u})", png((250, 20 * u, 5)), 1.0, {}) for u in units]
+    writer.put_feature_vis(model, layer, vis)
+
+
 def build_family_store(root: Path) -> Path:
     """Two models: fam-a (conv → mixed → fc, family scores on conv and mixed, weights conv → mixed, orientation
-    curves for mixed:0–6) and fam-b (block with three curve scores and no curves → head)."""
+    curves for mixed:0–6, neuron pictures for mixed:NEURON_UNITS) and fam-b (block with three curve scores and no
+    curves → head)."""
     writer = StoreWriter(root)
     writer.put_model(ModelRecord("fam-a", "Family A", "toy", "0" * 64, {"size": 8}, ["x", "y", "z"]))
     writer.put_layers("fam-a", A_LAYERS)
     _thumbnails(writer, "fam-a", A_LAYERS)
+    _neuron_pictures(writer, "fam-a", "mixed", NEURON_UNITS)
     writer.put_connections("fam-a", "mixed", "conv", [], {}, weights=toy_weights("conv", 10, 4))
     writer.put_scores("fam-a", "mixed", {"curve": MIXED_CURVE, "line": {8: 0.7, 9: 0.6}}, {})
     writer.put_scores("fam-a", "mixed", {"orientation": MIXED_ORIENTATION}, {})
@@ -140,6 +148,23 @@ def test_each_unit_carries_its_orientation_curve_when_stored(curves: dict) -> No
     assert by_unit[3]["curve"]["values"] == pytest.approx(tuning(110.0), abs=1e-6)
     assert by_unit[7]["curve"] is None
     assert by_unit[0]["thumbnail"].startswith("/assets/") and by_unit[0]["url"] == "/models/fam-a/layers/mixed/units/0"
+
+
+def test_each_unit_is_shown_by_its_neuron_picture_where_stored_else_its_channel_one(curves: dict) -> None:
+    by_unit = {u["unit"]: u for u in curves["units"]}
+    assert {u: by_unit[u]["picture_kind"] for u in by_unit} == {
+        u: "neuron" if u in NEURON_UNITS else "channel" for u in by_unit
+    }
+    assert by_unit[1]["picture"] == by_unit[1]["thumbnail"]
+    assert by_unit[0]["picture"] != by_unit[0]["thumbnail"] and by_unit[0]["picture"].startswith("/assets/")
+
+
+def test_the_family_page_names_the_kind_each_picture_shows(client: TestClient, curves: dict) -> None:
+    html = client.get("/models/fam-a/layers/mixed/families/curves").text
+    kinds = re.findall(r'class="picture-kind muted small"[^>]*>(\w+)</span>', html)
+    assert kinds == [u["picture_kind"] for u in curves["units"]] and kinds.count("neuron") == len(NEURON_UNITS)
+    neuron = next(u for u in curves["units"] if u["unit"] == NEURON_UNITS[0])
+    assert f'src="{neuron["picture"]}" alt="mixed:{NEURON_UNITS[0]}, neuron visualization"' in html
 
 
 def test_the_circuit_link_adds_the_previous_layers_family_by_orientation(client: TestClient) -> None:

@@ -100,6 +100,8 @@ PAGES = {
     "search page": "/search?q=curve",
     "search JSON": "/api/v1/search?q=mixed2",
     "search suggestions": "/api/v1/search/suggest?q=mixed",
+    "findings page": "/models/big/findings",
+    "findings JSON": "/api/v1/models/big/findings",
 }
 
 

@@ -57,6 +57,8 @@ BUILDERS: dict[str, tuple[dict[str, str | int], Callable[[], str | None] | None]
     "static": ({"path": "style.css"}, lambda: urls.static("style.css")),
     "probe": ({"model": "m"}, lambda: urls.probe_page("m")),
     "api_probe": ({"model": "m"}, lambda: urls.api_probe("m")),
+    "findings": ({"model": "m"}, lambda: urls.findings_page("m")),
+    "api_findings": ({"model": "m"}, lambda: urls.api_findings("m")),
     "unit_note": ({"model": "m", "layer": "l", "unit": 3}, lambda: urls.unit_note("m", "l", 3)),
     "api_unit_note": ({"model": "m", "layer": "l", "unit": 3}, lambda: urls.api_unit_note("m", "l", 3)),
     "notes_history": ({}, urls.notes_history),

@@ -113,5 +113,9 @@ def test_summaries_name_reorders_and_caption_changes() -> None:
     recaptioned = TOUR.model_copy(update={"stops": [STOPS[0], StopFile(circuit="toy-net/conv1:0,1", caption="x")]})
     assert tour_history.summary(TOUR, swapped) == ["stops reordered"]
     assert tour_history.summary(TOUR, recaptioned) == ["captions of 1 stop changed"]
+    claimed = StopFile(unit=STOPS[0].unit, caption=STOPS[0].caption, claims=[{"score": "curve", "at_least": 0.5}])
+    assert tour_history.summary(TOUR, TOUR.model_copy(update={"stops": [claimed, STOPS[1]]})) == [
+        "claims of 1 stop changed"
+    ]
     assert tour_history.summary(TOUR, TOUR) == ["no change"]
     assert tour_history.summary(None, TOUR) == ["created with 2 stops"]

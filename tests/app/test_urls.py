@@ -79,3 +79,8 @@ def test_a_layers_downloads_live_under_its_json() -> None:
     assert urls.api_layer_units_jsonl("m", "mixed4b") == base + "/units.jsonl"
     assert urls.api_layer_units_parquet("m", "mixed4b") == base + "/units.parquet"
     assert urls.api_layer_feature_vis_zip("m", "mixed4b") == base + "/feature-vis.zip"
+
+
+def test_findings_live_under_their_model() -> None:
+    assert urls.findings_page("demo net") == "/models/demo%20net/findings"
+    assert urls.api_findings("m") == "/api/v1/models/m/findings"

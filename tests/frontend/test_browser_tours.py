@@ -1,5 +1,5 @@
 """In chromium: a tour imported for the toy store plays through in presentation mode with the keyboard, on a phone
-and on a projector, a missing stop showing as "not in this store"."""
+and on a projector, a missing stop showing as "not in this store" and a stop whose claim fails showing its warning."""
 
 from __future__ import annotations
 
@@ -47,3 +47,21 @@ def test_a_tour_plays_through_with_the_keyboard(browser: Any, toy_store: Path, t
         assert "<script>alert(1)</script>" in caption.inner_text() and caption.locator("script").count() == 0
         context.close()
         assert errors == []
+
+
+def test_presenting_a_stop_whose_claim_fails_shows_its_warning_on_screen(
+    browser: Any, toy_store: Path, tmp_path: Path
+) -> None:
+    book = NotesBook(f"sqlite:///{tmp_path / 'notes.sqlite'}")
+    claimed = TOUR.replace(
+        "caption: The last class.", "caption: Red.\n    claims: [{top_examples: red, at_least: 0.75}]"
+    )
+    tours.put(book, parse(claimed.replace("toy-net/fc:2", "toy-net/block1:2")), author="alice")
+    with running_server(toy_store, book.url) as base_url:
+        page = browser.new_context(viewport=VIEWPORTS["projector"]).new_page()
+        page.goto(f"{base_url}/tours/toy/present#stop-4")
+        warning = page.locator(".tour-stop:visible .claim-warning")
+        assert warning.is_visible() and "top_examples red ≥ 0.75 — measured now: 0.33 (1 of 3)" in warning.inner_text()
+        page.goto(f"{base_url}/tours/toy/present#stop-1")
+        assert page.locator(".tour-stop:visible .claim-warning").count() == 0
+        page.context.close()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select, update
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.orm import Session
 
+import notes
 from notes import tours
 from notes.book import NotesBook
 from notes.schema import StopRow, TourEditRow
@@ -140,3 +144,20 @@ def test_shipped_tours_read_whatever_the_limits_are_set_to(monkeypatch: pytest.M
         assert max(len(t.stops) for t in tours.shipped()) > 1
     finally:
         tours.shipped.cache_clear()
+
+
+def test_a_database_from_before_claims_is_migrated_on_reading_and_keeps_its_stops(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    config = Config()
+    config.set_main_option("script_location", str(Path(notes.__file__).with_name("migrations")))
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "n0002")  # the tables before claims
+        connection.execute(text("INSERT INTO tours VALUES (1, 'old', 'Old', '', 'alice', '2026-12-01', '2026-12-01')"))
+        connection.execute(text("INSERT INTO tour_stops VALUES (1, 1, 0, 'unit', 'toy-net', 'conv1:1', 'one')"))
+    engine.dispose()
+    found = tours.stored_tour(NotesBook(url), "old")
+    assert found is not None and [(s.unit, s.caption, s.claims) for s in found.stops] == [
+        ("toy-net/conv1:1", "one", [])
+    ]

@@ -58,7 +58,7 @@ def test_each_image_records_the_tensor_its_layer_optimized() -> None:
 
 
 def test_extras_limit_the_other_kinds_to_chosen_layers_and_units() -> None:
-    plan = _plan(extras=parse_extras(["mixed4b:2-3", "mixed4b:6"], [CONV, LOGITS]))
+    plan = _plan(extras=parse_extras(["mixed4b:2-3", "mixed4b:6"], [CONV, LOGITS], ALL))
     assert plan.units_for(CONV, "channel") == list(range(8))
     assert plan.units_for(CONV, "negative") == [2, 3, 6]
     assert plan.kinds_for(LOGITS) == ["channel"]
@@ -70,8 +70,9 @@ def test_extras_limit_the_other_kinds_to_chosen_layers_and_units() -> None:
 
 
 def test_extras_naming_a_whole_layer_cover_all_its_units() -> None:
-    assert parse_extras(["fc", "fc:1"], [CONV, LOGITS]) == {"fc": None}
-    plan = _plan(extras={"fc": None})
+    extras = parse_extras(["fc", "fc:1"], [CONV, LOGITS], ALL)
+    assert extras == {"neuron": {"fc": None}, "negative": {"fc": None}, "diversity": {"fc": None}}
+    plan = _plan(extras=extras)
     assert plan.stage_settings(LOGITS)["objectives"] == [
         "channel",
         "negative",
@@ -81,6 +82,15 @@ def test_extras_naming_a_whole_layer_cover_all_its_units() -> None:
     ]
 
 
+def test_extras_for_one_kind_render_only_that_kind_there() -> None:
+    extras = parse_extras(["neuron@mixed4b", "fc:1"], [CONV, LOGITS], ALL)
+    plan = _plan(extras=extras)
+    assert plan.kinds_for(CONV) == ["channel", "neuron"]
+    assert plan.units_for(CONV, "neuron") == list(range(8)) and plan.units_for(CONV, "negative") == []
+    assert plan.stage_settings(CONV)["objectives"] == ["channel", "neuron"]
+    assert plan.kinds_for(LOGITS) == ["channel", "negative", "diversity"]
+
+
 @pytest.mark.parametrize(
     ("spec", "error", "message"),
     [
@@ -88,11 +98,14 @@ def test_extras_naming_a_whole_layer_cover_all_its_units() -> None:
         ("mixed4b:5-99", ValueError, "mixed4b has units 0–7"),
         ("mixed4b:a-b", ValueError, "layer:first-last"),
         ("mixed4b:5-2", ValueError, "units 0–7"),
+        ("dreams@mixed4b", ValueError, "kinds: neuron, negative, diversity"),
+        ("channel@mixed4b", ValueError, "besides channel"),
+        ("neuron@mixed9z", KeyError, "among those computed"),
     ],
 )
 def test_bad_extras_name_the_valid_layers_or_units(spec: str, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
-        parse_extras([spec], [CONV, LOGITS])
+        parse_extras([spec], [CONV, LOGITS], ALL)
 
 
 def test_plan_refuses_unknown_kinds_a_missing_channel_and_a_tiny_diversity_set() -> None:

@@ -82,3 +82,19 @@ def test_a_kind_is_declared_once_and_channel_stays() -> None:
         kinds.unregister(CHANNEL)
     with pytest.raises(ValueError, match="identifiers"):
         VisKind("two words", "", lambda *_: None)
+
+
+@pytest.mark.parametrize(
+    ("held", "chosen"),
+    [
+        ({"channel", "neuron", "negative"}, "neuron"),
+        ({"neuron"}, "neuron"),
+        ({"channel", "negative", "diversity:0"}, "channel"),
+        ({"negative"}, None),
+        (set(), None),
+    ],
+)
+def test_a_unit_is_shown_by_its_neuron_picture_where_stored_else_its_channel_one(
+    held: set[str], chosen: str | None
+) -> None:
+    assert kinds.readable_kind(held) == chosen

@@ -1,11 +1,12 @@
-"""The reader's family queries: each layer's top units by a score in one query, and chosen units' curves in one."""
+"""The reader's family queries: each layer's top units by a score in one query, chosen units' curves in one, and
+their pictures of chosen kinds in one."""
 
 from __future__ import annotations
 
 import pytest
 
 from store.reader import StoreReader
-from tests.app.test_families import ANGLES, build_family_store, tuning
+from tests.app.test_families import ANGLES, NEURON_UNITS, build_family_store, tuning
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +40,31 @@ def test_curves_of_returns_the_named_curve_of_the_chosen_units_only(reader: Stor
     assert reader.curves_of("fam-a", {"mixed": [0]}, "curvature")["mixed"][0].axes["radius"] == [4.0]
 
 
+def test_units_scored_brings_each_units_images_of_the_asked_kinds(reader: StoreReader) -> None:
+    ranked = reader.units_scored("fam-a", "curve", 4, ["mixed"], pictures=["neuron"])["mixed"]
+    assert {u.unit: set(u.pictures) for u in ranked} == {0: {"neuron"}, 1: set(), 2: set(), 3: {"neuron"}}
+    assert ranked[0].pictures["neuron"] != ranked[0].thumbnail and ranked[0].scores["curve"] == 0.9
+    assert all(not u.pictures for u in reader.units_scored("fam-a", "curve", 4, ["mixed"])["mixed"])
+
+
+def test_pictures_of_returns_the_chosen_units_images_of_the_chosen_kinds_only(reader: StoreReader) -> None:
+    found = reader.pictures_of("fam-a", {"mixed": [0, 1, 3], "conv": [0]}, ["neuron"])
+    assert found == {"mixed": {u: found["mixed"][u] for u in NEURON_UNITS}, "conv": {}}
+    assert set(found["mixed"][0]) == {"neuron"} and found["mixed"][0]["neuron"].ext == "png"
+    both = reader.pictures_of("fam-a", {"mixed": [0, 1]}, ["neuron", "channel"])["mixed"]
+    assert set(both[0]) == {"neuron", "channel"} and set(both[1]) == {"channel"}
+    assert reader.pictures_of("fam-a", {"mixed": [2]}, ["neuron"]) == {"mixed": {}}
+
+
 def test_each_family_query_is_one_statement(reader: StoreReader) -> None:
     from sqlalchemy import event
 
     statements: list[str] = []
     event.listen(reader.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    reader.units_scored("fam-a", "curve", 64)
+    reader.units_scored("fam-a", "curve", 64, pictures=["neuron", "channel"])
     reader.curves_of("fam-a", {"mixed": list(range(10)), "conv": [0, 1]}, "orientation")
-    assert len(statements) == 2
+    reader.pictures_of("fam-a", {"mixed": list(range(10)), "conv": [0, 1]}, ["neuron", "channel"])
+    assert len(statements) == 3
 
 
 def test_top_scored_ranks_units_of_every_model_highest_first_in_one_statement(reader: StoreReader) -> None:

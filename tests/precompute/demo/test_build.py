@@ -19,11 +19,20 @@ from app import urls
 from app.config import Settings
 from app.main import create_app
 from bench import score_validity
-from precompute.demo.build import DemoConfig, run_demo
+from notes import tours
+from notes.claim_check import check_stop
+from precompute.demo.build import DEMO_EXTRAS, FAMILY_LAYERS, DemoConfig, run_demo
+from precompute.feature_vis import parse_extras
+from precompute.layers import probe_layers
 from precompute.threads import threads_line
+from precompute.zoo import load_model
+from store.kinds import kind_names
+from store.measures import model_measures
 from store.reader import StoreReader
 from tests.frontend import conftest as frontend
 from tests.frontend.tour_player import VIEWPORTS, play
+from tests.precompute.demo.findings_remeasure import check_all
+from tests.precompute.demo.test_demo_tour import shipped_verdicts
 
 DEMO = "demo-inception"
 
@@ -226,6 +235,51 @@ def test_demo_mixed3b_curve_family_laid_out_by_orientation_covers_270_degrees(de
         assert len(angles) >= 8 and gaps.max() <= 90, (family, angles)  # coverage = 360 − the largest gap ≥ 270
 
 
+def test_the_demo_asks_for_neuron_pictures_of_every_unit_of_the_family_layers_and_no_other_new_kind() -> None:
+    extras = parse_extras(DEMO_EXTRAS, probe_layers(load_model(DEMO)), kind_names())
+    assert set(FAMILY_LAYERS) == {"mixed3a", "mixed3b", "mixed4a"}
+    assert extras["neuron"] == {**{layer: None for layer in FAMILY_LAYERS}, "mixed4b": frozenset(range(384, 448))}
+    assert extras["negative"] == extras["diversity"] == {"mixed4b": frozenset(range(384, 448))}
+
+
+@pytest.mark.slow
+def test_demo_family_tiles_show_the_neuron_pictures_it_rendered(demo_run: tuple[Path, str]) -> None:
+    client = TestClient(create_app(Settings(store=demo_run[0])))
+    shown = 0
+    for layer in (*FAMILY_LAYERS, "mixed4b"):
+        for family in ("curves", "lines", "colour", "frequency"):
+            page = client.get(f"/api/v1/models/{DEMO}/layers/{layer}/families/{family}").json()
+            for unit in page.get("units", []):  # mixed4b has neuron pictures for its 5×5 branch only
+                neuron = layer in FAMILY_LAYERS or 384 <= unit["unit"] < 448
+                assert unit["picture_kind"] == ("neuron" if neuron else "channel"), unit["ref"]
+                shown += 1
+            if page.get("units"):
+                assert client.get(page["units"][0]["picture"]).status_code == 200
+    assert shown > 0
+
+
+@pytest.mark.slow
+def test_every_claim_of_every_shipped_tour_holds_on_the_demo_build(demo_run: tuple[Path, str]) -> None:
+    verdicts = shipped_verdicts(demo_run[0])
+    assert verdicts and [f"{t} stop {n}: {v.claim.text} ({v.status}: {v.measured})"
+                         for t, n, v in verdicts if v.status != "holds"] == []  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_tour_stop_on_a_unit_whose_top_examples_contradict_its_claim_fails_the_check(
+    demo_run: tuple[Path, str],
+) -> None:
+    demo = next(t for t in tours.shipped() if t.slug == "demo-curves")
+    stop = next(s for s in demo.stops if s.kind == "unit")
+    claim = next(c for c in stop.claims if c.kind == "top_examples")
+    layer, _ = stop.layer_unit
+    reader = StoreReader(demo_run[0])
+    facts = model_measures(reader, stop.model, {layer: {u.unit for u in reader.units(DEMO, layer)}})
+    worst = min((u for u in facts.units.values() if u.examples), key=lambda u: u.labels.get(str(claim.subject), 0))
+    moved = stop.model_copy(update={"unit": f"{stop.model}/{layer}:{worst.unit}", "claims": [claim]})
+    assert [v.status for v in check_stop(moved, facts)] == ["fails"]
+
+
 @pytest.mark.slow
 def test_rerunning_the_demo_reuses_everything(demo_run: tuple[Path, str]) -> None:
     done = subprocess.run(_demo(demo_run[0]), capture_output=True, text=True, timeout=600, check=False)
@@ -272,3 +326,16 @@ def test_the_shipped_demo_tour_plays_through_with_the_keyboard(
         play(page, base_url + urls.tour_present("demo-curves"), stops, 300 if screen == "phone" else 500)
         context.close()
     assert errors == []
+
+
+@pytest.mark.slow
+def test_demo_findings_verdicts_follow_their_numbers_measured_again_from_the_store(demo_run: tuple[Path, str]) -> None:
+    verdicts = check_all(demo_run[0], load_model(DEMO, None))
+    assert list(verdicts) == [
+        "curve_detectors",
+        "equivariant_weights",
+        "colour_vs_bw",
+        "branch_specialization",
+        "centre_surround",
+        "universality",
+    ]

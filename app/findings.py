@@ -1,0 +1,135 @@
+"""A model's findings (`/models/{model}/findings`): the course's phenomena measured on it by precompute.findings, each
+a check with its verdict, numbers, thresholds and links to the views that show it.
+
+One reader call (the stored findings). A store of a format before findings were kept, or one whose precompute did
+not measure them, is served: the page says they were not computed for this store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends
+from markupsafe import Markup
+from pydantic import BaseModel, Field
+
+from app import urls
+from app.circuit import MAX_UNITS
+from app.deps import ModelDep, Reader
+from app.plots.weights_by_angle import weights_by_angle_svg
+from store.findings_read import Finding
+from store.records import ModelView
+
+NOT_COMPUTED = "Findings were not computed for this store: run `microscope precompute` (or `microscope demo`) again."
+OLD_FORMAT = "Findings were not computed for this store: its format predates them (run the precompute again)."
+
+
+class FindingLinkPublic(BaseModel):
+    """A view that shows a finding."""
+
+    label: str
+    url: str
+
+
+class FindingPublic(BaseModel):
+    """One finding: a check of a phenomenon, as measured."""
+
+    key: str
+    title: str
+    claim: str = Field(description="what the check asserts, in one sentence")
+    verdict: str = Field(description="passed, failed or not measurable")
+    required: bool = Field(description="false for a finding the course only reports")
+    reason: str | None = Field(description="why it is not measurable, or why it could not be measured further")
+    numbers: dict[str, Any] = Field(description="what was measured (the best layer or pair)")
+    thresholds: dict[str, Any] = Field(description="what the numbers are held to")
+    rows: list[dict[str, Any]] = Field(description="the measurement per layer or layer pair")
+    plot: dict[str, Any] | None = Field(description="the data of its figure, when it has one")
+    links: list[FindingLinkPublic]
+
+
+class FindingsPublic(BaseModel):
+    """A model's findings."""
+
+    model: str
+    computed: bool
+    message: str | None = Field(description="why there are no findings, when there are none")
+    findings: list[FindingPublic]
+    model_url: str
+    url: str
+    api_url: str
+
+
+@dataclass(frozen=True)
+class FindingsData:
+    """What the store holds for a model's findings (None: its format keeps none)."""
+
+    model: ModelView
+    stored: list[Finding] | None
+
+
+def get_findings(reader: Reader, model_view: ModelDep) -> FindingsData:
+    """The findings of the model named by the path (404 naming the stored models otherwise)."""
+    return FindingsData(model_view, reader.findings(model_view.id))
+
+
+FindingsDep = Annotated[FindingsData, Depends(get_findings)]
+
+_LINKS: dict[str, Callable[..., str]] = {
+    "unit": lambda m, layer, unit: urls.unit_page(m, layer, unit),
+    "family": lambda m, layer, family: urls.family_page(m, layer, family),
+    "circuit": lambda m, groups: urls.circuit_page(m, [(layer, _spread(units)) for layer, units in groups]),
+    "branches": lambda m, layer: urls.branches_page(m, layer),
+    "weights": lambda m, layer: urls.layer_weights_page(m, layer),
+    "layer": lambda m, layer, sort: urls.layer_page(m, layer, sort=sort),
+    "compare": lambda m, family: urls.compare_page(family),
+    "findings": lambda m, model: urls.findings_page(model),
+}
+
+
+def _spread(units: list[int]) -> list[int]:
+    """At most a circuit's units per layer, evenly spread over `units` (ordered by orientation: round the circle)."""
+    if len(units) <= MAX_UNITS:
+        return units
+    return [units[i * len(units) // MAX_UNITS] for i in range(MAX_UNITS)]
+
+
+def link_public(model: str, stored: dict[str, Any]) -> FindingLinkPublic | None:
+    """A stored link as a URL built by app.urls (None for a kind this app does not know)."""
+    build = _LINKS.get(stored.get("kind", ""))
+    params = {k: v for k, v in stored.items() if k not in ("kind", "label")}
+    return None if build is None else FindingLinkPublic(label=stored["label"], url=build(model, **params))
+
+
+def finding_public(model: str, stored: Finding) -> FindingPublic:
+    """One stored finding, its links as URLs."""
+    links = [found for item in stored.get("links", []) if (found := link_public(model, item)) is not None]
+    fields = {name: stored.get(name) for name in FindingPublic.model_fields if name != "links"}
+    return FindingPublic(**{**fields, "rows": stored.get("rows") or [], "links": links})
+
+
+def findings_public(data: FindingsData) -> FindingsPublic:
+    """The findings page's content."""
+    model = data.model.id
+    found = [finding_public(model, f) for f in data.stored or []]
+    message = None if found else (OLD_FORMAT if data.stored is None else NOT_COMPUTED)
+    return FindingsPublic(
+        model=model,
+        computed=bool(found),
+        message=message,
+        findings=found,
+        model_url=urls.model_page(model),
+        url=urls.findings_page(model),
+        api_url=urls.api_findings(model),
+    )
+
+
+def finding_plots(page: FindingsPublic) -> dict[str, Markup]:
+    """Each finding's figure, by key: the weights by orientation difference of the equivariance finding."""
+    plots = {}
+    for f in page.findings:
+        if f.plot and f.plot.get("bins"):
+            label = f"mean summed weight {f.plot['from']} → {f.plot['to']} by difference of preferred orientation"
+            plots[f.key] = weights_by_angle_svg(f.plot["bins"], label=label)
+    return plots

@@ -1,0 +1,144 @@
+"""Claims judged on the toy store: each holds, fails with the value measured now, or cannot be checked; captions'
+placeholders filled from the same measurements.
+
+The toy store's block1 unit u has top examples of images (u + r) % 9 for r < 3 (labels red ×3, green ×3, blue ×3),
+a `bw_ratio` of u/5, tuning curves peaking at 1.0 and top examples at 3.0, and no branch or orientation score.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from notes.claim_check import NOT_MEASURED, check_stop, check_tour, fill, wanted_units
+from notes.tour_file import StopFile, parse
+from store.measures import ModelMeasures, UnitMeasures, model_measures
+from store.reader import StoreReader
+from store.records import EvidenceRecord
+from store.writer import StoreWriter
+from tests.conftest import build_toy_store
+
+MODEL = "toy-net"
+
+
+def _stop(claim: str, target: str = "unit: toy-net/block1:0", caption: str = "") -> StopFile:
+    text = f"slug: t\ntitle: T\nstops:\n  - {target}\n    caption: '{caption}'\n    claims: [{claim}]\n"
+    return parse(text).stops[0]
+
+
+def _judged(stop: StopFile, store: Path) -> list[tuple[str, str]]:
+    facts = {m: model_measures(StoreReader(store), m, layers) for m, layers in wanted_units([stop]).items()}
+    return [(v.status, v.measured) for v in check_tour([stop], facts)[0]]
+
+
+@pytest.mark.parametrize(
+    ("claim", "target", "verdict"),
+    [
+        ("{top_examples: red, at_least: 0.75}", "block1:0", ("holds", "1.00 (3 of 3)")),
+        ("{top_examples: red, at_least: 0.75}", "block1:2", ("fails", "0.33 (1 of 3)")),
+        ("{top_examples: green, at_most: 0.5}", "block1:3", ("fails", "1.00 (3 of 3)")),
+        ("{score: bw_ratio, at_least: 0.3}", "block1:2", ("holds", "0.40")),
+        ("{score: bw_ratio, at_least: 0.3}", "block1:1", ("fails", "0.20")),
+        ("{rank: bw_ratio, top: 2}", "block1:4", ("holds", "2 of 6")),
+        ("{rank: bw_ratio, top: 2}", "block1:3", ("fails", "3 of 6")),
+        ("{response: curvature, at_least: 0.3}", "block1:1", ("holds", "0.33")),
+        ("{response: curvature, at_least: 0.5}", "block1:1", ("fails", "0.33")),
+        ("{branch: block1_3x3}", "block1:1", ("fails", "no branch")),
+    ],
+)
+def test_a_unit_claim_holds_or_fails_with_the_value_measured_now(
+    toy_store: Path, claim: str, target: str, verdict: tuple[str, str]
+) -> None:
+    assert _judged(_stop(claim, f"unit: {MODEL}/{target}"), toy_store) == [verdict]
+
+
+@pytest.mark.parametrize(
+    ("claim", "target", "why"),
+    [
+        ("{score: curve, at_least: 0.5}", "block1:1", "block1:1 has no curve score in this store"),
+        ("{orientation: 30, within: 20}", "block1:1", "block1:1 has no orientation score"),
+        ("{top_examples: purple, at_least: 0.5}", "block1:1", "no dataset image is labelled 'purple'; labels: blue"),
+        ("{response: hue, at_least: 0.5}", "block1:1", "block1:1 has no hue tuning curve"),
+        ("{score: bw_ratio, at_least: 0.5}", "block1:99", "this store has no unit block1:99"),
+        ("{score: bw_ratio, at_least: 0.5}", "mixed9z:1", "this store has no layer 'mixed9z'"),
+        ("{branch_share: red, at_least: 0.5}", "block1:1", "block1:1 is in no branch"),
+    ],
+)
+def test_a_claim_the_store_cannot_measure_cannot_be_checked(toy_store: Path, claim: str, target: str, why: str) -> None:
+    [(status, measured)] = _judged(_stop(claim, f"unit: {MODEL}/{target}"), toy_store)
+    assert status == "unchecked" and why in measured
+
+
+def test_a_claim_on_a_model_the_store_lacks_cannot_be_checked(toy_store: Path) -> None:
+    stop = _stop("{score: bw_ratio, at_least: 0.5}", "unit: other-net/fc:0")
+    assert _judged(stop, toy_store) == [("unchecked", "this store lacks the model")]
+
+
+def test_a_circuit_claim_holds_only_when_it_holds_for_every_unit(toy_store: Path) -> None:
+    circuit = "circuit: toy-net/block1:0,1,2"
+    assert _judged(_stop("{top_examples: red, at_least: 0.3}", circuit), toy_store)[0][0] == "holds"
+    status, measured = _judged(_stop("{top_examples: red, at_least: 0.5}", circuit), toy_store)[0]
+    assert status == "fails" and measured == "block1:2: 0.33 (1 of 3)"  # only the failing unit is named
+    one = _stop("{unit: 'block1:2', top_examples: red, at_most: 0.5}", circuit)
+    assert _judged(one, toy_store) == [("holds", "0.33 (1 of 3)")]
+
+
+def test_a_circuit_ordered_by_a_score_is_checked_in_the_stop_order(toy_store: Path) -> None:
+    ordered = _judged(_stop("{ordered_by: bw_ratio}", "circuit: toy-net/block1:0,2,4"), toy_store)
+    assert ordered == [("holds", "0.00, 0.40, 0.80")]
+    assert _judged(_stop("{ordered_by: bw_ratio}", "circuit: toy-net/block1:2,0"), toy_store)[0][0] == "fails"
+
+
+def _orientations(*angles: float) -> ModelMeasures:
+    units = {("l", u): UnitMeasures("l", u, None, {"orientation": a}) for u, a in enumerate(angles)}
+    return ModelMeasures(units, (), ("l",))
+
+
+@pytest.mark.parametrize(("angles", "status"), [((0, 90, 180, 270), "holds"), ((0, 30, 60, 90), "fails")])
+def test_orientation_coverage_is_the_circle_less_its_largest_gap(angles: tuple[float, ...], status: str) -> None:
+    stop = _stop("{orientation_coverage: 270}", "circuit: m/l:" + ",".join(str(u) for u in range(len(angles))))
+    [verdict] = check_stop(stop, _orientations(*angles))
+    assert verdict.status == status and verdict.measured.startswith("270°" if status == "holds" else "90°")
+
+
+def test_an_orientation_claim_is_a_circular_distance() -> None:
+    [near] = check_stop(_stop("{orientation: 350, within: 20}", "unit: m/l:0"), _orientations(5))
+    [far] = check_stop(_stop("{orientation: 350, within: 10}", "unit: m/l:0"), _orientations(5))
+    assert (near.status, near.measured, far.status) == ("holds", "5° (15° off)", "fails")
+
+
+def test_placeholders_are_filled_from_the_store(toy_store: Path) -> None:
+    caption = "{{ top_examples red }} red, bw {{ score bw_ratio }}, rank {{ rank bw_ratio }}, {{ score curve }}"
+    stop = _stop("{score: bw_ratio, at_most: 1}", "unit: toy-net/block1:1", caption)
+    facts = model_measures(StoreReader(toy_store), MODEL, {"block1": {1}})
+    assert fill(stop, facts) == f"2 of 3 red, bw 0.20, rank 5 of 6, {NOT_MEASURED}"
+
+
+def test_a_circuit_placeholder_quotes_the_range_of_its_units(toy_store: Path) -> None:
+    caption = "from {{ score bw_ratio }}; {{ score bw_ratio block1:4 }}"
+    stop = _stop("{score: bw_ratio, at_most: 1}", "circuit: toy-net/block1:4,0,2", caption)
+    facts = model_measures(StoreReader(toy_store), MODEL, {"block1": {0, 2, 4}})
+    assert fill(stop, facts) == "from 0.00 to 0.80; 0.80"
+
+
+def test_a_claim_about_another_unit_is_judged_on_that_unit(toy_store: Path) -> None:
+    stop = _stop("{unit: 'block1:2', top_examples: red, at_least: 0.75}", caption="{{ top_examples red block1:2 }}")
+    assert _judged(stop, toy_store) == [("fails", "0.33 (1 of 3)")]
+    facts = model_measures(StoreReader(toy_store), MODEL, wanted_units([stop])[MODEL])
+    assert fill(stop, facts) == "1 of 3"
+
+
+def test_a_member_claim_is_the_store_family_gate(tmp_path: Path) -> None:
+    store = build_toy_store(tmp_path / "store")
+    gated = [(0, True, 3.0), (1, False, 3.0), (2, None, 1.0)]  # unit 2 never rises above the blank
+    with StoreWriter(store) as writer:
+        records = [EvidenceRecord(u, "curves", 1.0, 0.5, peak, None, passes) for u, passes, peak in gated]
+        writer.put_score_evidence(MODEL, "block1", records)
+    judged = [_judged(_stop("{member: curves}", f"unit: toy-net/block1:{u}"), Path(store))[0] for u in range(4)]
+    assert judged == [
+        ("holds", "a member"),
+        ("fails", "not a member"),
+        ("unchecked", "block1:2: no dataset peak above the blank in this store"),
+        ("unchecked", "block1:3: no family gate recorded in this store"),
+    ]
