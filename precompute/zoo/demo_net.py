@@ -171,8 +171,8 @@ ENTRY = ModelEntry(
     title="Demo Inception (stimuli)",
     description=(
         "A small InceptionV1-shaped network (conv2d0 … mixed4b, InceptionV1's mixed4b widths) trained offline by "
-        "microscope's own code to tell apart procedurally drawn stimuli: curves, lines, circles, spirals, "
-        "S-curves, frequency boundaries and colour edges."
+        "microscope's own code on a procedural world: curves facing eight directions, corners, lines, colour "
+        "edges that only colour tells apart and texture boundaries, in clutter."
     ),
     build=build,
     bare=bare,

@@ -11,6 +11,7 @@ import torch
 from precompute.demo.train import augment, load_images, train
 from precompute.stimuli import CLASS_NAMES, write_dataset
 from precompute.stimuli.world import symmetry_permutation
+from precompute.zoo.demo_net import WEIGHTS
 from precompute.zoo.download import read_state_dict, sha256_file
 
 TINY = {"epochs": 1, "batch_size": 16, "lr": 0.02, "progress": False}  # 26 steps, about a second
@@ -95,3 +96,12 @@ def test_missing_data_raises_value_error_naming_the_folder(tmp_path: Path) -> No
         train(tmp_path, tmp_path / "w.pt", **TINY)
     with pytest.raises(ValueError, match="epochs"):
         train(tmp_path, tmp_path / "w.pt", epochs=0, batch_size=16)
+
+
+def test_the_readme_quotes_the_shipped_networks_confusion_matrix_and_accuracy() -> None:
+    record = json.loads(WEIGHTS.with_suffix(".json").read_text())
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    for name, row in zip(record["classes"], record["confusion"], strict=True):
+        assert f"| {name} | " + " | ".join(str(v) if v else "·" for v in row) + " |" in readme, name
+    assert f"reaches {record['heldout_accuracy']:.2%} on the {sum(map(sum, record['confusion'])):,} held-out" in readme
+    assert record["heldout_accuracy"] < 1.0  # the task still needs more than the network has learned
