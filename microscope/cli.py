@@ -121,7 +121,7 @@ def demo(
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     threads: DemoThreadsOption = None,
 ) -> None:
-    """The offline demo: generated stimuli, a small Inception-style network trained on them, every view, served.
+    """The offline demo: generated stimuli, two small networks trained on them, every view, served.
 
     The stimuli go in the store folder; --db and --assets put the database and the images elsewhere.
     """
@@ -132,8 +132,8 @@ def demo(
     config = DemoConfig(
         store=store, db=db, assets=assets, steps=steps, retrain=retrain, progress=progress, threads=threads
     )
-    summary = run_demo(config, echo=typer.echo)
-    typer.echo(summary.describe(location))
+    for summary in run_demo(config, echo=typer.echo):
+        typer.echo(summary.describe(location))
     if serve_after:
         from app.server import serve as run_server
 

@@ -39,6 +39,8 @@ class ModelFacts(Protocol):
     @property
     def labels(self) -> tuple[str, ...]: ...
     @property
+    def groups(self) -> Mapping[str, tuple[str, ...]]: ...
+    @property
     def layers(self) -> tuple[str, ...]: ...
 
 
@@ -74,12 +76,15 @@ def _score(unit: UnitFacts, name: str) -> Measure:
     return Measure(value, f"{value:.0f}°" if name == "orientation" else f"{value:.2f}")
 
 
-def _share(unit: UnitFacts, label: str, labels: Sequence[str]) -> Measure:
+def _share(unit: UnitFacts, label: str, facts: ModelFacts) -> Measure:
+    """The share of the unit's top examples labelled `label`, or any label of the group `label` names (a family)."""
     if not unit.examples:
         raise Unchecked(f"{unit.layer}:{unit.unit} has no top dataset examples in this store")
-    if label not in labels:
-        raise Unchecked(f"no dataset image is labelled {label!r}; labels: {', '.join(labels) or 'none'}")
-    count = unit.labels.get(label, 0)
+    members = facts.groups.get(label, (label,) if label in facts.labels else ())
+    if not members:
+        known = [*facts.labels, *facts.groups]
+        raise Unchecked(f"no dataset image is labelled {label!r}; labels: {', '.join(known) or 'none'}")
+    count = sum(unit.labels.get(member, 0) for member in members)
     return Measure(count / unit.examples, f"{count} of {unit.examples}")
 
 
@@ -101,7 +106,7 @@ def _branch_share(unit: UnitFacts, label: str, facts: ModelFacts, least: float) 
     if unit.branch is None:
         raise Unchecked(f"{unit.layer}:{unit.unit} is in no branch")
     layer = [u for u in facts.units.values() if u.layer == unit.layer and u.examples]
-    members = [u for u in layer if _share(u, label, facts.labels).value >= least]
+    members = [u for u in layer if _share(u, label, facts).value >= least]
     if not members:
         raise Unchecked(f"no unit of {unit.layer} has {least:g} of its top examples labelled {label!r}")
     inside = sum(u.branch == unit.branch for u in members)
@@ -112,7 +117,7 @@ def quote(kind: str, name: str | None, unit: UnitFacts, facts: ModelFacts) -> Me
     """The value a claim of `kind` on `name` is checked against, or that a placeholder quotes; Unchecked if missing."""
     measures: dict[str, Callable[[], Measure]] = {
         "score": lambda: _score(unit, name or ""),
-        "top_examples": lambda: _share(unit, name or "", facts.labels),
+        "top_examples": lambda: _share(unit, name or "", facts),
         "response": lambda: _response(unit, name or ""),
         "rank": lambda: _rank(unit, name or "", facts),
         "branch_share": lambda: _branch_share(unit, name or "", facts, MEMBER_SHARE),
@@ -253,6 +258,7 @@ class NoFacts:
 
     units: Mapping[tuple[str, int], UnitFacts] = field(default_factory=dict)
     labels: tuple[str, ...] = ()
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     layers: tuple[str, ...] = ()
 
 

@@ -99,6 +99,14 @@ def binned_means(pairs: np.ndarray, width: float = DELTA_BIN) -> list[dict[str, 
     return found
 
 
+def profile_r(bins: Sequence[Mapping[str, float | int | None]]) -> float | None:
+    """r of the binned mean weights against the cosine of their bins' centres: how closely the plot (every pair
+    averaged per bin, as the Circuits articles draw it) follows cos Δθ, however noisy each pair is."""
+    held = [b for b in bins if b["mean"] is not None]
+    centres = np.array([(float(b["from"]) + float(b["to"])) / 2 for b in held])  # type: ignore[arg-type]
+    return pearson(np.array([float(b["mean"]) for b in held]), np.cos(np.deg2rad(centres)))  # type: ignore[arg-type]
+
+
 def colour_share(bw: Mapping[int, float]) -> float:
     """The share of the units with a bw_ratio that are colour units (0 for none)."""
     return sum(v < COLOUR_BW_RATIO for v in bw.values()) / len(bw) if bw else 0.0

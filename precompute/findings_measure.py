@@ -178,11 +178,15 @@ def equivariant_weights(evidence: Evidence) -> Finding:
             weights = summed(evidence, later.name, list(into), list(out_of))
             r, points = c.equivariance(weights, np.array(list(into.values())), np.array(list(out_of.values())))
             row["r"] = None if r is None else round(r, 4)
-            plots[later.name] = {"from": earlier.name, "to": later.name, "bins": c.binned_means(points)}
+            bins = c.binned_means(points)
+            profile = c.profile_r(bins)
+            row["profile_r"] = None if profile is None else round(profile, 4)
+            plots[later.name] = {"from": earlier.name, "to": later.name, "bins": bins}
         rows.append(row)
     measured = [r for r in rows if r["r"] is not None]
     best = max(measured, key=lambda r: r["r"], default=None)
-    numbers = {"from": best["from"], "to": best["to"], "r": best["r"]} if best else {"r": None}
+    shown = ("from", "to", "r", "profile_r")
+    numbers = {key: best[key] for key in shown} if best else {"r": None}
     reason = None if best else f"no two consecutive layers both hold {c.MIN_PAIR_UNITS} curve units (finding 1's)"
     links = [link("weights", f"weights {r['from']} → {r['to']}", layer=r["to"]) for r in measured]
     if best:

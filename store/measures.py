@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from store import schema as t
 from store.reader import StoreReader
+from store.scores import FAMILY_CLASSES
 
 
 @dataclass
@@ -40,6 +41,8 @@ class ModelMeasures:
     units: dict[tuple[str, int], UnitMeasures]
     labels: tuple[str, ...]
     layers: tuple[str, ...]  # the model's layers in this store, in forward order
+    # Names that stand for several labels: each family whose classes (store.scores.FAMILY_CLASSES) label images here.
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _largest(values: Any) -> float | None:
@@ -126,4 +129,5 @@ def model_measures(reader: StoreReader, model: str, chosen: Mapping[str, Iterabl
         _families(session, model, {layer: chosen[layer] for layer in layers}, found)
         labels = select(t.DatasetImage.label).where(t.DatasetImage.model_id == model, t.DatasetImage.label.is_not(None))
         known = tuple(sorted(session.scalars(labels.distinct())))
-    return ModelMeasures(found, known, tuple(names))
+    groups = {family: classes for family, classes in FAMILY_CLASSES.items() if set(classes) & set(known)}
+    return ModelMeasures(found, known, tuple(names), groups)

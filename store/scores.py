@@ -106,13 +106,13 @@ SCORES: dict[str, Score] = {
 }
 # The families a layer's units can be ranked by (layer family views, /compare): each a score above.
 FAMILY_SCORES: dict[str, Score] = {"curves": CURVE, "lines": LINE, "colour": COLOUR, "frequency": FREQUENCY}
-# The demo's stimulus classes (precompute.stimuli.FAMILIES, the label of every demo image) that each family's
+# The demo's classes (precompute/stimuli/world.py, the label of every demo image) that each family's
 # units should answer: a member's top dataset examples are mostly of these classes. Its ground truth: where a store's
 # images carry these labels, what a family score selects can be checked against them (bench/score_validity.py).
 FAMILY_CLASSES: dict[str, tuple[str, ...]] = {
-    "curves": ("curve",),
+    "curves": tuple(f"curve_{facing}" for facing in ("e", "ne", "n", "nw", "w", "sw", "s", "se")),
     "lines": ("line",),
-    "colour": ("color_edge",),
+    "colour": ("red_green", "blue_yellow", "magenta_cyan", "orange_azure"),
     "frequency": ("frequency_boundary",),
 }
 

@@ -1,4 +1,4 @@
-"""`microscope demo`: stimuli → the demo network (shipped, or retrained) → every view precomputed into a store.
+"""`microscope demo`: stimuli → the demo networks (shipped, or retrained) → every view precomputed into a store.
 
 Needs no network and no GPU. Re-running reuses the stimuli, the weights and whatever the store already holds.
 """
@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from precompute.config import PrecomputeConfig
-from precompute.demo.train import HELDOUT_PER_FAMILY, HELDOUT_SEED, evaluate, make_data, train
+from precompute.demo.train import HELDOUT_PER_CLASS, HELDOUT_SEED, NETWORKS, evaluate, make_data, train
 from precompute.pipeline import PrecomputeSummary, run_precompute
 from precompute.stimuli import write_dataset
 from precompute.threads import available_cpus, threads_line, use_threads
 from precompute.zoo import load_model
-from precompute.zoo.demo_net import INPUT, MODEL_ID, WEIGHTS
+from precompute.zoo.demo_net import INPUT, MODEL_ID
 
 DEMO_STEPS = 128  # a quarter of Lucid's 512: recognisable shapes and colours within the demo's CPU time budget
 DEMO_TOP_K = 16
@@ -36,7 +36,7 @@ class DemoConfig:
     db: str | None = None  # the store's database URL, if not the store folder's
     assets: Path | None = None  # the store's asset folder, if not the store folder's
     steps: int = DEMO_STEPS
-    retrain: bool = False  # train the network here (minutes) instead of loading the shipped weights
+    retrain: bool = False  # train the networks here (minutes) instead of loading the shipped weights
     progress: bool = True
     threads: int | None = None  # CPU threads torch uses (None: every core; the demo runs alone)
 
@@ -46,26 +46,34 @@ def stimuli_dir(store: Path) -> Path:
     return Path(store) / "stimuli"
 
 
-def run_demo(config: DemoConfig, echo: Callable[[str], None] = print) -> PrecomputeSummary:
-    """Build the demo store, printing each step; returns what the precompute did."""
+def run_demo(config: DemoConfig, echo: Callable[[str], None] = print) -> list[PrecomputeSummary]:
+    """Build the demo store, printing each step; returns what the precompute did for each network."""
     threads = use_threads(config.threads or available_cpus())  # before any work: training uses torch too
     echo(threads_line(threads))
     data = stimuli_dir(config.store)
-    weights = None
-    if config.retrain or not WEIGHTS.is_file():
-        echo(f"training {MODEL_ID} on generated stimuli in {data} (a few minutes)…")
+    weights: dict[str, Path] = {}
+    if config.retrain or not all(net.weights.is_file() for net in NETWORKS.values()):
+        echo(f"training {', '.join(NETWORKS)} on generated stimuli in {data} (minutes)…")
         make_data(data, progress=config.progress)
-        weights = data / f"{MODEL_ID}.pt"
-        train(data, weights, progress=config.progress)
+        for net in NETWORKS.values():
+            weights[net.id] = data / f"{net.id}.pt"
+            train(data, weights[net.id], model_id=net.id, progress=config.progress)
     echo(f"generating held-out stimuli in {data / 'heldout'}…")
     heldout = write_dataset(
-        data / "heldout", HELDOUT_PER_FAMILY, HELDOUT_SEED, size=INPUT.size, progress=config.progress
+        data / "heldout", HELDOUT_PER_CLASS, HELDOUT_SEED, size=INPUT.size, progress=config.progress
     )
-    model = load_model(MODEL_ID, weights)
+    return [_precompute(config, net, weights.get(net), heldout, threads, echo) for net in NETWORKS]
+
+
+def _precompute(
+    config: DemoConfig, model_id: str, weights: Path | None, heldout: Path, threads: int, echo: Callable[[str], None]
+) -> PrecomputeSummary:
+    """One demo network: its held-out accuracy, then every view of every unit into the store."""
+    model = load_model(model_id, weights)
     accuracy = evaluate(model.module, heldout)
-    echo(f"{MODEL_ID}: held-out accuracy {accuracy:.1%} on {HELDOUT_PER_FAMILY} images per shape family")
+    echo(f"{model_id}: held-out accuracy {accuracy:.1%} on {HELDOUT_PER_CLASS} images per class")
     precompute = PrecomputeConfig(
-        model=MODEL_ID,
+        model=model_id,
         store=Path(config.store),
         db=config.db,
         assets=config.assets,
@@ -73,9 +81,9 @@ def run_demo(config: DemoConfig, echo: Callable[[str], None] = print) -> Precomp
         images=heldout,
         steps=config.steps,
         top_k=DEMO_TOP_K,
-        extras=DEMO_EXTRAS,
+        extras=DEMO_EXTRAS if model_id == MODEL_ID else (),
         progress=config.progress,
         threads=threads,
     )
-    echo(f"precomputing every unit of {len(model.layers)} layers into {precompute.location}…")
+    echo(f"precomputing every unit of {len(model.layers)} layers of {model_id} into {precompute.location}…")
     return run_precompute(precompute)

@@ -1,6 +1,7 @@
-"""Procedural stimuli: seven families of simple images with first-class generating factors.
+"""Procedural stimuli: families of simple images with first-class generating factors, and the demo's world.
 
-They train the offline demo network (the family is the label) and drive tuning curves (a unit's response as one
+The world's classes (world.py: families with narrowed factors, in clutter) train the offline demo network (the
+class is the label); the families drive tuning curves (a unit's response as one
 factor — orientation, curvature, hue… — is swept with the others held). Everything is deterministic from a seed.
 Layout: factors.py (names, ranges, drawing) · draw.py (shared drawing helpers) · shapes.py, textures.py (the
 families) · render.py (generate) · dataset.py (balanced streams and the on-disk dataset).
@@ -11,8 +12,12 @@ from __future__ import annotations
 from precompute.stimuli.dataset import GENERATOR_VERSION, sample, stimulus_at, write_dataset
 from precompute.stimuli.factors import FAMILIES, factor_names
 from precompute.stimuli.render import Stimulus, generate
+from precompute.stimuli.world import CLASS_NAMES, CLASSES, CURVE_CLASSES
 
 __all__ = [
+    "CLASSES",
+    "CLASS_NAMES",
+    "CURVE_CLASSES",
     "FAMILIES",
     "GENERATOR_VERSION",
     "Stimulus",

@@ -16,7 +16,16 @@ import numpy as np
 
 FactorValue = float | int | str | bool
 
-FAMILIES: tuple[str, ...] = ("circle", "color_edge", "curve", "frequency_boundary", "line", "s_curve", "spiral")
+FAMILIES: tuple[str, ...] = (
+    "circle",
+    "color_edge",
+    "corner",
+    "curve",
+    "frequency_boundary",
+    "line",
+    "s_curve",
+    "spiral",
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,13 @@ SPECS: dict[str, tuple[Factor, ...]] = {
         _float("orientation", 0.0, 360.0),  # direction the convex side faces
         _float("curvature", 3.0, 7.0),  # image side / radius: radius between 1/7 and 1/3 of the image
         _float("arc", 110.0, 180.0),  # degrees of the circle drawn; at most a half circle, never a full one
+    ),
+    "corner": (
+        *LOOKS,
+        WIDTH,
+        _float("orientation", 0.0, 360.0),  # direction the vertex points (the corner's convex side), as a curve's
+        _float("opening", 50.0, 130.0),  # degrees between the two arms
+        _float("arm", 0.2, 0.35),  # length of each arm
     ),
     "frequency_boundary": (
         # The low-frequency side is the background, so it must be smooth: no pixel noise there.

@@ -17,11 +17,12 @@ Renderer = Callable[[Mapping[str, FactorValue], np.random.Generator, int], Image
 
 @dataclass(frozen=True)
 class Stimulus:
-    """One generated image, its family (the class label) and the factors that made it."""
+    """One generated image, the family that drew it, the factors that made it and, in the demo's world, its class."""
 
     image: Image.Image  # RGB, size×size
     family: str
     factors: dict[str, FactorValue]
+    label: str = ""  # the world's class (precompute.stimuli.world), the image's label; empty for a bare drawing
 
 
 def _stroke(family: str) -> Renderer:

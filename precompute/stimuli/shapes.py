@@ -1,4 +1,4 @@
-"""Stroke families: curve, line, circle, spiral and s_curve, each a polyline drawn over a background."""
+"""Stroke families: curve, corner, line, circle, spiral and s_curve, each a polyline drawn over a background."""
 
 from __future__ import annotations
 
@@ -35,6 +35,15 @@ def curve_path(factors: Factors) -> Points:
     return _polar(circle_centre, radius, np.linspace(facing - half, facing + half, 64))
 
 
+def corner_path(factors: Factors) -> Points:
+    """Two straight arms meeting at a vertex that points towards `orientation`, centred like a curve."""
+    facing, half, arm = _f(factors, "orientation"), _f(factors, "opening") / 2, _f(factors, "arm")
+    # The point halfway between the vertex and the segment joining the arms' ends sits at the image centre.
+    depth = arm * np.cos(np.deg2rad(half))
+    vertex = _centre(factors) + depth / 2 * unit(facing)
+    return np.stack([vertex + arm * unit(facing + 180 - half), vertex, vertex + arm * unit(facing + 180 + half)])
+
+
 def line_path(factors: Factors) -> Points:
     """A straight segment of `length` through the (jittered) centre along `orientation`."""
     half = _f(factors, "length") / 2 * unit(_f(factors, "orientation"))
@@ -67,6 +76,7 @@ def s_curve_path(factors: Factors) -> Points:
 
 PATHS: dict[str, Callable[[Factors], Points]] = {
     "circle": circle_path,
+    "corner": corner_path,
     "curve": curve_path,
     "line": line_path,
     "s_curve": s_curve_path,

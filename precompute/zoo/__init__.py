@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import cifar_resnet, demo_net, inceptionv1, torchvision_models
+from . import cifar_resnet, demo_net, demo_vgg, inceptionv1, torchvision_models
 from .cards import load_card
 from .download import DownloadUnavailable, WeightsUnavailable
 from .labels import read_labels
@@ -63,5 +63,5 @@ def load_model(spec: str, weights: Path | str | None = None, labels: Path | str 
     return model
 
 
-for _entry in [*cifar_resnet.ENTRIES, *torchvision_models.ENTRIES, demo_net.ENTRY, inceptionv1.ENTRY]:
+for _entry in [*cifar_resnet.ENTRIES, *torchvision_models.ENTRIES, demo_net.ENTRY, demo_vgg.ENTRY, inceptionv1.ENTRY]:
     register_model(_entry)

@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from ..stimuli import FAMILIES
+from ..stimuli import CLASS_NAMES
 from .download import WeightsUnavailable, read_state_dict, sha256_file, with_weights
 from .types import InputSpec, LoadedModel, ModelEntry
 
@@ -85,7 +85,7 @@ class Mixed(nn.Module):
 class DemoInception(nn.Module):
     """conv2d0 (7×7/2) · pool · conv2d1 (1×1) · conv2d2 (3×3) · pool · mixed3a/b · pool · mixed4a/b · avg · fc."""
 
-    def __init__(self, num_classes: int = len(FAMILIES)) -> None:
+    def __init__(self, num_classes: int = len(CLASS_NAMES)) -> None:
         super().__init__()
         self.conv2d0 = ConvReLU(3, 32, 7, stride=2)
         self.maxpool0 = nn.MaxPool2d(3, stride=2, padding=1)
@@ -141,7 +141,7 @@ def _loaded(module: DemoInception, weights_hash: str, note: str) -> LoadedModel:
         architecture="DemoInception()",
         module=module,
         input=INPUT,
-        class_labels=list(FAMILIES),
+        class_labels=list(CLASS_NAMES),
         layers=list(LAYERS),
         weights_hash=weights_hash,
         vis_size=INPUT.size,
@@ -171,8 +171,8 @@ ENTRY = ModelEntry(
     title="Demo Inception (stimuli)",
     description=(
         "A small InceptionV1-shaped network (conv2d0 … mixed4b, InceptionV1's mixed4b widths) trained offline by "
-        "microscope's own code to tell apart procedurally drawn stimuli: curves, lines, circles, spirals, "
-        "S-curves, frequency boundaries and colour edges."
+        "microscope's own code on a procedural world: curves facing eight directions, corners, lines, colour "
+        "edges that only colour tells apart and texture boundaries, in clutter."
     ),
     build=build,
     bare=bare,

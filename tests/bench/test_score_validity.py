@@ -6,7 +6,7 @@ from bench.score_validity import belonging_share
 
 
 def test_the_share_counts_units_whose_top_examples_are_mostly_the_familys_classes() -> None:
-    units = [["curve"] * 9 + ["circle"] * 7, ["circle"] * 16, ["curve", "line"], ["line"] * 16]
+    units = [["curve_e"] * 9 + ["corner"] * 7, ["corner"] * 16, ["curve_e", "line"], ["line"] * 16]
     assert belonging_share(units, "curves") == 0.5  # the first and the third (half of two)
     assert belonging_share(units, "lines") == 0.5
     assert belonging_share([], "colour") is None

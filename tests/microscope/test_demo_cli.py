@@ -21,7 +21,7 @@ class _Summary:
 def demo_configs(monkeypatch: pytest.MonkeyPatch) -> list[DemoConfig]:
     """The configs `microscope demo` would build, recorded instead of built."""
     seen: list[DemoConfig] = []
-    monkeypatch.setattr(build, "run_demo", lambda config, echo: seen.append(config) or _Summary())
+    monkeypatch.setattr(build, "run_demo", lambda config, echo: seen.append(config) or [_Summary()])
     return seen
 
 

@@ -142,3 +142,12 @@ def test_a_member_claim_is_the_store_family_gate(tmp_path: Path) -> None:
         ("unchecked", "block1:2: no dataset peak above the blank in this store"),
         ("unchecked", "block1:3: no family gate recorded in this store"),
     ]
+
+
+def test_a_top_examples_claim_on_a_family_counts_every_class_of_the_family() -> None:
+    unit = UnitMeasures("l", 0, None, {}, labels={"curve_e": 6, "curve_n": 6, "line": 4}, examples=16)
+    facts = ModelMeasures({("l", 0): unit}, ("curve_e", "curve_n", "line"), ("l",), {"curves": ("curve_e", "curve_n")})
+    [family] = check_stop(_stop("{top_examples: curves, at_least: 0.75}", "unit: m/l:0"), facts)
+    [one_class] = check_stop(_stop("{top_examples: curve_e, at_least: 0.75}", "unit: m/l:0"), facts)
+    assert (family.status, family.measured) == ("holds", "0.75 (12 of 16)")
+    assert (one_class.status, one_class.measured) == ("fails", "0.38 (6 of 16)")

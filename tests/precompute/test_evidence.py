@@ -8,7 +8,7 @@ import numpy as np
 from precompute.evidence import layer_evidence, unit_evidence
 from store.scores import belongs, class_share, passes_gate
 
-CURVES = [(4.0, "curve")] * 12 + [(3.0, "circle")] * 4  # a unit's top 16 examples: mostly curves
+CURVES = [(4.0, "curve_e")] * 12 + [(3.0, "corner")] * 4  # a unit's top 16 examples: mostly curves
 
 
 def _arrays(curve_peaks: list[float], line_peaks: list[float]) -> dict[str, np.ndarray]:
@@ -38,7 +38,7 @@ def test_a_unit_with_a_high_ratio_but_a_tiny_absolute_response_is_out() -> None:
 
 
 def test_a_unit_whose_top_examples_are_another_class_is_out() -> None:
-    colour_edges = [(4.0, "color_edge")] * 16
+    colour_edges = [(4.0, "red_green")] * 16
     record = unit_evidence(0, "curves", 3.5, 0.0, colour_edges, labelled=True)
     assert record.class_share == 0.0 and record.passes is False
 
@@ -55,7 +55,7 @@ def test_without_dataset_examples_membership_cannot_be_checked() -> None:
 
 
 def test_belonging_is_at_least_half_of_the_top_sixteen_examples() -> None:
-    labels = ["curve"] * 8 + ["line"] * 8 + ["line"] * 10  # only the first 16 count
+    labels = ["curve_e"] * 8 + ["line"] * 8 + ["line"] * 10  # only the first 16 count
     assert class_share(labels, "curves") == 0.5 and belongs(0.5) and not belongs(7 / 16) and not belongs(None)
     assert passes_gate(2.0, 0.0, 4.0, 0.5) is True and passes_gate(1.9, 0.0, 4.0, 1.0) is False
     assert passes_gate(2.0, 0.0, 0.0, 1.0) is None  # no dataset peak above the blank: nothing to compare with

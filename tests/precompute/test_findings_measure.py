@@ -33,7 +33,7 @@ def _weights(layer: str, source: str, tensor: np.ndarray, svd: SvdRecord | None 
 def _evidence(tensor: np.ndarray, **parts: object) -> Evidence:
     layers = [_layer("a", 0, None), _layer("b", 1, "a")]
     weights = {"b": _weights("b", "a", tensor)}
-    labels = {name: {u: ["curve"] * 4 for u in range(12)} for name in ("a", "b")}
+    labels = {name: {u: ["curve_e"] * 4 for u in range(12)} for name in ("a", "b")}
     evidence = Evidence(layers, labels, {}, {}, weights, lambda view: tensor, **parts)  # type: ignore[arg-type]
     evidence.curve_class = curve_class_units(evidence)
     return evidence
