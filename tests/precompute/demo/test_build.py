@@ -339,3 +339,31 @@ def test_demo_findings_verdicts_follow_their_numbers_measured_again_from_the_sto
         "centre_surround",
         "universality",
     ]
+
+
+@pytest.mark.slow
+def test_the_readme_quotes_the_demo_findings_as_measured(demo_run: tuple[Path, str]) -> None:
+    reader = StoreReader(demo_run[0])
+    found = {f["key"]: f for f in reader.findings(DEMO) or []}
+    peer = {f["key"]: f for f in reader.findings("demo-vgg") or []}
+    words = " ".join((Path(__file__).resolve().parents[3] / "README.md").read_text().split())
+    verdicts = {key: f["verdict"] for key, f in found.items()}
+    curves, weights, colour = (found[k]["numbers"] for k in ("curve_detectors", "equivariant_weights", "colour_vs_bw"))
+    branches, other = found["branch_specialization"]["numbers"], peer["curve_detectors"]["numbers"]
+    quoted = [
+        f"| curve detectors | {verdicts['curve_detectors']} | {curves['units']} units of {curves['layer']} cover "
+        f"{curves['covers']:.0f}° |",
+        f"| equivariant weights | {verdicts['equivariant_weights']} | r = {weights['r']:.2f} ({weights['from']} → "
+        f"{weights['to']}); the weights by orientation difference, averaged per 30°, follow cos Δθ at r = "
+        f"{weights['profile_r']:.2f} |",
+        f"| colour vs black and white | {verdicts['colour_vs_bw']} | {colour['colour_share']:.1%} colour units in "
+        f"{colour['layer']}; SVD component {colour['component']} of {colour['from']} → {colour['to']} at r = "
+        f"{abs(colour['r']):.2f} |",
+        f"| branch specialization | {verdicts['branch_specialization']} | one branch holds {branches['top_share']:.0%} "
+        f"of {branches['layer']}'s curve units |",
+        f"| universality | {verdicts['universality']} | `demo-vgg` grows curve detectors too: {other['units']} units "
+        f"of {other['layer']} cover {other['covers']:.0f}° |",
+    ]
+    for row in quoted:
+        assert row in words, row
+    assert verdicts["centre_surround"] == "failed" and "| colour contrast into centre-surround | not found" in words
