@@ -134,46 +134,49 @@ class DemoInception(nn.Module):
         return block
 
 
-def _loaded(module: DemoInception, weights_hash: str, note: str) -> LoadedModel:
-    return LoadedModel(
-        id=MODEL_ID,
-        title="Demo Inception (stimuli)",
-        architecture="DemoInception()",
-        module=module,
-        input=INPUT,
-        class_labels=list(CLASS_NAMES),
-        layers=list(LAYERS),
-        weights_hash=weights_hash,
-        vis_size=INPUT.size,
-        description=note,
-    )
+def demo_entry(
+    model_id: str, title: str, network: type[nn.Module], layers: list[str], shipped: Path, description: str
+) -> ModelEntry:
+    """A demo network's zoo entry: `build` loads its shipped weights (or a given file), `bare` is random (tests)."""
 
-
-def build(weights: Path | None = None) -> LoadedModel:
-    """The demo network with the shipped weights, or with `weights` (a state dict file, fp16 or fp32)."""
-    path = Path(weights) if weights else WEIGHTS
-    if not weights and not path.is_file():
-        raise WeightsUnavailable(
-            f"the demo network's shipped weights are missing ({path}); run `microscope demo --retrain` to train "
-            "them (a few minutes on a CPU), or pass a trained file with --weights FILE"
+    def loaded(module: nn.Module, weights_hash: str, note: str) -> LoadedModel:
+        return LoadedModel(
+            id=model_id,
+            title=title,
+            architecture=f"{network.__name__}()",
+            module=module,
+            input=INPUT,
+            class_labels=list(CLASS_NAMES),
+            layers=list(layers),
+            weights_hash=weights_hash,
+            vis_size=INPUT.size,
+            description=note,
         )
-    module = with_weights(DemoInception, read_state_dict(path), str(path))
-    return _loaded(module, sha256_file(path), f"weights: {path.name}")
+
+    def build(weights: Path | None = None) -> LoadedModel:
+        path = Path(weights) if weights else shipped
+        if not weights and not path.is_file():
+            raise WeightsUnavailable(
+                f"{model_id}'s shipped weights are missing ({path}); run `microscope demo --retrain` to train them "
+                "(minutes on a CPU), or pass a trained file with --weights FILE"
+            )
+        module = with_weights(network, read_state_dict(path), str(path))
+        return loaded(module, sha256_file(path), f"weights: {path.name}")
+
+    return ModelEntry(model_id, title, description, build, lambda: loaded(network(), "", "random weights (tests only)"))
 
 
-def bare() -> LoadedModel:
-    """Random weights, for tests only."""
-    return _loaded(DemoInception(), "", "random weights (tests only)")
-
-
-ENTRY = ModelEntry(
-    id=MODEL_ID,
-    title="Demo Inception (stimuli)",
-    description=(
+ENTRY = demo_entry(
+    MODEL_ID,
+    "Demo Inception (stimuli)",
+    DemoInception,
+    LAYERS,
+    WEIGHTS,
+    (
         "A small InceptionV1-shaped network (conv2d0 … mixed4b, InceptionV1's mixed4b widths) trained offline by "
         "microscope's own code on a procedural world: curves facing eight directions, corners, lines, colour "
         "edges that only colour tells apart and texture boundaries, in clutter."
     ),
-    build=build,
-    bare=bare,
 )
+build = ENTRY.build  # the demo network with the shipped weights, or with a given state dict file (fp16 or fp32)
+bare = ENTRY.bare  # random weights, for tests only

@@ -12,9 +12,7 @@ from pathlib import Path
 from torch import Tensor, nn
 
 from ..stimuli import CLASS_NAMES
-from .demo_net import INPUT, ConvReLU
-from .download import WeightsUnavailable, read_state_dict, sha256_file, with_weights
-from .types import LoadedModel, ModelEntry
+from .demo_net import ConvReLU, demo_entry
 
 MODEL_ID = "demo-vgg"
 WEIGHTS = Path(__file__).resolve().parent.parent / "demo" / "weights" / f"{MODEL_ID}.pt"
@@ -48,46 +46,17 @@ class DemoVGG(nn.Module):
         return self.fc(self.avgpool(x).flatten(1))
 
 
-def _loaded(module: DemoVGG, weights_hash: str, note: str) -> LoadedModel:
-    return LoadedModel(
-        id=MODEL_ID,
-        title="Demo VGG (stimuli)",
-        architecture="DemoVGG()",
-        module=module,
-        input=INPUT,
-        class_labels=list(CLASS_NAMES),
-        layers=list(LAYERS),
-        weights_hash=weights_hash,
-        vis_size=INPUT.size,
-        description=note,
-    )
-
-
-def build(weights: Path | None = None) -> LoadedModel:
-    """The second demo network with the shipped weights, or with `weights` (a state dict file, fp16 or fp32)."""
-    path = Path(weights) if weights else WEIGHTS
-    if not weights and not path.is_file():
-        raise WeightsUnavailable(
-            f"the second demo network's shipped weights are missing ({path}); run `microscope demo --retrain` to "
-            "train them (minutes on a CPU), or pass a trained file with --weights FILE"
-        )
-    module = with_weights(DemoVGG, read_state_dict(path), str(path))
-    return _loaded(module, sha256_file(path), f"weights: {path.name}")
-
-
-def bare() -> LoadedModel:
-    """Random weights, for tests only."""
-    return _loaded(DemoVGG(), "", "random weights (tests only)")
-
-
-ENTRY = ModelEntry(
-    id=MODEL_ID,
-    title="Demo VGG (stimuli)",
-    description=(
+ENTRY = demo_entry(
+    MODEL_ID,
+    "Demo VGG (stimuli)",
+    DemoVGG,
+    LAYERS,
+    WEIGHTS,
+    (
         "A plain five-layer stack of convolutions trained by microscope's own code on the same world as "
         "demo-inception (curves of eight facings, corners, lines, colour edges, texture boundaries, in clutter): "
         "the second network that universality is checked against."
     ),
-    build=build,
-    bare=bare,
 )
+build = ENTRY.build  # the second demo network with the shipped weights, or with a given state dict file
+bare = ENTRY.bare  # random weights, for tests only
