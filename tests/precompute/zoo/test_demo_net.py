@@ -11,7 +11,7 @@ import torch
 from precompute.demo.train import evaluate
 from precompute.hooks import LayerTap
 from precompute.layers import auto_layers, forward_order, probe_layers
-from precompute.stimuli import FAMILIES, write_dataset
+from precompute.stimuli import CLASS_NAMES, write_dataset
 from precompute.zoo import WeightsUnavailable, demo_net, get_model, inceptionv1, load_model
 from precompute.zoo.demo_net import BRANCHES, LAYERS, WEIGHTS, DemoInception, Mixed
 from precompute.zoo.download import read_state_dict, sha256_file
@@ -25,7 +25,7 @@ SHAPES = {
     "mixed3b": (192, 8),
     "mixed4a": (256, 4),
     "mixed4b": (512, 4),
-    "fc": (len(FAMILIES), None),
+    "fc": (len(CLASS_NAMES), None),
 }
 
 
@@ -41,7 +41,7 @@ def test_browsable_layers_have_the_documented_units_and_sizes() -> None:
     infos = probe_layers(model)
     assert [info.name for info in infos] == LAYERS == model.layers
     assert {info.name: (info.units, info.height) for info in infos} == SHAPES
-    assert model.input.size == model.vis_size == 64 and model.class_labels == list(FAMILIES)
+    assert model.input.size == model.vis_size == 64 and model.class_labels == list(CLASS_NAMES)
 
 
 def test_automatic_layer_choice_finds_exactly_the_browsable_layers(bare_net: DemoInception) -> None:
@@ -111,21 +111,21 @@ def test_shipped_weights_are_a_small_fp16_state_dict_matching_their_record() -> 
     assert WEIGHTS.stat().st_size < 3_000_000
     assert all(v.dtype == torch.float16 for v in state.values() if v.is_floating_point())
     assert record["sha256"] == sha256_file(WEIGHTS) and record["heldout_accuracy"] >= 0.9
-    assert record["families"] == list(FAMILIES)
+    assert record["classes"] == list(CLASS_NAMES)
 
 
 def test_shipped_weights_load_strictly_and_classify_fresh_stimuli(tmp_path: Path) -> None:
     model = load_model("demo-inception")  # with_weights loads strictly: a missing or extra key raises
     assert model.weights_hash == sha256_file(WEIGHTS)
     assert all(p.dtype == torch.float32 for p in model.module.parameters())
-    root = write_dataset(tmp_path / "fresh", per_family=20, seed=20260, progress=False)  # a seed never trained on
+    root = write_dataset(tmp_path / "fresh", per_class=10, seed=20260, progress=False)  # a seed never trained on
     assert evaluate(model.module, root) >= 0.9
 
 
-def test_missing_shipped_weights_name_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(demo_net, "WEIGHTS", tmp_path / "gone.pt")
+def test_missing_shipped_weights_name_the_fix(tmp_path: Path) -> None:
+    entry = demo_net.demo_entry("demo-x", "X", DemoInception, LAYERS, tmp_path / "gone.pt", "a network")
     with pytest.raises(WeightsUnavailable, match="microscope demo --retrain.*--weights FILE"):
-        load_model("demo-inception")
+        entry.build(None)
 
 
 def test_given_weights_file_replaces_the_shipped_one(tmp_path: Path) -> None:
