@@ -14,6 +14,7 @@ from precompute import findings_checks as c
 from precompute.findings_orientation import rendered_orientations
 from precompute.zoo import LoadedModel
 from store.reader import StoreReader
+from store.scores import FAMILY_CLASSES
 
 Rows = dict[str, dict[int, Any]]
 
@@ -24,9 +25,11 @@ def _rows(store: Path, query: str, model: str) -> list[tuple]:
 
 
 def curve_class(store: Path, model: str) -> dict[str, list[int]]:
-    """Each conv layer's units whose top examples are at least 75% labelled `curve`."""
+    """Each conv layer's units whose top examples are at least 75% labelled with a curve class."""
+    classes = ", ".join(f"'{name}'" for name in FAMILY_CLASSES["curves"])
     query = (
-        "SELECT l.name, u.\"index\", AVG(i.label = 'curve') FROM dataset_examples e JOIN units u ON u.id = e.unit_id "
+        f'SELECT l.name, u."index", AVG(i.label IN ({classes})) FROM dataset_examples e '
+        "JOIN units u ON u.id = e.unit_id "
         "JOIN layers l ON l.id = u.layer_id JOIN dataset_images i ON i.id = e.image_id "
         'WHERE l.model_id = ? AND l.kind = \'conv\' GROUP BY l.name, u."index" ORDER BY u."index"'
     )
@@ -130,6 +133,9 @@ def check_colour(stored: dict, store: Path, reader: StoreReader, model: str) -> 
 def check_branches(stored: dict, store: Path, units: dict[str, dict[int, float]], model: str) -> None:
     """The stored layer's top branch share of its curve units recomputed; passed needs it ≥ the threshold."""
     numbers, t = stored["numbers"], stored["thresholds"]
+    if stored["verdict"] == "not measurable":  # a network without parallel branches
+        assert "branch" in stored["reason"] and not numbers
+        return
     layer = numbers["layer"]
     chosen = (
         list(units.get(layer, {}))
