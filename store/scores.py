@@ -173,6 +173,13 @@ def gate_rule(family: str, labelled: bool) -> str:
         "(both above its response to a blank image)"
     )
     if labelled:
-        classes = " or ".join(c.replace("_", " ") for c in FAMILY_CLASSES[family])
-        rule += f" and at least {BELONGS_SHARE:.0%} of its top {TOP_EXAMPLES} examples are {classes} images"
+        rule += f" and at least {BELONGS_SHARE:.0%} of its top {TOP_EXAMPLES} examples are {class_phrase(family)}"
     return rule
+
+
+def class_phrase(family: str) -> str:
+    """The images a family's members answer, in words: "line images", "curve_e … curve_se images (8 classes)"."""
+    classes = FAMILY_CLASSES[family]
+    if len(classes) <= 2:
+        return " or ".join(c.replace("_", " ") for c in classes) + " images"
+    return f"{classes[0]} … {classes[-1]} images (its {len(classes)} classes)"

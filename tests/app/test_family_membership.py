@@ -63,7 +63,7 @@ def test_a_family_lists_only_the_units_that_passed_its_gate_and_says_how_many(cl
     assert listed == set(MIXED_CURVE) - set(FAILING)
     assert page["membership"]["gated"] and page["membership"]["members"] == 8 and page["membership"]["measured"] == 10
     assert page["membership"]["message"].startswith("8 of 10 units of mixed pass: a member's best curve stimulus")
-    assert "top 16 examples are curve images" in page["membership"]["message"]
+    assert "top 16 examples are curve_e … curve_se images (its 8 classes)" in page["membership"]["message"]
     assert "8 of 10 units of mixed pass" in client.get("/models/fam-a/layers/mixed/families/curves").text
 
 
