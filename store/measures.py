@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store import schema as t
@@ -85,33 +85,31 @@ def _examples(session: Session, model: str, layers: list[str], found: dict[tuple
             measured.labels[label] = count
 
 
-def _curves(session: Session, model: str, chosen: Mapping[str, Iterable[int]], found: dict) -> None:
+def _chosen_rows(session: Session, model: str, chosen: Mapping[str, set[int]], table: Any, *columns: Any) -> Any:
+    """(layer, unit, *columns) of `table`'s rows (joined by unit_id) for the chosen units only."""
     numbers = sorted({u for units in chosen.values() for u in units})
     query = (
-        select(t.Layer.name, t.Unit.unit, t.UnitCurve.name, t.UnitCurve.values)
-        .join(t.Unit, t.Unit.id == t.UnitCurve.unit_id)
+        select(t.Layer.name, t.Unit.unit, *columns)
+        .join(t.Unit, t.Unit.id == table.unit_id)
         .join(t.Layer, t.Layer.id == t.Unit.layer_id)
         .where(t.Layer.model_id == model, t.Layer.name.in_(list(chosen)), t.Unit.unit.in_(numbers))
     )
-    for layer, unit, name, values in session.execute(query):
+    return (row for row in session.execute(query) if row[1] in chosen[row[0]])
+
+
+def _curves(session: Session, model: str, chosen: Mapping[str, set[int]], found: dict) -> None:
+    for layer, unit, name, values in _chosen_rows(
+        session, model, chosen, t.UnitCurve, t.UnitCurve.name, t.UnitCurve.values
+    ):
         peak = _largest(values)
-        if unit in chosen[layer] and peak is not None:
+        if peak is not None:
             found[(layer, unit)].curve_peaks[name] = peak
 
 
-def _families(session: Session, model: str, chosen: Mapping[str, Iterable[int]], found: dict) -> None:
-    if not inspect(session.connection()).has_table(t.ScoreEvidence.__tablename__):
-        return  # a store from before family gates (format 0007)
-    numbers = sorted({u for units in chosen.values() for u in units})
-    query = (
-        select(t.Layer.name, t.Unit.unit, t.ScoreEvidence.family, t.ScoreEvidence.passes)
-        .join(t.Unit, t.Unit.id == t.ScoreEvidence.unit_id)
-        .join(t.Layer, t.Layer.id == t.Unit.layer_id)
-        .where(t.Layer.model_id == model, t.Layer.name.in_(list(chosen)), t.Unit.unit.in_(numbers))
-    )
-    for layer, unit, family, passes in session.execute(query):
-        if unit in chosen[layer]:
-            found[(layer, unit)].families[family] = passes
+def _families(session: Session, model: str, chosen: Mapping[str, set[int]], found: dict) -> None:
+    columns = (t.ScoreEvidence.family, t.ScoreEvidence.passes)
+    for layer, unit, family, passes in _chosen_rows(session, model, chosen, t.ScoreEvidence, *columns):
+        found[(layer, unit)].families[family] = passes
 
 
 def model_measures(reader: StoreReader, model: str, chosen: Mapping[str, Iterable[int]]) -> ModelMeasures:
@@ -126,7 +124,8 @@ def model_measures(reader: StoreReader, model: str, chosen: Mapping[str, Iterabl
         found = _units(session, model, layers)
         _examples(session, model, layers, found)
         _curves(session, model, {layer: chosen[layer] for layer in layers}, found)
-        _families(session, model, {layer: chosen[layer] for layer in layers}, found)
+        if reader.keeps_evidence:  # a store from before family gates (format 0007) has none
+            _families(session, model, {layer: chosen[layer] for layer in layers}, found)
         labels = select(t.DatasetImage.label).where(t.DatasetImage.model_id == model, t.DatasetImage.label.is_not(None))
         known = tuple(sorted(session.scalars(labels.distinct())))
     groups = {family: classes for family, classes in FAMILY_CLASSES.items() if set(classes) & set(known)}
