@@ -27,6 +27,7 @@ from precompute.findings_measure import (
     equivariant_weights,
     finding,
     link,
+    selective_units,
     stable_units,
 )
 from precompute.findings_orientation import rendered_orientations
@@ -40,7 +41,7 @@ from store.records import CARDS_STAGE, FEATURE_VIS_STAGE, FIGURES_STAGE, Setting
 from store.scores import BW_RATIO, ORIENTATION, ORIENTATION_SELECTIVITY
 from store.writer import StoreWriter
 
-FINDINGS_VERSION = 2
+FINDINGS_VERSION = 3
 NOT_READ = {FIGURES_STAGE, CARDS_STAGE, FEATURE_VIS_STAGE}  # stages whose results no finding reads
 UNIVERSALITY = "universality"
 
@@ -94,7 +95,7 @@ def measure(model: LoadedModel, reader: StoreReader, device: str = "cpu") -> lis
     convs = [layer for layer in evidence.layers if layer.kind == "conv" and layer.height]  # what renderings reach
     names = {layer.name for layer in convs}
     evidence.curve_class = {n: units for n, units in curve_class_units(evidence).items() if n in names}
-    chosen = evidence.curve_class
+    chosen = selective_units(evidence)
     rendered = rendered_orientations(model, convs, chosen, device) if chosen else {}  # type: ignore[arg-type]
     evidence.curve_units = stable_units(chosen, rendered)
     return [

@@ -14,6 +14,7 @@ from store.circle import coverage
 # Curve detectors: a unit whose top dataset examples are mostly curves and whose preferred orientation holds however
 # the curve is drawn; a layer grows them when it has enough of them spread round the circle.
 CURVE_CLASS_SHARE = 0.75  # of a unit's top examples labelled with a curve class (store.scores.FAMILY_CLASSES)
+MIN_SELECTIVITY = 0.3  # its stored orientation selectivity: a curve detector prefers an orientation (not a ring)
 ORIENTATION_TOLERANCE = 20.0  # degrees: a rendering's preferred orientation within this of the unit's
 MIN_RENDERINGS = 3  # renderings (of precompute.tuning_stimuli.RENDERINGS) that must agree
 MIN_CURVE_UNITS = 10  # in one layer

@@ -74,6 +74,18 @@ def has_curve_labels(evidence: Evidence) -> bool:
     return any(label in CURVE_CLASSES for units in evidence.labels.values() for ls in units.values() for label in ls)
 
 
+def selective_units(evidence: Evidence) -> dict[str, list[int]]:
+    """Each layer's curve-class units whose stored orientation selectivity is at least MIN_SELECTIVITY: the candidates
+    for finding 1, whose orientations the renderings then test (layers with none: absent)."""
+    found = {}
+    for layer, units in evidence.curve_class.items():
+        selectivity = evidence.score(layer, ORIENTATION_SELECTIVITY.name)
+        chosen = [u for u in units if selectivity.get(u, 0.0) >= c.MIN_SELECTIVITY]
+        if chosen:
+            found[layer] = chosen
+    return found
+
+
 def stable_units(
     chosen: Mapping[str, Sequence[int]], rendered: Mapping[str, np.ndarray]
 ) -> dict[str, dict[int, float]]:
@@ -91,13 +103,15 @@ def curve_detectors(evidence: Evidence, model: str) -> Finding:
         "Curve detectors",
         (
             f"Some layer has at least {c.MIN_CURVE_UNITS} units whose top dataset examples are at least "
-            f"{c.CURVE_CLASS_SHARE:.0%} curves and whose preferred orientation holds "
+            f"{c.CURVE_CLASS_SHARE:.0%} curves, whose orientation selectivity is at least {c.MIN_SELECTIVITY} and "
+            "whose preferred orientation holds "
             f"within {c.ORIENTATION_TOLERANCE:.0f}° across at least {c.MIN_RENDERINGS} renderings of curves, together "
             f"covering at least {c.MIN_COVERAGE:.0f}° of the circle."
         ),
     )
     thresholds = {
         "class_share": c.CURVE_CLASS_SHARE,
+        "selectivity": c.MIN_SELECTIVITY,
         "tolerance": c.ORIENTATION_TOLERANCE,
         "renderings": c.MIN_RENDERINGS,
         "units": c.MIN_CURVE_UNITS,
@@ -129,6 +143,7 @@ def _curve_row(evidence: Evidence, layer: str) -> dict[str, Any]:
     return {
         "layer": layer,
         "curve_class_units": len(evidence.curve_class[layer]),
+        "selective_units": len(selective_units(evidence).get(layer, [])),
         "units": len(units),
         "covers": None if covers is None else round(covers, 1),
         # Reported, not held to a threshold: how sharply the stored tuning curves of these units prefer one angle.

@@ -1,8 +1,9 @@
 """A second demo network, built unlike the first: a plain stack of 3×3 convolutions, trained on the same world.
 
 Universality, as the Circuits articles use the word: if curve detectors are what the world needs, a network of
-another architecture grows them too. `precompute.demo.train` trains it exactly as it trains demo-inception, and
-`microscope demo` precomputes both, so `/compare?family=curves` sets their curve families side by side.
+another architecture grows them too. `precompute.demo.train` trains it as it trains demo-inception, on the same
+images, but from PyTorch's default start (its NETWORKS entry says why), and `microscope demo` precomputes both, so
+`/compare?family=curves` sets their curve families side by side.
 """
 
 from __future__ import annotations

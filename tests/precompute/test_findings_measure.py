@@ -14,6 +14,7 @@ from precompute.findings_measure import (
     curve_class_units,
     curve_detectors,
     equivariant_weights,
+    selective_units,
 )
 from store.records import AssetRef, LayerView, SvdRecord, WeightsView
 
@@ -57,6 +58,14 @@ def test_curve_detectors_are_not_measurable_without_curve_labels() -> None:
     evidence.labels = {"a": {0: ["red", "blue"]}}
     found = curve_detectors(evidence, "m")
     assert found["verdict"] == NOT_MEASURABLE and "curve" in found["reason"]
+
+
+def test_only_curve_class_units_that_prefer_an_orientation_are_curve_detector_candidates() -> None:
+    evidence = _evidence(_cosine_tensor())
+    evidence.scores = {"b": {"orientation_selectivity": {0: c.MIN_SELECTIVITY, 1: c.MIN_SELECTIVITY - 0.01, 2: 0.9}}}
+    evidence.labels["b"][2] = ["line"] * 4  # selective, but its top examples are not curves
+    evidence.curve_class = curve_class_units(evidence)
+    assert selective_units(evidence) == {"b": [0]}  # layer a has no selectivity scores: none of its units
 
 
 def test_weights_equal_to_cos_delta_theta_pass_with_r_1_and_a_plot_peaking_at_zero() -> None:

@@ -71,9 +71,15 @@ def covers(angles: list[float]) -> float:
 
 
 def curve_units(store: Path, model: LoadedModel) -> dict[str, dict[int, float]]:
-    """Finding 1's units, measured again: curve-class units whose orientation holds across the renderings."""
+    """Finding 1's units, measured again: orientation-selective curve-class units whose orientation holds across the
+    renderings."""
     reader = StoreReader(store)
-    chosen = curve_class(store, model.id)
+    selectivity = scores(store, model.id, "orientation_selectivity")
+    chosen = {
+        layer: kept
+        for layer, units in curve_class(store, model.id).items()
+        if (kept := [u for u in units if selectivity.get(layer, {}).get(u, 0.0) >= c.MIN_SELECTIVITY])
+    }
     layers = [layer for layer in reader.model(model.id).layers if layer.name in chosen]  # type: ignore[union-attr]
     rendered = rendered_orientations(model, layers, chosen)  # type: ignore[arg-type]
     found = {}

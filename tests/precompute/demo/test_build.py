@@ -375,6 +375,24 @@ def test_the_readme_quotes_the_demo_findings_as_measured(demo_run: tuple[Path, s
         f"| universality | {verdicts['universality']} | `demo-vgg` grows curve detectors too: {other['units']} units "
         f"of {other['layer']} cover {other['covers']:.0f}° |",
     ]
+    surround = found["centre_surround"]["numbers"]
+    if verdicts["centre_surround"] == "passed":
+        quoted.append(
+            f"| colour contrast into centre-surround | found (reported, not required) | {surround['layer']}:"
+            f"{surround['unit']}, which hardly prefers an orientation (selectivity < 0.2), reads {surround['copies']} "
+            f"colour-contrast units of "
+            f"{surround['from']} turned over {surround['covers']:.0f}° |"
+        )
+    else:
+        quoted.append("| colour contrast into centre-surround | not found")
+    vgg = peer["equivariant_weights"]
+    if vgg["verdict"] == "passed":
+        numbers = vgg["numbers"]
+        quoted.append(
+            f"between its {numbers['from']} and {numbers['to']} curve units the summed weight follows cos Δθ at "
+            f"r = {numbers['r']:.2f}"
+        )
+    else:
+        assert "does grow the rotating weights" not in words
     for row in quoted:
         assert row in words, row
-    assert verdicts["centre_surround"] == "failed" and "| colour contrast into centre-surround | not found" in words

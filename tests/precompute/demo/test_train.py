@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from precompute.demo.train import augment, load_images, train
+from precompute.demo.train import INIT_SCALE, augment, initialize, load_images, train
 from precompute.stimuli import CLASS_NAMES, write_dataset
 from precompute.stimuli.world import symmetry_permutation
-from precompute.zoo.demo_net import WEIGHTS
+from precompute.zoo.demo_net import WEIGHTS, DemoInception
 from precompute.zoo.demo_vgg import WEIGHTS as VGG_WEIGHTS
 from precompute.zoo.download import read_state_dict, sha256_file
 
@@ -92,6 +92,17 @@ def _symmetries(image: torch.Tensor, label: int) -> list[tuple[torch.Tensor, int
     return found
 
 
+def test_initial_conv_weights_are_scaled_down_and_the_network_computes_the_same() -> None:
+    torch.manual_seed(0)
+    default = DemoInception()
+    torch.manual_seed(0)
+    scaled = initialize(DemoInception())
+    assert torch.allclose(scaled.conv2d0.conv.weight, default.conv2d0.conv.weight * INIT_SCALE)
+    x = torch.randn(4, 3, 64, 64)
+    # In training, with batch statistics, BatchNorm undoes the conv's scale up to its eps: within 1% of the logits
+    assert torch.allclose(scaled(x), default(x), atol=0.01 * default(x).abs().max().item())
+
+
 def test_missing_data_raises_value_error_naming_the_folder(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no stimulus images under .*train"):
         train(tmp_path, tmp_path / "w.pt", **TINY)
@@ -110,3 +121,15 @@ def test_the_readme_quotes_the_shipped_networks_confusion_matrix_and_accuracy() 
         held_out = sum(map(sum, shipped["confusion"]))
         assert f"reaches {shipped['heldout_accuracy']:.2%} on the {held_out:,} held-out" in words, weights.name
         assert shipped["heldout_accuracy"] < 1.0  # the task still needs more than the network has learned
+        assert f"`{shipped['model']}` {shipped['threads']}" in words  # the thread count that repeats it bit for bit
+
+
+def test_the_shipped_weights_are_learned_not_their_random_start() -> None:
+    """Every conv of the shipped demo-inception correlates at most 0.25 with the start `train` gave it (seed 0): what
+    the weights pages show between units was learned (the README says so)."""
+    torch.manual_seed(0)
+    start = initialize(DemoInception()).state_dict()
+    shipped = read_state_dict(WEIGHTS)
+    convs = [k for k in start if k.endswith("conv.weight")]
+    r = {k: float(torch.corrcoef(torch.stack([start[k].flatten(), shipped[k].float().flatten()]))[0, 1]) for k in convs}
+    assert len(convs) == 27 and max(r.values()) <= 0.25, max(r.items(), key=lambda item: item[1])
