@@ -42,7 +42,7 @@ LABEL_SMOOTHING = 0.05
 # Each conv's weights start at INIT_SCALE of PyTorch's default (NETWORKS gives each network its own). BatchNorm
 # follows every conv, so the scale changes nothing the network computes, but it decides what the trained weights are
 # made of: from the default start, the trained demo network's weights still correlated 0.65–0.91 with their random
-# start, noise that hid every circuit; from a tenth of it, 0.06–0.18, and the weights are what was learned.
+# start, noise that hid every circuit; from a tenth of it, 0.06–0.19, and the weights are what was learned.
 INIT_SCALE = 0.1
 EVAL_BATCH = 256
 
@@ -62,8 +62,8 @@ NETWORKS: dict[str, Network] = {
     n.id: n
     for n in (
         Network(demo_net.MODEL_ID, demo_net.DemoInception, demo_net.WEIGHTS, demo_net.build),
-        # PyTorch's default start: from a tenth of it (with an activation penalty) it learned too slowly (72% held-out
-        # in 8 epochs); its curve units' weights follow cos Δθ anyway (its findings page)
+        # PyTorch's default start: in a trial from a tenth of it (with an activation penalty too) it learned too slowly
+        # (72% held-out in 8 epochs); its curve units' weights follow cos Δθ anyway (its findings page)
         Network(demo_vgg.MODEL_ID, demo_vgg.DemoVGG, demo_vgg.WEIGHTS, demo_vgg.build, 1.0),
     )
 }
