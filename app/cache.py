@@ -134,6 +134,11 @@ class LruStore:
             self._entries.move_to_end(key)
         return entry
 
+    def clear(self) -> None:
+        """Drop every entry."""
+        self._entries.clear()
+        self.bytes = 0
+
     def put(self, key: Key, entry: Entry) -> None:
         """Keep the entry, dropping the least recently used ones until the total fits."""
         if entry.size > self.max_bytes:

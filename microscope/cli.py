@@ -29,6 +29,7 @@ app = typer.Typer(
     help="Look inside convolutional networks: precompute a model into a store, then browse it.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: defaults and URLs whole, not cut to the column, and no type column
 )
 app.command()(precompute_cli.models)
 app.command()(precompute_cli.precompute)

@@ -11,8 +11,10 @@ from sqlalchemy import event
 
 @contextmanager
 def counted(client: TestClient) -> Iterator[list[str]]:
-    """The SQL statements the service behind `client` runs inside the block."""
+    """The SQL statements the service behind `client` runs inside the block, its response cache emptied first: a
+    page the cache answers runs none, so a count taken on a cached URL would hold whatever the page does."""
     statements: list[str] = []
+    client.app.state.response_cache.clear()  # type: ignore[attr-defined]
 
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         statements.append(statement)

@@ -5,7 +5,7 @@ cannot be written (a warning, never a 500); never inside the store."""
 from __future__ import annotations
 
 import logging
-import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from PIL import Image
 from app import cards
 from app.config import Settings
 from app.main import create_app
+from tests.mounts import on_read_only_mount, require_read_only_mounts
 
 CARDS = [
     "/models/toy-net/card.png",
@@ -75,19 +76,30 @@ def test_an_unwritable_cache_folder_falls_back_to_memory_with_a_warning(
     assert "not writable" in caplog.text and str(blocker / "cards") in caplog.text
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder anyway")
-def test_a_read_only_cache_folder_falls_back_to_memory_with_a_warning(
-    toy_store: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+# Run in a subprocess, where the cache folder is a read-only bind mount (root ignores a folder's permission bits).
+_FETCH_CARD = """
+import logging, sys
+from pathlib import Path
+from fastapi.testclient import TestClient
+from app.config import Settings
+from app.main import create_app
+from tests.mounts import on_read_only_mount, require_read_only_mounts
+logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+store, folder, path = sys.argv[1:]
+with TestClient(create_app(Settings(store=Path(store), cache_dir=Path(folder)))) as client:
+    response = client.get(path)
+print(response.status_code, response.headers["content-type"], response.content[:4] == b"\\x89PNG")
+"""
+
+
+def test_a_read_only_cache_folder_falls_back_to_memory_with_a_warning(toy_store: Path, tmp_path: Path) -> None:
+    require_read_only_mounts(tmp_path)
     folder = tmp_path / "cards"
     folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        with caplog.at_level(logging.WARNING, logger="microscope.app"), _client(toy_store, folder) as client:
-            assert _get(client, CARDS[0]).startswith(b"\x89PNG")
-        assert "not writable" in caplog.text and _pngs(folder) == []
-    finally:
-        folder.chmod(0o755)
+    done = on_read_only_mount(folder, sys.executable, "-c", _FETCH_CARD, str(toy_store), str(folder), CARDS[0])
+    assert done.stdout.split() == ["200", "image/png", "True"], done.stderr[-2000:]
+    assert "not writable" in done.stderr and str(folder) in done.stderr
+    assert _pngs(folder) == []
 
 
 def test_another_store_gets_other_files(toy_store: Path, tmp_path: Path) -> None:

@@ -146,7 +146,7 @@ def test_search_runs_at_most_three_queries(client: TestClient, q: str) -> None:
     for path in ("/search", "/api/v1/search", "/api/v1/search/suggest"):
         with counted(client) as statements:
             client.get(path, params={"q": q})
-        assert len(statements) <= 3, (path, q)
+        assert 1 <= len(statements) <= 3, (path, q)  # none would mean the count missed the search
 
 
 @pytest.mark.parametrize(

@@ -75,9 +75,10 @@ def test_svd_json_matches_numpy_svd_of_the_stored_abs_weights_summed_over_space(
     for component in range(k):
         if s[component] < 1e-9 * s[0]:
             continue  # a zero singular value's vectors are any basis of the null space
-        sign = np.sign(dst[:, component] @ u[:, component])  # signs aside
+        sign = np.sign(dst[:, component] @ u[:, component])  # numpy's sign is arbitrary
         np.testing.assert_allclose(dst[:, component], sign * u[:, component], atol=1e-6)
         np.testing.assert_allclose(src[:, component], sign * vt[component], atol=1e-6)
+        assert dst[np.abs(dst[:, component]).argmax(), component] > 0  # the README's sign: largest entry positive
 
 
 def test_svd_units_carry_their_refs_pages_thumbnails_and_scores(client: TestClient) -> None:

@@ -135,4 +135,5 @@ def test_svd_is_numpys_of_the_stored_absolute_weights_summed_over_space(store: S
     signs = np.sign((u[:, :k] * dst).sum(0))  # each component up to its sign
     np.testing.assert_allclose(dst, u[:, :k] * signs, atol=1e-9)
     np.testing.assert_allclose(src, vt[:k].T * signs, atol=1e-9)
+    assert (dst[np.abs(dst).argmax(axis=0), np.arange(k)] > 0).all()  # each component's largest dst entry positive
     assert sum(view.svd.variance_share) == pytest.approx(1.0)

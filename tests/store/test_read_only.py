@@ -27,6 +27,7 @@ from store.reader import StoreReader
 from store.records import ModelRecord
 from store.writer import StoreWriter
 from tests.conftest import REPO, TOY_MODEL, build_toy_store
+from tests.mounts import on_read_only_mount, require_read_only_mounts
 
 PAGES = [
     "/",
@@ -123,7 +124,6 @@ def test_closing_a_writer_finalizes_a_store_left_in_wal_mode(tmp_path: Path) -> 
 
 # --- read-only media: a read-only bind mount in a private mount namespace --------------------------------------
 
-_READ_ONLY = 'mount --bind -o ro "$0" "$0" && exec "$@"'
 _SERVE = f"""
 import sys
 sys.path.insert(0, {str(REPO)!r})
@@ -134,33 +134,17 @@ print("served")
 """
 
 
-def _on_read_only_mount(root: Path, *command: str) -> subprocess.CompletedProcess[str]:
-    """Run `command` where `root` is mounted read-only (for root too)."""
-    return subprocess.run(
-        ["unshare", "-rm", "sh", "-c", _READ_ONLY, str(root), *command],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=REPO,
-    )
-
-
 @pytest.fixture(scope="module")
 def read_only_mounts(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Skip unless this sandbox lets a test bind-mount a folder read-only (so that not even root can write it)."""
-    probe = tmp_path_factory.mktemp("probe")
-    done = _on_read_only_mount(probe, "sh", "-c", f"! touch {probe}/written 2>/dev/null")
-    if done.returncode != 0 or (probe / "written").exists():
-        pytest.skip(f"no read-only bind mounts here (unshare -rm: {done.stderr.strip()[:200]})")
+    require_read_only_mounts(tmp_path_factory.mktemp("probe"))
 
 
 def _check(root: Path) -> subprocess.CompletedProcess[str]:
-    return _on_read_only_mount(root, sys.executable, "-m", "microscope", "check", "--store", str(root))
+    return on_read_only_mount(root, sys.executable, "-m", "microscope", "check", "--store", str(root))
 
 
 def _serve(root: Path) -> subprocess.CompletedProcess[str]:
-    return _on_read_only_mount(root, sys.executable, "-c", _SERVE, str(root))
+    return on_read_only_mount(root, sys.executable, "-c", _SERVE, str(root))
 
 
 @pytest.mark.usefixtures("read_only_mounts")
@@ -202,7 +186,7 @@ def test_an_unmerged_log_on_a_read_only_mount_says_to_finalize_then_serves(toy_s
     assert finalized.returncode == 0, finalized.stderr
     assert sorted(p.name for p in root.iterdir()) == ["assets", "microscope.sqlite"]
     assert _check(root).returncode == 0
-    served = _on_read_only_mount(
+    served = on_read_only_mount(
         root,
         sys.executable,
         "-c",

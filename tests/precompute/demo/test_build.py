@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from app import urls
 from app.config import Settings
@@ -22,7 +24,9 @@ from bench import score_validity
 from notes import tours
 from notes.claim_check import check_stop
 from precompute.demo.build import DEMO_EXTRAS, FAMILY_LAYERS, DemoConfig, run_demo
+from precompute.demo.train import NETWORKS
 from precompute.feature_vis import parse_extras
+from precompute.hooks import LayerTap
 from precompute.layers import probe_layers
 from precompute.threads import threads_line
 from precompute.zoo import load_model
@@ -60,10 +64,44 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 @pytest.mark.slow
-def test_demo_prints_a_held_out_accuracy_of_at_least_90_percent(demo_run: tuple[Path, str]) -> None:
-    match = re.search(r"held-out accuracy ([\d.]+)%", demo_run[1])
-    assert match, demo_run[1]
-    assert float(match[1]) >= 90
+@pytest.mark.parametrize("model_id", NETWORKS)
+def test_demo_prints_each_networks_held_out_accuracy_as_its_training_record_has_it(
+    demo_run: tuple[Path, str], model_id: str
+) -> None:
+    """The demo regenerates the 2,100 held-out images from their seed and measures the shipped weights on them: the
+    accuracy the README quotes from the training record, below 100% (the task still needs more than was learned)."""
+    record = json.loads(NETWORKS[model_id].weights.with_suffix(".json").read_text())
+    match = re.search(rf"{model_id}: held-out accuracy ([\d.]+)%", demo_run[1])
+    assert match, demo_run[1][-3000:]
+    assert float(match[1]) == round(100 * record["heldout_accuracy"], 1) < 100
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model_id", NETWORKS)
+def test_each_stored_feature_vis_activation_is_what_its_image_file_gives_the_network(
+    demo_run: tuple[Path, str], model_id: str
+) -> None:
+    """Every 5th unit's channel and neuron pictures, decoded from their files (8-bit, lossy WebP, upscaled for show)
+    and scaled back to the input size, move the network as the stored activation says: within 3% for the median
+    picture, within 20% for every one (the first layer's, which answer to single pixels, lose up to 15% in the file)."""
+    reader, model = StoreReader(demo_run[0]), load_model(model_id)
+    model.module.eval()
+    found = []
+    for layer in reader.model(model_id).layers:  # type: ignore[union-attr]
+        for unit in range(0, layer.units, 5):
+            for vis in reader.unit(model_id, layer.name, unit).feature_vis:  # type: ignore[union-attr]
+                if vis.key.kind not in ("channel", "neuron"):
+                    continue
+                path = reader.asset_file(vis.asset.sha256, vis.asset.ext)
+                pixels = torch.from_numpy(np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 255)
+                x = F.interpolate(pixels.permute(2, 0, 1)[None], size=vis.settings["size"], mode="area")
+                with torch.no_grad(), LayerTap(model.module, [layer.name]) as tap:
+                    value = tap.run(model.input.normalize(x))[layer.name][0, unit].amax().item()
+                found.append((layer.name, unit, vis.key.kind, vis.activation, value))
+    assert len(found) >= 70, len(found)
+    errors = [abs(value - stored) / max(abs(stored), 0.5) for *_, stored, value in found]
+    assert np.median(errors) <= 0.03, sorted(errors)[-10:]
+    assert max(errors) <= 0.2, [f for f, e in zip(found, errors, strict=True) if e > 0.2]
 
 
 @pytest.mark.slow
