@@ -16,7 +16,7 @@ from frontend import STATIC_DIR
 DOCS_PATH = "/docs"
 FILES_PATH = "/docs/swagger-ui"  # Swagger UI's JS and CSS, as fastapi-offline ships them
 SWAGGER_UI_DIR = Path(str(files("fastapi_offline") / "static"))
-NOTEBOOK_EXAMPLE = "notebook_example.py"  # in frontend/static; the README's "Data out: notebooks" shows it too
+NOTEBOOK_EXAMPLE = "notebook_example.py"  # in frontend/static; docs/api.md ("Files for notebooks") shows it too
 
 router = APIRouter(include_in_schema=False)
 

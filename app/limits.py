@@ -1,9 +1,9 @@
 """Every limit on what one request may ask of the service, declared once and enforced before the work it bounds.
 
 Each limit is a setting, `MICROSCOPE_LIMIT_<NAME>` (e.g. `MICROSCOPE_LIMIT_UPLOAD_BYTES=20971520`), read at startup
-with the other settings and listed in the README. A request over a limit is answered 413, 414, 422 or 429 with a
-message naming the limit and its setting. The tour file's own limits (`notes.tour_file.TourLimits`: stops, nesting,
-size) are part of this policy: `microscope tours import` enforces them too.
+with the other settings and listed in docs/serving.md ("Limits"). A request over a limit is answered 413, 414, 422 or
+429 with a message naming the limit and its setting. The tour file's own limits (`notes.tour_file.TourLimits`: stops,
+nesting, size) are part of this policy: `microscope tours import` enforces them too.
 """
 
 from __future__ import annotations

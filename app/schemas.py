@@ -323,7 +323,7 @@ class UnitLinkPublic(BaseModel):
 
 
 class CurvePublic(BaseModel):
-    """A tuning curve: the unit's activation over one or two stimulus factors (see the README, "Tuning curves")."""
+    """A tuning curve: the unit's activation over one or two stimulus factors (docs/how-it-works.md)."""
 
     name: str = Field(description="e.g. 'orientation', 'curvature', 'hue', 'frequency'")
     axes: dict[str, list[float]] = Field(
@@ -577,7 +577,8 @@ class FamilyUnitPublic(UnitSummaryPublic):
 
 
 class CoveragePublic(BaseModel):
-    """How much of the circle the preferred orientations of a family's units cover (see the README)."""
+    """How much of the circle the preferred orientations of a family's units cover (docs/browsing.md, "Feature
+    families and universality")."""
 
     oriented: int = Field(description="units with a preferred orientation")
     largest_gap: Float32 | None = Field(

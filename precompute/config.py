@@ -164,7 +164,7 @@ class PrecomputeConfig:
         None,
         description="Run feature vis, dataset examples and connections as tasks on the Ray cluster at this address "
         "(HOST:6379, ray://HOST:10001 or auto); a bare --ray starts a local one. Needs microscope[ray]; "
-        "see the README's cluster recipe.",
+        "see 'On a Ray cluster' in docs/models.md.",
     )
     db: str | None = Field(
         None, repr=False, description="Database URL of the store (default: sqlite:///STORE/microscope.sqlite)."

@@ -217,7 +217,7 @@ def test_deployment_serves_with_several_workers_from_the_database_and_the_asset_
 
 def test_readme_deployment_section_shows_the_compose_file() -> None:
     readme = (REPO / "README.md").read_text()
-    section = re.split(r"\n#{1,3} ", readme.split("### Deployment", 1)[1], maxsplit=1)[0]
+    section = re.split(r"\n#{1,3} ", readme.split("## Serving at scale", 1)[1], maxsplit=1)[0]
     assert "docker compose -f deploy/docker-compose.yml up" in section
     for word in ("--workers", "--asset-base-url", "microscope assets sync", "postgresql://"):
         assert word in section, word

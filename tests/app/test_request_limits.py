@@ -87,7 +87,7 @@ def test_every_route_with_its_own_limit_names_a_limits_field() -> None:
     assert body_limit("/api/v1/models/m/layers/l/units/3/note/history").field == "body_bytes"
 
 
-def test_the_readme_lists_every_limit_with_its_default() -> None:
-    readme = (REPO / "README.md").read_text()
+def test_the_serving_docs_list_every_limit_with_its_default() -> None:
+    readme = (REPO / "docs" / "serving.md").read_text()
     for name, field in Limits.model_fields.items():
         assert f"| `{setting(name)}` | {field.default} |" in readme, name

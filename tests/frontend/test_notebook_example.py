@@ -1,4 +1,4 @@
-"""The README's notebook example ("Data out: notebooks") runs as written against a live server over the toy store."""
+"""The notebook example in docs/api.md runs as written against a live server over the toy store."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import pytest
 
 from frontend import STATIC_DIR
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 MARKER = "<!-- notebook-example -->"
 
 
 def readme_example() -> str:
-    """The ```python block that follows the marker in README.md."""
+    """The ```python block that follows the marker in docs/api.md."""
     found = re.search(re.escape(MARKER) + r"\s*```python\n(.*?)```", README.read_text(), re.DOTALL)
-    assert found, f"README.md has no ```python block after {MARKER}"
+    assert found, f"docs/api.md has no ```python block after {MARKER}"
     return found.group(1)
 
 

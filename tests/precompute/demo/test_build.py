@@ -69,7 +69,7 @@ def test_demo_prints_each_networks_held_out_accuracy_as_its_training_record_has_
     demo_run: tuple[Path, str], model_id: str
 ) -> None:
     """The demo regenerates the 2,100 held-out images from their seed and measures the shipped weights on them: the
-    accuracy the README quotes from the training record, below 100% (the task still needs more than was learned)."""
+    accuracy docs/demo.md quotes from the training record, below 100% (the task still needs more than was learned)."""
     record = json.loads(NETWORKS[model_id].weights.with_suffix(".json").read_text())
     match = re.search(rf"{model_id}: held-out accuracy ([\d.]+)%", demo_run[1])
     assert match, demo_run[1][-3000:]
@@ -391,11 +391,11 @@ def test_demo_findings_verdicts_follow_their_numbers_measured_again_from_the_sto
 
 
 @pytest.mark.slow
-def test_the_readme_quotes_the_demo_findings_as_measured(demo_run: tuple[Path, str]) -> None:
+def test_the_demo_docs_quote_the_demo_findings_as_measured(demo_run: tuple[Path, str]) -> None:
     reader = StoreReader(demo_run[0])
     found = {f["key"]: f for f in reader.findings(DEMO) or []}
     peer = {f["key"]: f for f in reader.findings("demo-vgg") or []}
-    words = " ".join((Path(__file__).resolve().parents[3] / "README.md").read_text().split())
+    words = " ".join((Path(__file__).resolve().parents[3] / "docs" / "demo.md").read_text().split())
     verdicts = {key: f["verdict"] for key, f in found.items()}
     curves, weights, colour = (found[k]["numbers"] for k in ("curve_detectors", "equivariant_weights", "colour_vs_bw"))
     branches, other = found["branch_specialization"]["numbers"], peer["curve_detectors"]["numbers"]

@@ -110,9 +110,9 @@ def test_missing_data_raises_value_error_naming_the_folder(tmp_path: Path) -> No
         train(tmp_path, tmp_path / "w.pt", epochs=0, batch_size=16)
 
 
-def test_the_readme_quotes_the_shipped_networks_confusion_matrix_and_accuracy() -> None:
+def test_the_demo_docs_quote_the_shipped_networks_confusion_matrix_and_accuracy() -> None:
     record = json.loads(WEIGHTS.with_suffix(".json").read_text())
-    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[3] / "docs" / "demo.md").read_text()
     for name, row in zip(record["classes"], record["confusion"], strict=True):
         assert f"| {name} | " + " | ".join(str(v) if v else "·" for v in row) + " |" in readme, name
     words = " ".join(readme.split())  # the prose wraps anywhere
@@ -126,7 +126,7 @@ def test_the_readme_quotes_the_shipped_networks_confusion_matrix_and_accuracy() 
 
 def test_the_shipped_weights_are_learned_not_their_random_start() -> None:
     """Every conv of the shipped demo-inception correlates at most 0.25 with the start `train` gave it (seed 0): what
-    the weights pages show between units was learned (the README says so)."""
+    the weights pages show between units was learned (docs/demo.md says so)."""
     torch.manual_seed(0)
     start = initialize(DemoInception()).state_dict()
     shipped = read_state_dict(WEIGHTS)
