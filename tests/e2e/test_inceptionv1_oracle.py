@@ -47,6 +47,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, oracle: dict[str, np.ndarray
         *("--model", "inceptionv1", "--weights", str(weights), "--images", str(images)),
         *("--layers", ",".join(LAYERS), "--unit-labels", str(labels), "--top-k", str(IMAGES)),
         *("--steps", "1", "--size", "32", "--kinds", "channel", "--store", str(root), "--no-progress"),
+        *("--no-tuning", "--no-cards"),  # nothing here reads them, and InceptionV1's tuning stimuli take minutes
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "labelled 67 units in 1 layers of inceptionv1" in done.stdout, done.stdout

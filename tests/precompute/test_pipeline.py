@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 
 from microscope.cli import app
 from precompute.optvis import Renderer
-from precompute.pipeline import PrecomputeConfig, check_device, run_precompute
+from precompute.pipeline import PrecomputeConfig, PrecomputeSummary, check_device, run_precompute
 from store.db import database_path
 from store.integrity import check_store
 from store.location import StoreLocation
@@ -27,11 +28,14 @@ UNITS = 16 + 16 + 32 + 10
 IMAGES = UNITS + (UNITS - 10) + UNITS + 2 * UNITS
 
 
-@pytest.fixture(params=postgres.BACKENDS)
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreLocation]:
-    """An empty store on each backend: a SQLite store folder, and a fresh PostgreSQL schema."""
-    with postgres.store_location(request.param, tmp_path) as found:
-        yield found
+@pytest.fixture(scope="module", params=postgres.BACKENDS)
+def finished(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, random_resnet20: Path, tiny_images: Path
+) -> Iterator[tuple[StoreLocation, PrecomputeSummary]]:
+    """One uninterrupted run on each backend (a SQLite store folder, a fresh PostgreSQL schema) and its summary,
+    shared by the tests that read it or run it again; a test that changes a store works on a copy."""
+    with postgres.store_location(request.param, tmp_path_factory.mktemp(f"finished-{request.param}")) as location:
+        yield location, run_precompute(_config(location, random_resnet20, tiny_images))
 
 
 def _options(location: StoreLocation) -> list[str]:
@@ -60,10 +64,8 @@ def _config(store: Path | StoreLocation, weights: Path, images: Path, **override
     return dataclasses.replace(base, **overrides)  # type: ignore[arg-type]
 
 
-def test_precompute_stores_every_view_of_every_unit(
-    location: StoreLocation, random_resnet20: Path, tiny_images: Path
-) -> None:
-    summary = run_precompute(_config(location, random_resnet20, tiny_images))
+def test_precompute_stores_every_view_of_every_unit(finished: tuple[StoreLocation, PrecomputeSummary]) -> None:
+    location, summary = finished
     assert summary.layers == list(LAYERS)
     assert summary.rendered_images == IMAGES
     report = check_store(location, verify_hashes=True)
@@ -123,27 +125,29 @@ def test_bad_feature_vis_options_raise_value_error_listing_valid_choices(
 
 
 def test_rerun_skips_everything_already_stored(
-    location: StoreLocation, random_resnet20: Path, tiny_images: Path
+    finished: tuple[StoreLocation, PrecomputeSummary], random_resnet20: Path, tiny_images: Path
 ) -> None:
-    config = _config(location, random_resnet20, tiny_images)
-    run_precompute(config)
-    again = run_precompute(config)
+    again = run_precompute(_config(finished[0], random_resnet20, tiny_images))
     assert (again.rendered_images, again.examples_layers, again.connection_layers) == (0, [], [])
     assert again.card_layers == [] and again.figure_layers == []
+    assert check_store(finished[0]).counts["feature_vis"] == IMAGES
 
 
+@pytest.mark.parametrize("finished", ["sqlite"], indirect=True)  # a copy of the store folder
 def test_changed_render_settings_rerender_only_feature_vis(
-    tmp_path: Path, random_resnet20: Path, tiny_images: Path
+    finished: tuple[StoreLocation, PrecomputeSummary], tmp_path: Path, random_resnet20: Path, tiny_images: Path
 ) -> None:
-    run_precompute(_config(tmp_path, random_resnet20, tiny_images))
-    again = run_precompute(_config(tmp_path, random_resnet20, tiny_images, steps=3))
+    assert finished[0].root is not None
+    store = Path(shutil.copytree(finished[0].root, tmp_path / "store"))  # this run changes the store
+    again = run_precompute(_config(store, random_resnet20, tiny_images, steps=3))
     assert again.rendered_images == IMAGES and again.examples_layers == []
-    assert check_store(tmp_path).counts["feature_vis"] == IMAGES
+    assert check_store(store).counts["feature_vis"] == IMAGES
 
 
 def test_interrupted_run_resumes_and_ends_consistent(
-    location: StoreLocation, random_resnet20: Path, tiny_images: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, random_resnet20: Path, tiny_images: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    location = StoreLocation.folder(tmp_path)  # on PostgreSQL, tests/precompute/test_pipeline_postgres.py resumes
     real_render, calls = Renderer.render, {"n": 0}
 
     def flaky_render(*args: object, **kwargs: object) -> object:

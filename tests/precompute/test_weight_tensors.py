@@ -39,7 +39,15 @@ def googlenet() -> nn.Module:
 def store(tmp_path_factory: pytest.TempPathFactory, googlenet: nn.Module) -> StoreReader:
     root = tmp_path_factory.mktemp("googlenet-weights")
     config = PrecomputeConfig(
-        model=str(CARD), store=root, layers=LAYERS, steps=1, size=32, kinds=("channel",), progress=False
+        model=str(CARD),
+        store=root,
+        layers=LAYERS,
+        steps=1,
+        size=32,
+        kinds=("channel",),
+        progress=False,
+        tuning=False,
+        cards=False,  # the weights are what these tests read
     )
     run_precompute(config)
     return StoreReader(root)
@@ -78,7 +86,7 @@ def _centre_jacobian(layer: nn.Module, channels: int, size: int) -> np.ndarray:
     with torch.no_grad():
         layer = layer.double()
     try:
-        jac = torch.autograd.functional.jacobian(centre, x)[:, 0]  # (out, in, H, W)
+        jac = torch.autograd.functional.jacobian(centre, x, vectorize=True)[:, 0]  # (out, in, H, W)
     finally:
         layer.float()
     support = jac.abs().amax(dim=(0, 1)) > 0
