@@ -123,7 +123,8 @@ def run_precompute(config: PrecomputeConfig) -> PrecomputeSummary:
         summary.connection_layers = _connections_stage(config, model, layers, writer, cluster)
         summary.rendered_images = _feature_vis_stage(config, model, layers, writer, plan, cluster)
         if config.cards:  # a card shows the images the stages above stored
-            summary.card_layers = cards_stage(writer, model.id, [layer.name for layer in layers])
+            names = [layer.name for layer in layers]
+            summary.card_layers = cards_stage(writer, model.id, names, progress=config.progress)
         summary.figure_layers = figures_stage(writer, model.id, progress=config.progress)  # drawn from the above
         summary.findings = summary_line(findings_stage(model, writer, device=config.device, progress=config.progress))
     return summary

@@ -48,7 +48,8 @@ SMALL_RUN = (
 )
 SMALL_RUN_LAYERS = 4
 SMALL_RUN_UNITS = 74
-# The stages' progress bars, in the order a run draws them (cards and finalizing draw none); a --ray run draws them too.
+# The stages' progress bars a kill point may follow, in the order a run draws them (the cards' are followed by their
+# stored layers instead, and finalizing draws none); a --ray run draws them too.
 BARS = ["dataset examples", "activation maps", "example crops", "colour vs b&w", "tuning curves", "connections"]
 BARS.append("feature vis")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -40,3 +41,15 @@ def test_cards_are_redrawn_when_a_units_label_changes(tmp_path: Path) -> None:
             session.execute(update(t.Unit).values(label="changed"))
         assert writer.card_sources(TOY_MODEL, layer, 6) != before
         assert cards_stage(writer, TOY_MODEL, [layer]) == [layer]
+
+
+def test_cards_stage_shows_a_bar_over_the_cards_it_draws(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    build_toy_store(tmp_path)
+    names = [layer.name for layer in TOY_LAYERS]
+    with StoreWriter(tmp_path) as writer:
+        cards_stage(writer, TOY_MODEL, names)
+        drawn = capsys.readouterr().err.replace("\r", "\n")
+        cards_stage(writer, TOY_MODEL, names, progress=False)
+    units = sum(layer.units for layer in TOY_LAYERS)
+    assert "link-preview cards: 100%" in drawn and f"{units}/{units} card" in drawn, drawn[-500:]
+    assert capsys.readouterr().err == ""

@@ -255,8 +255,9 @@ def test_demo_curve_units_preferred_orientation_agrees_with_the_facing_of_their_
             found["all"].append(near)
             if scores.get("orientation_selectivity", 0.0) >= 0.3:
                 found["selective"].append(near)
-    assert len(found["all"]) >= 200 and sum(found["all"]) >= 0.7 * len(found["all"]), found["all"]
-    assert len(found["selective"]) >= 50 and sum(found["selective"]) >= 0.8 * len(found["selective"])
+    # The shipped network, measured on 2026-12-07: 330 of 390 (85%), and 119 of the 134 selective ones (89%).
+    assert len(found["all"]) >= 350 and sum(found["all"]) >= 0.8 * len(found["all"]), found["all"]
+    assert len(found["selective"]) >= 110 and sum(found["selective"]) >= 0.85 * len(found["selective"])
 
 
 @pytest.mark.slow
