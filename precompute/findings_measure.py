@@ -77,13 +77,14 @@ def has_curve_labels(evidence: Evidence) -> bool:
 def selective_units(evidence: Evidence) -> dict[str, list[int]]:
     """Each layer's curve-class units whose stored orientation selectivity is at least MIN_SELECTIVITY: the candidates
     for finding 1, whose orientations the renderings then test (layers with none: absent)."""
-    found = {}
-    for layer, units in evidence.curve_class.items():
-        selectivity = evidence.score(layer, ORIENTATION_SELECTIVITY.name)
-        chosen = [u for u in units if selectivity.get(u, 0.0) >= c.MIN_SELECTIVITY]
-        if chosen:
-            found[layer] = chosen
-    return found
+    found = {layer: _selective_in(evidence, layer) for layer in evidence.curve_class}
+    return {layer: units for layer, units in found.items() if units}
+
+
+def _selective_in(evidence: Evidence, layer: str) -> list[int]:
+    """The layer's curve-class units with a stored orientation selectivity of at least MIN_SELECTIVITY."""
+    selectivity = evidence.score(layer, ORIENTATION_SELECTIVITY.name)
+    return [u for u in evidence.curve_class[layer] if selectivity.get(u, 0.0) >= c.MIN_SELECTIVITY]
 
 
 def stable_units(
@@ -143,7 +144,7 @@ def _curve_row(evidence: Evidence, layer: str) -> dict[str, Any]:
     return {
         "layer": layer,
         "curve_class_units": len(evidence.curve_class[layer]),
-        "selective_units": len(selective_units(evidence).get(layer, [])),
+        "selective_units": len(_selective_in(evidence, layer)),
         "units": len(units),
         "covers": None if covers is None else round(covers, 1),
         # Reported, not held to a threshold: how sharply the stored tuning curves of these units prefer one angle.

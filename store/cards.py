@@ -26,6 +26,7 @@ TILE_COLUMNS, TILE_ROWS = 3, 2
 TILE = (TEXT_WIDTH - GAP * (TILE_COLUMNS - 1)) // TILE_COLUMNS
 BACKGROUND, PANEL, INK, MUTED = (250, 250, 248), (226, 226, 222), (20, 20, 20), (90, 90, 90)
 TITLE_SIZE, LINE_SIZE = 52, 30
+# zlib level 3 instead of Pillow's 6: a card encodes in 20 ms instead of 50 (the demo draws 1,231) and is 9% larger
 PNG_LEVEL = 3
 
 
@@ -53,7 +54,6 @@ def draw(card: Card) -> bytes:
         row, column = divmod(i, TILE_COLUMNS)
         canvas.paste(_fit(tile, TILE), (TEXT_LEFT + column * (TILE + GAP), top + row * (TILE + GAP)))
     buffer = io.BytesIO()
-    # zlib level 3 instead of Pillow's 6: a card encodes in 20 ms instead of 50 (the demo draws 1,231) and is 9% larger
     canvas.save(buffer, "PNG", compress_level=PNG_LEVEL)
     return buffer.getvalue()
 

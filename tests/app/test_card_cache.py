@@ -83,7 +83,6 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
-from tests.mounts import on_read_only_mount, require_read_only_mounts
 logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 store, folder, path = sys.argv[1:]
 with TestClient(create_app(Settings(store=Path(store), cache_dir=Path(folder)))) as client:

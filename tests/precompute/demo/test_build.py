@@ -89,19 +89,19 @@ def test_each_stored_feature_vis_activation_is_what_its_image_file_gives_the_net
     model.module.eval()
     errors, found = [], []
     for layer in reader.model(model_id).layers:  # type: ignore[union-attr]
-        for unit in range(0, layer.units, 5):
-            detail = reader.unit(model_id, layer.name, unit)
-            assert detail is not None and detail.stats is not None
-            for vis in detail.feature_vis:
-                if vis.key.kind not in ("channel", "neuron"):
-                    continue
-                path = reader.asset_file(vis.asset.sha256, vis.asset.ext)
-                pixels = torch.from_numpy(np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 255)
-                x = F.interpolate(pixels.permute(2, 0, 1)[None], size=vis.settings["size"], mode="area")
-                with torch.no_grad(), LayerTap(model.module, [layer.name]) as tap:
+        with torch.no_grad(), LayerTap(model.module, [layer.name]) as tap:
+            for unit in range(0, layer.units, 5):
+                detail = reader.unit(model_id, layer.name, unit)
+                assert detail is not None and detail.stats is not None
+                for vis in detail.feature_vis:
+                    if vis.key.kind not in ("channel", "neuron"):
+                        continue
+                    path = reader.asset_file(vis.asset.sha256, vis.asset.ext)
+                    pixels = torch.from_numpy(np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 255)
+                    x = F.interpolate(pixels.permute(2, 0, 1)[None], size=vis.settings["size"], mode="area")
                     value = tap.run(model.input.normalize(x))[layer.name][0, unit].amax().item()
-                found.append((layer.name, unit, vis.key.kind, vis.activation, value))
-                errors.append(abs(value - vis.activation) / max(abs(vis.activation), detail.stats.max))
+                    found.append((layer.name, unit, vis.key.kind, vis.activation, value))
+                    errors.append(abs(value - vis.activation) / max(abs(vis.activation), detail.stats.max))
     assert len(found) >= 70, len(found)
     assert np.median(errors) <= 0.03, sorted(errors)[-10:]
     assert max(errors) <= 0.2, [f for f, e in zip(found, errors, strict=True) if e > 0.2]
