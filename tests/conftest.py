@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from precompute.threads import ENVVAR as THREADS_ENVVAR
-from precompute.threads import default_threads
+from precompute.threads import available_cpus, default_threads
 from store.kinds import VisKey
 from store.location import StoreLike, StoreLocation
 from store.records import (
@@ -36,9 +36,18 @@ from store.writer import StoreWriter
 from tests import postgres
 from tests.disk import Tmpfs, mounted_tmpfs
 
-# Torch here and in every command the tests run takes half the cores (or MICROSCOPE_THREADS), as `microscope` does,
-# so the suite beside a demo on a 2-core machine does not thrash. Read by torch when it loads, so set before that.
-os.environ.setdefault("OMP_NUM_THREADS", os.environ.get(THREADS_ENVVAR) or str(default_threads()))
+
+def _test_threads() -> int:
+    """Torch threads for this test process: MICROSCOPE_THREADS; else the CPUs shared out among pytest-xdist's workers
+    (one each on 2 cores); else half the CPUs, as `microscope` takes, so the suite beside a demo does not thrash."""
+    if os.environ.get(THREADS_ENVVAR):
+        return int(os.environ[THREADS_ENVVAR])
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    return max(1, available_cpus() // workers) if workers else default_threads()
+
+
+# Read by torch when it loads (here and in every command the tests run), so set before that.
+os.environ.setdefault("OMP_NUM_THREADS", str(_test_threads()))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared").resolve()
@@ -50,6 +59,36 @@ TOY_LAYERS = (
     LayerRecord("fc", 2, "linear", 3, None, None, 8, 8.0, "block1"),
 )
 TOY_CLASSES = ["red", "green", "blue"]
+
+
+# Tests that share an expensive session fixture, or a server they may restart, run on one pytest-xdist worker
+# (`--dist loadgroup`): the fixture is built once, and no PostgreSQL test runs while another restarts the server.
+SHARED_FIXTURE_GROUPS = {"cluster_address": "ray", "resnet20_store": "resnet20", "small_reference": "small-reference"}
+
+
+def xdist_group_of(item: pytest.Item) -> str:
+    """The xdist group an item runs in: `postgres` for any test on the PostgreSQL backend, the group of an expensive
+    shared fixture it uses, else its module (so module-scoped fixtures are built once too)."""
+    params = getattr(item, "callspec", None)
+    if "postgres" in item.nodeid or (params and "postgresql" in map(str, params.params.values())):
+        return "postgres"
+    for fixture, group in SHARED_FIXTURE_GROUPS.items():
+        if fixture in getattr(item, "fixturenames", ()):
+            return group
+    return item.nodeid.split("::")[0]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each item with its xdist group, and run the groups holding a slow test first (the longest work starts
+    while the other workers take the many short groups); items of one group stay together."""
+    groups: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        group = xdist_group_of(item)
+        item.add_marker(pytest.mark.xdist_group(group))
+        groups.setdefault(group, []).append(item)
+    ordered = sorted(groups.values(), key=lambda members: not any(m.get_closest_marker("slow") for m in members))
+    items[:] = [item for members in ordered for item in members]
 
 
 @pytest.fixture(scope="session", autouse=True)
