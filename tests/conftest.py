@@ -78,6 +78,12 @@ def xdist_group_of(item: pytest.Item) -> str:
     return item.nodeid.split("::")[0]
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than the CPUs (at most 4), so a worker waiting on a server, a subprocess or a
+    browser leaves its core to another; each takes its share of the CPUs as torch threads (`_test_threads`)."""
+    return min(4, available_cpus() + 1)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark each item with its xdist group, and run the groups holding a slow test first (the longest work starts
