@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 from markupsafe import Markup
 
-from app import urls
+from app import routes, urls
 from app.deps import BranchesContext
 from app.plots.histogram import Series, histogram_svg
 from app.present import branch_spans, label_source_public, unit_summary
@@ -112,9 +112,9 @@ def branches_public(ctx: BranchesContext) -> BranchesPublic:
         model=model.id,
         layer=layer.name,
         units=layer.units,
-        url=urls.branches_page(model.id, layer.name),
-        api_url=urls.api_branches(model.id, layer.name),
-        layer_url=urls.layer_page(model.id, layer.name),
+        url=urls.path(routes.BRANCHES, model=model.id, layer=layer.name),
+        api_url=urls.path(routes.API_BRANCHES, model=model.id, layer=layer.name),
+        layer_url=urls.path(routes.LAYER, model=model.id, layer=layer.name),
         scores=[ScorePublic(**asdict(s), bins=score_bins(s)) for s in scores],
         branches=[_branch(ctx, span, scores) for span in branch_spans(model, ctx.units)],
         label_sources=[label_source_public(source) for source in sources.values()],

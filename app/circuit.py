@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from starlette.exceptions import HTTPException
 
-from app import urls
+from app import routes, urls
 from app.deps import check_unit, find_layer, layer_names
 from app.errors import NotFound
 from app.schemas import EdgePublic, UnitPublic
@@ -205,7 +205,10 @@ def check_consecutive(model: ModelView, layers: Sequence[LayerView]) -> None:
             raise BadCircuit(
                 f"{earlier.name} and {later.name} are not consecutive: {later.name} {computes}, not {earlier.name}; "
                 "a circuit joins each layer to the one it computes from",
-                [(f"{layer.name} (all units)", urls.layer_page(model.id, layer.name)) for layer in layers],
+                [
+                    (f"{layer.name} (all units)", urls.path(routes.LAYER, model=model.id, layer=layer.name))
+                    for layer in layers
+                ],
             )
 
 

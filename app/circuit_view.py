@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app import urls
+from app import routes, urls
 from app.circuit import ORIENTATION, BadCircuit, CircuitQuery
 from app.plots.kernel_cells import KernelCell, kernel_cells
 from app.present import unit_summary
@@ -129,7 +129,7 @@ def _layer(data: CircuitData, name: str, units: list[int]) -> CircuitLayerPublic
         without = data.query.without(name, unit)
         fields = unit_summary(data.model, layer, summary).model_dump()
         public.append(CircuitUnitPublic(**fields, without=without.url if without else None))
-    return CircuitLayerPublic(name=name, url=urls.layer_page(data.model.id, name), units=public)
+    return CircuitLayerPublic(name=name, url=urls.path(routes.LAYER, model=data.model.id, layer=name), units=public)
 
 
 def _pair(

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
-from app import urls
+from app import routes, urls
 from app.deps import Reader
 from app.errors import NotFound
 from app.families import (
@@ -83,7 +83,7 @@ def choose_models(stored: Sequence[ModelView], names: Sequence[str]) -> list[Mod
     unknown = [name for name in names if name not in by_id]
     if unknown:
         ids = ", ".join(by_id) or "(none stored)"
-        links = [(m, urls.model_page(m)) for m in by_id]
+        links = [(m, urls.path(routes.MODEL, model=m)) for m in by_id]
         raise NotFound(f"no model {', '.join(repr(n) for n in unknown)} in the store; models: {ids}", links)
     return [by_id[name] for name in names] if names else list(stored)
 
@@ -135,19 +135,21 @@ def _model(data: CompareData, found: ModelFamily) -> CompareModelPublic:
         layers.append(
             CompareLayerPublic(
                 name=layer.name,
-                url=urls.layer_page(model.id, layer.name),
-                family_url=urls.family_page(model.id, layer.name, data.family),
+                url=urls.path(routes.LAYER, model=model.id, layer=layer.name),
+                family_url=urls.path(routes.FAMILY, model=model.id, layer=layer.name, family=data.family),
                 units=units,
                 coverage=coverage(oriented),
                 membership=membership(data.family, layer.name, count),
             )
         )
-    return CompareModelPublic(id=model.id, title=model.title, url=urls.model_page(model.id), layers=layers)
+    return CompareModelPublic(
+        id=model.id, title=model.title, url=urls.path(routes.MODEL, model=model.id), layers=layers
+    )
 
 
 def compare_public(data: CompareData) -> ComparePublic:
     """The comparison: per model, per layer holding the score, its top units highest first."""
-    ids = [found.model.id for found in data.models] if data.named else None
+    models = (",".join(found.model.id for found in data.models) or None) if data.named else None
     top = None if data.top == TOP else data.top
     return ComparePublic(
         family=data.family,
@@ -157,7 +159,10 @@ def compare_public(data: CompareData) -> ComparePublic:
         score_definitions=score_definitions(
             u.scores for m in data.models for units in m.ranked.values() for u in units
         ),
-        families=family_links([s.name for s in FAMILY_SCORES.values()], lambda name: urls.compare_page(name, ids, top)),
-        url=urls.compare_page(data.family, ids, top),
-        api_url=urls.api_compare(data.family, ids, top),
+        families=family_links(
+            [s.name for s in FAMILY_SCORES.values()],
+            lambda name: urls.path(routes.COMPARE, {"family": name, "models": models, "top": top}),
+        ),
+        url=urls.path(routes.COMPARE, {"family": data.family, "models": models, "top": top}),
+        api_url=urls.path(routes.API_COMPARE, {"family": data.family, "models": models, "top": top}),
     )

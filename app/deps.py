@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from starlette.exceptions import HTTPException
 
-from app import urls
+from app import routes, urls
 from app.errors import NotFound
+from app.routes import Route
 from store.reader import StoreReader
 from store.records import CONNECTIONS_STAGE, LayerView, ModelView, UnitDetail, UnitSummary, WeightsView
-from store.refs import FORMAT_HELP, UnitRef
+from store.refs import FORMAT_HELP, UnitRef, unit_number
 
 MAX_LINKS = 40  # an error page lists at most this many layers as links
-MAX_UNIT_DIGITS = 18  # no layer has 10**18 units; longer numbers are out of range without converting them
-# A spelling that means one integer: an optional '+', decimal digits (of one script), an optional all-zero fraction.
-_UNIT_SPELLING = re.compile(r"\+?(?P<digits>[0-9]+)(?:\.0+)?")
 
 
 @dataclass(frozen=True)
@@ -54,7 +49,7 @@ Reader = Annotated[StoreReader, Depends(get_reader)]
 
 
 def _model_links(reader: StoreReader) -> list[tuple[str, str]]:
-    return [(i, urls.model_page(i)) for i in reader.model_ids()]
+    return [(i, urls.path(routes.MODEL, model=i)) for i in reader.model_ids()]
 
 
 def find_model(reader: StoreReader, model_id: str) -> ModelView:
@@ -67,7 +62,9 @@ def find_model(reader: StoreReader, model_id: str) -> ModelView:
 
 
 def _layer_links(model: ModelView) -> list[tuple[str, str]]:
-    return [(layer.name, urls.layer_page(model.id, layer.name)) for layer in model.layers[:MAX_LINKS]]
+    return [
+        (layer.name, urls.path(routes.LAYER, model=model.id, layer=layer.name)) for layer in model.layers[:MAX_LINKS]
+    ]
 
 
 def layer_names(model: ModelView) -> list[str]:
@@ -95,7 +92,7 @@ def check_unit(model: ModelView, layer: LayerView, unit: int) -> None:
     if not 0 <= unit < layer.units:
         raise NotFound(
             f"unit {unit} out of range: {layer.name} has {unit_range(layer)}",
-            [(f"{layer.name} (all units)", urls.layer_page(model.id, layer.name))],
+            [(f"{layer.name} (all units)", urls.path(routes.LAYER, model=model.id, layer=layer.name))],
         )
 
 
@@ -178,8 +175,11 @@ def get_branches(reader: Reader, ctx: LayerDep) -> BranchesContext:
         raise NotFound(
             f"layer {ctx.layer.name!r} of model {ctx.model.id!r} has no branches; "
             f"layers with branches: {', '.join(names) or '(none in this model)'}",
-            [(f"{name} branches", urls.branches_page(ctx.model.id, name)) for name in names[:MAX_LINKS]]
-            or [(ctx.layer.name, urls.layer_page(ctx.model.id, ctx.layer.name))],
+            [
+                (f"{name} branches", urls.path(routes.BRANCHES, model=ctx.model.id, layer=name))
+                for name in names[:MAX_LINKS]
+            ]
+            or [(ctx.layer.name, urls.path(routes.LAYER, model=ctx.model.id, layer=ctx.layer.name))],
         )
     return BranchesContext(ctx.model, ctx.layer, units)
 
@@ -192,24 +192,6 @@ class MovedPermanently(HTTPException):
 
     def __init__(self, location: str) -> None:
         super().__init__(status_code=301, detail=f"moved permanently to {location}", headers={"Location": location})
-
-
-def _ascii_digits(text: str) -> str | None:
-    """`text` with its decimal digits written in ASCII, or None when they mix scripts (e.g. '٤5')."""
-    zeros = {ord(c) - unicodedata.decimal(c) for c in text if unicodedata.decimal(c, None) is not None}
-    if len(zeros) > 1:
-        return None
-    return "".join(str(unicodedata.decimal(c)) if unicodedata.decimal(c, None) is not None else c for c in text)
-
-
-def unit_number(text: str) -> int | None:
-    """The unit number a path segment spells ('5', '05', '+5', '5.0', '５'), or None when it spells none."""
-    ascii_text = _ascii_digits(text)
-    match = _UNIT_SPELLING.fullmatch(ascii_text) if ascii_text is not None else None
-    if match is None:
-        return None
-    digits = match["digits"].lstrip("0") or "0"
-    return int(digits) if len(digits) <= MAX_UNIT_DIGITS else 10**MAX_UNIT_DIGITS
 
 
 def parse_unit(text: str, layer: LayerView | None = None) -> int:
@@ -233,7 +215,7 @@ def get_unit(request: Request, reader: Reader, ctx: LayerDep, unit: UnitText) ->
     number = parse_unit(unit, ctx.layer)
     check_unit(ctx.model, ctx.layer, number)  # out of range: a 404 here rather than a redirect to one
     if unit != str(number):
-        path = _unit_url(request.url.path)(ctx.model.id, ctx.layer.name, number)
+        path = urls.path(_unit_route(request.url.path), model=ctx.model.id, layer=ctx.layer.name, unit=number)
         raise MovedPermanently(f"{path}?{request.url.query}" if request.url.query else path)
     return find_unit(reader, ctx.model, ctx.layer, number)
 
@@ -241,11 +223,11 @@ def get_unit(request: Request, reader: Reader, ctx: LayerDep, unit: UnitText) ->
 UnitDep = Annotated[UnitContext, Depends(get_unit)]
 
 
-def _unit_url(path: str) -> Callable[[str, str, int], str]:
-    """The URL builder of what a unit path names: its JSON, its preview card or its page."""
+def _unit_route(path: str) -> Route:
+    """The route of what a unit path names: its JSON, its preview card or its page."""
     if path.startswith(urls.API + "/"):
-        return urls.api_unit
-    return urls.unit_card if path.endswith("/card.png") else urls.unit_page
+        return routes.API_UNIT
+    return routes.UNIT_CARD if path.endswith("/card.png") else routes.UNIT
 
 
 def resolve_microscope_op(reader: StoreReader, model_id: str, op: str, unit: int) -> tuple[ModelView, LayerView, int]:
@@ -278,7 +260,9 @@ def no_weights(model: ModelView, layer: LayerView) -> NotFound:
         why = f"no weights into {layer.name} are stored: its connections were not computed"
     stored = [other for other in model.layers if other.previous and CONNECTIONS_STAGE in other.stages]
     names = ", ".join(other.name for other in stored if other.name != layer.name) or "none"
-    links = [(other.name, urls.layer_weights_page(model.id, other.name)) for other in stored[:MAX_LINKS]]
+    links = [
+        (other.name, urls.path(routes.LAYER_WEIGHTS, model=model.id, layer=other.name)) for other in stored[:MAX_LINKS]
+    ]
     return NotFound(f"{why}; layers with stored connections: {names}", links)
 
 
@@ -319,6 +303,6 @@ def find_branch_unit(
         if members:
             raise NotFound(
                 f"unit {unit} out of range: branch {branch} of {layer.name} has units 0–{len(members) - 1}",
-                [(f"{layer.name} (all units)", urls.layer_page(model.id, layer.name))],
+                [(f"{layer.name} (all units)", urls.path(routes.LAYER, model=model.id, layer=layer.name))],
             )
     return None

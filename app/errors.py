@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import urls
+from app import routes, urls
 from app.templating import render
 from notes.db import NotesDatabaseError
 from store.db import DatabaseError, damaged
@@ -61,7 +61,7 @@ def error_response(request: Request, status: int, detail: str, links: Sequence[L
     """The error as JSON under /api, as an HTML page elsewhere."""
     if wants_json(request):
         return JSONResponse({"detail": detail}, status_code=status)
-    all_links = [*links, ("All models", urls.index())]
+    all_links = [*links, ("All models", urls.path(routes.INDEX))]
     return render(request, "error.html", {"status": status, "detail": detail, "links": all_links}, status)
 
 

@@ -23,7 +23,7 @@ from fastapi import Depends, Path, Query
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
 
-from app import urls
+from app import routes, urls
 from app.circuit import ORIENTATION
 from app.deps import MAX_LINKS, LayerDep, Reader
 from app.errors import NotFound
@@ -96,7 +96,7 @@ def family_links(names: Iterable[str], link: Any) -> list[FamilyLinkPublic]:
 def layer_families(model: ModelView, layer: LayerView, units: Iterable[UnitSummary]) -> list[FamilyLinkPublic]:
     """The family views a layer page links to: one per family whose score some unit of the layer holds."""
     names = set().union(*(u.scores for u in units))
-    return family_links(names, lambda family: urls.family_page(model.id, layer.name, family))
+    return family_links(names, lambda family: urls.path(routes.FAMILY, model=model.id, layer=layer.name, family=family))
 
 
 def coverage(orientations: Sequence[float]) -> CoveragePublic:
@@ -161,7 +161,9 @@ def find_family(model: ModelView, layer: LayerView, family: str) -> Score:
     """The family's score, or a 404 naming the families (linked for this layer)."""
     score = FAMILY_SCORES.get(family)
     if score is None:
-        links = [(name, urls.family_page(model.id, layer.name, name)) for name in FAMILY_SCORES]
+        links = [
+            (name, urls.path(routes.FAMILY, model=model.id, layer=layer.name, family=name)) for name in FAMILY_SCORES
+        ]
         raise NotFound(f"no family {family!r}; families: {', '.join(FAMILY_SCORES)}", links)
     return score
 
@@ -207,12 +209,12 @@ def load_family(reader: StoreReader, model: ModelView, layer: LayerView, family:
 def no_family_scores(reader: StoreReader, model: ModelView, layer: LayerView, family: str, score: Score) -> NotFound:
     """The 404 of a layer whose units hold no score of the family, linking the layers that do (one query)."""
     held = list(reader.units_scored(model.id, score.name, 1))
-    links = [(name, urls.family_page(model.id, name, family)) for name in held[:MAX_LINKS]]
+    links = [(name, urls.path(routes.FAMILY, model=model.id, layer=name, family=family)) for name in held[:MAX_LINKS]]
     return NotFound(
         f"the store has no tuning data for layer {layer.name!r} of model {model.id!r}: none of its units has a "
         f"{score.name!r} score, which ranks the {family} family; {HOW_TO_MEASURE}; "
         f"layers of {model.id!r} with it: {', '.join(held) or 'none'}",
-        links or [(layer.name, urls.layer_page(model.id, layer.name))],
+        links or [(layer.name, urls.path(routes.LAYER, model=model.id, layer=layer.name))],
     )
 
 
@@ -246,6 +248,7 @@ def family_public(data: FamilyData) -> FamilyPublic:
     units = by_orientation(ranked)
     circuit_url, circuit_layers = _circuit(data, units)
     held = set().union(*(u.scores for u in data.units))
+    at, top = {"model": model.id, "layer": layer.name}, {"top": _top(data.top)}
     return FamilyPublic(
         model=model.id,
         layer=layer.name,
@@ -258,12 +261,12 @@ def family_public(data: FamilyData) -> FamilyPublic:
         score_definitions=score_definitions(u.scores for u in data.units),
         circuit_url=circuit_url,
         circuit_layers=circuit_layers,
-        families=family_links(held, lambda name: urls.family_page(model.id, layer.name, name, _top(data.top))),
-        compare_url=urls.compare_page(family),
+        families=family_links(held, lambda name: urls.path(routes.FAMILY, top, **at, family=name)),
+        compare_url=urls.path(routes.COMPARE, {"family": family}),
         membership=membership(family, layer.name, data.count),
-        layer_url=urls.layer_page(model.id, layer.name),
-        url=urls.family_page(model.id, layer.name, family, _top(data.top)),
-        api_url=urls.api_family(model.id, layer.name, family, _top(data.top)),
+        layer_url=urls.path(routes.LAYER, **at),
+        url=urls.path(routes.FAMILY, top, **at, family=family),
+        api_url=urls.path(routes.API_FAMILY, top, **at, family=family),
     )
 
 

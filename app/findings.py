@@ -15,7 +15,7 @@ from fastapi import Depends
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 
-from app import urls
+from app import routes, urls
 from app.circuit import MAX_UNITS
 from app.deps import ModelDep, Reader
 from app.plots.weights_by_angle import weights_by_angle_svg
@@ -77,14 +77,14 @@ def get_findings(reader: Reader, model_view: ModelDep) -> FindingsData:
 FindingsDep = Annotated[FindingsData, Depends(get_findings)]
 
 _LINKS: dict[str, Callable[..., str]] = {
-    "unit": lambda m, layer, unit: urls.unit_page(m, layer, unit),
-    "family": lambda m, layer, family: urls.family_page(m, layer, family),
+    "unit": lambda m, layer, unit: urls.path(routes.UNIT, model=m, layer=layer, unit=unit),
+    "family": lambda m, layer, family: urls.path(routes.FAMILY, model=m, layer=layer, family=family),
     "circuit": lambda m, groups: urls.circuit_page(m, [(layer, _spread(units)) for layer, units in groups]),
-    "branches": lambda m, layer: urls.branches_page(m, layer),
-    "weights": lambda m, layer: urls.layer_weights_page(m, layer),
-    "layer": lambda m, layer, sort: urls.layer_page(m, layer, sort=sort),
-    "compare": lambda m, family: urls.compare_page(family),
-    "findings": lambda m, model: urls.findings_page(model),
+    "branches": lambda m, layer: urls.path(routes.BRANCHES, model=m, layer=layer),
+    "weights": lambda m, layer: urls.path(routes.LAYER_WEIGHTS, model=m, layer=layer),
+    "layer": lambda m, layer, sort: urls.path(routes.LAYER, {"sort": sort}, model=m, layer=layer),
+    "compare": lambda m, family: urls.path(routes.COMPARE, {"family": family}),
+    "findings": lambda m, model: urls.path(routes.FINDINGS, model=model),
 }
 
 
@@ -119,9 +119,9 @@ def findings_public(data: FindingsData) -> FindingsPublic:
         computed=bool(found),
         message=message,
         findings=found,
-        model_url=urls.model_page(model),
-        url=urls.findings_page(model),
-        api_url=urls.api_findings(model),
+        model_url=urls.path(routes.MODEL, model=model),
+        url=urls.path(routes.FINDINGS, model=model),
+        api_url=urls.path(routes.API_FINDINGS, model=model),
     )
 
 

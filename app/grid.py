@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 from starlette.exceptions import HTTPException
 
-from app import urls
+from app import routes, urls
 from app.deps import LayerDep
 from app.schemas import GridPublic, SortPublic
 from store.records import SvdRecord, UnitSummary, WeightsView
@@ -152,7 +152,7 @@ def grid_query(ctx: LayerDep, sort: SortText = "", min_bw: BoundText = "", max_b
     try:
         return GridQuery(parse_sort(sort), parse_bound("min_bw", min_bw), parse_bound("max_bw", max_bw))
     except BadGridQuery as bad:
-        page = urls.layer_page(ctx.model.id, ctx.layer.name)
+        page = urls.path(routes.LAYER, model=ctx.model.id, layer=ctx.layer.name)
         raise BadGridQuery(bad.detail, [(f"{ctx.layer.name}, every unit in unit order", page)]) from None
 
 
@@ -227,7 +227,11 @@ def grid_public(
     """The grid's order and filter, the orders the layer offers (each a link keeping the filter), and its URLs."""
     params = grid.params()
     sorts = [
-        SortPublic(sort=key, title=title, url=urls.layer_page(model, layer, **{**params, "sort": _sort_param(key)}))
+        SortPublic(
+            sort=key,
+            title=title,
+            url=urls.path(routes.LAYER, {**params, "sort": _sort_param(key)}, model=model, layer=layer),
+        )
         for key, title in sort_choices(units, weights)
     ]
     return GridPublic(
@@ -237,8 +241,8 @@ def grid_public(
         shown=len(arranged),
         note=note(grid, arranged, weights),
         sorts=sorts,
-        url=urls.layer_page(model, layer, **params),
-        api_url=urls.api_layer(model, layer, **params),
+        url=urls.path(routes.LAYER, params, model=model, layer=layer),
+        api_url=urls.path(routes.API_LAYER, params, model=model, layer=layer),
     )
 
 

@@ -26,8 +26,8 @@ def edit_public(edit: Edit) -> EditPublic:
         author=edit.author, at=edit.at, action=edit.action,
         label_before=edit.label_before, label_after=edit.label_after,
         body_before=edit.body_before, body_after=edit.body_after,
-        unit_url=urls.unit_page(edit.model, edit.layer, edit.unit),
-        history_url=urls.unit_note_history(edit.model, edit.layer, edit.unit),
+        unit_url=urls.path(routes.UNIT, model=edit.model, layer=edit.layer, unit=edit.unit),
+        history_url=urls.path(routes.UNIT_NOTE_HISTORY, model=edit.model, layer=edit.layer, unit=edit.unit),
     )  # fmt: skip
 
 
@@ -48,19 +48,17 @@ def history_public(
 
 def site_history(book: NotesBook, page: int) -> HistoryPublic:
     """Every note's trail."""
-    return history_public(book, page, None, urls.notes_history, urls.api_notes_history)
+    return history_public(
+        book, page, None, paging.page_url(routes.NOTES_HISTORY), paging.page_url(routes.API_NOTES_HISTORY)
+    )
 
 
 def unit_history(book: NotesBook, ctx: UnitDep, page: int) -> HistoryPublic:
     """One unit's note's trail."""
     key = (ctx.model.id, ctx.layer.name, ctx.unit)
-    return history_public(
-        book,
-        page,
-        key,
-        lambda n: urls.unit_note_history(*key, page=n),
-        lambda n: urls.api_unit_note_history(*key, page=n),
-    )
+    unit = {"model": ctx.model.id, "layer": ctx.layer.name, "unit": ctx.unit}
+    pages = paging.page_url(routes.UNIT_NOTE_HISTORY, **unit), paging.page_url(routes.API_UNIT_NOTE_HISTORY, **unit)
+    return history_public(book, page, key, *pages)
 
 
 def _render(request: Request, history: HistoryPublic, breadcrumbs: list[tuple[str, str]]) -> Response:
@@ -79,8 +77,8 @@ def unit_note_history_page(request: Request, ctx: UnitDep, book: Notes, page: Pa
     """A unit's note edits, newest first."""
     model, layer, unit = ctx.model.id, ctx.layer.name, ctx.unit
     crumbs = [
-        (model, urls.model_page(model)),
-        (layer, urls.layer_page(model, layer)),
-        (f"unit {unit}", urls.unit_page(model, layer, unit)),
+        (model, urls.path(routes.MODEL, model=model)),
+        (layer, urls.path(routes.LAYER, model=model, layer=layer)),
+        (f"unit {unit}", urls.path(routes.UNIT, model=model, layer=layer, unit=unit)),
     ]
     return _render(request, unit_history(book, ctx, page), crumbs)

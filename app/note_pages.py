@@ -25,7 +25,7 @@ CsrfField = Annotated[str, Form(alias=CSRF_FIELD)]  # defaults to "": a post wit
 
 def _local(path: str) -> str:
     """`path` if it is a path of this site, else the index (a sign-in form must not redirect elsewhere)."""
-    return path if path.startswith("/") and not path.startswith(("//", "/\\")) else urls.index()
+    return path if path.startswith("/") and not path.startswith(("//", "/\\")) else urls.path(routes.INDEX)
 
 
 def _sign_in_page(request: Request, next_page: str, error: str | None = None, status: int = 200) -> Response:
@@ -63,7 +63,7 @@ def sign_in(
 def sign_out(request: Request, csrf: CsrfField = "") -> Response:
     """Forget the instructor's cookie."""
     instructors.require_csrf(request, csrf)
-    response = RedirectResponse(urls.instructor(), status_code=303)
+    response = RedirectResponse(urls.path(routes.INSTRUCTOR), status_code=303)
     instructors.sign_out(response)
     return response
 
@@ -85,7 +85,9 @@ def post_note(
         book.put(ctx.model.id, ctx.layer.name, ctx.unit, label=note.label, body=note.body, author=author)
     else:
         book.delete(ctx.model.id, ctx.layer.name, ctx.unit, author=author)
-    return RedirectResponse(urls.unit_page(ctx.model.id, ctx.layer.name, ctx.unit), status_code=303)
+    return RedirectResponse(
+        urls.path(routes.UNIT, model=ctx.model.id, layer=ctx.layer.name, unit=ctx.unit), status_code=303
+    )
 
 
 router.include_router(writes)

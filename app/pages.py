@@ -37,13 +37,13 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 def index_page(request: Request, reader: Reader) -> Response:
     """Every stored model as a card."""
     models = [model_summary(m) for m in reader.models()]
-    return render(request, "index.html", {"models": models, "json_url": urls.api_root()})
+    return render(request, "index.html", {"models": models, "json_url": urls.path(routes.API_ROOT)})
 
 
 @router.get(routes.MODELS.path, name=routes.MODELS.name)
 def models_page() -> RedirectResponse:
     """The model list lives at the root."""
-    return RedirectResponse(urls.index(), status_code=302)
+    return RedirectResponse(urls.path(routes.INDEX), status_code=302)
 
 
 @router.get(routes.MODEL.path, name=routes.MODEL.name)
@@ -106,7 +106,7 @@ def layer_weights_page(request: Request, reader: Reader, ctx: WeightsDep) -> Res
 
 def _redirect_to_unit(reader: Reader, model: str | None, ref: str) -> RedirectResponse:
     model_view, layer, unit = resolve_ref(reader, model, ref)
-    return RedirectResponse(urls.unit_page(model_view.id, layer.name, unit), status_code=302)
+    return RedirectResponse(urls.path(routes.UNIT, model=model_view.id, layer=layer.name, unit=unit), status_code=302)
 
 
 @router.get(routes.UNIT_SEARCH.path, name=routes.UNIT_SEARCH.name)
@@ -128,16 +128,18 @@ def search_page(request: Request, reader: Reader, book: Notes, q: search.SearchT
     target = search.go_to(found)
     if target is not None:
         return RedirectResponse(target, status_code=302)
-    return render(request, "search.html", {"search": found, "json_url": urls.api_search(found.q or None)})
+    return render(
+        request, "search.html", {"search": found, "json_url": urls.path(routes.API_SEARCH, {"q": found.q or None})}
+    )
 
 
 @router.get(routes.MICROSCOPE_UNIT.path, name=routes.MICROSCOPE_UNIT.name)
 def microscope_unit(reader: Reader, model: str, op: str, unit: str) -> RedirectResponse:
     """OpenAI Microscope's unit URLs (`/models/inceptionv1/mixed4b_0/409`, `…/mixed4a_5x5_0/12`) → our unit page."""
     if not op.endswith("_0"):
-        raise NotFound(f"no page {op!r} under model {model!r}; see {urls.model_page(model)}")
+        raise NotFound(f"no page {op!r} under model {model!r}; see {urls.path(routes.MODEL, model=model)}")
     model_view, layer, number = resolve_microscope_op(reader, model, op, parse_unit(unit))
-    return RedirectResponse(urls.unit_page(model_view.id, layer.name, number), status_code=301)
+    return RedirectResponse(urls.path(routes.UNIT, model=model_view.id, layer=layer.name, unit=number), status_code=301)
 
 
 @router.get(routes.CIRCUIT.path, name=routes.CIRCUIT.name)
@@ -207,7 +209,7 @@ async def probe_page(request: Request, reader: Reader, model_view: ModelDep) -> 
         "model": model_view,
         "probe": probed.result,
         "pictures": pictures,
-        "json_url": urls.api_probe(model_view.id),
+        "json_url": urls.path(routes.API_PROBE, model=model_view.id),
     }
     return render(request, "probe_results.html", context)
 

@@ -11,7 +11,9 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import BaseModel, Field
 
+from app import urls
 from app.errors import NotFound
+from app.routes import Route
 
 PER_PAGE = 50  # edits on a page of a trail
 # Far past any trail's last page, and small enough that its offset fits every database's integers (a larger page
@@ -19,6 +21,11 @@ PER_PAGE = 50  # edits on a page of a trail
 MAX_PAGE = 1_000_000
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="the page of the trail, newest edits on page 1")]
 PageUrl = Callable[[int], str]  # a page number → that page's path
+
+
+def page_url(route: Route, **params: str | int) -> PageUrl:
+    """The path of each page of the trail at `route` (its first page's carries no `page` parameter)."""
+    return lambda number: urls.path(route, {"page": number if number > 1 else None}, **params)
 
 
 class TrailPagePublic(BaseModel):

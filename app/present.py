@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from app import urls
+from app import routes, urls
 from app.deps import LayerContext, UnitContext
 from app.evidence import evidence_public
 from app.grid import UNIT, UNIT_ORDER, GridQuery, arrange, grid_public
@@ -102,8 +102,8 @@ def _unit_fields(model: ModelView, layer: LayerView, summary: UnitSummary) -> di
         "ref": str(UnitRef(layer.name, unit)),
         "label": unit_label(model, layer, unit, summary.label),
         "branch": summary.branch,
-        "url": urls.unit_page(model.id, layer.name, unit),
-        "api_url": urls.api_unit(model.id, layer.name, unit),
+        "url": urls.path(routes.UNIT, model=model.id, layer=layer.name, unit=unit),
+        "api_url": urls.path(routes.API_UNIT, model=model.id, layer=layer.name, unit=unit),
         "thumbnail": urls.maybe_asset(summary.thumbnail),
         "scores": summary.scores,
     }
@@ -126,14 +126,18 @@ def score_definitions(measured: Iterable[Mapping[str, float]]) -> list[ScoreDefi
 
 
 def _model_fields(model: ModelView) -> dict[str, Any]:
-    return {"layer_count": len(model.layers), "url": urls.model_page(model.id), "api_url": urls.api_model(model.id)}
+    return {
+        "layer_count": len(model.layers),
+        "url": urls.path(routes.MODEL, model=model.id),
+        "api_url": urls.path(routes.API_MODEL, model=model.id),
+    }
 
 
 def _layer_fields(model: ModelView, layer: LayerView) -> dict[str, Any]:
     return {
         "shape": shape(layer),
-        "url": urls.layer_page(model.id, layer.name),
-        "api_url": urls.api_layer(model.id, layer.name),
+        "url": urls.path(routes.LAYER, model=model.id, layer=layer.name),
+        "api_url": urls.path(routes.API_LAYER, model=model.id, layer=layer.name),
     }
 
 
@@ -168,17 +172,17 @@ def layer_public(
         **_layer_fields(model, layer),
         model=model.id,
         rf=ReceptiveFieldPublic(size=layer.rf_size, stride=layer.rf_stride),
-        previous_url=urls.layer_page(model.id, layer.previous) if layer.previous else None,
-        next_url=urls.layer_page(model.id, layer.next) if layer.next else None,
+        previous_url=urls.path(routes.LAYER, model=model.id, layer=layer.previous) if layer.previous else None,
+        next_url=urls.path(routes.LAYER, model=model.id, layer=layer.next) if layer.next else None,
         branch_layers=[other.name for other in model.layers if other.parent == layer.name],
         branches=branch_spans(model, units),
         unit_list=[unit_summary(model, layer, u, value if grid.sort != UNIT else None) for u, value in arranged],
         label_sources=[label_source_public(source) for source in sources.values()],
         score_definitions=score_definitions(u.scores for u in units),
         grid=grid_public(model.id, layer.name, units, weights, grid, arranged),
-        units_jsonl_url=urls.api_layer_units_jsonl(model.id, layer.name),
-        units_parquet_url=urls.api_layer_units_parquet(model.id, layer.name),
-        feature_vis_zip_url=urls.api_layer_feature_vis_zip(model.id, layer.name),
+        units_jsonl_url=urls.path(routes.API_LAYER_UNITS_JSONL, model=model.id, layer=layer.name),
+        units_parquet_url=urls.path(routes.API_LAYER_UNITS_PARQUET, model=model.id, layer=layer.name),
+        feature_vis_zip_url=urls.path(routes.API_LAYER_FEATURE_VIS_ZIP, model=model.id, layer=layer.name),
     )
 
 
@@ -193,7 +197,7 @@ def branch_spans(model: ModelView, units: list[UnitSummary]) -> list[BranchPubli
         if spans and spans[-1].name == name:
             spans[-1].units += 1
             continue
-        url = urls.layer_page(model.id, name) if name in stored else None
+        url = urls.path(routes.LAYER, model=model.id, layer=name) if name in stored else None
         spans.append(BranchPublic(name=name, first=unit.unit, units=1, url=url))
     return spans
 
@@ -206,7 +210,7 @@ def edge_public(model: ModelView, edge: EdgeView) -> EdgePublic:
         edge,
         label=unit_label(model, other, edge.unit, edge.label) if other else edge.label,
         ref=str(UnitRef(edge.layer, edge.unit)),
-        url=urls.unit_page(model.id, edge.layer, edge.unit),
+        url=urls.path(routes.UNIT, model=model.id, layer=edge.layer, unit=edge.unit),
         thumbnail=urls.maybe_asset(edge.thumbnail),
     )
 
@@ -256,7 +260,7 @@ def stats_public(stats: ActivationStatsRecord) -> ActivationStatsPublic:
 
 
 def _link(model: ModelView, ref: UnitRef) -> UnitLinkPublic:
-    return UnitLinkPublic(ref=str(ref), url=urls.unit_page(model.id, ref.layer, ref.unit))
+    return UnitLinkPublic(ref=str(ref), url=urls.path(routes.UNIT, model=model.id, layer=ref.layer, unit=ref.unit))
 
 
 def unit_figures(ctx: UnitContext) -> UnitFigures:
@@ -267,6 +271,8 @@ def unit_figures(ctx: UnitContext) -> UnitFigures:
 def unit_public(ctx: UnitContext, note: Note | None = None, notes_error: str | None = None) -> UnitPublic:
     """Everything stored about a unit (and its instructor's note), examples highest first, edges strongest first."""
     model, layer, detail, unit = ctx.model, ctx.layer, ctx.detail, ctx.unit
+    at = {"model": model.id, "layer": layer.name}
+    note_url = urls.path(routes.API_UNIT_NOTE, **at, unit=unit)
     examples = sorted(detail.dataset_examples, key=lambda e: (-e.activation, e.rank))
     source = _hand_label_source(detail.summary)
     return UnitPublic(
@@ -284,10 +290,10 @@ def unit_public(ctx: UnitContext, note: Note | None = None, notes_error: str | N
         stats=stats_public(detail.stats) if detail.stats else None,
         inputs=_strongest_first(model, detail.inputs),
         outputs=_strongest_first(model, detail.outputs),
-        previous=urls.unit_page(model.id, layer.name, unit - 1) if unit > 0 else None,
-        next=urls.unit_page(model.id, layer.name, unit + 1) if unit + 1 < layer.units else None,
-        note=note_public(note, urls.api_unit_note(model.id, layer.name, unit)) if note else None,
-        note_url=urls.api_unit_note(model.id, layer.name, unit),
+        previous=urls.path(routes.UNIT, **at, unit=unit - 1) if unit > 0 else None,
+        next=urls.path(routes.UNIT, **at, unit=unit + 1) if unit + 1 < layer.units else None,
+        note=note_public(note, note_url) if note else None,
+        note_url=note_url,
         notes_error=notes_error,
         evidence=evidence_public(detail),
     )

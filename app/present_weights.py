@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup
 
-from app import urls
+from app import routes, urls
 from app.plots.bars import share_bars_svg
 from app.plots.scatter import ColourScale, Point, scatter_svg
 from app.present import unit_label
@@ -56,8 +56,8 @@ def _file_fields(model: ModelView, view: WeightsView) -> dict[str, Any]:
         "max_abs": view.max_abs,
         "download_url": urls.asset(view.asset),
         "filename": filename(model.id, view),
-        "url": urls.layer_weights_page(model.id, view.layer),
-        "api_url": urls.api_layer_weights(model.id, view.layer),
+        "url": urls.path(routes.LAYER_WEIGHTS, model=model.id, layer=view.layer),
+        "api_url": urls.path(routes.API_LAYER_WEIGHTS, model=model.id, layer=view.layer),
     }
 
 
@@ -86,7 +86,7 @@ def _unit_fields(
         "unit": unit,
         "ref": str(UnitRef(layer_name, unit)),
         "label": unit_label(model, layer, unit, stored) if layer else stored,
-        "url": urls.unit_page(model.id, layer_name, unit),
+        "url": urls.path(routes.UNIT, model=model.id, layer=layer_name, unit=unit),
         "thumbnail": urls.maybe_asset(summary.thumbnail) if summary else None,
     }
 
@@ -99,8 +99,8 @@ def layer_weights_public(
     return LayerWeightsPublic(
         **_file_fields(model, view),
         model=model.id,
-        layer_url=urls.layer_page(model.id, view.layer),
-        source_url=urls.layer_page(model.id, view.source),
+        layer_url=urls.path(routes.LAYER, model=model.id, layer=view.layer),
+        source_url=urls.path(routes.LAYER, model=model.id, layer=view.source),
         svd=SvdPublic(
             matrix=MATRIX,
             singular_values=svd.singular_values,
@@ -152,8 +152,8 @@ def unit_weights_public(
         layer=layer.name,
         unit=unit,
         ref=str(UnitRef(layer.name, unit)),
-        url=urls.unit_page(model.id, layer.name, unit),
-        api_url=urls.api_unit_weights(model.id, layer.name, unit),
+        url=urls.path(routes.UNIT, model=model.id, layer=layer.name, unit=unit),
+        api_url=urls.path(routes.API_UNIT_WEIGHTS, model=model.id, layer=layer.name, unit=unit),
         inputs=_slice(model, row, row.view.source) if row else None,
         outputs=[_slice(model, column, column.view.layer) for column in columns],
     )

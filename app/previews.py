@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 
 from fastapi import Request
 
-from app import urls
+from app import routes, urls
 from app.deps import LayerContext, UnitContext
 from app.schemas import CircuitPublic, UnitPublic
 from store.records import ModelView
@@ -46,7 +46,11 @@ def unit_preview(request: Request, ctx: UnitContext, unit: UnitPublic) -> Previe
     labels = Counter(e.label for e in ctx.detail.dataset_examples if e.label)
     classes = ", ".join(label for label, _ in labels.most_common(TOP_CLASSES))
     card = ctx.detail.card
-    image = urls.asset(card) if card is not None else urls.unit_card(ctx.model.id, unit.layer, unit.unit)
+    image = (
+        urls.asset(card)
+        if card is not None
+        else urls.path(routes.UNIT_CARD, model=ctx.model.id, layer=unit.layer, unit=unit.unit)
+    )
     title = f"{unit.ref} ({unit.label}) · {ctx.model.id}" if unit.label else f"{unit.ref} · {ctx.model.id}"
     parts = [unit.label or "", f"unit {unit.unit} of layer {unit.layer} of {ctx.model.title}"]
     parts.append(f"top classes: {classes}" if classes else "")
@@ -57,15 +61,21 @@ def layer_preview(request: Request, ctx: LayerContext) -> Preview:
     """A layer: its name and model, its size and kind; a grid of its first units."""
     layer, model = ctx.layer, ctx.model
     parts = [f"layer {layer.name} of {model.title}", f"{layer.units} units", layer.kind]
-    url = urls.layer_page(model.id, layer.name)
-    return _preview(request, f"{layer.name} · {model.id}", parts, urls.layer_card(model.id, layer.name), url)
+    url = urls.path(routes.LAYER, model=model.id, layer=layer.name)
+    return _preview(
+        request,
+        f"{layer.name} · {model.id}",
+        parts,
+        urls.path(routes.LAYER_CARD, model=model.id, layer=layer.name),
+        url,
+    )
 
 
 def model_preview(request: Request, model: ModelView) -> Preview:
     """A model: its title, architecture and layer count; a unit of each layer."""
     parts = [model.architecture, f"{len(model.layers)} layers", model.description]
-    url = urls.model_page(model.id)
-    return _preview(request, f"{model.title} · Microscope", parts, urls.model_card(model.id), url)
+    url = urls.path(routes.MODEL, model=model.id)
+    return _preview(request, f"{model.title} · Microscope", parts, urls.path(routes.MODEL_CARD, model=model.id), url)
 
 
 def circuit_preview(request: Request, model: ModelView, found: CircuitPublic) -> Preview:

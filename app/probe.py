@@ -14,7 +14,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from app import probe_client, urls
+from app import probe_client, routes, urls
 from app.errors import quoted
 from app.limits import Limits, setting
 from app.probe_image import FORMATS, CheckedImage, check_image, spotlight, view
@@ -144,7 +144,7 @@ def present(
             unit=found["unit"],
             ref=str(UnitRef(answer["layer"], found["unit"])),
             label=summary.label if summary else None,
-            url=urls.unit_page(model.id, answer["layer"], found["unit"]),
+            url=urls.path(routes.UNIT, model=model.id, layer=answer["layer"], unit=found["unit"]),
             thumbnail=urls.maybe_asset(summary.thumbnail) if summary else None,
             value=found["value"],
             map=found["map"],
@@ -184,8 +184,8 @@ def form_facts(request: Request, model: ModelView) -> ProbeFormPublic:
     state, detail = _worker_state(url, model.id)
     return ProbeFormPublic(
         model=model.id,
-        url=urls.probe_page(model.id),
-        api_url=urls.api_probe(model.id),
+        url=urls.path(routes.PROBE, model=model.id),
+        api_url=urls.path(routes.API_PROBE, model=model.id),
         worker=state,
         detail=detail,
         layers=[layer.name for layer in model.layers],

@@ -1,12 +1,13 @@
 """Every route declared once, by name and path template: the routers register these, `app.urls` formats them.
 
 A page and its JSON share a path; the JSON twin lives at `/api/v1` + the page's path, named `api_` + its name,
-so `app.url_path_for(route.name, **params)` and `app.urls` build the same URL. Adding a route is one entry here
-and one handler.
+so `app.url_path_for(route.name, **params)` and `app.urls.path(route, **params)` build the same URL. Adding a route
+is one declaration here (`ROUTES` collects every `Route` of this module) and one handler.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 API = "/api/v1"
@@ -106,64 +107,24 @@ API_TOUR_HISTORY = TOUR_HISTORY.api
 ASSET = Route("asset", "/assets/{sha256}.{ext}")
 STATIC = Route("static", "/static")
 
-ROUTES: tuple[Route, ...] = (
-    INDEX,
-    MODELS,
-    MODEL,
-    LAYER,
-    BRANCHES,
-    UNIT,
-    LAYER_WEIGHTS,
-    UNIT_SEARCH,
-    UNIT_REF,
-    SEARCH,
-    MICROSCOPE_UNIT,
-    API_ROOT,
-    API_MODELS,
-    API_MODEL,
-    API_LAYER,
-    API_BRANCHES,
-    API_UNIT,
-    API_LAYER_WEIGHTS,
-    API_UNIT_WEIGHTS,
-    API_LAYER_UNITS_JSONL,
-    API_LAYER_UNITS_PARQUET,
-    API_LAYER_FEATURE_VIS_ZIP,
-    API_UNIT_SEARCH,
-    API_UNIT_REF,
-    API_SEARCH,
-    API_SEARCH_SUGGEST,
-    CIRCUIT,
-    API_CIRCUIT,
-    FAMILY,
-    API_FAMILY,
-    COMPARE,
-    API_COMPARE,
-    PROBE,
-    API_PROBE,
-    FINDINGS,
-    API_FINDINGS,
-    MODEL_CARD,
-    LAYER_CARD,
-    UNIT_CARD,
-    CIRCUIT_CARD,
-    UNIT_NOTE,
-    API_UNIT_NOTE,
-    NOTES_HISTORY,
-    API_NOTES_HISTORY,
-    UNIT_NOTE_HISTORY,
-    API_UNIT_NOTE_HISTORY,
-    INSTRUCTOR,
-    INSTRUCTOR_LOGOUT,
-    TOURS,
-    TOUR,
-    TOUR_PRESENT,
-    TOUR_EDIT,
-    TOUR_DELETE,
-    TOUR_HISTORY,
-    API_TOURS,
-    API_TOUR,
-    API_TOUR_HISTORY,
-    ASSET,
-    STATIC,
-)
+
+def _declared(names: dict[str, object]) -> tuple[Route, ...]:
+    """The routes declared in this module, in order; a name twice is a mistake (one would shadow the other)."""
+    found = tuple(value for value in names.values() if isinstance(value, Route))
+    twice = sorted(name for name, count in Counter(r.name for r in found).items() if count > 1)
+    if twice:
+        raise ValueError(f"routes named twice: {', '.join(twice)}")
+    return found
+
+
+# Every route above, in the order declared (the routers, not this table, decide the order in which paths match).
+ROUTES: tuple[Route, ...] = _declared(dict(globals()))
+_BY_NAME = {route.name: route for route in ROUTES}
+
+
+def named(name: str) -> Route:
+    """The route of this name, as Starlette names it (`unit`, `api_unit`); a KeyError naming them otherwise."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown route {name!r}; routes: {', '.join(_BY_NAME)}") from None

@@ -27,7 +27,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
-from app import urls
+from app import routes, urls
 from app.limits import setting
 from app.schemas import SearchExamplePublic, SearchHitPublic, SearchPublic
 from app.tours import showable
@@ -158,7 +158,10 @@ def unit_hit(corpus: Corpus, key: UnitKey, match: Match, field: str, measured: s
     ref = UnitRef(layer, unit, model).qualified
     detail = corpus.labels.get(key) or corpus.notes.get(key, ("", ""))[0] or f"unit {unit} of {layer}"
     detail = f"{measured} · {detail}" if measured else detail
-    url, api_url = urls.unit_page(model, layer, unit), urls.api_unit(model, layer, unit)
+    url, api_url = (
+        urls.path(routes.UNIT, model=model, layer=layer, unit=unit),
+        urls.path(routes.API_UNIT, model=model, layer=layer, unit=unit),
+    )
     return _hit(match, field, kind="unit", title=ref, detail=detail, query=ref, model=model, url=url, api_url=api_url)
 
 
@@ -172,8 +175,8 @@ def _layer_hit(model: ModelView, layer: LayerView, match: Match) -> Hit:
         detail=f"{layer.units} units · {layer.kind} layer of {model.title}",
         query=title,
         model=model.id,
-        url=urls.layer_page(model.id, layer.name),
-        api_url=urls.api_layer(model.id, layer.name),
+        url=urls.path(routes.LAYER, model=model.id, layer=layer.name),
+        api_url=urls.path(routes.API_LAYER, model=model.id, layer=layer.name),
     )
 
 
@@ -204,7 +207,7 @@ def models(query: str, corpus: Corpus) -> Iterator[Hit]:
         by_id, by_title = matching(query, model.id), matching(query, model.title)
         best = min((m for m in (by_id, by_title) if m is not None), default=None)
         if best is not None:
-            url, api_url = urls.model_page(model.id), urls.api_model(model.id)
+            url, api_url = urls.path(routes.MODEL, model=model.id), urls.path(routes.API_MODEL, model=model.id)
             field = "name" if best == by_id else "title"
             yield _hit(
                 best,
@@ -256,9 +259,12 @@ def classes(query: str, corpus: Corpus) -> Iterator[Hit]:
             if match is None:
                 continue
             if logits and last is not None:
-                url, api_url = urls.unit_page(model.id, last.name, number), urls.api_unit(model.id, last.name, number)
+                url, api_url = (
+                    urls.path(routes.UNIT, model=model.id, layer=last.name, unit=number),
+                    urls.path(routes.API_UNIT, model=model.id, layer=last.name, unit=number),
+                )
             else:
-                url, api_url = urls.model_page(model.id), urls.api_model(model.id)
+                url, api_url = urls.path(routes.MODEL, model=model.id), urls.path(routes.API_MODEL, model=model.id)
             detail = f"class {number} of {model.id}"
             yield _hit(
                 match,
@@ -299,7 +305,7 @@ def tours(query: str, corpus: Corpus) -> Iterator[Hit]:
         best = min(((m, f) for m, f in found if m is not None), default=None, key=lambda pair: pair[0])
         if best is not None:
             detail = f"tour of {len(tour.stops)} stops by {tour.author}"
-            url, api_url = urls.tour_page(tour.slug), urls.api_tour(tour.slug)
+            url, api_url = urls.path(routes.TOUR, slug=tour.slug), urls.path(routes.API_TOUR, slug=tour.slug)
             model = tour.stops[0].model if tour.stops else ""
             fields = {"title": tour.title, "detail": detail, "query": tour.title, "model": model}
             yield _hit(best[0], best[1], kind="tour", url=url, api_url=api_url, **fields)
@@ -375,7 +381,7 @@ def examples(corpus: Corpus) -> list[str]:
 def search_public(query: str, corpus: Corpus, limit: int = SEARCH_LIMIT) -> SearchPublic:
     """The search's results as the page and the JSON show them, with example queries."""
     hits = rank(query, corpus)
-    tries = [SearchExamplePublic(q=q, url=urls.search(q)) for q in examples(corpus)]
+    tries = [SearchExamplePublic(q=q, url=urls.path(routes.SEARCH, {"q": q})) for q in examples(corpus)]
     return SearchPublic(
         q=query.strip(), total=len(hits), limit=limit, hits=[h.public for h in hits[:limit]], examples=tries
     )

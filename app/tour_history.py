@@ -82,12 +82,16 @@ def tour_history(book: Notes, reader: Reader, slug: str, page: int) -> TourHisto
     if total == 0 and current is None:
         raise tours.no_tour(slug, shown)
     where = paging.trail_page(
-        page, PER_PAGE, total, lambda n: urls.tour_history(slug, n), lambda n: urls.api_tour_history(slug, n)
+        page,
+        PER_PAGE,
+        total,
+        paging.page_url(routes.TOUR_HISTORY, slug=slug),
+        paging.page_url(routes.API_TOUR_HISTORY, slug=slug),
     )
     title = f"History of the tour “{current.title}”" if current else f"History of the deleted tour {slug}"
     return TourHistoryPublic(
-        **where.model_dump(), title=title, slug=slug, exists=current is not None, tour_url=urls.tour_page(slug),
-        edits=[edit_public(e) for e in edits],
+        **where.model_dump(), title=title, slug=slug, exists=current is not None,
+        tour_url=urls.path(routes.TOUR, slug=slug), edits=[edit_public(e) for e in edits],
     )  # fmt: skip
 
 

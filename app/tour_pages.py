@@ -62,7 +62,7 @@ def save_tour(
     except ValueError as error:  # a bad file (400), or stops this store lacks (422: tours.StopsNotInStore)
         context = {"text": tour, "error": str(error), "slug": None}
         return _private(request, "tour_edit.html", context, getattr(error, "status_code", 400))
-    return RedirectResponse(urls.tour_page(written.slug), status_code=303)
+    return RedirectResponse(urls.path(routes.TOUR, slug=written.slug), status_code=303)
 
 
 @router.get(routes.TOUR.path, name=routes.TOUR.name)
@@ -95,7 +95,7 @@ def delete_tour(request: Request, slug: str, author: FormAuthor, book: Notes, cs
     """Remove the saved tour `slug` (a shipped tour of that slug shows again)."""
     instructors.require_csrf(request, csrf)
     tour_book.delete(book, slug, author=author)
-    return RedirectResponse(urls.tours(), status_code=303)
+    return RedirectResponse(urls.path(routes.TOURS), status_code=303)
 
 
 def _starter(slug: str, reader: Reader) -> TourFile:
@@ -121,7 +121,7 @@ def _preview(request: Request, tour: Any) -> previews.Preview:
     image = urls.static("favicon.svg")
     if first is not None:
         layer, _, unit = first.target.partition("/")[2].partition(":")
-        image = urls.unit_card(first.model, layer, int(unit))
+        image = urls.path(routes.UNIT_CARD, model=first.model, layer=layer, unit=int(unit))
     parts = [
         f"a tour of {tour.stops} stops by {tour.author}",
         tour.description.splitlines()[0] if tour.description else "",

@@ -19,7 +19,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
-from app import circuit, urls
+from app import circuit, routes, urls
 from app.deps import Reader, check_unit, find_layer, get_reader
 from app.errors import NotFound
 from app.instructors import Notes
@@ -64,7 +64,9 @@ def tour_or_404(slug: str, book: Notes, reader: Reader) -> Tour:
 def no_tour(slug: str, found: Sequence[Tour]) -> NotFound:
     """The 404 of a tour `slug` that is not among `found`, naming and linking those that are."""
     names = ", ".join(t.slug for t in found) or "none yet"
-    return NotFound(f"no tour {slug!r}; tours: {names}", [(t.title, urls.tour_page(t.slug)) for t in found])
+    return NotFound(
+        f"no tour {slug!r}; tours: {names}", [(t.title, urls.path(routes.TOUR, slug=t.slug)) for t in found]
+    )
 
 
 TourDep = Annotated[Tour, Depends(tour_or_404)]
@@ -74,14 +76,16 @@ def summary_public(tour: Tour) -> TourSummaryPublic:
     """A tour as the list shows it."""
     return TourSummaryPublic(
         slug=tour.slug, title=tour.title, description=tour.description, author=tour.author, updated=tour.updated,
-        stops=len(tour.stops), shipped=tour.shipped, url=urls.tour_page(tour.slug), api_url=urls.api_tour(tour.slug),
-        present_url=urls.tour_present(tour.slug),
+        stops=len(tour.stops), shipped=tour.shipped, url=urls.path(routes.TOUR, slug=tour.slug),
+        api_url=urls.path(routes.API_TOUR, slug=tour.slug), present_url=urls.tour_present(tour.slug),
     )  # fmt: skip
 
 
 def tours_public(found: Sequence[Tour]) -> ToursPublic:
     """The tour list."""
-    return ToursPublic(tours=[summary_public(t) for t in found], url=urls.tours(), api_url=urls.api_tours())
+    return ToursPublic(
+        tours=[summary_public(t) for t in found], url=urls.path(routes.TOURS), api_url=urls.path(routes.API_TOURS)
+    )
 
 
 class _Units:
@@ -103,7 +107,7 @@ class _Units:
         if found is None:
             return None
         image = urls.asset(found.thumbnail) if found.thumbnail else None
-        url = urls.unit_page(model, layer, unit)
+        url = urls.path(routes.UNIT, model=model, layer=layer, unit=unit)
         return TourImagePublic(ref=f"{layer}:{unit}", label=found.label, image_url=image, url=url)
 
 
@@ -173,7 +177,10 @@ def stop_public(stop: StopFile, number: int, slug: str, units: _Units, facts: Mo
         if image is None:
             return _missing(stop, number, slug, f"{layer}:{unit} is not in this store's {model.id}", checked)
         title = f"{layer}:{unit}" + (f" · {image.label}" if image.label else "")
-        links = urls.unit_page(model.id, layer, unit), urls.api_unit(model.id, layer, unit)
+        links = (
+            urls.path(routes.UNIT, model=model.id, layer=layer, unit=unit),
+            urls.path(routes.API_UNIT, model=model.id, layer=layer, unit=unit),
+        )
         return _found(stop, number, slug, title, [image], links, checked)
     try:
         query = circuit.parse(model, stop.target)
@@ -200,7 +207,7 @@ def tour_public(tour: Tour, reader: StoreReader) -> TourPublic:
     summary = summary_public(tour).model_dump()
     return TourPublic(
         **summary, created=tour.created, description_html=note_html(tour.description), stop_list=stops,
-        index_url=urls.tours(),
+        index_url=urls.path(routes.TOURS),
     )  # fmt: skip
 
 

@@ -35,7 +35,7 @@ router = APIRouter(responses={404: {"model": ErrorPublic}, 422: {"model": ErrorP
 def api_root(reader: Reader) -> ApiRootPublic:
     """The store format version this service reads and the models it serves."""
     models = [model_summary(m) for m in reader.models()]
-    return ApiRootPublic(format_version=reader.format_version, models=models, url=urls.index())
+    return ApiRootPublic(format_version=reader.format_version, models=models, url=urls.path(routes.INDEX))
 
 
 router.include_router(models.router)

@@ -74,7 +74,9 @@ def get_layer_units_parquet(reader: Reader, ctx: LayerDep) -> ParquetResponse:
     """A layer's units in unit order as a Parquet table (`pandas.read_parquet`), when the server has pyarrow."""
     model, layer = ctx.model, ctx.layer
     if not data_out.parquet_available():
-        raise HTTPException(501, data_out.PARQUET_MISSING + urls.api_layer_units_jsonl(model.id, layer.name))
+        raise HTTPException(
+            501, data_out.PARQUET_MISSING + urls.path(routes.API_LAYER_UNITS_JSONL, model=model.id, layer=layer.name)
+        )
     rows = data_out.unit_rows(model, layer, reader.units(model.id, layer.name))
     return ParquetResponse(data_out.parquet_bytes(rows), headers=_attachment(model.id, layer.name, "units.parquet"))
 

@@ -23,7 +23,7 @@ WRITE_ERRORS = {
 
 
 def _url(ctx: UnitDep) -> str:
-    return urls.api_unit_note(ctx.model.id, ctx.layer.name, ctx.unit)
+    return urls.path(routes.API_UNIT_NOTE, model=ctx.model.id, layer=ctx.layer.name, unit=ctx.unit)
 
 
 @router.get(routes.API_UNIT_NOTE.path, name=routes.API_UNIT_NOTE.name, response_model=NotePublic | None)

@@ -31,7 +31,9 @@ def get_unit(ctx: UnitDep, book: Notes) -> UnitPublic:
 
 def _redirect(reader: Reader, model: str, ref: str) -> RedirectResponse:
     model_view, layer, unit = resolve_ref(reader, model, ref)
-    return RedirectResponse(urls.api_unit(model_view.id, layer.name, unit), status_code=302)
+    return RedirectResponse(
+        urls.path(routes.API_UNIT, model=model_view.id, layer=layer.name, unit=unit), status_code=302
+    )
 
 
 @router.get(

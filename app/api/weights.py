@@ -29,7 +29,7 @@ def get_unit_weights(request: Request, reader: Reader, ctx: LayerDep, unit: Unit
     number = parse_unit(unit, layer)
     check_unit(model, layer, number)
     if unit != str(number):
-        path = urls.api_unit_weights(model.id, layer.name, number)
+        path = urls.path(routes.API_UNIT_WEIGHTS, model=model.id, layer=layer.name, unit=number)
         raise MovedPermanently(f"{path}?{request.url.query}" if request.url.query else path)
     into, out_of = reader.weights(model.id, layer.name), reader.weights_from(model.id, layer.name)
     if into is None and not out_of:

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app import urls
+from app import routes, urls
 from app.config import Settings
 from app.main import create_app
 from notes.book import NotesBook
 
 UNIT = ("toy-net", "conv1", 1)
-NOTE_API = urls.api_unit_note(*UNIT)
-PAGE = urls.unit_page(*UNIT)
+AT = {"model": "toy-net", "layer": "conv1", "unit": 1}  # UNIT as a route's parameters
+NOTE_API = urls.path(routes.API_UNIT_NOTE, **AT)
+PAGE = urls.path(routes.UNIT, **AT)
 
 
 @pytest.fixture
@@ -40,8 +41,8 @@ def _csrf_of(html: str) -> str:
 
 def _sign_in(client: TestClient, token: str) -> str:
     """Sign in through the form, returning the browser's CSRF token."""
-    csrf = _csrf_of(client.get(urls.instructor(PAGE)).text)
-    answer = client.post(urls.instructor(), data={"token": token, "csrf": csrf, "next": PAGE})
+    csrf = _csrf_of(client.get(urls.path(routes.INSTRUCTOR, {"next": PAGE})).text)
+    answer = client.post(urls.path(routes.INSTRUCTOR), data={"token": token, "csrf": csrf, "next": PAGE})
     assert answer.status_code == 303 and answer.headers["location"] == PAGE
     return csrf
 
@@ -51,7 +52,7 @@ def test_a_note_written_with_a_token_is_public_in_the_json(client: TestClient, i
     answer = client.put(NOTE_API, json={"label": "edges", "body": "*left*"}, headers=_bearer(issued["alice"]))
     assert answer.status_code == 200 and answer.json()["author"] == "alice"
     client.cookies.clear()
-    note = client.get(urls.api_unit(*UNIT)).json()["note"]
+    note = client.get(urls.path(routes.API_UNIT, **AT)).json()["note"]
     assert (note["label"], note["html"]) == ("edges", "<p><em>left</em></p>\n")
 
 
@@ -87,10 +88,10 @@ def test_the_unit_page_and_json_are_never_stale_after_a_note_changes(
     client: TestClient, issued: dict[str, str]
 ) -> None:
     assert "first words" not in client.get(PAGE).text
-    client.get(urls.api_unit(*UNIT))
+    client.get(urls.path(routes.API_UNIT, **AT))
     client.put(NOTE_API, json={"body": "first words"}, headers=_bearer(issued["alice"]))
     assert "first words" in client.get(PAGE).text
-    assert client.get(urls.api_unit(*UNIT)).json()["note"]["body"] == "first words"
+    assert client.get(urls.path(routes.API_UNIT, **AT)).json()["note"]["body"] == "first words"
     client.put(NOTE_API, json={"body": "second words"}, headers=_bearer(issued["alice"]))
     assert "second words" in client.get(PAGE).text
 
@@ -101,7 +102,9 @@ def test_a_signed_in_instructor_writes_through_the_unit_page_form(
     _sign_in(client, issued["alice"])
     page = client.get(PAGE)
     assert "no-store" in page.headers["cache-control"] and "Write a note" in page.text
-    answer = client.post(urls.unit_note(*UNIT), data={"csrf": _csrf_of(page.text), "label": "dots", "body": "hi"})
+    answer = client.post(
+        urls.path(routes.UNIT_NOTE, **AT), data={"csrf": _csrf_of(page.text), "label": "dots", "body": "hi"}
+    )
     assert answer.status_code == 303 and answer.headers["location"] == PAGE
     assert book.note(*UNIT).author == "alice"  # type: ignore[union-attr]
 
@@ -112,32 +115,34 @@ def test_a_form_post_without_the_csrf_token_is_refused(
 ) -> None:
     _sign_in(client, issued["alice"])
     data = {"label": "forged", "body": ""} | ({} if csrf is None else {"csrf": csrf})
-    assert client.post(urls.unit_note(*UNIT), data=data).status_code == 403
+    assert client.post(urls.path(routes.UNIT_NOTE, **AT), data=data).status_code == 403
     assert book.generation() == 0
 
 
 def test_signing_in_without_the_csrf_token_is_refused(client: TestClient, issued: dict[str, str]) -> None:
-    client.get(urls.instructor())
-    answer = client.post(urls.instructor(), data={"token": issued["alice"], "csrf": "forged"})
+    client.get(urls.path(routes.INSTRUCTOR))
+    answer = client.post(urls.path(routes.INSTRUCTOR), data={"token": issued["alice"], "csrf": "forged"})
     assert answer.status_code == 403 and "microscope_instructor" not in answer.headers.get("set-cookie", "")
 
 
 def test_a_revoked_token_cannot_sign_in(client: TestClient, issued: dict[str, str]) -> None:
-    csrf = _csrf_of(client.get(urls.instructor()).text)
-    answer = client.post(urls.instructor(), data={"token": issued["bob"], "csrf": csrf})
+    csrf = _csrf_of(client.get(urls.path(routes.INSTRUCTOR)).text)
+    answer = client.post(urls.path(routes.INSTRUCTOR), data={"token": issued["bob"], "csrf": csrf})
     assert answer.status_code == 403 and "unknown or revoked" in answer.text
 
 
 def test_a_form_post_without_signing_in_is_refused(client: TestClient, book: NotesBook) -> None:
-    csrf = _csrf_of(client.get(urls.instructor()).text)
-    assert client.post(urls.unit_note(*UNIT), data={"csrf": csrf, "label": "x"}).status_code == 403
+    csrf = _csrf_of(client.get(urls.path(routes.INSTRUCTOR)).text)
+    assert client.post(urls.path(routes.UNIT_NOTE, **AT), data={"csrf": csrf, "label": "x"}).status_code == 403
     assert book.generation() == 0
 
 
 def test_signing_in_redirects_only_within_the_site(client: TestClient, issued: dict[str, str]) -> None:
-    csrf = _csrf_of(client.get(urls.instructor()).text)
-    answer = client.post(urls.instructor(), data={"token": issued["alice"], "csrf": csrf, "next": "//evil.example"})
-    assert answer.headers["location"] == urls.index()
+    csrf = _csrf_of(client.get(urls.path(routes.INSTRUCTOR)).text)
+    answer = client.post(
+        urls.path(routes.INSTRUCTOR), data={"token": issued["alice"], "csrf": csrf, "next": "//evil.example"}
+    )
+    assert answer.headers["location"] == urls.path(routes.INDEX)
 
 
 def test_writing_notes_never_writes_the_store(toy_store: Path, client: TestClient, issued: dict[str, str]) -> None:
@@ -145,7 +150,7 @@ def test_writing_notes_never_writes_the_store(toy_store: Path, client: TestClien
     before = {p: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in files}
     client.put(NOTE_API, json={"label": "a", "body": "b"}, headers=_bearer(issued["alice"]))
     csrf = _sign_in(client, issued["alice"])
-    client.post(urls.unit_note(*UNIT), data={"csrf": csrf, "label": "c"})
+    client.post(urls.path(routes.UNIT_NOTE, **AT), data={"csrf": csrf, "label": "c"})
     client.delete(NOTE_API, headers=_bearer(issued["alice"]))
     after = {p: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in files}
     assert after == before and sorted(p for p in toy_store.rglob("*") if p.is_file()) == files

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app import urls
+from app import routes, urls
 from app.config import Settings
 from app.errors import DAMAGED_STORE
 from app.main import create_app
 
 UNIT = ("toy-net", "conv1", 1)
+AT = {"model": "toy-net", "layer": "conv1", "unit": 1}  # UNIT as a route's parameters
 STORE_PAGES = ["/", "/models/toy-net", "/models/toy-net/layers/conv1", "/search?q=curve", "/api/v1/search?q=conv1"]
 
 
@@ -58,22 +59,24 @@ def _says_notes_database(detail: str) -> None:
 def test_the_store_pages_keep_working_and_the_note_box_says_notes_are_unavailable(client: TestClient) -> None:
     for path in STORE_PAGES:
         assert client.get(path).status_code == 200, path
-    page = client.get(urls.unit_page(*UNIT))
+    page = client.get(urls.path(routes.UNIT, **AT))
     assert page.status_code == 200 and "Notes are unavailable" in page.text and "MICROSCOPE_NOTES_DB" in page.text
     assert "Sign in to write a note" not in page.text
-    unit = client.get(urls.api_unit(*UNIT))
+    unit = client.get(urls.path(routes.API_UNIT, **AT))
     assert unit.status_code == 200 and unit.json()["note"] is None
     _says_notes_database(unit.json()["notes_error"])
 
 
 def test_the_notes_own_routes_answer_503_naming_the_notes_database(client: TestClient) -> None:
-    note = client.get(urls.api_unit_note(*UNIT))
+    note = client.get(urls.path(routes.API_UNIT_NOTE, **AT))
     assert note.status_code == 503 and note.headers["content-type"] == "application/json"
     _says_notes_database(note.json()["detail"])
-    written = client.put(urls.api_unit_note(*UNIT), json={"label": "x"}, headers={"Authorization": "Bearer t"})
+    written = client.put(
+        urls.path(routes.API_UNIT_NOTE, **AT), json={"label": "x"}, headers={"Authorization": "Bearer t"}
+    )
     assert written.status_code == 503
     _says_notes_database(written.json()["detail"])
-    history = client.get(urls.notes_history())
+    history = client.get(urls.path(routes.NOTES_HISTORY))
     assert history.status_code == 503 and "text/html" in history.headers["content-type"]
     assert "MICROSCOPE_NOTES_DB" in history.text
 
@@ -81,5 +84,5 @@ def test_the_notes_own_routes_answer_503_naming_the_notes_database(client: TestC
 def test_a_working_notes_database_has_no_notes_error(toy_store: Path, tmp_path: Path) -> None:
     settings = Settings(store=toy_store, notes_db=f"sqlite:///{tmp_path / 'notes.sqlite'}")
     with TestClient(create_app(settings)) as client:
-        assert client.get(urls.api_unit(*UNIT)).json()["notes_error"] is None
-        assert "Notes are unavailable" not in client.get(urls.unit_page(*UNIT)).text
+        assert client.get(urls.path(routes.API_UNIT, **AT)).json()["notes_error"] is None
+        assert "Notes are unavailable" not in client.get(urls.path(routes.UNIT, **AT)).text

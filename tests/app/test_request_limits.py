@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app import urls
+from app import routes, urls
 from app.config import Settings
 from app.limits import BODIES, DEFAULT_BODY, Limits, body_limit, setting
 from app.main import create_app
 from notes.book import NotesBook
 from tests.conftest import REPO
 
-NOTE_API = urls.api_unit_note("toy-net", "conv1", 1)
+NOTE_API = urls.path(routes.API_UNIT_NOTE, model="toy-net", layer="conv1", unit=1)
 
 
 @pytest.fixture
@@ -54,25 +54,25 @@ def test_a_chunked_body_is_counted_as_it_comes_and_cut_at_the_limit(
 
 
 def test_other_routes_take_the_default_body_limit(client: TestClient) -> None:
-    response = client.post(urls.instructor(), data={"token": "x" * 1000})
+    response = client.post(urls.path(routes.INSTRUCTOR), data={"token": "x" * 1000})
     assert response.status_code == 413 and "MICROSCOPE_LIMIT_BODY_BYTES=500" in response.text
     assert response.headers["content-type"].startswith("text/html")  # a page, off /api
 
 
 def test_a_form_route_allows_for_its_encoding(client: TestClient) -> None:
-    limit = body_limit(urls.tours())
+    limit = body_limit(urls.path(routes.TOURS))
     assert limit.size(Limits(tour_bytes=2000)) == 3 * 2000 + limit.overhead
-    response = client.post(urls.tours(), content=b"t" * 30_000, headers={"content-type": "text/plain"})
+    response = client.post(urls.path(routes.TOURS), content=b"t" * 30_000, headers={"content-type": "text/plain"})
     assert response.status_code == 413
     assert "MICROSCOPE_LIMIT_TOUR_BYTES=2,000, ×3 as a form encodes it" in response.text
 
 
 def test_a_long_query_string_is_414_naming_the_limit(client: TestClient) -> None:
-    response = client.get(urls.api_search("x" * 400))
+    response = client.get(urls.path(routes.API_SEARCH, {"q": "x" * 400}))
     assert response.status_code == 414
     assert response.json()["detail"].startswith("query string of 402 bytes is over the limit of 300 bytes")
     assert "MICROSCOPE_LIMIT_QUERY_BYTES" in response.json()["detail"]
-    assert client.get(urls.api_search("x" * 100)).status_code == 200
+    assert client.get(urls.path(routes.API_SEARCH, {"q": "x" * 100})).status_code == 200
 
 
 def test_an_oversized_body_that_asked_to_continue_closes_the_connection(client: TestClient) -> None:

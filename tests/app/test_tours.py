@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from app import urls
+from app import routes, urls
 from app.config import Settings
 from app.limits import Limits
 from app.main import create_app
@@ -51,15 +51,18 @@ def _saved(book: NotesBook) -> None:
 
 
 def test_a_tour_put_with_a_token_is_public_as_page_and_json(client: TestClient, issued: dict[str, str]) -> None:
-    answer = client.put(urls.api_tour("toy"), json=TOUR, headers=_bearer(issued["alice"]))
+    answer = client.put(urls.path(routes.API_TOUR, slug="toy"), json=TOUR, headers=_bearer(issued["alice"]))
     assert answer.status_code == 200 and answer.json()["author"] == "alice"
-    listed = client.get(urls.api_tours()).json()["tours"]
+    listed = client.get(urls.path(routes.API_TOURS)).json()["tours"]
     assert [t["slug"] for t in listed] == ["toy"]  # the shipped demo tour needs demo-inception
-    found = client.get(urls.api_tour("toy")).json()
+    found = client.get(urls.path(routes.API_TOUR, slug="toy")).json()
     assert [s["found"] for s in found["stop_list"]] == [True, True, False]
     assert found["stop_list"][0]["images"][0]["image_url"].startswith("/assets/")
-    page = client.get(urls.tour_page("toy"))
-    assert page.status_code == 200 and f'type="application/json" href="{urls.api_tour("toy")}"' in page.text
+    page = client.get(urls.path(routes.TOUR, slug="toy"))
+    assert (
+        page.status_code == 200
+        and f'type="application/json" href="{urls.path(routes.API_TOUR, slug="toy")}"' in page.text
+    )
     assert client.get(urls.tour_present("toy")).status_code == 200
 
 
@@ -73,45 +76,60 @@ def test_writes_without_a_live_token_are_refused_and_change_nothing(
     before = (book.generation(), tours.stored(book))
     headers = {} if who is None else _bearer(issued.get(who, "not-a-token-at-all"))
     changed = {**TOUR, "title": "Changed"}
-    assert client.put(urls.api_tour("toy"), json=changed, headers=headers).status_code == status
-    assert client.put(urls.api_tour("new"), json={**TOUR, "slug": "new"}, headers=headers).status_code == status
-    assert client.delete(urls.api_tour("toy"), headers=headers).status_code == status
+    assert client.put(urls.path(routes.API_TOUR, slug="toy"), json=changed, headers=headers).status_code == status
+    assert (
+        client.put(urls.path(routes.API_TOUR, slug="new"), json={**TOUR, "slug": "new"}, headers=headers).status_code
+        == status
+    )
+    assert client.delete(urls.path(routes.API_TOUR, slug="toy"), headers=headers).status_code == status
     assert (book.generation(), tours.stored(book)) == before
 
 
 def test_a_script_in_a_caption_renders_as_text(client: TestClient, book: NotesBook) -> None:
     _saved(book)
-    for path in (urls.tour_page("toy"), urls.tour_present("toy")):
+    for path in (urls.path(routes.TOUR, slug="toy"), urls.tour_present("toy")):
         html = client.get(path).text
         assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_stops_the_store_lacks_show_as_not_in_this_store(client: TestClient, book: NotesBook) -> None:
     _saved(book)
-    html = client.get(urls.tour_page("toy")).text
+    html = client.get(urls.path(routes.TOUR, slug="toy")).text
     assert html.count("Not in this store") == 2 and "conv1:99 is not in this store" in html
     assert "model &#39;other-net&#39; is not in this store" in html
 
 
 def test_an_unknown_tour_is_a_404_naming_the_tours(client: TestClient, book: NotesBook) -> None:
     _saved(book)
-    for path in (urls.api_tour("nope"), urls.tour_page("nope"), urls.tour_present("nope")):
+    for path in (
+        urls.path(routes.API_TOUR, slug="nope"),
+        urls.path(routes.TOUR, slug="nope"),
+        urls.tour_present("nope"),
+    ):
         answer = client.get(path)
         assert answer.status_code == 404 and "no tour &#39;nope&#39;; tours: toy" in answer.text.replace("'", "&#39;")
 
 
 def test_the_tour_page_is_never_stale_after_a_write(client: TestClient, issued: dict[str, str]) -> None:
-    client.put(urls.api_tour("toy"), json=TOUR, headers=_bearer(issued["alice"]))
-    assert "Toy tour" in client.get(urls.tour_page("toy")).text and "Toy tour" in client.get(urls.tours()).text
-    client.put(urls.api_tour("toy"), json={**TOUR, "title": "Renamed"}, headers=_bearer(issued["alice"]))
-    assert "Renamed" in client.get(urls.tour_page("toy")).text and "Renamed" in client.get(urls.tours()).text
-    assert client.delete(urls.api_tour("toy"), headers=_bearer(issued["alice"])).status_code == 204
-    assert client.get(urls.tour_page("toy")).status_code == 404
-    assert client.get(urls.api_tours()).json()["tours"] == []
+    client.put(urls.path(routes.API_TOUR, slug="toy"), json=TOUR, headers=_bearer(issued["alice"]))
+    assert (
+        "Toy tour" in client.get(urls.path(routes.TOUR, slug="toy")).text
+        and "Toy tour" in client.get(urls.path(routes.TOURS)).text
+    )
+    client.put(
+        urls.path(routes.API_TOUR, slug="toy"), json={**TOUR, "title": "Renamed"}, headers=_bearer(issued["alice"])
+    )
+    assert (
+        "Renamed" in client.get(urls.path(routes.TOUR, slug="toy")).text
+        and "Renamed" in client.get(urls.path(routes.TOURS)).text
+    )
+    assert client.delete(urls.path(routes.API_TOUR, slug="toy"), headers=_bearer(issued["alice"])).status_code == 204
+    assert client.get(urls.path(routes.TOUR, slug="toy")).status_code == 404
+    assert client.get(urls.path(routes.API_TOURS)).json()["tours"] == []
 
 
 def test_a_put_whose_slug_differs_from_its_address_is_refused(client: TestClient, issued: dict[str, str]) -> None:
-    answer = client.put(urls.api_tour("other"), json=TOUR, headers=_bearer(issued["alice"]))
+    answer = client.put(urls.path(routes.API_TOUR, slug="other"), json=TOUR, headers=_bearer(issued["alice"]))
     assert answer.status_code == 422 and "differs" in answer.json()["detail"]
 
 
@@ -124,40 +142,44 @@ def _csrf_of(html: str) -> str:
 def test_a_signed_in_instructor_saves_and_deletes_tours_through_the_forms(
     client: TestClient, book: NotesBook, issued: dict[str, str]
 ) -> None:
-    csrf = _csrf_of(client.get(urls.instructor(urls.tours())).text)
-    client.post(urls.instructor(), data={"token": issued["alice"], "csrf": csrf, "next": urls.tours()})
-    editor = client.get(urls.tour_edit("fresh"))
+    csrf = _csrf_of(client.get(urls.path(routes.INSTRUCTOR, {"next": urls.path(routes.TOURS)})).text)
+    client.post(
+        urls.path(routes.INSTRUCTOR), data={"token": issued["alice"], "csrf": csrf, "next": urls.path(routes.TOURS)}
+    )
+    editor = client.get(urls.path(routes.TOUR_EDIT, slug="fresh"))
     assert "no-store" in editor.headers["cache-control"] and "slug: fresh" in editor.text
     text = "slug: fresh\ntitle: Fresh\nstops:\n  - unit: toy-net/conv1:0\n    caption: hi\n"
-    assert client.post(urls.tours(), data={"tour": text}).status_code == 403  # no CSRF field
+    assert client.post(urls.path(routes.TOURS), data={"tour": text}).status_code == 403  # no CSRF field
     assert tours.stored(book) == []
-    bad = client.post(urls.tours(), data={"tour": text.replace("toy-net/", ""), "csrf": csrf})
+    bad = client.post(urls.path(routes.TOURS), data={"tour": text.replace("toy-net/", ""), "csrf": csrf})
     assert bad.status_code == 400 and "stop 1" in bad.text and tours.stored(book) == []
-    saved = client.post(urls.tours(), data={"tour": text, "csrf": csrf})
-    assert saved.status_code == 303 and saved.headers["location"] == urls.tour_page("fresh")
+    saved = client.post(urls.path(routes.TOURS), data={"tour": text, "csrf": csrf})
+    assert saved.status_code == 303 and saved.headers["location"] == urls.path(routes.TOUR, slug="fresh")
     assert tours.stored_tour(book, "fresh").author == "alice"  # type: ignore[union-attr]
-    assert client.post(urls.tour_delete("fresh"), data={}).status_code == 403 and tours.stored(book)
-    assert client.post(urls.tour_delete("fresh"), data={"csrf": csrf}).status_code == 303
+    assert client.post(urls.path(routes.TOUR_DELETE, slug="fresh"), data={}).status_code == 403 and tours.stored(book)
+    assert client.post(urls.path(routes.TOUR_DELETE, slug="fresh"), data={"csrf": csrf}).status_code == 303
     assert tours.stored(book) == []
 
 
 def test_a_form_post_without_signing_in_is_refused(client: TestClient, book: NotesBook) -> None:
-    csrf = _csrf_of(client.get(urls.instructor(urls.tours())).text)
-    answer = client.post(urls.tours(), data={"tour": json.dumps(TOUR), "csrf": csrf})
+    csrf = _csrf_of(client.get(urls.path(routes.INSTRUCTOR, {"next": urls.path(routes.TOURS)})).text)
+    answer = client.post(urls.path(routes.TOURS), data={"tour": json.dumps(TOUR), "csrf": csrf})
     assert answer.status_code == 403 and tours.stored(book) == []
 
 
 def test_search_finds_tours_by_title_and_caption(client: TestClient, book: NotesBook) -> None:
     _saved(book)
-    by_title = client.get(urls.api_search("toy tour")).json()["hits"]
-    assert any(h["kind"] == "tour" and h["url"] == urls.tour_page("toy") for h in by_title)
-    by_caption = [h for h in client.get(urls.api_search("a circuit")).json()["hits"] if h["kind"] == "tour"]
+    by_title = client.get(urls.path(routes.API_SEARCH, {"q": "toy tour"})).json()["hits"]
+    assert any(h["kind"] == "tour" and h["url"] == urls.path(routes.TOUR, slug="toy") for h in by_title)
+    by_caption = [
+        h for h in client.get(urls.path(routes.API_SEARCH, {"q": "a circuit"})).json()["hits"] if h["kind"] == "tour"
+    ]
     assert [(h["field"], h["match"]) for h in by_caption] == [("caption", "substring")]
 
 
 def test_the_tour_page_has_link_preview_meta(client: TestClient, book: NotesBook) -> None:
     _saved(book)
-    html = client.get(urls.tour_page("toy")).text
+    html = client.get(urls.path(routes.TOUR, slug="toy")).text
     assert 'property="og:title" content="Toy tour · Microscope tour"' in html
     assert re.search(
         r'property="og:image" content="http://testserver/models/toy-net/layers/conv1/units/1/card.png"', html
@@ -167,15 +189,15 @@ def test_the_tour_page_has_link_preview_meta(client: TestClient, book: NotesBook
 def test_a_circuit_the_store_cannot_show_is_a_missing_stop_not_an_error(client: TestClient, book: NotesBook) -> None:
     stops = [{"circuit": "toy-net/conv1:0;fc:1", "caption": "not consecutive"}, {"circuit": "toy-net/nope:0"}]
     tours.put(book, parse(json.dumps({**TOUR, "stops": stops})), author="alice")
-    found = client.get(urls.api_tour("toy")).json()["stop_list"]
+    found = client.get(urls.path(routes.API_TOUR, slug="toy")).json()["stop_list"]
     assert [s["found"] for s in found] == [False, False] and "not consecutive" in found[0]["missing"]
     assert client.get(urls.tour_present("toy")).status_code == 200
 
 
 def _signed_in(client: TestClient, token: str) -> str:
     """Sign in through the form; the CSRF token the editor's form carries."""
-    csrf = _csrf_of(client.get(urls.instructor(urls.tours())).text)
-    client.post(urls.instructor(), data={"token": token, "csrf": csrf, "next": urls.tours()})
+    csrf = _csrf_of(client.get(urls.path(routes.INSTRUCTOR, {"next": urls.path(routes.TOURS)})).text)
+    client.post(urls.path(routes.INSTRUCTOR), data={"token": token, "csrf": csrf, "next": urls.path(routes.TOURS)})
     return csrf
 
 
@@ -194,17 +216,19 @@ def test_a_stop_its_model_lacks_is_refused_422_naming_the_layers_range_and_nothi
 ) -> None:
     before = book.generation()
     tour = {**TOUR, "stops": [{"unit": unit}, *TOUR["stops"]]}  # type: ignore[misc]
-    answer = client.put(urls.api_tour("toy"), json=tour, headers=_bearer(issued["alice"]))
+    answer = client.put(urls.path(routes.API_TOUR, slug="toy"), json=tour, headers=_bearer(issued["alice"]))
     assert answer.status_code == 422 and message in answer.json()["detail"]
     csrf = _signed_in(client, issued["alice"])
-    page = client.post(urls.tours(), data={"tour": json.dumps(tour), "csrf": csrf})
+    page = client.post(urls.path(routes.TOURS), data={"tour": json.dumps(tour), "csrf": csrf})
     assert page.status_code == 422 and message.replace("'", "&#39;") in page.text and 'name="tour"' in page.text
     assert tours.stored(book) == [] and book.generation() == before
 
 
 def test_a_circuit_its_model_lacks_is_refused_naming_what_is_wrong(client: TestClient, issued: dict[str, str]) -> None:
     tour = {**TOUR, "stops": [{"circuit": "toy-net/conv1:0,99"}, {"circuit": "toy-net/conv1:0;fc:1"}]}
-    detail = client.put(urls.api_tour("toy"), json=tour, headers=_bearer(issued["alice"])).json()["detail"]
+    detail = client.put(urls.path(routes.API_TOUR, slug="toy"), json=tour, headers=_bearer(issued["alice"])).json()[
+        "detail"
+    ]
     assert "stop 1 (toy-net/conv1:0,99): unit 99 out of range: conv1 has units 0–3" in detail
     assert "stop 2 (toy-net/conv1:0;fc:1): conv1 and fc are not consecutive" in detail
 
@@ -213,12 +237,12 @@ def test_a_huge_unit_number_is_refused_and_nothing_is_saved(
     client: TestClient, book: NotesBook, issued: dict[str, str]
 ) -> None:
     huge = {**TOUR, "slug": "hugeunit", "stops": [{"unit": "toy-net/conv1:" + "9" * 5000}]}
-    answer = client.put(urls.api_tour("hugeunit"), json=huge, headers=_bearer(issued["alice"]))
+    answer = client.put(urls.path(routes.API_TOUR, slug="hugeunit"), json=huge, headers=_bearer(issued["alice"]))
     assert answer.status_code == 422 and "1–9 digits" in answer.text
     csrf = _signed_in(client, issued["alice"])
-    page = client.post(urls.tours(), data={"tour": json.dumps(huge), "csrf": csrf})
+    page = client.post(urls.path(routes.TOURS), data={"tour": json.dumps(huge), "csrf": csrf})
     assert page.status_code == 400 and "stop 1" in page.text
-    assert tours.stored(book) == [] and client.get(urls.tour_page("hugeunit")).status_code == 404
+    assert tours.stored(book) == [] and client.get(urls.path(routes.TOUR, slug="hugeunit")).status_code == 404
 
 
 def test_a_tour_over_the_stop_limit_is_refused_naming_the_setting(
@@ -226,11 +250,11 @@ def test_a_tour_over_the_stop_limit_is_refused_naming_the_setting(
 ) -> None:
     settings = Settings(store=toy_store, notes_db=book.url, limits=Limits(tour_stops=2))
     with TestClient(create_app(settings), follow_redirects=False) as client:
-        answer = client.put(urls.api_tour("toy"), json=TOUR, headers=_bearer(issued["alice"]))
+        answer = client.put(urls.path(routes.API_TOUR, slug="toy"), json=TOUR, headers=_bearer(issued["alice"]))
         limit = "has 3 stops; the limit is 2 stops (tour_stops, setting MICROSCOPE_LIMIT_TOUR_STOPS)"
         assert answer.status_code == 422 and limit in answer.json()["detail"]
         csrf = _signed_in(client, issued["alice"])
-        page = client.post(urls.tours(), data={"tour": json.dumps(TOUR), "csrf": csrf})
+        page = client.post(urls.path(routes.TOURS), data={"tour": json.dumps(TOUR), "csrf": csrf})
         assert page.status_code == 400 and limit in page.text
     assert tours.stored(book) == []
 
@@ -240,25 +264,30 @@ def test_a_deeply_nested_file_in_the_editor_is_a_400_naming_the_limit(
 ) -> None:
     csrf = _signed_in(client, issued["alice"])
     for deep in ("slug: deep\ntitle: Deep\nstops: " + "[" * 1000 + "]" * 1000, "{a: " * 2000 + "1" + "}" * 2000):
-        page = client.post(urls.tours(), data={"tour": deep, "csrf": csrf})
+        page = client.post(urls.path(routes.TOURS), data={"tour": deep, "csrf": csrf})
         assert page.status_code == 400 and "MICROSCOPE_LIMIT_TOUR_DEPTH" in page.text
-    assert client.get(urls.tours()).status_code == 200 and tours.stored(book) == []
+    assert client.get(urls.path(routes.TOURS)).status_code == 200 and tours.stored(book) == []
 
 
 def test_a_tour_stored_before_the_checks_renders_its_bad_stop_as_invalid(client: TestClient, book: NotesBook) -> None:
     _saved(book)
     with book.writing() as session:  # a stop as PUT stored it before unit numbers were bounded
         session.execute(update(StopRow).where(StopRow.position == 0).values(target="conv1:" + "9" * 5000))
-    found = client.get(urls.api_tour("toy"))
+    found = client.get(urls.path(routes.API_TOUR, slug="toy"))
     assert found.status_code == 200
     first = found.json()["stop_list"][0]
     assert not first["found"] and first["missing"].startswith("not a valid stop: unit 'toy-net/conv1:999")
-    for path in (urls.tour_page("toy"), urls.tour_present("toy")):
+    for path in (urls.path(routes.TOUR, slug="toy"), urls.tour_present("toy")):
         page = client.get(path)
         assert page.status_code == 200 and "not a valid stop: unit" in page.text
-    for path in (urls.tour_history("toy"), urls.api_tour_history("toy"), urls.tours(), urls.tour_edit("toy")):
+    for path in (
+        urls.path(routes.TOUR_HISTORY, slug="toy"),
+        urls.path(routes.API_TOUR_HISTORY, slug="toy"),
+        urls.path(routes.TOURS),
+        urls.path(routes.TOUR_EDIT, slug="toy"),
+    ):
         assert client.get(path).status_code == 200
-    assert client.get(urls.api_search("toy tour")).status_code == 200
+    assert client.get(urls.path(routes.API_SEARCH, {"q": "toy tour"})).status_code == 200
     tours.put(book, parse(json.dumps(TOUR)), author="bob")  # the trail keeps the bad stop it replaced, readable
-    history = client.get(urls.tour_history("toy"))
+    history = client.get(urls.path(routes.TOUR_HISTORY, slug="toy"))
     assert history.status_code == 200 and "unit: toy-net/conv1:9999" in history.text

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app import urls
+from app import routes, urls
 from app.config import Settings
 from app.main import create_app
 from app.writes import nesting
 from notes.book import NotesBook
 
-NOTE_API = urls.api_unit_note("toy-net", "conv1", 1)
-TOUR_API = urls.api_tour("deep")
+NOTE_API = urls.path(routes.API_UNIT_NOTE, model="toy-net", layer="conv1", unit=1)
+TOUR_API = urls.path(routes.API_TOUR, slug="deep")
 JSON = {"content-type": "application/json"}
 
 
@@ -53,7 +53,7 @@ def test_a_tour_form_without_signing_in_is_refused_before_its_file_is_spooled(
 
     monkeypatch.setattr(tempfile.SpooledTemporaryFile, "rollover", rollover)
     big = {"upload": ("big.bin", b"\0" * 1_200_000, "application/x")}  # within the form's limit of 1.5 MB
-    response = client.post(urls.tours(), data={"tour": "slug: x"}, files=big)
+    response = client.post(urls.path(routes.TOURS), data={"tour": "slug: x"}, files=big)
     assert response.status_code == 403 and "sign in as an instructor" in response.text
     assert spooled == [] and os.listdir(tmp_path) == []
 
@@ -79,10 +79,10 @@ def test_json_within_the_depth_limit_is_parsed_as_usual(client: TestClient, issu
 def test_a_signed_in_form_post_still_needs_its_csrf_field(
     client: TestClient, book: NotesBook, issued: dict[str, str]
 ) -> None:
-    page = client.get(urls.instructor()).text
+    page = client.get(urls.path(routes.INSTRUCTOR)).text
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    client.post(urls.instructor(), data={"token": issued["alice"], "csrf": csrf})
-    note = urls.unit_note("toy-net", "conv1", 1)
+    client.post(urls.path(routes.INSTRUCTOR), data={"token": issued["alice"], "csrf": csrf})
+    note = urls.path(routes.UNIT_NOTE, model="toy-net", layer="conv1", unit=1)
     assert client.post(note, data={"label": "x", "csrf": "forged"}).status_code == 403
     assert client.post(note, data={"label": "x", "csrf": csrf}).status_code == 303
     assert book.note("toy-net", "conv1", 1).author == "alice"  # type: ignore[union-attr]

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from store.refs import UnitRef
+from store.refs import UnitRef, unit_number
 
 INCEPTION_LAYERS = ["conv2d0", "mixed3a", "mixed4a", "mixed4b", "mixed5b"]
 
@@ -123,3 +123,23 @@ def test_model_is_part_of_identity() -> None:
 def test_ref_is_immutable() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         UnitRef("fc", 1).unit = 2  # type: ignore[misc]
+
+
+# Spellings that mean unit 2 unambiguously: leading zeros, a plus sign, a zero fraction, one script's digits.
+SAME_NUMBER = ["02", "002", "+2", "+02", "2.0", "2.00", "２", "٢", "۲", "२"]
+# Not a unit number: signs, fractions, exponents, separators, other bases, mixed scripts, other digits, nothing.
+NOT_A_NUMBER = ["-2", "-0", "2.5", "2.", ".2", "2e0", "2_0", "0x2", "²", "٢2", "", "+", "two"]
+
+
+@pytest.mark.parametrize("spelling", SAME_NUMBER)
+def test_unit_number_reads_every_unambiguous_spelling(spelling: str) -> None:
+    assert unit_number(spelling) == 2
+
+
+@pytest.mark.parametrize("spelling", NOT_A_NUMBER)
+def test_unit_number_refuses_what_spells_no_integer(spelling: str) -> None:
+    assert unit_number(spelling) is None
+
+
+def test_a_unit_number_past_every_layer_reads_as_out_of_range_without_converting_it() -> None:
+    assert unit_number("9" * 400) == 10**18

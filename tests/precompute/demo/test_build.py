@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from app import urls
+from app import routes, urls
 from app.config import Settings
 from app.main import create_app
 from bench import score_validity
@@ -127,11 +127,13 @@ def _units_most_often(
     """The `count` units of a demo layer whose top dataset examples most often have one of `labels`, and each
     unit's share."""
     units = next(
-        entry["units"] for entry in client.get(urls.api_model(DEMO)).json()["layers"] if entry["name"] == layer
+        entry["units"]
+        for entry in client.get(urls.path(routes.API_MODEL, model=DEMO)).json()["layers"]
+        if entry["name"] == layer
     )
     share = {}
     for unit in range(units):
-        examples = client.get(urls.api_unit(DEMO, layer, unit)).json()["dataset_examples"]
+        examples = client.get(urls.path(routes.API_UNIT, model=DEMO, layer=layer, unit=unit)).json()["dataset_examples"]
         share[unit] = sum(example["label"] in labels for example in examples) / max(1, len(examples))
     return sorted(share, key=lambda u: -share[u])[:count], share
 
@@ -364,7 +366,9 @@ def test_the_shipped_demo_tour_plays_through_with_the_keyboard(
     demo_run: tuple[Path, str], browser: Any, tmp_path: Path, screen: str
 ) -> None:
     notes_db = f"sqlite:///{tmp_path / 'notes.sqlite'}"  # empty: the tour ships with the package
-    tour = TestClient(create_app(Settings(store=demo_run[0], notes_db=notes_db))).get(urls.api_tour("demo-curves"))
+    tour = TestClient(create_app(Settings(store=demo_run[0], notes_db=notes_db))).get(
+        urls.path(routes.API_TOUR, slug="demo-curves")
+    )
     assert tour.status_code == 200 and all(stop["found"] for stop in tour.json()["stop_list"])
     errors: list[str] = []
     with frontend.running_server(demo_run[0], notes_db) as base_url:
