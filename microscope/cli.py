@@ -14,7 +14,10 @@ from notes import tour_cli
 from precompute import cli as precompute_cli
 from precompute.cli import AssetsOption, DbOption, StoreOption
 from precompute.cli_options import fill_bare_values
+from precompute.config import PRESETS
 from store import cli as store_cli
+
+DEMO_STEPS: int = PRESETS["demo"]["steps"]  # the demo preset's (precompute.config), without importing torch
 
 DemoThreadsOption = Annotated[
     int | None,
@@ -115,7 +118,7 @@ def demo(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the store once it is built.")] = True,
-    steps: Annotated[int, typer.Option(min=1, help="Optimization steps per feature visualization.")] = 128,
+    steps: Annotated[int, typer.Option(min=1, help="Optimization steps per feature visualization.")] = DEMO_STEPS,
     retrain: Annotated[
         bool, typer.Option(help="Train the demo network here instead of using the shipped weights.")
     ] = False,

@@ -16,10 +16,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from precompute.examples import Pick, input_box
+from precompute.examples import input_box
 from precompute.hooks import LayerTap
 from precompute.images import DatasetImage, load_rgb, to_input
 from precompute.layers import LayerInfo
+from precompute.rankings import Pick
 from precompute.zoo import LoadedModel
 
 AMAP_MAX_SIDE = 16  # map cells per side kept over a crop; larger regions are average-pooled down to this

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from precompute.examples import Locate, Pick, TopExamples, top_picks
+from precompute.rankings import Locate, Pick, TopExamples, top_picks
 from store.records import ActivationStatsRecord
 
 DEFAULT_QUANTILES = (0.99, 0.9, 0.5)

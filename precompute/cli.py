@@ -13,7 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from precompute.cli_options import cli_annotation, config_command, validation_message
-from precompute.config import PrecomputeConfig
+from precompute.config import PRESETS, PrecomputeConfig
 from store.location import StoreLocation
 
 INSTALL_TORCH = 'pip install "microscope[precompute]"'
@@ -58,10 +58,13 @@ def _precompute(options: dict[str, Any]) -> None:
     from precompute.zoo import DownloadUnavailable
     from store.db import DatabaseError, StoreFormatError, StoreFullError, damaged
 
+    preset = options.pop("preset", None)
     try:
-        config = PrecomputeConfig(**options)
+        config = PrecomputeConfig(**options) if preset is None else PrecomputeConfig.preset(preset, **options)
     except ValidationError as error:
         _fail(validation_message(error))
+    except ValueError as error:  # an unknown preset
+        _fail(error)
     typer.echo(threads_line(config.threads or default_threads()))
     try:
         summary = run_precompute(config)
@@ -87,6 +90,7 @@ precompute = config_command(
     doc="Precompute feature visualizations, dataset examples and connections of a model into a store.",
     aliases={"kinds": ["--objectives"]},  # its name before "objective" came to mean only the optvis loss
     envvars=_ENVVARS,
+    presets=tuple(PRESETS),
 )
 
 

@@ -1,7 +1,8 @@
 """Typer options generated from a pydantic dataclass: one option per field, its help the field's description.
 
 Names become `--option-names`, `Literal` choices Typer's choices (listed in errors), `ge` bounds a minimum, booleans
-`--x/--no-x`, and tuples of strings comma-separated options. A command built here validates through the class.
+`--x/--no-x`, and tuples of strings comma-separated options. A command built here validates through the class; given
+named presets, its `--preset NAME` hands on only the options given (on the command line or in the environment).
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import typer
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
+
+KEYWORD = inspect.Parameter.KEYWORD_ONLY
+CONTEXT = "context"  # the parameter Typer hands a command's context in, when it needs to know which options were given
+DEFAULT_SOURCES = ("DEFAULT", "DEFAULT_MAP")  # the sources of a value nobody gave (Typer's ParameterSource names)
 
 
 def option_name(field: str) -> str:
@@ -81,8 +86,10 @@ def config_command(
     doc: str,
     aliases: Mapping[str, Sequence[str]] | None = None,
     envvars: Mapping[str, str] | None = None,
+    presets: Sequence[str] = (),
 ) -> Callable[..., None]:
-    """A Typer command whose options are the fields of `cls`; it calls `run` with the field values."""
+    """A Typer command whose options are the fields of `cls`; it calls `run` with the field values. With `presets`
+    it has a `--preset` option too: then `run` gets the preset's name under "preset" and only the options given."""
     aliases, envvars = aliases or {}, envvars or {}
     fields: dict[str, FieldInfo] = cls.__pydantic_fields__  # type: ignore[attr-defined]
     parameters = [
@@ -94,9 +101,15 @@ def config_command(
         )
         for field, info in fields.items()
     ]
+    if presets:
+        parameters += [_preset_parameter(presets), inspect.Parameter(CONTEXT, KEYWORD, annotation=typer.Context)]
 
     def command(**values: Any) -> None:
-        run(config_values(cls, values))
+        preset, context = values.pop("preset", None), values.pop(CONTEXT, None)
+        if preset is None:
+            run(config_values(cls, values))
+        else:
+            run({**config_values(cls, _given(context, values)), "preset": preset})
 
     # Typer reads a command's options from its signature and annotations: these are the generated ones.
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
@@ -104,6 +117,18 @@ def config_command(
     command.__name__ = command.__qualname__ = name
     command.__doc__ = doc
     return command
+
+
+def _preset_parameter(presets: Sequence[str]) -> inspect.Parameter:
+    help_text = f"Start from these named settings ({', '.join(presets)}); the options given go on top."
+    annotation = Annotated[str | None, typer.Option("--preset", help=help_text)]
+    return inspect.Parameter("preset", KEYWORD, default=None, annotation=annotation)
+
+
+def _given(context: typer.Context, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of the options given on the command line or in the environment, not left at their defaults."""
+    source = {name: getattr(context.get_parameter_source(name), "name", None) for name in values}
+    return {name: value for name, value in values.items() if source[name] not in DEFAULT_SOURCES}
 
 
 def validation_message(error: ValidationError) -> str:

@@ -22,11 +22,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from precompute.examples import TopExamples, batches, collect_top_examples, spatial_max
+from precompute.examples import batches, collect_top_examples, spatial_max
 from precompute.hooks import LayerTap
 from precompute.images import DatasetImage
 from precompute.layers import LayerInfo
 from precompute.progress import stage_bar
+from precompute.rankings import TopExamples
 from precompute.zoo import LoadedModel
 from store.records import Settings, score_stage, stored_settings
 from store.scores import BW_RATIO

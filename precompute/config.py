@@ -1,6 +1,7 @@
 """`PrecomputeConfig`: every precompute option, typed, defaulted and described once.
 
-`microscope precompute` is generated from these fields (precompute/cli.py); the demo and tests build the same class.
+`microscope precompute` is generated from these fields (precompute/cli.py); the demo and tests build the same class,
+from its named presets (`PRESETS`: `tiny` for tests, `demo`, `full`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,34 @@ VisTensor = Literal["pre_relu", "output"]
 Switch = Literal["auto", "on", "off"]
 DEVICES: tuple[str, ...] = get_args(Device)
 PRECISIONS: tuple[str, ...] = get_args(Precision)
+
+
+# Named presets, as nanoGPT's config files: the settings each changes from the defaults; a run's own settings go on
+# top (`PrecomputeConfig.preset("tiny", model=..., store=...)`).
+PRESETS: dict[str, dict[str, Any]] = {
+    # Tests: seconds on a CPU for a few layers of a small network, whichever stages they ask for.
+    "tiny": {
+        "steps": 1,  # one optimization step: an image of the right size and settings, not a good one
+        "kinds": ("channel",),  # the kind every unit needs; a test of the others names them
+        "diversity": 2,  # the smallest set, where a test asks for diversity images
+        "vis_batch": 16,
+        "top_k": 4,
+        "bottom_k": 2,
+        "quantiles": (0.5,),
+        "histogram_bins": 8,
+        "colour_sample": 8,
+        "tuning": False,  # tuning curves and preview cards only where a test asks for them
+        "cards": False,
+        "progress": False,
+    },
+    # `microscope demo`: every view of two small networks within minutes on two CPU cores.
+    "demo": {
+        "steps": 128,  # a quarter of Lucid's 512: recognisable shapes and colours within the demo's CPU time budget
+        "top_k": 16,
+    },
+    # Real runs: every default (Lucid's 512 steps, every kind, every stage), what `microscope precompute` runs.
+    "full": {},
+}
 
 
 # hide_input_in_errors: a rejected value could be a database URL holding a password.
@@ -198,6 +227,13 @@ class PrecomputeConfig:
         # Checked before any work, so a typo does not surface after minutes of dataset examples.
         check_kinds(self.kinds, self.diversity)
         return self
+
+    @classmethod
+    def preset(cls, name: str, **settings: Any) -> PrecomputeConfig:
+        """The named preset (PRESETS) with `settings` on top; ValueError naming the valid presets otherwise."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown preset {name!r}; valid: {', '.join(PRESETS)}")
+        return cls(**{**PRESETS[name], **settings})
 
     @property
     def location(self) -> StoreLocation:

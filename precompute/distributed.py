@@ -28,10 +28,11 @@ from precompute.distributed_tasks import (
     peaks_task,
     render_task,
 )
-from precompute.examples import Collected, ExamplePass, Locate
+from precompute.examples import Collected, ExamplePass
 from precompute.feature_vis import Pending, VisPlan, finish_layers, vis_batches
 from precompute.images import DatasetImage
 from precompute.layers import LayerInfo
+from precompute.rankings import Locate
 from precompute.zoo import LoadedModel
 from store.records import DatasetImageRecord, EdgeRecord, WeightsRecord
 from store.writer import StoreWriter

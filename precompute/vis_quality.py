@@ -17,10 +17,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from precompute.config import PrecomputeConfig
-from precompute.demo.build import DEMO_STEPS
 from precompute.demo.train import HELDOUT_PER_CLASS, HELDOUT_SEED
 from precompute.optvis import Renderer, RenderSettings, channel
-from precompute.pipeline import render_settings
+from precompute.stages.feature_vis import render_settings
 from precompute.stimuli import CLASSES, sample
 from precompute.zoo import load_model
 from precompute.zoo.demo_net import INPUT, MODEL_ID
@@ -154,7 +153,7 @@ class DemoDataset:
 def demo_dataset(batch: int = 256) -> DemoDataset:
     """The demo's network and held-out stimuli (HELDOUT_PER_CLASS per class, the demo's seed), generated in memory."""
     model = load_model(MODEL_ID)
-    settings = render_settings(PrecomputeConfig(model=MODEL_ID, store=Path("demo"), steps=DEMO_STEPS), model)
+    settings = render_settings(PrecomputeConfig.preset("demo", model=MODEL_ID, store=Path("demo")), model)
     renderer = Renderer(model.module, model.input.normalize, layers=model.layers)
     count = HELDOUT_PER_CLASS * len(CLASSES)
     pixels = [np.asarray(s.image, dtype=np.float32) / 255 for s in sample(count, HELDOUT_SEED, size=INPUT.size)]

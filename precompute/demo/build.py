@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from precompute.config import PrecomputeConfig
+from precompute.config import PRESETS, PrecomputeConfig
 from precompute.demo.train import HELDOUT_PER_CLASS, HELDOUT_SEED, NETWORKS, evaluate, make_data, train
 from precompute.pipeline import PrecomputeSummary, run_precompute
 from precompute.stimuli import write_dataset
@@ -17,8 +17,7 @@ from precompute.threads import available_cpus, threads_line, use_threads
 from precompute.zoo import load_model
 from precompute.zoo.demo_net import INPUT, MODEL_ID
 
-DEMO_STEPS = 128  # a quarter of Lucid's 512: recognisable shapes and colours within the demo's CPU time budget
-DEMO_TOP_K = 16
+DEMO_STEPS: int = PRESETS["demo"]["steps"]  # the demo preset's (precompute.config): --steps changes it
 # Neuron, negative and diversity images for mixed4b's 5×5 branch (4b:409 among them): for every unit they would
 # take the demo from minutes to half an hour on two CPU cores. Every unit still gets its channel visualization.
 # The layers whose families the pages show get neuron (centre) images for every unit (any unit may rank in a family):
@@ -72,7 +71,8 @@ def _precompute(
     model = load_model(model_id, weights)
     accuracy = evaluate(model.module, heldout)
     echo(f"{model_id}: held-out accuracy {accuracy:.1%} on {HELDOUT_PER_CLASS} images per class")
-    precompute = PrecomputeConfig(
+    precompute = PrecomputeConfig.preset(
+        "demo",
         model=model_id,
         store=Path(config.store),
         db=config.db,
@@ -80,7 +80,6 @@ def _precompute(
         weights=weights,
         images=heldout,
         steps=config.steps,
-        top_k=DEMO_TOP_K,
         extras=DEMO_EXTRAS if model_id == MODEL_ID else (),
         progress=config.progress,
         threads=threads,

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from microscope.cli import app
+from precompute.config import PRESETS
 from precompute.demo import build
 from precompute.demo.build import DemoConfig
 
@@ -36,3 +37,9 @@ def test_threads_default_to_the_environment_or_none(tmp_path: Path, demo_configs
     CliRunner().invoke(app, args, env={"MICROSCOPE_THREADS": None})
     CliRunner().invoke(app, args, env={"MICROSCOPE_THREADS": "1"})
     assert [config.threads for config in demo_configs] == [None, 1]
+
+
+def test_steps_default_to_the_demo_presets(tmp_path: Path, demo_configs: list[DemoConfig]) -> None:
+    done = CliRunner().invoke(app, ["demo", "--no-serve", "--store", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    assert demo_configs[0].steps == PRESETS["demo"]["steps"] == DemoConfig().steps

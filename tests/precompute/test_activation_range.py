@@ -138,20 +138,16 @@ def test_map_values_are_rounded_to_four_significant_digits() -> None:
 def test_precompute_stores_range_examples_and_resumes_by_settings(
     tmp_path: Path, random_resnet20: Path, tiny_images: Path
 ) -> None:
-    config = PrecomputeConfig(
+    config = PrecomputeConfig.preset(
+        "tiny",  # bottom_k 2, histogram_bins 8
         model="cifar-resnet20",
         store=tmp_path,
         weights=random_resnet20,
         images=tiny_images,
         layers=("layer1.0", "linear"),
-        steps=1,
-        kinds=("channel",),
         top_k=3,
-        bottom_k=2,
         quantiles=(0.9, 0.5),
-        histogram_bins=8,
         colour_scores=False,
-        progress=False,
     )
     assert run_precompute(config).examples_layers == ["layer1.0", "linear"]
     unit = StoreReader(tmp_path).unit("cifar-resnet20", "layer1.0", 0)

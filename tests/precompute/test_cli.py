@@ -98,6 +98,21 @@ def test_options_become_the_config_comma_separated_lists_as_tuples(
     assert f"would precompute into {tmp_path}" in done.output
 
 
+def test_a_preset_takes_only_the_options_given_on_top(tmp_path: Path, run_config: list[PrecomputeConfig]) -> None:
+    args = ["precompute", "--preset", "tiny", "--model", "m", "--store", str(tmp_path), "--steps", "3", "--tuning"]
+    unset = {f"MICROSCOPE_{name}": None for name in ("STORE", "DB", "ASSETS", "THREADS")}
+    done = CliRunner().invoke(app, args, env=unset)
+    assert done.exit_code == 0, done.output
+    assert run_config == [PrecomputeConfig.preset("tiny", model="m", store=tmp_path, steps=3, tuning=True)]
+
+
+def test_an_unknown_preset_exits_2_listing_the_valid_ones(tmp_path: Path, run_config: list[PrecomputeConfig]) -> None:
+    done = CliRunner().invoke(app, ["precompute", "--preset", "huge", "--model", "m", "--store", str(tmp_path)])
+    assert done.exit_code == 2, done.output
+    assert "unknown preset 'huge'; valid: tiny, demo, full" in " ".join(done.output.split())
+    assert run_config == []
+
+
 @pytest.mark.parametrize(
     ("options", "ray"),
     [

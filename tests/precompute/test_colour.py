@@ -117,17 +117,15 @@ def test_a_layers_ratios_do_not_depend_on_the_layers_measured_with_it(tiny_image
 
 
 def _config(store: Path, weights: Path, images: Path, **overrides: object) -> PrecomputeConfig:
-    base = PrecomputeConfig(
+    base = PrecomputeConfig.preset(
+        "tiny",
         model="cifar-resnet20",
         store=store,
         weights=weights,
         images=images,
         layers=("layer1.0", "linear"),
-        steps=1,
         top_k=3,
-        kinds=("channel",),
         colour_sample=5,
-        progress=False,
     )
     return dataclasses.replace(base, **overrides)  # type: ignore[arg-type]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from precompute.config import PRECISIONS, PrecomputeConfig
+from precompute.config import PRECISIONS, PRESETS, PrecomputeConfig
 from precompute.optvis.render import PRECISIONS as RENDER_PRECISIONS
 from store.kinds import kind_names
 from store.location import StoreLocation
@@ -34,3 +34,23 @@ def test_a_database_password_is_not_in_the_configs_repr() -> None:
 def test_unknown_options_are_refused_not_ignored() -> None:
     with pytest.raises(ValueError, match="objectives"):
         PrecomputeConfig("m", objectives=("channel",))  # type: ignore[call-arg]
+
+
+def test_the_full_preset_is_every_default() -> None:
+    assert PrecomputeConfig.preset("full", model="m") == PrecomputeConfig("m")
+
+
+def test_a_preset_is_its_settings_with_the_runs_on_top(tmp_path: Path) -> None:
+    tiny = PrecomputeConfig.preset("tiny", model="m", store=tmp_path, top_k=3)
+    assert (tiny.steps, tiny.kinds, tiny.progress, tiny.tuning, tiny.cards) == (1, ("channel",), False, False, False)
+    assert (tiny.top_k, tiny.store) == (3, tmp_path)
+
+
+def test_every_preset_builds_a_valid_config() -> None:
+    for name in PRESETS:
+        assert PrecomputeConfig.preset(name, model="m").model == "m"
+
+
+def test_an_unknown_preset_names_the_valid_ones() -> None:
+    with pytest.raises(ValueError, match="unknown preset 'huge'; valid: tiny, demo, full"):
+        PrecomputeConfig.preset("huge", model="m")

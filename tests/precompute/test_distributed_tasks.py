@@ -9,12 +9,13 @@ import pytest
 import torch
 
 from precompute import distributed
+from precompute.config import PrecomputeConfig
 from precompute.connections import edge_records, expanded_weights
 from precompute.distributed_tasks import ModelSpec, connections_task, peaks_task, render_task, worker_model
 from precompute.examples import collect_examples
 from precompute.images import scan_images
 from precompute.layers import probe_layers
-from precompute.pipeline import PrecomputeConfig, vis_plan
+from precompute.stages.feature_vis import vis_plan
 
 LAYERS = ["relu", "layer1.0", "linear"]
 

@@ -170,11 +170,13 @@ def test_interrupted_run_resumes_and_ends_consistent(
 
 def test_unknown_layer_names_the_valid_ones(tmp_path: Path, random_resnet20: Path) -> None:
     with pytest.raises(KeyError, match="layer1.0"):
-        run_precompute(PrecomputeConfig(MODEL, tmp_path, random_resnet20, layers=("layer9.9",), progress=False))
+        run_precompute(
+            PrecomputeConfig.preset("tiny", model=MODEL, store=tmp_path, weights=random_resnet20, layers=("layer9.9",))
+        )
 
 
 def test_other_weights_under_the_same_model_id_are_refused(tmp_path: Path, random_resnet20: Path) -> None:
-    config = PrecomputeConfig(MODEL, tmp_path, random_resnet20, layers=("relu",), steps=1, progress=False)
+    config = PrecomputeConfig.preset("tiny", model=MODEL, store=tmp_path, weights=random_resnet20, layers=("relu",))
     run_precompute(config)
     other = tmp_path / "other.th"
     state = torch.load(random_resnet20, weights_only=True)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from tqdm import tqdm
 
-from precompute import pipeline
 from precompute.pipeline import PrecomputeConfig, run_precompute
 from precompute.progress import BAR_FORMAT
+from precompute.stages import stage
 
 LAYERS = ("relu", "layer1.0")  # 16 units each; layer1.0's connections come from relu
 STEPS = 3
@@ -48,7 +48,7 @@ def bars(
         made[desc] = _RecordingBar(desc, total, unit, enabled=enabled)
         return made[desc]
 
-    monkeypatch.setattr(pipeline, "stage_bar", stage_bar)
+    monkeypatch.setattr(stage, "stage_bar", stage_bar)  # every stage draws its bars through Run.bar
     config = PrecomputeConfig(
         "cifar-resnet20", tmp_path, random_resnet20, images=tiny_images, layers=LAYERS, steps=STEPS, top_k=2
     )

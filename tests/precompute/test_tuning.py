@@ -172,10 +172,10 @@ def test_the_stage_stores_family_evidence_and_gates_again_when_the_examples_chan
 
 
 def _run(store: Path, weights: Path, **overrides: object) -> PrecomputeSummary:
-    config = PrecomputeConfig(
-        model="cifar-resnet20", store=store, weights=weights, layers=("relu", "layer1.0"), steps=1, progress=False
+    config = PrecomputeConfig.preset(
+        "tiny", model="cifar-resnet20", store=store, weights=weights, layers=("relu", "layer1.0"), tuning=True
     )
-    return run_precompute(dataclasses.replace(config, kinds=("channel",), **overrides))  # type: ignore[arg-type]
+    return run_precompute(dataclasses.replace(config, **overrides))  # type: ignore[arg-type]
 
 
 def test_precompute_measures_the_chosen_layers_tuning_and_a_rerun_skips_it(

@@ -38,17 +38,7 @@ def googlenet() -> nn.Module:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, googlenet: nn.Module) -> StoreReader:
     root = tmp_path_factory.mktemp("googlenet-weights")
-    config = PrecomputeConfig(
-        model=str(CARD),
-        store=root,
-        layers=LAYERS,
-        steps=1,
-        size=32,
-        kinds=("channel",),
-        progress=False,
-        tuning=False,
-        cards=False,  # the weights are what these tests read
-    )
+    config = PrecomputeConfig.preset("tiny", model=str(CARD), store=root, layers=LAYERS, size=32)  # no tuning, no cards
     run_precompute(config)
     return StoreReader(root)
 
