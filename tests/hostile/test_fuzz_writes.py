@@ -19,6 +19,8 @@ from tests.hostile.conftest import serving
 from tests.live import clean_env
 from tests.schemathesis_checks import ACCEPTED, ALL_CHECKS, CHECKS_CONFIG, MAX_EXAMPLES
 
+pytestmark = pytest.mark.slow  # some 2,000 requests to a real server: minutes
+
 WRITES = ("POST", "PUT", "DELETE")
 # Refusals a JSON Schema cannot foresee: whether a stop's unit lies inside its layer, or the address's slug is the
 # body's, depends on the store and the path (422); whether bytes decode as an image depends on the bytes (415, 422).
