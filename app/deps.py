@@ -9,8 +9,8 @@ from fastapi import Depends, Path, Request
 from starlette.exceptions import HTTPException
 
 from app import routes, urls
-from app.errors import NotFound
 from app.routes import Route
+from app.web.errors import NotFound
 from store.reader import StoreReader
 from store.records import CONNECTIONS_STAGE, LayerView, ModelView, UnitDetail, UnitSummary, WeightsView
 from store.refs import FORMAT_HELP, UnitRef, unit_number

@@ -10,29 +10,29 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from app import (
-    asset_host,
-    cards,
-    docs,
-    errors,
-    instructors,
-    note_history,
-    note_pages,
-    pages,
-    routes,
-    security,
-    tour_history,
-    tour_pages,
-)
-from app.api import assets
+from app import pages, routes
 from app.api import router as api_router
-from app.cache import LruStore, ResponseCache, store_version
-from app.card_cache import CardCache
-from app.config import Settings
-from app.decoding import DecodeGate
-from app.head import HeadAsGet
-from app.request_limits import RequestLimits
+from app.branches import pages as branches_pages
+from app.cards import pages as cards
+from app.cards.cache import CardCache
+from app.families import pages as families_pages
+from app.findings import pages as findings_pages
+from app.notes import history as note_history
+from app.notes import instructors
+from app.notes import pages as note_pages
+from app.probe import pages as probe_pages
+from app.probe.decoding import DecodeGate
 from app.schemas import ErrorPublic
+from app.search import pages as search_pages
+from app.tours import history as tour_history
+from app.tours import pages as tour_pages
+from app.units.api import assets
+from app.web import asset_host, docs, errors, security
+from app.web.cache import LruStore, ResponseCache, store_version
+from app.web.config import Settings
+from app.web.head import HeadAsGet
+from app.web.request_limits import RequestLimits
+from app.weights import pages as weights_pages
 from frontend import STATIC_DIR
 from notes.book import NotesBook
 from store.reader import StoreReader
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=reader.format_version,
         lifespan=_lifespan,
         generate_unique_id_function=_operation_id,
-        docs_url=None,  # app/docs.py serves Swagger UI from local files
+        docs_url=None,  # app/web/docs.py serves Swagger UI from local files
         redoc_url=None,
         responses={414: {"model": ErrorPublic, "description": "the query string is over its limit"}},  # any route
     )
@@ -80,6 +80,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tour_pages.router)
     app.include_router(tour_history.router)
     app.include_router(pages.router)
+    # One resource's pages each; none of their paths overlaps another page's, so their order does not matter.
+    app.include_router(branches_pages.router)
+    app.include_router(weights_pages.router)
+    app.include_router(search_pages.router)
+    app.include_router(families_pages.router)
+    app.include_router(probe_pages.router)
+    app.include_router(findings_pages.router)
     docs.install(app)
     app.mount(routes.STATIC.path, StaticFiles(directory=STATIC_DIR), name=routes.STATIC.name)
     # Added first, so innermost: the middlewares added after it run on every response, cached or not.

@@ -44,26 +44,26 @@ UNIT_REF = Route("unit_ref", "/models/{model}/units/{ref}")  # layer:unit or an 
 SEARCH = Route("search", "/search")
 # OpenAI Microscope's unit URLs (`/models/inceptionv1/mixed4b_0/409`), redirected to ours.
 MICROSCOPE_UNIT = Route("microscope_unit", "/models/{model}/{op}/{unit}")
-CIRCUIT = Route("circuit", "/models/{model}/circuit")  # ?units=mixed3b:379,385;mixed4a:12 (app.circuit)
-# A layer's units that score highest for a feature family, by preferred orientation (app.families); ?top=16
+CIRCUIT = Route("circuit", "/models/{model}/circuit")  # ?units=mixed3b:379,385;mixed4a:12 (app.circuit.query)
+# A layer's units that score highest for a feature family, by preferred orientation (app.families.present); ?top=16
 FAMILY = Route("family", "/models/{model}/layers/{layer}/families/{family}")
-COMPARE = Route("compare", "/compare")  # ?family=curves&models=a,b&top=4: a family across models (app.compare)
-# The course's phenomena measured on a model, each a check that passed or failed (app.findings).
+COMPARE = Route("compare", "/compare")  # ?family=curves&models=a,b&top=4: a family across models (app.families.compare)
+# The course's phenomena measured on a model, each a check that passed or failed (app.findings.present).
 FINDINGS = Route("findings", "/models/{model}/findings")
-PROBE = Route("probe", "/models/{model}/probe")  # GET: the upload form; POST: an image's top units (app.probe)
-# Link-preview cards (1200×630 PNG, app.cards): the `og:image` of each page that has one.
+PROBE = Route("probe", "/models/{model}/probe")  # GET: the upload form; POST: an image's top units (app.probe.present)
+# Link-preview cards (1200×630 PNG, app.cards.pages): the `og:image` of each page that has one.
 MODEL_CARD = Route("model_card", "/models/{model}/card.png")
 LAYER_CARD = Route("layer_card", "/models/{model}/layers/{layer}/card.png")
 UNIT_CARD = Route("unit_card", "/models/{model}/layers/{layer}/units/{unit}/card.png")
 CIRCUIT_CARD = Route("circuit_card", "/models/{model}/circuit/card.png")  # ?units= as the circuit page's
-# An instructor's note on a unit: the unit page's form posts here (app.note_pages); its twin reads and writes JSON.
+# An instructor's note on a unit: the unit page's form posts here (app.notes.pages); its twin reads and writes JSON.
 UNIT_NOTE = Route("unit_note", "/models/{model}/layers/{layer}/units/{unit}/note")
 # The audit trail of note edits, newest first (?page=2): every note's, and one unit's (linked from its note box).
 NOTES_HISTORY = Route("notes_history", "/notes/history")
 UNIT_NOTE_HISTORY = Route("unit_note_history", "/models/{model}/layers/{layer}/units/{unit}/note/history")
 INSTRUCTOR = Route("instructor", "/instructor")  # GET: the sign-in form; POST: a token → the instructor cookie
 INSTRUCTOR_LOGOUT = Route("instructor_logout", "/instructor/logout")  # POST: forget the cookie
-# Tours (app.tour_pages): an ordered list of captioned units and circuits. POST /tours saves a tour file (instructors).
+# Tours (app.tours.pages): an ordered list of captioned units and circuits. POST /tours saves a tour file (instructors).
 TOURS = Route("tours", "/tours")
 TOUR = Route("tour", "/tours/{slug}")
 TOUR_PRESENT = Route("tour_present", "/tours/{slug}/present")  # one stop at a time; #stop-N opens stop N
@@ -82,7 +82,7 @@ API_UNIT = UNIT.api
 API_LAYER_WEIGHTS = LAYER_WEIGHTS.api
 # A unit's full row and column of the stored weights (JSON only: the unit page shows the strongest).
 API_UNIT_WEIGHTS = Route("api_unit_weights", API + "/models/{model}/layers/{layer}/units/{unit}/weights")
-# A layer's data for notebooks (app.data_out): its units as JSON Lines and Parquet, its channel images as a zip.
+# A layer's data for notebooks (app.units.data_out): its units as JSON Lines and Parquet, its channel images as a zip.
 API_LAYER_UNITS_JSONL = Route("api_layer_units_jsonl", API + "/models/{model}/layers/{layer}/units.jsonl")
 API_LAYER_UNITS_PARQUET = Route("api_layer_units_parquet", API + "/models/{model}/layers/{layer}/units.parquet")
 API_LAYER_FEATURE_VIS_ZIP = Route("api_layer_feature_vis_zip", API + "/models/{model}/layers/{layer}/feature-vis.zip")

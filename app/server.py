@@ -10,9 +10,9 @@ from typing import Any
 import uvicorn
 from pydantic import ValidationError
 
-from app.config import Settings
 from app.main import create_app
-from app.protocol import BoundedHead
+from app.web.config import Settings
+from app.web.protocol import BoundedHead
 from store.db import StoreFormatError
 
 
@@ -48,7 +48,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     # uvicorn believes X-Forwarded-* from 127.0.0.1 by default (or $FORWARDED_ALLOW_IPS): off unless proxies are named.
     trusted = settings.forwarded_allow_ips
     return {
-        "http": BoundedHead,  # httptools, with each request's head bounded (app/protocol.py)
+        "http": BoundedHead,  # httptools, with each request's head bounded (app/web/protocol.py)
         "proxy_headers": trusted is not None,
         "forwarded_allow_ips": trusted,
         "timeout_graceful_shutdown": settings.shutdown_timeout,

@@ -17,7 +17,7 @@ from store.records import AssetRef
 
 API = routes.API
 # Where asset URLs point while a request is answered: None for this service's /assets, else a static host's base URL
-# (MICROSCOPE_ASSET_BASE_URL). Set per request by app.asset_host, so presenters build URLs without being told.
+# (MICROSCOPE_ASSET_BASE_URL). Set per request by app.web.asset_host, so presenters build URLs without being told.
 _ASSET_BASE: ContextVar[str | None] = ContextVar("asset_base", default=None)
 # What stays readable in the address bar: a unit reference's ':' (and the '@' of 'model@layer:unit') in a path;
 # a model list's commas and a return path's slashes in a query. Everything else is quoted.
@@ -110,7 +110,7 @@ def _circuit(
 def circuit_page(
     model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None = None, page: int = 1
 ) -> str:
-    """A circuit's page (of its grids' rows, app.circuit.KERNELS_PER_PAGE a grid): the kernels between units of
+    """A circuit's page (of its grids' rows, app.circuit.query.KERNELS_PER_PAGE a grid): the kernels between units of
     consecutive layers, as grids; the default order and the first page are left out."""
     return _circuit(routes.CIRCUIT, model, groups, order, page)
 

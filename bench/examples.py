@@ -12,7 +12,7 @@ The two sides take turns batch by batch (load and run a batch for plain, then th
 with its loading), so a machine shared with other work slows both alike; each side is warmed up on one batch first.
 The last line is `throughput_ratio=<ours/plain>` (images per second).
 
-    python bench/examples.py --model examples/cards/googlenet-cifar10.toml --images ../shared/data/cifar10/test
+    python bench/examples.py --model examples/models/googlenet-cifar10.toml --images ../shared/data/cifar10/test
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def interleaved(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="examples/cards/googlenet-cifar10.toml")
+    parser.add_argument("--model", default="examples/models/googlenet-cifar10.toml")
     parser.add_argument("--weights", default=None)
     parser.add_argument("--images", default="../shared/data/cifar10/test")
     parser.add_argument("--max-images", type=int, default=None)

@@ -135,7 +135,7 @@ def timed(fn: Callable[[], Tensor], device: str) -> tuple[Tensor, float]:
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:
     """The options both engine-against-Lucent benches take: model, weights, layer, units, image size."""
-    parser.add_argument("--model", default="googlenet", help="zoo id or model card (.toml) for load_model")
+    parser.add_argument("--model", default="googlenet", help="zoo id or model spec (.toml) for load_model")
     parser.add_argument("--weights", default=None, help="weights file replacing the model's default weights")
     parser.add_argument("--layer", default="inception4b", help="layer to visualize, as our zoo names it")
     parser.add_argument("--units", type=int, default=8, help="render units 0..K-1 of the layer")

@@ -40,7 +40,7 @@ INCEPTION_LAYERS = "mixed3a,mixed3b,mixed4a,mixed4b,mixed4c,mixed4d,mixed4e,mixe
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="inceptionv1", help="zoo id or model card (.toml)")
+    parser.add_argument("--model", default="inceptionv1", help="zoo id or model spec (.toml)")
     parser.add_argument("--weights", default=None, help="weights file replacing the model's default weights")
     parser.add_argument("--layers", default=INCEPTION_LAYERS, help="comma-separated layers to render")
     parser.add_argument("--steps", type=int, default=512, help="optimization steps per image")

@@ -1,7 +1,7 @@
 """Search with a large tour saved: the time of one search (load + rank) against the same search with no tours.
 
-Search reads every saved tour on each query (`app.search.load`), so a tour's size is paid by every search. In one
-process, over the toy store and a fresh notes database, it times the same query with no saved tour, with one tour at
+Search reads every saved tour on each query (`app.search.present.load`), so a tour's size is paid by every search. In
+one process, over the toy store and a fresh notes database, it times the same query with no saved tour, with one tour at
 the stop limit (`MICROSCOPE_LIMIT_TOUR_STOPS`), and with one of `--big` stops written straight into the database
 (as a tour saved before the limit could be), and prints each median and its ratio to the empty one.
 
@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from app import search
+from app.search import present as search
 from notes import tours
 from notes.book import NotesBook
 from notes.tour_file import StopFile, TourFile, TourLimits

@@ -48,7 +48,7 @@ HostOption = Annotated[str, typer.Option(envvar="MICROSCOPE_HOST", help="Interfa
 PortOption = Annotated[int, typer.Option(envvar="MICROSCOPE_PORT", help="Port to listen on.")]
 PUBLIC_URL_HELP = "The address users reach the service at (https://host[:port]), for canonical links and redirects."
 PROBE_SPEC_HELP = (
-    "a zoo id (demo-inception) or a model card (examples/cards/x.toml), =FILE for other weights "
+    "a zoo id (demo-inception) or a model spec (examples/models/x.toml), =FILE for other weights "
     "(cifar-resnet20=weights.pt): the weights the store was precomputed with"
 )
 ProbeOption = Annotated[

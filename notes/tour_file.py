@@ -63,7 +63,7 @@ MAX_ERRORS = 20  # lines of a refused file's message; the rest are counted
 class TourLimits(BaseSettings):
     """How large a tour file may be: the editor, `PUT /api/v1/tours/{slug}` and `microscope tours import` refuse more.
 
-    Settings `MICROSCOPE_LIMIT_TOUR_*`; the service's other limits (`app.limits.Limits`) extend this class.
+    Settings `MICROSCOPE_LIMIT_TOUR_*`; the service's other limits (`app.web.limits.Limits`) extend this class.
     """
 
     model_config = SettingsConfigDict(env_prefix="MICROSCOPE_LIMIT_", frozen=True)

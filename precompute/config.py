@@ -59,7 +59,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 class PrecomputeConfig:
     """What to precompute and how; every default is the one `microscope precompute` uses."""
 
-    model: str = Field(description="Zoo id (see `microscope models`) or the path of a .toml model card.")
+    model: str = Field(description="Zoo id (see `microscope models`) or the path of a .toml model spec.")
     store: Path = Field(
         Path("var/store"),
         description="Store folder (precompute creates it): shorthand for --db sqlite:///STORE/microscope.sqlite "

@@ -14,7 +14,7 @@ from store.records import LayerRecord
 from .hooks import LayerTap
 from .linearize import linearized
 
-if TYPE_CHECKING:  # the zoo's model cards use this module's layer choice
+if TYPE_CHECKING:  # the zoo's model specs use this module's layer choice
     from .zoo.types import LoadedModel
 
 # Never browsable on their own: they only rescale, regularize or resample what the layer before computed.

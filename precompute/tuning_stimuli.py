@@ -4,7 +4,7 @@ Lines, curves and colour disks are drawn on a square patch of `side` pixels (a l
 the input) and pasted at the centre of an image of their own background grey at the network's input size; edges and
 gratings have no extent of their own and fill the image (a grating's frequency counts cycles per `side` pixels), so
 no patch border is seen by units near the centre. Angles follow precompute/stimuli: degrees,
-counter-clockwise, 0 = pointing right. Lines and curves are the stimuli package's own `line` and `curve` families
+counter-clockwise, 0 = pointing right. Lines and curves are the stimuli package's own `line` and `curve` patterns
 with every look factor fixed (grey, flat background, centred), so a curve at orientation θ here is what the demo's
 dataset calls a curve of orientation θ: its convex side faces θ.
 """

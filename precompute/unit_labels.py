@@ -1,11 +1,12 @@
-"""Hand-made unit labels: families of units a person named, one file per layer, imported into a store.
+"""Hand-made unit labels: label groups (units a person named together; the Circuits articles call them families),
+one file per layer, imported into a store.
 
-A labels folder holds `<layer>.json` files, each a list of families `{"name", "units", "comment", "priority"?}`
-as the Circuits articles published them (lenient JSON: trailing commas allowed). The Early Vision families of
+A labels folder holds `<layer>.json` files, each a list of groups `{"name", "units", "comment", "priority"?}`
+as the Circuits articles published them (lenient JSON: trailing commas allowed). The Early Vision labels of
 InceptionV1 (`../shared/data/inceptionv1/early-vision-labels/`) are the reference set.
 
-A unit's label is the name of its family. A unit listed twice in one family counts once; a unit in several
-families gets all their names, highest `priority` first (then file order), joined by " / ". Working names like
+A unit's label is the name of its group. A unit listed twice in one group counts once; a unit in several
+groups gets all their names, highest `priority` first (then file order), joined by " / ". Working names like
 `mixed4a_any_boundary` are shown as "Any boundary".
 """
 
@@ -34,7 +35,7 @@ _CLOSING = re.compile(r"\s*[\]}]")
 
 
 @dataclass(frozen=True)
-class Family:
+class LabelGroup:
     """Units of one layer that a person grouped under one name."""
 
     name: str
@@ -77,19 +78,19 @@ def strip_trailing_commas(text: str) -> str:
     return "".join(out)
 
 
-def read_families(path: Path) -> list[Family]:
-    """The families of one labels file; ValueError naming the file and what is wrong."""
+def read_label_groups(path: Path) -> list[LabelGroup]:
+    """The groups of one labels file; ValueError naming the file and what is wrong."""
     try:
         data = json.loads(strip_trailing_commas(Path(path).read_text(encoding="utf-8")))
     except json.JSONDecodeError as error:
         raise ValueError(f"labels file {str(path)!r} is not JSON (trailing commas allowed): {error}") from error
     if not isinstance(data, list):
-        raise ValueError(f"labels file {str(path)!r} must hold a list of families, not {type(data).__name__}")
-    return [_family(entry, path, i) for i, entry in enumerate(data)]
+        raise ValueError(f"labels file {str(path)!r} must hold a list of groups, not {type(data).__name__}")
+    return [_label_group(entry, path, i) for i, entry in enumerate(data)]
 
 
-def _family(entry: Any, path: Path, i: int) -> Family:
-    where = f"labels file {str(path)!r}, family {i}"
+def _label_group(entry: Any, path: Path, i: int) -> LabelGroup:
+    where = f"labels file {str(path)!r}, group {i}"
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"].strip():
         raise ValueError(f"{where}: expected an object with a 'name' and a list of 'units'")
     units = entry.get("units")
@@ -98,24 +99,24 @@ def _family(entry: Any, path: Path, i: int) -> Family:
     priority = entry.get("priority") or 0
     if not isinstance(priority, int | float):
         raise ValueError(f"{where} ({entry['name']!r}): 'priority' must be a number, got {priority!r}")
-    return Family(entry["name"].strip(), tuple(dict.fromkeys(units)), int(priority))
+    return LabelGroup(entry["name"].strip(), tuple(dict.fromkeys(units)), int(priority))
 
 
 def display_name(name: str, layer: str) -> str:
-    """A family's name as pages show it: working names (`mixed4a_any_boundary`) become "Any boundary"."""
+    """A group's name as pages show it: working names (`mixed4a_any_boundary`) become "Any boundary"."""
     if not name.startswith(f"{layer}_"):
         return name
     words = name.removeprefix(f"{layer}_").replace("_", " ").strip()
     return words[:1].upper() + words[1:] if words else name
 
 
-def unit_labels(families: list[Family], layer: str) -> dict[int, str]:
-    """{unit: label} of one layer's families (several families' names joined, highest priority first)."""
-    ranked = sorted(enumerate(families), key=lambda item: (-item[1].priority, item[0]))
+def unit_labels(groups: list[LabelGroup], layer: str) -> dict[int, str]:
+    """{unit: label} of one layer's groups (several groups' names joined, highest priority first)."""
+    ranked = sorted(enumerate(groups), key=lambda item: (-item[1].priority, item[0]))
     names: dict[int, list[str]] = {}
-    for _, family in ranked:
-        for unit in family.units:
-            label = display_name(family.name, layer)
+    for _, group in ranked:
+        for unit in group.units:
+            label = display_name(group.name, layer)
             if label not in names.setdefault(unit, []):
                 names[unit].append(label)
     return {unit: JOINER.join(labels) for unit, labels in sorted(names.items())}
@@ -129,7 +130,7 @@ def read_label_folder(folder: Path) -> dict[str, dict[int, str]]:
     files = sorted(folder.glob("*.json"))
     if not files:
         raise ValueError(f"unit labels {str(folder)!r}: no <layer>.json label files in it")
-    return {path.stem: unit_labels(read_families(path), path.stem) for path in files}
+    return {path.stem: unit_labels(read_label_groups(path), path.stem) for path in files}
 
 
 def import_unit_labels(

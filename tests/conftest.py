@@ -64,6 +64,9 @@ TOY_CLASSES = ["red", "green", "blue"]
 # Tests that share an expensive session fixture, or a server they may restart, run on one pytest-xdist worker
 # (`--dist loadgroup`): the fixture is built once, and no PostgreSQL test runs while another restarts the server.
 SHARED_FIXTURE_GROUPS = {"cluster_address": "ray", "resnet20_store": "resnet20", "small_reference": "small-reference"}
+# The longest groups, longest first, as measured on 2 cores (the demo build 7 min, the Ray tests 4, the write fuzzing
+# 2.5): they start first, one per worker, so that no long group is left running alone at the end.
+LONGEST_GROUPS = ("tests/precompute/demo/test_build.py", "ray", "tests/hostile/test_fuzz_writes.py")
 
 
 def xdist_group_of(item: pytest.Item) -> str:
@@ -84,17 +87,24 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return min(4, available_cpus() + 1)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each item with its xdist group, and run the groups holding a slow test first (the longest work starts
-    while the other workers take the many short groups); items of one group stay together."""
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Iterator[None]:
+    """Mark each item with its xdist group (before pytest-xdist reads the marks), then, after pytest's own reordering,
+    keep each group's items together: the longest groups first, then those holding a slow test, then the rest (the
+    long work starts while the other workers take the many short groups)."""
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(xdist_group_of(item)))
+    yield
     groups: dict[str, list[pytest.Item]] = {}
     for item in items:
-        group = xdist_group_of(item)
-        item.add_marker(pytest.mark.xdist_group(group))
-        groups.setdefault(group, []).append(item)
-    ordered = sorted(groups.values(), key=lambda members: not any(m.get_closest_marker("slow") for m in members))
-    items[:] = [item for members in ordered for item in members]
+        groups.setdefault(xdist_group_of(item), []).append(item)
+
+    def start(group: str) -> tuple[int, bool]:
+        longest = LONGEST_GROUPS.index(group) if group in LONGEST_GROUPS else len(LONGEST_GROUPS)
+        return longest, not any(item.get_closest_marker("slow") for item in groups[group])
+
+    items[:] = [item for group in sorted(groups, key=start) for item in groups[group]]
+    return None
 
 
 @pytest.fixture(scope="session", autouse=True)

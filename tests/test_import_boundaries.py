@@ -76,6 +76,35 @@ def test_precompute_sources_import_neither_the_app_nor_fastapi() -> None:
     assert _violations("precompute", {"app", "fastapi", "starlette", "frontend"}) == {}
 
 
+def _app_parts_imported(path: Path) -> set[str]:
+    """The parts of the app (a package or a top-level module: `app.units.present` → `units`) a source file imports."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "app":
+            parts = node.module.split(".")[1:]
+            found.update(parts[:1] or [alias.name for alias in node.names])
+    return found
+
+
+def test_the_apps_packages_import_each_other_without_circles() -> None:
+    # One package per resource: what a package imports never imports it back, however far round.
+    graph: dict[str, set[str]] = {}
+    for path in (REPO / "app").rglob("*.py"):
+        part = path.relative_to(REPO / "app").parts[0].removesuffix(".py")
+        graph.setdefault(part, set()).update(_app_parts_imported(path) - {part})
+    circles = []
+    for start in sorted(graph):
+        seen, todo = set(), list(graph[start])
+        while todo:
+            part = todo.pop()
+            if part not in seen:
+                seen.add(part)
+                todo.extend(graph.get(part, ()))
+        if start in seen:
+            circles.append(start)
+    assert circles == []
+
+
 def test_boundary_scan_sees_every_package() -> None:
     # Guards the static checks above against silently scanning an empty or moved tree.
     for package in ("store", "precompute", "app", "frontend", "notes"):

@@ -54,7 +54,7 @@ _SERVE_TOY_STORE = """
 import json
 from pathlib import Path
 from fastapi.testclient import TestClient
-from app.config import Settings
+from app.web.config import Settings
 from app.main import create_app
 
 client = TestClient(create_app(Settings(store=Path(sys.argv[1]))))

@@ -5,27 +5,23 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import routes, urls
-from app.api import (
-    branches,
-    circuit,
-    data,
-    families,
-    findings,
-    layers,
-    models,
-    note_history,
-    notes,
-    probe,
-    search,
-    tour_history,
-    tours,
-    units,
-    weights,
-)
-from app.api.handler_route import HandlerRoute
+from app.branches import api as branches
+from app.circuit import api as circuit
 from app.deps import Reader
-from app.present import model_summary
-from app.schemas import ApiRootPublic, ErrorPublic
+from app.families import api as families
+from app.findings import api as findings
+from app.notes import api as notes
+from app.notes import history_api as note_history
+from app.probe import api as probe
+from app.schemas import ErrorPublic
+from app.search import api as search
+from app.tours import api as tours
+from app.tours import history_api as tour_history
+from app.units.api import data, layers, models, units
+from app.units.present import model_summary
+from app.units.schemas import ApiRootPublic
+from app.web.handler_route import HandlerRoute
+from app.weights import api as weights
 
 # No prefix: each route carries its whole path (under /api/v1) from app.routes.
 router = APIRouter(responses={404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}}, route_class=HandlerRoute)

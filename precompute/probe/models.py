@@ -13,21 +13,21 @@ from ..zoo import load_model
 from ..zoo.types import LoadedModel
 
 SPEC_HELP = (
-    "a zoo id (demo-inception) or a model card (examples/cards/x.toml), optionally =WEIGHTS for a weights file "
+    "a zoo id (demo-inception) or a model spec (examples/models/x.toml), optionally =WEIGHTS for a weights file "
     "(demo-inception=var/my-weights.pt); the same the store was precomputed with"
 )
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What `--model` names: a zoo id or a card, and the weights file replacing its own."""
+    """What `--model` names: a zoo id or a model spec, and the weights file replacing its own."""
 
     spec: str
     weights: Path | None = None
 
     @classmethod
     def parse(cls, text: str) -> ModelSpec:
-        """`demo-inception`, `cards/x.toml`, `cifar-resnet20=weights.pt`."""
+        """`demo-inception`, `models/x.toml`, `cifar-resnet20=weights.pt`."""
         spec, _, weights = text.strip().partition("=")
         if not spec:
             raise ValueError(f"--model {text!r}: expected {SPEC_HELP}")

@@ -76,7 +76,7 @@ def _write_one(root: Path, index: int, seed: int, size: int) -> dict[str, object
     stimulus = stimulus_at(index, seed, size)
     source = image_path(stimulus.label, index // len(CLASSES))
     stimulus.image.save(root / source)
-    record = {"source": source, "class": stimulus.label, "family": stimulus.family, "seed": seed, "index": index}
+    record = {"source": source, "class": stimulus.label, "pattern": stimulus.pattern, "seed": seed, "index": index}
     return record | {"factors": stimulus.factors}
 
 

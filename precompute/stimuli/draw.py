@@ -1,4 +1,4 @@
-"""Drawing helpers shared by the stimulus families: anti-aliased masks, backgrounds, colours, compositing.
+"""Drawing helpers shared by the stimulus patterns: anti-aliased masks, backgrounds, colours, compositing.
 
 Images are built as float arrays in [0, 1]: a gray "level" field (H×W) or an RGB field (H×W×3), then turned into
 a PIL image once at the end. Shapes are drawn at SUPERSAMPLE× and shrunk with LANCZOS, which anti-aliases them.

@@ -1,6 +1,6 @@
-"""The generating factors of every stimulus family: names, ranges and how to draw them from a seed.
+"""The generating factors of every stimulus pattern: names, ranges and how to draw them from a seed.
 
-Conventions shared by all families (they matter for tuning curves):
+Conventions shared by all patterns (they matter for tuning curves):
 - angles are in degrees, counter-clockwise, 0 = pointing right (+x), 90 = pointing up (towards row 0);
 - lengths, radii, widths and positions are fractions of the image side, so a stimulus looks the same at any size;
 - every factor is drawn on every call, even when the caller fixes it, so fixing one factor (say, sweeping
@@ -16,7 +16,7 @@ import numpy as np
 
 FactorValue = float | int | str | bool
 
-FAMILIES: tuple[str, ...] = (
+PATTERNS: tuple[str, ...] = (
     "circle",
     "color_edge",
     "corner",
@@ -63,7 +63,7 @@ def _float(name: str, low: float, high: float) -> Factor:
     return Factor(name, float, uniform(low, high))
 
 
-# Looks shared by every family: colour or truly gray, the stroke hue, and a varied but quiet background.
+# Looks shared by every pattern: colour or truly gray, the stroke hue, and a varied but quiet background.
 COLOR = _choice("color", (False, True), bool)
 HUE = _float("hue", 0.0, 360.0)  # only used when color is True
 BACKGROUND = _choice("background", ("flat", "gradient", "noise"))
@@ -140,27 +140,27 @@ SPECS: dict[str, tuple[Factor, ...]] = {
 }
 
 
-def check_family(family: str) -> tuple[Factor, ...]:
-    """The factors of a family, or ValueError listing the valid families."""
-    if family not in SPECS:
-        raise ValueError(f"unknown stimulus family {family!r}; valid families: {', '.join(FAMILIES)}")
-    return SPECS[family]
+def check_pattern(pattern: str) -> tuple[Factor, ...]:
+    """The factors of a pattern, or ValueError listing the valid patterns."""
+    if pattern not in SPECS:
+        raise ValueError(f"unknown stimulus pattern {pattern!r}; valid patterns: {', '.join(PATTERNS)}")
+    return SPECS[pattern]
 
 
-def factor_names(family: str) -> tuple[str, ...]:
-    """Names of the factors that generate a family's images, in drawing order."""
-    return tuple(factor.name for factor in check_family(family))
+def factor_names(pattern: str) -> tuple[str, ...]:
+    """Names of the factors that generate a pattern's images, in drawing order."""
+    return tuple(factor.name for factor in check_pattern(pattern))
 
 
 def draw_factors(
-    family: str, rng: np.random.Generator, fixed: Mapping[str, object], size: int
+    pattern: str, rng: np.random.Generator, fixed: Mapping[str, object], size: int
 ) -> dict[str, FactorValue]:
-    """Draw every factor of a family from rng for a size×size image, replacing those the caller fixed (validated)."""
-    specs = check_family(family)
+    """Draw every factor of a pattern from rng for a size×size image, replacing those the caller fixed (validated)."""
+    specs = check_pattern(pattern)
     unknown = sorted(set(fixed) - {factor.name for factor in specs})
     if unknown:
-        valid = ", ".join(factor_names(family))
-        raise ValueError(f"unknown factor(s) {', '.join(unknown)} for {family!r}; valid factors: {valid}")
+        valid = ", ".join(factor_names(pattern))
+        raise ValueError(f"unknown factor(s) {', '.join(unknown)} for {pattern!r}; valid factors: {valid}")
     drawn: dict[str, FactorValue] = {"size": size}
     for factor in specs:
         value = factor.draw(rng, drawn)

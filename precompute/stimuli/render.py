@@ -1,4 +1,4 @@
-"""One stimulus: draw a family's factors from a generator, then render them with the family's drawing code."""
+"""One stimulus: draw a pattern's factors from a generator, then render them with the pattern's drawing code."""
 
 from __future__ import annotations
 
@@ -17,28 +17,28 @@ Renderer = Callable[[Mapping[str, FactorValue], np.random.Generator, int], Image
 
 @dataclass(frozen=True)
 class Stimulus:
-    """One generated image, the family that drew it, the factors that made it and, in the demo's world, its class."""
+    """One generated image, the pattern that drew it, the factors that made it and, in the demo's world, its class."""
 
     image: Image.Image  # RGB, size×size
-    family: str
+    pattern: str
     factors: dict[str, FactorValue]
     label: str = ""  # the world's class (precompute.stimuli.world), the image's label; empty for a bare drawing
 
 
-def _stroke(family: str) -> Renderer:
-    return lambda factors, rng, size: render_stroke(family, factors, rng, size)
+def _stroke(pattern: str) -> Renderer:
+    return lambda factors, rng, size: render_stroke(pattern, factors, rng, size)
 
 
 RENDERERS: dict[str, Renderer] = {
-    **{family: _stroke(family) for family in PATHS},
+    **{pattern: _stroke(pattern) for pattern in PATHS},
     "color_edge": render_color_edge,
     "frequency_boundary": render_frequency_boundary,
 }
 
 
-def generate(family: str, rng: np.random.Generator, size: int = 64, **fixed: object) -> Stimulus:
-    """Draw a family's factors from rng (except those fixed by keyword) and render a size×size RGB image."""
+def generate(pattern: str, rng: np.random.Generator, size: int = 64, **fixed: object) -> Stimulus:
+    """Draw a pattern's factors from rng (except those fixed by keyword) and render a size×size RGB image."""
     if size < 8:
         raise ValueError(f"size must be at least 8 pixels, got {size}")
-    factors = draw_factors(family, rng, fixed, size)
-    return Stimulus(RENDERERS[family](factors, rng, size), family, factors)
+    factors = draw_factors(pattern, rng, fixed, size)
+    return Stimulus(RENDERERS[pattern](factors, rng, size), pattern, factors)

@@ -1,4 +1,4 @@
-"""Stroke families: curve, corner, line, circle, spiral and s_curve, each a polyline drawn over a background."""
+"""Stroke patterns: curve, corner, line, circle, spiral and s_curve, each a polyline drawn over a background."""
 
 from __future__ import annotations
 
@@ -90,11 +90,11 @@ def stroke_level(factors: Factors) -> float:
     return float(np.clip(level - contrast if level >= 0.5 else level + contrast, 0.0, 1.0))
 
 
-def render_stroke(family: str, factors: Factors, rng: np.random.Generator, size: int) -> Image.Image:
-    """Draw a stroke family's path over its background."""
+def render_stroke(pattern: str, factors: Factors, rng: np.random.Generator, size: int) -> Image.Image:
+    """Draw a stroke pattern's path over its background."""
     base = gray(background(factors, rng, size))
     level = stroke_level(factors)
     # Chroma needs room: near black or white every hue collapses to gray, so keep coloured strokes mid-range.
     ink = equiluminant(_f(factors, "hue"), float(np.clip(level, 0.2, 0.8)), 0.9) if factors["color"] else level
-    alpha = stroke_mask([PATHS[family](factors)], _f(factors, "width"), size)[..., None]
+    alpha = stroke_mask([PATHS[pattern](factors)], _f(factors, "width"), size)[..., None]
     return to_image(base * (1 - alpha) + np.asarray(ink) * alpha)

@@ -1,4 +1,4 @@
-"""Boundary families: frequency_boundary (fine texture | smooth) and color_edge (hue | hue at equal luminance)."""
+"""Boundary patterns: frequency_boundary (fine texture | smooth) and color_edge (hue | hue at equal luminance)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The demo's world: the classes its network learns to tell apart, each drawn by a stimulus family, in clutter.
+"""The demo's world: the classes its network learns to tell apart, each drawn by a stimulus pattern, in clutter.
 
-A class is a family with some factors narrowed. The task needs what InceptionV1's early vision has:
+A class is a pattern with some factors narrowed. The task needs what InceptionV1's early vision has:
 - which way a curve bends: eight `curve_*` classes, one per 45° of the direction the convex side faces, so every
   orientation matters and neighbours are hard to tell apart near a bin's edge; a `corner` (two straight arms)
   bends but is not a curve; a `line` does not bend;
@@ -35,22 +35,22 @@ STROKE_LOOKS = {
 
 @dataclass(frozen=True)
 class StimulusClass:
-    """A label of the demo's world: the family that draws it and the factors it narrows."""
+    """A label of the demo's world: the pattern that draws it and the factors it narrows."""
 
     name: str
-    family: str
+    pattern: str
     ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # float factors drawn in [low, high)
     facing: float | None = None  # centre of the class's orientation bin (curve classes)
 
     def draw(self, rng: np.random.Generator, size: int) -> Stimulus:
-        """One image of this class from rng: the family's drawing with the narrowed factors, then clutter."""
+        """One image of this class from rng: the pattern's drawing with the narrowed factors, then clutter."""
         fixed = {name: round(float(rng.uniform(low, high)), 4) for name, (low, high) in self.ranges.items()}
         offset = float(rng.uniform(-BIN / 2, BIN / 2))
         if self.facing is not None:
             fixed["orientation"] = round((self.facing + offset) % 360.0, 4)
-        stimulus = generate(self.family, rng, size, **fixed)
+        stimulus = generate(self.pattern, rng, size, **fixed)
         image, drawn = clutter(np.asarray(stimulus.image, dtype=np.float32) / 255.0, rng, size)
-        return Stimulus(to_image(image), self.family, {**stimulus.factors, **drawn}, self.name)
+        return Stimulus(to_image(image), self.pattern, {**stimulus.factors, **drawn}, self.name)
 
 
 def _hues(a: float, b: float) -> dict[str, tuple[float, float]]:
@@ -68,7 +68,7 @@ CLASSES: tuple[StimulusClass, ...] = (
     StimulusClass("frequency_boundary", "frequency_boundary"),
 )
 CLASS_NAMES: tuple[str, ...] = tuple(c.name for c in CLASSES)
-CURVE_CLASSES: tuple[str, ...] = tuple(c.name for c in CLASSES if c.family == "curve")
+CURVE_CLASSES: tuple[str, ...] = tuple(c.name for c in CLASSES if c.pattern == "curve")
 
 
 def stimulus_class(name: str) -> StimulusClass:

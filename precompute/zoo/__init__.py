@@ -1,13 +1,13 @@
-"""The model zoo: registered models by id, and `load_model` for an id or a model card."""
+"""The model zoo: registered models by id, and `load_model` for an id or a model spec."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from . import cifar_resnet, demo_net, demo_vgg, inceptionv1, torchvision_models
-from .cards import load_card
 from .download import DownloadUnavailable, WeightsUnavailable
 from .labels import read_labels
+from .model_specs import load_spec
 from .types import InputSpec, LoadedModel, ModelEntry
 
 __all__ = [
@@ -47,10 +47,10 @@ def get_model(model_id: str) -> ModelEntry:
 
 
 def load_model(spec: str, weights: Path | str | None = None, labels: Path | str | None = None) -> LoadedModel:
-    """Load a zoo id or a `.toml` card; `weights` and `labels` (one class name a line) replace its own files."""
+    """Load a zoo id or a `.toml` model spec; `weights` and `labels` (one class name a line) replace its own files."""
     weights_path = Path(weights).expanduser() if weights else None
     if str(spec).endswith(".toml"):
-        model = load_card(Path(spec), weights_path)
+        model = load_spec(Path(spec), weights_path)
     else:
         entry = get_model(spec)
         model = entry.build(weights_path)

@@ -42,8 +42,8 @@ def resnet_layers(module: nn.Module) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Family:
-    """One torchvision architecture: builder name, official weights, where its head is, browsable layers."""
+class TorchvisionModel:
+    """One of torchvision's models: its builder name, official weights, where its head is, browsable layers."""
 
     id: str
     title: str
@@ -53,7 +53,7 @@ class Family:
     layers: Callable[[nn.Module], list[str]]
     warning: str = ""  # shown on every page of the model
 
-    def architecture(self, state_dict: dict[str, Tensor] | None, official: bool) -> Callable[[], nn.Module]:
+    def builder(self, state_dict: dict[str, Tensor] | None, official: bool) -> Callable[[], nn.Module]:
         """A builder for this architecture shaped like `state_dict` (head size, GoogLeNet's aux heads)."""
         kwargs: dict[str, object] = {}
         if state_dict is not None:
@@ -72,10 +72,10 @@ GOOGLENET_WARNING = (
     "/models/inceptionv1/units/4b:409"
 )
 
-FAMILIES = {
+TORCHVISION_MODELS = {
     f.id: f
     for f in [
-        Family(
+        TorchvisionModel(
             "googlenet",
             "GoogLeNet (torchvision)",
             "torchvision's GoogLeNet (BatchNorm, weights ported from TF-slim, ImageNet).",
@@ -84,7 +84,7 @@ FAMILIES = {
             googlenet_layers,
             warning=GOOGLENET_WARNING,
         ),
-        Family(
+        TorchvisionModel(
             "alexnet",
             "AlexNet (torchvision)",
             "torchvision's one-tower AlexNet trained on ImageNet.",
@@ -92,7 +92,7 @@ FAMILIES = {
             "classifier.6.weight",
             alexnet_vgg_layers,
         ),
-        Family(
+        TorchvisionModel(
             "vgg19",
             "VGG19 (torchvision)",
             "torchvision's VGG19 (no BatchNorm) trained on ImageNet.",
@@ -100,7 +100,7 @@ FAMILIES = {
             "classifier.6.weight",
             alexnet_vgg_layers,
         ),
-        Family(
+        TorchvisionModel(
             "resnet50",
             "ResNet-50 (torchvision)",
             "torchvision's ResNet-50 (v1.5) trained on ImageNet.",
@@ -112,11 +112,11 @@ FAMILIES = {
 }
 
 
-def official_weights(family: Family) -> Path:
+def official_weights(tv_model: TorchvisionModel) -> Path:
     """The official weights file, from torch.hub's cache (`$TORCH_HOME`) or downloaded into it."""
-    url = family.weights.url
+    url = tv_model.weights.url
     directory = Path(torch.hub.get_dir()) / "checkpoints"
-    return fetch(url, url.rsplit("/", 1)[-1], model=family.id, directory=directory)
+    return fetch(url, url.rsplit("/", 1)[-1], model=tv_model.id, directory=directory)
 
 
 def _no_inplace(module: nn.Module) -> nn.Module:
@@ -127,51 +127,51 @@ def _no_inplace(module: nn.Module) -> nn.Module:
     return module
 
 
-def _loaded(family: Family, module: nn.Module, weights_hash: str, note: str) -> LoadedModel:
-    head = module.get_submodule(family.layers(module)[-1])
+def _loaded(tv_model: TorchvisionModel, module: nn.Module, weights_hash: str, note: str) -> LoadedModel:
+    head = module.get_submodule(tv_model.layers(module)[-1])
     n_out = head.out_features if isinstance(head, nn.Linear) else 0
-    labels = family.weights.meta["categories"] if n_out == 1000 else [f"class {i}" for i in range(n_out)]
+    labels = tv_model.weights.meta["categories"] if n_out == 1000 else [f"class {i}" for i in range(n_out)]
     return LoadedModel(
-        id=family.id,
-        title=family.title,
-        architecture=family.id,
+        id=tv_model.id,
+        title=tv_model.title,
+        architecture=tv_model.id,
         module=_no_inplace(module),
         input=InputSpec(224, IMAGENET_MEAN, IMAGENET_STD),
         class_labels=list(labels),
-        layers=family.layers(module),
+        layers=tv_model.layers(module),
         weights_hash=weights_hash,
         vis_size=128,
-        description=f"{family.description} {note}".strip(),
-        warning=family.warning,
+        description=f"{tv_model.description} {note}".strip(),
+        warning=tv_model.warning,
     )
 
 
-def official_hash(family: Family) -> str:
+def official_hash(tv_model: TorchvisionModel) -> str:
     """The sha256 prefix of the official weights file, from its name."""
-    return hash_in_name(family.weights.url.rsplit("/", 1)[-1]) or "-"
+    return hash_in_name(tv_model.weights.url.rsplit("/", 1)[-1]) or "-"
 
 
 def build(model_id: str, weights: Path | None = None) -> LoadedModel:
     """The model with the given weights file (a state dict) or torchvision's IMAGENET1K_V1 weights."""
-    family = FAMILIES[model_id]
-    path = Path(weights) if weights else official_weights(family)
+    tv_model = TORCHVISION_MODELS[model_id]
+    path = Path(weights) if weights else official_weights(tv_model)
     digest = sha256_file(path)
-    official = digest.startswith(official_hash(family))  # also when the official file is passed by hand
+    official = digest.startswith(official_hash(tv_model))  # also when the official file is passed by hand
     state_dict = read_state_dict(path)
-    module = with_weights(family.architecture(state_dict, official), state_dict, str(path))
-    if official and family.id == "googlenet":  # as torchvision's builder: the aux heads are untrained
+    module = with_weights(tv_model.builder(state_dict, official), state_dict, str(path))
+    if official and tv_model.id == "googlenet":  # as torchvision's builder: the aux heads are untrained
         module.aux_logits, module.aux1, module.aux2 = False, None, None
     note = "Weights: IMAGENET1K_V1." if official else f"Weights: {path.name}."
-    return _loaded(family, module, digest, note)
+    return _loaded(tv_model, module, digest, note)
 
 
 def bare(model_id: str) -> LoadedModel:
     """Random weights, for tests only."""
-    family = FAMILIES[model_id]
-    return _loaded(family, family.architecture(None, official=False)(), "", "Random weights (tests only).")
+    tv_model = TORCHVISION_MODELS[model_id]
+    return _loaded(tv_model, tv_model.builder(None, official=False)(), "", "Random weights (tests only).")
 
 
 ENTRIES = [
     ModelEntry(f.id, f.title, f.description, build=partial(build, f.id), bare=partial(bare, f.id))
-    for f in FAMILIES.values()
+    for f in TORCHVISION_MODELS.values()
 ]

@@ -10,8 +10,8 @@ import pytest
 from fastapi import routing
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from notes import tokens
 from notes.book import NotesBook
 from store.location import StoreLocation

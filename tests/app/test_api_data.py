@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app import data_out
-from app.cache import LruStore
+from app.units import data_out
+from app.web.cache import LruStore
 
 LAYER = "/api/v1/models/toy-net/layers/block1"
 

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from precompute.cards import cards_stage
 from store.writer import StoreWriter
 from tests.app.test_previews import meta

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.branches import histogram, label_family, score_bins
-from app.config import Settings
+from app.branches.present import histogram, label_family, score_bins
 from app.main import create_app
+from app.web.config import Settings
 from store.kinds import VisKey
 from store.records import FeatureVisRecord, LabelSource, LayerRecord, ModelRecord
 from store.scores import BW_RATIO

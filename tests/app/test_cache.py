@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
-from app.cache import LruStore, ResponseCache, accepts_gzip, build_entry, store_version
 from app.schemas import float32
+from app.web.cache import LruStore, ResponseCache, accepts_gzip, build_entry, store_version
 from store.reader import StoreReader
 from store.writer import StoreWriter
 from tests import postgres

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from app import cards
-from app.config import Settings
+from app.cards import pages as cards
 from app.main import create_app
+from app.web.config import Settings
 from tests.mounts import on_read_only_mount, require_read_only_mounts
 
 CARDS = [
@@ -81,7 +81,7 @@ _FETCH_CARD = """
 import logging, sys
 from pathlib import Path
 from fastapi.testclient import TestClient
-from app.config import Settings
+from app.web.config import Settings
 from app.main import create_app
 logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 store, folder, path = sys.argv[1:]

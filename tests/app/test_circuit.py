@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import urls
-from app.circuit import MAX_UNITS, UNITS_PATTERN, BadCircuit, CircuitQuery, parse_units
-from app.circuit_view import arrange, load
-from app.config import Settings
+from app.circuit.present import arrange, load
+from app.circuit.query import MAX_UNITS, UNITS_PATTERN, BadCircuit, CircuitQuery, parse_units
 from app.main import create_app
+from app.web.config import Settings
 from store.reader import StoreReader
 from tests.app.queries import counted
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from app.circuit import KERNELS_PER_PAGE, MAX_UNITS, CircuitQuery
-from app.config import Settings
+from app.circuit.query import KERNELS_PER_PAGE, MAX_UNITS, CircuitQuery
 from app.main import create_app
+from app.web.config import Settings
 from store.records import LayerRecord, ModelRecord
 from store.writer import StoreWriter
 from tests.conftest import toy_weights

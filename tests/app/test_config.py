@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from store.db import StoreFormatError
 from store.location import StoreLocation
 

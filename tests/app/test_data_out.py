@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import zipfile
 
-from app import data_out
 from app.schemas import UnitSummaryPublic
+from app.units import data_out
 
 
 def _row(unit: int, scores: dict[str, float]) -> UnitSummaryPublic:

@@ -8,8 +8,8 @@ import threading
 import pytest
 from starlette.exceptions import HTTPException
 
-from app.decoding import DecodeGate
-from app.limits import Limits
+from app.probe.decoding import DecodeGate
+from app.web.limits import Limits
 from tests.live import run_async
 
 

@@ -7,7 +7,7 @@ from typing import Any, cast
 import pytest
 
 from app.deps import find_layer, resolve_ref
-from app.errors import NotFound
+from app.web.errors import NotFound
 from store.reader import StoreReader
 from store.records import LayerView, ModelView
 

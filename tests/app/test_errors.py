@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import exc
 
-from app.config import Settings
-from app.errors import DAMAGED_STORE
 from app.main import create_app
+from app.web.config import Settings
+from app.web.errors import DAMAGED_STORE
 from notes.book import NotesBook
 from store.db import display_url
 from tests.store.test_damaged import overwrite_page, table_page

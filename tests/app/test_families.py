@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
-from app.families import coverage
+from app.families.present import coverage
 from app.main import create_app
+from app.web.config import Settings
 from store.kinds import VisKey
 from store.records import CurveRecord, FeatureVisRecord, LayerRecord, ModelRecord
 from store.writer import StoreWriter

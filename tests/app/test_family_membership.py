@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from store.db import _alembic_config, database_path
 from store.reader import StoreReader
 from store.records import EvidenceRecord

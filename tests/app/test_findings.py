@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
-from app.circuit import MAX_UNITS
-from app.config import Settings
-from app.findings import NOT_COMPUTED, OLD_FORMAT, link_public
+from app.circuit.query import MAX_UNITS
+from app.findings.present import NOT_COMPUTED, OLD_FORMAT, link_public
 from app.main import create_app
+from app.web.config import Settings
 from precompute.findings_measure import finding, link
 from store.db import _alembic_config, database_path
 from store.writer import StoreWriter

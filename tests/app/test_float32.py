@@ -7,7 +7,7 @@ import struct
 
 import numpy as np
 
-from app.float32 import float32, float32_nested
+from app.web.float32 import float32, float32_nested
 
 
 def _searched(value: float) -> float:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
-from app.grid import GridQuery, arrange, note, parse_bound, parse_sort
 from app.main import create_app
+from app.units.grid import GridQuery, arrange, note, parse_bound, parse_sort
+from app.web.config import Settings
 from store.reader import StoreReader
 from store.records import UnitSummary
 from store.scores import BW_RATIO

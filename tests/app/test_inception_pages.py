@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from store.records import LabelSource, LayerRecord, ModelRecord
 from store.writer import StoreWriter
 

@@ -10,8 +10,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from app import urls
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 
 
 def test_importing_the_app_never_imports_torch() -> None:

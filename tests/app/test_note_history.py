@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app import note_history, routes, urls
-from app.config import Settings
+from app import routes, urls
 from app.main import create_app
+from app.notes import history as note_history
+from app.web.config import Settings
 from notes.book import NotesBook
 
 UNIT = ("toy-net", "conv1", 1)

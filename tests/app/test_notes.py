@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import routes, urls
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from notes.book import NotesBook
 
 UNIT = ("toy-net", "conv1", 1)

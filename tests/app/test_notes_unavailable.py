@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import routes, urls
-from app.config import Settings
-from app.errors import DAMAGED_STORE
 from app.main import create_app
+from app.web.config import Settings
+from app.web.errors import DAMAGED_STORE
 
 UNIT = ("toy-net", "conv1", 1)
 AT = {"model": "toy-net", "layer": "conv1", "unit": 1}  # UNIT as a route's parameters

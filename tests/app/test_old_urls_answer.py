@@ -17,8 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import routes
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from notes import tours
 from notes.book import NotesBook
 from notes.tour_file import parse

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from precompute.cards import cards_stage
 from store.writer import StoreWriter
 from tests.conftest import TOY_LAYERS, TOY_MODEL

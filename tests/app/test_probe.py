@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from app.config import Settings
-from app.limits import Limits
 from app.main import create_app
-from app.upload import parse_multipart
+from app.web.config import Settings
+from app.web.limits import Limits
+from app.web.upload import parse_multipart
 from store.records import DatasetImageRecord
 from store.writer import StoreWriter
 from tests.app.probe_fakes import FakeWorker, fake_worker

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from store.kinds import VisKey
 from store.records import (
     CurveRecord,

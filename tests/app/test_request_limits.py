@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import routes, urls
-from app.config import Settings
-from app.limits import BODIES, DEFAULT_BODY, Limits, body_limit, setting
 from app.main import create_app
+from app.web.config import Settings
+from app.web.limits import BODIES, DEFAULT_BODY, Limits, body_limit, setting
 from notes.book import NotesBook
 from tests.conftest import REPO
 

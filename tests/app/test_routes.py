@@ -13,7 +13,7 @@ from app import routes, urls
 from store.records import AssetRef
 
 SHA = "ab" * 32
-# FastAPI's schema and the API docs (app/docs.py), outside the table.
+# FastAPI's schema and the API docs (app/web/docs.py), outside the table.
 DOCS = {"openapi", "swagger_ui_html", "swagger_ui_files"}
 # A sample value of each path parameter the table's routes take.
 SAMPLES: dict[str, str | int] = {

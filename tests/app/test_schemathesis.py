@@ -10,8 +10,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from tests.schemathesis_checks import ALL_CHECKS, CHECKS_CONFIG, MAX_EXAMPLES
 
 CONFIG = SchemathesisConfig.from_dict({"generation": {"mode": "all"}, "checks": CHECKS_CONFIG})

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import create_app
-from app.search import Match, matching
+from app.search.present import Match, matching
+from app.web.config import Settings
 from store.records import LabelSource, LayerRecord, ModelRecord
 from store.writer import StoreWriter
 from tests.app.queries import counted

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from notes.book import NotesBook
 from tests.app.queries import counted
 

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 
 UNIT_PAGE = "/models/toy-net/layers/block1/units/2"
 HOSTILE = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
-# The Content-Security-Policy every answer promises, spelled out here rather than read from app.security: scripts,
+# The Content-Security-Policy every answer promises, spelled out here rather than read from app.web.security: scripts,
 # styles and fetches from the service only (no script-src: scripts fall back to default-src), no plugins, no <base>,
 # forms to the service, never framed.
 POLICY = {

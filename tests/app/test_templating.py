@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.templating import sig3, signed
+from app.web.templating import sig3, signed
 
 
 def test_sig3_keeps_three_significant_digits() -> None:

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import routes, urls
-from app.config import Settings
 from app.main import create_app
 from app.routes import Route
+from app.web.config import Settings
 from notes import tours
 from notes.book import NotesBook
 from notes.tour_file import parse

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app import routes, tour_history, urls
-from app.config import Settings
+from app import routes, urls
 from app.main import create_app
+from app.tours import history as tour_history
+from app.web.config import Settings
 from notes import tokens, tours
 from notes.book import NotesBook
 from notes.tour_file import StopFile, TourFile, parse

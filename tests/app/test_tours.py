@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from app import routes, urls
-from app.config import Settings
-from app.limits import Limits
 from app.main import create_app
+from app.web.config import Settings
+from app.web.limits import Limits
 from notes import tours
 from notes.book import NotesBook
 from notes.schema import StopRow

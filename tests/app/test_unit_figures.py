@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, delete, update
 from sqlalchemy.engine import URL
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from precompute.figures import figures_stage
 from store import schema as t
 from store.db import _alembic_config, database_path, format_version

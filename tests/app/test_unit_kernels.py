@@ -6,8 +6,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from tests.app.test_query_counts import _build as build_store
 
 

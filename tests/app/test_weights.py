@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.deps import no_weights
 from app.main import create_app
+from app.web.config import Settings
 from store.records import CONNECTIONS_STAGE, LayerView, ModelView
 from tests.conftest import build_toy_store
 

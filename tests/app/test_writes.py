@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import routes, urls
-from app.config import Settings
 from app.main import create_app
-from app.writes import nesting
+from app.web.config import Settings
+from app.web.writes import nesting
 from notes.book import NotesBook
 
 NOTE_API = urls.path(routes.API_UNIT_NOTE, model="toy-net", layer="conv1", unit=1)

@@ -10,8 +10,8 @@ import torch
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from precompute.hooks import LayerTap
 from precompute.images import load_rgb, to_input
 from precompute.zoo import load_model

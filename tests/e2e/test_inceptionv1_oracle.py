@@ -12,8 +12,8 @@ import torch
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from store.db import database_path
 from store.integrity import check_store
 from tests.conftest import microscope, require_shared

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import uvicorn
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 
 STARTUP_TIMEOUT_S = 15.0
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from precompute.pipeline import PrecomputeConfig, run_precompute
 from store import kinds
 from store.integrity import check_store

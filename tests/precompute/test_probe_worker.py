@@ -92,7 +92,7 @@ def test_gate_refuses_beyond_its_queue_and_times_out() -> None:
 
 def test_model_specs_take_a_weights_file() -> None:
     assert ModelSpec.parse("demo-inception=w.pt") == ModelSpec("demo-inception", Path("w.pt"))
-    assert ModelSpec.parse("cards/x.toml") == ModelSpec("cards/x.toml", None)
+    assert ModelSpec.parse("models/x.toml") == ModelSpec("models/x.toml", None)
     with pytest.raises(ValueError, match="no model"):
         load_models([])
 

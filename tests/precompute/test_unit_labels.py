@@ -1,4 +1,4 @@
-"""Hand-made unit labels: the lenient family files, how a unit's label is chosen, and importing them into a store."""
+"""Hand-made unit labels: the lenient label files, how a unit's label is chosen, and importing them into a store."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from precompute.unit_labels import (
     EARLY_VISION,
     display_name,
     import_unit_labels,
-    read_families,
     read_label_folder,
+    read_label_groups,
     strip_trailing_commas,
     unit_labels,
 )
@@ -23,7 +23,7 @@ from store.records import LayerRecord, ModelRecord
 from store.writer import StoreWriter
 from tests.conftest import require_shared
 
-FAMILIES = """[
+LABEL_GROUPS = """[
   {"name": "Curves", "units": [3, 1, 3,], "comment": "see <a href='#x'>[this], {that},</a>",},
   {"name": "mixed_high_low", "units": [1], "comment": "", "priority": 1},
   {"name": "Other", "units": [0, ], "comment": "", "priority": -1},
@@ -35,7 +35,7 @@ FAMILIES = """[
 def label_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "labels"
     folder.mkdir()
-    (folder / "mixed.json").write_text(FAMILIES, encoding="utf-8")
+    (folder / "mixed.json").write_text(LABEL_GROUPS, encoding="utf-8")
     (folder / "absent.json").write_text('[{"name": "Nothing", "units": [0]}]', encoding="utf-8")
     return folder
 
@@ -46,8 +46,8 @@ def test_trailing_commas_go_but_commas_and_brackets_inside_strings_stay() -> Non
 
 
 def test_a_unit_listed_twice_in_a_family_counts_once(label_folder: Path) -> None:
-    families = read_families(label_folder / "mixed.json")
-    assert [(f.name, f.units, f.priority) for f in families] == [
+    groups = read_label_groups(label_folder / "mixed.json")
+    assert [(f.name, f.units, f.priority) for f in groups] == [
         ("Curves", (3, 1), 0),
         ("mixed_high_low", (1,), 1),
         ("Other", (0,), -1),
@@ -55,7 +55,7 @@ def test_a_unit_listed_twice_in_a_family_counts_once(label_folder: Path) -> None
 
 
 def test_a_unit_in_several_families_gets_every_name_highest_priority_first(label_folder: Path) -> None:
-    labels = unit_labels(read_families(label_folder / "mixed.json"), "mixed")
+    labels = unit_labels(read_label_groups(label_folder / "mixed.json"), "mixed")
     assert labels == {0: "Other", 1: "High low / Curves", 3: "Curves"}
 
 
@@ -68,7 +68,7 @@ def test_working_names_are_shown_as_words() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{}", "must hold a list of families"),
+        ("{}", "must hold a list of groups"),
         ('[{"units": [1]}]', "expected an object with a 'name'"),
         ('[{"name": "A", "units": ["1"]}]', "'units' must be a list of unit indices"),
         ("[{", "is not JSON"),
@@ -78,7 +78,7 @@ def test_malformed_label_files_are_refused_naming_the_file(tmp_path: Path, text:
     path = tmp_path / "conv.json"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=message) as error:
-        read_families(path)
+        read_label_groups(path)
     assert "conv.json" in str(error.value)
 
 

@@ -22,7 +22,7 @@ from precompute.zoo import load_model
 from store.reader import StoreReader
 from tests.conftest import REPO, require_shared
 
-CARD = REPO / "examples" / "cards" / "googlenet-cifar10.toml"
+SPEC = REPO / "examples" / "models" / "googlenet-cifar10.toml"
 LAYERS = ("conv2", "conv3", "inception3a", "inception3b")
 FP16 = {"atol": 2e-3, "rtol": 2e-3}  # float16 keeps 11 significant bits
 
@@ -32,13 +32,13 @@ pytestmark = pytest.mark.shared
 @pytest.fixture(scope="module")
 def googlenet() -> nn.Module:
     require_shared("weights", "googlenet-cifar10.pt")
-    return load_model(str(CARD)).module.eval()
+    return load_model(str(SPEC)).module.eval()
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, googlenet: nn.Module) -> StoreReader:
     root = tmp_path_factory.mktemp("googlenet-weights")
-    config = PrecomputeConfig.preset("tiny", model=str(CARD), store=root, layers=LAYERS, size=32)  # no tuning, no cards
+    config = PrecomputeConfig.preset("tiny", model=str(SPEC), store=root, layers=LAYERS, size=32)  # no tuning, no cards
     run_precompute(config)
     return StoreReader(root)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import create_app
 from app.urls import asset
+from app.web.config import Settings
 from store.db import StoreFormatError, database_path, open_read_only
 from store.integrity import check_store
 from store.location import StoreLocation, as_location

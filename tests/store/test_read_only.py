@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from store.db import database_path
 from store.integrity import check_store
 from store.reader import StoreReader

@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from app import routes, urls
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from bench import score_validity
 from notes import tours
 from notes.claim_check import check_stop

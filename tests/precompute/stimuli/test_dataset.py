@@ -32,7 +32,7 @@ def test_write_dataset_lays_out_class_folders_factors_and_manifest(tmp_path: Pat
     records = [json.loads(line) for line in (root / "factors.jsonl").read_text().splitlines()]
     assert len(records) == 2 * len(CLASS_NAMES)
     assert {r["source"] for r in records} == {str(p.relative_to(root)) for p in root.glob("*/*.png")}
-    assert all(r["source"].startswith(r["class"] + "/") and r["family"] and r["factors"] for r in records)
+    assert all(r["source"].startswith(r["class"] + "/") and r["pattern"] and r["factors"] for r in records)
     manifest = json.loads((root / "manifest.json").read_text())
     assert manifest["per_class"] == 2 and manifest["seed"] == 0 and manifest["size"] == 32
     assert manifest["generator_version"] == GENERATOR_VERSION

@@ -7,25 +7,25 @@ import json
 import numpy as np
 import pytest
 
-from precompute.stimuli import FAMILIES, factor_names, generate
+from precompute.stimuli import PATTERNS, factor_names, generate
 from precompute.stimuli.render import RENDERERS
 
 
 def test_families_are_sorted_and_each_has_a_renderer() -> None:
-    assert list(FAMILIES) == sorted(FAMILIES)
-    assert set(RENDERERS) == set(FAMILIES)
+    assert list(PATTERNS) == sorted(PATTERNS)
+    assert set(RENDERERS) == set(PATTERNS)
 
 
-@pytest.mark.parametrize("family", FAMILIES)
-def test_factors_are_named_json_serializable_and_complete(family: str) -> None:
-    stimulus = generate(family, np.random.default_rng(0), size=32)
-    assert tuple(stimulus.factors) == factor_names(family)
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_factors_are_named_json_serializable_and_complete(pattern: str) -> None:
+    stimulus = generate(pattern, np.random.default_rng(0), size=32)
+    assert tuple(stimulus.factors) == factor_names(pattern)
     assert json.loads(json.dumps(stimulus.factors)) == stimulus.factors
     assert all(isinstance(value, float | int | str | bool) for value in stimulus.factors.values())
 
 
 def test_unknown_family_raises_value_error_listing_valid_families() -> None:
-    with pytest.raises(ValueError, match="unknown stimulus family 'square'.*circle.*spiral"):
+    with pytest.raises(ValueError, match="unknown stimulus pattern 'square'.*circle.*spiral"):
         generate("square", np.random.default_rng(0))
     with pytest.raises(ValueError, match="line"):
         factor_names("lines")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from precompute.stimuli import FAMILIES, generate
+from precompute.stimuli import PATTERNS, generate
 
-GRAYABLE = [family for family in FAMILIES if family != "color_edge"]
+GRAYABLE = [pattern for pattern in PATTERNS if pattern != "color_edge"]
 
 
-def pixels(family: str, seed: int = 0, size: int = 64, **fixed: object) -> np.ndarray:
-    return np.asarray(generate(family, np.random.default_rng(seed), size, **fixed).image, dtype=np.float64)
+def pixels(pattern: str, seed: int = 0, size: int = 64, **fixed: object) -> np.ndarray:
+    return np.asarray(generate(pattern, np.random.default_rng(seed), size, **fixed).image, dtype=np.float64)
 
 
 def stroke_weights(image: np.ndarray, level: float) -> np.ndarray:
@@ -23,25 +23,25 @@ def direction(angle_deg: float) -> np.ndarray:
     return np.array([np.cos(np.deg2rad(angle_deg)), -np.sin(np.deg2rad(angle_deg))])  # image coordinates, y down
 
 
-@pytest.mark.parametrize("family", FAMILIES)
-def test_same_seed_gives_identical_bytes_and_other_seeds_differ(family: str) -> None:
-    first = generate(family, np.random.default_rng(7)).image.tobytes()
-    assert generate(family, np.random.default_rng(7)).image.tobytes() == first
-    assert generate(family, np.random.default_rng(8)).image.tobytes() != first
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_same_seed_gives_identical_bytes_and_other_seeds_differ(pattern: str) -> None:
+    first = generate(pattern, np.random.default_rng(7)).image.tobytes()
+    assert generate(pattern, np.random.default_rng(7)).image.tobytes() == first
+    assert generate(pattern, np.random.default_rng(8)).image.tobytes() != first
 
 
 @pytest.mark.parametrize("size", [32, 64, 128])
-@pytest.mark.parametrize("family", FAMILIES)
-def test_every_family_renders_rgb_at_the_requested_size(family: str, size: int) -> None:
-    image = generate(family, np.random.default_rng(3), size).image
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_every_family_renders_rgb_at_the_requested_size(pattern: str, size: int) -> None:
+    image = generate(pattern, np.random.default_rng(3), size).image
     assert image.mode == "RGB" and image.size == (size, size)
     assert np.asarray(image).std() > 5  # not blank
 
 
-@pytest.mark.parametrize("family", GRAYABLE)
-def test_grayscale_images_have_equal_channels(family: str) -> None:
+@pytest.mark.parametrize("pattern", GRAYABLE)
+def test_grayscale_images_have_equal_channels(pattern: str) -> None:
     for seed in range(4):
-        image = pixels(family, seed, color=False)
+        image = pixels(pattern, seed, color=False)
         assert (image[..., 0] == image[..., 1]).all() and (image[..., 1] == image[..., 2]).all()
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import create_app
+from app.web.config import Settings
 from precompute.layers import probe_layers
 from precompute.zoo import demo_net
 from store.records import ModelRecord

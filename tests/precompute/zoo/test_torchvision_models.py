@@ -11,7 +11,7 @@ from torchvision.models import googlenet
 
 from precompute.zoo import get_model, load_model, torchvision_models
 from precompute.zoo.download import sha256_file
-from precompute.zoo.torchvision_models import FAMILIES
+from precompute.zoo.torchvision_models import TORCHVISION_MODELS
 
 LAYERS = {
     "googlenet": ["conv1", "conv2", "conv3", "inception3a", "inception3b", "inception4a", "inception4b",
@@ -28,8 +28,8 @@ SKIPPED = (nn.modules.batchnorm._NormBase, nn.modules.pooling._MaxPoolNd, nn.Dro
 @pytest.mark.parametrize("model_id", LAYERS)
 def test_browsable_layers_are_microscope_style(model_id: str) -> None:
     with torch.device("meta"):
-        model = FAMILIES[model_id]
-        loaded = model.architecture(None, official=False)()
+        model = TORCHVISION_MODELS[model_id]
+        loaded = model.builder(None, official=False)()
     assert model.layers(loaded) == LAYERS[model_id]
 
 
@@ -53,7 +53,7 @@ def test_aux_heads_are_built_when_the_file_has_them(tmp_path: Path) -> None:
 def test_thousand_way_head_gets_imagenet_labels(tmp_path: Path) -> None:
     path = tmp_path / "alexnet.pt"
     with torch.device("meta"):
-        shapes = FAMILIES["alexnet"].architecture(None, official=False)().state_dict()
+        shapes = TORCHVISION_MODELS["alexnet"].builder(None, official=False)().state_dict()
     torch.save({k: torch.zeros(v.shape) for k, v in shapes.items()}, path)
     model = load_model("alexnet", weights=path)
     assert len(model.class_labels) == 1000 and model.class_labels[0] == "tench"
@@ -65,7 +65,7 @@ def test_official_googlenet_file_passed_by_hand_keeps_transform_input(
 ) -> None:
     path = tmp_path / "googlenet-official.pth"
     torch.save(googlenet(aux_logits=True, init_weights=False).state_dict(), path)
-    monkeypatch.setattr(torchvision_models, "official_hash", lambda _family: sha256_file(path)[:8])
+    monkeypatch.setattr(torchvision_models, "official_hash", lambda _tv_model: sha256_file(path)[:8])
     model = load_model("googlenet", weights=path)
     assert model.module.transform_input is True and model.module.aux1 is None
     assert model.class_labels[0] == "tench"
@@ -92,7 +92,7 @@ def test_imagenet_models_name_their_classes_offline(model_id: str) -> None:
 
 
 def test_only_googlenet_warns_that_it_is_not_microscopes_inceptionv1() -> None:
-    warnings = {model_id: FAMILIES[model_id].warning for model_id in LAYERS}
+    warnings = {model_id: TORCHVISION_MODELS[model_id].warning for model_id in LAYERS}
     assert "inception4b:409 is not the articles' 4b:409" in warnings["googlenet"]
     assert "/models/inceptionv1/units/4b:409" in warnings["googlenet"]
     assert not any(warnings[model_id] for model_id in ("alexnet", "vgg19", "resnet50"))

@@ -1,0 +1,1 @@
+"""Feature families in a layer and across models (universality): membership, pictures, presenters, routes."""

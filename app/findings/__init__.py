@@ -1,0 +1,1 @@
+"""A model's findings: the presenter and its JSON route."""

@@ -1,0 +1,1 @@
+"""Site-wide search: the search itself and its JSON routes."""

@@ -1,0 +1,107 @@
+"""Response models of tours (`/api/v1/tours`, `/api/v1/tours/{slug}`); a tour is written as a `TourFile`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from app.web.paging import TrailPagePublic
+
+
+class TourImagePublic(BaseModel):
+    """A unit's feature visualization as a stop shows it."""
+
+    ref: str = Field(description="layer:unit")
+    label: str | None
+    image_url: str | None = Field(description="the unit's channel visualization; null when it has none")
+    url: str = Field(description="the unit's page")
+
+
+class ClaimPublic(BaseModel):
+    """A stop's checkable claim and what the served store measures of it now."""
+
+    claim: str = Field(description="the claim in a line, e.g. 'top_examples curve ≥ 0.75'")
+    kind: str = Field(description="its kind: score, top_examples, orientation, rank, response, branch, …")
+    unit: str | None = Field(description="layer:unit it is about on a circuit stop; null: the stop's units")
+    status: Literal["holds", "fails", "unchecked"] = Field(
+        description="'fails' when the store contradicts it; 'unchecked' when the unit or the data is missing"
+    )
+    measured: str = Field(description="the value measured now, or why it cannot be checked")
+
+
+class TourStopPublic(BaseModel):
+    """One stop: a unit or a circuit, its images, and its caption rendered without raw HTML."""
+
+    number: int = Field(description="1-based position in the tour")
+    kind: Literal["unit", "circuit"]
+    target: str = Field(description="model/layer:unit, or model/ and a circuit's units")
+    model: str
+    title: str
+    caption: str = Field(description="Markdown as written")
+    caption_filled: str = Field(description="the caption with each {{ placeholder }} filled from the store")
+    caption_html: str = Field(description="the filled caption rendered: Markdown without raw HTML")
+    claims: list[ClaimPublic] = Field(description="what the stop claims of its units, checked against the store")
+    failing: int = Field(description="how many of its claims the store contradicts now")
+    found: bool = Field(description="whether the served store has this unit or circuit")
+    missing: str | None = Field(description="why the stop is not shown, when it is not found")
+    images: list[TourImagePublic]
+    url: str | None = Field(description="the unit's or circuit's page; null when not found")
+    api_url: str | None
+    present_url: str = Field(description="the presentation mode, opened at this stop")
+
+
+class TourSummaryPublic(BaseModel):
+    """A tour in the tour list."""
+
+    slug: str
+    title: str
+    description: str = Field(description="Markdown as written")
+    author: str
+    updated: datetime
+    stops: int = Field(description="how many stops")
+    shipped: bool = Field(description="ships with Microscope (read-only; a saved tour of the same slug replaces it)")
+    url: str
+    api_url: str
+    present_url: str
+
+
+class TourPublic(TourSummaryPublic):
+    """A tour with its stops."""
+
+    created: datetime
+    description_html: str
+    stop_list: list[TourStopPublic] = Field(description="the stops in order")
+    index_url: str = Field(description="every tour")
+
+
+class ToursPublic(BaseModel):
+    """Every tour the served store can show."""
+
+    tours: list[TourSummaryPublic]
+    url: str
+    api_url: str
+
+
+class TourEditPublic(BaseModel):
+    """One entry of a tour's audit trail: who changed it, when, how, and the tour file before and after as YAML
+    (null where there was no saved tour), shown as text."""
+
+    slug: str
+    author: str
+    at: datetime
+    action: str = Field(description="'create', 'update', 'delete' or 'import'")
+    summary: list[str] = Field(description="what changed, e.g. 'title changed', '2 stops added'")
+    before: str | None = Field(description="the tour file before the edit (YAML), or null")
+    after: str | None = Field(description="the tour file after the edit (YAML), or null")
+
+
+class TourHistoryPublic(TrailPagePublic):
+    """A page of a tour's audit trail, newest first (kept after the tour is deleted)."""
+
+    title: str
+    slug: str
+    exists: bool = Field(description="whether the tour can be shown now (false once deleted)")
+    tour_url: str = Field(description="the tour's page")
+    edits: list[TourEditPublic]

@@ -1,0 +1,1 @@
+"""The service's plumbing, no resource of its own: settings, limits, middlewares, errors, templates, paging."""
