@@ -16,12 +16,12 @@ from app.branches import pages as branches_pages
 from app.cards import pages as cards
 from app.cards.cache import CardCache
 from app.families import pages as families_pages
-from app.findings import pages as findings_pages
 from app.notes import history as note_history
 from app.notes import instructors
 from app.notes import pages as note_pages
 from app.probe import pages as probe_pages
 from app.probe.decoding import DecodeGate
+from app.resources import PAGES
 from app.schemas import ErrorPublic
 from app.search import pages as search_pages
 from app.tours import history as tour_history
@@ -86,7 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search_pages.router)
     app.include_router(families_pages.router)
     app.include_router(probe_pages.router)
-    app.include_router(findings_pages.router)
+    for page in PAGES:  # the pages declared with their JSON twins
+        app.include_router(page.html_router())
     docs.install(app)
     app.mount(routes.STATIC.path, StaticFiles(directory=STATIC_DIR), name=routes.STATIC.name)
     # Added first, so innermost: the middlewares added after it run on every response, cached or not.

@@ -9,10 +9,10 @@ from app.branches import api as branches
 from app.circuit import api as circuit
 from app.deps import Reader
 from app.families import api as families
-from app.findings import api as findings
 from app.notes import api as notes
 from app.notes import history_api as note_history
 from app.probe import api as probe
+from app.resources import PAGES
 from app.schemas import ErrorPublic
 from app.search import api as search
 from app.tours import api as tours
@@ -47,5 +47,6 @@ router.include_router(data.router)
 router.include_router(search.router)
 router.include_router(circuit.router)
 router.include_router(families.router)
-router.include_router(findings.router)
+for page in PAGES:  # the twins of the declared pages
+    router.include_router(page.api_router())
 router.include_router(probe.router)

@@ -1,20 +1,27 @@
-"""A model's findings page: each check's verdict, numbers, thresholds, links and figure."""
+"""A model's findings, declared once as a page and its JSON twin: each check's verdict, numbers, thresholds, links
+and figure (`/models/{model}/findings`, `/api/v1/models/{model}/findings`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from typing import Any
 
 from app import routes
-from app.findings.present import FindingsDep, finding_plots, findings_public
-from app.web.templating import render
+from app.findings.present import FindingsData, FindingsDep, finding_plots, findings_public
+from app.findings.schemas import FindingsPublic
+from app.web.page import Page
 
-router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+def _context(data: FindingsData, page: FindingsPublic) -> dict[str, Any]:
+    return {"model": data.model, "plots": finding_plots(page), "json_url": page.api_url}
 
 
-@router.get(routes.FINDINGS.path, name=routes.FINDINGS.name)
-def findings_page(request: Request, data: FindingsDep) -> Response:
-    """A model's findings: each check's verdict first, then its numbers, thresholds, links and figure."""
-    page = findings_public(data)
-    context = {"model": data.model, "page": page, "plots": finding_plots(page), "json_url": page.api_url}
-    return render(request, "findings.html", context)
+PAGE = Page(
+    route=routes.FINDINGS,
+    template="findings.html",
+    fetch=FindingsDep,
+    present=findings_public,
+    response_model=FindingsPublic,
+    description="A model's findings: each check's verdict, numbers, thresholds and the views that show it.",
+    tags=("models",),
+    context=_context,
+)

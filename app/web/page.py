@@ -1,0 +1,80 @@
+"""A page and its JSON twin declared once (`Page`): one route, one fetch, one presenter, one response model.
+
+The fetch is the FastAPI dependency both handlers take (`Annotated[Data, Depends(load)]`, which 404s with a message
+naming what exists); the presenter turns what it fetched into the response model; the JSON twin at `/api/v1` + the
+page's path returns that model, and the page renders the same object with its template. `app.resources` lists every
+declaration; `app.main` includes the pages and `app.api` the twins.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+
+from app.routes import Route
+from app.web.handler_route import HandlerRoute
+from app.web.templating import render
+
+
+def no_context(data: Any, page: Any) -> dict[str, Any]:
+    """The template reads only `page` (the response model)."""
+    return {}
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page with its JSON twin: `route` (the twin is `route.api`), the `template` the page renders, the `fetch`
+    dependency, `present(data)` → `response_model`, the twin's OpenAPI `description` and `tags`, and the template's
+    context beyond `page` (`context(data, page)`)."""
+
+    route: Route
+    template: str
+    fetch: Any  # Annotated[Data, Depends(...)]
+    present: Callable[[Any], BaseModel]
+    response_model: type[BaseModel]
+    description: str
+    tags: tuple[str, ...] = ()
+    context: Callable[[Any, Any], dict[str, Any]] = field(default=no_context)
+
+    def html_router(self) -> APIRouter:
+        """The page's router: the template rendered from the response model (not in the OpenAPI schema)."""
+        router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+        def page(request: Request, data: Any) -> Response:
+            shown = self.present(data)
+            return render(request, self.template, {**self.context(data, shown), "page": shown})
+
+        page.__signature__ = _signature(request=Request, data=self.fetch)  # type: ignore[attr-defined]
+        router.add_api_route(self.route.path, page, name=self.route.name, methods=["GET"], response_model=None)
+        return router
+
+    def api_router(self) -> APIRouter:
+        """The JSON twin's router: the response model, documented as `Get <Name>` with the page's description."""
+        router = APIRouter(tags=list(self.tags), route_class=HandlerRoute)
+
+        def twin(data: Any) -> BaseModel:
+            return self.present(data)
+
+        twin.__signature__ = _signature(data=self.fetch)  # type: ignore[attr-defined]
+        twin.__name__ = f"get_{self.route.name}"
+        router.add_api_route(
+            self.route.api.path,
+            twin,
+            name=self.route.api.name,
+            methods=["GET"],
+            response_model=self.response_model,
+            description=self.description,
+        )
+        return router
+
+
+def _signature(**annotations: Any) -> inspect.Signature:
+    """A handler's signature that FastAPI reads: each parameter by name with its (dependency) annotation."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    return inspect.Signature([inspect.Parameter(name, kind, annotation=hint) for name, hint in annotations.items()])
