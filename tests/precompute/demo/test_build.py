@@ -215,7 +215,7 @@ def _curve_orientations(store: Path) -> dict[str, float]:
     """{image source: orientation factor} of the held-out curves the demo's dataset examples come from."""
     lines = (store / "stimuli" / "heldout" / "factors.jsonl").read_text().splitlines()
     records = [json.loads(line) for line in lines]
-    return {r["source"]: r["factors"]["orientation"] for r in records if r["family"] == "curve"}
+    return {r["source"]: r["factors"]["orientation"] for r in records if r["pattern"] == "curve"}
 
 
 def _circular_mean(degrees: list[float]) -> tuple[float, float]:
