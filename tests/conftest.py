@@ -95,7 +95,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     yield
     groups: dict[str, list[pytest.Item]] = {}
     for item in items:
-        groups.setdefault(xdist_group_of(item), []).append(item)
+        groups.setdefault(item.get_closest_marker("xdist_group").args[0], []).append(item)  # type: ignore[union-attr]
 
     def start(group: str) -> bool:
         return not any(item.get_closest_marker("slow") for item in groups[group])

@@ -11,7 +11,7 @@ from precompute import distributed
 from precompute.connections import edge_records, expanded_weights
 from precompute.distributed import Cluster
 from precompute.layers import LayerInfo
-from precompute.stages.stage import PrecomputeSummary, Run, Stage
+from precompute.stages.stage import Run, Stage
 from precompute.svd import COMPONENTS as SVD_COMPONENTS
 from store import tensors
 from store.records import CONNECTIONS_STAGE, EdgeRecord, Settings, WeightsRecord, stored_settings
@@ -77,8 +77,4 @@ def _store(run: Run, pairs: list[Pair], found: Found, stored: Callable[[LayerInf
         stored(layer)
 
 
-def _record(summary: PrecomputeSummary, layers: list[str]) -> None:
-    summary.connection_layers = layers
-
-
-CONNECTIONS = Stage("connections", todo=_todo, local=_local, ray=_ray, summary=_record)
+CONNECTIONS = Stage("connections", todo=_todo, local=_local, ray=_ray, summary="connection_layers")

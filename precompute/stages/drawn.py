@@ -8,7 +8,7 @@ from precompute.cards import cards_stage
 from precompute.config import PrecomputeConfig
 from precompute.figures import figures_stage
 from precompute.findings import findings_stage, summary_line
-from precompute.stages.stage import PrecomputeSummary, Run, Stage
+from precompute.stages.stage import Run, Stage
 
 
 def _layer_names(run: Run) -> list[str]:
@@ -24,10 +24,6 @@ def _cards(run: Run, layers: list[str]) -> list[str]:
     return cards_stage(run.writer, run.model.id, layers, progress=run.config.progress)
 
 
-def _record_cards(summary: PrecomputeSummary, layers: list[str]) -> None:
-    summary.card_layers = layers
-
-
 def _cards_enabled(config: PrecomputeConfig) -> bool:
     return config.cards
 
@@ -36,18 +32,10 @@ def _figures(run: Run, model: str) -> list[str]:
     return figures_stage(run.writer, model, progress=run.config.progress)
 
 
-def _record_figures(summary: PrecomputeSummary, layers: list[str]) -> None:
-    summary.figure_layers = layers
-
-
 def _findings(run: Run, model: str) -> str:
     return summary_line(findings_stage(run.model, run.writer, device=run.config.device, progress=run.config.progress))
 
 
-def _record_findings(summary: PrecomputeSummary, line: str) -> None:
-    summary.findings = line
-
-
-CARDS = Stage("link-preview cards", todo=_layer_names, local=_cards, summary=_record_cards, enabled=_cards_enabled)
-FIGURES = Stage("unit figures", todo=_model, local=_figures, summary=_record_figures)
-FINDINGS = Stage("findings", todo=_model, local=_findings, summary=_record_findings)
+CARDS = Stage("link-preview cards", todo=_layer_names, local=_cards, summary="card_layers", enabled=_cards_enabled)
+FIGURES = Stage("unit figures", todo=_model, local=_figures, summary="figure_layers")
+FINDINGS = Stage("findings", todo=_model, local=_findings, summary="findings")

@@ -15,7 +15,7 @@ from precompute.distributed import Cluster
 from precompute.examples import Collected, collect_examples, pick_records
 from precompute.layers import LayerInfo
 from precompute.rankings import Pick
-from precompute.stages.stage import PrecomputeSummary, Run, Stage
+from precompute.stages.stage import Run, Stage
 from store.records import EXAMPLES_STAGE, RANGE_STAGE, ExampleRecord, RangeExampleRecord, Settings, stored_settings
 
 Collect = Callable[[Callable[[int], None]], Collected]  # one pass over the images, advancing a bar per image
@@ -128,12 +128,8 @@ def _store_crops(run: Run, todo: list[LayerInfo], picks: dict[str, list[Pick]], 
             writer.put_range(model.id, layer.name, beyond, ranges[layer.name].stats, ranged)
 
 
-def _record(summary: PrecomputeSummary, layers: list[str]) -> None:
-    summary.examples_layers = layers
-
-
 def _has_images(config: PrecomputeConfig) -> bool:
     return config.images is not None
 
 
-EXAMPLES = Stage("dataset examples", todo=_todo, local=_local, ray=_ray, summary=_record, enabled=_has_images)
+EXAMPLES = Stage("dataset examples", todo=_todo, local=_local, ray=_ray, summary="examples_layers", enabled=_has_images)

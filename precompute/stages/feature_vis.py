@@ -14,7 +14,7 @@ from precompute.feature_vis import Pending, VisPlan, count_images, feature_vis_s
 from precompute.layers import LayerInfo
 from precompute.optvis import Renderer, RenderSettings
 from precompute.optvis.render import auto_precision, auto_transforms, auto_upscale
-from precompute.stages.stage import PrecomputeSummary, Run, Stage
+from precompute.stages.stage import Run, Stage
 from precompute.zoo import LoadedModel
 
 Advance = Callable[[float, str], None]  # (images, what): a bar advanced by a share of a batch, showing what it renders
@@ -101,8 +101,4 @@ def _ray(run: Run, cluster: Cluster, work: Rendering) -> int:
         )
 
 
-def _record(summary: PrecomputeSummary, rendered: int) -> None:
-    summary.rendered_images = rendered
-
-
-FEATURE_VIS = Stage("feature vis", todo=_todo, local=_local, ray=_ray, summary=_record, check=vis_plan)
+FEATURE_VIS = Stage("feature vis", todo=_todo, local=_local, ray=_ray, summary="rendered_images", check=vis_plan)

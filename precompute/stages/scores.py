@@ -8,7 +8,7 @@ from precompute.colour import colour_settings, colour_stage
 from precompute.config import PrecomputeConfig
 from precompute.layers import LayerInfo
 from precompute.stages.examples import examples_settings
-from precompute.stages.stage import PrecomputeSummary, Run, Stage
+from precompute.stages.stage import Run, Stage
 from precompute.tuning import conv_layers, tuning_stage
 from precompute.zoo import LoadedModel
 
@@ -37,10 +37,6 @@ def _colour(run: Run, layers: list[LayerInfo]) -> list[str]:
     )
 
 
-def _record_colour(summary: PrecomputeSummary, layers: list[str]) -> None:
-    summary.score_layers = layers
-
-
 def _colour_enabled(config: PrecomputeConfig) -> bool:
     return config.images is not None and config.colour_scores
 
@@ -58,10 +54,6 @@ def _tuning(run: Run, layers: list[LayerInfo]) -> list[str]:
     return tuning_stage(run.model, layers, run.writer, device=run.config.device, show_progress=run.config.progress)
 
 
-def _record_tuning(summary: PrecomputeSummary, layers: list[str]) -> None:
-    summary.tuning_layers = layers
-
-
-COLOUR = Stage("colour vs b&w", todo=_every_layer, local=_colour, summary=_record_colour, enabled=_colour_enabled)
+COLOUR = Stage("colour vs b&w", todo=_every_layer, local=_colour, summary="score_layers", enabled=_colour_enabled)
 # Every run has it: with --no-tuning it covers no layer (and draws an empty bar, as it always has).
-TUNING = Stage("tuning curves", todo=_tuned, local=_tuning, summary=_record_tuning, check=tuned_layers)
+TUNING = Stage("tuning curves", todo=_tuned, local=_tuning, summary="tuning_layers", check=tuned_layers)

@@ -94,7 +94,7 @@ class Stage(Generic[Work, Result]):
     name: str  # its progress bar's title (the first, where it draws several)
     todo: Callable[[Run], Work]  # what is left: the work not stored with the stage's settings (or what it covers)
     local: Callable[[Run, Work], Result]  # does it in this process, drawing its progress bar
-    summary: Callable[[PrecomputeSummary, Result], None]  # records what it did
+    summary: str  # the PrecomputeSummary field that records what it did (its result)
     ray: Callable[[Run, Cluster, Work], Result] | None = None  # does it as Ray tasks; None: here, --ray or not
     enabled: Callable[[PrecomputeConfig], bool] = always
     check: Callable[[PrecomputeConfig, LoadedModel, list[LayerInfo]], object] | None = None  # a bad option fails here
@@ -106,4 +106,4 @@ class Stage(Generic[Work, Result]):
             result = self.ray(run, run.cluster, work)
         else:
             result = self.local(run, work)
-        self.summary(run.summary, result)
+        setattr(run.summary, self.summary, result)

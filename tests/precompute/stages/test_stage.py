@@ -28,10 +28,7 @@ def _stage(ray: bool) -> tuple[Stage[str, str], list[str]]:
         done.append(f"ray {work} on {cluster}")
         return "there"
 
-    def record(summary: PrecomputeSummary, result: str) -> None:
-        summary.findings = result
-
-    stage = Stage("fake", todo=lambda run: "work", local=local, summary=record, ray=on_ray if ray else None)
+    stage = Stage("fake", todo=lambda run: "work", local=local, summary="findings", ray=on_ray if ray else None)
     return stage, done
 
 
@@ -81,3 +78,8 @@ def test_a_tiny_run_skips_the_stages_it_does_not_ask_for() -> None:
         "colour vs b&w",
         "link-preview cards",
     ]
+
+
+def test_each_stage_records_its_result_in_a_field_of_the_summary() -> None:
+    fields = set(PrecomputeSummary.__dataclass_fields__)
+    assert {stage.summary for stage in STAGES} <= fields and len({stage.summary for stage in STAGES}) == len(STAGES)
