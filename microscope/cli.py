@@ -28,8 +28,37 @@ DemoThreadsOption = Annotated[
     ),
 ]
 
+
+def _metavar(option: typer.core.TyperOption) -> str:
+    """What an option's value is called in help: its choices, N or NUMBER, else its name (`--model MODEL`)."""
+    descriptor = option.type_descriptor
+    if descriptor.is_choice:
+        return "[" + "|".join(map(str, descriptor.choices or ())) + "]"
+    if descriptor.annotation in (int, float):
+        return "N" if descriptor.annotation is int else "NUMBER"
+    return (option.name or "value").upper()
+
+
+class ReadableHelp(typer.core.TyperGroup):
+    """The command tree, each option's value named as above and each argument by its name, instead of Typer's
+    `<str>`, `<int range>`, `<path>`."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        groups: list[typer.core.TyperGroup] = [self]
+        while groups:
+            for command in groups.pop().commands.values():
+                groups += [command] if isinstance(command, typer.core.TyperGroup) else []
+                for param in command.params:
+                    if isinstance(param, typer.core.TyperArgument) and param.metavar is None:
+                        param.metavar = (param.name or "value").upper()
+                    elif isinstance(param, typer.core.TyperOption) and not param.is_flag and param.metavar is None:
+                        param.metavar = _metavar(param)
+
+
 app = typer.Typer(
     help="Look inside convolutional networks: precompute a model into a store, then browse it.",
+    cls=ReadableHelp,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # click's plain help: defaults and URLs whole, not cut to the column, and no type column

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -29,6 +31,33 @@ class TokenInfo:
 
 def _digest(token: str, salt: bytes) -> bytes:
     return hashlib.scrypt(token.encode(), salt=salt, **_SCRYPT)
+
+
+class _CheckedDigests:
+    """The scrypt digests of the tokens checked lately, keyed by a SHA-256 of salt and token (never the token itself):
+    scrypt costs some 60 ms of CPU on purpose, and an instructor's every write would otherwise pay it again for the
+    same token. Revoking still takes effect at once: `holder` asks the database for a live row on every check."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._digests: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock = threading.Lock()  # write requests check tokens on a thread pool
+
+    def __call__(self, token: str, salt: bytes) -> bytes:
+        key = hashlib.sha256(salt + token.encode()).digest()
+        with self._lock:
+            if (digest := self._digests.get(key)) is not None:
+                self._digests.move_to_end(key)
+                return digest
+        digest = _digest(token, salt)
+        with self._lock:
+            self._digests[key] = digest
+            if len(self._digests) > self._size:
+                self._digests.popitem(last=False)
+        return digest
+
+
+_checked = _CheckedDigests(256)
 
 
 def create(session: Session, name: str) -> str:
@@ -69,6 +98,6 @@ def holder(session: Session, token: str) -> str | None:
         select(TokenRow).where(TokenRow.prefix == token[:PREFIX_CHARS], TokenRow.revoked.is_(None))
     )
     for row in candidates:
-        if hmac.compare_digest(_digest(token, row.salt), row.digest):
+        if hmac.compare_digest(_checked(token, row.salt), row.digest):
             return row.name
     return None

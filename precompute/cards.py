@@ -51,9 +51,9 @@ def cards_stage(writer: StoreWriter, model: str, layers: Sequence[str], *, progr
     layer's cards are committed together); the layers drawn."""
     stale = {}
     for layer in layers:
-        sources = writer.card_sources(model, layer, EXAMPLES)
+        sources = writer.reader.card_sources(model, layer, EXAMPLES)
         settings = cards_settings(sources)
-        if writer.stage_settings(model, layer, CARDS_STAGE) != settings:
+        if writer.reader.stage_settings(model, layer, CARDS_STAGE) != settings:
             stale[layer] = (sources, settings)
     total = sum(len(sources) for sources, _ in stale.values())
     with stage_bar("link-preview cards", total, "card", enabled=progress) as bar:

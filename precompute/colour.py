@@ -157,7 +157,9 @@ def colour_stage(
     same top-K images as the stored examples.
     """
     todo = [
-        layer for layer in layers if writer.stage_settings(model.id, layer.name, score_stage(BW_RATIO.name)) != settings
+        layer
+        for layer in layers
+        if writer.reader.stage_settings(model.id, layer.name, score_stage(BW_RATIO.name)) != settings
     ]
     if not todo:
         return []

@@ -193,7 +193,7 @@ def finish_layers(model: LoadedModel, layers: list[LayerInfo], writer: StoreWrit
     """Mark the stage finished with the plan's settings on every layer (once each pending batch is stored)."""
     for layer in layers:
         finished = plan.stage_settings(layer)
-        if writer.stage_settings(model.id, layer.name, FEATURE_VIS_STAGE) != finished:
+        if writer.reader.stage_settings(model.id, layer.name, FEATURE_VIS_STAGE) != finished:
             writer.finish_stage(model.id, layer.name, FEATURE_VIS_STAGE, finished)
 
 
@@ -211,7 +211,7 @@ def _units_needing(writer: StoreWriter, model_id: str, layer: LayerInfo, kind: s
     settings = plan.settings(kind, layer.name)
     missing: set[int] = set()
     for key in kinds.get(kind).keys(plan.diversity):
-        missing.update(writer.units_needing_feature_vis(model_id, layer.name, key, settings))
+        missing.update(writer.reader.units_needing_feature_vis(model_id, layer.name, key, settings))
     return sorted(missing.intersection(plan.units_for(layer, kind)))
 
 

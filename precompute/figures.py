@@ -24,7 +24,9 @@ def figures_settings(writer: StoreWriter, model: str) -> Settings:
     """The stage's settings: the figures' version and a digest of the settings of every stage they are drawn from
     (any layer's: a unit's outputs come from the next layer's connections)."""
     sources = {
-        f"{layer}/{stage}": s for (layer, stage), s in writer.model_stages(model).items() if stage not in NOT_DRAWN_FROM
+        f"{layer}/{stage}": s
+        for (layer, stage), s in writer.reader.model_stages(model).items()
+        if stage not in NOT_DRAWN_FROM
     }
     digest = hashlib.sha256(json.dumps(sources, sort_keys=True).encode()).hexdigest()
     return stored_settings({"version": FIGURES_VERSION, "sources_sha256": digest})
@@ -32,15 +34,15 @@ def figures_settings(writer: StoreWriter, model: str) -> Settings:
 
 def layer_figures(writer: StoreWriter, model: str, layer: str) -> dict[int, bytes]:
     """Every unit's figures of one layer, as the store keeps them, by unit."""
-    return {unit: pack(draw_unit(layer, detail)) for unit, detail in writer.unit_details(model, layer).items()}
+    return {unit: pack(draw_unit(layer, detail)) for unit, detail in writer.reader.unit_details(model, layer).items()}
 
 
 def figures_stage(writer: StoreWriter, model: str, *, progress: bool = True) -> list[str]:
     """Draw and store the figures of every stored layer of the model whose figures are missing or stale, a bar
     advancing per layer; the layers drawn."""
     settings = figures_settings(writer, model)
-    layers = writer.layer_names(model)
-    todo = [layer for layer in layers if writer.stage_settings(model, layer, FIGURES_STAGE) != settings]
+    layers = writer.reader.layer_names(model)
+    todo = [layer for layer in layers if writer.reader.stage_settings(model, layer, FIGURES_STAGE) != settings]
     with stage_bar("unit figures", len(todo), "layer", enabled=progress) as bar:
         for layer in todo:
             bar.set_postfix_str(layer, refresh=False)

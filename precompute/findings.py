@@ -53,7 +53,7 @@ def thresholds() -> dict[str, Any]:
 
 def findings_settings(writer: StoreWriter, model: LoadedModel, peers: list[tuple[str, str]]) -> Settings:
     """What the stage records: version, thresholds, renderings, weights, a digest of its sources' settings, peers."""
-    sources = {f"{layer}/{s}": v for (layer, s), v in writer.model_stages(model.id).items() if s not in NOT_READ}
+    sources = {f"{layer}/{s}": v for (layer, s), v in writer.reader.model_stages(model.id).items() if s not in NOT_READ}
     digest = hashlib.sha256(json.dumps(sources, sort_keys=True).encode()).hexdigest()
     return stored_settings(
         {
@@ -141,7 +141,7 @@ def findings_stage(
     try:
         peers = peers_of(reader, model.id)
         settings = findings_settings(writer, model, peers)
-        if writer.findings_settings(model.id) == settings:
+        if writer.reader.findings_settings(model.id) == settings:
             return None
         with stage_bar("findings", 1, "model", enabled=progress) as bar:
             found = measure(model, reader, device)
@@ -163,7 +163,10 @@ def _curve_finding(reader: StoreReader, model_id: str) -> Finding | None:
 def update_peer(reader: StoreReader, writer: StoreWriter, peer: str, model_id: str, curve: Finding) -> None:
     """Re-measure a peer's universality finding now that `model_id` is stored (a peer without findings: nothing)."""
     stored = reader.findings(peer) or []
-    own, settings = next((f for f in stored if f["key"] == "curve_detectors"), None), writer.findings_settings(peer)
+    own, settings = (
+        next((f for f in stored if f["key"] == "curve_detectors"), None),
+        writer.reader.findings_settings(peer),
+    )
     if own is None or settings is None:
         return
     others = {m: _curve_finding(reader, m) for m, _ in peers_of(reader, peer) if m != model_id}

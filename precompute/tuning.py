@@ -226,7 +226,7 @@ def tuning_settings(model: LoadedModel, side: int, examples: Settings | None = N
 
 def layer_settings(model: LoadedModel, layer: LayerInfo, writer: StoreWriter) -> Settings:
     """The tuning settings of one layer: its patch side and its stored examples' settings."""
-    examples = writer.stage_settings(model.id, layer.name, EXAMPLES_STAGE)
+    examples = writer.reader.stage_settings(model.id, layer.name, EXAMPLES_STAGE)
     return tuning_settings(model, patch_side(layer.rf_size, model.input.size), examples)
 
 
@@ -253,9 +253,11 @@ def tuning_stage(
     """
     settings = {layer.name: layer_settings(model, layer, writer) for layer in layers}
     todo = [
-        layer for layer in layers if writer.stage_settings(model.id, layer.name, TUNING_STAGE) != settings[layer.name]
+        layer
+        for layer in layers
+        if writer.reader.stage_settings(model.id, layer.name, TUNING_STAGE) != settings[layer.name]
     ]
-    labelled = demo_labelled(writer.image_labels(model.id)) if todo else False
+    labelled = demo_labelled(writer.reader.image_labels(model.id)) if todo else False
     groups: dict[int, list[LayerInfo]] = {}
     for layer in todo:
         groups.setdefault(settings[layer.name]["side"], []).append(layer)
@@ -264,7 +266,7 @@ def tuning_stage(
             found = measure(model, group, side, device)
             for layer in group:
                 arrays = curve_arrays(found[layer.name].cpu().numpy().astype(np.float64))
-                evidence = layer_evidence(arrays, writer.top_examples(model.id, layer.name), labelled)
+                evidence = layer_evidence(arrays, writer.reader.top_examples(model.id, layer.name), labelled)
                 # Scores first: the curves' put marks the stage done, so a run killed in between measures again.
                 writer.put_scores(model.id, layer.name, score_values(unit_scores(arrays)), settings[layer.name])
                 writer.put_score_evidence(model.id, layer.name, evidence)

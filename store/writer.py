@@ -17,8 +17,7 @@ from store import schema as t
 from store import tensors
 from store.cards import CARD_HEIGHT, CARD_WIDTH
 from store.db import disk_full, finalize, is_disk_full, open_for_writing
-from store.findings_read import Finding, findings_settings
-from store.kinds import CHANNEL, VisKey
+from store.findings_read import Finding
 from store.location import StoreLike, as_location
 from store.paths import asset_path
 from store.records import (
@@ -29,8 +28,6 @@ from store.records import (
     RANGE_STAGE,
     TUNING_STAGE,
     ActivationStatsRecord,
-    AssetRef,
-    CardSources,
     CurveRecord,
     DatasetImageRecord,
     EdgeRecord,
@@ -43,20 +40,20 @@ from store.records import (
     ModelRecord,
     RangeExampleRecord,
     Settings,
-    UnitDetail,
     WeightsRecord,
     score_stage,
 )
+from store.run_reader import RunReader, layer_row
 from store.scores import get as get_score
-from store.unit_read import read_unit
 
 
 class StoreWriter:
-    """The precompute side of a store: its database and its asset root."""
+    """The precompute side of a store: its database and its asset root, written to (`reader` reads them back)."""
 
     def __init__(self, store: StoreLike) -> None:
         self.location = as_location(store)
         self.engine = open_for_writing(self.location.db_url)
+        self.reader = RunReader(self.engine)  # what the run reads back: finished stages (resume), stored results
         self.location.assets.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> bool:
@@ -196,24 +193,6 @@ class StoreWriter:
         with Session(self.engine) as session, session.begin():
             self._finish(session, self._layer(session, model_id, layer), stage, settings)
 
-    def units_needing_feature_vis(self, model_id: str, layer: str, key: VisKey, settings: Settings) -> list[int]:
-        """Units of the layer with no image under `key` made with exactly these settings."""
-        with Session(self.engine) as session:
-            row = self._layer(session, model_id, layer)
-            query = (
-                select(t.Unit.unit, t.FeatureVis.settings)
-                .outerjoin(t.FeatureVis, (t.FeatureVis.unit_id == t.Unit.id) & (t.FeatureVis.key == str(key)))
-                .where(t.Unit.layer_id == row.id)
-                .order_by(t.Unit.unit)
-            )
-            return [unit for unit, stored in session.execute(query) if stored != settings]
-
-    def stage_settings(self, model_id: str, layer: str, stage: str) -> Settings | None:
-        """The settings `stage` finished with for the layer, or None when it has not finished."""
-        with Session(self.engine) as session:
-            row = session.get(t.Stage, (self._layer(session, model_id, layer).id, stage))
-            return None if row is None else row.settings
-
     def put_feature_vis(self, model_id: str, layer: str, records: Iterable[FeatureVisRecord]) -> None:
         """Store rendered visualizations (replacing any of the same unit and key)."""
         with Session(self.engine) as session, session.begin():
@@ -235,32 +214,6 @@ class StoreWriter:
                     )
                 )
 
-    def card_sources(self, model_id: str, layer: str, examples: int) -> dict[int, CardSources]:
-        """Each unit's label, channel visualization and first `examples` top examples: what its card shows."""
-        with Session(self.engine) as session:
-            row = self._layer(session, model_id, layer)
-            found = {
-                u.unit: CardSources(u.label) for u in session.scalars(select(t.Unit).where(t.Unit.layer_id == row.id))
-            }
-            vis = (
-                select(t.Unit.unit, t.Asset.sha256, t.Asset.ext)
-                .join(t.FeatureVis, t.FeatureVis.unit_id == t.Unit.id)
-                .join(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
-                .where(t.Unit.layer_id == row.id, t.FeatureVis.key == str(VisKey(CHANNEL)))
-            )
-            for unit, sha, ext in session.execute(vis):
-                found[unit].vis = AssetRef(sha, ext)
-            tops = (
-                select(t.Unit.unit, t.Asset.sha256, t.Asset.ext)
-                .join(t.DatasetExample, t.DatasetExample.unit_id == t.Unit.id)
-                .join(t.Asset, t.Asset.sha256 == t.DatasetExample.asset_sha256)
-                .where(t.Unit.layer_id == row.id, t.DatasetExample.rank < examples)
-                .order_by(t.Unit.unit, t.DatasetExample.rank)
-            )
-            for unit, sha, ext in session.execute(tops):
-                found[unit].examples.append(AssetRef(sha, ext))
-            return found
-
     def put_cards(self, model_id: str, layer: str, cards: Mapping[int, bytes], settings: Settings) -> None:
         """Store each unit's preview card (a PNG of store.cards' size) and finish the cards stage for the layer."""
         with Session(self.engine) as session, session.begin():
@@ -269,25 +222,6 @@ class StoreWriter:
                 sha = self._put_file(session, png, "png", CARD_WIDTH, CARD_HEIGHT)
                 session.execute(update(t.Unit).where(t.Unit.id == units[unit]).values(card_sha256=sha))
             self._finish(session, self._layer(session, model_id, layer), CARDS_STAGE, settings)
-
-    def layer_names(self, model_id: str) -> list[str]:
-        """The model's stored layers, in forward order."""
-        query = select(t.Layer.name).where(t.Layer.model_id == model_id).order_by(t.Layer.position)
-        with Session(self.engine) as session:
-            return list(session.scalars(query))
-
-    def model_stages(self, model_id: str) -> dict[tuple[str, str], Settings]:
-        """The settings each finished stage of each layer of the model ran with, by (layer, stage)."""
-        query = select(t.Layer.name, t.Stage.stage, t.Stage.settings).join(t.Layer).where(t.Layer.model_id == model_id)
-        with Session(self.engine) as session:
-            return {(layer, stage): settings for layer, stage, settings in session.execute(query)}
-
-    def unit_details(self, model_id: str, layer: str) -> dict[int, UnitDetail]:
-        """Everything stored about each unit of the layer, as its page reads it (what its figures are drawn from)."""
-        numbers = select(t.Unit.unit).join(t.Layer).where(t.Layer.model_id == model_id, t.Layer.name == layer)
-        with self.engine.connect() as connection:
-            found = {u: read_unit(connection, model_id, layer, u, figures=False) for u in connection.scalars(numbers)}
-        return {unit: detail for unit, detail in found.items() if detail is not None}
 
     def put_unit_figures(self, model_id: str, layer: str, figures: Mapping[int, bytes], settings: Settings) -> None:
         """Replace the stored figures of the layer's unit pages (store.figures.stored.pack's, by unit) and finish
@@ -310,11 +244,6 @@ class StoreWriter:
             session.execute(delete(t.ModelFinding).where(t.ModelFinding.model_id == model_id))
             if rows:
                 session.execute(insert(t.ModelFinding), rows)
-
-    def findings_settings(self, model_id: str) -> Settings | None:
-        """The settings the model's stored findings were measured with (None: none stored)."""
-        with self.engine.connect() as connection:
-            return findings_settings(connection, model_id)
 
     def put_dataset_images(self, model_id: str, images: Sequence[DatasetImageRecord], root: str) -> None:
         """Record the dataset folder and its images (idempotent)."""
@@ -477,28 +406,6 @@ class StoreWriter:
             if rows:
                 session.execute(insert(t.ScoreEvidence), rows)
 
-    def top_examples(self, model_id: str, layer: str) -> dict[int, list[tuple[float, str | None]]]:
-        """Each unit's stored top dataset examples as (activation, image label), best first."""
-        query = (
-            select(t.Unit.unit, t.DatasetExample.activation, t.DatasetImage.label)
-            .join(t.Unit, t.Unit.id == t.DatasetExample.unit_id)
-            .join(t.Layer, t.Layer.id == t.Unit.layer_id)
-            .join(t.DatasetImage, t.DatasetImage.id == t.DatasetExample.image_id)
-            .where(t.Layer.model_id == model_id, t.Layer.name == layer)
-            .order_by(t.Unit.unit, t.DatasetExample.rank)
-        )
-        found: dict[int, list[tuple[float, str | None]]] = defaultdict(list)
-        with Session(self.engine) as session:
-            for unit, activation, label in session.execute(query):
-                found[unit].append((activation, label))
-        return dict(found)
-
-    def image_labels(self, model_id: str) -> set[str | None]:
-        """The distinct labels of the model's dataset images."""
-        query = select(t.DatasetImage.label).where(t.DatasetImage.model_id == model_id).distinct()
-        with Session(self.engine) as session:
-            return set(session.scalars(query))
-
     @staticmethod
     def _image_ids(session: Session, model_id: str) -> dict[str, int]:
         """{source path: row id} of the model's dataset images."""
@@ -542,11 +449,7 @@ class StoreWriter:
 
     @staticmethod
     def _layer(session: Session, model_id: str, name: str, missing_ok: bool = False) -> t.Layer:
-        row = session.scalar(select(t.Layer).where(t.Layer.model_id == model_id, t.Layer.name == name))
-        if row is None and not missing_ok:
-            known = session.scalars(select(t.Layer.name).where(t.Layer.model_id == model_id)).all()
-            raise KeyError(f"model {model_id!r} has no stored layer {name!r}; stored layers: {', '.join(known)}")
-        return row  # type: ignore[return-value]
+        return layer_row(session, model_id, name, missing_ok)
 
     def _unit_ids(self, session: Session, model_id: str, layer: str) -> dict[int, int]:
         row = self._layer(session, model_id, layer)

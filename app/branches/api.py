@@ -1,4 +1,4 @@
-"""JSON route of a concatenating layer's units grouped by branch, with their scores and hand-label families."""
+"""JSON route of a concatenating layer's units grouped by branch, with their scores and label groups."""
 
 from __future__ import annotations
 
@@ -15,5 +15,5 @@ router = APIRouter(tags=["layers"], route_class=HandlerRoute)
 
 @router.get(routes.API_BRANCHES.path, name=routes.API_BRANCHES.name, response_model=BranchesPublic)
 def get_branches(ctx: BranchesDep) -> BranchesPublic:
-    """A layer's branches: each one's units, score histograms and summaries, and hand-label families."""
+    """A layer's branches: each one's units, score histograms and summaries, and label groups."""
     return branches_public(ctx)

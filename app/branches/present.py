@@ -1,5 +1,5 @@
 """The branch page of a concatenating layer: its units grouped by branch, each branch's per-unit scores (histograms,
-mean and median) and hand-label families, and the plots the page draws from them.
+mean and median) and label groups (hand labels up to their qualifier), and the plots the page draws from them.
 
 Presenters here never query: they are handed the units `reader.units` fetched (branch, label, thumbnail and scores
 in one query). Every score `store.scores.SCORES` declares appears once some unit of the layer holds it.
@@ -20,7 +20,7 @@ from app.branches.schemas import (
     BranchDetailPublic,
     BranchesPublic,
     BranchUnitPublic,
-    LabelFamilyPublic,
+    LabelGroupPublic,
     ScorePublic,
     ScoreStatsPublic,
 )
@@ -32,16 +32,16 @@ from store.records import UnitSummary
 from store.scores import SCORES, Score
 
 BINS = 10  # histogram bins over a score's declared range
-# A label's family is the label up to a qualifier (": …", " (…", " — …"). Not " / ": the Early Vision family names
-# contain it ("Fur boundary / posture", "Circles / Loops"), so every Early Vision label is a whole family name, and
-# a unit in two families ("Curves / Complex Shapes and Curvature") counts under that pair.
+# A label's group is the label up to a qualifier (": …", " (…", " — …"). Not " / ": the Early Vision family names
+# contain it ("Fur boundary / posture", "Circles / Loops"), so every Early Vision label is a whole group name, and
+# a unit in two groups ("Curves / Complex Shapes and Curvature") counts under that pair.
 _QUALIFIER = re.compile(r"\s*(?::\s|\(|\s[—–]\s).*$", re.DOTALL)
 
 
-def label_family(label: str) -> str:
-    """The family a hand label belongs to: the label without its qualifier, e.g. 'Curves (early)' → 'Curves'."""
-    family = _QUALIFIER.sub("", label).strip()
-    return family or label.strip()
+def label_group(label: str) -> str:
+    """The group a hand label belongs to: the label without its qualifier, e.g. 'Curves (early)' → 'Curves'."""
+    group = _QUALIFIER.sub("", label).strip()
+    return group or label.strip()
 
 
 def score_bins(score: Score, bins: int = BINS) -> list[float]:
@@ -75,11 +75,11 @@ def score_stats(score: Score, values: Sequence[float]) -> ScoreStatsPublic:
     )
 
 
-def label_families(units: Sequence[UnitSummary]) -> list[LabelFamilyPublic]:
-    """The hand-label families among the units, most units first (then by name)."""
-    counts = Counter(label_family(u.label) for u in units if u.label)
+def label_groups(units: Sequence[UnitSummary]) -> list[LabelGroupPublic]:
+    """The label groups among the units, most units first (then by name)."""
+    counts = Counter(label_group(u.label) for u in units if u.label)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
-    return [LabelFamilyPublic(family=family, units=n) for family, n in ranked]
+    return [LabelGroupPublic(family=family, units=n) for family, n in ranked]
 
 
 def held_scores(units: Sequence[UnitSummary]) -> list[Score]:
@@ -99,12 +99,12 @@ def _branch(ctx: BranchesContext, span: BranchPublic, scores: list[Score]) -> Br
         unit_list=unit_list,
         scores=[score_stats(s, [u.scores[s.name] for u in members if s.name in u.scores]) for s in scores],
         labelled=sum(1 for u in members if u.label),
-        label_families=label_families(members),
+        label_families=label_groups(members),
     )
 
 
 def branches_public(ctx: BranchesContext) -> BranchesPublic:
-    """The layer's units by branch, with each branch's score summaries and hand-label families."""
+    """The layer's units by branch, with each branch's score summaries and label groups."""
     model, layer = ctx.model, ctx.layer
     scores = held_scores(ctx.units)
     sources = {u.label_source.key: u.label_source for u in ctx.units if u.label and u.label_source}

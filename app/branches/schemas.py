@@ -36,21 +36,23 @@ class ScoreStatsPublic(BaseModel):
     histogram: list[int] = Field(description="units per bin of the score's `bins` (values outside go to the end bins)")
 
 
-class LabelFamilyPublic(BaseModel):
-    """A family of hand labels (a label up to its qualifier) and how many of a branch's units carry it."""
+class LabelGroupPublic(BaseModel):
+    """A label group (a hand label up to its qualifier) and how many of a branch's units carry it."""
 
-    family: str
+    family: str = Field(description="the label group's name (the key keeps its first name, `family`, for old clients)")
     units: int
 
 
 class BranchDetailPublic(BranchPublic):
-    """One branch of a concatenating layer: its units, their scores summarized, and their hand-label families."""
+    """One branch of a concatenating layer: its units, their scores summarized, and their label groups."""
 
     layer: str | None = Field(description="the branch's own stored layer, when the store holds it")
     unit_list: list[BranchUnitPublic]
     scores: list[ScoreStatsPublic] = Field(description="one per score of the page's `scores`, in that order")
     labelled: int = Field(description="units of the branch with a hand label")
-    label_families: list[LabelFamilyPublic] = Field(description="most units first")
+    label_families: list[LabelGroupPublic] = Field(
+        description="the units' label groups, most units first (the key keeps its first name for old clients)"
+    )
 
 
 class BranchesPublic(BaseModel):

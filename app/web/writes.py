@@ -34,7 +34,7 @@ def write_route(base: type[APIRoute], identify: Callable[[Request], str]) -> typ
                 return handler
 
             async def identified_first(request: Request) -> Response:
-                # A thread: checking a token costs an scrypt hash and a database query.
+                # A thread: checking a token costs a database query (and an scrypt hash the first time).
                 request.state.author = await run_in_threadpool(identify, request)
                 await check_json_depth(request, request.app.state.settings.limits.json_depth)
                 return await handler(request)

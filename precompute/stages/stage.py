@@ -73,7 +73,7 @@ class Run:
     def stored(self, layer: str, stage: str) -> Settings | None:
         """The settings `stage` (a store.records stage name) finished with for the layer, None when it has not: the
         question every resume asks."""
-        return self.writer.stage_settings(self.model.id, layer, stage)
+        return self.writer.reader.stage_settings(self.model.id, layer, stage)
 
     def bar(self, title: str, total: int, unit: str) -> tqdm:
         """A stage's progress bar over `total` items (`unit` names them); silent unless the run shows progress."""

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
+MAX_QUERIES = 5  # the most any page may run, whatever the model's size (tests/app/test_query_counts.py)
+
 
 @contextmanager
 def counted(client: TestClient) -> Iterator[list[str]]:
@@ -25,3 +27,10 @@ def counted(client: TestClient) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def count_queries(client: TestClient, path: str) -> int:
+    """How many SQL statements the service runs to answer `path` (a 200), its response cache emptied first."""
+    with counted(client) as statements:
+        assert client.get(path).status_code == 200, path
+    return len(statements)

@@ -22,8 +22,7 @@ from app.web.config import Settings
 from notes import tours
 from notes.book import NotesBook
 from notes.tour_file import parse
-from tests.app.test_branches import build_branch_store
-from tests.app.test_families import build_family_store
+from tests.app.stores import build_branch_store, build_family_store
 
 TOUR = {
     "slug": "toy",
@@ -88,12 +87,12 @@ TOY_URLS: dict[str, tuple[str, ...]] = {
     "asset": (f"/assets/{SHA256}.png",),
     "static": ("/static/style.css", "/static/microscope.js"),
 }
-# The toy store has no concatenating layer: branches are walked on tests.app.test_branches' store.
+# The toy store has no concatenating layer: branches are walked on tests.app.stores' branch store.
 BRANCH_URLS: dict[str, tuple[str, ...]] = {
     "branches": ("/models/branchy/layers/mixed/branches",),
     "api_branches": ("/api/v1/models/branchy/layers/mixed/branches",),
 }
-# The toy store has no family scores: families are walked on tests.app.test_families' store.
+# The toy store has no family scores: families are walked on tests.app.stores' family store.
 FAMILY_URLS: dict[str, tuple[str, ...]] = {
     "family": ("/models/fam-a/layers/mixed/families/curves", "/models/fam-a/layers/mixed/families/curves?top=8"),
     "api_family": ("/api/v1/models/fam-a/layers/mixed/families/lines",),

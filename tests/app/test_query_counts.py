@@ -3,81 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.web.config import Settings
-from store.kinds import VisKey
-from store.records import (
-    CurveRecord,
-    DatasetImageRecord,
-    EdgeRecord,
-    ExampleRecord,
-    FeatureVisRecord,
-    LabelSource,
-    LayerRecord,
-    ModelRecord,
-)
+from store.records import ModelRecord
 from store.writer import StoreWriter
-from tests.app.queries import counted
-from tests.conftest import png, toy_weights
-
-MAX_QUERIES = 5
-UNITS = 12  # per main layer; the first 8 are a "5x5" branch, the rest a "pool" branch
-SOURCE = LabelSource("hand", "Hand labels", "A. Author", 2020, "https://example.org", "CC-BY 4.0")
-
-
-def _layers(main: int) -> list[LayerRecord]:
-    """`main` mixed layers, each followed by its stored 5x5 branch layer (8 units)."""
-    layers: list[LayerRecord] = []
-    for i in range(main):
-        previous = f"mixed{i - 1}" if i else None
-        branches = {u: f"mixed{i}_5x5" if u < 8 else f"mixed{i}_pool" for u in range(UNITS)}
-        layers.append(LayerRecord(f"mixed{i}", 2 * i, "conv", UNITS, 4, 4, 3 + i, 1.0, previous, branches))
-        layers.append(
-            LayerRecord(f"mixed{i}_5x5", 2 * i + 1, "conv", 8, 4, 4, 3 + i, 1.0, previous, parent=f"mixed{i}")
-        )
-    return layers
-
-
-def _build(root: Path, main: int) -> Path:
-    """A store with `main` mixed layers and their branch layers, every view of every unit written."""
-    writer = StoreWriter(root)
-    writer.put_model(ModelRecord("big", "Big", "toy", "0" * 64, {"size": 8}, ["a", "b"]))
-    layers = _layers(main)
-    writer.put_layers("big", layers)
-    writer.put_dataset_images("big", [DatasetImageRecord(f"a/{i}.png", "a", 8, 8) for i in range(2)], "/data")
-    image = png((10, 20, 30), 8)
-    for layer in layers:
-        keys = [VisKey("channel"), VisKey("negative"), VisKey("diversity", 0), VisKey("diversity", 1)]
-        vis = [FeatureVisRecord(u, key, "c", image, 1.0, {}) for u in range(layer.units) for key in keys]
-        writer.put_feature_vis("big", layer.name, vis)
-        examples = [
-            ExampleRecord(u, r, f"a/{r}.png", 2.0 - r, 1, 1, (0, 0, 8, 8), image)
-            for u in range(layer.units)
-            for r in range(2)
-        ]
-        writer.put_examples("big", layer.name, examples, {})
-        if layer.previous:
-            previous = next(p for p in layers if p.name == layer.previous)
-            edges = [
-                EdgeRecord(s, d, 0.1 * (s - d), "expanded", [[0.1]], s, d)
-                for d in range(layer.units)
-                for s in range(previous.units)
-            ]
-            weights = toy_weights(previous.name, layer.units, previous.units)
-            writer.put_connections("big", layer.name, layer.previous, edges, {}, weights=weights)
-    for layer in layers[::2]:  # the mixed layers measured: a family score, orientation and orientation curves
-        family = {"curve": {u: u / UNITS for u in range(UNITS)}, "orientation": {u: 30.0 * u for u in range(UNITS)}}
-        writer.put_scores("big", layer.name, family, {})
-        curves = [CurveRecord(u, "orientation", {"orientation": [0.0, 180.0]}, [1.0, 0.5]) for u in range(UNITS)]
-        writer.put_curves("big", layer.name, curves, {"curves": ["orientation"]})
-    writer.put_unit_labels("big", SOURCE, {layer.name: {0: "curve", 9: "colour"} for layer in layers[::2]})
-    return root
-
+from tests.app.queries import MAX_QUERIES
+from tests.app.queries import count_queries as _queries
+from tests.app.stores import BIG_UNITS as UNITS
+from tests.app.stores import big_layers as _layers
+from tests.app.stores import build_query_store as _build
 
 PAGES = {
     "model page": "/models/big",
@@ -110,12 +48,6 @@ def sized(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     root = _build(tmp_path_factory.mktemp(f"big-{request.param}"), request.param)
     with TestClient(create_app(Settings(store=root))) as client:
         yield client
-
-
-def _queries(client: TestClient, path: str) -> int:
-    with counted(client) as statements:
-        assert client.get(path).status_code == 200, path
-    return len(statements)
 
 
 @pytest.mark.parametrize("page", list(PAGES))

@@ -8,7 +8,7 @@ import pytest
 
 from bench import curve_pictures as bench
 from store.reader import StoreReader
-from tests.app.test_families import MIXED_ORIENTATION, build_family_store
+from tests.app.stores import MIXED_ORIENTATION, build_family_store
 
 SIDE = 64  # the demo's input side, in which the bench matches pictures
 

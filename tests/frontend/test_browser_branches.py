@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.app.test_branches import build_branch_store
+from tests.app.stores import build_branch_store
 from tests.frontend.watched import store_server, watched_page
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.app.test_families import build_family_store
+from tests.app.stores import build_family_store
 from tests.frontend.watched import store_server, watched_page
 
 pytestmark = pytest.mark.browser

@@ -52,3 +52,13 @@ def test_the_command_list_reaches_every_subcommand() -> None:
 @pytest.mark.parametrize("command", ["serve", "precompute", "demo"])
 def test_the_default_database_url_is_shown_whole(command: str) -> None:
     assert "sqlite:///STORE/microscope.sqlite" in " ".join(_help(command).split())
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "microscope")
+def test_each_option_names_its_value_not_its_python_type(path: tuple[str, ...]) -> None:
+    options = [line.split()[0:2] for line in _help(*path).splitlines() if line.lstrip().startswith("--")]
+    for words in options:
+        assert "<" not in " ".join(words), words  # Typer's `<str>`, `<int range>`, `<path>`
+    shown = {" ".join(words) for words in options}
+    if path == ("precompute",):
+        assert {"--steps N", "--model MODEL", "--device [cpu|cuda]", "--lr NUMBER"} <= shown, shown

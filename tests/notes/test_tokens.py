@@ -49,3 +49,19 @@ def test_revoking_an_unknown_name_lists_the_live_ones(book: NotesBook) -> None:
         tokens.create(session, "alice")
     with pytest.raises(KeyError, match="alice"), book.writing() as session:
         tokens.revoke(session, "bob")
+
+
+def test_checking_a_token_again_reuses_its_scrypt_hash_and_a_revoke_still_takes_effect_at_once(
+    book: NotesBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with book.writing() as session:
+        token = tokens.create(session, "alice")
+    hashed = []
+    real_scrypt = tokens.hashlib.scrypt
+    monkeypatch.setattr(tokens.hashlib, "scrypt", lambda *a, **k: hashed.append(1) or real_scrypt(*a, **k))
+    assert [book.author_of(token) for _ in range(5)] == ["alice"] * 5
+    assert len(hashed) == 1
+    assert book.author_of(token[:-1] + ("A" if token[-1] != "A" else "B")) is None  # a near miss is hashed, and fails
+    with book.writing() as session:
+        tokens.revoke(session, "alice")
+    assert book.author_of(token) is None

@@ -24,7 +24,7 @@ def test_cards_stage_stores_a_1200x630_card_per_unit_and_skips_them_next_run(tmp
     with StoreWriter(tmp_path) as writer:
         assert cards_stage(writer, TOY_MODEL, names) == names
         assert cards_stage(writer, TOY_MODEL, names) == []
-        assert writer.stage_settings(TOY_MODEL, names[0], CARDS_STAGE) is not None
+        assert writer.reader.stage_settings(TOY_MODEL, names[0], CARDS_STAGE) is not None
     detail = StoreReader(tmp_path).unit(TOY_MODEL, names[0], 0)
     assert detail is not None and detail.card is not None
     path = StoreReader(tmp_path).asset_file(detail.card.sha256, "png")
@@ -36,10 +36,10 @@ def test_cards_are_redrawn_when_a_units_label_changes(tmp_path: Path) -> None:
     layer = TOY_LAYERS[0].name
     with StoreWriter(tmp_path) as writer:
         cards_stage(writer, TOY_MODEL, [layer])
-        before = writer.card_sources(TOY_MODEL, layer, 6)
+        before = writer.reader.card_sources(TOY_MODEL, layer, 6)
         with Session(writer.engine) as session, session.begin():
             session.execute(update(t.Unit).values(label="changed"))
-        assert writer.card_sources(TOY_MODEL, layer, 6) != before
+        assert writer.reader.card_sources(TOY_MODEL, layer, 6) != before
         assert cards_stage(writer, TOY_MODEL, [layer]) == [layer]
 
 

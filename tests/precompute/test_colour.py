@@ -146,7 +146,7 @@ def test_precompute_stores_bw_ratio_and_a_rerun_skips_it(
     stored = _scores(tmp_path, "layer1.0")
     assert stored and all(0.0 <= value <= 1.0 for value in stored.values())
     with StoreWriter(tmp_path) as writer:
-        settings = writer.stage_settings("cifar-resnet20", "layer1.0", score_stage("bw_ratio"))
+        settings = writer.reader.stage_settings("cifar-resnet20", "layer1.0", score_stage("bw_ratio"))
     assert settings is not None and settings["sample"] == 5 and settings["top_k"] == 3
     again = run_precompute(_config(tmp_path, random_resnet20, tiny_images))
     assert again.score_layers == [] and again.examples_layers == []

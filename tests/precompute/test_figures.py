@@ -23,7 +23,7 @@ def test_the_figures_stage_stores_every_units_figures_and_skips_them_next_run(tm
     with StoreWriter(tmp_path) as writer:
         assert figures_stage(writer, TOY_MODEL) == NAMES
         assert figures_stage(writer, TOY_MODEL) == []
-        assert writer.stage_settings(TOY_MODEL, NAMES[0], FIGURES_STAGE) is not None
+        assert writer.reader.stage_settings(TOY_MODEL, NAMES[0], FIGURES_STAGE) is not None
     reader = StoreReader(tmp_path)
     for layer, unit in _units():
         detail = reader.unit(TOY_MODEL, layer, unit)

@@ -56,10 +56,10 @@ def test_a_rerun_with_the_same_settings_measures_nothing_and_other_settings_meas
     model = load_model("cifar-resnet20", random_resnet20)
     with StoreWriter(small_copy) as writer:
         assert findings_stage(model, writer, progress=False) is None
-        stored = writer.findings_settings(model.id)
+        stored = writer.reader.findings_settings(model.id)
         writer.put_findings(model.id, [], {**stored, "version": 0})  # type: ignore[dict-item]
         assert len(findings_stage(model, writer, progress=False) or []) == len(KEYS)
-        assert writer.findings_settings(model.id) == stored
+        assert writer.reader.findings_settings(model.id) == stored
     assert len(StoreReader(small_copy).findings(model.id) or []) == len(KEYS)
 
 

@@ -147,7 +147,7 @@ def test_the_stage_stores_every_curve_and_the_scores_then_skips_on_a_rerun(tmp_p
     model = _edge_net()
     with _writer(tmp_path, model) as writer:
         assert tuning_stage(model, [_layer()], writer, show_progress=False) == ["relu"]
-        assert writer.stage_settings(model.id, "relu", TUNING_STAGE)["curves"] == list(CURVE_NAMES)
+        assert writer.reader.stage_settings(model.id, "relu", TUNING_STAGE)["curves"] == list(CURVE_NAMES)
         assert tuning_stage(model, [_layer()], writer, show_progress=False) == []
     unit = StoreReader(StoreLocation.resolve(tmp_path, None, None)).unit(model.id, "relu", 0)
     assert unit is not None and sorted(c.name for c in unit.curves) == sorted(CURVE_NAMES)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from store.reader import StoreReader
-from tests.app.test_families import ANGLES, NEURON_UNITS, build_family_store, tuning
+from tests.app.stores import ANGLES, NEURON_UNITS, build_family_store, tuning
 
 
 @pytest.fixture(scope="module")

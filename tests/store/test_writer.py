@@ -24,6 +24,7 @@ from store.records import (
     LayerRecord,
     ModelRecord,
 )
+from store.run_reader import RunReader
 from store.writer import StoreWriter, write_atomically
 from tests import postgres
 
@@ -165,22 +166,22 @@ def test_put_feature_vis_keeps_other_objectives_of_the_unit(writer: StoreWriter)
 
 
 def test_units_needing_feature_vis_are_all_units_of_a_fresh_layer(writer: StoreWriter) -> None:
-    assert writer.units_needing_feature_vis(MODEL.id, "conv", VisKey("channel"), {"steps": 8}) == [0, 1, 2]
+    assert writer.reader.units_needing_feature_vis(MODEL.id, "conv", VisKey("channel"), {"steps": 8}) == [0, 1, 2]
 
 
 def test_units_needing_feature_vis_skips_units_rendered_with_the_same_settings(writer: StoreWriter) -> None:
     writer.put_feature_vis(MODEL.id, "conv", [_vis(0), _vis(2)])
-    assert writer.units_needing_feature_vis(MODEL.id, "conv", VisKey("channel"), {"steps": 8}) == [1]
+    assert writer.reader.units_needing_feature_vis(MODEL.id, "conv", VisKey("channel"), {"steps": 8}) == [1]
 
 
 def test_units_needing_feature_vis_includes_units_rendered_with_other_settings(writer: StoreWriter) -> None:
     writer.put_feature_vis(MODEL.id, "conv", [_vis(0), _vis(1, settings={"steps": 99})])
-    assert writer.units_needing_feature_vis(MODEL.id, "conv", VisKey("channel"), {"steps": 8}) == [1, 2]
+    assert writer.reader.units_needing_feature_vis(MODEL.id, "conv", VisKey("channel"), {"steps": 8}) == [1, 2]
 
 
 def test_units_needing_feature_vis_ignores_other_objectives(writer: StoreWriter) -> None:
     writer.put_feature_vis(MODEL.id, "conv", [_vis(u, objective="neuron") for u in range(3)])
-    assert writer.units_needing_feature_vis(MODEL.id, "conv", VisKey("channel"), {"steps": 8}) == [0, 1, 2]
+    assert writer.reader.units_needing_feature_vis(MODEL.id, "conv", VisKey("channel"), {"steps": 8}) == [0, 1, 2]
 
 
 def test_asset_file_is_named_by_the_sha256_of_its_bytes(writer: StoreWriter) -> None:
@@ -231,19 +232,19 @@ def test_put_dataset_images_again_adds_no_rows_and_records_the_folder(writer: St
 
 
 def test_stage_settings_of_unfinished_stage_is_none(writer: StoreWriter) -> None:
-    assert writer.stage_settings(MODEL.id, "conv", "examples") is None
+    assert writer.reader.stage_settings(MODEL.id, "conv", "examples") is None
 
 
 def test_finish_stage_records_its_settings(writer: StoreWriter) -> None:
     writer.finish_stage(MODEL.id, "conv", "feature_vis", {"steps": 8})
     writer.finish_stage(MODEL.id, "conv", "feature_vis", {"steps": 16})
-    assert writer.stage_settings(MODEL.id, "conv", "feature_vis") == {"steps": 16}
+    assert writer.reader.stage_settings(MODEL.id, "conv", "feature_vis") == {"steps": 16}
 
 
 def test_put_examples_records_the_stage_settings(writer: StoreWriter) -> None:
     writer.put_examples(MODEL.id, "conv", [_example(u, 0) for u in range(3)], {"top_k": 1})
-    assert writer.stage_settings(MODEL.id, "conv", "examples") == {"top_k": 1}
-    assert writer.stage_settings(MODEL.id, "fc", "examples") is None
+    assert writer.reader.stage_settings(MODEL.id, "conv", "examples") == {"top_k": 1}
+    assert writer.reader.stage_settings(MODEL.id, "fc", "examples") is None
 
 
 def test_put_examples_again_replaces_the_layers_examples(writer: StoreWriter) -> None:
@@ -256,13 +257,13 @@ def test_put_examples_again_replaces_the_layers_examples(writer: StoreWriter) ->
         "JOIN layers l ON l.id = u.layer_id GROUP BY l.name",
     )
     assert sorted(rows) == [("conv", 3), ("fc", 2)]
-    assert writer.stage_settings(MODEL.id, "conv", "examples") == {"top_k": 1}
+    assert writer.reader.stage_settings(MODEL.id, "conv", "examples") == {"top_k": 1}
 
 
 def test_put_connections_records_the_stage_settings(writer: StoreWriter) -> None:
     edges = [EdgeRecord(s, d, 0.5, "expanded", [[1.0]], s, d) for d in range(2) for s in range(3)]
     writer.put_connections(MODEL.id, "fc", "conv", edges, {"top_edges": 3})
-    assert writer.stage_settings(MODEL.id, "fc", "connections") == {"top_edges": 3}
+    assert writer.reader.stage_settings(MODEL.id, "fc", "connections") == {"top_edges": 3}
     assert _count(writer, "connections") == 6
 
 
@@ -270,4 +271,17 @@ def test_put_connections_again_replaces_the_layers_edges(writer: StoreWriter) ->
     writer.put_connections(MODEL.id, "fc", "conv", [EdgeRecord(s, 0, 1.0, "expanded", [], s, 0) for s in range(3)], {})
     writer.put_connections(MODEL.id, "fc", "conv", [EdgeRecord(2, 1, -1.0, "expanded", [], 0, None)], {"top_edges": 1})
     assert _rows(writer, "SELECT weight, in_rank, out_rank FROM connections") == [(-1.0, 0, None)]
-    assert writer.stage_settings(MODEL.id, "fc", "connections") == {"top_edges": 1}
+    assert writer.reader.stage_settings(MODEL.id, "fc", "connections") == {"top_edges": 1}
+
+
+def test_the_writer_only_writes_and_hands_what_a_run_reads_back_to_its_reader() -> None:
+    public = {name for name in vars(StoreWriter) if not name.startswith("_")}
+    assert public - {"close", "finish_stage"} == {name for name in public if name.startswith("put_")}, public
+    assert {"stage_settings", "model_stages", "units_needing_feature_vis", "findings_settings"} <= set(vars(RunReader))
+
+
+def test_the_reader_sees_each_write_at_once(writer: StoreWriter) -> None:
+    assert writer.reader.model_stages(MODEL.id) == {}
+    writer.finish_stage(MODEL.id, "fc", "connections", {"top_edges": 2})
+    assert writer.reader.model_stages(MODEL.id) == {("fc", "connections"): {"top_edges": 2}}
+    assert writer.reader.layer_names(MODEL.id) == ["conv", "fc"]

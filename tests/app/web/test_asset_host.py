@@ -15,8 +15,8 @@ from app.main import create_app
 from app.web.config import Settings
 from precompute.cards import cards_stage
 from store.writer import StoreWriter
-from tests.app.test_previews import meta
-from tests.app.test_security import POLICY, directives
+from tests.app.meta_tags import meta
+from tests.app.web.csp import POLICY, directives
 from tests.conftest import TOY_LAYERS, TOY_MODEL
 
 BASE = "https://cdn.example.org/microscope"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import shutil
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +15,7 @@ from app.main import create_app
 from app.web.config import Settings
 from precompute.cards import cards_stage
 from store.writer import StoreWriter
+from tests.app.meta_tags import meta
 from tests.conftest import TOY_LAYERS, TOY_MODEL
 
 PAGES = [
@@ -25,28 +25,6 @@ PAGES = [
     "/models/toy-net/circuit?units=conv1:0;block1:3",
 ]
 REQUIRED = ("og:title", "og:description", "og:image", "og:url", "og:type", "twitter:card")
-
-
-class MetaTags(HTMLParser):
-    """The `<meta property|name=… content=…>` tags of a page, as an unfurler collects them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        key = values.get("property") or values.get("name")
-        if tag == "meta" and key and values.get("content") is not None:
-            self.found.setdefault(key, values["content"] or "")
-
-
-def meta(client: TestClient, path: str) -> dict[str, str]:
-    response = client.get(path)
-    assert response.status_code == 200, response.text
-    parser = MetaTags()
-    parser.feed(response.text)
-    return parser.found
 
 
 def fetch_card(client: TestClient, url: str) -> Image.Image:

@@ -17,7 +17,9 @@ from app.web.config import Settings
 from store.reader import StoreReader
 from store.records import UnitSummary
 from store.scores import BW_RATIO
-from tests.app.test_query_counts import MAX_QUERIES, _build, _queries
+from tests.app.queries import MAX_QUERIES
+from tests.app.queries import count_queries as _queries
+from tests.app.stores import build_query_store as _build
 
 LAYER = "/models/toy-net/layers/block1"
 API = "/api/v1" + LAYER

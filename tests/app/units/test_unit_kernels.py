@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.web.config import Settings
-from tests.app.test_query_counts import _build as build_store
+from tests.app.stores import build_query_store as build_store
 
 
 def test_unit_page_draws_spatial_kernels_on_one_scale_with_a_legend(client: TestClient) -> None:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.web.config import Settings
-from tests.app.test_families import NEURON_UNITS, build_family_store
+from tests.app.stores import NEURON_UNITS, build_family_store
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ of the circle, their tuning curves, the circuit link, the layer page's links, an
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,71 +13,7 @@ from fastapi.testclient import TestClient
 from app.families.present import coverage
 from app.main import create_app
 from app.web.config import Settings
-from store.kinds import VisKey
-from store.records import CurveRecord, FeatureVisRecord, LayerRecord, ModelRecord
-from store.writer import StoreWriter
-from tests.conftest import png, toy_weights
-
-ANGLES = [float(a) for a in range(0, 360, 30)]
-# fam-a's mixed: units 0–7 score for curves (0 highest), 8–9 for lines; unit 7 has no preferred orientation.
-MIXED_CURVE = {u: round(0.9 - 0.05 * u, 2) for u in range(8)}
-MIXED_ORIENTATION = {0: 200.0, 1: 20.0, 2: 290.0, 3: 110.0, 4: 340.0, 5: 65.0, 6: 155.0}
-CONV_CURVE = {0: 0.8, 1: 0.7, 2: 0.6, 3: 0.5}
-CONV_ORIENTATION = {0: 90.0, 1: 0.0, 2: 270.0}  # conv:3 unmeasured
-A_LAYERS = [
-    LayerRecord("conv", 0, "conv", 4, 8, 8, 3, 1.0, None),
-    LayerRecord("mixed", 1, "conv", 10, 4, 4, 7, 2.0, "conv"),
-    LayerRecord("fc", 2, "linear", 3, None, None, 8, 8.0, "mixed"),
-]
-B_LAYERS = [
-    LayerRecord("block", 0, "conv", 5, 4, 4, 3, 1.0, None),
-    LayerRecord("head", 1, "linear", 2, 1, 1, 5, 4.0, "block"),
-]
-B_CURVE = {0: 0.3, 2: 0.9, 4: 0.5}
-NEURON_UNITS = [0, 3]  # fam-a's mixed units with a neuron picture besides their channel one
-
-
-def tuning(peak: float) -> list[float]:
-    """An orientation curve over ANGLES peaking at `peak` degrees."""
-    return [max(0.0, math.cos(math.radians(a - peak))) for a in ANGLES]
-
-
-def _thumbnails(writer: StoreWriter, model: str, layers: list[LayerRecord]) -> None:
-    for li, layer in enumerate(layers):
-        vis = [
-            FeatureVisRecord(u, VisKey("channel"), f"channel({layer.name}:{u})", png((80 * li, 20 * u, 150)), 1.0, {})
-            for u in range(layer.units)
-        ]
-        writer.put_feature_vis(model, layer.name, vis)
-
-
-def _neuron_pictures(writer: StoreWriter, model: str, layer: str, units: list[int]) -> None:
-    vis = [FeatureVisRecord(u, VisKey("neuron"), f"neuron({layer}:{u})", png((250, 20 * u, 5)), 1.0, {}) for u in units]
-    writer.put_feature_vis(model, layer, vis)
-
-
-def build_family_store(root: Path) -> Path:
-    """Two models: fam-a (conv → mixed → fc, family scores on conv and mixed, weights conv → mixed, orientation
-    curves for mixed:0–6, neuron pictures for mixed:NEURON_UNITS) and fam-b (block with three curve scores and no
-    curves → head)."""
-    writer = StoreWriter(root)
-    writer.put_model(ModelRecord("fam-a", "Family A", "toy", "0" * 64, {"size": 8}, ["x", "y", "z"]))
-    writer.put_layers("fam-a", A_LAYERS)
-    _thumbnails(writer, "fam-a", A_LAYERS)
-    _neuron_pictures(writer, "fam-a", "mixed", NEURON_UNITS)
-    writer.put_connections("fam-a", "mixed", "conv", [], {}, weights=toy_weights("conv", 10, 4))
-    writer.put_scores("fam-a", "mixed", {"curve": MIXED_CURVE, "line": {8: 0.7, 9: 0.6}}, {})
-    writer.put_scores("fam-a", "mixed", {"orientation": MIXED_ORIENTATION}, {})
-    writer.put_scores("fam-a", "conv", {"curve": CONV_CURVE, "orientation": CONV_ORIENTATION}, {})
-    curves = [CurveRecord(u, "orientation", {"orientation": ANGLES}, tuning(a)) for u, a in MIXED_ORIENTATION.items()]
-    curves.append(CurveRecord(0, "curvature", {"radius": [4.0], "orientation": ANGLES}, [tuning(0.0)]))
-    writer.put_curves("fam-a", "mixed", curves, {"curves": ["orientation"]})
-    writer.put_model(ModelRecord("fam-b", "Family B", "toy", "1" * 64, {"size": 8}, ["x", "y"]))
-    writer.put_layers("fam-b", B_LAYERS)
-    _thumbnails(writer, "fam-b", B_LAYERS)
-    writer.put_scores("fam-b", "block", {"curve": B_CURVE, "orientation": {2: 45.0}}, {})
-    writer.close()
-    return root
+from tests.app.stores import ANGLES, NEURON_UNITS, build_family_store, tuning
 
 
 @pytest.fixture(scope="module")

@@ -159,8 +159,8 @@ def test_matching_ignores_case(text: str, match: Match | None) -> None:
 
 @pytest.fixture(scope="module")
 def scored_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """Two models whose units hold curve, line and orientation scores (tests/app/test_families)."""
-    from tests.app.test_families import build_family_store
+    """Two models whose units hold curve, line and orientation scores (tests/app/stores.py)."""
+    from tests.app.stores import build_family_store
 
     root = build_family_store(tmp_path_factory.mktemp("scored-store"))
     with TestClient(create_app(Settings(store=root)), follow_redirects=False) as test_client:

@@ -19,7 +19,7 @@ from store.db import _alembic_config, database_path
 from store.reader import StoreReader
 from store.records import EvidenceRecord
 from store.writer import StoreWriter
-from tests.app.test_families import MIXED_CURVE, build_family_store
+from tests.app.stores import MIXED_CURVE, build_family_store
 
 FAILING = {0: "a tiny absolute response", 2: "top examples of another class"}  # of fam-a mixed's curve units
 

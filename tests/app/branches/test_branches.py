@@ -6,49 +6,16 @@ from __future__ import annotations
 import html as html_text
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.branches.present import histogram, label_family, score_bins
+from app.branches.present import histogram, label_group, score_bins
 from app.main import create_app
 from app.web.config import Settings
-from store.kinds import VisKey
-from store.records import FeatureVisRecord, LabelSource, LayerRecord, ModelRecord
 from store.scores import BW_RATIO
-from store.writer import StoreWriter
-from tests.conftest import png
-
-MODEL = "branchy"
-SOURCE = LabelSource("hand", "Hand labels", "A. Author, B. Author, C. Author", 2020, "https://example.org", "CC-BY 4.0")
-# mixed: units 0–3 its 1×1 branch, 4–7 its 5×5 branch (also stored as the layer mixed_5x5), 8–9 its pool branch.
-BRANCHES = {u: "mixed_1x1" if u < 4 else "mixed_5x5" if u < 8 else "mixed_pool_reduce" for u in range(10)}
-LAYERS = [
-    LayerRecord("conv", 0, "conv", 4, 8, 8, 3, 1.0, None),
-    LayerRecord("mixed_5x5", 1, "conv", 4, 4, 4, 7, 2.0, "conv", parent="mixed"),
-    LayerRecord("mixed", 2, "conv", 10, 4, 4, 7, 2.0, "conv", BRANCHES),
-]
-# bw_ratio of mixed's units: the 1×1 branch's colourless (high), the 5×5 branch's colourful (low); unit 9 unmeasured.
-BW = {0: 0.9, 1: 0.8, 2: 0.95, 3: 1.0, 4: 0.1, 5: 0.15, 6: 0.2, 7: 0.5, 8: 0.45}
-LABELS = {0: "Curves", 1: "Curves", 2: "Fur boundary / posture", 4: "Dog Heads (oriented)", 5: "Dog Heads", 8: "Curves"}
-
-
-def build_branch_store(root: Path) -> Path:
-    """A finished store holding `branchy`: conv, the stored branch layer mixed_5x5, and mixed with three branches."""
-    writer = StoreWriter(root)
-    writer.put_model(ModelRecord(MODEL, "Branchy", "toy", "0" * 64, {"size": 8}, ["a", "b"]))
-    writer.put_layers(MODEL, LAYERS)
-    for li, layer in enumerate(LAYERS):
-        vis = [
-            FeatureVisRecord(u, VisKey("channel"), f"channel({layer.name}:{u})", png((60 * li, 20 * u, 90)), 1.0, {})
-            for u in range(layer.units)
-        ]
-        writer.put_feature_vis(MODEL, layer.name, vis)
-    writer.put_scores(MODEL, "mixed", {"bw_ratio": BW}, {"sample": 3})
-    writer.put_unit_labels(MODEL, SOURCE, {"mixed": LABELS})
-    writer.close()
-    return root
+from tests.app.stores import BRANCH_MODEL as MODEL
+from tests.app.stores import build_branch_store
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +137,7 @@ def test_a_unit_ref_to_an_unstored_branch_redirects_to_its_unit_in_the_layer(cli
 
 
 @pytest.mark.parametrize(
-    ("label", "family"),
+    ("label", "group"),
     [
         ("Curves", "Curves"),
         ("Fur boundary / posture", "Fur boundary / posture"),  # Early Vision names hold ' / ' themselves
@@ -180,8 +147,8 @@ def test_a_unit_ref_to_an_unstored_branch_redirects_to_its_unit_in_the_layer(cli
         ("(odd)", "(odd)"),
     ],
 )
-def test_a_labels_family_is_the_label_without_its_qualifier(label: str, family: str) -> None:
-    assert label_family(label) == family
+def test_a_labels_group_is_the_label_without_its_qualifier(label: str, group: str) -> None:
+    assert label_group(label) == group
 
 
 def test_histogram_counts_values_per_bin_and_clips_outliers_to_the_end_bins() -> None:
