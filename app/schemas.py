@@ -43,6 +43,11 @@ class ScoreDefinitionPublic(BaseModel):
     high: float
     unit: str = Field("", description="what the number counts, e.g. '°' (empty for a ratio)")
     digits: int = Field(2, description="decimals the pages show")
+    short: str = Field("", description="the abbreviation grid tiles show, e.g. 'OSI' (empty: the title)")
+    circular: bool = Field(False, description="an angle: averaged round the circle")
+    weak_below: float | None = Field(
+        None, description="a family member scoring below this prefers other stimuli as much (pages say so)"
+    )
 
 
 class UnitBase(BaseModel):

@@ -13,6 +13,8 @@ from typing import Literal, Protocol
 from notes.claims import MEMBER_SHARE, PLACEHOLDER, Claim, Placeholder, placeholder, placeholders, stop_units
 from notes.tour_file import StopFile
 
+SELECTIVITY = "orientation_selectivity"  # the score whose value says whether a unit prefers an orientation
+
 Status = Literal["holds", "fails", "unchecked"]
 NOT_MEASURED = "(not measured)"  # a placeholder whose value this store lacks
 
@@ -42,6 +44,8 @@ class ModelFacts(Protocol):
     def groups(self) -> Mapping[str, tuple[str, ...]]: ...
     @property
     def layers(self) -> tuple[str, ...]: ...
+    @property
+    def oriented(self) -> float: ...  # the orientation selectivity from which a unit's preferred orientation counts
 
 
 @dataclass(frozen=True)
@@ -167,8 +171,9 @@ def unit_verdict(claim: Claim, unit: UnitFacts, facts: ModelFacts) -> Verdict:
         return Verdict(claim, "unchecked", str(why))
 
 
-def _circuit_verdict(claim: Claim, units: list[UnitFacts]) -> Verdict:
-    """Whether a claim about a whole circuit (its order, its coverage) holds."""
+def _circuit_verdict(claim: Claim, units: list[UnitFacts], oriented: float) -> Verdict:
+    """Whether a claim about a whole circuit (its order, its coverage) holds. Coverage counts the units that prefer
+    an orientation (selectivity at least `oriented`), as the family pages do."""
     name = claim.ordered_by or "orientation"
     try:
         values = [_score(u, name).value for u in units]
@@ -178,7 +183,13 @@ def _circuit_verdict(claim: Claim, units: list[UnitFacts]) -> Verdict:
     if claim.kind == "ordered_by":
         ordered = all(a <= b for a, b in zip(values, values[1:], strict=False))
         return Verdict(claim, "holds" if ordered else "fails", shown)
-    angles = sorted(v % 360 for v in values)
+    selective = [v for u, v in zip(units, values, strict=True) if u.scores.get(SELECTIVITY, 0.0) >= oriented]
+    left_out = len(values) - len(selective)
+    if left_out:
+        shown += f"; {left_out} unit{'' if left_out == 1 else 's'} of selectivity < {oriented:g} not counted"
+    if not selective:
+        return Verdict(claim, "fails", f"no unit prefers an orientation ({shown})")
+    angles = sorted(v % 360 for v in selective)
     coverage = 360 - max(b - a for a, b in zip(angles, [*angles[1:], angles[0] + 360], strict=True))
     held = coverage >= (claim.orientation_coverage or 0)
     return Verdict(claim, "holds" if held else "fails", f"{coverage:.0f}° ({shown})")
@@ -220,7 +231,7 @@ def check_stop(stop: StopFile, facts: ModelFacts) -> list[Verdict]:
         if absent:
             verdicts.append(Verdict(claim, "unchecked", _missing(absent[0], facts)))
         elif claim.kind in ("ordered_by", "orientation_coverage"):
-            verdicts.append(_circuit_verdict(claim, [u for _, u in chosen if u is not None]))
+            verdicts.append(_circuit_verdict(claim, [u for _, u in chosen if u is not None], facts.oriented))
         elif len(chosen) == 1:
             verdicts.append(unit_verdict(claim, chosen[0][1], facts))  # type: ignore[arg-type]
         else:

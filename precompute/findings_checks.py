@@ -10,11 +10,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from store.circle import coverage
+from store.scores import ORIENTED_SELECTIVITY
 
 # Curve detectors: a unit whose top dataset examples are mostly curves and whose preferred orientation holds however
 # the curve is drawn; a layer grows them when it has enough of them spread round the circle.
 CURVE_CLASS_SHARE = 0.75  # of a unit's top examples labelled with a curve class (store.scores.FAMILY_CLASSES)
-MIN_SELECTIVITY = 0.3  # its stored orientation selectivity: a curve detector prefers an orientation (not a ring)
+MIN_SELECTIVITY = ORIENTED_SELECTIVITY  # its stored orientation selectivity: it prefers an orientation (not a ring)
 ORIENTATION_TOLERANCE = 20.0  # degrees: a rendering's preferred orientation within this of the unit's
 MIN_RENDERINGS = 3  # renderings (of precompute.tuning_stimuli.RENDERINGS) that must agree
 MIN_CURVE_UNITS = 10  # in one layer
@@ -33,7 +34,7 @@ MIN_SVD_R = 0.6  # |Pearson r| of a component's loadings with bw_ratio
 MIN_BRANCH_SHARE = 0.8  # of a layer's curve units held by one branch
 # Colour contrast into centre-surround.
 ROTATION_INVARIANT = 0.2  # orientation selectivity below this: a unit that does not care about orientation
-ORIENTED = 0.3  # orientation selectivity at least this: an oriented (colour-contrast) unit
+ORIENTED = ORIENTED_SELECTIVITY  # orientation selectivity at least this: an oriented (colour-contrast) unit
 STRONGEST_INPUTS = 8  # a unit's strongest positive inputs that are looked at
 MIN_ROTATED_COPIES = 3  # colour-contrast units among them
 MIN_COPIES_COVERAGE = 180.0  # degrees their preferred orientations cover: copies turned round the circle

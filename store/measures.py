@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from store import schema as t
 from store.reader import StoreReader
-from store.scores import FAMILY_CLASSES
+from store.scores import FAMILY_CLASSES, ORIENTED_SELECTIVITY
 
 
 @dataclass
@@ -43,6 +43,7 @@ class ModelMeasures:
     layers: tuple[str, ...]  # the model's layers in this store, in forward order
     # Names that stand for several labels: each family whose classes (store.scores.FAMILY_CLASSES) label images here.
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    oriented: float = ORIENTED_SELECTIVITY  # the selectivity from which a preferred orientation counts for coverage
 
 
 def _largest(values: Any) -> float | None:

@@ -21,6 +21,9 @@ class Score:
     high: float = 1.0
     unit: str = ""  # what the number counts, written after it ("°"); empty for a plain ratio
     digits: int = 2  # decimals shown
+    short: str = ""  # the abbreviation grid tiles show (spelled out beside them); empty: the title itself
+    circular: bool = False  # an angle: averaged round the circle (store.circle), not on a line
+    weak_below: float | None = None  # a family member scoring below this prefers other stimuli as much (pages warn)
 
     def __post_init__(self) -> None:
         # Stored in `unit_scores.score` (32 characters) and in its stage's name, "scores:<name>" (32 too).
@@ -31,6 +34,7 @@ class Score:
 BW_RATIO = Score(
     name="bw_ratio",
     title="black & white",
+    short="B/W",
     meaning=(
         "How much of the unit's response survives when images are converted to grayscale (ITU-R BT.601 luma, "
         "before the model's normalization): its peak activation on each image (the maximum over positions, "
@@ -55,10 +59,13 @@ ORIENTATION = Score(
     high=360.0,
     unit="°",
     digits=0,
+    short="θ",
+    circular=True,
 )
 ORIENTATION_SELECTIVITY = Score(
     name="orientation_selectivity",
     title="orientation selectivity",
+    short="OSI",
     meaning=(
         "How sharply the unit prefers one orientation: |Σ r(θ)·e^{iθ}| / Σ r(θ) over the same orientation curve as "
         "the preferred orientation. 0: all orientations alike; 1: a single orientation."
@@ -72,6 +79,7 @@ CURVE = Score(
         "to a curve (any orientation and radius) and L to a line or edge (any orientation). 0.5: alike; 1: curves "
         "only; 0: lines only."
     ),
+    weak_below=0.5,
 )
 LINE = Score(
     name="line",
@@ -80,6 +88,7 @@ LINE = Score(
         "How much more the unit responds to straight lines and edges than to the other stimuli: L / (L + O), with "
         "L its best response to a line or edge and O to a curve, a colour disk or a grating. 0.5: alike."
     ),
+    weak_below=0.5,
 )
 COLOUR = Score(
     name="colour",
@@ -124,6 +133,10 @@ def get(name: str) -> Score:
     except KeyError:
         raise KeyError(f"unknown score {name!r}; known: {', '.join(SCORES)}") from None
 
+
+# The orientation selectivity from which a unit counts as preferring an orientation: a curve detector (the findings),
+# a unit whose preferred orientation counts towards a family's coverage of the circle (the family pages).
+ORIENTED_SELECTIVITY = 0.3
 
 # Family membership (precompute.evidence gates it, the app lists only members, bench/score_validity.py checks it).
 TOP_EXAMPLES = 16  # a unit's top dataset examples that say what it answers

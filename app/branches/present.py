@@ -28,6 +28,7 @@ from app.deps import BranchesContext
 from app.plots.histogram import Series, histogram_svg
 from app.schemas import BranchPublic
 from app.units.present import branch_spans, label_source_public, unit_summary
+from store.circle import circular_mean, circular_median, circular_spread
 from store.records import UnitSummary
 from store.scores import SCORES, Score
 
@@ -62,13 +63,21 @@ def histogram(values: Sequence[float], edges: Sequence[float]) -> list[int]:
 
 
 def score_stats(score: Score, values: Sequence[float]) -> ScoreStatsPublic:
-    """How many units hold the score, their mean, median and range, and their histogram."""
+    """How many units hold the score, their mean, median, spread and range (an angle's round the circle), and their
+    histogram."""
     given = bool(values)
+    if score.circular:
+        mean, median, spread = circular_mean(values), circular_median(values), circular_spread(values)
+    else:
+        mean = statistics.fmean(values) if given else None
+        median = statistics.median(values) if given else None
+        spread = statistics.pstdev(values) if given else None
     return ScoreStatsPublic(
         score=score.name,
         count=len(values),
-        mean=statistics.fmean(values) if given else None,
-        median=statistics.median(values) if given else None,
+        mean=mean,
+        median=median,
+        spread=spread,
         min=min(values) if given else None,
         max=max(values) if given else None,
         histogram=histogram(values, score_bins(score)),

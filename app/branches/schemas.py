@@ -21,16 +21,23 @@ class ScorePublic(BaseModel):
     meaning: str
     low: float
     high: float
+    short: str = Field("", description="the abbreviation grid tiles show (empty: the title)")
+    circular: bool = Field(False, description="an angle in degrees: its statistics are taken round the circle")
     bins: list[float] = Field(description="edges of every histogram of this score, low to high (one more than bins)")
 
 
 class ScoreStatsPublic(BaseModel):
-    """One score over one branch's units: how many are measured, their mean, median and range, and the histogram."""
+    """One score over one branch's units: how many are measured, their mean, median, spread and range, and the
+    histogram. For an angle (the score's `circular`), mean, median and spread are taken round the circle
+    (store.circle): 350° and 10° average to 0°, not 180°."""
 
     score: str
     count: int = Field(description="units of the branch that hold this score")
-    mean: Float32 | None
-    median: Float32 | None
+    mean: Float32 | None = Field(description="the mean; for an angle the circular mean (null: the angles balance out)")
+    median: Float32 | None = Field(description="the median; for an angle the circular median")
+    spread: Float32 | None = Field(
+        description="the standard deviation; for an angle the circular standard deviation in degrees"
+    )
     min: Float32 | None
     max: Float32 | None
     histogram: list[int] = Field(description="units per bin of the score's `bins` (values outside go to the end bins)")

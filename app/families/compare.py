@@ -23,13 +23,14 @@ from app.families.present import (
     CURVE,
     FAMILY_HELP,
     BadFamilyQuery,
-    by_orientation,
     coverage,
     family_links,
     parse_top,
     ranked_units,
+    selective_orientations,
     top_help,
     top_schema,
+    weak,
 )
 from app.families.schemas import CompareLayerPublic, CompareModelPublic, ComparePublic
 from app.schemas import ScoreDefinitionPublic
@@ -132,14 +133,14 @@ def _model(data: CompareData, found: ModelFamily) -> CompareModelPublic:
             continue
         ranked = found.ranked.get(layer.name, [])
         units = ranked_units(model, layer, ranked, data.score, found.curves.get(layer.name, {}))
-        oriented = [u.orientation for u in by_orientation(units) if u.orientation is not None]
         layers.append(
             CompareLayerPublic(
                 name=layer.name,
                 url=urls.path(routes.LAYER, model=model.id, layer=layer.name),
                 family_url=urls.path(routes.FAMILY, model=model.id, layer=layer.name, family=data.family),
                 units=units,
-                coverage=coverage(oriented),
+                weak=weak(units, data.score),
+                coverage=coverage(*selective_orientations(units)),
                 membership=membership(data.family, layer.name, count),
             )
         )

@@ -42,7 +42,7 @@ from app.web.errors import NotFound
 from store import circle
 from store.reader import StoreReader
 from store.records import CurveView, FamilyCount, LayerView, ModelView, UnitSummary, WeightsView
-from store.scores import FAMILY_SCORES, Score
+from store.scores import FAMILY_SCORES, ORIENTATION_SELECTIVITY, ORIENTED_SELECTIVITY, Score
 
 TOP = 16  # units a family view shows by default
 MAX_TOP = 64  # at most: the most a circuit takes per layer (app.circuit.query.MAX_UNITS)
@@ -99,16 +99,37 @@ def layer_families(model: ModelView, layer: LayerView, units: Iterable[UnitSumma
     return family_links(names, lambda family: urls.path(routes.FAMILY, model=model.id, layer=layer.name, family=family))
 
 
-def coverage(orientations: Sequence[float]) -> CoveragePublic:
-    """How much of the circle the preferred orientations cover: the widest gap between neighbours, and 360° − it."""
+def selective_orientations(units: Sequence[FamilyUnitPublic]) -> tuple[list[float], int]:
+    """The preferred orientations that count towards coverage, those of units that prefer one (orientation
+    selectivity at least store.scores.ORIENTED_SELECTIVITY: a ring-like unit's angle is noise), and how many units
+    with a preferred orientation were left out."""
+    measured = [u for u in units if u.orientation is not None]
+    counted = [
+        float(u.orientation)
+        for u in measured
+        if u.orientation is not None and u.scores.get(ORIENTATION_SELECTIVITY.name, 0.0) >= ORIENTED_SELECTIVITY
+    ]
+    return counted, len(measured) - len(counted)
+
+
+def coverage(orientations: Sequence[float], unselective: int = 0) -> CoveragePublic:
+    """How much of the circle the preferred orientations cover: the widest gap between neighbours, and 360° − it;
+    `unselective`: the units left out for too low a selectivity."""
     found = circle.coverage(orientations)
     return CoveragePublic(
         oriented=found.count,
+        unselective=unselective,
+        min_selectivity=ORIENTED_SELECTIVITY,
         largest_gap=found.largest_gap,
         gap_from=found.gap_from,
         gap_to=found.gap_to,
         covers=found.covers,
     )
+
+
+def weak(units: Sequence[FamilyUnitPublic], score: Score) -> int:
+    """How many of the units score below the score's `weak_below`: members that prefer other stimuli as much."""
+    return 0 if score.weak_below is None else sum(u.score < score.weak_below for u in units)
 
 
 def by_orientation(units: Sequence[FamilyUnitPublic]) -> list[FamilyUnitPublic]:
@@ -257,7 +278,8 @@ def family_public(data: FamilyData) -> FamilyPublic:
         top=data.top,
         units=units,
         unoriented=sum(u.orientation is None for u in units),
-        coverage=coverage([u.orientation for u in units if u.orientation is not None]),
+        weak=weak(units, data.score),
+        coverage=coverage(*selective_orientations(units)),
         score_definitions=score_definitions(u.scores for u in data.units),
         circuit_url=circuit_url,
         circuit_layers=circuit_layers,

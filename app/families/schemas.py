@@ -33,10 +33,17 @@ class CoveragePublic(BaseModel):
     """How much of the circle the preferred orientations of a family's units cover (docs/browsing.md, "Feature
     families and universality")."""
 
-    oriented: int = Field(description="units with a preferred orientation")
+    oriented: int = Field(
+        description="units whose preferred orientation counts: those with an orientation selectivity of at least "
+        "`min_selectivity`"
+    )
+    unselective: int = Field(
+        0, description="units with a preferred orientation but a lower selectivity, left out (their angle is noise)"
+    )
+    min_selectivity: Float32 = Field(0.0, description="the orientation selectivity a unit needs to count")
     largest_gap: Float32 | None = Field(
         description="the widest angle, in degrees, between neighbouring preferred orientations round the circle "
-        "(360 for a single unit; null when no unit has one)"
+        "(360 for a single unit; null when no unit counts)"
     )
     gap_from: Float32 | None = Field(description="the preferred orientation where the widest gap starts (going up)")
     gap_to: Float32 | None = Field(description="the preferred orientation where it ends")
@@ -74,6 +81,7 @@ class FamilyPublic(BaseModel):
         description="the top units by preferred orientation, lowest angle first; units without one last, by rank"
     )
     unoriented: int = Field(description="units among them without a preferred orientation (at the end of `units`)")
+    weak: int = Field(0, description="units among them scoring below the score's `weak_below` (the page warns)")
     coverage: CoveragePublic
     score_definitions: list[ScoreDefinitionPublic] = Field(description="what the units' scores mean")
     circuit_url: str = Field(description="the family as a circuit ordered by orientation (with the previous layer's "
@@ -94,6 +102,7 @@ class CompareLayerPublic(BaseModel):
     url: str = Field(description="the layer's page")
     family_url: str = Field(description="the layer's family view, laid out by orientation")
     units: list[FamilyUnitPublic] = Field(description="highest family score first")
+    weak: int = Field(0, description="units among them scoring below the score's `weak_below` (the page warns)")
     coverage: CoveragePublic
     membership: MembershipPublic | None = Field(None, description="who the family lists, and why")
 

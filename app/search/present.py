@@ -5,12 +5,14 @@ Ranking: each result matches the query (any case) as `exact` (the whole ref, nam
 shorthand like '4B' for 'mixed4b' counts as exact), as a `prefix` or as a `substring`; the hand-labelled units of an
 exactly matched layer follow as `related`. A measured score's name, title or family ('curve', 'curves', 'black &
 white'; exactly or as a prefix of at least three characters) lists the store's units with its highest values, in
-that tier. Results sort by tier, then by source in the order of `SOURCES` (unit refs, models, layers, classes, hand
-labels, notes, tours, scores), then in store order (model id, layer in forward order, unit; a score's units by
-value). A page reached twice (a unit matched by its ref and by its label) is kept once, at its best rank.
+that tier; a family's (or its score's) name lists first the family page of each layer that holds the score. Results
+sort by tier, then by source in the order of `SOURCES` (unit refs, family pages, models, layers, classes, hand labels,
+notes, tours, scores), then in store order (model id, layer in forward order, unit; a score's units by value, ties
+in store order). A page reached twice (a unit matched by its ref and by its label) is kept once, at its best rank.
 
-`load` fetches everything in at most three reader queries (the models with their layers, every hand label, and
-either the units of a branch a ref names or the top units of a score the query names) and three queries of the
+`load` fetches everything in at most four reader queries (the models with their layers, every hand label, and
+either the units of a branch a ref names or the top units of a score the query names, with the members per layer of
+the family it ranks) and three queries of the
 notes database (every instructor's note, every tour and their stops) whatever the query; the sources only rank. To
 search something new, add its data to `Corpus` (one query in `load`) and a function to `SOURCES`. The page, the
 JSON and the suggestions all call `search_public`, so they agree.
@@ -35,7 +37,7 @@ from notes.book import NotesBook
 from notes.db import NotesDatabaseError
 from notes.tours import Tour, every, shipped
 from store.reader import StoreReader
-from store.records import LayerView, ModelView, ScoredUnit
+from store.records import FamilyCount, LayerView, ModelView, ScoredUnit, score_stage
 from store.refs import UnitRef, resolve_layer
 from store.scores import FAMILY_SCORES, SCORES, Score
 
@@ -69,6 +71,7 @@ class Corpus:
     tours: list[Tour] = field(default_factory=list)  # those this store can show (app.tours.present.showable)
     scored: list[ScoredUnit] = field(default_factory=list)  # the top units of the score the query names
     family: str | None = None  # the family the named score ranks: its members are captioned so
+    counts: dict[tuple[str, str], FamilyCount] = field(default_factory=dict)  # its members per (model, layer)
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,9 @@ SearchText = Annotated[str, Depends(search_text)]
 
 def load(reader: StoreReader, query: str, book: NotesBook | None = None) -> Corpus:
     """Everything search needs: two queries, and a third when `query` is a ref to a layer no model stores (it may
-    be an unstored branch of a concatenating layer, like 'mixed4b_1x1:2'); and three of `book`, the notes database
-    (its notes and its tours; the shipped tours alone without it)."""
+    be an unstored branch of a concatenating layer, like 'mixed4b_1x1:2') or names a score, and a fourth when that
+    score ranks a family (its members per layer); and three of `book`, the notes database (its notes and its tours;
+    the shipped tours alone without it)."""
     stored = reader.models()
     labels = {(hit.model, hit.layer, hit.unit): hit.label for hit in reader.hand_labels()}
     branches: dict[tuple[str, str], list[UnitKey]] = {}
@@ -109,8 +113,9 @@ def load(reader: StoreReader, query: str, book: NotesBook | None = None) -> Corp
     named = named_score(query)
     family = family_of(named[0]) if named is not None else None
     scored = reader.top_scored(named[0].name, SCORE_UNITS, family) if named is not None else []
+    counts = reader.family_counts(family) if family is not None else {}
     notes, tours = _from_notes(stored, book)
-    return Corpus(stored, labels, branches, notes, showable(tours, stored), scored, family)
+    return Corpus(stored, labels, branches, notes, showable(tours, stored), scored, family, counts)
 
 
 def family_of(score: Score) -> str | None:
@@ -327,6 +332,39 @@ def named_score(query: str) -> tuple[Score, Match] | None:
     return score, match
 
 
+def families(query: str, corpus: Corpus) -> Iterator[Hit]:
+    """For a family's name or its score's ('curves', 'curve'): the family page of each layer that holds the score,
+    before any unit, the layers with the most members first (ties in store order: model id, then layer in forward
+    order); where the store keeps the members' evidence, only layers where some unit passed."""
+    named = named_score(query)
+    family = family_of(named[0]) if named is not None else None
+    if named is None or family is None:
+        return
+    score, match = named
+    held = [
+        (model, layer)
+        for model in corpus.models
+        for layer in model.layers
+        if score_stage(score.name) in layer.stages
+        and (not corpus.counts or corpus.counts.get((model.id, layer.name), NO_MEMBERS).members > 0)
+    ]
+    for model, layer in sorted(held, key=lambda held: -_members(corpus, *held)):  # stable: store order for ties
+        at = {"model": model.id, "layer": layer.name, "family": family}
+        members = _members(corpus, model, layer)
+        counted = f"{members} member{'' if members == 1 else 's'}, " if corpus.counts else ""
+        detail = f"the {family} family of {layer.name}: {counted}laid out by preferred orientation"
+        fields = {"title": f"{model.id}/{layer.name} {family}", "detail": detail, "query": query.strip()}
+        url, api_url = urls.path(routes.FAMILY, **at), urls.path(routes.API_FAMILY, **at)
+        yield _hit(match, "family", kind="family", model=model.id, url=url, api_url=api_url, **fields)
+
+
+NO_MEMBERS = FamilyCount(0, 0, False)
+
+
+def _members(corpus: Corpus, model: ModelView, layer: LayerView) -> int:
+    return corpus.counts.get((model.id, layer.name), NO_MEMBERS).members
+
+
 def scored_units(query: str, corpus: Corpus) -> Iterator[Hit]:
     """For a measured score's name ('curve', 'lines', 'black & white'): the store's units with its highest values,
     highest first, each captioned with its value; for a family's score, only the family's members where the store
@@ -346,7 +384,17 @@ def _within(query: str, text: str) -> Match | None:
 
 
 # What search looks through, in the order that breaks ties between equally good matches.
-SOURCES: tuple[Source, ...] = (unit_refs, models, layers, classes, hand_labels, instructor_notes, tours, scored_units)
+SOURCES: tuple[Source, ...] = (
+    unit_refs,
+    families,
+    models,
+    layers,
+    classes,
+    hand_labels,
+    instructor_notes,
+    tours,
+    scored_units,
+)
 
 
 def rank(query: str, corpus: Corpus) -> list[Hit]:

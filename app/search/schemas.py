@@ -8,14 +8,15 @@ from pydantic import BaseModel, Field
 class SearchHitPublic(BaseModel):
     """One search result: a unit, layer, model or class, and how well it matched."""
 
-    kind: str = Field(description="'unit', 'layer', 'model', 'class' or 'tour'")
+    kind: str = Field(description="'unit', 'family' (a layer's family page), 'layer', 'model', 'class' or 'tour'")
     title: str = Field(description="what to show, e.g. 'inceptionv1/mixed4b:409' or 'goldfish'")
     detail: str = Field(description="a line of context, e.g. the unit's hand label or the model's title")
     query: str = Field(description="the text that searches for exactly this result, e.g. 'inceptionv1/mixed4b'")
     match: str = Field(description="'exact', 'prefix', 'substring' or 'related' (a labelled unit of a matched layer)")
     field: str = Field(
         description="what matched: 'ref', 'name', 'title', 'label', 'class', an instructor's 'note label' or 'note', "
-        "a tour's 'description' or 'caption', or a measured 'score' the query names (the unit is among its highest)"
+        "a tour's 'description' or 'caption', a 'family' the query names (its page in a layer), or a measured 'score' "
+        "the query names (the unit is among its highest)"
     )
     model: str
     url: str

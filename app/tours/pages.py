@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
@@ -43,11 +43,29 @@ def _private(request: Request, name: str, context: dict[str, Any], status: int =
     return response
 
 
+NewSlug = Annotated[str | None, Query(max_length=200, description="the address of a tour to write")]
+
+
 @router.get(routes.TOURS.path, name=routes.TOURS.name)
-def tours_page(request: Request, book: Notes, reader: Reader) -> Response:
-    """Every tour, with a link to present each."""
+def tours_page(request: Request, book: Notes, reader: Reader, new: NewSlug = None) -> Response:
+    """Every tour, with a link to present each, and the form that starts a new one: `?new=SLUG` goes to the editor
+    of that address when it is a valid slug no tour holds yet, else the list says why."""
     found = tours.tours_public(tours.tour_list(book, reader))
-    return _private(request, "tours.html", {"found": found, "json_url": found.api_url})
+    context: dict[str, Any] = {"found": found, "json_url": found.api_url, "new": new, "new_error": None}
+    if new is not None:
+        context["new_error"] = error = _new_slug_error(new.strip(), [t.slug for t in found.tours])
+        if error is None:
+            return RedirectResponse(urls.path(routes.TOUR_EDIT, slug=new.strip()), status_code=303)
+    return _private(request, "tours.html", context, 200 if context["new_error"] is None else 422)
+
+
+def _new_slug_error(slug: str, taken: list[str]) -> str | None:
+    """Why a new tour cannot start at `slug`, or None."""
+    if not _slug_ok(slug):
+        return f"{slug!r} cannot be a tour's address: lower-case letters, digits and -, starting with a letter or digit"
+    if slug in taken:
+        return f"a tour at /tours/{slug} exists already: open it and edit it, or choose another address"
+    return None
 
 
 @writes.post(routes.TOURS.path, name=routes.TOURS.name)

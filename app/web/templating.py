@@ -31,6 +31,15 @@ def signed(value: float) -> str:
     return ("+" if value >= 0 else "−") + text
 
 
+def ordinal(value: float) -> str:
+    """A rank in words' order: '1st', '2nd', '3rd', '4th', '11th', '12th', '21st', '99th'; a fraction as '0.5th'."""
+    if value != int(value):
+        return f"{value:g}th"
+    number = int(value)
+    suffix = "th" if number % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
 def link_paths(text: str | None) -> Markup:
     """Stored text (a model's warning, say) escaped, with the site paths it mentions as links."""
     escaped = str(escape(text or ""))
@@ -43,6 +52,7 @@ templates.env.lstrip_blocks = True
 templates.env.globals["urls"] = urls
 templates.env.filters["sig3"] = sig3
 templates.env.filters["signed"] = signed
+templates.env.filters["ordinal"] = ordinal
 templates.env.filters["scale_legend"] = scale_legend
 templates.env.filters["link_paths"] = link_paths
 

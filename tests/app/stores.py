@@ -39,6 +39,7 @@ B_LAYERS = [
 ]
 B_CURVE = {0: 0.3, 2: 0.9, 4: 0.5}
 NEURON_UNITS = [0, 3]  # fam-a's mixed units with a neuron picture besides their channel one
+ORIENTED = 0.6  # the orientation selectivity of every unit with a preferred orientation: each counts for coverage
 
 
 def tuning(peak: float) -> list[float]:
@@ -71,15 +72,19 @@ def build_family_store(root: Path) -> Path:
     _neuron_pictures(writer, "fam-a", "mixed", NEURON_UNITS)
     writer.put_connections("fam-a", "mixed", "conv", [], {}, weights=toy_weights("conv", 10, 4))
     writer.put_scores("fam-a", "mixed", {"curve": MIXED_CURVE, "line": {8: 0.7, 9: 0.6}}, {})
-    writer.put_scores("fam-a", "mixed", {"orientation": MIXED_ORIENTATION}, {})
-    writer.put_scores("fam-a", "conv", {"curve": CONV_CURVE, "orientation": CONV_ORIENTATION}, {})
+    selective = {u: ORIENTED for u in MIXED_ORIENTATION}
+    writer.put_scores("fam-a", "mixed", {"orientation": MIXED_ORIENTATION, "orientation_selectivity": selective}, {})
+    conv_selective = {u: ORIENTED for u in CONV_ORIENTATION}
+    conv_scores = {"curve": CONV_CURVE, "orientation": CONV_ORIENTATION, "orientation_selectivity": conv_selective}
+    writer.put_scores("fam-a", "conv", conv_scores, {})
     curves = [CurveRecord(u, "orientation", {"orientation": ANGLES}, tuning(a)) for u, a in MIXED_ORIENTATION.items()]
     curves.append(CurveRecord(0, "curvature", {"radius": [4.0], "orientation": ANGLES}, [tuning(0.0)]))
     writer.put_curves("fam-a", "mixed", curves, {"curves": ["orientation"]})
     writer.put_model(ModelRecord("fam-b", "Family B", "toy", "1" * 64, {"size": 8}, ["x", "y"]))
     writer.put_layers("fam-b", B_LAYERS)
     _thumbnails(writer, "fam-b", B_LAYERS)
-    writer.put_scores("fam-b", "block", {"curve": B_CURVE, "orientation": {2: 45.0}}, {})
+    b_scores = {"curve": B_CURVE, "orientation": {2: 45.0}, "orientation_selectivity": {2: ORIENTED}}
+    writer.put_scores("fam-b", "block", b_scores, {})
     writer.close()
     return root
 

@@ -90,8 +90,9 @@ def test_a_circuit_ordered_by_a_score_is_checked_in_the_stop_order(toy_store: Pa
     assert _judged(_stop("{ordered_by: bw_ratio}", "circuit: toy-net/block1:2,0"), toy_store)[0][0] == "fails"
 
 
-def _orientations(*angles: float) -> ModelMeasures:
-    units = {("l", u): UnitMeasures("l", u, None, {"orientation": a}) for u, a in enumerate(angles)}
+def _orientations(*angles: float, selectivity: float = 0.5) -> ModelMeasures:
+    scores = [{"orientation": a, "orientation_selectivity": selectivity} for a in angles]
+    units = {("l", u): UnitMeasures("l", u, None, s) for u, s in enumerate(scores)}
     return ModelMeasures(units, (), ("l",))
 
 
@@ -100,6 +101,21 @@ def test_orientation_coverage_is_the_circle_less_its_largest_gap(angles: tuple[f
     stop = _stop("{orientation_coverage: 270}", "circuit: m/l:" + ",".join(str(u) for u in range(len(angles))))
     [verdict] = check_stop(stop, _orientations(*angles))
     assert verdict.status == status and verdict.measured.startswith("270°" if status == "holds" else "90°")
+
+
+def test_orientation_coverage_counts_only_units_that_prefer_an_orientation() -> None:
+    stop = _stop("{orientation_coverage: 270}", "circuit: m/l:0,1,2,3")
+    measures = _orientations(0, 90, 180, 270)
+    ring = measures.units[("l", 3)].scores
+    ring["orientation_selectivity"] = 0.06  # its 270° is noise: 0, 90 and 180 cover 180°
+    [verdict] = check_stop(stop, measures)
+    assert (
+        verdict.status == "fails"
+        and verdict.measured.startswith("180°")
+        and "1 unit of selectivity < 0.3" in verdict.measured
+    )
+    [none] = check_stop(stop, _orientations(0, 90, 180, 270, selectivity=0.1))
+    assert none.status == "fails" and none.measured.startswith("no unit prefers an orientation")
 
 
 def test_an_orientation_claim_is_a_circular_distance() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from store.reader import StoreReader
-from tests.app.stores import ANGLES, NEURON_UNITS, build_family_store, tuning
+from tests.app.stores import ANGLES, NEURON_UNITS, ORIENTED, build_family_store, tuning
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,8 @@ def test_units_scored_ranks_each_layer_highest_first_in_forward_order(reader: St
     }
     assert list(ranked) == ["conv", "mixed"]
     unit = ranked["mixed"][1]
-    assert unit.scores == {"curve": 0.85, "orientation": 20.0} and unit.thumbnail is not None
+    assert unit.scores == {"curve": 0.85, "orientation": 20.0, "orientation_selectivity": ORIENTED}
+    assert unit.thumbnail is not None
 
 
 def test_units_scored_breaks_ties_by_unit_and_leaves_out_layers_without_the_score(reader: StoreReader) -> None:

@@ -1,5 +1,5 @@
-"""The branch page of a concatenating layer: units grouped by branch, score histograms and summaries, hand-label
-families, its JSON twin, the link from the layer page, and the 404 for a layer without branches."""
+"""The branch page of a concatenating layer: units grouped by branch, score histograms and summaries (angles round the
+circle), label groups, its JSON twin, the link from the layer page, and the 404 for a layer without branches."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import html as html_text
 import re
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -14,8 +15,9 @@ from app.branches.present import histogram, label_group, score_bins
 from app.main import create_app
 from app.web.config import Settings
 from store.scores import BW_RATIO
+from store.writer import StoreWriter
+from tests.app.stores import BRANCH_BW, build_branch_store
 from tests.app.stores import BRANCH_MODEL as MODEL
-from tests.app.stores import build_branch_store
 
 
 @pytest.fixture(scope="module")
@@ -155,3 +157,40 @@ def test_histogram_counts_values_per_bin_and_clips_outliers_to_the_end_bins() ->
     edges = score_bins(BW_RATIO, 4)
     assert edges == [0.0, 0.25, 0.5, 0.75, 1.0]
     assert histogram([0.0, 0.25, 0.3, 0.99, 1.0, 1.5, -0.2], edges) == [2, 2, 0, 3]
+
+
+# Preferred orientations either side of 0° in the 1×1 branch, and round the circle in the 5×5 one: a plain average
+# reads 180° and 175° for them, the circular mean 0° and none (they balance out).
+ORIENTATIONS = {0: 350.0, 1: 10.0, 2: 20.0, 3: 340.0, 4: 0.0, 5: 90.0, 6: 180.0, 7: 270.0}
+
+
+@pytest.fixture(scope="module")
+def oriented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A client over the branch store whose mixed units also hold preferred orientations."""
+    store = build_branch_store(tmp_path_factory.mktemp("oriented-branch-store"))
+    with StoreWriter(store) as writer:
+        writer.put_scores(MODEL, "mixed", {"orientation": ORIENTATIONS}, {})
+    with TestClient(create_app(Settings(store=store)), follow_redirects=False) as test_client:
+        yield test_client
+
+
+def test_preferred_orientations_are_averaged_round_the_circle_not_on_a_line(oriented: TestClient) -> None:
+    page = oriented.get("/api/v1/models/branchy/layers/mixed/branches").json()
+    assert [(s["name"], s["circular"]) for s in page["scores"]] == [("bw_ratio", False), ("orientation", True)]
+    one, five, _ = (b["scores"][1] for b in page["branches"])
+    angles = np.deg2rad([ORIENTATIONS[u] for u in range(4)])
+    expected = np.rad2deg(np.arctan2(np.sin(angles).mean(), np.cos(angles).mean())) % 360  # 0°, not 180°
+    assert min(one["mean"], 360 - one["mean"]) == pytest.approx(min(expected, 360 - expected), abs=1e-3)
+    length = np.hypot(np.sin(angles).mean(), np.cos(angles).mean())
+    assert one["spread"] == pytest.approx(np.rad2deg(np.sqrt(-2 * np.log(length))), rel=1e-4)
+    assert one["median"] in (350.0, 10.0)  # the angles with the least summed arc to the others
+    assert five["count"] == 4 and five["mean"] is None and five["spread"] is None  # no mean direction
+    html = html_text.unescape(oriented.get("/models/branchy/layers/mixed/branches").text)
+    table = html.split("Branches compared")[1].split("</table>")[0]
+    assert "preferred orientation: circular mean ± sd" in table and "circular median" in table
+    assert re.search(r"<td>0° <span class=\"muted\">± \d+°</span></td>", table) and "180" not in table
+
+
+def test_a_linear_scores_spread_is_its_standard_deviation(page: dict) -> None:
+    one = page["branches"][0]["scores"][0]
+    assert one["spread"] == pytest.approx(np.std([BRANCH_BW[u] for u in range(4)]), rel=1e-5)

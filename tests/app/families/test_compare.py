@@ -101,6 +101,17 @@ def test_bad_parameters_are_a_400_saying_what_they_take(client: TestClient, quer
 
 def test_the_compare_page_shows_each_model_and_is_linked_from_the_index(client: TestClient) -> None:
     html = client.get("/compare?family=curves").text
-    assert html.count('class="family-tile"') == 11 and html.count("plot-polar-sparkline") == 4
+    assert html.count('class="family-tile') == 11 and html.count("plot-polar-sparkline") == 4
+    assert html.count('class="family-tile weak"') == 1  # fam-b's block:0, curve 0.3
     assert 'href="/models/fam-b/layers/block/families/curves"' in html and "Family B" in html
     assert 'href="/compare?family=curves"' in client.get("/").text
+
+
+def test_compare_says_when_the_store_holds_nothing_to_compare(toy_store: Path) -> None:
+    with TestClient(create_app(Settings(store=toy_store))) as alone:
+        html = alone.get("/compare?family=curves").text
+    assert "No model in this store holds curve scores" in html and "nothing to compare" in html
+
+
+def test_compare_of_two_models_holding_the_score_says_nothing_of_the_kind(client: TestClient) -> None:
+    assert "compare-alone" not in client.get("/compare?family=curves").text

@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.families.present import coverage
+from app.families.present import coverage, selective_orientations
 from app.main import create_app
 from app.web.config import Settings
+from store.scores import ORIENTED_SELECTIVITY
 from tests.app.stores import ANGLES, NEURON_UNITS, build_family_store, tuning
 
 
@@ -61,7 +63,8 @@ def test_coverage_is_the_circle_less_the_widest_gap_between_preferred_orientatio
 
 def test_coverage_counts_the_gap_across_zero_and_lone_or_absent_orientations() -> None:
     assert coverage([350.0, 10.0]).model_dump() == {
-        "oriented": 2, "largest_gap": 340.0, "gap_from": 10.0, "gap_to": 350.0, "covers": 20.0
+        "oriented": 2, "unselective": 0, "min_selectivity": pytest.approx(ORIENTED_SELECTIVITY),
+        "largest_gap": 340.0, "gap_from": 10.0, "gap_to": 350.0, "covers": 20.0,
     }  # fmt: skip
     assert coverage([0.0, 90.0, 180.0, 270.0]).covers == 270.0
     assert coverage([30.0]).covers == 0.0 and coverage([30.0]).largest_gap == 360.0
@@ -169,3 +172,34 @@ def test_the_layer_page_links_the_families_its_units_hold_and_no_others(client: 
     assert 'href="/models/fam-a/layers/mixed/families/lines">lines</a>' in html
     assert "families/colour" not in html
     assert 'class="families-link"' not in client.get("/models/fam-a/layers/fc").text
+
+
+def test_coverage_counts_only_units_that_prefer_an_orientation_and_says_how_many_it_left_out() -> None:
+    units = [
+        SimpleNamespace(orientation=0.0, scores={"orientation_selectivity": 0.9}),
+        SimpleNamespace(orientation=90.0, scores={"orientation_selectivity": ORIENTED_SELECTIVITY}),
+        SimpleNamespace(orientation=200.0, scores={"orientation_selectivity": 0.06}),  # a ring: its angle is noise
+        SimpleNamespace(orientation=300.0, scores={}),  # no selectivity measured
+        SimpleNamespace(orientation=None, scores={"orientation_selectivity": 0.9}),
+    ]
+    angles, left_out = selective_orientations(units)  # type: ignore[arg-type]
+    assert (angles, left_out) == ([0.0, 90.0], 2)
+    found = coverage(angles, left_out)
+    assert (found.covers, found.oriented, found.unselective) == (90.0, 2, 2)  # not 300°, which all four would cover
+
+
+def test_a_family_with_members_that_prefer_other_stimuli_says_so_and_marks_them(client: TestClient) -> None:
+    page = _json(client, "/api/v1/models/fam-b/layers/block/families/curves")
+    weak = [u["unit"] for u in page["units"] if u["score"] < 0.5]
+    assert weak == [0] and page["weak"] == 1 and page["score"]["weak_below"] == 0.5
+    html = client.get("/models/fam-b/layers/block/families/curves").text
+    assert "1 of these 3 units scores below 0.5 on curve" in html
+    assert html.count('class="family-tile weak"') == 1 and html.count("weak-mark") == 1
+    strong = client.get("/models/fam-a/layers/mixed/families/curves").text
+    assert "family-weak" not in strong and "weak-mark" not in strong
+
+
+def test_family_pages_spell_out_the_abbreviations_their_tiles_use(client: TestClient) -> None:
+    html = client.get("/models/fam-a/layers/mixed/families/curves").text
+    assert '<abbr title="orientation selectivity">OSI</abbr>: orientation selectivity' in html
+    assert "orientation selectivity (OSI)" in html  # in the definitions too

@@ -291,3 +291,28 @@ def test_a_tour_stored_before_the_checks_renders_its_bad_stop_as_invalid(client:
     tours.put(book, parse(json.dumps(TOUR)), author="bob")  # the trail keeps the bad stop it replaced, readable
     history = client.get(urls.path(routes.TOUR_HISTORY, slug="toy"))
     assert history.status_code == 200 and "unit: toy-net/conv1:9999" in history.text
+
+
+def test_a_new_tour_starts_from_a_form_asking_its_address(
+    client: TestClient, book: NotesBook, issued: dict[str, str]
+) -> None:
+    _signed_in(client, issued["alice"])
+    form = client.get(urls.path(routes.TOURS)).text
+    assert '<form class="new-tour"' in form and 'name="new"' in form and "new-tour/edit" not in form
+    started = client.get(urls.path(routes.TOURS, {"new": "week-3-curves"}))
+    assert started.status_code == 303 and started.headers["location"] == "/tours/week-3-curves/edit"
+    editor = client.get(started.headers["location"]).text
+    assert "slug: week-3-curves" in editor
+
+
+@pytest.mark.parametrize(
+    ("slug", "why"),
+    [("Week 3", "cannot be a tour&#39;s address"), ("-x", "cannot be a tour&#39;s address"), ("toy", "exists already")],
+)
+def test_a_new_tours_address_that_is_not_a_slug_or_is_taken_is_said_at_the_form(
+    client: TestClient, book: NotesBook, issued: dict[str, str], slug: str, why: str
+) -> None:
+    tours.put(book, parse(json.dumps(TOUR)), author="alice")
+    _signed_in(client, issued["alice"])
+    page = client.get(urls.path(routes.TOURS, {"new": slug}))
+    assert page.status_code == 422 and why in page.text and 'role="alert"' in page.text

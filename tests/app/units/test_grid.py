@@ -46,6 +46,9 @@ def test_layer_json_defines_the_scores_it_holds(client: TestClient) -> None:
             "high": 1.0,
             "unit": "",
             "digits": 2,
+            "short": "B/W",
+            "circular": False,
+            "weak_below": None,
         }
     ]
     assert client.get("/api/v1/models/toy-net/layers/conv1").json()["score_definitions"] == []

@@ -442,3 +442,34 @@ def test_the_demo_docs_quote_the_demo_findings_as_measured(demo_run: tuple[Path,
         assert "does grow the rotating weights" not in words
     for row in quoted:
         assert row in words, row
+
+
+@pytest.mark.slow
+def test_the_demo_branch_pages_orientation_aggregates_are_circular_means_of_the_units_json(
+    demo_run: tuple[Path, str],
+) -> None:
+    """Each branch's preferred-orientation mean, median and spread on the mixed4b branch page, recomputed from the
+    layer's units.jsonl: the direction of the mean unit vector, the angle with the least summed arc to the others, and
+    √(−2 ln R); the page prints the mean to the degree."""
+    client = TestClient(create_app(Settings(store=demo_run[0])))
+    lines = client.get(urls.path(routes.API_LAYER_UNITS_JSONL, model=DEMO, layer="mixed4b")).text.splitlines()
+    branch_of = {u["unit"]: (u["branch"], u["scores"].get("orientation")) for u in map(json.loads, lines)}
+    page = client.get(urls.path(routes.API_BRANCHES, model=DEMO, layer="mixed4b")).json()
+    column = [s["name"] for s in page["scores"]].index("orientation")
+    table = client.get(urls.path(routes.BRANCHES, model=DEMO, layer="mixed4b")).text.split("</table>")[0]
+    checked = 0
+    for branch in page["branches"]:
+        angles = np.array([a for b, a in branch_of.values() if b == branch["name"] and a is not None], dtype=float)
+        stats = branch["scores"][column]
+        assert stats["count"] == len(angles) > 0, branch["name"]
+        vector = np.exp(1j * np.deg2rad(angles)).mean()
+        mean = np.rad2deg(np.angle(vector)) % 360
+        assert abs((stats["mean"] - mean + 180) % 360 - 180) < 0.01, (branch["name"], stats["mean"], mean)
+        assert stats["spread"] == pytest.approx(np.rad2deg(np.sqrt(-2 * np.log(abs(vector)))), rel=1e-3)
+        arcs = np.abs((angles[:, None] - angles[None, :] + 180) % 360 - 180).sum(axis=1)
+        median_arcs = np.abs((stats["median"] - angles + 180) % 360 - 180).sum()
+        assert median_arcs == pytest.approx(arcs.min(), abs=0.01 * len(angles))  # a least-arc angle (ties aside)
+        assert np.abs((stats["median"] - angles + 180) % 360 - 180).min() < 0.01  # one of the branch's angles
+        assert f"<td>{stats['mean']:.0f}° <span" in table
+        checked += 1
+    assert checked == len(page["branches"]) >= 4
