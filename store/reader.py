@@ -303,6 +303,30 @@ class StoreReader:
                     found[layer][unit] = CurveView(curve.name, curve.axes, curve.values)
         return found
 
+    def examples_of(
+        self, model_id: str, chosen: Mapping[str, Sequence[int]], count: int
+    ) -> dict[str, dict[int, list[AssetRef]]]:
+        """The crops of the chosen units' first `count` top dataset examples, best first, by layer then unit; units
+        without examples are absent (one query): the evidence a teaching view shows beside a unit's picture."""
+        numbers = sorted({u for units in chosen.values() for u in units})
+        query = (
+            select(t.Layer.name, t.Unit.unit, t.Asset)
+            .select_from(t.DatasetExample)
+            .join(t.Unit, t.Unit.id == t.DatasetExample.unit_id)
+            .join(t.Layer, t.Layer.id == t.Unit.layer_id)
+            .join(t.Asset, t.Asset.sha256 == t.DatasetExample.asset_sha256)
+            .where(t.Layer.model_id == model_id, t.Layer.name.in_(list(chosen)), t.Unit.unit.in_(numbers))
+            .where(t.DatasetExample.rank < count)
+            .order_by(t.Layer.name, t.Unit.unit, t.DatasetExample.rank)
+        )
+        found: dict[str, dict[int, list[AssetRef]]] = {layer: {} for layer in chosen}
+        with Session(self.engine) as session:
+            for layer, unit, asset in session.execute(query):
+                if unit in chosen[layer]:  # the query fetched every chosen number of every chosen layer
+                    crop = AssetRef(asset.sha256, asset.ext, asset.width, asset.height)
+                    found[layer].setdefault(unit, []).append(crop)
+        return found
+
     def pictures_of(
         self, model_id: str, chosen: Mapping[str, Sequence[int]], keys: Sequence[str]
     ) -> dict[str, dict[int, dict[str, AssetRef]]]:

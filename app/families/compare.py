@@ -2,8 +2,9 @@
 each model whose units hold the family's score, the members (app.families.present) that score highest, with their
 orientation curves; a layer where no unit passed the family's gate says so.
 
-Queries: the models once, how many units of each layer passed the gate once, then two per model shown (its top
-members per layer with their pictures in one, their curves in another), whatever the number of layers. Parameters
+Queries: the models once, how many units of each layer passed the gate once, then three per model shown (its top
+members per layer with their pictures in one, their curves in another, their top examples' crops in a third),
+whatever the number of layers. Parameters
 answer 400 saying what they take; a model that is not stored, 404 naming those that are.
 """
 
@@ -34,10 +35,10 @@ from app.families.present import (
 )
 from app.families.schemas import CompareLayerPublic, CompareModelPublic, ComparePublic
 from app.schemas import ScoreDefinitionPublic
-from app.units.present import public, score_definitions
+from app.units.present import EVIDENCE_STRIP, public, score_definitions
 from app.web.errors import NotFound
 from store.reader import StoreReader
-from store.records import CurveView, FamilyCount, ModelView, UnitSummary
+from store.records import AssetRef, CurveView, FamilyCount, ModelView, UnitSummary
 from store.scores import FAMILY_SCORES, Score
 
 FAMILY = "curves"  # compared when none is named
@@ -53,6 +54,7 @@ class ModelFamily:
     model: ModelView
     ranked: dict[str, list[UnitSummary]]  # by layer name in forward order, highest score first
     curves: dict[str, dict[int, CurveView]]
+    examples: dict[str, dict[int, list[AssetRef]]]  # the ranked units' top examples' crops, by layer and unit
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ def choose_models(stored: Sequence[ModelView], names: Sequence[str]) -> list[Mod
 
 
 def load_compare(reader: StoreReader, family: str, models: str, top: int) -> CompareData:
-    """The comparison's data: one query for the models, one for the family's members per layer, two per model."""
+    """The comparison's data: one query for the models, one for the family's members per layer, three per model
+    (its top units, their tuning curves, their top examples' crops)."""
     name, score = parse_family(family)
     names = parse_models(models)
     found = []
@@ -101,7 +104,8 @@ def load_compare(reader: StoreReader, family: str, models: str, top: int) -> Com
         ranked = reader.units_scored(model.id, score.name, top, family=name, pictures=BETTER)
         chosen = {layer: [u.unit for u in units] for layer, units in ranked.items()}
         curves = reader.curves_of(model.id, chosen, CURVE) if ranked else {}
-        found.append(ModelFamily(model, ranked, curves))
+        examples = reader.examples_of(model.id, chosen, EVIDENCE_STRIP) if ranked else {}
+        found.append(ModelFamily(model, ranked, curves, examples))
     return CompareData(name, score, top, found, bool(names), counts)
 
 
@@ -132,7 +136,8 @@ def _model(data: CompareData, found: ModelFamily) -> CompareModelPublic:
         if layer.name not in found.ranked and count is None:
             continue
         ranked = found.ranked.get(layer.name, [])
-        units = ranked_units(model, layer, ranked, data.score, found.curves.get(layer.name, {}))
+        curves, crops = found.curves.get(layer.name, {}), found.examples.get(layer.name, {})
+        units = ranked_units(model, layer, ranked, data.score, curves, crops)
         layers.append(
             CompareLayerPublic(
                 name=layer.name,

@@ -4,19 +4,21 @@ preferred orientation so that the rotated copies of one feature stand in a row, 
 Members are the units that passed the family's gate (store.scores.passes_gate: their family stimulus response is a
 real share of their dataset peak and, on the demo's labelled images, their top examples are of the family's classes);
 on a store without that evidence, every scored unit, ranked by score alone, and the page says so.
-`load_family` makes the reader calls (four, whatever the layer's size: the top members of this layer and the one
-before it with their pictures, how many passed, the weights between them, the units' orientation curves); the
-presenters never query.
-Each tile shows the unit by the picture that reads best of those stored (app.families.pictures: neuron, else channel).
-Coverage: the preferred orientations sorted round the circle, the widest gap between neighbours (the last and the
-first too, across 360°), and `covers` = 360° − that gap: the smallest arc that holds every preferred orientation.
+`load_family` makes the reader calls (five, whatever the layer's size: the top members of this layer and the one
+before it with their pictures, how many passed, the weights between them, the units' orientation curves, their top
+examples' crops); the presenters never query.
+Each tile shows the unit by the picture that reads best of those stored (app.families.pictures: neuron, else channel)
+and beside it the evidence, its top dataset examples.
+Coverage: the preferred orientations of the units that prefer one (orientation selectivity at least
+store.scores.ORIENTED_SELECTIVITY) sorted round the circle, the widest gap between neighbours (the last and the first
+too, across 360°), and `covers` = 360° − that gap: the smallest arc that holds every counted orientation.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query
@@ -37,11 +39,11 @@ from app.families.schemas import (
 )
 from app.plots.sparkline_polar import polar_sparkline
 from app.schemas import ScoreDefinitionPublic
-from app.units.present import public, score_definitions, unit_summary
+from app.units.present import EVIDENCE_STRIP, public, score_definitions, unit_summary
 from app.web.errors import NotFound
 from store import circle
 from store.reader import StoreReader
-from store.records import CurveView, FamilyCount, LayerView, ModelView, UnitSummary, WeightsView
+from store.records import AssetRef, CurveView, FamilyCount, LayerView, ModelView, UnitSummary, WeightsView
 from store.scores import FAMILY_SCORES, ORIENTATION_SELECTIVITY, ORIENTED_SELECTIVITY, Score
 
 TOP = 16  # units a family view shows by default
@@ -153,13 +155,16 @@ def family_unit(
     score: Score,
     rank: int,
     curve: CurveView | None,
+    crops: Sequence[AssetRef] = (),
 ) -> FamilyUnitPublic:
-    """A unit as a family shows it, by the picture that reads best of those stored (app.families.pictures)."""
+    """A unit as a family shows it, by the picture that reads best of those stored (app.families.pictures), with its
+    top dataset examples' crops."""
     picture_kind, picture = choose_picture(summary)
     return FamilyUnitPublic(
         **unit_summary(model, layer, summary).model_dump(),
         picture=picture,
         picture_kind=picture_kind,
+        examples=[urls.asset(crop) for crop in crops],
         score=summary.scores[score.name],
         rank=rank,
         orientation=summary.scores.get(ORIENTATION),
@@ -173,9 +178,15 @@ def ranked_units(
     units: Sequence[UnitSummary],
     score: Score,
     curves: Mapping[int, CurveView],
+    examples: Mapping[int, Sequence[AssetRef]] | None = None,
 ) -> list[FamilyUnitPublic]:
-    """The units as the reader ranked them (highest score first), each with its rank, curve and picture."""
-    return [family_unit(model, layer, u, score, i + 1, curves.get(u.unit)) for i, u in enumerate(units)]
+    """The units as the reader ranked them (highest score first), each with its rank, curve, picture and the crops
+    of its top dataset examples (when given)."""
+    crops = examples or {}
+    return [
+        family_unit(model, layer, u, score, i + 1, curves.get(u.unit), crops.get(u.unit, ()))
+        for i, u in enumerate(units)
+    ]
 
 
 def find_family(model: ModelView, layer: LayerView, family: str) -> Score:
@@ -202,6 +213,7 @@ class FamilyData:
     previous: list[UnitSummary]  # the previous layer's top members, when the weights from it are stored
     curves: dict[str, dict[int, CurveView]]  # orientation curves by layer and unit
     count: FamilyCount | None = None  # how many passed the family's gate (None: no gated evidence, ranked by score)
+    examples: dict[int, list[AssetRef]] = field(default_factory=dict)  # this layer's units' top examples' crops
 
 
 def _weights_from_previous(reader: StoreReader, model: ModelView, layer: LayerView) -> WeightsView | None:
@@ -224,7 +236,10 @@ def load_family(reader: StoreReader, model: ModelView, layer: LayerView, family:
     previous = ranked.get(weights.source, []) if weights else []
     chosen = {name: [u.unit for u in units] for name, units in ranked.items()}
     curves = reader.curves_of(model.id, chosen, CURVE) if chosen else {}
-    return FamilyData(model, layer, family, score, top, ranked.get(layer.name, []), previous, curves, count)
+    shown = ranked.get(layer.name, [])
+    crops = reader.examples_of(model.id, {layer.name: [u.unit for u in shown]}, EVIDENCE_STRIP) if shown else {}
+    examples = crops.get(layer.name, {})
+    return FamilyData(model, layer, family, score, top, shown, previous, curves, count, examples)
 
 
 def no_family_scores(reader: StoreReader, model: ModelView, layer: LayerView, family: str, score: Score) -> NotFound:
@@ -265,7 +280,7 @@ def _circuit(data: FamilyData, units: Sequence[FamilyUnitPublic]) -> tuple[str, 
 def family_public(data: FamilyData) -> FamilyPublic:
     """The family view: the top units by preferred orientation, their coverage of the circle, and links onward."""
     model, layer, family = data.model, data.layer, data.family
-    ranked = ranked_units(model, layer, data.units, data.score, data.curves.get(layer.name, {}))
+    ranked = ranked_units(model, layer, data.units, data.score, data.curves.get(layer.name, {}), data.examples)
     units = by_orientation(ranked)
     circuit_url, circuit_layers = _circuit(data, units)
     held = set().union(*(u.scores for u in data.units))

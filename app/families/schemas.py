@@ -27,6 +27,9 @@ class FamilyUnitPublic(UnitSummaryPublic):
     rank: int = Field(description="its place in its layer by the family's score: 1 is the highest")
     orientation: Float32 | None = Field(description="its preferred orientation in degrees (null: not measured)")
     curve: OrientationCurvePublic | None = Field(description="its orientation tuning curve (null: not stored)")
+    examples: list[str] = Field(
+        default_factory=list, description="crops of its first top dataset examples, best first (empty: not shown)"
+    )
 
 
 class CoveragePublic(BaseModel):

@@ -91,6 +91,7 @@ def tour_page(request: Request, tour: TourDep, reader: Reader) -> Response:
     """A tour: every stop with its images, caption and links."""
     found = tours.tour_public(tour, reader)
     context = {"tour": found, "json_url": found.api_url, "preview": _preview(request, found)}
+    context["stop_grids"] = tours.circuit_grids(tour, reader)
     return _private(request, "tour.html", context)
 
 
@@ -99,6 +100,7 @@ def tour_present(request: Request, tour: TourDep, reader: Reader) -> Response:
     """The tour one stop at a time, large, moved through with the keyboard (frontend/static/tour.js)."""
     found = tours.tour_public(tour, reader)
     context = {"tour": found, "json_url": found.api_url, "preview": _preview(request, found)}
+    context["stop_grids"] = tours.circuit_grids(tour, reader)
     return render(request, "tour_present.html", context)
 
 

@@ -20,7 +20,9 @@ from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
 from app import routes, urls
+from app.circuit import present as circuit_view
 from app.circuit import query as circuit
+from app.circuit.present import Grid
 from app.deps import Reader, check_unit, find_layer, get_reader
 from app.notes.instructors import Notes
 from app.tours.schemas import (
@@ -31,6 +33,7 @@ from app.tours.schemas import (
     TourStopPublic,
     TourSummaryPublic,
 )
+from app.units.present import EVIDENCE_STRIP
 from app.web.errors import NotFound
 from notes import claim_check, tour_file, tours
 from notes.claim_check import ModelFacts, NoFacts, Verdict
@@ -39,7 +42,7 @@ from notes.tour_file import MAX_ERRORS, StopFile, TourFile, TourLimits
 from notes.tours import Tour
 from store.measures import model_measures
 from store.reader import StoreReader
-from store.records import ModelView, UnitSummary
+from store.records import AssetRef, ModelView, UnitSummary
 
 
 def showable(book_tours: Sequence[Tour], models: Sequence[ModelView]) -> list[Tour]:
@@ -103,13 +106,20 @@ class _Units:
             self.layers[key] = {u.unit: u for u in self.reader.units(model, layer)}
         return self.layers[key]
 
-    def image(self, model: str, layer: str, unit: int) -> TourImagePublic | None:
+    def images(self, model: str, groups: Sequence[tuple[str, Sequence[int]]]) -> list[TourImagePublic | None]:
+        """Each unit of the (layer, units) groups as a stop shows it, with its top examples' crops (one query for
+        them all); None for a unit the store lacks."""
+        crops = self.reader.examples_of(model, {layer: list(units) for layer, units in groups}, EVIDENCE_STRIP)
+        return [self._image(model, layer, u, crops[layer].get(u, [])) for layer, units in groups for u in units]
+
+    def _image(self, model: str, layer: str, unit: int, crops: Sequence[AssetRef]) -> TourImagePublic | None:
         found = self.of(model, layer).get(unit)
         if found is None:
             return None
         image = urls.asset(found.thumbnail) if found.thumbnail else None
         url = urls.path(routes.UNIT, model=model, layer=layer, unit=unit)
-        return TourImagePublic(ref=f"{layer}:{unit}", label=found.label, image_url=image, url=url)
+        examples = [urls.asset(crop) for crop in crops]
+        return TourImagePublic(ref=f"{layer}:{unit}", label=found.label, image_url=image, examples=examples, url=url)
 
 
 def claim_public(verdict: Verdict) -> ClaimPublic:
@@ -174,7 +184,7 @@ def stop_public(stop: StopFile, number: int, slug: str, units: _Units, facts: Mo
         return _missing(stop, number, slug, f"model {stop.model!r} is not in this store", checked)
     if stop.kind == "unit":
         layer, unit = stop.layer_unit
-        image = units.image(model.id, layer, unit) if any(lv.name == layer for lv in model.layers) else None
+        image = units.images(model.id, [(layer, [unit])])[0] if any(lv.name == layer for lv in model.layers) else None
         if image is None:
             return _missing(stop, number, slug, f"{layer}:{unit} is not in this store's {model.id}", checked)
         title = f"{layer}:{unit}" + (f" · {image.label}" if image.label else "")
@@ -187,10 +197,29 @@ def stop_public(stop: StopFile, number: int, slug: str, units: _Units, facts: Mo
         query = circuit.parse(model, stop.target)
     except HTTPException as error:  # BadCircuit, or the 404 of a layer or unit it lacks
         return _missing(stop, number, slug, f"this store cannot show the circuit: {error.detail}", checked)
-    images = [units.image(model.id, layer, u) for layer, group in query.groups for u in group]
+    images = units.images(model.id, query.groups)
     title = "Circuit " + " → ".join(query.layers)
     shown = [i for i in images if i is not None]
     return _found(stop, number, slug, title, shown, (query.url, query.api_url), checked)
+
+
+def circuit_grids(tour: Tour, reader: StoreReader) -> dict[int, list[Grid]]:
+    """The kernel grids of each circuit stop the store can show (its first page of rows), by stop number: the tour's
+    pages draw them under the stop's units, as the circuit page does; the JSON links the circuit's own JSON."""
+    models = {m.id: m for m in reader.models()}
+    found: dict[int, list[Grid]] = {}
+    for number, stop in enumerate(tour.stops, 1):
+        model = models.get(stop.model)
+        if stop.kind != "circuit" or stop.problem is not None or model is None:
+            continue
+        try:
+            query = circuit.parse(model, stop.target)
+            found[number] = circuit_view.grids(
+                circuit_view.circuit_public(circuit_view.load(reader, model, query), query.rows)
+            )
+        except HTTPException:  # what the stop shows as not in this store
+            continue
+    return found
 
 
 def tour_facts(stops: Sequence[StopFile], reader: StoreReader) -> dict[str, ModelFacts]:

@@ -11,11 +11,14 @@ from app.web.paging import TrailPagePublic
 
 
 class TourImagePublic(BaseModel):
-    """A unit's feature visualization as a stop shows it."""
+    """A unit as a stop shows it: its feature visualization, and beside it the evidence, its top dataset examples."""
 
     ref: str = Field(description="layer:unit")
     label: str | None
     image_url: str | None = Field(description="the unit's channel visualization; null when it has none")
+    examples: list[str] = Field(
+        default_factory=list, description="its first top dataset examples' crops, best first (empty: none stored)"
+    )
     url: str = Field(description="the unit's page")
 
 

@@ -50,6 +50,7 @@ from store.refs import UnitRef
 from store.scores import SCORES
 
 PREVIEW_UNITS = 8  # thumbnails per layer on the model page
+EVIDENCE_STRIP = 6  # top dataset examples a teaching view shows beside a unit's picture (tour stops, family tiles)
 P = TypeVar("P", bound=BaseModel)
 
 

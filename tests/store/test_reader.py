@@ -267,3 +267,16 @@ def test_unit_holds_its_examples_across_the_range_statistics_and_tuning_curves(t
 def test_units_without_measurements_have_none(toy_location: StoreLocation) -> None:
     detail = StoreReader(toy_location).unit("toy-net", "conv1", 0)
     assert detail.range_examples == [] and detail.stats is None and detail.curves == []
+
+
+def test_examples_of_gives_the_chosen_units_first_top_example_crops_in_rank_order(ranked: StoreReader) -> None:
+    chosen = {"a": [0, 2], "b": [0, 1]}
+    found = ranked.examples_of("m", chosen, 2)
+    for layer, units in chosen.items():
+        for unit in units:
+            detail = ranked.unit("m", layer, unit)
+            assert detail is not None
+            expected = [e.asset.sha256 for e in sorted(detail.dataset_examples, key=lambda e: e.rank)[:2]]
+            assert [crop.sha256 for crop in found[layer].get(unit, [])] == expected, (layer, unit)
+    assert len(found["b"][0]) == 2 and found["a"] == {}  # b:0's three examples, written out of order; a holds none
+    assert ranked.examples_of("m", {"b": [1]}, 2) == {"b": {}} and ranked.examples_of("m", {"b": [0]}, 0) == {"b": {}}

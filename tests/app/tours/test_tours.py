@@ -20,6 +20,7 @@ from notes import tours
 from notes.book import NotesBook
 from notes.schema import StopRow
 from notes.tour_file import parse
+from store.reader import StoreReader
 
 TOUR = {
     "slug": "toy",
@@ -316,3 +317,32 @@ def test_a_new_tours_address_that_is_not_a_slug_or_is_taken_is_said_at_the_form(
     _signed_in(client, issued["alice"])
     page = client.get(urls.path(routes.TOURS, {"new": slug}))
     assert page.status_code == 422 and why in page.text and 'role="alert"' in page.text
+
+
+def test_each_stop_shows_its_units_top_dataset_examples_beside_their_pictures(
+    client: TestClient, book: NotesBook, toy_store: Path
+) -> None:
+    tours.put(book, parse(json.dumps(TOUR)), author="alice")
+    stops = client.get(urls.path(routes.API_TOUR, slug="toy")).json()["stop_list"]
+    reader = StoreReader(toy_store)
+    for stop, groups in ((stops[0], {"conv1": [1]}), (stops[1], {"conv1": [0, 1], "block1": [2]})):
+        stored = reader.examples_of("toy-net", groups, 6)
+        expected = [[urls.asset(c) for c in stored[layer].get(u, [])] for layer, units in groups.items() for u in units]
+        assert [image["examples"] for image in stop["images"]] == expected and all(expected)
+    for path in (urls.path(routes.TOUR, slug="toy"), urls.tour_present("toy")):
+        html = client.get(path).text
+        strips = re.findall(r'<a class="stop-examples"[^>]*>(.*?)</a>', html, re.S)
+        shown = [image["examples"] for stop in stops[:2] for image in stop["images"]]  # 1 unit, then 3
+        assert [strip.count("<img") for strip in strips] == [len(crops) for crops in shown]
+        assert all(crops[0] in strip for crops, strip in zip(shown, strips, strict=True))
+
+
+def test_a_circuit_stop_draws_the_kernels_between_its_layers(client: TestClient, book: NotesBook) -> None:
+    tours.put(book, parse(json.dumps(TOUR)), author="alice")
+    for path in (urls.path(routes.TOUR, slug="toy"), urls.tour_present("toy")):
+        html = client.get(path).text
+        stop = html.split('id="stop-2"')[1].split("</section>")[0]
+        assert stop.count('class="kernel-cell"') == 2  # conv1:0 and conv1:1 → block1:2
+        assert "conv1:0 → block1:2" in stop and "conv1:1 → block1:2" in stop
+        assert 'class="remove"' not in stop  # a tour's circuit is not edited from the tour
+        assert 'class="kernel-cell"' not in html.split('id="stop-1"')[1].split("</section>")[0]  # a unit stop

@@ -473,3 +473,38 @@ def test_the_demo_branch_pages_orientation_aggregates_are_circular_means_of_the_
         assert f"<td>{stats['mean']:.0f}° <span" in table
         checked += 1
     assert checked == len(page["branches"]) >= 4
+
+
+@pytest.mark.slow
+def test_every_stop_of_the_shipped_tour_shows_dataset_crops_and_its_circuit_stops_kernels(
+    demo_run: tuple[Path, str],
+) -> None:
+    client = TestClient(create_app(Settings(store=demo_run[0])))
+    tour = client.get(urls.path(routes.API_TOUR, slug="demo-curves")).json()
+    assert all(stop["found"] for stop in tour["stop_list"])
+    for path in (urls.path(routes.TOUR, slug="demo-curves"), urls.tour_present("demo-curves")):
+        html = client.get(path).text
+        for stop in tour["stop_list"]:
+            section = html.split(f'id="stop-{stop["number"]}"')[1].split("</section>")[0]
+            assert section.count('class="stop-examples"') == len(stop["images"]) > 0, (path, stop["number"])
+            assert all(len(image["examples"]) == 6 for image in stop["images"]), stop["number"]
+            layers = stop["target"].count(";") + 1 if stop["kind"] == "circuit" else 1
+            kernels = section.count('class="kernel-cell"')
+            assert kernels > 0 if layers > 1 else kernels == 0, (path, stop["number"], kernels)
+    assert any(stop["kind"] == "circuit" and ";" in stop["target"] for stop in tour["stop_list"])
+
+
+@pytest.mark.slow
+def test_demo_family_tiles_show_each_units_top_dataset_examples(demo_run: tuple[Path, str]) -> None:
+    client = TestClient(create_app(Settings(store=demo_run[0])))
+    family = client.get(urls.path(routes.API_FAMILY, model=DEMO, layer="mixed4b", family="curves")).json()
+    stored = StoreReader(demo_run[0]).examples_of(DEMO, {"mixed4b": [u["unit"] for u in family["units"]]}, 6)
+    assert [u["examples"] for u in family["units"]] == [
+        [urls.asset(crop) for crop in stored["mixed4b"][u["unit"]]] for u in family["units"]
+    ]
+    assert all(len(u["examples"]) == 6 for u in family["units"])
+    html = client.get(urls.path(routes.FAMILY, model=DEMO, layer="mixed4b", family="curves")).text
+    assert html.count('class="tile-examples"') == len(family["units"])
+    compare = client.get(urls.path(routes.API_COMPARE, {"family": "curves"})).json()
+    tiles = [u for m in compare["models"] for layer in m["layers"] for u in layer["units"]]
+    assert tiles and all(len(u["examples"]) == 6 for u in tiles)
