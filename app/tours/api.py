@@ -28,9 +28,10 @@ def list_tours(book: Notes, reader: Reader) -> ToursPublic:
 
 
 @one.get(routes.API_TOUR.path, name=routes.API_TOUR.name, response_model=TourPublic)
-def get_tour(tour: tours.TourDep, reader: Reader) -> TourPublic:
-    """A tour's stops, each with its units' images and its caption (Markdown rendered without raw HTML)."""
-    return tours.tour_public(tour, reader)
+def get_tour(tour: tours.TourDep, reader: Reader, book: Notes) -> TourPublic:
+    """A tour's stops, each with its units' images, labels and top examples, and its caption (Markdown rendered
+    without raw HTML)."""
+    return tours.tour_public(tour, reader, tours.instructor_labels(book))
 
 
 @one.put(routes.API_TOUR.path, name=routes.API_TOUR.name, response_model=TourPublic, responses=WRITE_ERRORS)
@@ -40,7 +41,7 @@ def put_tour(slug: str, author: BearerAuthor, book: Notes, reader: Reader, tour:
         raise HTTPException(
             422, f"the tour's slug {tour.slug!r} differs from the address's {slug!r}; PUT it at its own"
         )
-    return tours.tour_public(tour_book.put(book, tour, author=author), reader)
+    return tours.tour_public(tour_book.put(book, tour, author=author), reader, tours.instructor_labels(book))
 
 
 @one.delete(routes.API_TOUR.path, name=routes.API_TOUR.name, status_code=204, responses=WRITE_ERRORS)

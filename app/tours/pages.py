@@ -87,18 +87,18 @@ def save_tour(
 
 
 @router.get(routes.TOUR.path, name=routes.TOUR.name)
-def tour_page(request: Request, tour: TourDep, reader: Reader) -> Response:
+def tour_page(request: Request, tour: TourDep, reader: Reader, book: Notes) -> Response:
     """A tour: every stop with its images, caption and links."""
-    found = tours.tour_public(tour, reader)
+    found = tours.tour_public(tour, reader, tours.instructor_labels(book))
     context = {"tour": found, "json_url": found.api_url, "preview": _preview(request, found)}
     context["stop_grids"] = tours.circuit_grids(tour, reader)
     return _private(request, "tour.html", context)
 
 
 @router.get(routes.TOUR_PRESENT.path, name=routes.TOUR_PRESENT.name)
-def tour_present(request: Request, tour: TourDep, reader: Reader) -> Response:
+def tour_present(request: Request, tour: TourDep, reader: Reader, book: Notes) -> Response:
     """The tour one stop at a time, large, moved through with the keyboard (frontend/static/tour.js)."""
-    found = tours.tour_public(tour, reader)
+    found = tours.tour_public(tour, reader, tours.instructor_labels(book))
     context = {"tour": found, "json_url": found.api_url, "preview": _preview(request, found)}
     context["stop_grids"] = tours.circuit_grids(tour, reader)
     return render(request, "tour_present.html", context)

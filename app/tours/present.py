@@ -12,7 +12,7 @@ error.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -36,6 +36,7 @@ from app.tours.schemas import (
 from app.units.present import EVIDENCE_STRIP
 from app.web.errors import NotFound
 from notes import claim_check, tour_file, tours
+from notes.book import NotesBook
 from notes.claim_check import ModelFacts, NoFacts, Verdict
 from notes.render import note_html
 from notes.tour_file import MAX_ERRORS, StopFile, TourFile, TourLimits
@@ -92,11 +93,15 @@ def tours_public(found: Sequence[Tour]) -> ToursPublic:
     )
 
 
+UnitKey = tuple[str, str, int]  # model id, layer name, unit
+
+
 class _Units:
     """The store's units of each layer a tour touches, fetched once per layer."""
 
-    def __init__(self, reader: StoreReader) -> None:
+    def __init__(self, reader: StoreReader, labels: Mapping[UnitKey, str] | None = None) -> None:
         self.reader = reader
+        self.labels = labels or {}  # instructors' labels, for the units the store has no hand label of
         self.models = {m.id: m for m in reader.models()}
         self.layers: dict[tuple[str, str], dict[int, UnitSummary]] = {}
 
@@ -119,7 +124,8 @@ class _Units:
         image = urls.asset(found.thumbnail) if found.thumbnail else None
         url = urls.path(routes.UNIT, model=model, layer=layer, unit=unit)
         examples = [urls.asset(crop) for crop in crops]
-        return TourImagePublic(ref=f"{layer}:{unit}", label=found.label, image_url=image, examples=examples, url=url)
+        label = found.label or self.labels.get((model, layer, unit))
+        return TourImagePublic(ref=f"{layer}:{unit}", label=label, image_url=image, examples=examples, url=url)
 
 
 def claim_public(verdict: Verdict) -> ClaimPublic:
@@ -229,10 +235,15 @@ def tour_facts(stops: Sequence[StopFile], reader: StoreReader) -> dict[str, Mode
     return {model: model_measures(reader, model, layers) for model, layers in wanted.items()}
 
 
-def tour_public(tour: Tour, reader: StoreReader) -> TourPublic:
+def instructor_labels(book: NotesBook) -> dict[UnitKey, str]:
+    """Every instructor's label, by (model, layer, unit) (one query of the notes database)."""
+    return {(note.model, note.layer, note.unit): note.label for note in book.notes() if note.label}
+
+
+def tour_public(tour: Tour, reader: StoreReader, labels: Mapping[UnitKey, str] | None = None) -> TourPublic:
     """A tour with its stops resolved against the store (one query per layer the stops touch) and its claims checked
-    (`tour_facts`)."""
-    units, facts = _Units(reader), tour_facts(tour.stops, reader)
+    (`tour_facts`); each unit labelled by its hand label, else by its instructor's (`labels`)."""
+    units, facts = _Units(reader, labels), tour_facts(tour.stops, reader)
     stops = [stop_public(s, i + 1, tour.slug, units, facts.get(s.model, NoFacts())) for i, s in enumerate(tour.stops)]
     summary = summary_public(tour).model_dump()
     return TourPublic(

@@ -87,6 +87,19 @@ def label_source_public(source: LabelSource) -> LabelSourcePublic:
     return public(LabelSourcePublic, source, citation=citation(source))
 
 
+def instructor_source(note: Note, note_url: str) -> LabelSourcePublic:
+    """An instructor's note as the source of a unit's label (where the store holds no hand label for it)."""
+    return LabelSourcePublic(
+        key="instructor",
+        title="An instructor's note",
+        authors=note.author,
+        year=note.updated.year,
+        url=note_url,
+        license="",
+        citation=f"{note.author}, instructor's note",
+    )
+
+
 def _hand_label_source(summary: UnitSummary) -> LabelSource | None:
     return summary.label_source if summary.label and summary.label_source else None
 
@@ -272,11 +285,15 @@ def unit_public(ctx: UnitContext, note: Note | None = None, notes_error: str | N
     note_url = urls.path(routes.API_UNIT_NOTE, **at, unit=unit)
     examples = sorted(detail.dataset_examples, key=lambda e: (-e.activation, e.rank))
     source = _hand_label_source(detail.summary)
+    fields = _unit_fields(model, layer, detail.summary)
+    labelled_by = label_source_public(source) if source else None
+    if fields["label"] is None and note is not None and note.label:  # the instructor's label, cited as theirs
+        fields["label"], labelled_by = note.label, instructor_source(note, note_url)
     return UnitPublic(
-        **_unit_fields(model, layer, detail.summary),
+        **fields,
         model=model.id,
         layer=layer.name,
-        label_source=label_source_public(source) if source else None,
+        label_source=labelled_by,
         score_definitions=score_definitions([detail.summary.scores]),
         same_unit=_link(model, detail.same_unit) if detail.same_unit else None,
         feature_vis=[feature_vis_public(f) for f in detail.feature_vis],

@@ -236,7 +236,10 @@ class UnitPublic(UnitBase):
 
     model: str
     layer: str
-    label_source: LabelSourcePublic | None = Field(description="who made the hand label")
+    label_source: LabelSourcePublic | None = Field(
+        description="who made the label: a hand-label source, or (key 'instructor') the instructor whose note gives "
+        "the label of a unit without a hand label"
+    )
     same_unit: UnitLinkPublic | None = Field(
         description="the same channel as a unit of its stored branch layer, or of the mixed layer a branch layer is of"
     )

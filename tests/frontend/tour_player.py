@@ -21,7 +21,7 @@ def fits(page: Any, min_image: int) -> None:
     """The page scrolls no wider than the screen; a stop's one image is at least `min_image` px wide (each of several,
     a third of that)."""
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    images = page.locator(".tour-stop:visible img")
+    images = page.locator(".tour-stop:visible .stop-image img")  # the units' pictures (not their examples' crops)
     least = min_image if images.count() == 1 else min_image / 3
     for i in range(images.count()):
         assert images.nth(i).bounding_box()["width"] >= least

@@ -154,3 +154,18 @@ def test_writing_notes_never_writes_the_store(toy_store: Path, client: TestClien
     client.delete(NOTE_API, headers=_bearer(issued["alice"]))
     after = {p: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in files}
     assert after == before and sorted(p for p in toy_store.rglob("*") if p.is_file()) == files
+
+
+def test_a_units_json_label_is_its_instructors_where_it_has_no_hand_label_cited_as_theirs(
+    client: TestClient, book: NotesBook
+) -> None:
+    unit = client.get(urls.path(routes.API_UNIT, **AT)).json()
+    assert unit["label"] is None and unit["label_source"] is None  # the toy store holds no hand labels
+    book.put(*UNIT, label="edges, left", body="", author="alice")
+    unit = client.get(urls.path(routes.API_UNIT, **AT)).json()
+    assert unit["label"] == unit["note"]["label"] == "edges, left"
+    source = unit["label_source"]
+    assert (source["key"], source["authors"], source["url"]) == ("instructor", "alice", NOTE_API)
+    page = client.get(urls.path(routes.UNIT, **AT)).text
+    cited = page.split('class="label-source')[1][:300]
+    assert "Label “edges, left”: alice, instructor&#39;s note" in cited and "()" not in cited

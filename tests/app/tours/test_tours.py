@@ -346,3 +346,14 @@ def test_a_circuit_stop_draws_the_kernels_between_its_layers(client: TestClient,
         assert "conv1:0 → block1:2" in stop and "conv1:1 → block1:2" in stop
         assert 'class="remove"' not in stop  # a tour's circuit is not edited from the tour
         assert 'class="kernel-cell"' not in html.split('id="stop-1"')[1].split("</section>")[0]  # a unit stop
+
+
+def test_a_stop_labels_its_units_with_their_instructors_labels(client: TestClient, book: NotesBook) -> None:
+    tours.put(book, parse(json.dumps(TOUR)), author="alice")
+    book.put("toy-net", "conv1", 1, label="left edges", body="", author="alice")
+    stops = client.get(urls.path(routes.API_TOUR, slug="toy")).json()["stop_list"]
+    assert stops[0]["images"][0]["label"] == "left edges" and stops[0]["title"] == "conv1:1 · left edges"
+    assert [image["label"] for image in stops[1]["images"]] == [None, "left edges", None]  # conv1:0, conv1:1, block1:2
+    for path in (urls.path(routes.TOUR, slug="toy"), urls.tour_present("toy")):
+        stop = client.get(path).text.split('id="stop-1"')[1].split("</section>")[0]
+        assert '<figcaption class="stop-label small">left edges</figcaption>' in stop

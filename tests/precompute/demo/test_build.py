@@ -508,3 +508,63 @@ def test_demo_family_tiles_show_each_units_top_dataset_examples(demo_run: tuple[
     compare = client.get(urls.path(routes.API_COMPARE, {"family": "curves"})).json()
     tiles = [u for m in compare["models"] for layer in m["layers"] for u in layer["units"]]
     assert tiles and all(len(u["examples"]) == 6 for u in tiles)
+
+
+# One address of every page type a student or instructor opens (the card PNGs, assets and POST-only routes aside).
+PHONE_PAGES = {
+    routes.INDEX: urls.path(routes.INDEX),
+    routes.MODEL: urls.path(routes.MODEL, model=DEMO),
+    routes.LAYER: urls.path(routes.LAYER, {"sort": "bw_ratio"}, model=DEMO, layer="mixed4b"),
+    routes.BRANCHES: urls.path(routes.BRANCHES, model=DEMO, layer="mixed4b"),
+    routes.UNIT: urls.path(routes.UNIT, model=DEMO, layer="mixed4b", unit=409),
+    routes.LAYER_WEIGHTS: urls.path(routes.LAYER_WEIGHTS, model=DEMO, layer="mixed4b"),
+    routes.SEARCH: urls.path(routes.SEARCH, {"q": "curve"}),
+    routes.CIRCUIT: urls.circuit_page(DEMO, [("mixed3b", [74, 67, 131, 78, 95]), ("mixed4a", [218, 40, 51, 54, 38])]),
+    routes.FAMILY: urls.path(routes.FAMILY, model=DEMO, layer="mixed3b", family="curves"),
+    routes.COMPARE: urls.path(routes.COMPARE, {"family": "curves"}),
+    routes.FINDINGS: urls.path(routes.FINDINGS, model=DEMO),
+    routes.PROBE: urls.path(routes.PROBE, model=DEMO),
+    routes.NOTES_HISTORY: urls.path(routes.NOTES_HISTORY),
+    routes.UNIT_NOTE_HISTORY: urls.path(routes.UNIT_NOTE_HISTORY, model=DEMO, layer="mixed4b", unit=409),
+    routes.INSTRUCTOR: urls.path(routes.INSTRUCTOR),
+    routes.TOURS: urls.path(routes.TOURS),
+    routes.TOUR: urls.path(routes.TOUR, slug="demo-curves"),
+    routes.TOUR_PRESENT: urls.tour_present("demo-curves"),
+    routes.TOUR_EDIT: urls.path(routes.TOUR_EDIT, slug="demo-curves"),
+    routes.TOUR_HISTORY: urls.path(routes.TOUR_HISTORY, slug="demo-curves"),
+}
+# What sticks out past the right edge of the screen, outside any box that scrolls or clips it.
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth, found = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.right <= width + 1) continue;
+    let up = el.parentElement, held = false;
+    for (; up && up !== document.body; up = up.parentElement) {
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(up).overflowX)) { held = true; break; }
+    }
+    if (!held) found.push(`${el.tagName.toLowerCase()}.${el.className} ends at ${Math.round(box.right)} px`);
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, found: found.slice(0, 5)};
+}"""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_every_page_type_fits_a_phone_without_scrolling_sideways(demo_run: tuple[Path, str], browser: Any) -> None:
+    assert {route.name for route in PHONE_PAGES} >= {"unit", "layer", "branches", "family", "circuit", "tour_present"}
+    phone = browser.new_context(viewport=VIEWPORTS["phone"], is_mobile=True, has_touch=True)
+    wide = {}
+    try:
+        with frontend.running_server(demo_run[0]) as base:
+            page = phone.new_page()
+            for path in [*PHONE_PAGES.values(), "/docs"]:
+                assert page.goto(base + path, wait_until="networkidle").status == 200, path
+                if path == "/docs":
+                    page.wait_for_selector(".opblock", timeout=15_000)  # Swagger UI draws itself after loading
+                found = page.evaluate(OVERFLOWING)
+                if found["scrollWidth"] > VIEWPORTS["phone"]["width"] or found["found"]:
+                    wide[path] = found
+    finally:
+        phone.close()
+    assert wide == {}
