@@ -14,6 +14,7 @@ from starlette.responses import Response
 from app import urls
 from frontend import TEMPLATES_DIR
 from store.figures.kernels import scale_legend
+from store.scores import ORIENTED_SELECTIVITY
 
 _SITE_PATH = re.compile(r"(?<![\w/])/models/[\w.@%:/-]*[\w/]")  # a path of this site in running text
 
@@ -50,6 +51,7 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 templates.env.globals["urls"] = urls
+templates.env.globals["ORIENTED_SELECTIVITY"] = ORIENTED_SELECTIVITY  # who prefers an orientation (store.scores)
 templates.env.filters["sig3"] = sig3
 templates.env.filters["signed"] = signed
 templates.env.filters["ordinal"] = ordinal

@@ -203,3 +203,12 @@ def test_family_pages_spell_out_the_abbreviations_their_tiles_use(client: TestCl
     html = client.get("/models/fam-a/layers/mixed/families/curves").text
     assert '<abbr title="orientation selectivity">OSI</abbr>: orientation selectivity' in html
     assert "orientation selectivity (OSI)" in html  # in the definitions too
+
+
+def test_circuit_axes_mark_each_units_preferred_orientation_with_an_arrow(client: TestClient) -> None:
+    html = client.get("/models/fam-a/circuit?units=conv:1,0,3;mixed:1,5").text
+    marks = re.findall(r'title="preferred orientation (\d+)°"><svg[^>]*><g transform="rotate\(([-\d.]+)\)"', html)
+    # conv:1 0°, conv:0 90°, mixed:1 20°, mixed:5 65°, each on the grid's axes (a header and a row or column);
+    # conv:3 has no preferred orientation and gets no arrow
+    assert {(int(a), float(r)) for a, r in marks} == {(0, -0.0), (90, -90.0), (20, -20.0), (65, -65.0)}
+    assert 'aria-label="conv:3"' in html and html.count("axis-orientation") == len(marks)
