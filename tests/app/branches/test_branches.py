@@ -96,6 +96,10 @@ def test_branches_page_shows_each_branch_with_its_grid_plots_and_families(client
     assert '<link rel="alternate" type="application/json" href="/api/v1/models/branchy/layers/mixed/branches">' in html
     assert html.count('<section class="branch"') == 3
     assert html.count('<li class="tile">') == 10
+    tiles = html.split('<ul class="grid units"')[1].split("</ul>")[0]
+    assert 'class="score"' not in tiles and "black &amp; white 0.9" in tiles  # the numbers in the tooltip only
+    numbers = html.split('<details class="branch-numbers">')[1].split("</details>")[0]  # and on demand, per branch
+    assert numbers.count("<tr>") == 1 + 4 and "<td>0.913" not in numbers and "<td>0.9</td>" in numbers
     assert 'href="/models/branchy/layers/mixed/units/5"' in html and 'href="/models/branchy/layers/mixed_5x5"' in html
     assert html.count('<svg class="plot histogram"') == 1 + 3  # the branches stacked, then one per branch
     assert BW_RATIO.meaning in html_text.unescape(html) and "Dog Heads" in html and "×2" in html
