@@ -86,22 +86,27 @@ def save_tour(
     return RedirectResponse(urls.path(routes.TOUR, slug=written.slug), status_code=303)
 
 
+def _shown(request: Request, tour: TourDep, reader: Reader, book: Notes) -> dict[str, Any]:
+    """What the tour page and presentation mode draw: the tour's stops, its circuit stops' kernel grids, its preview."""
+    found = tours.tour_public(tour, reader, tours.instructor_labels(book))
+    return {
+        "tour": found,
+        "json_url": found.api_url,
+        "preview": _preview(request, found),
+        "stop_grids": tours.circuit_grids(tour, reader),
+    }
+
+
 @router.get(routes.TOUR.path, name=routes.TOUR.name)
 def tour_page(request: Request, tour: TourDep, reader: Reader, book: Notes) -> Response:
     """A tour: every stop with its images, caption and links."""
-    found = tours.tour_public(tour, reader, tours.instructor_labels(book))
-    context = {"tour": found, "json_url": found.api_url, "preview": _preview(request, found)}
-    context["stop_grids"] = tours.circuit_grids(tour, reader)
-    return _private(request, "tour.html", context)
+    return _private(request, "tour.html", _shown(request, tour, reader, book))
 
 
 @router.get(routes.TOUR_PRESENT.path, name=routes.TOUR_PRESENT.name)
 def tour_present(request: Request, tour: TourDep, reader: Reader, book: Notes) -> Response:
     """The tour one stop at a time, large, moved through with the keyboard (frontend/static/tour.js)."""
-    found = tours.tour_public(tour, reader, tours.instructor_labels(book))
-    context = {"tour": found, "json_url": found.api_url, "preview": _preview(request, found)}
-    context["stop_grids"] = tours.circuit_grids(tour, reader)
-    return render(request, "tour_present.html", context)
+    return render(request, "tour_present.html", _shown(request, tour, reader, book))
 
 
 @router.get(routes.TOUR_EDIT.path, name=routes.TOUR_EDIT.name)
