@@ -19,7 +19,16 @@ from app.families.present import layer_families
 from app.notes import instructors
 from app.notes.instructors import Notes
 from app.units.grid import GridDep
-from app.units.present import PREVIEW_UNITS, layer_public, model_public, model_summary, unit_figures, unit_public
+from app.units.present import (
+    PREVIEW_UNITS,
+    instructor_labelled,
+    instructor_notes,
+    layer_public,
+    model_public,
+    model_summary,
+    unit_figures,
+    unit_public,
+)
 from app.web.errors import NotFound
 from app.web.templating import render
 
@@ -50,9 +59,11 @@ def model_page(request: Request, reader: Reader, model_view: ModelDep) -> Respon
 
 
 @router.get(routes.LAYER.path, name=routes.LAYER.name)
-def layer_page(request: Request, reader: Reader, ctx: LayerDep, grid: GridDep) -> Response:
-    """Every unit of a layer as a grid of thumbnails, sorted and filtered as the query says (app.units.grid)."""
+def layer_page(request: Request, reader: Reader, book: Notes, ctx: LayerDep, grid: GridDep) -> Response:
+    """Every unit of a layer as a grid of thumbnails, sorted and filtered as the query says (app.units.grid), those
+    without a hand label labelled by their instructor's note."""
     units, weights = reader.units(ctx.model.id, ctx.layer.name), reader.weights(ctx.model.id, ctx.layer.name)
+    units = instructor_labelled(ctx.model, ctx.layer, units, instructor_notes(book))
     layer = layer_public(ctx, units, weights, grid)
     families = layer_families(ctx.model, ctx.layer, units)
     context = {"model": ctx.model, "layer": layer, "families": families, "json_url": layer.grid.api_url}
@@ -110,18 +121,18 @@ def circuit_page(
     request: Request,
     reader: Reader,
     model_view: ModelDep,
+    book: Notes,
     units: str = "",
     order: str = "given",
     add: str = "",
     page: str = "",
+    scale: str = "",
 ) -> Response:
     """Units of consecutive layers and the kernels between them as grids, a page of rows at a time (a page is its
-    own URL, cached on its own); other spellings redirect to the canonical."""
-    query = circuit.parse(model_view, units, order, add, page)
+    own URL, cached on its own), on the colour scale `scale` names; other spellings redirect to the canonical."""
+    query = circuit.parse(model_view, units, order, add, page, scale)
     if request.query_params.multi_items() != circuit.canonical_params(query):
         return RedirectResponse(query.url, status_code=302)
-    found = circuit_view.circuit_public(circuit_view.load(reader, model_view, query), query.rows)
-    context = {"model": model_view, "circuit": found, "grids": circuit_view.grids(found), "json_url": found.api_url}
-    context["pager"] = circuit_view.pager(query)
-    context["preview"] = previews.circuit_preview(request, model_view, found)
+    context = circuit_view.page_context(reader, model_view, query, instructor_notes(book))
+    context["preview"] = previews.circuit_preview(request, model_view, context["circuit"])
     return render(request, "circuit.html", context)

@@ -19,9 +19,10 @@ API = routes.API
 # Where asset URLs point while a request is answered: None for this service's /assets, else a static host's base URL
 # (MICROSCOPE_ASSET_BASE_URL). Set per request by app.web.asset_host, so presenters build URLs without being told.
 _ASSET_BASE: ContextVar[str | None] = ContextVar("asset_base", default=None)
-# What stays readable in the address bar: a unit reference's ':' (and the '@' of 'model@layer:unit') in a path;
-# a model list's commas and a return path's slashes in a query. Everything else is quoted.
-_READABLE_SEGMENTS = {"ref": ":@"}
+# What stays readable in the address bar: a unit reference's ':' (and the '@' of 'model@layer:unit') and an
+# experiment's ':' and ',' in a path; a model list's commas and a return path's slashes in a query. Everything else
+# is quoted.
+_READABLE_SEGMENTS = {"ref": ":@", "spec": ":,"}
 _READABLE_VALUES = {"models": ",", "next": "/"}
 
 
@@ -97,27 +98,40 @@ def _units_query(units: str) -> str:
 
 
 def _circuit(
-    route: Route, model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None, page: int = 1
+    route: Route,
+    model: str,
+    groups: Sequence[tuple[str, Sequence[int]]],
+    order: str | None,
+    page: int = 1,
+    scale: str | None = None,
 ) -> str:
     query = _units_query(circuit_units(groups))
     if order and order != "given":
         query += "&order=" + quote(order, safe="")
     if page > 1:
         query += f"&page={page}"
+    if scale and scale != "pair":
+        query += "&scale=" + quote(scale, safe="")
     return f"{path(route, model=model)}?{query}"
 
 
 def circuit_page(
-    model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None = None, page: int = 1
+    model: str,
+    groups: Sequence[tuple[str, Sequence[int]]],
+    order: str | None = None,
+    page: int = 1,
+    scale: str | None = None,
 ) -> str:
     """A circuit's page (of its grids' rows, app.circuit.query.KERNELS_PER_PAGE a grid): the kernels between units of
-    consecutive layers, as grids; the default order and the first page are left out."""
-    return _circuit(routes.CIRCUIT, model, groups, order, page)
+    consecutive layers, as grids; the default order, the first page and the default colour scale are left out."""
+    return _circuit(routes.CIRCUIT, model, groups, order, page, scale)
 
 
-def api_circuit(model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None = None) -> str:
+def api_circuit(
+    model: str, groups: Sequence[tuple[str, Sequence[int]]], order: str | None = None, scale: str | None = None
+) -> str:
     """A circuit as JSON."""
-    return _circuit(routes.API_CIRCUIT, model, groups, order)
+    return _circuit(routes.API_CIRCUIT, model, groups, order, scale=scale)
 
 
 def circuit_card(model: str, units: str) -> str:

@@ -7,16 +7,20 @@ queries for 2 units as for 64 per layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
+from markupsafe import Markup
 
 from app import routes, urls
-from app.circuit.query import ORIENTATION, BadCircuit, CircuitQuery
+from app.circuit.angles import angle_plots
+from app.circuit.query import ORIENTATION, PER_ROW, SCALES, BadCircuit, CircuitQuery
 from app.circuit.schemas import CircuitLayerPublic, CircuitPairPublic, CircuitPublic, CircuitUnitPublic
-from app.plots.kernel_cells import KernelCell, kernel_cells
-from app.units.present import unit_summary
+from app.plots.kernel_cells import KernelCell, kernel_cells, legend_svg, robust_end
+from app.units.present import UnitKey, instructor_labelled, unit_summary
+from notes.book import Note
 from store.reader import StoreReader, units_of
 from store.records import ModelView, UnitSummary, WeightsView
 
@@ -102,6 +106,17 @@ def _sort_key(data: CircuitData, i: int, order: str) -> Callable[[int], float] |
     return None
 
 
+def labelled(data: CircuitData, notes: Mapping[UnitKey, Note]) -> CircuitData:
+    """The circuit with each unit that has no label of the store's labelled by its instructor's note (`notes`, by
+    app.units.present.instructor_notes), its label source 'instructor'."""
+    layers = {layer.name: layer for layer in data.model.layers}
+    units = {
+        name: {u.unit: u for u in instructor_labelled(data.model, layers[name], found.values(), notes)}
+        for name, found in data.units.items()
+    }
+    return replace(data, units=units)
+
+
 def circuit_public(data: CircuitData, rows: slice | None = None) -> CircuitPublic:
     """The circuit's response: its layers' units in order and the kernels between adjacent layers; only the kernels
     of `rows` of each pair (positions in the later layer's order) when given, as a page draws them."""
@@ -111,9 +126,10 @@ def circuit_public(data: CircuitData, rows: slice | None = None) -> CircuitPubli
         units=query.units,
         order=query.order,
         orders=orders(data),
+        scale=query.scale,
         layers=[_layer(data, layer, arranged[layer]) for layer in query.layers],
         pairs=[
-            _pair(view, tensor, arranged[view.layer], arranged[view.source], rows or slice(None))
+            _pair(view, tensor, arranged[view.layer], arranged[view.source], rows or slice(None), query.scale)
             for view, tensor in zip(data.weights, data.tensors, strict=True)
         ],
         url=query.url,
@@ -133,10 +149,12 @@ def _layer(data: CircuitData, name: str, units: list[int]) -> CircuitLayerPublic
 
 
 def _pair(
-    view: WeightsView, tensor: np.ndarray, rows: list[int], columns: list[int], shown: slice
+    view: WeightsView, tensor: np.ndarray, rows: list[int], columns: list[int], shown: slice, scale: str
 ) -> CircuitPairPublic:
-    # float16 → float64 is exact, so the JSON holds the stored values themselves; the scale is the whole grid's.
+    # float16 → float64 is exact, so the JSON holds the stored values themselves. A scale's end is taken over every
+    # row of the circuit, not the page's: each page of a large circuit draws its rows on the same scale.
     kernels = np.asarray(tensor[np.ix_(rows, columns)], dtype=np.float64)
+    ends = [robust_end(row) for row in kernels] if scale == PER_ROW else [robust_end(kernels)] * len(rows)
     # Built without validating: 64 × 64 kernels are a quarter of a million floats numpy has just made.
     return CircuitPairPublic.model_construct(
         source=view.source,
@@ -147,34 +165,66 @@ def _pair(
         tensor_max_abs=view.max_abs,
         rows=rows[shown],
         columns=columns,
+        colour_max=ends[shown],
         kernels=kernels[shown].tolist(),
     )
 
 
 @dataclass(frozen=True)
 class Grid:
-    """A layer pair as the page draws it: the earlier layer's units across, the later one's down, kernels between."""
+    """A layer pair as the page draws it: the earlier layer's units across, the later one's down, kernels between,
+    each row drawn at full colour from its `ends` value (the same for every row on the pair's scale)."""
 
     pair: CircuitPairPublic
     columns: list[CircuitUnitPublic]
     rows: list[CircuitUnitPublic]
     cells: list[list[KernelCell]]
-    scale: float
+    scale: float  # the end of the pair's one scale (on a scale per row, its first row's: `ends` holds every row's)
+    per_row: bool  # each row on its own scale
+    ends: list[float]
+    legend: Markup  # the colour scale as an SVG strip, from −end (blue) through 0 (white, marked) to +end (red)
 
 
 def grids(circuit: CircuitPublic) -> list[Grid]:
-    """One grid per adjacent pair of the circuit's layers (the rows its pairs hold), every kernel drawn on the pair's
-    shared scale."""
-    return [_grid(pair, circuit.layers[i].units, circuit.layers[i + 1].units) for i, pair in enumerate(circuit.pairs)]
+    """One grid per adjacent pair of the circuit's layers (the rows its pairs hold), its kernels drawn on the
+    circuit's scale."""
+    per_row = circuit.scale == PER_ROW
+    return [
+        _grid(pair, circuit.layers[i].units, circuit.layers[i + 1].units, per_row)
+        for i, pair in enumerate(circuit.pairs)
+    ]
 
 
-def _grid(pair: CircuitPairPublic, columns: Sequence[CircuitUnitPublic], later: Sequence[CircuitUnitPublic]) -> Grid:
-    scale = pair.max_abs or 1.0
+def _grid(
+    pair: CircuitPairPublic, columns: Sequence[CircuitUnitPublic], later: Sequence[CircuitUnitPublic], per_row: bool
+) -> Grid:
     by_unit = {unit.unit: unit for unit in later}
     rows = [by_unit[unit] for unit in pair.rows]
     names = [[f"{col.ref} → {row.ref}" for col in columns] for row in rows]
-    cells = kernel_cells(np.asarray(pair.kernels, dtype=np.float64), scale, names) if rows else []
-    return Grid(pair, list(columns), rows, cells, scale)
+    ends = np.asarray(pair.colour_max, dtype=np.float64)
+    cells = kernel_cells(np.asarray(pair.kernels, dtype=np.float64), ends, names) if rows else []
+    scale = float(ends[0]) if rows else 0.0
+    legend = legend_svg(f"{pair.source}-{pair.layer}")
+    return Grid(pair, list(columns), rows, cells, scale, per_row, list(pair.colour_max), legend)
+
+
+def page_context(
+    reader: StoreReader, model: ModelView, query: CircuitQuery, notes: Mapping[UnitKey, Note]
+) -> dict[str, Any]:
+    """What the circuit page draws: the circuit (its units labelled, by their instructors' `notes` where the store
+    has no label), its grids, the pager, the colour scales it can switch to, and each family pair's weights by
+    orientation difference."""
+    data = labelled(load(reader, model, query), notes)
+    found = circuit_public(data, query.rows)
+    return {
+        "model": model,
+        "circuit": found,
+        "grids": grids(found),
+        "pager": pager(query),
+        "scales": [(name, what, query.scaled(name).url) for name, what in SCALES.items()],
+        "angle_plots": angle_plots(found, data.tensors),
+        "json_url": found.api_url,
+    }
 
 
 @dataclass(frozen=True)

@@ -34,12 +34,19 @@ _GROUP = rf"\s*{_LAYER}\s*:\s*[0-9]+(?:\s*,\s*[0-9]+){{0,{MAX_UNITS - 1}}}\s*,?\
 UNITS_PATTERN = rf"^{_GROUP}(?:;{_GROUP}){{0,{MAX_LAYERS - 1}}};?\s*$"
 ORDER_PATTERN = r"^(given|svd[0-9]+|orientation)$"
 ORIENTATION = "orientation"  # the unit score that orders units by preferred orientation, once measured
+# How a grid's kernels share a colour scale: the layer pair's cells one scale (the default), or each row its own.
+SCALES = {
+    "pair": "one scale for every cell of a layer pair",
+    "row": "each row (a later unit's inputs) on its own scale",
+}
+DEFAULT_SCALE, PER_ROW = "pair", "row"
 EXAMPLE = "mixed3b:379,385,343;mixed4a:12"
 FORMAT_HELP = (
     f"write units=layer:unit,unit;layer:unit with the units of 1–{MAX_LAYERS} consecutive layers in forward order, "
     f"at most {MAX_UNITS} per layer, e.g. units={EXAMPLE}"
 )
 ORDER_HELP = "order is 'given' (as listed), 'svdK' (by the layer pair's SVD component K, 1 the first) or 'orientation'"
+SCALE_HELP = "scale is " + " or ".join(f"'{name}' ({what})" for name, what in SCALES.items())
 PAGE_HELP = (
     f"page is the page of the grids' rows to draw (at most {KERNELS_PER_PAGE} kernels a grid): 1 (the default), 2, …"
 )
@@ -63,6 +70,7 @@ class CircuitQuery:
     groups: tuple[Group, ...]
     order: str = "given"
     page: int = 1  # of the grids' rows, `rows_per_page` a page (the page only: the JSON holds every row)
+    scale: str = DEFAULT_SCALE  # one of SCALES
 
     @property
     def rows_per_page(self) -> int:
@@ -98,12 +106,16 @@ class CircuitQuery:
     @property
     def url(self) -> str:
         """The canonical page URL."""
-        return urls.circuit_page(self.model, self.groups, self.order, self.page)
+        return urls.circuit_page(self.model, self.groups, self.order, self.page, self.scale)
 
     @property
     def api_url(self) -> str:
         """The canonical JSON URL."""
-        return urls.api_circuit(self.model, self.groups, self.order)
+        return urls.api_circuit(self.model, self.groups, self.order, self.scale)
+
+    def scaled(self, scale: str) -> CircuitQuery:
+        """The same circuit, page and order with its kernels on another colour scale."""
+        return replace(self, scale=scale)
 
     def without(self, layer: str, unit: int) -> CircuitQuery | None:
         """The circuit without one unit (its layer dropped with its last unit), or None when that breaks it."""
@@ -160,6 +172,14 @@ def parse_order(text: str) -> str:
     return order
 
 
+def parse_scale(text: str) -> str:
+    """The colour scale's name ('pair' when not given); 400 listing the scales otherwise."""
+    scale = text.strip() or DEFAULT_SCALE
+    if scale not in SCALES:
+        raise BadCircuit(f"unknown scale {_shown(text)}; {SCALE_HELP}")
+    return scale
+
+
 def parse_page(text: str) -> int:
     """The page's number (1 when not given); 400 otherwise."""
     page = text.strip() or "1"
@@ -213,11 +233,13 @@ def check_consecutive(model: ModelView, layers: Sequence[LayerView]) -> None:
             )
 
 
-def parse(model: ModelView, units: str, order: str = "given", add: str = "", page: str = "") -> CircuitQuery:
-    """The circuit a request names: its `units`, any units to `add` (the page's form: back to page 1), its order and
-    page; a page beyond the last is a 404 naming how many there are."""
+def parse(
+    model: ModelView, units: str, order: str = "given", add: str = "", page: str = "", scale: str = ""
+) -> CircuitQuery:
+    """The circuit a request names: its `units`, any units to `add` (the page's form: back to page 1), its order,
+    page and colour scale; a page beyond the last is a 404 naming how many there are."""
     written = parse_units(units)
-    number = parse_page(page)
+    number, scaled = parse_page(page), parse_scale(scale)
     if add.strip():
         written += parse_units(add, name="add")
         number = 1
@@ -225,13 +247,14 @@ def parse(model: ModelView, units: str, order: str = "given", add: str = "", pag
     if number > query.pages:
         first = query.on_page(1)
         raise NotFound(f"no page {number}: the grids of this circuit take {query.pages}", [("page 1", first.url)])
-    return replace(query, page=number)
+    return replace(query, page=number, scale=scaled)
 
 
 def canonical_params(query: CircuitQuery) -> list[tuple[str, str]]:
     """The query parameters of the circuit's canonical URL, in order."""
     order = [("order", query.order)] if query.order != "given" else []
-    return [("units", query.units), *order, *([("page", str(query.page))] if query.page > 1 else [])]
+    page = [("page", str(query.page))] if query.page > 1 else []
+    return [("units", query.units), *order, *page, *([("scale", query.scale)] if query.scale != DEFAULT_SCALE else [])]
 
 
 def unit_circuits(unit: UnitPublic, count: int = 8) -> list[tuple[str, str]]:
