@@ -4,13 +4,14 @@ orientation curves; a layer where no unit passed the family's gate says so.
 
 Queries: the models once, how many units of each layer passed the gate once, then three per model shown (its top
 members per layer with their pictures in one, their curves in another, their top examples' crops in a third),
-whatever the number of layers. Parameters
+whatever the number of layers; and one of the notes database, for the instructors' labels of units without a hand
+label. Parameters
 answer 400 saying what they take; a model that is not stored, 404 naming those that are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -34,9 +35,11 @@ from app.families.present import (
     weak,
 )
 from app.families.schemas import CompareLayerPublic, CompareModelPublic, ComparePublic
+from app.notes.instructors import Notes
 from app.schemas import ScoreDefinitionPublic
-from app.units.present import EVIDENCE_STRIP, public, score_definitions
+from app.units.present import EVIDENCE_STRIP, UnitKey, instructor_labelled, instructor_notes, public, score_definitions
 from app.web.errors import NotFound
+from notes.book import Note
 from store.reader import StoreReader
 from store.records import AssetRef, CurveView, FamilyCount, ModelView, UnitSummary
 from store.scores import FAMILY_SCORES, Score
@@ -92,9 +95,12 @@ def choose_models(stored: Sequence[ModelView], names: Sequence[str]) -> list[Mod
     return [by_id[name] for name in names] if names else list(stored)
 
 
-def load_compare(reader: StoreReader, family: str, models: str, top: int) -> CompareData:
+def load_compare(
+    reader: StoreReader, family: str, models: str, top: int, notes: Mapping[UnitKey, Note] | None = None
+) -> CompareData:
     """The comparison's data: one query for the models, one for the family's members per layer, three per model
-    (its top units, their tuning curves, their top examples' crops)."""
+    (its top units, their tuning curves, their top examples' crops); units without a hand label labelled by their
+    instructor's note (`notes`)."""
     name, score = parse_family(family)
     names = parse_models(models)
     found = []
@@ -102,11 +108,19 @@ def load_compare(reader: StoreReader, family: str, models: str, top: int) -> Com
     counts = reader.family_counts(name)
     for model in chosen_models:
         ranked = reader.units_scored(model.id, score.name, top, family=name, pictures=BETTER)
+        ranked = {layer: _labelled(model, layer, units, notes or {}) for layer, units in ranked.items()}
         chosen = {layer: [u.unit for u in units] for layer, units in ranked.items()}
         curves = reader.curves_of(model.id, chosen, CURVE) if ranked else {}
         examples = reader.examples_of(model.id, chosen, EVIDENCE_STRIP) if ranked else {}
         found.append(ModelFamily(model, ranked, curves, examples))
     return CompareData(name, score, top, found, bool(names), counts)
+
+
+def _labelled(
+    model: ModelView, name: str, units: list[UnitSummary], notes: Mapping[UnitKey, Note]
+) -> list[UnitSummary]:
+    layer = next((layer for layer in model.layers if layer.name == name), None)
+    return instructor_labelled(model, layer, units, notes) if layer is not None else units
 
 
 FamilyText = Annotated[str, Query(description=FAMILY_HELP, json_schema_extra={"enum": list(FAMILY_SCORES)})]
@@ -121,9 +135,11 @@ def _top_schema(schema: dict[str, Any]) -> None:
 TopText = Annotated[str, Query(description=top_help(MAX_TOP) + " per layer", json_schema_extra=_top_schema)]
 
 
-def get_compare(reader: Reader, family: FamilyText = FAMILY, models: ModelsText = "", top: TopText = "") -> CompareData:
-    """The comparison the query names."""
-    return load_compare(reader, family, models, parse_top(top, TOP, MAX_TOP))
+def get_compare(
+    reader: Reader, book: Notes, family: FamilyText = FAMILY, models: ModelsText = "", top: TopText = ""
+) -> CompareData:
+    """The comparison the query names, with the instructors' labels."""
+    return load_compare(reader, family, models, parse_top(top, TOP, MAX_TOP), instructor_notes(book))
 
 
 CompareDep = Annotated[CompareData, Depends(get_compare)]

@@ -17,10 +17,9 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 @router.get(routes.SEARCH.path, name=routes.SEARCH.name)
 def search_page(request: Request, reader: Reader, book: Notes, q: search.SearchText) -> Response:
     """The results of the JSON's search; an exact unit ref or model id goes straight to its page."""
-    found = search.search_public(q, search.load(reader, q, book))
+    found = search.find(reader, q, book)
     target = search.go_to(found)
     if target is not None:
         return RedirectResponse(target, status_code=302)
-    return render(
-        request, "search.html", {"search": found, "json_url": urls.path(routes.API_SEARCH, {"q": found.q or None})}
-    )
+    json_url = urls.path(routes.API_SEARCH, {"q": found.q or None})
+    return render(request, "search.html", {"search": found, "json_url": json_url, "ties": search.SCORE_TIES})

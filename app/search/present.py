@@ -7,21 +7,25 @@ exactly matched layer follow as `related`. A measured score's name, title or fam
 white'; exactly or as a prefix of at least three characters) lists the store's units with its highest values, in
 that tier; a family's (or its score's) name lists first the family page of each layer that holds the score. Results
 sort by tier, then by source in the order of `SOURCES` (unit refs, family pages, models, layers, classes, hand labels,
-notes, tours, scores), then in store order (model id, layer in forward order, unit; a score's units by value, ties
-in store order). A page reached twice (a unit matched by its ref and by its label) is kept once, at its best rank.
+notes, tours, scores), then in store order (model id, layer in forward order, unit), but a score's units by value,
+ties (`SCORE_TIES`) by the larger absolute response to the family's stimuli where the store keeps that evidence, then
+by unit number. A page reached twice (a unit matched by its ref and by its label) is kept once, at its best rank.
+A unit is captioned by its hand label, else by its instructor's label (marked so: `label_source`), and shown with
+its first top dataset examples' crops.
 
 `load` fetches everything in at most four reader queries (the models with their layers, every hand label, and
 either the units of a branch a ref names or the top units of a score the query names, with the members per layer of
 the family it ranks) and three queries of the
-notes database (every instructor's note, every tour and their stops) whatever the query; the sources only rank. To
+notes database (every instructor's note, every tour and their stops) whatever the query; the sources only rank.
+`find` adds one more reader query for the page and the JSON (not the suggestions): the crops of every unit shown. To
 search something new, add its data to `Corpus` (one query in `load`) and a function to `SOURCES`. The page, the
-JSON and the suggestions all call `search_public`, so they agree.
+JSON and the suggestions all call `find`, so they agree.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Annotated
@@ -32,12 +36,13 @@ from starlette.exceptions import HTTPException
 from app import routes, urls
 from app.search.schemas import SearchExamplePublic, SearchHitPublic, SearchPublic
 from app.tours.present import showable
+from app.units.present import EVIDENCE_STRIP, INSTRUCTOR
 from app.web.limits import setting
 from notes.book import NotesBook
 from notes.db import NotesDatabaseError
 from notes.tours import Tour, every, shipped
 from store.reader import StoreReader
-from store.records import FamilyCount, LayerView, ModelView, ScoredUnit, score_stage
+from store.records import AssetRef, FamilyCount, LayerView, ModelView, ScoredUnit, score_stage
 from store.refs import UnitRef, resolve_layer
 from store.scores import FAMILY_SCORES, SCORES, Score
 
@@ -46,6 +51,10 @@ SEARCH_LIMIT = 50  # results on the page and in its JSON
 SUGGEST_LIMIT = 8  # suggestions under the search box
 SCORE_UNITS = 12  # units a score's name lists: the store's highest values of it
 SCORE_PREFIX = 3  # the shortest prefix that names a score ('c' would name both curve and colour)
+SCORE_TIES = (  # how a score's units that hold the same value are ordered (store.reader.StoreReader.top_scored)
+    "ties by the larger absolute response to the family's stimuli (the unit's best stimulus response above its "
+    "response to a blank image, where the store keeps that evidence), then by unit number"
+)
 
 
 class Match(IntEnum):
@@ -80,6 +89,7 @@ class Hit:
 
     public: SearchHitPublic
     match: Match
+    unit: UnitKey | None = None  # the unit it shows, if any: its crops are fetched once the results are ranked
 
 
 Source = Callable[[str, Corpus], Iterable[Hit]]
@@ -152,8 +162,18 @@ def matching(query: str, text: str) -> Match | None:
     return Match.SUBSTRING if q in t else None
 
 
-def _hit(match: Match, field: str, **fields: str) -> Hit:
-    return Hit(SearchHitPublic(match=match.name.lower(), field=field, **fields), match)
+def _hit(match: Match, field: str, unit: UnitKey | None = None, **fields: str | None) -> Hit:
+    return Hit(SearchHitPublic(match=match.name.lower(), field=field, **fields), match, unit)
+
+
+def caption(corpus: Corpus, key: UnitKey) -> tuple[str, str | None]:
+    """A unit's caption and where it comes from: its hand label ('hand'), else its instructor's label ('instructor'),
+    else its number (None)."""
+    _, layer, unit = key
+    if corpus.labels.get(key):
+        return corpus.labels[key], "hand"
+    label = corpus.notes.get(key, ("", ""))[0]
+    return (label, INSTRUCTOR) if label else (f"unit {unit} of {layer}", None)
 
 
 def unit_hit(corpus: Corpus, key: UnitKey, match: Match, field: str, measured: str = "") -> Hit:
@@ -161,13 +181,14 @@ def unit_hit(corpus: Corpus, key: UnitKey, match: Match, field: str, measured: s
     score's value, when given)."""
     model, layer, unit = key
     ref = UnitRef(layer, unit, model).qualified
-    detail = corpus.labels.get(key) or corpus.notes.get(key, ("", ""))[0] or f"unit {unit} of {layer}"
-    detail = f"{measured} · {detail}" if measured else detail
+    label, source = caption(corpus, key)
+    detail = f"{measured} · {label}" if measured else label
     url, api_url = (
         urls.path(routes.UNIT, model=model, layer=layer, unit=unit),
         urls.path(routes.API_UNIT, model=model, layer=layer, unit=unit),
     )
-    return _hit(match, field, kind="unit", title=ref, detail=detail, query=ref, model=model, url=url, api_url=api_url)
+    fields = {"title": ref, "detail": detail, "query": ref, "model": model, "url": url, "api_url": api_url}
+    return _hit(match, field, key, kind="unit", label_source=source, **fields)
 
 
 def _layer_hit(model: ModelView, layer: LayerView, match: Match) -> Hit:
@@ -426,13 +447,45 @@ def examples(corpus: Corpus) -> list[str]:
     return found
 
 
-def search_public(query: str, corpus: Corpus, limit: int = SEARCH_LIMIT) -> SearchPublic:
-    """The search's results as the page and the JSON show them, with example queries."""
-    hits = rank(query, corpus)
+Crops = Mapping[UnitKey, Sequence[AssetRef]]
+
+
+def unit_crops(reader: StoreReader, hits: Iterable[Hit]) -> dict[UnitKey, list[AssetRef]]:
+    """The crops of the first top dataset examples of every unit among `hits`, by unit (one query; none without a
+    unit)."""
+    chosen: dict[str, dict[str, list[int]]] = {}
+    for hit in hits:
+        if hit.unit is not None:
+            model, layer, unit = hit.unit
+            chosen.setdefault(model, {}).setdefault(layer, []).append(unit)
+    if not chosen:
+        return {}
+    found = reader.examples_across(chosen, EVIDENCE_STRIP)
+    return {(m, n, u): crops for m, of in found.items() for n, units in of.items() for u, crops in units.items()}
+
+
+def _shown(hit: Hit, crops: Crops) -> SearchHitPublic:
+    if hit.unit is None or not crops.get(hit.unit):
+        return hit.public
+    return hit.public.model_copy(update={"examples": [urls.asset(crop) for crop in crops[hit.unit]]})
+
+
+def search_public(query: str, corpus: Corpus, hits: Sequence[Hit], limit: int, crops: Crops) -> SearchPublic:
+    """The ranked results as the page and the JSON show them, each unit with its crops (those in `crops`), with
+    example queries."""
     tries = [SearchExamplePublic(q=q, url=urls.path(routes.SEARCH, {"q": q})) for q in examples(corpus)]
-    return SearchPublic(
-        q=query.strip(), total=len(hits), limit=limit, hits=[h.public for h in hits[:limit]], examples=tries
-    )
+    shown = [_shown(hit, crops) for hit in hits[:limit]]
+    return SearchPublic(q=query.strip(), total=len(hits), limit=limit, hits=shown, examples=tries)
+
+
+def find(reader: StoreReader, query: str, book: NotesBook | None, evidence: bool = True) -> SearchPublic:
+    """The search for `query` as the page and the JSON show it: `load`'s queries, and with `evidence` one more for
+    the crops of the units shown; without it, the first `SUGGEST_LIMIT` results, as the search box suggests them."""
+    corpus = load(reader, query, book)
+    hits = rank(query, corpus)
+    if not evidence:
+        return search_public(query, corpus, hits, SUGGEST_LIMIT, {})
+    return search_public(query, corpus, hits, SEARCH_LIMIT, unit_crops(reader, hits[:SEARCH_LIMIT]))
 
 
 def go_to(found: SearchPublic) -> str | None:

@@ -21,6 +21,16 @@ class SearchHitPublic(BaseModel):
     model: str
     url: str
     api_url: str
+    label_source: str | None = Field(
+        None,
+        description="a unit's caption (`detail`) quotes its hand label ('hand') or, where the store holds no hand "
+        "label, an instructor's label from their note ('instructor'); null: no label quoted",
+    )
+    examples: list[str] = Field(
+        default_factory=list,
+        description="a unit's crops of its first top dataset examples, best first: what it responds to (empty for "
+        "other kinds, units without examples, and the search box's suggestions)",
+    )
 
 
 class SearchExamplePublic(BaseModel):
@@ -31,7 +41,9 @@ class SearchExamplePublic(BaseModel):
 
 
 class SearchPublic(BaseModel):
-    """Units, layers, models and classes matching the search text, best first (app.search says how)."""
+    """Units, layers, models and classes matching the search text, best first (app.search says how; a measured
+    score's units: highest value first, ties by the larger absolute response to the family's stimuli, then unit
+    number)."""
 
     q: str
     total: int = Field(description="how many results matched; `hits` holds at most `limit` of them")

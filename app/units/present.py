@@ -6,7 +6,9 @@ store view are taken by name (`public`), so a field added to both needs no copyi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -31,7 +33,8 @@ from app.units.schemas import (
     UnitLinkPublic,
     UnitPublic,
 )
-from notes.book import Note
+from notes.book import Note, NotesBook
+from notes.db import NotesDatabaseError
 from store import kinds
 from store.figures.unit import UnitFigures, draw_unit
 from store.records import (
@@ -311,3 +314,37 @@ def unit_public(ctx: UnitContext, note: Note | None = None, notes_error: str | N
         notes_error=notes_error,
         evidence=evidence_public(detail),
     )
+
+
+log = logging.getLogger("microscope.app")
+INSTRUCTOR = "instructor"  # the label source key of an instructor's label (`instructor_source`)
+UnitKey = tuple[str, str, int]  # model id, layer name, unit
+
+
+def instructor_notes(book: NotesBook) -> dict[UnitKey, Note]:
+    """Every note that gives its unit a label, by (model, layer, unit) (one query of the notes database); none while
+    the database cannot be read: a store page shows the rest of itself either way."""
+    try:
+        return {(note.model, note.layer, note.unit): note for note in book.notes() if note.label}
+    except NotesDatabaseError as error:
+        log.warning("%s", error)
+        return {}
+
+
+def instructor_labelled(
+    model: ModelView, layer: LayerView, units: Iterable[UnitSummary], notes: Mapping[UnitKey, Note]
+) -> list[UnitSummary]:
+    """The units, those with neither a hand label nor a class name labelled by their instructor's note, with the
+    source 'instructor': the notes' authors and latest year, linked to every note's edits."""
+    units = list(units)
+    taken = {
+        u.unit: notes[key]
+        for u in units
+        if (key := (model.id, layer.name, u.unit)) in notes and unit_label(model, layer, u.unit, u.label) is None
+    }
+    if not taken:
+        return units
+    authors = ", ".join(sorted({note.author for note in taken.values()}))
+    year = max(note.updated.year for note in taken.values())
+    source = LabelSource(INSTRUCTOR, "Instructors' notes", authors, year, urls.path(routes.NOTES_HISTORY), "")
+    return [replace(u, label=taken[u.unit].label, label_source=source) if u.unit in taken else u for u in units]

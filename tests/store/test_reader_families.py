@@ -75,7 +75,7 @@ def test_top_scored_ranks_units_of_every_model_highest_first_in_one_statement(re
     event.listen(reader.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     top = reader.top_scored("curve", 5)
     assert len(statements) == 1
-    # Ties: by model, then layer in forward order (fam-a's conv before its mixed), then unit.
+    # Ties without a family (no evidence to rank by): by unit, then model, then layer in forward order.
     assert [(s.model, s.layer, s.unit, s.value) for s in top] == [
         ("fam-a", "mixed", 0, 0.9),
         ("fam-b", "block", 2, 0.9),

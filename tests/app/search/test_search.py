@@ -83,6 +83,13 @@ def test_results_rank_exact_then_prefix_then_substring(client: TestClient) -> No
     assert hits[2]["detail"] == "Curves, high-low" and hits[1]["url"] == "/models/mini"
 
 
+def test_a_hit_captioned_by_a_hand_label_is_not_marked_as_an_instructors(client: TestClient) -> None:
+    hits = _api(client, "curve")
+    assert [h["label_source"] for h in hits] == ["hand", None, "hand", "hand"]  # the second is a class
+    assert "instructor's label</span>" not in client.get("/search", params={"q": "curve"}).text
+    assert _api(client, "mini/mixed4b:0")[0]["label_source"] is None  # captioned "unit 0 of mixed4b"
+
+
 def test_a_class_links_to_its_output_unit_when_the_last_layer_has_one_per_class(client: TestClient) -> None:
     assert [(h["kind"], h["url"]) for h in _api(client, "blue")] == [("class", "/models/toy-net/layers/fc/units/2")]
 
@@ -133,21 +140,30 @@ def test_a_model_id_opens_the_model_and_its_title_finds_it(client: TestClient) -
     assert [(h["kind"], h["field"]) for h in _api(client, "inception")] == [("model", "title")]
 
 
-def test_suggestions_are_the_first_eight_results_as_json(client: TestClient) -> None:
+def _without_crops(hits: list[dict]) -> list[dict]:
+    return [{name: value for name, value in hit.items() if name != "examples"} for hit in hits]
+
+
+def test_suggestions_are_the_first_eight_results_as_json_without_their_crops(client: TestClient) -> None:
     response = client.get("/api/v1/search/suggest", params={"q": "e"})
     assert response.status_code == 200 and response.headers["content-type"] == "application/json"
     suggested = response.json()
     assert suggested["limit"] == 8 and suggested["total"] > 8
-    assert suggested["hits"] == _api(client, "e")[:8]
+    assert all(hit["examples"] == [] for hit in suggested["hits"])
+    assert _without_crops(suggested["hits"]) == _without_crops(_api(client, "e")[:8])
 
 
 @pytest.mark.parametrize("q", ["curve", "mixed4b", "4b:3", "mixed4b_pool:1", "MIXED4B_POOL:1", "4B:3", "", "zebra"])
-def test_search_runs_at_most_three_queries_or_four_for_a_familys_name(client: TestClient, q: str) -> None:
+def test_search_runs_at_most_three_queries_or_four_for_a_familys_name_and_one_more_for_the_units_crops(
+    client: TestClient, q: str
+) -> None:
     for path in ("/search", "/api/v1/search", "/api/v1/search/suggest"):
         with counted(client) as statements:
             client.get(path, params={"q": q})
-        # none would mean the count missed the search; a family's name adds its members per layer
-        assert 1 <= len(statements) <= (4 if q == "curve" else 3), (path, q)
+        # none would mean the count missed the search; a family's name adds its members per layer; the page and the
+        # JSON (not the suggestions) one more: the crops of every unit shown, of every model, in one query
+        crops = path != "/api/v1/search/suggest"
+        assert 1 <= len(statements) <= (4 if q == "curve" else 3) + crops, (path, q)
 
 
 @pytest.mark.parametrize(
@@ -192,10 +208,12 @@ def test_short_prefixes_angles_and_other_text_name_no_score(scored_client: TestC
     assert not [h for h in _api(scored_client, q) if h["field"] == "score"]
 
 
-def test_a_familys_name_costs_two_more_queries_at_most_four(scored_client: TestClient) -> None:
+def test_a_familys_name_costs_two_more_queries_at_most_four_and_one_for_its_units_crops(
+    scored_client: TestClient,
+) -> None:
     with counted(scored_client) as statements:
         assert _api(scored_client, "line")
-    assert len(statements) <= 4
+    assert len(statements) <= 4 + 1
 
 
 @pytest.mark.parametrize("q", ["curve", "Curves", "curv"])
