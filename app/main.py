@@ -79,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(note_history.router)
     app.include_router(tour_pages.router)
     app.include_router(tour_history.router)
+    for page in PAGES:  # the pages declared with their JSON twins, before `/models/{model}/{op}/{unit}` (app.pages)
+        app.include_router(page.html_router())
     app.include_router(pages.router)
     # One resource's pages each; none of their paths overlaps another page's, so their order does not matter.
     app.include_router(branches_pages.router)
@@ -86,8 +88,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search_pages.router)
     app.include_router(families_pages.router)
     app.include_router(probe_pages.router)
-    for page in PAGES:  # the pages declared with their JSON twins
-        app.include_router(page.html_router())
     docs.install(app)
     app.mount(routes.STATIC.path, StaticFiles(directory=STATIC_DIR), name=routes.STATIC.name)
     # Added first, so innermost: the middlewares added after it run on every response, cached or not.

@@ -3,7 +3,8 @@ includes the pages, `app.api` the twins. A new resource page is one declaration 
 
 from __future__ import annotations
 
+from app.experiments import pages as experiments
 from app.findings import pages as findings
 from app.web.page import Page
 
-PAGES: tuple[Page, ...] = (findings.PAGE,)
+PAGES: tuple[Page, ...] = (findings.PAGE, experiments.LIST, experiments.ONE)

@@ -50,12 +50,18 @@ FAMILY = Route("family", "/models/{model}/layers/{layer}/families/{family}")
 COMPARE = Route("compare", "/compare")  # ?family=curves&models=a,b&top=4: a family across models (app.families.compare)
 # The course's phenomena measured on a model, each a check that passed or failed (app.findings.present).
 FINDINGS = Route("findings", "/models/{model}/findings")
+# Edits of the network (units removed, weights cut) and what they changed (app.experiments): a model's list, and one
+# experiment by its spec, 'kind:layer:units' (store.experiments).
+EXPERIMENTS = Route("experiments", "/models/{model}/experiments")
+EXPERIMENT = Route("experiment", "/models/{model}/experiments/{spec}")
 PROBE = Route("probe", "/models/{model}/probe")  # GET: the upload form; POST: an image's top units (app.probe.present)
 # Link-preview cards (1200×630 PNG, app.cards.pages): the `og:image` of each page that has one.
 MODEL_CARD = Route("model_card", "/models/{model}/card.png")
 LAYER_CARD = Route("layer_card", "/models/{model}/layers/{layer}/card.png")
 UNIT_CARD = Route("unit_card", "/models/{model}/layers/{layer}/units/{unit}/card.png")
 CIRCUIT_CARD = Route("circuit_card", "/models/{model}/circuit/card.png")  # ?units= as the circuit page's
+# A layer's unit thumbnails in one WebP, unit n in cell n (app.weights.sheet): the weights page's scatters draw from it.
+LAYER_THUMBNAILS = Route("layer_thumbnails", "/models/{model}/layers/{layer}/thumbnails.webp")
 # An instructor's note on a unit: the unit page's form posts here (app.notes.pages); its twin reads and writes JSON.
 UNIT_NOTE = Route("unit_note", "/models/{model}/layers/{layer}/units/{unit}/note")
 # The audit trail of note edits, newest first (?page=2): every note's, and one unit's (linked from its note box).
@@ -96,6 +102,8 @@ API_FAMILY = FAMILY.api
 API_COMPARE = COMPARE.api
 API_PROBE = PROBE.api
 API_FINDINGS = FINDINGS.api
+API_EXPERIMENTS = EXPERIMENTS.api
+API_EXPERIMENT = EXPERIMENT.api
 API_UNIT_NOTE = UNIT_NOTE.api  # GET (public), PUT and DELETE (`Authorization: Bearer <instructor token>`)
 API_NOTES_HISTORY = NOTES_HISTORY.api
 API_UNIT_NOTE_HISTORY = UNIT_NOTE_HISTORY.api

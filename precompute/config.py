@@ -40,8 +40,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "quantiles": (0.5,),
         "histogram_bins": 8,
         "colour_sample": 8,
-        "tuning": False,  # tuning curves and preview cards only where a test asks for them
+        "tuning": False,  # tuning curves, preview cards and experiments only where a test asks for them
         "cards": False,
+        "experiments": False,
         "progress": False,
     },
     # `microscope demo`: every view of two small networks within minutes on two CPU cores.
@@ -186,6 +187,12 @@ class PrecomputeConfig:
         True,
         description="Draw each unit's link-preview card (a 1200x630 PNG of its feature visualization and top "
         "examples, shown when its page's link is pasted into a chat); cheap, but skippable.",
+    )
+    experiments: bool = Field(
+        True,
+        description="Run the standard experiments on the dataset images labelled with the model's classes: remove "
+        "each family of each layer, and cut the negative weights into each curve family; each measured as accuracy "
+        "per class, the next layer's activations and orientation tuning (a few seconds each on a small network).",
     )
     seed: int = Field(0, description="Seed of every random choice in feature visualization.")
     progress: bool = Field(True, description="Show progress bars.")

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, aliased
 from store import schema as t
 from store import tensors
 from store.db import StoreDamagedError, format_version, open_read_only, require_intact, stored_format
+from store.experiments import Experiment, ExperimentResult
+from store.experiments_read import stored_experiment, stored_experiments
 from store.findings_read import Finding, stored_findings
 from store.kinds import CHANNEL, VisKey
 from store.location import StoreLike, as_location
@@ -46,6 +48,7 @@ R = TypeVar("R")
 FIGURES_FORMAT = "0007"  # the store format that keeps unit pages' figures
 EVIDENCE_FORMAT = "0008"  # the store format that keeps family evidence (store.schema.ScoreEvidence)
 FINDINGS_FORMAT = "0009"  # the store format that keeps models' findings (precompute.findings)
+EXPERIMENTS_FORMAT = "0010"  # the store format that keeps experiments run on models (precompute.experiments)
 
 
 class StoreReader:
@@ -59,6 +62,7 @@ class StoreReader:
         self.keeps_figures = found >= FIGURES_FORMAT  # stores of an older format have none
         self.keeps_evidence = found >= EVIDENCE_FORMAT  # older ones rank every scored unit into families
         self.keeps_findings = found >= FINDINGS_FORMAT
+        self.keeps_experiments = found >= EXPERIMENTS_FORMAT
         if not self.location.assets.is_dir():
             self.engine.dispose()
             raise StoreDamagedError(
@@ -88,7 +92,18 @@ class StoreReader:
                 if self.keeps_findings
                 else []
             )
-        return repr(([tuple(row) for row in models], [tuple(row) for row in stages], assets, [tuple(r) for r in found]))
+            # Experiments likewise: a run may run them again alone (other settings).
+            tried = (
+                session.execute(
+                    select(t.ModelExperiment.model_id, t.ModelExperiment.key, t.ModelExperiment.settings).order_by(
+                        t.ModelExperiment.model_id, t.ModelExperiment.position
+                    )
+                ).all()
+                if self.keeps_experiments
+                else []
+            )
+        rows = [[tuple(row) for row in part] for part in (models, stages, found, tried)]
+        return repr((rows[0], rows[1], assets, rows[2], rows[3]))
 
     def model_ids(self) -> list[str]:
         """Ids of the stored models, sorted."""
@@ -133,6 +148,21 @@ class StoreReader:
         with self.engine.connect() as connection:
             return stored_findings(connection, model_id)
 
+    def experiments(self, model_id: str) -> list[ExperimentResult] | None:
+        """The experiments run on the model, in the order run (empty: none), or None when the store's format keeps
+        none (one query)."""
+        if not self.keeps_experiments:
+            return None
+        with self.engine.connect() as connection:
+            return stored_experiments(connection, model_id)
+
+    def experiment(self, model_id: str, experiment: Experiment) -> ExperimentResult | None:
+        """One experiment's stored result, or None when it was not run (or the format keeps none; one query)."""
+        if not self.keeps_experiments:
+            return None
+        with self.engine.connect() as connection:
+            return stored_experiment(connection, model_id, experiment)
+
     def hand_labels(self) -> list[LabelHit]:
         """Every hand-labelled unit of every model, by model, layer in forward order and unit (one query)."""
         query = (
@@ -145,15 +175,19 @@ class StoreReader:
             return [LabelHit(*row) for row in session.execute(query)]
 
     def top_scored(self, score: str, top: int, family: str | None = None) -> list[ScoredUnit]:
-        """The `top` units of any model with the highest value of `score`, highest first (ties: by model, layer in
-        forward order and unit); only the family's members (see `members`) when a family is named; one query."""
+        """The `top` units of any model with the highest value of `score`, highest first; only the family's members
+        (see `members`) when a family is named; one query. Ties (a ratio saturates at 1.0 for many units): the larger
+        absolute response to the family's stimuli first (its evidence's best stimulus response above its blank one,
+        where kept), then the lower unit number, then by model and layer in forward order."""
+        response = self.response(family)
+        ties = [] if response is None else [response.desc().nulls_last()]
         query = (
             select(t.Layer.model_id, t.Layer.name, t.Unit.unit, t.UnitScore.value, self.passed(family))
             .select_from(t.UnitScore)
             .join(t.Unit, t.Unit.id == t.UnitScore.unit_id)
             .join(t.Layer, t.Layer.id == t.Unit.layer_id)
             .where(t.UnitScore.score == score, self.members(family))
-            .order_by(t.UnitScore.value.desc(), t.Layer.model_id, t.Layer.position, t.Unit.unit)
+            .order_by(t.UnitScore.value.desc(), *ties, t.Unit.unit, t.Layer.model_id, t.Layer.position)
             .limit(top)
         )
         with Session(self.engine) as session:
@@ -226,6 +260,15 @@ class StoreReader:
             return false()
         e = t.ScoreEvidence
         return t.Unit.id.in_(select(e.unit_id).where(e.family == family, e.passes.is_(True)))
+
+    def response(self, family: str | None) -> ColumnElement[float] | None:
+        """A unit's (t.Unit) best response to the family's stimuli above its response to a blank image, from its
+        evidence (SQL null where it has none); None without a family, or where the store keeps no evidence."""
+        if family is None or not self.keeps_evidence:
+            return None
+        e = t.ScoreEvidence
+        found = select(e.stimulus - e.blank).where(e.unit_id == t.Unit.id, e.family == family)
+        return found.scalar_subquery()
 
     def family_counts(self, family: str, model_id: str | None = None) -> dict[tuple[str, str], FamilyCount]:
         """Per (model, layer) with gated evidence for `family`: its members, units measured and whether its images
@@ -308,23 +351,31 @@ class StoreReader:
     ) -> dict[str, dict[int, list[AssetRef]]]:
         """The crops of the chosen units' first `count` top dataset examples, best first, by layer then unit; units
         without examples are absent (one query): the evidence a teaching view shows beside a unit's picture."""
-        numbers = sorted({u for units in chosen.values() for u in units})
+        return self.examples_across({model_id: chosen}, count)[model_id]
+
+    def examples_across(
+        self, chosen: Mapping[str, Mapping[str, Sequence[int]]], count: int
+    ) -> dict[str, dict[str, dict[int, list[AssetRef]]]]:
+        """`examples_of` for the chosen units of several models ({model: {layer: units}}), by model, layer then unit
+        (one query, whatever the number of models)."""
+        layers = sorted({layer for of in chosen.values() for layer in of})
+        numbers = sorted({u for of in chosen.values() for units in of.values() for u in units})
         query = (
-            select(t.Layer.name, t.Unit.unit, t.Asset)
+            select(t.Layer.model_id, t.Layer.name, t.Unit.unit, t.Asset)
             .select_from(t.DatasetExample)
             .join(t.Unit, t.Unit.id == t.DatasetExample.unit_id)
             .join(t.Layer, t.Layer.id == t.Unit.layer_id)
             .join(t.Asset, t.Asset.sha256 == t.DatasetExample.asset_sha256)
-            .where(t.Layer.model_id == model_id, t.Layer.name.in_(list(chosen)), t.Unit.unit.in_(numbers))
+            .where(t.Layer.model_id.in_(list(chosen)), t.Layer.name.in_(layers), t.Unit.unit.in_(numbers))
             .where(t.DatasetExample.rank < count)
-            .order_by(t.Layer.name, t.Unit.unit, t.DatasetExample.rank)
+            .order_by(t.Layer.model_id, t.Layer.name, t.Unit.unit, t.DatasetExample.rank)
         )
-        found: dict[str, dict[int, list[AssetRef]]] = {layer: {} for layer in chosen}
+        found: dict[str, dict[str, dict[int, list[AssetRef]]]] = {m: {n: {} for n in of} for m, of in chosen.items()}
         with Session(self.engine) as session:
-            for layer, unit, asset in session.execute(query):
-                if unit in chosen[layer]:  # the query fetched every chosen number of every chosen layer
+            for model, layer, unit, asset in session.execute(query):
+                if unit in chosen[model].get(layer, ()):  # the query fetched every chosen number of every chosen layer
                     crop = AssetRef(asset.sha256, asset.ext, asset.width, asset.height)
-                    found[layer].setdefault(unit, []).append(crop)
+                    found[model][layer].setdefault(unit, []).append(crop)
         return found
 
     def pictures_of(

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from store import schema as t
+from store.experiments_read import experiments_settings
 from store.findings_read import findings_settings
 from store.kinds import CHANNEL, VisKey
 from store.records import AssetRef, CardSources, Settings, UnitDetail
@@ -101,6 +102,11 @@ class RunReader:
         """The settings the model's stored findings were measured with (None: none stored)."""
         with self.engine.connect() as connection:
             return findings_settings(connection, model_id)
+
+    def experiments_settings(self, model_id: str) -> Settings | None:
+        """The settings the model's stored experiments ran with (None: none stored)."""
+        with self.engine.connect() as connection:
+            return experiments_settings(connection, model_id)
 
     def top_examples(self, model_id: str, layer: str) -> dict[int, list[tuple[float, str | None]]]:
         """Each unit's stored top dataset examples as (activation, image label), best first."""

@@ -274,6 +274,22 @@ class ModelFinding(Base):
     settings: Mapped[dict[str, Any]]
 
 
+class ModelExperiment(Base):
+    """One experiment run on a model (precompute.experiments): an edit of the network, by its canonical spec
+    (store.experiments), and what it changed. `key` is the spec's SHA-256 (a spec can be longer than an index entry
+    may be); `payload` is the result; `settings` what the stage ran with (every row of a model holds the same: a re-run
+    with other settings replaces them all); `position` the stage's order.
+    """
+
+    __tablename__ = "model_experiments"
+    model_id: Mapped[str] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    spec: Mapped[str] = mapped_column(Text)
+    position: Mapped[int]
+    payload: Mapped[dict[str, Any]]
+    settings: Mapped[dict[str, Any]]
+
+
 class ScoreEvidence(Base):
     """What a unit's membership of a family (store.scores.FAMILY_SCORES) rests on: absolute responses, not ratios.
 

@@ -115,6 +115,8 @@ SCORES: dict[str, Score] = {
 }
 # The families a layer's units can be ranked by (layer family views, /compare): each a score above.
 FAMILY_SCORES: dict[str, Score] = {"curves": CURVE, "lines": LINE, "colour": COLOUR, "frequency": FREQUENCY}
+FAMILY_TOP = 16  # a layer's family is its top 16 members by the family's score: the family page's default, and what
+# the standard experiments remove (precompute.experiments)
 # The demo's classes (precompute/stimuli/world.py, the label of every demo image) that each family's
 # units should answer: a member's top dataset examples are mostly of these classes. Its ground truth: where a store's
 # images carry these labels, what a family score selects can be checked against them (bench/score_validity.py).

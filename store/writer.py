@@ -17,6 +17,7 @@ from store import schema as t
 from store import tensors
 from store.cards import CARD_HEIGHT, CARD_WIDTH
 from store.db import disk_full, finalize, is_disk_full, open_for_writing
+from store.experiments import Experiment, ExperimentResult
 from store.findings_read import Finding
 from store.location import StoreLike, as_location
 from store.paths import asset_path
@@ -244,6 +245,24 @@ class StoreWriter:
             session.execute(delete(t.ModelFinding).where(t.ModelFinding.model_id == model_id))
             if rows:
                 session.execute(insert(t.ModelFinding), rows)
+
+    def put_experiments(self, model_id: str, results: Sequence[ExperimentResult], settings: Settings) -> None:
+        """Replace the model's experiments (precompute.experiments' results, in the order run), all with `settings`."""
+        rows = [
+            {
+                "model_id": model_id,
+                "key": Experiment.parse(r["spec"]).key,
+                "spec": r["spec"],
+                "position": i,
+                "payload": r,
+                "settings": settings,
+            }
+            for i, r in enumerate(results)
+        ]
+        with Session(self.engine) as session, session.begin():
+            session.execute(delete(t.ModelExperiment).where(t.ModelExperiment.model_id == model_id))
+            if rows:
+                session.execute(insert(t.ModelExperiment), rows)
 
     def put_dataset_images(self, model_id: str, images: Sequence[DatasetImageRecord], root: str) -> None:
         """Record the dataset folder and its images (idempotent)."""

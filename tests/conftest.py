@@ -200,11 +200,56 @@ def build_toy_store(root: StoreLike) -> StoreLike:
     writer.put_scores(TOY_MODEL, "block1", {"bw_ratio": {u: u / 5 for u in range(6)}}, {"sample": 3})
     writer.put_range(TOY_MODEL, "block1", toy_range_examples(images), toy_stats(), {"quantiles": TOY_QUANTILES})
     writer.put_curves(TOY_MODEL, "block1", toy_curves(), {"curves": ["orientation", "curvature"]})
+    writer.put_experiments(TOY_MODEL, toy_experiments(), {"version": 1})
     writer.close()  # finished, as a precompute run leaves it: one self-contained file, readable read-only
     return root
 
 
 TOY_QUANTILES = (0.9, 0.5)
+
+
+def toy_experiments() -> list[dict[str, Any]]:
+    """Two experiments as precompute.experiments stores them: block1:1 and 2 removed (fc's units changed), and the
+    negative weights into block1:2 cut (its orientation tuning widened)."""
+    classes = [
+        {"name": name, "images": 3, "before": before, "after": after}
+        for name, before, after in (("red", 1.0, 1 / 3), ("green", 2 / 3, 2 / 3), ("blue", 1.0, 1.0))
+    ]
+    common = {"images": 9, "labelled": 9, "accuracy": {"before": 8 / 9, "after": 6 / 9}, "classes": classes}
+    removal = {
+        "spec": "ablate:block1:1,2",
+        "kind": "ablate",
+        "layer": "block1",
+        "units": [1, 2],
+        "title": "Remove 2 units of block1 (set to 0)",
+        **common,
+        "edited": [{"unit": 1, "before": 0.5, "after": 0.0}, {"unit": 2, "before": 0.25, "after": 0.0}],
+        "next_layer": "fc",
+        "changed": [{"unit": 0, "before": 1.5, "after": 0.5}, {"unit": 2, "before": 0.2, "after": 0.3}],
+        "tuning": {"layer": None, "units": []},
+        "family": "colour",
+        "origin": "precomputed",
+    }
+    tuned = {
+        "unit": 2,
+        "orientation_before": 90.0,
+        "orientation_after": 120.0,
+        "orientation_selectivity_before": 0.6,
+        "orientation_selectivity_after": 0.2,
+    }
+    cut = {
+        **removal,
+        "spec": "cut-negative:block1:2",
+        "kind": "cut-negative",
+        "units": [2],
+        "title": "Cut the negative weights into 1 unit of block1",
+        "edited": [{"unit": 2, "before": 0.25, "after": 0.75}],
+        "tuning": {"layer": "block1", "units": [tuned]},
+        "family": "curves",
+    }
+    return [removal, cut]
+
+
 TOY_ORIENTATIONS = [float(a) for a in range(0, 360, 30)]
 
 

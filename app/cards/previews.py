@@ -37,7 +37,8 @@ def absolute(request: Request, path: str) -> str:
     return urljoin(str(request.base_url), path)
 
 
-def _preview(request: Request, title: str, parts: list[str], image: str, url: str) -> Preview:
+def link_preview(request: Request, title: str, parts: list[str], image: str, url: str) -> Preview:
+    """A preview from its title, the parts of its description (empty ones left out), its card and its page."""
     description = " · ".join(part for part in parts if part)
     return Preview(title, description, absolute(request, image), absolute(request, url))
 
@@ -55,7 +56,7 @@ def unit_preview(request: Request, ctx: UnitContext, unit: UnitPublic) -> Previe
     title = f"{unit.ref} ({unit.label}) · {ctx.model.id}" if unit.label else f"{unit.ref} · {ctx.model.id}"
     parts = [unit.label or "", f"unit {unit.unit} of layer {unit.layer} of {ctx.model.title}"]
     parts.append(f"top classes: {classes}" if classes else "")
-    return _preview(request, title, parts, image, unit.url)
+    return link_preview(request, title, parts, image, unit.url)
 
 
 def layer_preview(request: Request, ctx: LayerContext) -> Preview:
@@ -63,7 +64,7 @@ def layer_preview(request: Request, ctx: LayerContext) -> Preview:
     layer, model = ctx.layer, ctx.model
     parts = [f"layer {layer.name} of {model.title}", f"{layer.units} units", layer.kind]
     url = urls.path(routes.LAYER, model=model.id, layer=layer.name)
-    return _preview(
+    return link_preview(
         request,
         f"{layer.name} · {model.id}",
         parts,
@@ -76,7 +77,9 @@ def model_preview(request: Request, model: ModelView) -> Preview:
     """A model: its title, architecture and layer count; a unit of each layer."""
     parts = [model.architecture, f"{len(model.layers)} layers", model.description]
     url = urls.path(routes.MODEL, model=model.id)
-    return _preview(request, f"{model.title} · Microscope", parts, urls.path(routes.MODEL_CARD, model=model.id), url)
+    return link_preview(
+        request, f"{model.title} · Microscope", parts, urls.path(routes.MODEL_CARD, model=model.id), url
+    )
 
 
 def circuit_preview(request: Request, model: ModelView, found: CircuitPublic) -> Preview:
@@ -85,4 +88,4 @@ def circuit_preview(request: Request, model: ModelView, found: CircuitPublic) ->
     count = sum(len(layer.units) for layer in found.layers)
     parts = [f"circuit of {count} units of {model.title}", " → ".join(layers)]
     title = f"Circuit {' → '.join(layers)} · {model.id}"
-    return _preview(request, title, parts, urls.circuit_card(model.id, found.units), found.url)
+    return link_preview(request, title, parts, urls.circuit_card(model.id, found.units), found.url)

@@ -6,9 +6,10 @@ real share of their dataset peak and, on the demo's labelled images, their top e
 on a store without that evidence, every scored unit, ranked by score alone, and the page says so.
 `load_family` makes the reader calls (five, whatever the layer's size: the top members of this layer and the one
 before it with their pictures, how many passed, the weights between them, the units' orientation curves, their top
-examples' crops); the presenters never query.
+examples' crops) and reads the instructors' labels (one query of the notes database); the presenters never query.
 Each tile shows the unit by the picture that reads best of those stored (app.families.pictures: neuron, else channel)
-and beside it the evidence, its top dataset examples.
+and beside it the evidence, its top dataset examples; a unit without a hand label shows its instructor's label, its
+`label_source` 'instructor'.
 Coverage: the preferred orientations of the units that prefer one (orientation selectivity at least
 store.scores.ORIENTED_SELECTIVITY) sorted round the circle, the widest gap between neighbours (the last and the first
 too, across 360°), and `covers` = 360° − that gap: the smallest arc that holds every counted orientation.
@@ -37,16 +38,27 @@ from app.families.schemas import (
     FamilyUnitPublic,
     OrientationCurvePublic,
 )
+from app.notes.instructors import Notes
 from app.plots.sparkline_polar import polar_sparkline
 from app.schemas import ScoreDefinitionPublic
-from app.units.present import EVIDENCE_STRIP, public, score_definitions, unit_summary
+from app.units.present import (
+    EVIDENCE_STRIP,
+    UnitKey,
+    instructor_labelled,
+    instructor_notes,
+    public,
+    score_definitions,
+    unit_summary,
+)
 from app.web.errors import NotFound
+from notes.book import Note
 from store import circle
+from store.experiments import ABLATE, Experiment
 from store.reader import StoreReader
 from store.records import AssetRef, CurveView, FamilyCount, LayerView, ModelView, UnitSummary, WeightsView
-from store.scores import FAMILY_SCORES, ORIENTATION_SELECTIVITY, ORIENTED_SELECTIVITY, Score
+from store.scores import FAMILY_SCORES, FAMILY_TOP, ORIENTATION_SELECTIVITY, ORIENTED_SELECTIVITY, Score
 
-TOP = 16  # units a family view shows by default
+TOP = FAMILY_TOP  # units a family view shows by default (the units precompute's experiments remove)
 MAX_TOP = 64  # at most: the most a circuit takes per layer (app.circuit.query.MAX_UNITS)
 CURVE = "orientation"  # the tuning curve each tile draws (precompute.tuning names it)
 FAMILY_HELP = f"a family: {', '.join(FAMILY_SCORES)}"
@@ -214,6 +226,7 @@ class FamilyData:
     curves: dict[str, dict[int, CurveView]]  # orientation curves by layer and unit
     count: FamilyCount | None = None  # how many passed the family's gate (None: no gated evidence, ranked by score)
     examples: dict[int, list[AssetRef]] = field(default_factory=dict)  # this layer's units' top examples' crops
+    experiments: bool = False  # whether the store keeps experiments (precompute runs the family's removal)
 
 
 def _weights_from_previous(reader: StoreReader, model: ModelView, layer: LayerView) -> WeightsView | None:
@@ -223,9 +236,16 @@ def _weights_from_previous(reader: StoreReader, model: ModelView, layer: LayerVi
     return view if view is not None and view.source == layer.previous else None
 
 
-def load_family(reader: StoreReader, model: ModelView, layer: LayerView, family: str, top: int) -> FamilyData:
-    """The layer's top members of the family (and the previous layer's, when joined by stored weights), or a 404
-    when none of its units was measured."""
+def load_family(
+    reader: StoreReader,
+    model: ModelView,
+    layer: LayerView,
+    family: str,
+    top: int,
+    notes: Mapping[UnitKey, Note] | None = None,
+) -> FamilyData:
+    """The layer's top members of the family (and the previous layer's, when joined by stored weights), those without
+    a hand label labelled by their instructor's note (`notes`), or a 404 when none of its units was measured."""
     score = find_family(model, layer, family)
     weights = _weights_from_previous(reader, model, layer)
     names = [layer.name, *([weights.source] if weights else [])]
@@ -236,10 +256,11 @@ def load_family(reader: StoreReader, model: ModelView, layer: LayerView, family:
     previous = ranked.get(weights.source, []) if weights else []
     chosen = {name: [u.unit for u in units] for name, units in ranked.items()}
     curves = reader.curves_of(model.id, chosen, CURVE) if chosen else {}
-    shown = ranked.get(layer.name, [])
+    shown = instructor_labelled(model, layer, ranked.get(layer.name, []), notes or {})
     crops = reader.examples_of(model.id, {layer.name: [u.unit for u in shown]}, EVIDENCE_STRIP) if shown else {}
     examples = crops.get(layer.name, {})
-    return FamilyData(model, layer, family, score, top, shown, previous, curves, count, examples)
+    kept = reader.keeps_experiments
+    return FamilyData(model, layer, family, score, top, shown, previous, curves, count, examples, kept)
 
 
 def no_family_scores(reader: StoreReader, model: ModelView, layer: LayerView, family: str, score: Score) -> NotFound:
@@ -258,9 +279,10 @@ FamilyName = Annotated[str, Path(description=FAMILY_HELP, examples=list(FAMILY_S
 TopText = Annotated[str, Query(description=top_help(MAX_TOP), json_schema_extra=_top_schema)]
 
 
-def get_family(reader: Reader, ctx: LayerDep, family: FamilyName, top: TopText = "") -> FamilyData:
-    """The family view named by the path and query."""
-    return load_family(reader, ctx.model, ctx.layer, family, parse_top(top, TOP, MAX_TOP))
+def get_family(reader: Reader, book: Notes, ctx: LayerDep, family: FamilyName, top: TopText = "") -> FamilyData:
+    """The family view named by the path and query, with the instructors' labels."""
+    top_units = parse_top(top, TOP, MAX_TOP)
+    return load_family(reader, ctx.model, ctx.layer, family, top_units, instructor_notes(book))
 
 
 FamilyDep = Annotated[FamilyData, Depends(get_family)]
@@ -300,11 +322,21 @@ def family_public(data: FamilyData) -> FamilyPublic:
         circuit_layers=circuit_layers,
         families=family_links(held, lambda name: urls.path(routes.FAMILY, top, **at, family=name)),
         compare_url=urls.path(routes.COMPARE, {"family": family}),
+        experiment_url=_removal_url(data),
         membership=membership(family, layer.name, data.count),
         layer_url=urls.path(routes.LAYER, **at),
         url=urls.path(routes.FAMILY, top, **at, family=family),
         api_url=urls.path(routes.API_FAMILY, top, **at, family=family),
     )
+
+
+def _removal_url(data: FamilyData) -> str | None:
+    """The page of the family's removal, the experiment precompute runs on its FAMILY_TOP members (None: the store
+    keeps no experiments, or the page lists another number of them)."""
+    if not data.experiments or data.top != FAMILY_TOP or not data.units:
+        return None
+    removal = Experiment(ABLATE, data.layer.name, tuple(u.unit for u in data.units))
+    return urls.path(routes.EXPERIMENT, model=data.model.id, spec=str(removal))
 
 
 def _top(top: int, default: int = TOP) -> int | None:

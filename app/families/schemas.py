@@ -17,6 +17,11 @@ class OrientationCurvePublic(BaseModel):
 class FamilyUnitPublic(UnitSummaryPublic):
     """A unit of a feature family: its family score, rank, preferred orientation and orientation tuning curve."""
 
+    label_source: str | None = Field(
+        description="where its `label` comes from: the key of its hand label's source, or 'instructor' (an "
+        "instructor's label, from their note on the unit's page, for a unit without a hand label)"
+    )
+
     picture: str | None = Field(
         description="URL of the feature visualization the tile shows: the kind that reads best of those stored"
     )
@@ -92,6 +97,11 @@ class FamilyPublic(BaseModel):
     circuit_layers: list[str] = Field(description="the layers of that circuit, in forward order")
     families: list[FamilyLinkPublic] = Field(description="the families the shown units hold a score of, this one too")
     compare_url: str = Field(description="the same family compared across every stored model")
+    experiment_url: str | None = Field(
+        None,
+        description="what the network does without these units: the page of the experiment removing them, which "
+        "precompute runs for each family's top 16 (null when the store keeps no experiments or `top` is another)",
+    )
     membership: MembershipPublic | None = Field(None, description="who the family lists, and why")
     layer_url: str
     url: str

@@ -31,15 +31,39 @@ LEGEND_HEIGHT = 40
 
 
 @dataclass(frozen=True)
+class SheetCell:
+    """A thumbnail cut from a sheet of them (app.weights.sheet): the sheet's URL and size, the cell's corner and side,
+    all in the sheet's pixels. Hundreds of points draw from one file."""
+
+    url: str
+    sheet_width: int
+    sheet_height: int
+    x: int
+    y: int
+    side: int
+
+
+@dataclass(frozen=True)
 class Point:
-    """One unit in the scatter: its position, hover text, page, thumbnail URL and score (None: not measured)."""
+    """One unit in the scatter: its position, hover text, page, thumbnail (a URL, or a cell of a sheet) and score
+    (None: not measured)."""
 
     x: float
     y: float
     title: str
     href: str | None = None
-    image: str | None = None
+    image: str | SheetCell | None = None
     value: float | None = None
+
+
+def _thumbnail(image: str | SheetCell, x: float, y: float, side: int) -> str:
+    """The picture in a `side`-pixel square at (x, y): a whole file, or one cell of a sheet seen through a nested
+    <svg> whose viewBox is the cell (an inner <svg> clips to its viewport)."""
+    if isinstance(image, str):
+        return element("image", href=image, x=num(x), y=num(y), width=side, height=side)
+    cell = element("image", href=image.url, width=image.sheet_width, height=image.sheet_height)
+    box = f"{image.x} {image.y} {image.side} {image.side}"
+    return element("svg", cell, x=num(x), y=num(y), width=side, height=side, viewBox=box)
 
 
 def thumb_size(count: int) -> int:
@@ -53,7 +77,7 @@ def _point(p: Point, x: float, y: float, side: int, ring: str) -> str:
         shape = element(
             "rect", x=num(x - half - 1.5), y=num(y - half - 1.5), width=side + 3, height=side + 3, fill="#fff"
         )
-        shape += element("image", href=p.image, x=num(x - half), y=num(y - half), width=side, height=side)
+        shape += _thumbnail(p.image, x - half, y - half, side)
         shape += element(
             "rect",
             x=num(x - half - 1.5),

@@ -30,8 +30,8 @@ def no_context(data: Any, page: Any) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Page:
     """A page with its JSON twin: `route` (the twin is `route.api`), the `template` the page renders, the `fetch`
-    dependency, `present(data)` → `response_model`, the twin's OpenAPI `description` and `tags`, and the template's
-    context beyond `page` (`context(data, page)`)."""
+    dependency, `present(data)` → `response_model`, the twin's OpenAPI `description` and `tags`, the template's
+    context beyond `page` (`context(data, page)`) and its link preview (`preview(request, data, page)`)."""
 
     route: Route
     template: str
@@ -41,6 +41,7 @@ class Page:
     description: str
     tags: tuple[str, ...] = ()
     context: Callable[[Any, Any], dict[str, Any]] = field(default=no_context)
+    preview: Callable[[Request, Any, Any], Any] | None = None  # its link preview (app.cards.previews), from the same
 
     def html_router(self) -> APIRouter:
         """The page's router: the template rendered from the response model (not in the OpenAPI schema)."""
@@ -48,7 +49,8 @@ class Page:
 
         def page(request: Request, data: Any) -> Response:
             shown = self.present(data)
-            return render(request, self.template, {**self.context(data, shown), "page": shown})
+            extra = {"preview": self.preview(request, data, shown)} if self.preview else {}
+            return render(request, self.template, {**self.context(data, shown), **extra, "page": shown})
 
         page.__signature__ = _signature(request=Request, data=self.fetch)  # type: ignore[attr-defined]
         router.add_api_route(self.route.path, page, name=self.route.name, methods=["GET"], response_model=None)

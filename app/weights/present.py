@@ -15,9 +15,10 @@ from markupsafe import Markup
 
 from app import routes, urls
 from app.plots.bars import share_bars_svg
-from app.plots.scatter import ColourScale, Point, scatter_svg
+from app.plots.scatter import ColourScale, Point, SheetCell, scatter_svg
 from app.schemas import EdgePublic
 from app.units.present import unit_label
+from app.weights import sheet
 from app.weights.schemas import LayerWeightsPublic, SvdPublic, SvdUnitPublic, UnitWeightsPublic, WeightsSlicePublic
 from store.records import LayerView, ModelView, UnitSummary, WeightsView
 from store.refs import UnitRef
@@ -177,11 +178,19 @@ def _hover(unit: SvdUnitPublic, x: float, y: float) -> str:
     return f"{unit.ref}{label} · component 1 {x:.3f}, component 2 {y:.3f}{score}"
 
 
-def _units_scatter(units: list[SvdUnitPublic], label: str) -> Markup:
+def _cell(drawn: sheet.SheetLayout, unit: int) -> SheetCell:
+    width, height = drawn.size
+    return SheetCell(drawn.url, width, height, *drawn.corner(unit), drawn.cell)
+
+
+def _units_scatter(model: str, layer: str, units: list[SvdUnitPublic], label: str) -> Markup:
+    """The layer's units on the first two components, their thumbnails cut from the layer's one sheet."""
+    drawn = sheet.layout(model, layer, len(units))  # units[i] is unit i (`_svd_units`)
     points = []
     for u in units:
         x, y = (u.coordinates + [0.0, 0.0])[:2]  # a pair with one component has no second axis: y = 0
-        points.append(Point(x, y, _hover(u, x, y), u.url, u.thumbnail, u.scores.get(BW_RATIO.name)))
+        image = _cell(drawn, u.unit) if u.thumbnail else None
+        points.append(Point(x, y, _hover(u, x, y), u.url, image, u.scores.get(BW_RATIO.name)))
     return scatter_svg(points, label=label, x_title="component 1", y_title="component 2", colours=_colours(units))
 
 
@@ -201,8 +210,12 @@ def svd_figures(weights: LayerWeightsPublic) -> SvdFigures:
     )
     return SvdFigures(
         variance=variance,
-        layer=_units_scatter(svd.layer_units, f"Units of {weights.layer} (later layer, rows of U)"),
-        source=_units_scatter(svd.source_units, f"Units of {weights.source} (earlier layer, rows of V)"),
+        layer=_units_scatter(
+            weights.model, weights.layer, svd.layer_units, f"Units of {weights.layer} (later layer, rows of U)"
+        ),
+        source=_units_scatter(
+            weights.model, weights.source, svd.source_units, f"Units of {weights.source} (earlier layer, rows of V)"
+        ),
         rest=float(sum(svd.variance_share[VARIANCE_BARS:])),
         layer_coloured=_colours(svd.layer_units) is not None,
         source_coloured=_colours(svd.source_units) is not None,

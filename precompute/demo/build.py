@@ -81,6 +81,7 @@ def _precompute(
         images=heldout,
         steps=config.steps,
         extras=DEMO_EXTRAS if model_id == MODEL_ID else (),
+        experiments=model_id == MODEL_ID,  # the specimen's: the second network would cost a minute more
         progress=config.progress,
         threads=threads,
     )

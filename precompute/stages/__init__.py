@@ -10,12 +10,22 @@ from __future__ import annotations
 from typing import Any
 
 from precompute.stages.connections import CONNECTIONS
-from precompute.stages.drawn import CARDS, FIGURES, FINDINGS
+from precompute.stages.drawn import CARDS, EXPERIMENTS, FIGURES, FINDINGS
 from precompute.stages.examples import EXAMPLES
 from precompute.stages.feature_vis import FEATURE_VIS
 from precompute.stages.scores import COLOUR, TUNING
 from precompute.stages.stage import PrecomputeSummary, Run, Stage
 
-STAGES: tuple[Stage[Any, Any], ...] = (EXAMPLES, COLOUR, TUNING, CONNECTIONS, FEATURE_VIS, CARDS, FIGURES, FINDINGS)
+STAGES: tuple[Stage[Any, Any], ...] = (
+    EXAMPLES,
+    COLOUR,
+    TUNING,
+    CONNECTIONS,
+    FEATURE_VIS,
+    CARDS,
+    FIGURES,
+    FINDINGS,
+    EXPERIMENTS,
+)
 
 __all__ = ["STAGES", "PrecomputeSummary", "Run", "Stage"]

@@ -1,11 +1,13 @@
 """The stages drawn from what the stages before them stored: link-preview cards (precompute.cards), the unit pages'
-figures (precompute.figures) and the model's findings (precompute.findings). They run in this process, --ray or not,
-and their functions skip what is stored with the same settings themselves."""
+figures (precompute.figures), the model's findings (precompute.findings) and the standard experiments on its families
+(precompute.experiments). They run in this process, --ray or not, and their functions skip what is stored with the
+same settings themselves."""
 
 from __future__ import annotations
 
 from precompute.cards import cards_stage
 from precompute.config import PrecomputeConfig
+from precompute.experiments import experiments_stage
 from precompute.figures import figures_stage
 from precompute.findings import findings_stage, summary_line
 from precompute.stages.stage import Run, Stage
@@ -36,6 +38,16 @@ def _findings(run: Run, model: str) -> str:
     return summary_line(findings_stage(run.model, run.writer, device=run.config.device, progress=run.config.progress))
 
 
+def _experiments(run: Run, model: str) -> str:
+    return experiments_stage(run.model, run.writer, run.images, device=run.config.device, progress=run.config.progress)
+
+
+def _experiments_enabled(config: PrecomputeConfig) -> bool:
+    """Asked for, with dataset images to measure the accuracy on."""
+    return config.experiments and config.images is not None
+
+
 CARDS = Stage("link-preview cards", todo=_layer_names, local=_cards, summary="card_layers", enabled=_cards_enabled)
 FIGURES = Stage("unit figures", todo=_model, local=_figures, summary="figure_layers")
 FINDINGS = Stage("findings", todo=_model, local=_findings, summary="findings")
+EXPERIMENTS = Stage("experiments", todo=_model, local=_experiments, summary="experiments", enabled=_experiments_enabled)

@@ -42,6 +42,7 @@ class PrecomputeSummary:
     card_layers: list[str] = field(default_factory=list)  # layers whose units' preview cards were (re)drawn
     figure_layers: list[str] = field(default_factory=list)  # layers whose unit pages' figures were (re)drawn
     findings: str = "findings kept"  # what the findings stage did: its verdicts' counts when it measured
+    experiments: str = "no experiments"  # what the experiments stage did, in words
     unit_labels: LabelImport | None = None
 
     def describe(self, store: StoreLocation) -> str:
@@ -51,7 +52,7 @@ class PrecomputeSummary:
             f"colour scores for {len(self.score_layers)}, tuning curves for {len(self.tuning_layers)}, "
             f"connections for {len(self.connection_layers)}, "
             f"{self.rendered_images} feature visualizations rendered, "
-            f"{self.findings}. "
+            f"{self.findings}, {self.experiments}. "
             f"Store: {store}"
         )
         return line + (f"\n{self.unit_labels.describe(self.model)}" if self.unit_labels else "")

@@ -40,6 +40,8 @@ PAGES = {
     "search suggestions": "/api/v1/search/suggest?q=mixed",
     "findings page": "/models/big/findings",
     "findings JSON": "/api/v1/models/big/findings",
+    "experiments page": "/models/big/experiments",
+    "experiments JSON": "/api/v1/models/big/experiments",
 }
 
 

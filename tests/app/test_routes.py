@@ -26,6 +26,7 @@ SAMPLES: dict[str, str | int] = {
     "slug": "t",
     "sha256": SHA,
     "ext": "png",
+    "spec": "ablate:mixed4a:40,51",
 }
 
 
@@ -49,6 +50,7 @@ def test_unit_refs_match_before_openai_microscope_urls(app_routes: list[Any]) ->
     order = [r.name for r in app_routes]
     assert order.index("layer") < order.index("microscope_unit")
     assert order.index("unit_ref") < order.index("microscope_unit")
+    assert order.index("experiment") < order.index("microscope_unit")  # `/models/m/experiments/ablate:l:1` too
 
 
 def test_json_twins_live_under_api_v1_at_the_page_path() -> None:

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from app.plots.bars import share_bars_svg
-from app.plots.scatter import ColourScale, Point, scatter_svg, thumb_size
+from app.plots.scatter import ColourScale, Point, SheetCell, scatter_svg, thumb_size
 from store.figures.axes import Scale, nice_domain, tick_text
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
@@ -55,6 +55,18 @@ def test_scatter_points_are_linked_titled_thumbnails() -> None:
     assert [a.get("href") for a in links] == [f"/models/m/layers/block1/units/{i}" for i in range(3)]
     assert [a.find("svg:title", NS).text for a in links] == ["block1:0", "block1:1", "block1:2"]
     assert [img.get("href") for img in root.iter(f"{{{NS['svg']}}}image")] == [f"/assets/{i}.png" for i in range(3)]
+
+
+def test_scatter_points_cut_from_a_sheet_show_their_cell_through_a_clipping_viewport() -> None:
+    cells = [SheetCell("/sheet.webp", 72, 36, 36 * i, 0, 36) for i in range(2)]
+    points = [Point(i / 10, i / 10, f"block1:{i}", f"/u/{i}", cells[i], None) for i in range(2)]
+    root = _scatter(points, colours=None)
+    side = thumb_size(2)
+    viewports = root.findall(".//svg:a[@class='point']/svg:g/svg:svg", NS)
+    assert [v.get("viewBox") for v in viewports] == ["0 0 36 36", "36 0 36 36"]  # each unit's own cell
+    assert {(v.get("width"), v.get("height")) for v in viewports} == {(str(side), str(side))}
+    sheets = [v.find("svg:image", NS) for v in viewports]
+    assert {(i.get("href"), i.get("width"), i.get("height")) for i in sheets} == {("/sheet.webp", "72", "36")}
 
 
 def test_scatter_rings_take_the_score_colour_with_a_legend() -> None:

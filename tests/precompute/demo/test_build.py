@@ -568,3 +568,81 @@ def test_every_page_type_fits_a_phone_without_scrolling_sideways(demo_run: tuple
     finally:
         phone.close()
     assert wide == {}
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_mixed4b_weights_page_draws_its_768_thumbnails_from_two_files(
+    demo_run: tuple[Path, str], browser: Any
+) -> None:
+    context = browser.new_context(viewport=VIEWPORTS["projector"])
+    images: list[str] = []
+    try:
+        with frontend.running_server(demo_run[0]) as base:
+            page = context.new_page()
+            page.on("request", lambda r: images.append(r.url) if r.resource_type == "image" else None)
+            path = "/models/demo-inception/layers/mixed4b/weights"
+            assert page.goto(base + path, wait_until="networkidle").status == 200
+            drawn = page.locator("svg.plot-scatter a.point svg image").count()
+    finally:
+        context.close()
+    assert drawn == 512 + 256  # every unit of mixed4b and of mixed4a
+    sheets = {base + f"/models/demo-inception/layers/{layer}/thumbnails.webp" for layer in ("mixed4b", "mixed4a")}
+    assert {url for url in images if "favicon" not in url} == sheets  # and no picture per unit
+
+
+@pytest.mark.slow
+def test_the_demo_removes_each_family_and_curve_units_carry_the_curve_classes(demo_run: tuple[Path, str]) -> None:
+    """The experiments the demo ships (issue 25's acceptance): each family of each layer removed, and the negative
+    weights into each curve family cut; removing the curve units of the layers whose findings hold curve detectors
+    costs the curve classes far more than the others, and cutting their negative weights widens their tuning."""
+    client = TestClient(create_app(Settings(store=demo_run[0])))
+    listed = client.get(f"/api/v1/models/{DEMO}/experiments").json()["experiments"]
+    removals = {(e["layer"], e["family"]): e for e in listed if e["kind"] == "ablate"}
+    reader = StoreReader(demo_run[0])
+    counts = {f: reader.family_counts(f, DEMO) for f in FAMILY_CLASSES}
+    held = {(layer, f) for f, found in counts.items() for (_, layer), c in found.items() if c.members}
+    assert set(removals) == held  # every family of every layer, and nothing else
+    for layer in ("mixed3b", "mixed4a"):
+        curves = removals[(layer, "curves")]
+        assert curves["family_classes"]["change"] < -0.15, curves
+        assert curves["other_classes"]["change"] > curves["family_classes"]["change"] / 5, curves
+        family = client.get(f"/api/v1/models/{DEMO}/layers/{layer}/families/curves").json()
+        assert family["experiment_url"] == curves["url"]  # the family page links its removal
+        assert client.get(curves["url"]).status_code == 200
+    cut = next(e for e in listed if e["kind"] == "cut-negative" and e["layer"] == "mixed4a")
+    tuned = client.get(cut["api_url"]).json()["tuning"]
+    before = [u["selectivity_before"] for u in tuned if u["selectivity_before"] is not None]
+    after = [u["selectivity_after"] for u in tuned if u["selectivity_after"] is not None]
+    assert len(before) == len(after) == 16 and np.mean(after) < 0.6 * np.mean(before)
+
+
+@pytest.mark.slow
+def test_the_demo_docs_quote_the_demo_experiments_as_measured(demo_run: tuple[Path, str]) -> None:
+    client = TestClient(create_app(Settings(store=demo_run[0])))
+    listed = client.get(f"/api/v1/models/{DEMO}/experiments").json()["experiments"]
+    words = " ".join((Path(__file__).resolve().parents[3] / "docs" / "demo.md").read_text().split())
+    quoted = re.findall(
+        r"\| the (\w+) family of (\w+) \((\d+) units\) \| ([\d.]+)% → ([\d.]+)% \| ([\d.]+)% → ([\d.]+)% \|", words
+    )
+    assert len(quoted) >= 7
+    for family, layer, count, *shares in quoted:
+        found = next(e for e in listed if (e["kind"], e["layer"], e["family"]) == ("ablate", layer, family))
+        measured = [found["family_classes"]["before"], found["family_classes"]["after"]]
+        measured += [found["other_classes"]["before"], found["other_classes"]["after"]]
+        assert int(count) == len(found["units"])
+        assert [float(s) for s in shares] == [round(100 * m, 1) for m in measured], (family, layer)
+    cut = next(e for e in listed if e["kind"] == "cut-negative" and e["layer"] == "mixed4a")
+    tuned = client.get(cut["api_url"]).json()["tuning"]
+    before, after = (np.mean([u[f"selectivity_{when}"] for u in tuned]) for when in ("before", "after"))
+    assert f"mean orientation selectivity falls from {before:.2f} to {after:.2f}" in words
+    mixed3b = next(e for e in listed if (e["kind"], e["layer"], e["family"]) == ("ablate", "mixed3b", "curves"))
+    points = [round(-100 * mixed3b[g]["change"]) for g in ("family_classes", "other_classes")]
+    assert f"costs the eight curve classes {points[0]} points and the other seven {points[1]}" in words
+    readme = " ".join((Path(__file__).resolve().parents[3] / "README.md").read_text().split())
+    curves, others = mixed3b["family_classes"], mixed3b["other_classes"]
+    assert (
+        f"removing `mixed3b`'s {len(mixed3b['units'])} curve units takes the eight curve classes from "
+        f"{curves['before']:.1%} to {curves['after']:.1%} and the other seven from {others['before']:.1%} to "
+        f"{others['after']:.1%}"
+    ) in readme

@@ -63,6 +63,7 @@ def test_the_registry_runs_each_stage_after_those_it_reads() -> None:
         "link-preview cards",
         "unit figures",
         "findings",
+        "experiments",  # reads the families the tuning curves make, and the dataset's labels
     ]
 
 
@@ -77,6 +78,7 @@ def test_a_tiny_run_skips_the_stages_it_does_not_ask_for() -> None:
         "dataset examples",  # no images
         "colour vs b&w",
         "link-preview cards",
+        "experiments",  # no images, and not asked for
     ]
 
 

@@ -1,0 +1,89 @@
+"""An experiment's figure: each class's accuracy without and with the edit, as pairs of horizontal bars (the classes
+the edited family answers marked), each bar's value on hover and at its end."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from app.experiments.schemas import ExperimentPublic
+from store.figures.axes import AXIS_COLOUR, GRID_COLOUR, Frame, Scale, document, element, num, text, tooltip
+
+BEFORE = "#a8a29e"  # without the edit
+AFTER = "#0f766e"  # with it
+ROW = 26  # pixels per class: two bars and a gap
+NAME_WIDTH = 150  # the class names' column
+TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def accuracy_bars(page: ExperimentPublic, width: int = 560) -> Markup | None:
+    """Each class's accuracy without (grey) and with (teal) the edit; None when no image was labelled."""
+    if not page.classes:
+        return None
+    frame = Frame(width, 40 + ROW * len(page.classes) + 36, left=NAME_WIDTH, right=48, top=40, bottom=36)
+    sx = Scale(0.0, 1.0, frame.x_start, frame.x_end)
+    parts = [_legend(frame)]
+    for tick in TICKS:
+        x = sx(tick)
+        parts.append(
+            element("line", x1=num(x), y1=num(frame.y_top), x2=num(x), y2=num(frame.y_bottom), stroke=GRID_COLOUR)
+        )
+        parts.append(text(x, frame.y_bottom + 16, f"{tick:.0%}", class_="tick", text_anchor="middle"))
+    parts.append(
+        text(
+            (frame.x_start + frame.x_end) / 2,
+            frame.y_bottom + 32,
+            "accuracy",
+            class_="axis-title",
+            text_anchor="middle",
+        )
+    )
+    for i, row in enumerate(page.classes):
+        top = frame.y_top + i * ROW
+        name = f"{row.name} ◆" if row.family_class else row.name
+        parts.append(
+            text(
+                frame.x_start - 8,
+                top + 15,
+                name,
+                class_="tick" + (" family-class" if row.family_class else ""),
+                text_anchor="end",
+            )
+        )
+        for offset, value, colour, when in ((2, row.before, BEFORE, "without"), (12, row.after, AFTER, "with")):
+            hover = f"{row.name}: {value:.1%} {when} the edit ({row.images} images)"
+            parts.append(
+                element(
+                    "rect",
+                    tooltip(hover),
+                    x=num(frame.x_start),
+                    y=num(top + offset),
+                    width=num(max(sx(value) - frame.x_start, 0.5)),
+                    height=9,
+                    fill=colour,
+                )
+            )
+        parts.append(text(sx(row.after) + 4, top + 20, f"{row.change:+.0%}", class_="tick"))
+    parts.append(
+        element(
+            "line",
+            x1=num(frame.x_start),
+            y1=num(frame.y_top),
+            x2=num(frame.x_start),
+            y2=num(frame.y_bottom),
+            stroke=AXIS_COLOUR,
+        )
+    )
+    label = f"Accuracy per class without and with the edit: {page.title}"
+    return document(frame, "".join(parts), label=label, kind="accuracy")
+
+
+def _legend(frame: Frame) -> str:
+    x, y = frame.x_start, 12
+    parts = [
+        element("rect", x=num(x), y=num(y), width=12, height=10, fill=BEFORE),
+        text(x + 17, y + 9, "without the edit"),
+        element("rect", x=num(x + 130), y=num(y), width=12, height=10, fill=AFTER),
+        text(x + 147, y + 9, "with it"),
+        text(x + 210, y + 9, "◆ a class the family answers"),
+    ]
+    return element("g", "".join(parts), class_="legend")

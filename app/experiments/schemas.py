@@ -1,0 +1,100 @@
+"""Response models of the experiments run on a model: what each edit changed."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ClassChangePublic(BaseModel):
+    """One class's accuracy on the dataset images without and with the edit."""
+
+    name: str
+    images: int
+    before: float
+    after: float
+    change: float = Field(description="after − before")
+    family_class: bool = Field(description="whether the edited family's units should answer this class")
+
+
+class GroupChangePublic(BaseModel):
+    """The mean accuracy of a group of classes without and with the edit."""
+
+    classes: list[str]
+    before: float
+    after: float
+    change: float = Field(description="after − before, in accuracy (0–1)")
+
+
+class UnitChangePublic(BaseModel):
+    """A unit of the next layer whose mean activation (over the images and positions) changed."""
+
+    ref: str
+    unit: int
+    url: str
+    label: str | None
+    thumbnail: str | None
+    before: float
+    after: float
+
+
+class TunedUnitPublic(BaseModel):
+    """A unit's orientation tuning without and with the edit (precompute.tuning's stimuli and definitions)."""
+
+    ref: str
+    unit: int
+    url: str
+    label: str | None
+    thumbnail: str | None
+    orientation_before: float | None = Field(description="preferred orientation in degrees, without the edit")
+    orientation_after: float | None
+    selectivity_before: float | None = Field(description="orientation selectivity (0–1), without the edit")
+    selectivity_after: float | None
+
+
+class ExperimentSummaryPublic(BaseModel):
+    """An experiment in a model's list: what it edited and what it did to the accuracy."""
+
+    spec: str = Field(description="the experiment, as its address names it: 'kind:layer:units'")
+    title: str
+    kind: str
+    layer: str
+    units: list[int]
+    family: str | None = Field(description="the family of the layer whose units it edits, when it edits one")
+    origin: str = Field(description="'precomputed' (by microscope precompute, stored) or 'live' (by a worker)")
+    accuracy_before: float | None = Field(description="on the labelled dataset images; null without labels")
+    accuracy_after: float | None
+    family_classes: GroupChangePublic | None = Field(description="the classes the family's units should answer")
+    other_classes: GroupChangePublic | None = Field(description="every other class")
+    url: str
+    api_url: str
+
+
+class ExperimentPublic(ExperimentSummaryPublic):
+    """One experiment: the edit and what it changed."""
+
+    model: str
+    description: str = Field(description="what the kind of edit does")
+    edited: list[UnitChangePublic] = Field(description="the edited units, with their means without and with it")
+    images: int = Field(description="dataset images measured")
+    labelled: int = Field(description="of those, labelled with one of the model's classes (the accuracy's)")
+    classes: list[ClassChangePublic]
+    next_layer: str | None
+    changed: list[UnitChangePublic] = Field(description="next-layer units whose mean activation changed most")
+    tuning_layer: str | None
+    tuning: list[TunedUnitPublic] = Field(
+        description="orientation tuning without and with the edit: of the edited units for a cut, else of the "
+        "next-layer units that changed most"
+    )
+    experiments_url: str
+
+
+class ExperimentsPublic(BaseModel):
+    """The experiments run on a model."""
+
+    model: str
+    message: str | None = Field(description="why there are none, when there are none")
+    kinds: dict[str, str] = Field(description="every kind of edit an experiment's spec may name, and what it does")
+    experiments: list[ExperimentSummaryPublic]
+    model_url: str
+    url: str
+    api_url: str

@@ -1,0 +1,119 @@
+"""The experiments pages and their JSON twins over the toy store's two stored experiments: what each edit did, the
+classes its family answers told apart from the others, canonical addresses, and errors that say what exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.experiments.present import summary_public
+from app.main import create_app
+from app.web.config import Settings
+from store.writer import StoreWriter
+from tests.app.meta_tags import meta
+from tests.conftest import TOY_CLASSES, TOY_LAYERS, TOY_MODEL, toy_experiments
+
+LIST = "/models/toy-net/experiments"
+REMOVAL = "/models/toy-net/experiments/ablate:block1:1,2"
+CUT = "/models/toy-net/experiments/cut-negative:block1:2"
+
+
+def test_the_list_names_each_experiment_with_its_accuracy_and_links_it(client: TestClient) -> None:
+    found = client.get("/api/v1" + LIST).json()
+    assert [e["spec"] for e in found["experiments"]] == ["ablate:block1:1,2", "cut-negative:block1:2"]
+    first = found["experiments"][0]
+    assert (first["accuracy_before"], first["accuracy_after"]) == pytest.approx((8 / 9, 6 / 9))
+    assert first["url"] == REMOVAL and first["api_url"] == "/api/v1" + REMOVAL
+    assert set(found["kinds"]) == {"ablate", "mean-ablate", "cut-negative", "cut-positive"}
+    html = client.get(LIST).text
+    assert f'href="{REMOVAL}"' in html and "88.9% → 66.7%" in html
+
+
+def test_an_experiment_shows_each_class_the_units_it_edited_and_the_next_layers_changes(client: TestClient) -> None:
+    found = client.get("/api/v1" + REMOVAL).json()
+    assert [(c["name"], round(c["change"], 3)) for c in found["classes"]] == [
+        ("red", -0.667),
+        ("green", 0.0),
+        ("blue", 0.0),
+    ]
+    assert [(u["ref"], u["after"]) for u in found["edited"]] == [("block1:1", 0.0), ("block1:2", 0.0)]
+    assert found["edited"][0]["url"] == "/models/toy-net/layers/block1/units/1"
+    assert found["edited"][0]["thumbnail"].startswith("/assets/")
+    assert [u["ref"] for u in found["changed"]] == ["fc:0", "fc:2"]
+    assert [u["label"] for u in found["changed"]] == ["red", "blue"]  # fc's units are named by their class
+    assert found["origin"] == "precomputed" and found["tuning"] == []
+    html = client.get(REMOVAL).text
+    assert "Precomputed by microscope precompute" in html
+    assert html.count('class="plot plot-accuracy"') == 1
+    assert 'href="/models/toy-net/layers/fc/units/0"' in html
+    assert ' style="' not in html  # the CSP forbids inline styles
+
+
+def test_a_cut_shows_its_units_orientation_tuning_without_and_with_it(client: TestClient) -> None:
+    found = client.get("/api/v1" + CUT).json()
+    assert found["tuning_layer"] == "block1"
+    (unit,) = found["tuning"]
+    assert (unit["ref"], unit["selectivity_before"], unit["selectivity_after"]) == ("block1:2", 0.6, 0.2)
+    assert (unit["orientation_before"], unit["orientation_after"]) == (90.0, 120.0)
+    assert "0.60 → 0.20" in client.get(CUT).text
+
+
+def test_the_classes_a_family_answers_are_summed_apart_from_the_others() -> None:
+    classes = [("curve_e", 0.9, 0.3), ("curve_w", 1.0, 0.6), ("line", 0.8, 0.8), ("red_green", 1.0, 0.9)]
+    result = {
+        **toy_experiments()[0],
+        "family": "curves",
+        "classes": [{"name": n, "images": 10, "before": b, "after": a} for n, b, a in classes],
+    }
+    summary = summary_public("m", result)
+    assert summary.family_classes is not None and summary.other_classes is not None
+    assert summary.family_classes.classes == ["curve_e", "curve_w"]
+    assert summary.family_classes.change == pytest.approx(-0.5)
+    assert summary.other_classes.change == pytest.approx(-0.05)
+    frequency = summary_public("m", {**result, "family": "frequency"})
+    assert frequency.family_classes is None and frequency.other_classes is None  # none is frequency's class
+
+
+@pytest.mark.parametrize("prefix", ["", "/api/v1"])
+def test_another_spelling_of_an_experiment_redirects_to_its_canonical_address(client: TestClient, prefix: str) -> None:
+    response = client.get(prefix + "/models/toy-net/experiments/ablate:block1:2,1,2")
+    assert response.status_code == 301
+    assert response.headers["location"] == prefix + REMOVAL
+
+
+@pytest.mark.parametrize("prefix", ["", "/api/v1"])
+def test_bad_experiment_addresses_say_what_exists(client: TestClient, prefix: str) -> None:
+    bad = client.get(prefix + "/models/toy-net/experiments/remove:block1:1")
+    assert bad.status_code == 404 and "ablate, mean-ablate, cut-negative, cut-positive" in bad.text
+    layer = client.get(prefix + "/models/toy-net/experiments/ablate:block9:1")
+    assert layer.status_code == 404 and "layers: conv1, block1, fc" in layer.text
+    missing = client.get(prefix + "/models/toy-net/experiments/ablate:block1:3")
+    assert missing.status_code == 404 and "was not run on toy-net; run on it: 2" in missing.text
+    model = client.get(prefix + "/models/nope/experiments")
+    assert model.status_code == 404 and "toy-net" in model.text
+
+
+def test_the_pages_carry_link_previews(client: TestClient) -> None:
+    tags = meta(client, REMOVAL)
+    assert tags["og:title"] == "Remove 2 units of block1 (set to 0) · toy-net"
+    assert "accuracy 88.9% → 66.7%" in tags["og:description"]
+    assert tags["og:image"].endswith("/models/toy-net/layers/block1/card.png")
+    assert meta(client, LIST)["og:title"] == "Experiments · toy-net"
+
+
+def test_the_model_page_links_its_experiments(client: TestClient) -> None:
+    assert f'href="{LIST}"' in client.get("/models/toy-net").text
+
+
+def test_a_store_without_experiments_says_how_to_run_them(tmp_path: Path) -> None:
+    from store.records import ModelRecord
+
+    writer = StoreWriter(tmp_path)
+    writer.put_model(ModelRecord(TOY_MODEL, "Toy net", "toy", "0" * 64, {"size": 8}, TOY_CLASSES, ""))
+    writer.put_layers(TOY_MODEL, TOY_LAYERS)
+    writer.close()
+    with TestClient(create_app(Settings(store=tmp_path))) as client:
+        found = client.get("/api/v1" + LIST).json()
+    assert found["experiments"] == [] and "microscope precompute" in found["message"]

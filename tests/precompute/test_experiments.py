@@ -1,0 +1,114 @@
+"""Experiments on the shipped demo network (precompute.experiments): each edit does what its kind says while in place
+and leaves the network as it was, and removing the units a family names costs the classes it answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from precompute import experiments as ex
+from precompute.demo.train import HELDOUT_SEED
+from precompute.images import scan_images
+from precompute.layers import probe_layers
+from precompute.stimuli import write_dataset
+from precompute.zoo import demo_net
+from precompute.zoo.types import LoadedModel
+from store.experiments import Experiment
+from store.scores import FAMILY_CLASSES
+
+PER_CLASS = 12  # 180 images: enough to tell a family's classes from the others
+# mixed3b's curve units on the shipped weights: its top curve scores, their top examples curves (the demo tour's)
+CURVE_UNITS = (27, 65, 67, 74, 78, 81, 91, 95, 126, 131, 148, 157, 171, 183, 187, 190)
+
+
+@pytest.fixture(scope="module")
+def model() -> LoadedModel:
+    return demo_net.ENTRY.build(None)
+
+
+@pytest.fixture(scope="module")
+def lab(model: LoadedModel, tmp_path_factory: pytest.TempPathFactory) -> ex.Lab:
+    root = write_dataset(tmp_path_factory.mktemp("heldout"), PER_CLASS, HELDOUT_SEED, progress=False)
+    images = ex.load_images(model, scan_images(Path(root)))
+    return ex.Lab(model, images, probe_layers(model))
+
+
+def _state(model: LoadedModel) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in model.module.state_dict().items()}
+
+
+def test_the_images_are_labelled_by_the_models_classes(lab: ex.Lab, model: LoadedModel) -> None:
+    assert lab.images.labelled == len(lab.images.pixels) == PER_CLASS * len(model.class_labels)
+    assert torch.bincount(lab.images.classes).tolist() == [PER_CLASS] * len(model.class_labels)
+
+
+def test_removing_units_zeroes_them_while_in_place_and_leaves_the_network_as_it_was(
+    lab: ex.Lab, model: LoadedModel
+) -> None:
+    before = _state(model)
+    experiment = Experiment("ablate", "mixed3b", (5, 74))
+    with ex.edited(model, experiment):
+        inside = ex.forward_pass(model, lab.images, ["mixed3b"])
+    assert inside.means["mixed3b"][[5, 74]].tolist() == [0.0, 0.0]
+    assert inside.means["mixed3b"][6] == pytest.approx(float(lab.baseline.means["mixed3b"][6]))
+    after = ex.forward_pass(model, lab.images, ["mixed3b"])
+    assert torch.equal(after.means["mixed3b"], lab.baseline.means["mixed3b"])
+    assert all(torch.equal(v, before[k]) for k, v in model.module.state_dict().items())
+
+
+def test_a_mean_ablation_holds_each_unit_at_its_mean_over_the_images(lab: ex.Lab, model: LoadedModel) -> None:
+    experiment = Experiment("mean-ablate", "mixed4a", (40, 51))
+    means = lab.baseline.means["mixed4a"]
+    with ex.edited(model, experiment, means):
+        inside = ex.forward_pass(model, lab.images, ["mixed4a"])
+    assert inside.means["mixed4a"][[40, 51]].tolist() == pytest.approx(means[[40, 51]].tolist(), rel=1e-5)
+
+
+@pytest.mark.parametrize(("unit", "branch"), [(0, "b1x1"), (95, "b1x1"), (96, "b3x3"), (192, "b5x5"), (255, "pool")])
+def test_a_block_units_conv_is_the_last_conv_of_its_branch(model: LoadedModel, unit: int, branch: str) -> None:
+    block = model.module.mixed4a
+    conv, channel = ex.unit_conv(block, unit)
+    convs = [m for m in getattr(block, branch).modules() if isinstance(m, torch.nn.Conv2d)]
+    assert conv is convs[-1]
+    assert channel == unit - {"b1x1": 0, "b3x3": 96, "b5x5": 192, "pool": 224}[branch]
+
+
+def test_cutting_the_negative_weights_leaves_none_while_in_place_and_restores_them(model: LoadedModel) -> None:
+    before = _state(model)
+    conv, channel = ex.unit_conv(model.module.mixed4a, 40)
+    assert (conv.weight[channel] < 0).any()
+    with ex.edited(model, Experiment("cut-negative", "mixed4a", (40, 51))):
+        assert not (conv.weight[channel] < 0).any() and (conv.weight[channel] > 0).any()
+    assert all(torch.equal(v, before[k]) for k, v in model.module.state_dict().items())
+
+
+def test_removing_mixed3bs_curve_units_costs_the_curve_classes_far_more_than_the_others(lab: ex.Lab) -> None:
+    result = lab.run(Experiment("ablate", "mixed3b", CURVE_UNITS))
+    curves = set(FAMILY_CLASSES["curves"])
+    drop = {row["name"]: row["before"] - row["after"] for row in result["classes"]}
+    curve_drop = sum(v for k, v in drop.items() if k in curves) / len(curves)
+    other_drop = sum(v for k, v in drop.items() if k not in curves) / (len(drop) - len(curves))
+    assert curve_drop > 0.15 and curve_drop > 5 * max(other_drop, 0.01)
+    assert result["accuracy"]["after"] < result["accuracy"]["before"]
+    assert [row["after"] for row in result["edited"]] == [0.0] * len(CURVE_UNITS)
+    assert result["next_layer"] == "mixed4a" and result["changed"]
+    assert result["tuning"]["layer"] == "mixed4a" and len(result["tuning"]["units"]) == ex.TUNED
+
+
+def test_cutting_the_negative_weights_into_mixed4as_curve_units_widens_their_orientation_tuning(lab: ex.Lab) -> None:
+    family = (17, 29, 37, 38, 49, 93, 95, 216, 225, 236, 237, 240, 250, 251, 253, 255)
+    result = lab.run(Experiment("cut-negative", "mixed4a", family))
+    tuned = result["tuning"]["units"]
+    assert [row["unit"] for row in tuned] == list(family)
+    before = [row["orientation_selectivity_before"] for row in tuned]
+    after = [row["orientation_selectivity_after"] for row in tuned]
+    assert sum(after) / len(after) < 0.6 * sum(before) / len(before)
+
+
+def test_an_experiment_on_a_missing_layer_or_unit_says_what_exists(lab: ex.Lab) -> None:
+    with pytest.raises(ValueError, match="layers: conv2d0"):
+        lab.run(Experiment("ablate", "mixed9z", (1,)))
+    with pytest.raises(ValueError, match="units 0–191"):
+        lab.run(Experiment("ablate", "mixed3b", (192,)))
