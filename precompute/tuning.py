@@ -231,9 +231,12 @@ def layer_settings(model: LoadedModel, layer: LayerInfo, writer: StoreWriter) ->
 
 
 @torch.no_grad()
-def measure(model: LoadedModel, layers: Sequence[LayerInfo], side: int, device: str = "cpu") -> dict[str, Tensor]:
-    """{layer: (probes, units)} centre responses of the layers to every probe drawn at `side`."""
-    batch = stimulus_batch(probes(), side, model.input.size).to(device)
+def measure(
+    model: LoadedModel, layers: Sequence[LayerInfo], side: int, device: str = "cpu", batch: Tensor | None = None
+) -> dict[str, Tensor]:
+    """{layer: (probes, units)} centre responses of the layers to every probe drawn at `side` (`batch`: those
+    probes already drawn, `stimulus_batch(probes(), side, …)`, by a caller measuring many times)."""
+    batch = (stimulus_batch(probes(), side, model.input.size) if batch is None else batch).to(device)
     windows = {layer.name: window_side(layer, side) for layer in layers}
     with LayerTap(model.module, list(windows)) as tap:
         return window_responses(tap, model.input.normalize(batch), windows)

@@ -380,6 +380,7 @@ def resnet20_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         E2E_EXTRAS,
         "--store",
         str(store),
+        "--no-experiments",  # tests/precompute/test_experiments.py runs one on ResNet-20
         "--no-progress",
     )
     assert done.returncode == 0, done.stderr[-3000:]

@@ -150,6 +150,7 @@ def summary_public(model: str, result: ExperimentResult) -> ExperimentSummaryPub
         layer=result["layer"],
         units=list(result["units"]),
         family=result.get("family"),
+        families=result.get("families") or ([result["family"]] if result.get("family") else []),
         origin=result.get("origin", "precomputed"),
         accuracy_before=accuracy.get("before"),
         accuracy_after=accuracy.get("after"),

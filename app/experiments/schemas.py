@@ -60,6 +60,7 @@ class ExperimentSummaryPublic(BaseModel):
     layer: str
     units: list[int]
     family: str | None = Field(description="the family of the layer whose units it edits, when it edits one")
+    families: list[str] = Field(description="every family of the layer that lists exactly these units (`family` first)")
     origin: str = Field(description="'precomputed' (by microscope precompute, stored) or 'live' (by a worker)")
     accuracy_before: float | None = Field(description="on the labelled dataset images; null without labels")
     accuracy_after: float | None

@@ -39,6 +39,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[StoreReader, Path,
         kinds=("channel",),
         top_k=4,
         colour_scores=False,
+        experiments=False,
         progress=False,
     )
     run_precompute(config)

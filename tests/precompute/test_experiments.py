@@ -13,10 +13,11 @@ from precompute.demo.train import HELDOUT_SEED
 from precompute.images import scan_images
 from precompute.layers import probe_layers
 from precompute.stimuli import write_dataset
-from precompute.zoo import demo_net
+from precompute.zoo import cifar_resnet, demo_net, load_model
 from precompute.zoo.types import LoadedModel
 from store.experiments import Experiment
 from store.scores import FAMILY_CLASSES
+from tests.conftest import require_shared
 
 PER_CLASS = 12  # 180 images: enough to tell a family's classes from the others
 # mixed3b's curve units on the shipped weights: its top curve scores, their top examples curves (the demo tour's)
@@ -112,3 +113,22 @@ def test_an_experiment_on_a_missing_layer_or_unit_says_what_exists(lab: ex.Lab) 
         lab.run(Experiment("ablate", "mixed9z", (1,)))
     with pytest.raises(ValueError, match="units 0–191"):
         lab.run(Experiment("ablate", "mixed3b", (192,)))
+
+
+def test_a_residual_blocks_units_are_computed_by_its_second_conv_not_its_shortcut() -> None:
+    resnet = cifar_resnet.bare(20).module
+    for block in (resnet.layer1[0], resnet.layer2[0]):  # layer2.0 downsamples: its shortcut changes the width
+        conv, channel = ex.unit_conv(block, 5)
+        assert conv is block.conv2 and channel == 5
+
+
+def test_removing_units_of_the_real_resnet20_costs_accuracy_on_real_cifar_images() -> None:
+    weights = require_shared("weights", "cifar10-resnet20.th")
+    images = scan_images(require_shared("data", "cifar10", "test"), max_images=200)
+    model = load_model("cifar-resnet20", weights)
+    lab = ex.Lab(model, ex.load_images(model, images), probe_layers(model))
+    assert lab.images.labelled == 200  # the folders are named by the model's classes
+    removal = lab.run(Experiment("ablate", "layer3.2", tuple(range(0, 64, 2))))  # half the last block's units
+    cut = lab.run(Experiment("cut-negative", "layer1.0", (3,)))
+    assert removal["accuracy"]["after"] < removal["accuracy"]["before"] - 0.05
+    assert cut["tuning"]["layer"] == "layer1.0" and [u["unit"] for u in cut["tuning"]["units"]] == [3]

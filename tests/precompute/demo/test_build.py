@@ -40,6 +40,7 @@ from tests.precompute.demo.findings_remeasure import check_all
 from tests.precompute.demo.test_demo_tour import shipped_verdicts
 
 DEMO = "demo-inception"
+MIXED4A_CURVES = "17,29,37,38,49,93,95,216,225,236,237,240,250,251,253,255"  # its curves family on the shipped weights
 
 
 def _demo(store: Path) -> list[str]:
@@ -523,6 +524,8 @@ PHONE_PAGES = {
     routes.FAMILY: urls.path(routes.FAMILY, model=DEMO, layer="mixed3b", family="curves"),
     routes.COMPARE: urls.path(routes.COMPARE, {"family": "curves"}),
     routes.FINDINGS: urls.path(routes.FINDINGS, model=DEMO),
+    routes.EXPERIMENTS: urls.path(routes.EXPERIMENTS, model=DEMO),
+    routes.EXPERIMENT: urls.path(routes.EXPERIMENT, model=DEMO, spec=f"cut-negative:mixed4a:{MIXED4A_CURVES}"),
     routes.PROBE: urls.path(routes.PROBE, model=DEMO),
     routes.NOTES_HISTORY: urls.path(routes.NOTES_HISTORY),
     routes.UNIT_NOTE_HISTORY: urls.path(routes.UNIT_NOTE_HISTORY, model=DEMO, layer="mixed4b", unit=409),
