@@ -1,37 +1,34 @@
 """Run an experiment (store.experiments) on a loaded model and measure what the edit changes.
 
-An edit is in place only inside `edited(...)`: removing units is a forward hook on their layer; cutting weights sets
-entries of the conv that computes each unit (`unit_conv`) to 0 and puts them back on leaving, so the model is the
-same afterwards. `run` measures the model as it is and with the edit, on the same images and stimuli:
+The edit is in place only inside `precompute.edits.edited(...)`. `Lab.run` measures the model as it is and with the
+edit, on the same images and stimuli:
 
 - accuracy on the dataset images whose label is one of the model's classes, overall and per class;
 - each unit of the next browsable layer: its mean activation (over images and positions), before and after;
-- orientation tuning (precompute.tuning's stimuli and definitions): for a cut, of the edited units; for a removal,
-  of the next layer's units whose mean activation changed most.
+- orientation tuning (precompute.tuning's stimuli and definitions): for a cut or a rebuild, of the edited units; for
+  a removal, of the next layer's units whose mean activation changed most;
+- for a rebuild, the same units removed instead (what the rebuilt units win back), and how closely each rebuilt unit
+  follows the real one: the correlation of their activations over the images, and of their orientation curves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
+from precompute.edits import Fitted, OrientationRule, edited, fit_rule
 from precompute.hooks import resolve_module
 from precompute.images import DatasetImage, load_rgb, to_input
-from precompute.layers import LayerInfo, probe_layers
-from precompute.progress import stage_bar
+from precompute.layers import LayerInfo
 from precompute.tuning import curve_arrays, measure, unit_scores
-from precompute.tuning_stimuli import patch_side, probes, stimulus_batch
+from precompute.tuning_stimuli import ANGLES, patch_side, probes, stimulus_batch
 from precompute.zoo import LoadedModel
-from store.experiments import ABLATE, CUT_NEGATIVE, MEAN_ABLATE, PRECOMPUTED, Experiment, ExperimentResult
-from store.reader import StoreReader
-from store.records import Settings, stored_settings
-from store.scores import FAMILY_SCORES, FAMILY_TOP, ORIENTATION, ORIENTATION_SELECTIVITY
-from store.writer import StoreWriter
+from store.experiments import ABLATE, REBUILD, Experiment, ExperimentResult
+from store.scores import ORIENTATION, ORIENTATION_SELECTIVITY
 
 EXPERIMENTS_VERSION = 1
 BATCH = 256
@@ -41,6 +38,9 @@ CURVES = "curves"  # the family whose incoming negative weights the standard exp
 # Families of oriented features: removing one may change the next layer's orientation tuning, which the standard
 # experiments then measure (a pass over every tuning stimulus, about as long as one over the demo's images).
 ORIENTED_FAMILIES = ("curves", "lines")
+TUNING_SCORES = (ORIENTATION, ORIENTATION_SELECTIVITY)  # what a result reports of a unit's tuning, before and after
+CURVE = "orientation_curve"  # and the tuning curve a rebuilt unit's is compared with the real one's
+FIT_EVERY = 3  # a rebuild's scales and offsets are fitted on every 3rd image (its accuracy is measured on all)
 
 
 @dataclass
@@ -64,103 +64,35 @@ def load_images(model: LoadedModel, images: Sequence[DatasetImage]) -> Images:
     return Images(pixels, classes)
 
 
-SHORTCUTS = ("shortcut", "downsample")  # what residual blocks call the path around their convs (CIFAR, torchvision)
-
-
-def unit_conv(layer: nn.Module, unit: int) -> tuple[nn.Conv2d, int]:
-    """The conv that computes `unit` of a layer module, and the unit's output channel in it: the layer's last conv
-    giving all its units (in a residual block, the last before the sum; not its shortcut), or for a block of
-    concatenated branches (`widths`, in order) the last conv of the unit's branch. ValueError when there is none."""
-    widths = getattr(layer, "widths", None)
-    if widths is not None:
-        start = 0
-        for branch, width in zip(_branches(layer), widths, strict=True):
-            if unit < start + width:
-                return _last_conv(branch), unit - start
-            start += width
-        raise ValueError(f"unit {unit} is past the block's {start} units")
-    convs = [
-        module
-        for name, module in layer.named_modules()
-        if isinstance(module, nn.Conv2d) and not any(part in SHORTCUTS for part in name.split("."))
-    ]
-    if not convs:
-        raise ValueError("cutting weights needs a conv computing the units; this layer holds none")
-    if unit >= convs[-1].out_channels:
-        raise ValueError(f"unit {unit} is past the layer's {convs[-1].out_channels} units")
-    return convs[-1], unit
-
-
-def _branches(layer: nn.Module) -> list[nn.Module]:
-    """A concatenating block's branches in concatenation order: its children holding a conv (pooling has none)."""
-    return [child for child in layer.children() if any(isinstance(m, nn.Conv2d) for m in child.modules())]
-
-
-def _last_conv(branch: nn.Module) -> nn.Conv2d:
-    return [m for m in branch.modules() if isinstance(m, nn.Conv2d)][-1]
-
-
-@contextmanager
-def edited(model: LoadedModel, experiment: Experiment, means: Tensor | None = None) -> Iterator[None]:
-    """The model with the experiment's edit in place; `means` (the layer's per-unit means) for a mean ablation. The
-    units must be the layer's (`run` checks)."""
-    layer = resolve_module(model.module, experiment.layer)
-    units = torch.tensor(experiment.units, dtype=torch.long)
-    if experiment.is_cut:
-        saved = []
-        with torch.no_grad():
-            for unit in experiment.units:
-                conv, channel = unit_conv(layer, unit)
-                row = conv.weight[channel]
-                saved.append((row, row.clone()))
-                cut = row < 0 if experiment.kind == CUT_NEGATIVE else row > 0
-                row[cut] = 0.0
-        try:
-            yield
-        finally:
-            with torch.no_grad():
-                for row, original in saved:
-                    row.copy_(original)
-        return
-    if experiment.kind == MEAN_ABLATE and means is None:
-        raise ValueError("a mean ablation needs the layer's means over the images")
-
-    def replace(_module: nn.Module, _inputs: object, output: Tensor) -> Tensor:
-        output = output.clone()
-        if experiment.kind == ABLATE:
-            output[:, units] = 0.0
-        else:
-            output[:, units] = means[units].to(output.dtype).view(1, -1, *([1] * (output.dim() - 2)))
-        return output
-
-    handle = layer.register_forward_hook(replace)
-    try:
-        yield
-    finally:
-        handle.remove()
-
-
 @dataclass
 class Pass:
     """One pass over the images: the predicted classes, and each watched layer's per-unit mean activation."""
 
     predicted: Tensor
     means: dict[str, Tensor]
+    per_image: dict[str, Tensor] = field(default_factory=dict)  # (images, units) of the layers asked for
 
 
 @torch.no_grad()
-def forward_pass(model: LoadedModel, images: Images, layers: Sequence[str], device: str = "cpu") -> Pass:
-    """Predictions and the layers' per-unit means (over images and positions) of a pass over the images."""
+def forward_pass(
+    model: LoadedModel, images: Images, layers: Sequence[str], device: str = "cpu", per_image: Sequence[str] = ()
+) -> Pass:
+    """Predictions and the layers' per-unit means (over images and positions) of a pass over the images; each
+    image's own means too for the layers in `per_image`."""
     sums: dict[str, Tensor] = {}
+    kept: dict[str, list[Tensor]] = {name: [] for name in per_image}
 
     def watch(name: str):  # noqa: ANN202 - a forward hook
         def hook(_module: nn.Module, _inputs: object, output: Tensor) -> None:
             values = output.float().flatten(2).mean(2) if output.dim() > 2 else output.float()
             sums[name] = sums.get(name, 0) + values.sum(0).cpu()
+            if name in kept:
+                kept[name].append(values.cpu())
 
         return hook
 
-    handles = [resolve_module(model.module, name).register_forward_hook(watch(name)) for name in layers]
+    watched = list(dict.fromkeys([*layers, *per_image]))
+    handles = [resolve_module(model.module, name).register_forward_hook(watch(name)) for name in watched]
     try:
         predicted = torch.cat(
             [
@@ -171,7 +103,8 @@ def forward_pass(model: LoadedModel, images: Images, layers: Sequence[str], devi
     finally:
         for handle in handles:
             handle.remove()
-    return Pass(predicted, {name: total / len(images.pixels) for name, total in sums.items()})
+    means = {name: total / len(images.pixels) for name, total in sums.items()}
+    return Pass(predicted, means, {name: torch.cat(parts) for name, parts in kept.items()})
 
 
 def _channels_last(batch: Tensor) -> Tensor:
@@ -189,8 +122,21 @@ def layer_tuning(
     if side not in drawn:
         drawn[side] = stimulus_batch(probes(), side, model.input.size)
     found = measure(model, [layer], side, device, drawn[side])[layer.name]
-    scores = unit_scores(curve_arrays(found.cpu().numpy().astype(np.float64)))
-    return {key.name: scores[key.name] for key in (ORIENTATION, ORIENTATION_SELECTIVITY)}
+    arrays = curve_arrays(found.cpu().numpy().astype(np.float64))
+    scores = unit_scores(arrays)
+    return {**{key.name: scores[key.name] for key in TUNING_SCORES}, CURVE: arrays["orientation"]}
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Pearson's r of two series, None where either is constant."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.std() == 0 or b.std() == 0:
+        return None
+    return round(float(np.corrcoef(a, b)[0, 1]), 4)
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    return [round(float(v), 5) for v in values]
 
 
 def _finite(value: float) -> float | None:
@@ -212,6 +158,7 @@ class Lab:
         self.baseline = forward_pass(model, images, self.names, device)
         self._tuning: dict[str, dict[str, np.ndarray]] = {}
         self._stimuli: dict[int, Tensor] = {}  # the tuning probes drawn at each patch side, drawn once
+        self._images_means: dict[str, Tensor] = {}  # (images, units) per layer, for the rebuilds compared
 
     def tuning(self, layer: LayerInfo) -> dict[str, np.ndarray]:
         """The layer's tuning scores without any edit (measured once)."""
@@ -219,27 +166,30 @@ class Lab:
             self._tuning[layer.name] = layer_tuning(self.model, layer, self.device, self._stimuli)
         return self._tuning[layer.name]
 
-    def run(self, experiment: Experiment, tune: bool = True) -> ExperimentResult:
-        """Measure the model with the edit in place against the baseline (`tune`: its orientation tuning too)."""
+    def run(self, experiment: Experiment, tune: bool = True, rule: OrientationRule | None = None) -> ExperimentResult:
+        """Measure the model with the edit in place against the baseline (`tune`: its orientation tuning too; `rule`:
+        what a rebuild draws its weights from)."""
         if experiment.layer not in self.names:
             raise ValueError(f"{self.model.id} has no layer {experiment.layer!r}; layers: {', '.join(self.names)}")
         at = self.names.index(experiment.layer)
         layer, following = self.layers[at], (self.layers[at + 1] if at + 1 < len(self.layers) else None)
         if experiment.units[-1] >= layer.units:
             raise ValueError(f"{experiment.layer} has units 0–{layer.units - 1}; got {experiment.units[-1]}")
+        rebuilt = self._fit(experiment, rule, at) if experiment.kind == REBUILD else None
+        own = experiment.is_cut or rebuilt is not None  # the edit changes the units' own tuning
         watched = [experiment.layer] + ([following.name] if following else [])
         before = self.baseline
-        with edited(self.model, experiment, before.means[experiment.layer]):
-            after = forward_pass(self.model, self.images, watched, self.device)
+        with edited(self.model, experiment, before.means[experiment.layer], rebuilt):
+            after = forward_pass(self.model, self.images, watched, self.device, [experiment.layer] if rebuilt else [])
             changed = _changed(before, after, following) if following else []
-            tuned_layer = layer if experiment.is_cut else following
+            tuned_layer = layer if own else following
             tuned_layer = tuned_layer if tune and tuned_layer is not None and tuned_layer.kind == "conv" else None
-            tuned = list(experiment.units) if experiment.is_cut else [row["unit"] for row in changed[:TUNED]]
+            tuned = list(experiment.units) if own else [row["unit"] for row in changed[:TUNED]]
             tuned_after = (
                 layer_tuning(self.model, tuned_layer, self.device, self._stimuli) if tuned_layer and tuned else {}
             )
         tuned_before = self.tuning(tuned_layer) if tuned_layer and tuned else {}
-        return {
+        found = {
             "spec": str(experiment),
             "kind": experiment.kind,
             "layer": experiment.layer,
@@ -260,12 +210,80 @@ class Lab:
                 "units": [_tuned(u, tuned_before, tuned_after) for u in tuned] if tuned_after else [],
             },
         }
+        if rebuilt is not None and rule is not None:
+            found["rebuild"] = self._compared(experiment, rule, rebuilt, after, tuned_before, tuned_after)
+        return found
+
+    def _fit(self, experiment: Experiment, rule: OrientationRule | None, at: int) -> dict[int, Fitted]:
+        if rule is None:
+            raise ValueError("a rebuild needs its rule: the previous layer's units it reads and their orientations")
+        if at == 0:
+            raise ValueError(f"{experiment.layer} is the first layer: there is no previous layer to rebuild it from")
+        missing = [u for u in experiment.units if u not in rule.targets]
+        if missing:
+            raise ValueError(f"the rule gives no preferred orientation for units {missing} of {experiment.layer}")
+        inputs = self.layers[at - 1].units
+        return fit_rule(self.model, experiment, rule, self.images.pixels[::FIT_EVERY], inputs)
+
+    def _compared(
+        self,
+        experiment: Experiment,
+        rule: OrientationRule,
+        rebuilt: dict[int, Fitted],
+        after: Pass,
+        tuned_before: dict[str, np.ndarray],
+        tuned_after: dict[str, np.ndarray],
+    ) -> dict:
+        """The rebuilt units against the real ones, and the network with the same units removed instead."""
+        with edited(self.model, Experiment(ABLATE, experiment.layer, experiment.units)):
+            removed = forward_pass(self.model, self.images, [], self.device)
+        real = self._per_image(experiment.layer)
+        units = []
+        for unit in experiment.units:
+            tuning_r = (
+                _correlation(tuned_before[CURVE][unit], tuned_after[CURVE][unit]) if CURVE in tuned_after else None
+            )
+            images_r = _correlation(real[:, unit].numpy(), after.per_image[experiment.layer][:, unit].numpy())
+            fitted = rebuilt[unit]
+            curves = (
+                {"curve_real": _rounded(tuned_before[CURVE][unit]), "curve_rebuilt": _rounded(tuned_after[CURVE][unit])}
+                if CURVE in tuned_after
+                else {}
+            )
+            units.append(
+                {
+                    "unit": unit,
+                    **curves,
+                    "images_r": images_r,
+                    "tuning_r": tuning_r,
+                    "fit_r": round(fitted.r, 4),
+                    "scale": round(fitted.scale, 6),
+                    "offset": round(fitted.offset, 6),
+                }
+            )
+        return {
+            "from": self.names[self.names.index(experiment.layer) - 1],
+            "angles": list(ANGLES),
+            "sources": {str(u): round(phi, 2) for u, phi in rule.sources.items()},
+            "targets": {str(u): round(theta, 2) for u, theta in rule.targets.items() if u in experiment.units},
+            "removed": {
+                "accuracy": _accuracy(removed.predicted, self.images.classes),
+                "classes": _per_class(self.model, self.images, self.baseline.predicted, removed.predicted),
+            },
+            "units": units,
+        }
+
+    def _per_image(self, layer: str) -> Tensor:
+        """Each image's per-unit means of the layer without any edit (one more pass, kept)."""
+        if layer not in self._images_means:
+            self._images_means[layer] = forward_pass(self.model, self.images, [], self.device, [layer]).per_image[layer]
+        return self._images_means[layer]
 
 
 def _tuned(unit: int, before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> dict:
     """A unit's orientation and selectivity without and with the edit."""
     row: dict = {"unit": unit}
-    for name in before:
+    for name in (score.name for score in TUNING_SCORES):
         row[f"{name}_before"], row[f"{name}_after"] = _finite(before[name][unit]), _finite(after[name][unit])
     return row
 
@@ -301,86 +319,3 @@ def _per_class(model: LoadedModel, images: Images, before: Tensor, after: Tensor
                 }
             )
     return rows
-
-
-def standard_experiments(
-    reader: StoreReader, model_id: str, layers: Sequence[str]
-) -> list[tuple[Experiment, list[str]]]:
-    """The experiments every store runs, each with the families it edits: remove each family of each layer (its top
-    FAMILY_TOP members, as its family page lists them), and cut the negative weights into each curve family. Families
-    of a layer that list the same units (a small layer's, ranked without a gate) share one experiment."""
-    chosen: dict[Experiment, list[str]] = {}
-    cuts: dict[Experiment, list[str]] = {}
-    for family, score in FAMILY_SCORES.items():
-        ranked = reader.units_scored(model_id, score.name, FAMILY_TOP, list(layers), family)
-        for layer in layers:
-            units = tuple(u.unit for u in ranked.get(layer, []))
-            if not units:
-                continue
-            chosen.setdefault(Experiment(ABLATE, layer, units), []).append(family)
-            if family == CURVES:
-                cuts.setdefault(Experiment(CUT_NEGATIVE, layer, units), []).append(family)
-    order = {name: i for i, name in enumerate(layers)}
-    return [item for group in (chosen, cuts) for item in sorted(group.items(), key=lambda e: order[e[0].layer])]
-
-
-def _cuttable(model: LoadedModel, experiment: Experiment) -> bool:
-    """Whether each unit the experiment cuts into has a conv computing it (`unit_conv`)."""
-    layer = resolve_module(model.module, experiment.layer)
-    try:
-        for unit in experiment.units:
-            unit_conv(layer, unit)
-    except ValueError:
-        return False
-    return True
-
-
-def experiments_settings(
-    model: LoadedModel, images: Sequence[DatasetImage], chosen: Sequence[tuple[Experiment, list[str]]]
-) -> Settings:
-    """What the stage records: its version, the weights, the images and the experiments run (from the families)."""
-    return stored_settings(
-        {
-            "version": EXPERIMENTS_VERSION,
-            "weights_sha256": model.weights_hash,
-            "images": len(images),
-            "experiments": [str(e) for e, _ in chosen],
-        }
-    )
-
-
-def experiments_stage(
-    model: LoadedModel,
-    writer: StoreWriter,
-    images: Sequence[DatasetImage],
-    *,
-    device: str = "cpu",
-    progress: bool = True,
-) -> str:
-    """Run the standard experiments on the dataset images labelled with the model's classes and store their results,
-    unless stored with the same settings; what it did, in words."""
-    labelled = [image for image in images if image.label in set(model.class_labels)]
-    if not labelled:
-        return "no experiments (no dataset images labelled with the model's classes)"
-    layers = probe_layers(model)
-    reader = StoreReader(writer.location)
-    try:
-        chosen = standard_experiments(reader, model.id, [layer.name for layer in layers])
-    finally:
-        reader.engine.dispose()  # the writer finalizes the store when it closes: no reader may hold it open
-    chosen = [(e, family) for e, family in chosen if not e.is_cut or _cuttable(model, e)]
-    if not chosen:
-        return "no experiments (no layer has a family)"
-    settings = experiments_settings(model, labelled, chosen)
-    if writer.reader.experiments_settings(model.id) == settings:
-        return "experiments kept"
-    lab = Lab(model, load_images(model, labelled), layers, device)
-    results = []
-    with stage_bar("experiments", len(chosen), "experiment", enabled=progress) as bar:
-        for experiment, families in chosen:
-            tune = experiment.is_cut or any(f in ORIENTED_FAMILIES for f in families)
-            found = lab.run(experiment, tune)
-            results.append({**found, "family": families[0], "families": families, "origin": PRECOMPUTED})
-            bar.update()
-    writer.put_experiments(model.id, results, settings)
-    return f"{len(results)} experiments run"

@@ -4,6 +4,8 @@
     mean-ablate:mixed4a:40,51,54     … set to each unit's mean over the dataset images instead
     cut-negative:mixed4a:40,51,54    the negative weights of the conv computing each unit set to 0
     cut-positive:mixed4a:40,51,54    … its positive weights
+    rebuild:mixed4a:40,51,54         the weights into each unit replaced by the curve rule over the previous layer's
+                                     curve units (precompute.edits.OrientationRule), scaled to fit
 
 `Experiment.parse` reads that form (any unit order, repeats and spaces) and `str()` writes the canonical one: units
 sorted, each once. The result of running one (precompute.experiments) is a JSON object (`ExperimentResult`) the store
@@ -21,11 +23,14 @@ ABLATE = "ablate"
 MEAN_ABLATE = "mean-ablate"
 CUT_NEGATIVE = "cut-negative"
 CUT_POSITIVE = "cut-positive"
+REBUILD = "rebuild"
 KINDS: dict[str, str] = {
     ABLATE: "remove the units: their activations set to 0",
     MEAN_ABLATE: "remove the units: their activations set to their mean over the dataset images",
     CUT_NEGATIVE: "cut the negative weights into the units (of the conv that computes each)",
     CUT_POSITIVE: "cut the positive weights into the units (of the conv that computes each)",
+    REBUILD: "rebuild the units by hand: the weight from each curve unit of the previous layer preferring φ into a "
+    "unit preferring θ set to a·cos(θ − φ), 0 from every other unit, with a and an offset fitted per unit",
 }
 CUTS = (CUT_NEGATIVE, CUT_POSITIVE)
 MAX_UNITS = 1024  # an experiment edits at most this many units: a layer's worth, and a bounded address
@@ -91,4 +96,5 @@ class Experiment:
             MEAN_ABLATE: f"Remove {count} (set to their mean)",
             CUT_NEGATIVE: f"Cut the negative weights into {count}",
             CUT_POSITIVE: f"Cut the positive weights into {count}",
+            REBUILD: f"Rebuild {count} by hand from the curve rule",
         }[self.kind]

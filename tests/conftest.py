@@ -209,8 +209,8 @@ TOY_QUANTILES = (0.9, 0.5)
 
 
 def toy_experiments() -> list[dict[str, Any]]:
-    """Two experiments as precompute.experiments stores them: block1:1 and 2 removed (fc's units changed), and the
-    negative weights into block1:2 cut (its orientation tuning widened)."""
+    """Three experiments as precompute.experiments stores them: block1:1 and 2 removed (fc's units changed), the
+    negative weights into block1:2 cut (its orientation tuning widened), and block1:2 rebuilt from conv1:0 and 3."""
     classes = [
         {"name": name, "images": 3, "before": before, "after": after}
         for name, before, after in (("red", 1.0, 1 / 3), ("green", 2 / 3, 2 / 3), ("blue", 1.0, 1.0))
@@ -247,7 +247,38 @@ def toy_experiments() -> list[dict[str, Any]]:
         "tuning": {"layer": "block1", "units": [tuned]},
         "family": "curves",
     }
-    return [removal, cut]
+    angles = [float(a) for a in range(0, 360, 90)]
+    rebuilt = {
+        **cut,
+        "spec": "rebuild:block1:2",
+        "kind": "rebuild",
+        "title": "Rebuild 1 unit of block1 by hand from the curve rule",
+        "rebuild": {
+            "from": "conv1",
+            "angles": angles,
+            "sources": {"0": 0.0, "3": 180.0},
+            "targets": {"2": 90.0},
+            "removed": {
+                "accuracy": 5 / 9,
+                "classes": [
+                    {**row, "after": row["after"] - 1 / 3 if row["name"] == "blue" else row["after"]} for row in classes
+                ],
+            },
+            "units": [
+                {
+                    "unit": 2,
+                    "curve_real": [0.1, 0.9, 0.1, 0.0],
+                    "curve_rebuilt": [0.2, 0.8, 0.1, 0.1],
+                    "images_r": 0.7,
+                    "tuning_r": 0.95,
+                    "fit_r": 0.6,
+                    "scale": 0.25,
+                    "offset": -0.1,
+                }
+            ],
+        },
+    }
+    return [removal, cut, rebuilt]
 
 
 TOY_ORIENTATIONS = [float(a) for a in range(0, 360, 30)]

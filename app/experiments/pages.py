@@ -9,7 +9,7 @@ from fastapi import Request
 
 from app import routes, urls
 from app.cards.previews import Preview, link_preview
-from app.experiments.plots import accuracy_bars
+from app.experiments.plots import accuracy_bars, rebuilt_curves
 from app.experiments.present import (
     ExperimentData,
     ExperimentDep,
@@ -27,7 +27,7 @@ def _list_context(data: ExperimentsData, page: ExperimentsPublic) -> dict[str, A
 
 
 def _context(data: ExperimentData, page: ExperimentPublic) -> dict[str, Any]:
-    return {"model": data.model, "bars": accuracy_bars(page), "json_url": page.api_url}
+    return {"model": data.model, "bars": accuracy_bars(page), "curves": rebuilt_curves(page), "json_url": page.api_url}
 
 
 def _list_preview(request: Request, data: ExperimentsData, page: ExperimentsPublic) -> Preview:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from app.experiments.schemas import ExperimentPublic
+from app.plots.sparkline_polar import polar_sparkline
 from store.figures.axes import AXIS_COLOUR, GRID_COLOUR, Frame, Scale, document, element, num, text, tooltip
 
 BEFORE = "#a8a29e"  # without the edit
@@ -87,3 +88,21 @@ def _legend(frame: Frame) -> str:
         text(x + 210, y + 9, "◆ a class the family answers"),
     ]
     return element("g", "".join(parts), class_="legend")
+
+
+def rebuilt_curves(page: ExperimentPublic) -> dict[str, Markup]:
+    """Each rebuilt unit's orientation tuning, real (filled) and rebuilt (dashed) on one polar sparkline, by ref."""
+    if page.rebuild is None:
+        return {}
+    return {
+        u.ref: polar_sparkline(
+            u.angles,
+            u.curve_real,
+            overlay=u.curve_rebuilt,
+            preferred=u.orientation,
+            size=96,
+            label=f"{u.ref}: orientation tuning, real (filled) and rebuilt by hand (dashed)",
+        )
+        for u in page.rebuild.units
+        if u.curve_real and u.curve_rebuilt
+    }

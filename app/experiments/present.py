@@ -24,6 +24,9 @@ from app.experiments.schemas import (
     ExperimentsPublic,
     ExperimentSummaryPublic,
     GroupChangePublic,
+    RebuildPublic,
+    RebuiltUnitPublic,
+    SourcePublic,
     TunedUnitPublic,
     UnitChangePublic,
 )
@@ -99,6 +102,8 @@ def get_experiment(request: Request, reader: Reader, model_view: ModelDep, spec:
             links or [("Experiments", urls.path(routes.EXPERIMENTS, model=model_view.id))],
         )
     chosen = {result["layer"]: list(result["units"])}
+    if result.get("rebuild"):
+        chosen[result["rebuild"]["from"]] = [int(u) for u in result["rebuild"]["sources"]]
     for key in ("changed", "tuning"):
         layer = result["next_layer"] if key == "changed" else (result.get("tuning") or {}).get("layer")
         rows = result[key] if key == "changed" else (result.get("tuning") or {}).get("units", [])
@@ -190,6 +195,47 @@ def _named(data: ExperimentData, layer: str, unit: int) -> dict[str, Any]:
     }
 
 
+def _rebuild(data: ExperimentData, classes: list[ClassChangePublic]) -> RebuildPublic | None:
+    """A rebuild's comparison, with its units and sources named (None for other kinds)."""
+    found = data.result.get("rebuild")
+    if not found:
+        return None
+    layer, source = data.result["layer"], found["from"]
+    units = [
+        RebuiltUnitPublic(
+            **_named(data, layer, row["unit"]),
+            orientation=found["targets"][str(row["unit"])],
+            images_r=row.get("images_r"),
+            tuning_r=row.get("tuning_r"),
+            fit_r=row["fit_r"],
+            scale=row["scale"],
+            offset=row["offset"],
+            angles=found.get("angles", []),
+            curve_real=row.get("curve_real", []),
+            curve_rebuilt=row.get("curve_rebuilt", []),
+        )
+        for row in found["units"]
+    ]
+    sources = [SourcePublic(**_named(data, source, int(u)), orientation=phi) for u, phi in found["sources"].items()]
+    removed = _classes({**data.result, "classes": found["removed"]["classes"]})
+    answered = [c for c in removed if c.family_class]
+    removed_family, rebuilt_family = _group(answered), _group([c for c in classes if c.family_class])
+    won = None
+    if removed_family and rebuilt_family and removed_family.change < 0:
+        won = (rebuilt_family.after - removed_family.after) / (removed_family.before - removed_family.after)
+    tuned = [u.tuning_r for u in units if u.tuning_r is not None]
+    return RebuildPublic(
+        source_layer=source,
+        sources=sources,
+        units=units,
+        removed_accuracy=found["removed"]["accuracy"],
+        removed_family_classes=removed_family,
+        removed_other_classes=_group([c for c in removed if not c.family_class]) if answered else None,
+        won_back=won,
+        mean_tuning_r=sum(tuned) / len(tuned) if tuned else None,
+    )
+
+
 def _means(data: ExperimentData, layer: str | None, rows: Sequence[dict[str, Any]]) -> list[UnitChangePublic]:
     if layer is None:
         return []
@@ -213,14 +259,16 @@ def experiment_public(data: ExperimentData) -> ExperimentPublic:
         for row in tuning.get("units", [])
         if tuned_layer
     ]
+    classes = _classes(result)
     return ExperimentPublic(
         **summary_public(model, result).model_dump(),
+        rebuild=_rebuild(data, classes),
         model=model,
         description=KINDS[result["kind"]],
         edited=_means(data, result["layer"], result.get("edited", [])),
         images=result["images"],
         labelled=result["labelled"],
-        classes=_classes(result),
+        classes=classes,
         next_layer=result.get("next_layer"),
         changed=_means(data, result.get("next_layer"), result.get("changed", [])),
         tuning_layer=tuned_layer,

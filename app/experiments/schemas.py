@@ -51,6 +51,51 @@ class TunedUnitPublic(BaseModel):
     selectivity_after: float | None
 
 
+class RebuiltUnitPublic(BaseModel):
+    """A unit rebuilt by hand, against the real one."""
+
+    ref: str
+    unit: int
+    url: str
+    label: str | None
+    thumbnail: str | None
+    orientation: float = Field(description="its stored preferred orientation θ, which the rule draws its weights from")
+    images_r: float | None = Field(description="r of its mean activation per image, rebuilt vs real, over the images")
+    tuning_r: float | None = Field(description="r of its orientation tuning curve, rebuilt vs real, over the angles")
+    fit_r: float = Field(description="r of the rule's output with the real conv's, where the scale was fitted")
+    scale: float = Field(description="a: the rule's weights are a·cos(θ − φ)")
+    offset: float = Field(description="added to the conv's output, fitted with a")
+    angles: list[float] = Field(description="the angles of the two tuning curves")
+    curve_real: list[float]
+    curve_rebuilt: list[float]
+
+
+class SourcePublic(BaseModel):
+    """A unit of the previous layer the rule reads, with the orientation φ it reads it at."""
+
+    ref: str
+    unit: int
+    url: str
+    label: str | None
+    thumbnail: str | None
+    orientation: float
+
+
+class RebuildPublic(BaseModel):
+    """A rebuild by hand: the rule's inputs, each rebuilt unit against the real one, and the same units removed."""
+
+    source_layer: str = Field(description="the previous layer, whose units the rule reads")
+    sources: list[SourcePublic]
+    units: list[RebuiltUnitPublic]
+    removed_accuracy: float | None = Field(description="the accuracy with the same units removed instead")
+    removed_family_classes: GroupChangePublic | None
+    removed_other_classes: GroupChangePublic | None
+    won_back: float | None = Field(
+        description="of what removing the units costs the family's classes, the share the rebuilt units win back"
+    )
+    mean_tuning_r: float | None = Field(description="the rebuilt units' tuning_r, averaged")
+
+
 class ExperimentSummaryPublic(BaseModel):
     """An experiment in a model's list: what it edited and what it did to the accuracy."""
 
@@ -86,6 +131,7 @@ class ExperimentPublic(ExperimentSummaryPublic):
         description="orientation tuning without and with the edit: of the edited units for a cut, else of the "
         "next-layer units that changed most"
     )
+    rebuild: RebuildPublic | None = Field(None, description="for a rebuild by hand: its units against the real ones")
     experiments_url: str
 
 

@@ -17,6 +17,7 @@ from store.figures.axes import AXIS_COLOUR, GRID_COLOUR, Frame, document, elemen
 SIZE = 64  # SVG pixels, square
 PAD = 4  # between the outer ring and the edge
 CURVE_COLOUR = "#b45309"
+OVERLAY_COLOUR = "#0f766e"  # a second curve drawn over the first (a rebuilt unit's over the real one's)
 PREFERRED_COLOUR = "#1c1917"
 
 
@@ -41,9 +42,22 @@ def normalized(values: Sequence[float]) -> list[float]:
     return [v / top if top > 0 else 0.0 for v in kept]
 
 
-def _outline(cx: float, cy: float, outer: float, angles: Sequence[float], values: Sequence[float]) -> str:
+def _outline(
+    cx: float, cy: float, outer: float, angles: Sequence[float], values: Sequence[float], overlay: bool = False
+) -> str:
     points = [point(cx, cy, outer * r, a) for a, r in zip(angles, normalized(values), strict=True)]
     path = " ".join(f"{'M' if i == 0 else 'L'}{num(x)} {num(y)}" for i, (x, y) in enumerate(points))
+    if overlay:  # a dashed outline, unfilled, over the first curve
+        path += " Z" if closes(angles) else ""
+        return element(
+            "path",
+            d=path,
+            fill="none",
+            stroke=OVERLAY_COLOUR,
+            stroke_width="1.5",
+            stroke_dasharray="3 2",
+            class_="overlay",
+        )
     if closes(angles):
         shape = {"d": path + " Z", "fill": CURVE_COLOUR, "fill_opacity": "0.25", "stroke_linejoin": "round"}
         return element("path", **shape, stroke=CURVE_COLOUR, stroke_width="1.5", class_="curve")
@@ -51,9 +65,16 @@ def _outline(cx: float, cy: float, outer: float, angles: Sequence[float], values
 
 
 def polar_sparkline(
-    angles: Sequence[float], values: Sequence[float], *, label: str, preferred: float | None = None, size: int = SIZE
+    angles: Sequence[float],
+    values: Sequence[float],
+    *,
+    label: str,
+    preferred: float | None = None,
+    size: int = SIZE,
+    overlay: Sequence[float] | None = None,
 ) -> Markup:
-    """The curve's SVG: a faint ring and cross for reference, the response outline, and a line at `preferred`."""
+    """The curve's SVG: a faint ring and cross for reference, the response outline, and a line at `preferred`;
+    `overlay`, a second curve on the same angles, dashed over the first (each scaled to its own largest)."""
     if len(angles) != len(values):
         raise ValueError(f"a polar sparkline needs one value per angle: {len(angles)} angles, {len(values)} values")
     frame = Frame(size, size, left=0, right=0, top=0, bottom=0)
@@ -65,6 +86,8 @@ def polar_sparkline(
     ]
     if angles and any(v > 0 for v in normalized(values)):
         parts.append(_outline(c, c, outer, angles, values))
+    if overlay is not None and len(overlay) == len(angles) and any(v > 0 for v in normalized(overlay)):
+        parts.append(_outline(c, c, outer, angles, overlay, overlay=True))
     if preferred is not None and math.isfinite(preferred):
         x, y = point(c, c, outer, preferred)
         ends = {"x1": num(c), "y1": num(c), "x2": num(x), "y2": num(y)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from precompute.cards import cards_stage
 from precompute.config import PrecomputeConfig
-from precompute.experiments import experiments_stage
+from precompute.experiments_stage import experiments_stage
 from precompute.figures import figures_stage
 from precompute.findings import findings_stage, summary_line
 from precompute.stages.stage import Run, Stage

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
+from precompute import edits
 from precompute import experiments as ex
 from precompute.demo.train import HELDOUT_SEED
+from precompute.edits import OrientationRule
 from precompute.images import scan_images
 from precompute.layers import probe_layers
 from precompute.stimuli import write_dataset
 from precompute.zoo import cifar_resnet, demo_net, load_model
 from precompute.zoo.types import LoadedModel
 from store.experiments import Experiment
-from store.scores import FAMILY_CLASSES
+from store.scores import FAMILY_CLASSES, ORIENTED_SELECTIVITY
 from tests.conftest import require_shared
 
 PER_CLASS = 12  # 180 images: enough to tell a family's classes from the others
@@ -50,7 +53,7 @@ def test_removing_units_zeroes_them_while_in_place_and_leaves_the_network_as_it_
 ) -> None:
     before = _state(model)
     experiment = Experiment("ablate", "mixed3b", (5, 74))
-    with ex.edited(model, experiment):
+    with edits.edited(model, experiment):
         inside = ex.forward_pass(model, lab.images, ["mixed3b"])
     assert inside.means["mixed3b"][[5, 74]].tolist() == [0.0, 0.0]
     assert inside.means["mixed3b"][6] == pytest.approx(float(lab.baseline.means["mixed3b"][6]))
@@ -62,7 +65,7 @@ def test_removing_units_zeroes_them_while_in_place_and_leaves_the_network_as_it_
 def test_a_mean_ablation_holds_each_unit_at_its_mean_over_the_images(lab: ex.Lab, model: LoadedModel) -> None:
     experiment = Experiment("mean-ablate", "mixed4a", (40, 51))
     means = lab.baseline.means["mixed4a"]
-    with ex.edited(model, experiment, means):
+    with edits.edited(model, experiment, means):
         inside = ex.forward_pass(model, lab.images, ["mixed4a"])
     assert inside.means["mixed4a"][[40, 51]].tolist() == pytest.approx(means[[40, 51]].tolist(), rel=1e-5)
 
@@ -70,7 +73,7 @@ def test_a_mean_ablation_holds_each_unit_at_its_mean_over_the_images(lab: ex.Lab
 @pytest.mark.parametrize(("unit", "branch"), [(0, "b1x1"), (95, "b1x1"), (96, "b3x3"), (192, "b5x5"), (255, "pool")])
 def test_a_block_units_conv_is_the_last_conv_of_its_branch(model: LoadedModel, unit: int, branch: str) -> None:
     block = model.module.mixed4a
-    conv, channel = ex.unit_conv(block, unit)
+    conv, channel = edits.unit_conv(block, unit)
     convs = [m for m in getattr(block, branch).modules() if isinstance(m, torch.nn.Conv2d)]
     assert conv is convs[-1]
     assert channel == unit - {"b1x1": 0, "b3x3": 96, "b5x5": 192, "pool": 224}[branch]
@@ -78,9 +81,9 @@ def test_a_block_units_conv_is_the_last_conv_of_its_branch(model: LoadedModel, u
 
 def test_cutting_the_negative_weights_leaves_none_while_in_place_and_restores_them(model: LoadedModel) -> None:
     before = _state(model)
-    conv, channel = ex.unit_conv(model.module.mixed4a, 40)
+    conv, channel = edits.unit_conv(model.module.mixed4a, 40)
     assert (conv.weight[channel] < 0).any()
-    with ex.edited(model, Experiment("cut-negative", "mixed4a", (40, 51))):
+    with edits.edited(model, Experiment("cut-negative", "mixed4a", (40, 51))):
         assert not (conv.weight[channel] < 0).any() and (conv.weight[channel] > 0).any()
     assert all(torch.equal(v, before[k]) for k, v in model.module.state_dict().items())
 
@@ -118,7 +121,7 @@ def test_an_experiment_on_a_missing_layer_or_unit_says_what_exists(lab: ex.Lab) 
 def test_a_residual_blocks_units_are_computed_by_its_second_conv_not_its_shortcut() -> None:
     resnet = cifar_resnet.bare(20).module
     for block in (resnet.layer1[0], resnet.layer2[0]):  # layer2.0 downsamples: its shortcut changes the width
-        conv, channel = ex.unit_conv(block, 5)
+        conv, channel = edits.unit_conv(block, 5)
         assert conv is block.conv2 and channel == 5
 
 
@@ -132,3 +135,60 @@ def test_removing_units_of_the_real_resnet20_costs_accuracy_on_real_cifar_images
     cut = lab.run(Experiment("cut-negative", "layer1.0", (3,)))
     assert removal["accuracy"]["after"] < removal["accuracy"]["before"] - 0.05
     assert cut["tuning"]["layer"] == "layer1.0" and [u["unit"] for u in cut["tuning"]["units"]] == [3]
+
+
+def _mixed4a_rule(lab: ex.Lab) -> tuple[Experiment, OrientationRule]:
+    """mixed4a's curve units that prefer an orientation and read mixed3b directly, rebuilt from mixed3b's curve units,
+    each with the preferred orientation the tuning stimuli measure (as the experiments stage chooses them)."""
+    layers = {layer.name: layer for layer in lab.layers}
+    measured = {name: lab.tuning(layers[name]) for name in ("mixed3b", "mixed4a")}
+    sources = {u: float(measured["mixed3b"]["orientation"][u]) for u in CURVE_UNITS}
+    family = (17, 29, 37, 38, 49, 93, 95, 225, 236, 237, 240, 250, 251, 253, 255)  # 216 reads its bottleneck
+    selective = [u for u in family if measured["mixed4a"]["orientation_selectivity"][u] >= ORIENTED_SELECTIVITY]
+    targets = {u: float(measured["mixed4a"]["orientation"][u]) for u in selective}
+    return Experiment("rebuild", "mixed4a", tuple(targets)), OrientationRule(sources, targets)
+
+
+def test_a_unit_behind_a_bottleneck_cannot_be_rebuilt_from_the_previous_layer(model: LoadedModel) -> None:
+    block = model.module.mixed4a
+    assert edits.reading_conv(block, 40, 192)[0] is block.b1x1.conv
+    assert edits.reading_conv(block, 255, 192)[0] is block.pool.reduce.conv
+    with pytest.raises(ValueError, match="not from the previous layer's 192 units"):
+        edits.reading_conv(block, 216, 192)  # the 5x5 branch reads its bottleneck
+
+
+def test_a_rebuilt_unit_reads_only_the_rules_units_with_cosine_weights_and_is_put_back(
+    lab: ex.Lab, model: LoadedModel
+) -> None:
+    experiment, rule = _mixed4a_rule(lab)
+    fitted = edits.fit_rule(model, experiment, rule, lab.images.pixels, 192)
+    before = _state(model)
+    conv, channel = edits.unit_conv(model.module.mixed4a, 250)
+    assert 250 in rule.targets
+    with edits.edited(model, experiment, rebuilt=fitted):
+        row = conv.weight[channel].sum(dim=(1, 2))
+        assert set(row.nonzero().flatten().tolist()) <= set(rule.sources)
+        theta = rule.targets[250]
+        expected = torch.tensor([np.cos(np.deg2rad(theta - phi)) for phi in rule.sources.values()], dtype=torch.float32)
+        assert torch.allclose(row[list(rule.sources)], fitted[250].scale * expected, atol=1e-6)
+    assert all(torch.equal(v, before[k]) for k, v in model.module.state_dict().items())
+
+
+def test_mixed4as_curve_units_rebuilt_by_hand_win_back_most_of_what_removing_them_costs(lab: ex.Lab) -> None:
+    experiment, rule = _mixed4a_rule(lab)
+    result = lab.run(experiment, rule=rule)
+    curves = set(FAMILY_CLASSES["curves"])
+
+    def curve_accuracy(rows: list[dict], key: str) -> float:
+        return float(np.mean([row[key] for row in rows if row["name"] in curves]))
+
+    real = curve_accuracy(result["classes"], "before")
+    rebuilt = curve_accuracy(result["classes"], "after")
+    removed = curve_accuracy(result["rebuild"]["removed"]["classes"], "after")
+    assert removed < real - 0.1
+    assert rebuilt - removed >= 0.5 * (real - removed)
+    compared = result["rebuild"]["units"]
+    assert [u["unit"] for u in compared] == list(experiment.units)
+    tuning = [u["tuning_r"] for u in compared]
+    assert np.median(tuning) >= 0.8 and np.mean(tuning) >= 0.6  # most follow their real unit's curve closely
+    assert np.median([u["images_r"] for u in compared]) >= 0.5

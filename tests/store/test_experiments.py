@@ -23,7 +23,7 @@ def test_two_spellings_of_one_edit_share_the_stores_key_and_other_edits_do_not()
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("remove:mixed4a:1", "ablate, mean-ablate, cut-negative, cut-positive"),
+        ("remove:mixed4a:1", "ablate, mean-ablate, cut-negative, cut-positive, rebuild"),
         ("ablate:mixed4a", "expected 'kind:layer:units'"),
         ("ablate:mixed4a:", "expected 'kind:layer:units'"),
         ("ablate:mixed4a:a,b", "expected 'kind:layer:units'"),

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.experiments.present import summary_public
+from app.experiments.present import ExperimentData, experiment_public, summary_public
 from app.main import create_app
 from app.web.config import Settings
+from store.records import ModelView
 from store.writer import StoreWriter
 from tests.app.meta_tags import meta
 from tests.conftest import TOY_CLASSES, TOY_LAYERS, TOY_MODEL, toy_experiments
@@ -22,11 +23,15 @@ CUT = "/models/toy-net/experiments/cut-negative:block1:2"
 
 def test_the_list_names_each_experiment_with_its_accuracy_and_links_it(client: TestClient) -> None:
     found = client.get("/api/v1" + LIST).json()
-    assert [e["spec"] for e in found["experiments"]] == ["ablate:block1:1,2", "cut-negative:block1:2"]
+    assert [e["spec"] for e in found["experiments"]] == [
+        "ablate:block1:1,2",
+        "cut-negative:block1:2",
+        "rebuild:block1:2",
+    ]
     first = found["experiments"][0]
     assert (first["accuracy_before"], first["accuracy_after"]) == pytest.approx((8 / 9, 6 / 9))
     assert first["url"] == REMOVAL and first["api_url"] == "/api/v1" + REMOVAL
-    assert set(found["kinds"]) == {"ablate", "mean-ablate", "cut-negative", "cut-positive"}
+    assert set(found["kinds"]) == {"ablate", "mean-ablate", "cut-negative", "cut-positive", "rebuild"}
     html = client.get(LIST).text
     assert f'href="{REMOVAL}"' in html and "88.9% → 66.7%" in html
 
@@ -90,7 +95,7 @@ def test_bad_experiment_addresses_say_what_exists(client: TestClient, prefix: st
     layer = client.get(prefix + "/models/toy-net/experiments/ablate:block9:1")
     assert layer.status_code == 404 and "layers: conv1, block1, fc" in layer.text
     missing = client.get(prefix + "/models/toy-net/experiments/ablate:block1:3")
-    assert missing.status_code == 404 and "was not run on toy-net; run on it: 2" in missing.text
+    assert missing.status_code == 404 and "was not run on toy-net; run on it: 3" in missing.text
     model = client.get(prefix + "/models/nope/experiments")
     assert model.status_code == 404 and "toy-net" in model.text
 
@@ -117,3 +122,43 @@ def test_a_store_without_experiments_says_how_to_run_them(tmp_path: Path) -> Non
     with TestClient(create_app(Settings(store=tmp_path))) as client:
         found = client.get("/api/v1" + LIST).json()
     assert found["experiments"] == [] and "microscope precompute" in found["message"]
+
+
+REBUILT = "/models/toy-net/experiments/rebuild:block1:2"
+
+
+def test_a_rebuild_shows_its_rule_its_units_against_the_real_ones_and_their_curves_overlaid(
+    client: TestClient,
+) -> None:
+    found = client.get("/api/v1" + REBUILT).json()["rebuild"]
+    assert found["source_layer"] == "conv1"
+    assert [(s["ref"], s["orientation"]) for s in found["sources"]] == [("conv1:0", 0.0), ("conv1:3", 180.0)]
+    (unit,) = found["units"]
+    assert (unit["ref"], unit["orientation"], unit["tuning_r"], unit["images_r"]) == ("block1:2", 90.0, 0.95, 0.7)
+    assert found["removed_accuracy"] == pytest.approx(5 / 9) and found["mean_tuning_r"] == 0.95
+    html = client.get(REBUILT).text
+    assert "Rebuilt by hand" in html and "a</em>·cos(θ − φ)" in html
+    assert html.count('class="overlay"') == 1  # the rebuilt curve, dashed over the real one
+    assert 'href="/models/toy-net/layers/conv1/units/3"' in html
+
+
+def test_what_a_rebuild_wins_back_is_its_share_of_what_removing_the_units_costs() -> None:
+    rows = [("curve_e", 0.9, 0.8, 0.4), ("curve_w", 1.0, 0.9, 0.6), ("line", 1.0, 1.0, 1.0)]
+    result = {
+        **toy_experiments()[2],
+        "family": "curves",
+        "layer": "block1",
+        "classes": [{"name": n, "images": 10, "before": b, "after": a} for n, b, a, _ in rows],
+    }
+    result["rebuild"] = {
+        **result["rebuild"],
+        "removed": {
+            "accuracy": 0.6,
+            "classes": [{"name": n, "images": 10, "before": b, "after": r} for n, b, _, r in rows],
+        },
+    }
+    model = ModelView(id=TOY_MODEL, title="t", architecture="", weights_hash="0", input_spec={}, class_labels=[])
+    page = experiment_public(ExperimentData(model, result, {}))
+    assert page.rebuild is not None
+    # real 0.95 → removed 0.5 → rebuilt 0.85: it wins back (0.85 − 0.5) / (0.95 − 0.5) of the loss
+    assert page.rebuild.won_back == pytest.approx(0.35 / 0.45)

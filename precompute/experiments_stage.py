@@ -1,0 +1,149 @@
+"""The experiments stage: the standard experiments on a model, run on its dataset images labelled with its classes
+(precompute.experiments) and stored, unless stored with the same settings.
+
+The standard set, from the families the store lists (each layer's top FAMILY_TOP members by the family's score, as its
+family page shows them):
+- each family of each layer removed (families of a layer that list the same units share one experiment);
+- the negative weights into each curve family cut;
+- each curve family rebuilt by hand from the previous layer's curve family (precompute.edits.OrientationRule, with the
+  stored preferred orientations): its units that prefer an orientation (selectivity ≥ ORIENTED_SELECTIVITY) and read
+  the previous layer directly (not behind a bottleneck).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from precompute.edits import OrientationRule, reading_conv, unit_conv
+from precompute.experiments import CURVES, EXPERIMENTS_VERSION, ORIENTED_FAMILIES, Lab, load_images
+from precompute.hooks import resolve_module
+from precompute.images import DatasetImage
+from precompute.layers import LayerInfo, probe_layers
+from precompute.progress import stage_bar
+from precompute.zoo import LoadedModel
+from store.experiments import ABLATE, CUT_NEGATIVE, PRECOMPUTED, REBUILD, Experiment
+from store.reader import StoreReader
+from store.records import Settings, UnitSummary, stored_settings
+from store.scores import FAMILY_SCORES, FAMILY_TOP, ORIENTATION, ORIENTATION_SELECTIVITY, ORIENTED_SELECTIVITY
+from store.writer import StoreWriter
+
+Planned = tuple[Experiment, list[str], OrientationRule | None]  # an experiment, the families it edits, its rule
+
+
+def standard_experiments(reader: StoreReader, model: LoadedModel, layers: Sequence[LayerInfo]) -> list[Planned]:
+    """The experiments every store runs (the module's docstring), in order: removals, cuts, rebuilds."""
+    names = [layer.name for layer in layers]
+    removals: dict[Experiment, list[str]] = {}
+    cuts: dict[Experiment, list[str]] = {}
+    curves: dict[str, list[UnitSummary]] = {}
+    for family, score in FAMILY_SCORES.items():
+        ranked = reader.units_scored(model.id, score.name, FAMILY_TOP, names, family)
+        for layer in names:
+            units = tuple(u.unit for u in ranked.get(layer, []))
+            if not units:
+                continue
+            removals.setdefault(Experiment(ABLATE, layer, units), []).append(family)
+            if family == CURVES:
+                curves[layer] = ranked[layer]
+                if _cuttable(model, layer, units):
+                    cuts.setdefault(Experiment(CUT_NEGATIVE, layer, units), []).append(family)
+    order = {name: i for i, name in enumerate(names)}
+    planned: list[Planned] = [
+        (e, families, None)
+        for group in (removals, cuts)
+        for e, families in sorted(group.items(), key=lambda i: order[i[0].layer])
+    ]
+    return planned + [(e, [CURVES], rule) for e, rule in _rebuilds(model, layers, curves)]
+
+
+def _cuttable(model: LoadedModel, layer: str, units: Sequence[int]) -> bool:
+    """Whether each unit has a conv computing it (`unit_conv`)."""
+    module = resolve_module(model.module, layer)
+    try:
+        for unit in units:
+            unit_conv(module, unit)
+    except ValueError:
+        return False
+    return True
+
+
+def _rebuilds(
+    model: LoadedModel, layers: Sequence[LayerInfo], curves: dict[str, list[UnitSummary]]
+) -> list[tuple[Experiment, OrientationRule]]:
+    """Each curve family whose previous layer has one too, rebuilt from it: the units that read it directly."""
+    found = []
+    for previous, layer in zip(layers, layers[1:], strict=False):
+        sources = _oriented(curves.get(previous.name, []))
+        targets = _oriented(curves.get(layer.name, []), selective=True)
+        module = resolve_module(model.module, layer.name)
+        readable = {u: theta for u, theta in targets.items() if _reads(module, u, previous.units)}
+        if sources and readable:
+            experiment = Experiment(REBUILD, layer.name, tuple(readable))
+            found.append((experiment, OrientationRule(sources, readable)))
+    return found
+
+
+def _oriented(units: Sequence[UnitSummary], selective: bool = False) -> dict[int, float]:
+    """The units' stored preferred orientations (those with one; `selective`: only the units that prefer one, with
+    orientation selectivity at least store.scores.ORIENTED_SELECTIVITY, as the family pages count them)."""
+    return {
+        u.unit: u.scores[ORIENTATION.name]
+        for u in units
+        if ORIENTATION.name in u.scores
+        and (not selective or u.scores.get(ORIENTATION_SELECTIVITY.name, 0.0) >= ORIENTED_SELECTIVITY)
+    }
+
+
+def _reads(module: object, unit: int, inputs: int) -> bool:
+    try:
+        reading_conv(module, unit, inputs)  # type: ignore[arg-type]
+    except ValueError:
+        return False
+    return True
+
+
+def experiments_settings(model: LoadedModel, images: Sequence[DatasetImage], planned: Sequence[Planned]) -> Settings:
+    """What the stage records: its version, the weights, the images and the experiments run (from the families)."""
+    return stored_settings(
+        {
+            "version": EXPERIMENTS_VERSION,
+            "weights_sha256": model.weights_hash,
+            "images": len(images),
+            "experiments": [str(e) for e, _, _ in planned],
+        }
+    )
+
+
+def experiments_stage(
+    model: LoadedModel,
+    writer: StoreWriter,
+    images: Sequence[DatasetImage],
+    *,
+    device: str = "cpu",
+    progress: bool = True,
+) -> str:
+    """Run the standard experiments and store their results, unless stored with the same settings; what it did."""
+    labelled = [image for image in images if image.label in set(model.class_labels)]
+    if not labelled:
+        return "no experiments (no dataset images labelled with the model's classes)"
+    layers = probe_layers(model)
+    reader = StoreReader(writer.location)
+    try:
+        planned = standard_experiments(reader, model, layers)
+    finally:
+        reader.engine.dispose()  # the writer finalizes the store when it closes: no reader may hold it open
+    if not planned:
+        return "no experiments (no layer has a family)"
+    settings = experiments_settings(model, labelled, planned)
+    if writer.reader.experiments_settings(model.id) == settings:
+        return "experiments kept"
+    lab = Lab(model, load_images(model, labelled), layers, device)
+    results = []
+    with stage_bar("experiments", len(planned), "experiment", enabled=progress) as bar:
+        for experiment, families, rule in planned:
+            tune = experiment.is_cut or rule is not None or any(f in ORIENTED_FAMILIES for f in families)
+            found = lab.run(experiment, tune, rule)
+            results.append({**found, "family": families[0], "families": families, "origin": PRECOMPUTED})
+            bar.update()
+    writer.put_experiments(model.id, results, settings)
+    return f"{len(results)} experiments run"
