@@ -8,7 +8,7 @@ queries for 2 units as for 64 per layer.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,9 @@ from app.plots.kernel_cells import KernelCell, kernel_cells, legend_svg, robust_
 from app.units.present import UnitKey, instructor_labelled, unit_summary
 from notes.book import Note
 from store.reader import StoreReader, units_of
-from store.records import ModelView, UnitSummary, WeightsView
+from store.records import AssetRef, ModelView, UnitSummary, WeightsView
+
+AXIS_CROPS = 4  # top dataset examples beside each axis unit's picture, as a 2×2 grid
 
 
 @dataclass(frozen=True)
@@ -34,14 +36,17 @@ class CircuitData:
     units: dict[str, dict[int, UnitSummary]]
     weights: list[WeightsView]
     tensors: list[np.ndarray]  # (out, in, kh, kw) float16, memory-mapped
+    examples: dict[str, dict[int, list[AssetRef]]] = field(default_factory=dict)  # each unit's top crops, by layer
 
 
 def load(reader: StoreReader, model: ModelView, query: CircuitQuery) -> CircuitData:
     """The circuit's units and weights; 400 when no stored weight tensor joins two of its layers."""
-    units = units_of(reader, model.id, {layer: list(chosen) for layer, chosen in query.groups})
+    chosen = {layer: list(units) for layer, units in query.groups}
+    units = units_of(reader, model.id, chosen)
     pairs = zip(query.layers, query.layers[1:], strict=False)
     weights = [_weights(reader, model.id, earlier, later) for earlier, later in pairs]
-    return CircuitData(model, query, units, weights, [reader.tensor(view) for view in weights])
+    crops = reader.examples_of(model.id, chosen, AXIS_CROPS)  # the evidence beside each axis unit's picture
+    return CircuitData(model, query, units, weights, [reader.tensor(view) for view in weights], crops)
 
 
 def _weights(reader: StoreReader, model_id: str, earlier: str, later: str) -> WeightsView:
@@ -144,7 +149,8 @@ def _layer(data: CircuitData, name: str, units: list[int]) -> CircuitLayerPublic
         summary = data.units[name].get(unit) or UnitSummary(unit, None, None, None)
         without = data.query.without(name, unit)
         fields = unit_summary(data.model, layer, summary).model_dump()
-        public.append(CircuitUnitPublic(**fields, without=without.url if without else None))
+        crops = [urls.asset(crop) for crop in data.examples.get(name, {}).get(unit, [])]
+        public.append(CircuitUnitPublic(**fields, without=without.url if without else None, examples=crops))
     return CircuitLayerPublic(name=name, url=urls.path(routes.LAYER, model=data.model.id, layer=name), units=public)
 
 

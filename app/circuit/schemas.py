@@ -13,6 +13,9 @@ class CircuitUnitPublic(UnitSummaryPublic):
     without: str | None = Field(
         description="the circuit's page without this unit (null when the layers left would not join)"
     )
+    examples: list[str] = Field(
+        default_factory=list, description="URLs of the crops of its top dataset examples, best first (at most 4)"
+    )
 
 
 class CircuitLayerPublic(BaseModel):

@@ -185,3 +185,15 @@ def build_query_store(root: Path, main: int) -> Path:
         writer.put_curves("big", layer.name, curves, {"curves": ["orientation"]})
     writer.put_unit_labels("big", BIG_SOURCE, {layer.name: {0: "curve", 9: "colour"} for layer in layers[::2]})
     return root
+
+
+HAND_SOURCE = LabelSource("hand", "Hand labels", "A. Author", 2020, "https://example.org", "CC-BY 4.0")
+
+
+def build_labelled_family_store(root: Path) -> Path:
+    """The family store (`build_family_store`), with a hand label on fam-a's mixed:2 ("Hand curve", HAND_SOURCE)."""
+    build_family_store(root)
+    writer = StoreWriter(root)
+    writer.put_unit_labels("fam-a", HAND_SOURCE, {"mixed": {2: "Hand curve"}})
+    writer.close()
+    return root

@@ -239,12 +239,13 @@ def test_orientation_order_sorts_by_the_measured_angle(toy_store: Path) -> None:
 
 
 class _Cells(HTMLParser):
-    """Counts the kernel cells and axis thumbnails of each grid of a circuit page."""
+    """Counts the kernel cells, axis thumbnails and axis crops (top dataset examples) of each grid of a circuit page."""
 
     def __init__(self) -> None:
         super().__init__()
         self.cells: list[int] = []
         self.thumbnails: list[int] = []
+        self.crops: list[int] = []
         self.in_cell = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -252,26 +253,29 @@ class _Cells(HTMLParser):
         if tag == "table":
             self.cells.append(0)
             self.thumbnails.append(0)
+            self.crops.append(0)
         elif tag == "td" and found.get("class") == "kernel-cell":
             self.in_cell = True
         elif tag == "img" and self.in_cell:
             assert (found.get("src") or "").startswith("data:image/png;base64,")
             self.cells[-1] += 1
         elif tag == "img" and (found.get("src") or "").startswith("/assets/"):
-            self.thumbnails[-1] += 1
+            counted = self.thumbnails if found.get("class") == "thumb" else self.crops
+            counted[-1] += 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "td":
             self.in_cell = False
 
 
-def test_the_page_draws_every_kernel_and_every_thumbnail(client: TestClient) -> None:
+def test_the_page_draws_every_kernel_and_every_thumbnail_with_its_top_crops(client: TestClient) -> None:
     page = client.get(PAGE, params={"units": "conv1:3,0,2;block1:5,1;fc:2,0"})
     assert page.status_code == 200
     parsed = _Cells()
     parsed.feed(page.text)
     assert parsed.cells == [2 * 3, 2 * 2]
     assert parsed.thumbnails == [3 + 2, 2 + 2]
+    assert parsed.crops == [3 * (3 + 2), 3 * (2 + 2)]  # each toy unit's 3 top examples beside its picture
     assert 'title="conv1:0 → block1:5: sum ' in page.text
     assert '<link rel="alternate" type="application/json" href="/api/v1/models/toy-net/circuit?units=' in page.text
 

@@ -14,11 +14,8 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.web.config import Settings
 from notes.book import NotesBook
-from store.records import LabelSource
-from store.writer import StoreWriter
-from tests.app.stores import build_family_store
+from tests.app.stores import build_labelled_family_store
 
-SOURCE = LabelSource("hand", "Hand labels", "A. Author", 2020, "https://example.org", "CC-BY 4.0")
 NOTES = {  # (layer, unit) of fam-a → the instructor's label
     ("mixed", 1): "Rotated arc",
     ("mixed", 2): "Not shown: mixed:2 has a hand label",
@@ -29,11 +26,7 @@ NOTES = {  # (layer, unit) of fam-a → the instructor's label
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The family store, with a hand label on fam-a's mixed:2."""
-    root = build_family_store(tmp_path_factory.mktemp("labelled-family-store"))
-    writer = StoreWriter(root)
-    writer.put_unit_labels("fam-a", SOURCE, {"mixed": {2: "Hand curve"}})
-    writer.close()
-    return root
+    return build_labelled_family_store(tmp_path_factory.mktemp("labelled-family-store"))
 
 
 @pytest.fixture(scope="module")
