@@ -459,11 +459,12 @@ def _load_all_images(page: Any) -> list[dict[str, Any]]:
     page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=10_000)
     return page.evaluate(
         "() => Array.from(document.images).map(i => ({src: i.currentSrc, complete: i.complete,"
-        " naturalWidth: i.naturalWidth}))"
+        " naturalWidth: i.naturalWidth, className: i.className}))"
     )
 
 
 @pytest.fixture
 def load_all_images() -> Callable[[Any], list[dict[str, Any]]]:
-    """Scroll a page's images into view (so lazy ones load), wait for them, and report src/complete/naturalWidth."""
+    """Scroll a page's images into view (so lazy ones load), wait for them, and report src/complete/naturalWidth and
+    className."""
     return _load_all_images

@@ -52,14 +52,16 @@ def _path(tab: Tab, server: str) -> str:
     return unquote(tab.page.url.removeprefix(server))
 
 
-def test_every_thumbnail_and_every_kernel_is_drawn(tab: Tab, toy_server: str, load_all_images: Loader) -> None:
+def test_every_thumbnail_crop_and_kernel_is_drawn(tab: Tab, toy_server: str, load_all_images: Loader) -> None:
     tab.page.goto(toy_server + CIRCUIT)
     images = load_all_images(tab.page)
     assert [i["src"] for i in images if not (i["complete"] and i["naturalWidth"] > 0)] == []
     kernels = [i for i in images if i["src"].startswith("data:image/png")]
-    thumbnails = [i for i in images if "/assets/" in i["src"]]
+    thumbnails = [i for i in images if "/assets/" in i["src"] and i["className"] == "thumb"]
+    crops = [i for i in images if "/assets/" in i["src"] and i["className"] != "thumb"]
     assert len(kernels) == 3 * 2 + 2 * 2
     assert len(thumbnails) == (3 + 2) + (2 + 2)
+    assert len(crops) == 3 * len(thumbnails)  # each toy unit's 3 top dataset examples beside its picture
     assert [i["naturalWidth"] for i in kernels] == [2] * 10  # one pixel per weight of the 2×2 kernels
     assert tab.errors == [] and tab.violations() == []
 

@@ -186,7 +186,10 @@ def test_demo_circuit_of_curve_units_and_their_strongest_mixed4a_outputs_is_draw
     kernels = [i for i in images if i["src"].startswith("data:image/png")]
     assert len(kernels) == len(curves) * len(outputs)
     assert {i["naturalWidth"] for i in kernels} == {tensor.shape[3]}  # one pixel per weight
-    assert len([i for i in images if "/assets/" in i["src"]]) == len(curves) + len(outputs)  # every axis thumbnail
+    thumbnails = [i for i in images if "/assets/" in i["src"] and i["className"] == "thumb"]
+    assert len(thumbnails) == len(curves) + len(outputs)  # every axis thumbnail
+    crops = [i for i in images if "/assets/" in i["src"] and i["className"] != "thumb"]
+    assert len(crops) == 4 * len(thumbnails)  # and each unit's top four dataset examples
     assert errors == []
 
 
