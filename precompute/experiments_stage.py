@@ -12,7 +12,9 @@ family page shows them):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+from torch import nn
 
 from precompute.edits import OrientationRule, reading_conv, unit_conv
 from precompute.experiments import CURVES, EXPERIMENTS_VERSION, ORIENTED_FAMILIES, Lab, load_images
@@ -45,7 +47,7 @@ def standard_experiments(reader: StoreReader, model: LoadedModel, layers: Sequen
             removals.setdefault(Experiment(ABLATE, layer, units), []).append(family)
             if family == CURVES:
                 curves[layer] = ranked[layer]
-                if _cuttable(model, layer, units):
+                if all(_found(unit_conv, resolve_module(model.module, layer), u) for u in units):
                     cuts.setdefault(Experiment(CUT_NEGATIVE, layer, units), []).append(family)
     order = {name: i for i, name in enumerate(names)}
     planned: list[Planned] = [
@@ -56,12 +58,10 @@ def standard_experiments(reader: StoreReader, model: LoadedModel, layers: Sequen
     return planned + [(e, [CURVES], rule) for e, rule in _rebuilds(model, layers, curves)]
 
 
-def _cuttable(model: LoadedModel, layer: str, units: Sequence[int]) -> bool:
-    """Whether each unit has a conv computing it (`unit_conv`)."""
-    module = resolve_module(model.module, layer)
+def _found(find: Callable[..., object], module: nn.Module, unit: int, *args: int) -> bool:
+    """Whether `find(module, unit, *args)` (`unit_conv`, `reading_conv`) finds the conv computing the unit."""
     try:
-        for unit in units:
-            unit_conv(module, unit)
+        find(module, unit, *args)
     except ValueError:
         return False
     return True
@@ -76,7 +76,7 @@ def _rebuilds(
         sources = _oriented(curves.get(previous.name, []))
         targets = _oriented(curves.get(layer.name, []), selective=True)
         module = resolve_module(model.module, layer.name)
-        readable = {u: theta for u, theta in targets.items() if _reads(module, u, previous.units)}
+        readable = {u: theta for u, theta in targets.items() if _found(reading_conv, module, u, previous.units)}
         if sources and readable:
             experiment = Experiment(REBUILD, layer.name, tuple(readable))
             found.append((experiment, OrientationRule(sources, readable)))
@@ -92,14 +92,6 @@ def _oriented(units: Sequence[UnitSummary], selective: bool = False) -> dict[int
         if ORIENTATION.name in u.scores
         and (not selective or u.scores.get(ORIENTATION_SELECTIVITY.name, 0.0) >= ORIENTED_SELECTIVITY)
     }
-
-
-def _reads(module: object, unit: int, inputs: int) -> bool:
-    try:
-        reading_conv(module, unit, inputs)  # type: ignore[arg-type]
-    except ValueError:
-        return False
-    return True
 
 
 def experiments_settings(model: LoadedModel, images: Sequence[DatasetImage], planned: Sequence[Planned]) -> Settings:
