@@ -15,6 +15,7 @@ from app.api import router as api_router
 from app.branches import pages as branches_pages
 from app.cards import pages as cards
 from app.cards.cache import CardCache
+from app.experiments import tensor as experiment_tensor
 from app.families import pages as families_pages
 from app.notes import history as note_history
 from app.notes import instructors
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(note_history.router)
     app.include_router(tour_pages.router)
     app.include_router(tour_history.router)
+    app.include_router(experiment_tensor.html_router)
     for page in PAGES:  # the pages declared with their JSON twins, before `/models/{model}/{op}/{unit}` (app.pages)
         app.include_router(page.html_router())
     app.include_router(pages.router)

@@ -18,6 +18,7 @@ from app.deps import LayerDep, ModelDep, Reader, UnitDep, parse_unit, resolve_mi
 from app.families.present import layer_families
 from app.notes import instructors
 from app.notes.instructors import Notes
+from app.units.experiments import UnitEditsDep
 from app.units.grid import GridDep
 from app.units.present import (
     PREVIEW_UNITS,
@@ -72,9 +73,11 @@ def layer_page(request: Request, reader: Reader, book: Notes, ctx: LayerDep, gri
 
 
 @router.get(routes.UNIT.path, name=routes.UNIT.name)
-def unit_page(request: Request, ctx: UnitDep, book: Notes) -> Response:
-    """A unit: feature visualizations, dataset examples, connections, and its instructor's note."""
-    unit = unit_public(ctx, *instructors.readable_note(book, ctx.model.id, ctx.layer.name, ctx.unit))
+def unit_page(request: Request, ctx: UnitDep, book: Notes, edits: UnitEditsDep) -> Response:
+    """A unit: feature visualizations, dataset examples, connections, its instructor's note, and the experiments that
+    edit it."""
+    note = instructors.readable_note(book, ctx.model.id, ctx.layer.name, ctx.unit)
+    unit = unit_public(ctx, *note, **edits.fields())
     canonical = str(request.base_url).rstrip("/") + unit.url
     context = {"model": ctx.model, "unit": unit, "canonical": canonical, "json_url": unit.api_url}
     context["circuits"] = circuit.unit_circuits(unit)

@@ -54,6 +54,8 @@ FINDINGS = Route("findings", "/models/{model}/findings")
 # experiment by its spec, 'kind:layer:units' (store.experiments).
 EXPERIMENTS = Route("experiments", "/models/{model}/experiments")
 EXPERIMENT = Route("experiment", "/models/{model}/experiments/{spec}")
+# POST a .npy of a rebuild's weights: the rebuild measured live from them (app.experiments.tensor).
+EXPERIMENT_TENSOR = Route("experiment_tensor", "/models/{model}/experiments/{spec}/tensor")
 PROBE = Route("probe", "/models/{model}/probe")  # GET: the upload form; POST: an image's top units (app.probe.present)
 # Link-preview cards (1200×630 PNG, app.cards.pages): the `og:image` of each page that has one.
 MODEL_CARD = Route("model_card", "/models/{model}/card.png")
@@ -104,6 +106,7 @@ API_PROBE = PROBE.api
 API_FINDINGS = FINDINGS.api
 API_EXPERIMENTS = EXPERIMENTS.api
 API_EXPERIMENT = EXPERIMENT.api
+API_EXPERIMENT_TENSOR = EXPERIMENT_TENSOR.api
 API_UNIT_NOTE = UNIT_NOTE.api  # GET (public), PUT and DELETE (`Authorization: Bearer <instructor token>`)
 API_NOTES_HISTORY = NOTES_HISTORY.api
 API_UNIT_NOTE_HISTORY = UNIT_NOTE_HISTORY.api

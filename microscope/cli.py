@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -153,6 +154,14 @@ def demo(
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     threads: DemoThreadsOption = None,
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Serve with an experiment and probe worker beside the service (loopback only): experiments and "
+            "probes of your own images run live.",
+        ),
+    ] = True,
 ) -> None:
     """The offline demo: generated stimuli, two small networks trained on them, every view, served.
 
@@ -169,9 +178,13 @@ def demo(
         typer.echo(summary.describe(location))
     if serve_after:
         from app.server import serve as run_server
+        from precompute.demo.train import NETWORKS
+        from precompute.demo.worker import demo_worker
 
-        typer.echo(f"serving the demo at http://{host}:{port}/models/demo-inception/layers/mixed4b/units/409")
-        run_server(store, host, port, db=db, assets=assets)
+        beside = demo_worker(list(NETWORKS), store, db=db, assets=assets, echo=typer.echo) if worker else nullcontext()
+        with beside as probe_url:
+            typer.echo(f"serving the demo at http://{host}:{port}/models/demo-inception/layers/mixed4b/units/409")
+            run_server(store, host, port, db=db, assets=assets, probe_url=probe_url)
 
 
 @app.command("probe-worker")
@@ -179,7 +192,11 @@ def probe_worker(
     model: Annotated[list[str], typer.Option(help=f"A model to probe (repeat for several): {PROBE_SPEC_HELP}.")],
     store: Annotated[
         Path | None,
-        typer.Option(envvar="MICROSCOPE_STORE", help="A store to check the models' weights against (optional)."),
+        typer.Option(
+            envvar="MICROSCOPE_STORE",
+            help="The models' store: their weights are checked against it, and experiments run on its dataset images "
+            "(without it, the worker probes only).",
+        ),
     ] = None,
     db: DbOption = None,
     assets: AssetsOption = None,
@@ -189,6 +206,9 @@ def probe_worker(
     timeout: Annotated[
         float, typer.Option(min=0.1, help="Seconds a probe may take, waiting included; then 504.")
     ] = 30.0,
+    experiment_timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds an experiment may take, waiting included; then 504.")
+    ] = 300.0,
     threads: DemoThreadsOption = None,
 ) -> None:
     """Serve probes of uploaded images for `microscope serve --probe URL` (needs PyTorch; loads the models once)."""
@@ -196,7 +216,16 @@ def probe_worker(
     from precompute.probe.run import start_worker
 
     location = precompute_cli.store_location(store or Path("."), db, assets) if store or db else None
-    start_worker(model, store=location, host=host, port=port, queue=queue, timeout=timeout, threads=threads)
+    start_worker(
+        model,
+        store=location,
+        host=host,
+        port=port,
+        queue=queue,
+        timeout=timeout,
+        threads=threads,
+        experiment_timeout=experiment_timeout,
+    )
 
 
 def main() -> None:

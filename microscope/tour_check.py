@@ -51,6 +51,7 @@ def check(
     notes_db: NotesDbOption = DEFAULT_URL,
 ) -> None:
     """Check every claim of a tour against a store: each claim with what the store measures now."""
+    from app.tours.experiments import measures, tour_experiments
     from store.db import StoreFormatError
     from store.measures import model_measures
     from store.reader import StoreReader
@@ -59,6 +60,7 @@ def check(
     try:
         reader = StoreReader(store_location(store, db, assets))
         facts = {m: model_measures(reader, m, layers) for m, layers in wanted_units(stops).items()}
+        experiments = measures(tour_experiments(stops, reader, {m.id: m for m in reader.models()}))
     except (StoreFormatError, OSError) as error:
         _refuse(error)
     counts = dict.fromkeys(MARKS, 0)
@@ -66,7 +68,7 @@ def check(
         if not stop.claims or stop.problem is not None:
             continue
         typer.echo(f"stop {number} ({stop.written}):")
-        for verdict in check_stop(stop, facts.get(stop.model, NoFacts())):
+        for verdict in check_stop(stop, facts.get(stop.model, NoFacts()), experiments.get(stop.model)):
             counts[verdict.status] += 1
             typer.echo(_line(verdict))
     typer.echo(f"{slug}: " + ", ".join(f"{n} {MARKS[s]}" for s, n in counts.items()))

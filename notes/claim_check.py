@@ -1,7 +1,8 @@
 """Whether a tour's claims hold on a store, and its captions' placeholders filled from the same measurements.
 
 The measurements come from `store.measures` (the notes package imports no store: what it reads is described by the
-protocols below). Each claim is held / fails (with the value measured now) / cannot be checked (unit or data missing).
+protocols below), and an experiment stop's from its stored experiment (`Measured`, by spec: app.tours.experiments).
+Each claim is held / fails (with the value measured now) / cannot be checked (unit, experiment or data missing).
 """
 
 from __future__ import annotations
@@ -10,13 +11,25 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from notes.claims import MEMBER_SHARE, PLACEHOLDER, Claim, Placeholder, placeholder, placeholders, stop_units
+from notes.claims import (
+    EXPERIMENT_MEASURES,
+    MEMBER_SHARE,
+    PLACEHOLDER,
+    Claim,
+    Placeholder,
+    placeholder,
+    placeholders,
+    stop_units,
+)
 from notes.tour_file import StopFile
 
 SELECTIVITY = "orientation_selectivity"  # the score whose value says whether a unit prefers an orientation
 
 Status = Literal["holds", "fails", "unchecked"]
 NOT_MEASURED = "(not measured)"  # a placeholder whose value this store lacks
+Measured = Mapping[str, float]  # what one stored experiment measured, by name (notes.claims.EXPERIMENT_MEASURES)
+Experiments = Mapping[str, Measured]  # a model's stored experiments' measures, by spec
+SHARES = ("won_back",)  # experiment measures quoted as a percentage of the loss; accuracies are quoted to 0.1%
 
 
 class UnitFacts(Protocol):
@@ -147,6 +160,21 @@ def _member(claim: Claim, unit: UnitFacts) -> Verdict:
     return Verdict(claim, "holds" if held else "fails", "a member" if held else "not a member")
 
 
+def experiment_measure(spec: str, name: str, experiments: Experiments) -> Measure:
+    """What the stored experiment `spec` measured of `name`, as a caption quotes it; Unchecked if not measured."""
+    if spec not in experiments:
+        raise Unchecked(f"this store has no experiment {spec}")
+    if name not in experiments[spec]:
+        raise Unchecked(f"{spec} did not measure {name} ({EXPERIMENT_MEASURES[name]})")
+    value = experiments[spec][name]
+    if name in SHARES:
+        return Measure(value, f"{value:.0%}")
+    if name == "tuning_r":
+        return Measure(value, f"{value:.2f}")
+    sign = "+" if name.endswith("_change") and value > 0 else ""
+    return Measure(value, f"{sign}{100 * value:.1f}" + (" points" if name.endswith("_change") else "%"))
+
+
 def unit_verdict(claim: Claim, unit: UnitFacts, facts: ModelFacts) -> Verdict:
     """Whether a claim about one unit holds on its measurements."""
     try:
@@ -222,8 +250,21 @@ def _missing(ref: str, facts: ModelFacts) -> str:
     return f"this store has no layer {layer!r}" if layer not in facts.layers else f"this store has no unit {ref}"
 
 
-def check_stop(stop: StopFile, facts: ModelFacts) -> list[Verdict]:
-    """Every claim of a valid stop, judged on its model's measurements."""
+def _experiment_verdicts(stop: StopFile, experiments: Experiments) -> list[Verdict]:
+    verdicts = []
+    for claim in stop.claims:
+        try:
+            verdicts.append(_bounded(claim, experiment_measure(stop.target, claim.experiment or "", experiments)))
+        except Unchecked as why:
+            verdicts.append(Verdict(claim, "unchecked", str(why)))
+    return verdicts
+
+
+def check_stop(stop: StopFile, facts: ModelFacts, experiments: Experiments | None = None) -> list[Verdict]:
+    """Every claim of a valid stop, judged on its model's measurements (an experiment stop's on its model's stored
+    experiments: unchecked without them)."""
+    if stop.kind == "experiment":
+        return _experiment_verdicts(stop, experiments or {})
     verdicts = []
     for claim in stop.claims:
         chosen = _units(stop, claim.unit, facts)
@@ -240,7 +281,9 @@ def check_stop(stop: StopFile, facts: ModelFacts) -> list[Verdict]:
     return verdicts
 
 
-def _quoted(wanted: Placeholder, stop: StopFile, facts: ModelFacts) -> str:
+def _quoted(wanted: Placeholder, stop: StopFile, facts: ModelFacts, experiments: Experiments) -> str:
+    if wanted.kind == "experiment":
+        return experiment_measure(stop.target, wanted.name or "", experiments).text
     chosen = [u for _, u in _units(stop, wanted.unit, facts)]
     if any(u is None for u in chosen):
         raise Unchecked("unit not in this store")
@@ -251,12 +294,12 @@ def _quoted(wanted: Placeholder, stop: StopFile, facts: ModelFacts) -> str:
     return found[0].text if found[0].text == found[-1].text else f"{found[0].text} to {found[-1].text}"
 
 
-def fill(stop: StopFile, facts: ModelFacts) -> str:
+def fill(stop: StopFile, facts: ModelFacts, experiments: Experiments | None = None) -> str:
     """The stop's caption with each placeholder replaced by the value measured now ('(not measured)' if missing)."""
 
     def replace(match: object) -> str:
         try:
-            return _quoted(placeholder(match[1]), stop, facts)  # type: ignore[index]
+            return _quoted(placeholder(match[1]), stop, facts, experiments or {})  # type: ignore[index]
         except (Unchecked, ValueError):
             return NOT_MEASURED
 
@@ -273,9 +316,15 @@ class NoFacts:
     layers: tuple[str, ...] = ()
 
 
-def check_tour(stops: Sequence[StopFile], facts: Mapping[str, ModelFacts]) -> list[list[Verdict]]:
-    """Every claim of every stop, judged on the measurements of its model (`facts`, by model id)."""
-    return [check_stop(s, facts.get(s.model, NoFacts())) if s.problem is None else [] for s in stops]
+def check_tour(
+    stops: Sequence[StopFile], facts: Mapping[str, ModelFacts], experiments: Mapping[str, Experiments] | None = None
+) -> list[list[Verdict]]:
+    """Every claim of every stop, judged on the measurements of its model (`facts`, by model id), an experiment
+    stop's on its model's stored experiments (`experiments`, by model id, then spec)."""
+    found = experiments or {}
+    return [
+        check_stop(s, facts.get(s.model, NoFacts()), found.get(s.model)) if s.problem is None else [] for s in stops
+    ]
 
 
 def _placeholders(caption: str) -> list[Placeholder]:
@@ -289,9 +338,18 @@ def wanted_units(stops: Sequence[StopFile]) -> dict[str, dict[str, set[int]]]:
     """The units each model's stops name, by model then layer: what to gather measures of."""
     found: dict[str, dict[str, set[int]]] = {}
     for stop in stops:
-        if stop.problem is None and (stop.claims or "{{" in stop.caption):
+        if stop.problem is None and stop.kind != "experiment" and (stop.claims or "{{" in stop.caption):
             named = [c.unit for c in stop.claims] + [p.unit for p in _placeholders(stop.caption)]
             refs = stop_units(stop.kind, stop.target) + [_ref(u) for u in named if u is not None]
             for layer, unit in refs:
                 found.setdefault(stop.model, {}).setdefault(layer, set()).add(unit)
+    return found
+
+
+def wanted_experiments(stops: Sequence[StopFile]) -> dict[str, set[str]]:
+    """The experiments each model's experiment stops show, by model: what to gather measures of."""
+    found: dict[str, set[str]] = {}
+    for stop in stops:
+        if stop.problem is None and stop.kind == "experiment":
+            found.setdefault(stop.model, set()).add(stop.target)
     return found

@@ -10,12 +10,19 @@
         at_least: 0.8
       - orientation: 345      # its preferred orientation, within a circular distance
         within: 20
+  - experiment: demo-inception/rebuild:mixed4a:38,40
+    caption: Rebuilt by hand, they win back {{ experiment won_back }} of what removing them costs.
+    claims:
+      - experiment: won_back  # a measure of the stored experiment (EXPERIMENT_MEASURES), bounded
+        at_least: 0.9
 ```
 
 A claim names exactly one kind (`KINDS`) with what the kind needs; it is about the stop's unit, or `unit: layer:u`
 (of a circuit, or another unit of the model to compare with); a circuit stop's claim without `unit` holds for every
-unit of the circuit. Whether a claim holds is measured against a store (`notes.claim_check`), never here: the notes
-package imports no store, so score, family and tuning-curve names are listed here and a test keeps them in step.
+unit of the circuit. An experiment stop's claims and placeholders are of the `experiment` kind, about what its
+stored experiment measured (`EXPERIMENT_MEASURES`), and only its are. Whether a claim holds is measured against a
+store (`notes.claim_check`), never here: the notes package imports no store, so score, family and tuning-curve names
+are listed here and a test keeps them in step.
 """
 
 from __future__ import annotations
@@ -30,6 +37,16 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, mode
 SCORES = ("bw_ratio", "orientation", "orientation_selectivity", "curve", "line", "colour", "frequency")
 FAMILIES = ("curves", "lines", "colour", "frequency")
 CURVES = ("orientation", "line", "edge", "curvature", "hue", "frequency")
+# What an experiment stop's claims and placeholders can measure of its stored experiment (app.tours.experiments
+# measures them as app.experiments.present shows them), and what each is.
+EXPERIMENT_MEASURES = {
+    "won_back": "a rebuild's: of what removing its units costs the family's classes, the share rebuilding wins back",
+    "tuning_r": "a rebuild's: r of the rebuilt units' orientation tuning curves with the real ones, averaged",
+    "family_before": "the accuracy of the classes the edited family should answer, without the edit",
+    "family_after": "the same classes' accuracy with the edit (for a rebuild, with the units rebuilt)",
+    "family_removed": "a rebuild's: the same classes' accuracy with its units removed instead",
+    "others_change": "the other classes' accuracy with the edit minus without (negative: it fell)",
+}
 BOUNDS = ("at_least", "at_most")
 # Each kind: what its value names, which modifiers it takes, which it needs (one of `BOUNDS` when listed as bounds).
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -43,9 +60,18 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "member": ("a family", ()),
     "ordered_by": ("a score", ()),
     "orientation_coverage": ("degrees", ()),
+    "experiment": ("a measure", BOUNDS),
 }
 CIRCUIT_ONLY = ("ordered_by", "orientation_coverage")
-NAMED = {"score": SCORES, "rank": SCORES, "ordered_by": SCORES, "response": CURVES, "member": FAMILIES}
+EXPERIMENT_ONLY = ("experiment",)  # the kinds of claim (and placeholder) an experiment stop makes, and only it
+NAMED = {
+    "score": SCORES,
+    "rank": SCORES,
+    "ordered_by": SCORES,
+    "response": CURVES,
+    "member": FAMILIES,
+    "experiment": tuple(EXPERIMENT_MEASURES),
+}
 MEMBER_SHARE = 0.75  # branch_share: a unit counts as the label's when this share of its top examples has it
 Number = Annotated[float, Strict()]  # an int or a float, never a bool or a string (pydantic would convert them)
 Count = Annotated[int, Strict()]
@@ -77,6 +103,7 @@ class Claim(BaseModel):
     member: str | None = None
     ordered_by: str | None = None
     orientation_coverage: Number | None = Field(None, ge=0, le=360)
+    experiment: str | None = None
     at_least: Number | None = None
     at_most: Number | None = None
     within: Number | None = Field(None, ge=0, le=180)
@@ -140,11 +167,14 @@ _TEXT = {
     "member": lambda c: f"member of the {c.member} family",
     "ordered_by": lambda c: f"units ordered by {c.ordered_by}",
     "orientation_coverage": lambda c: f"orientations cover ≥ {c.orientation_coverage:g}° of the circle",
+    "experiment": lambda c: f"experiment {c.experiment} {_bounds(c)}",
 }
 
 
 def stop_units(kind: str, target: str) -> list[tuple[str, int]]:
     """Every (layer, unit) a valid stop's target names: 'layer:u' or a circuit's 'layer:u,u;layer:u'."""
+    if kind == "experiment":
+        return []
     named = []
     for group in target.split(";"):
         layer, _, units = group.partition(":")
@@ -156,13 +186,26 @@ def claims_problem(kind: str, claims: list[Claim], caption: str) -> str | None:
     """What is wrong with a valid stop's claims or placeholders (a circuit's claim on a unit stop, an unknown
     placeholder), or None."""
     try:
-        placeholders(caption)
+        quoted = placeholders(caption)
     except ValueError as error:
         return str(error)
     for number, claim in enumerate(claims, 1):
-        if claim.kind in CIRCUIT_ONLY and kind == "unit":
-            return f"claim {number}: {claim.kind} is about the units of a circuit stop, not a unit stop"
+        if claim.kind in CIRCUIT_ONLY and kind != "circuit":
+            return f"claim {number}: {claim.kind} is about the units of a circuit stop, not a {kind} stop"
+        if (claim.kind in EXPERIMENT_ONLY) != (kind == "experiment"):
+            return f"claim {number}: {_only(kind)}"
+        if claim.unit is not None and kind == "experiment":
+            return f"claim {number}: an experiment stop's claims are about its experiment, not unit {claim.unit}"
+    for found in quoted:
+        if (found.kind in EXPERIMENT_ONLY) != (kind == "experiment") or (found.unit and kind == "experiment"):
+            return f"placeholder {{{{ {found.kind} }}}}: {_only(kind)}"
     return None
+
+
+def _only(kind: str) -> str:
+    if kind == "experiment":
+        return "an experiment stop claims and quotes only what its experiment measured ({{ experiment won_back }})"
+    return f"a {kind} stop's claims and placeholders are about its units, not an experiment (an experiment stop's)"
 
 
 def still_valid(found: Any) -> list[Claim]:
@@ -176,8 +219,17 @@ def still_valid(found: Any) -> list[Claim]:
     return kept
 
 
-# In a unit stop's JSON Schema: its claims are about its unit, never a circuit's order or coverage.
-UNIT_STOP_CLAIMS = {"unit": {"claims": {"items": {"properties": {k: {"type": "null"} for k in CIRCUIT_ONLY}}}}}
+# In a stop's JSON Schema: a unit stop's claims are about its unit, never a circuit's order or coverage nor an
+# experiment; a circuit stop's never an experiment; an experiment stop's only its experiment, never a unit.
+_NONE = {"type": "null"}
+STOP_CLAIMS = {
+    kind: {"claims": {"items": {"properties": {k: _NONE for k in (*KINDS, "unit") if k in banned}}}}
+    for kind, banned in (
+        ("unit", (*CIRCUIT_ONLY, *EXPERIMENT_ONLY)),
+        ("circuit", EXPERIMENT_ONLY),
+        ("experiment", tuple(k for k in (*KINDS, "unit") if k not in EXPERIMENT_ONLY)),
+    )
+}
 _MODIFIERS = ("at_least", "at_most", "within", "top", "examples_at_least")
 _NUMBERS = ("orientation", "orientation_coverage", "at_least", "at_most", "within", "top", "examples_at_least")
 
@@ -210,6 +262,7 @@ QUOTES: dict[str, str] = {  # kind: what it quotes
     "rank": "the rank by a score in the unit's layer, e.g. {{ rank curve }} → '3 of 192'",
     "branch_share": "how many of the layer's units of a label lie in the unit's branch, e.g. {{ branch_share curve }}",
     "branch": "the unit's branch, {{ branch }}",
+    "experiment": "what an experiment stop's experiment measured, e.g. {{ experiment won_back }} → '95%'",
 }
 
 

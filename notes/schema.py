@@ -84,7 +84,7 @@ class StopRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tour_id: Mapped[int] = mapped_column(ForeignKey("tours.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))  # unit, circuit
+    kind: Mapped[str] = mapped_column(String(20))  # unit, circuit, experiment
     model: Mapped[str] = mapped_column(String(200))
     target: Mapped[str] = mapped_column(String(2000))  # 'layer:unit', or a circuit's units 'mixed3b:1,2;mixed4a:3'
     caption: Mapped[str] = mapped_column(Text, default="")  # Markdown

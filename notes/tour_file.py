@@ -10,6 +10,9 @@ stops:
   - circuit: demo-inception/mixed3b:73,123  # model/ then a circuit page's units: 'layer:u,u;layer:u'
     caption: …
     claims: [{top_examples: curve, at_least: 0.75}]  # checked against the store (notes/claims.py)
+  - experiment: demo-inception/rebuild:mixed4a:38,40  # model/ then a stored experiment's spec: 'kind:layer:units'
+    caption: It wins back {{ experiment won_back }} of what removing them costs.
+    claims: [{experiment: won_back, at_least: 0.9}]
 ```
 
 A file is held to `TourLimits` (its size, its stops, how deep it nests) before anything is built from it: the size
@@ -29,7 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from notes.claims import UNIT_STOP_CLAIMS, Claim, claims_problem, still_valid
+from notes.claims import STOP_CLAIMS, Claim, claims_problem, still_valid
 
 FORMAT = "microscope-tour/1"
 SLUG = r"^[a-z0-9][a-z0-9-]{0,99}$"
@@ -39,8 +42,13 @@ _NUMBER = rf"[0-9]{{1,{UNIT_DIGITS}}}"
 _UNIT = re.compile(rf"(?P<model>[^/\s]{{1,{MODEL_CHARS}}})/(?P<layer>[^:/\s]+):(?P<unit>{_NUMBER})")
 _GROUP = rf"[^:;/\s]+:{_NUMBER}(,{_NUMBER})*"
 _CIRCUIT = re.compile(rf"(?P<model>[^/\s]{{1,{MODEL_CHARS}}})/(?P<units>{_GROUP}(;{_GROUP})*)")
-# The same rules in the JSON Schema that clients (and Schemathesis) read: exactly one of unit or circuit, each written
-# as the patterns above say (without Python's group names, which JSON Schema's regex dialect lacks).
+# An experiment's spec as its page's address writes it (store.experiments.Experiment; the app checks the kind).
+_EXPERIMENT = re.compile(
+    rf"(?P<model>[^/\s]{{1,{MODEL_CHARS}}})/(?P<spec>[a-z][a-z-]*:[^:;/\s]+:{_NUMBER}(,{_NUMBER})*)"
+)
+TARGETS = ("unit", "circuit", "experiment")  # what a stop shows: exactly one of these fields
+# The same rules in the JSON Schema that clients (and Schemathesis) read: exactly one of unit, circuit or experiment,
+# each written as the patterns above say (without Python's group names, which JSON Schema's regex dialect lacks).
 _WRITTEN_CHARS = MODEL_CHARS + 1 + TARGET_CHARS
 _STOP_SCHEMA = {
     "oneOf": [
@@ -49,11 +57,11 @@ _STOP_SCHEMA = {
             "properties": {
                 kind: {"type": "string", "pattern": f"^{re.sub(r'[?]P<[a-z]+>', '', pattern.pattern)}$",
                        "maxLength": _WRITTEN_CHARS},
-                other: {"type": "null"},
-                **UNIT_STOP_CLAIMS.get(kind, {}),
+                **{other: {"type": "null"} for other in TARGETS if other != kind},
+                **STOP_CLAIMS.get(kind, {}),
             },
         }
-        for kind, other, pattern in (("unit", "circuit", _UNIT), ("circuit", "unit", _CIRCUIT))
+        for kind, pattern in (("unit", _UNIT), ("circuit", _CIRCUIT), ("experiment", _EXPERIMENT))
     ]
 }  # fmt: skip
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the same safe loader, ten times faster
@@ -94,10 +102,13 @@ def _shown(text: str) -> str:
     return repr(_cut(text))
 
 
-def stop_problem(unit: str | None, circuit: str | None) -> str | None:
+def stop_problem(unit: str | None, circuit: str | None, experiment: str | None = None) -> str | None:
     """What is wrong with a stop's target (None when nothing is)."""
-    if (unit is None) == (circuit is None):
-        return "a stop names exactly one of 'unit' (model/layer:unit) or 'circuit' (model/layer:u,u)"
+    if [unit, circuit, experiment].count(None) != 2:
+        return (
+            "a stop names exactly one of 'unit' (model/layer:unit), 'circuit' (model/layer:u,u) or 'experiment' "
+            "(model/kind:layer:units)"
+        )
     if unit is not None and not _UNIT.fullmatch(unit):
         return (
             f"unit {_shown(unit)} is not model/layer:unit with a unit number of 1–{UNIT_DIGITS} digits 0–9, "
@@ -105,19 +116,28 @@ def stop_problem(unit: str | None, circuit: str | None) -> str | None:
         )
     if circuit is not None and not _CIRCUIT.fullmatch(circuit):
         return f"circuit {_shown(circuit)} is not model/layer:u,u;layer:u (digits 0–9), e.g. toy-net/conv1:0,1"
-    written = unit or circuit or ""
+    if experiment is not None and not _EXPERIMENT.fullmatch(experiment):
+        return (
+            f"experiment {_shown(experiment)} is not model/kind:layer:units (digits 0–9), "
+            "e.g. demo-inception/ablate:mixed4a:40,51"
+        )
+    written = unit or circuit or experiment or ""
     if len(written.partition("/")[2]) > TARGET_CHARS:
         return f"{_shown(written)} is longer than {TARGET_CHARS} characters after the model"
     return None
 
 
 class StopFile(BaseModel):
-    """One stop: a unit (`model/layer:unit`) or a circuit (`model/layer:u,u;layer:u`), with a Markdown caption."""
+    """One stop: a unit (`model/layer:unit`), a circuit (`model/layer:u,u;layer:u`) or a stored experiment
+    (`model/kind:layer:units`), with a Markdown caption."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_STOP_SCHEMA)
 
     unit: str | None = Field(None, description="model/layer:unit, e.g. demo-inception/mixed3b:73")
     circuit: str | None = Field(None, description="model/ and a circuit's units, e.g. demo-inception/mixed3b:73,123")
+    experiment: str | None = Field(
+        None, description="model/ and a stored experiment's spec, e.g. demo-inception/ablate:mixed4a:40,51"
+    )
     caption: str = Field(
         "", max_length=20_000, description="Markdown; raw HTML is shown as text; {{ score curve }} quotes the store"
     )
@@ -133,27 +153,31 @@ class StopFile(BaseModel):
     @property
     def problem(self) -> str | None:
         """What is wrong with the stop (a stop read from the database may predate a check), or None."""
-        return stop_problem(self.unit, self.circuit)
+        return stop_problem(self.unit, self.circuit, self.experiment)
 
     @property
-    def kind(self) -> Literal["unit", "circuit"]:
+    def kind(self) -> Literal["unit", "circuit", "experiment"]:
         """What the stop shows."""
-        return "unit" if self.unit is not None else "circuit"
+        return "unit" if self.unit is not None else "experiment" if self.experiment is not None else "circuit"
 
     @property
     def model(self) -> str:
         """The model the stop belongs to."""
-        return (self.unit or self.circuit or "").partition("/")[0]
+        return self._written.partition("/")[0]
 
     @property
     def target(self) -> str:
-        """The part after the model: 'layer:unit', or the circuit's units."""
-        return (self.unit or self.circuit or "").partition("/")[2]
+        """The part after the model: 'layer:unit', the circuit's units, or the experiment's spec."""
+        return self._written.partition("/")[2]
 
     @property
     def written(self) -> str:
         """The target as written, cut short for a title or a message (a stop saved before a check may be huge)."""
-        return _cut(self.unit or self.circuit or "")
+        return _cut(self._written)
+
+    @property
+    def _written(self) -> str:
+        return self.unit or self.circuit or self.experiment or ""
 
     @property
     def layer_unit(self) -> tuple[str, int]:
@@ -165,12 +189,11 @@ class StopFile(BaseModel):
     def of(cls, kind: str, model: str, target: str, caption: str, claims: list[Any] | None = None) -> StopFile:
         """A stop from its stored parts; one saved before a check was added still reads, not validated (its `problem`
         says what is wrong; claims that no longer validate are dropped)."""
-        written = f"{model}/{target}"
-        unit, circuit = (written, None) if kind == "unit" else (None, written) if kind == "circuit" else (None, None)
+        targets = {name: f"{model}/{target}" if name == kind else None for name in TARGETS}
         try:  # validating is the fast way here: pydantic's model_construct is pure Python and slower
-            return cls(unit=unit, circuit=circuit, caption=caption, claims=claims or [])
+            return cls(**targets, caption=caption, claims=claims or [])
         except ValidationError:
-            return cls.model_construct(unit=unit, circuit=circuit, caption=caption, claims=[])
+            return cls.model_construct(**targets, caption=caption, claims=[])
 
 
 class TourFile(BaseModel):

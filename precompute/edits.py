@@ -2,8 +2,9 @@
 
 - removing units: a forward hook on their layer sets them to 0, or to their mean over the images;
 - cutting weights: entries of the conv that computes each unit (`unit_conv`) set to 0;
-- rebuilding units by hand (`OrientationRule`): the weights into each unit replaced by a rule over the previous
-  layer's units, with one scale and one offset per unit fitted to the real unit's input (`fit_rule`).
+- rebuilding units by hand (`OrientationRule`, or `TensorRows` for weights given whole): the weights into each unit
+  replaced by a rule over the previous layer's units, with one scale and one offset per unit fitted to the real
+  unit's input (`fit_rule`).
 
 Weights are put back on leaving, and hooks removed, so the model is the same afterwards.
 """
@@ -16,11 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from precompute.hooks import resolve_module
 from precompute.zoo import LoadedModel
 from store.experiments import ABLATE, CUT_NEGATIVE, MEAN_ABLATE, REBUILD, Experiment
+from store.rules import DEFAULT, Rule
 
 SHORTCUTS = ("shortcut", "downsample")  # what residual blocks call the path around their convs (CIFAR, torchvision)
 
@@ -76,19 +79,49 @@ def reading_conv(layer: nn.Module, unit: int, inputs: int) -> tuple[nn.Conv2d, i
 
 @dataclass(frozen=True)
 class OrientationRule:
-    """The Circuits articles' rule for a curve detector: the weight from a unit of the previous layer preferring φ
-    into a unit preferring θ is a·cos(θ − φ), at the kernel's centre; 0 from every other unit. `sources`: the
-    previous layer's units the rule reads (unit → φ in degrees); `targets`: each rebuilt unit's θ."""
+    """A rule over orientations (store.rules), by default the Circuits articles' rule for a curve detector: the
+    weight from a unit of the previous layer preferring φ into a unit preferring θ is a·cos(θ − φ), at the kernel's
+    centre; 0 from every other unit. `sources`: the previous layer's units the rule reads (unit → φ in degrees);
+    `targets`: each rebuilt unit's θ."""
 
     sources: Mapping[int, float]
     targets: Mapping[int, float]
+    rule: Rule = Rule(DEFAULT)
 
     def row(self, unit: int, inputs: int) -> Tensor:
-        """cos(θ − φ) for each input unit the rule reads, 0 for the others: the weights into `unit` before scaling."""
+        """The rule's weight from each input unit it reads, 0 from the others: the weights into `unit` before
+        scaling (store.rules.RuleError where the rule has no weight)."""
         found = torch.zeros(inputs)
         for source, phi in self.sources.items():
-            found[source] = math.cos(math.radians(self.targets[unit] - phi))
+            found[source] = self.rule.weight(self.targets[unit], phi)
         return found
+
+
+@dataclass(frozen=True)
+class TensorRows:
+    """Each rebuilt unit's incoming weights from the previous layer given whole, as a student's tensor file holds
+    them: (inputs,) at the kernel's centre, or (inputs, kh, kw) over the whole kernel. No orientations: `sources` is
+    empty, and each target's θ is None."""
+
+    rows: Mapping[int, Tensor]
+
+    @property
+    def sources(self) -> dict[int, float]:
+        return {}
+
+    @property
+    def targets(self) -> dict[int, float | None]:
+        return dict.fromkeys(self.rows)
+
+    def row(self, unit: int, inputs: int) -> Tensor:
+        """The unit's given weights; ValueError when they are not `inputs` long."""
+        found = self.rows[unit]
+        if found.shape[0] != inputs:
+            raise ValueError(f"unit {unit}'s weights are over {found.shape[0]} inputs; the previous layer has {inputs}")
+        return found
+
+
+Rows = OrientationRule | TensorRows  # what a rebuild draws each unit's weights from
 
 
 @dataclass(frozen=True)
@@ -103,10 +136,9 @@ class Fitted:
 
 
 @torch.no_grad()
-def fit_rule(
-    model: LoadedModel, experiment: Experiment, rule: OrientationRule, pixels: Tensor, inputs: int
-) -> dict[int, Fitted]:
-    """Each unit's rule row scaled and offset to fit the real conv's output on `pixels` (input in [0, 1])."""
+def fit_rule(model: LoadedModel, experiment: Experiment, rule: Rows, pixels: Tensor, inputs: int) -> dict[int, Fitted]:
+    """Each unit's rule row scaled and offset to fit the real conv's output on `pixels` (input in [0, 1]); ValueError
+    when given weights do not fit the unit's kernel."""
     layer = resolve_module(model.module, experiment.layer)
     convs = {unit: reading_conv(layer, unit, inputs) for unit in experiment.units}
     seen: dict[nn.Conv2d, list[tuple[Tensor, Tensor]]] = {conv: [] for conv, _ in convs.values()}
@@ -125,17 +157,30 @@ def fit_rule(
     for unit, (conv, channel) in convs.items():
         given = torch.cat([x for x, _ in seen[conv]])
         real = torch.cat([y[:, channel] for _, y in seen[conv]]).flatten()
-        row = rule.row(unit, inputs)
-        ruled = torch.einsum("nchw,c->nhw", given, row).flatten()
+        kernel = _kernel(conv, channel, rule.row(unit, inputs), unit)
+        ruled = F.conv2d(given, kernel[None], stride=conv.stride, padding=conv.padding, dilation=conv.dilation)
+        ruled = ruled.flatten()
         centred = ruled - ruled.mean()
         spread = float((centred * centred).sum())
         scale = float((centred * (real - real.mean())).sum()) / spread if spread > 0 else 0.0
         offset = float(real.mean()) - scale * float(ruled.mean())
         r = float(torch.corrcoef(torch.stack([ruled, real]))[0, 1]) if spread > 0 else 0.0
-        kernel = torch.zeros_like(conv.weight[channel])
-        kernel[:, conv.kernel_size[0] // 2, conv.kernel_size[1] // 2] = scale * row
-        found[unit] = Fitted(kernel, offset, scale, r if math.isfinite(r) else 0.0)
+        found[unit] = Fitted(scale * kernel, offset, scale, r if math.isfinite(r) else 0.0)
     return found
+
+
+def _kernel(conv: nn.Conv2d, channel: int, row: Tensor, unit: int) -> Tensor:
+    """A unit's kernel (inputs, kh, kw) from its row: placed at the centre, or given whole at the conv's size."""
+    kernel = torch.zeros_like(conv.weight[channel])
+    if row.dim() == 1:
+        kernel[:, conv.kernel_size[0] // 2, conv.kernel_size[1] // 2] = row
+        return kernel
+    if tuple(row.shape) != tuple(kernel.shape):
+        raise ValueError(
+            f"unit {unit}'s weights have shape {tuple(row.shape)}; its kernel is {tuple(kernel.shape)} "
+            f"(or give {kernel.shape[0]} weights for its centre)"
+        )
+    return row.to(kernel.dtype)
 
 
 @contextmanager

@@ -8,11 +8,13 @@ edit, on the same images and stimuli:
 - orientation tuning (precompute.tuning's stimuli and definitions): for a cut or a rebuild, of the edited units; for
   a removal, of the next layer's units whose mean activation changed most;
 - for a rebuild, the same units removed instead (what the rebuilt units win back), and how closely each rebuilt unit
-  follows the real one: the correlation of their activations over the images, and of their orientation curves.
+  follows the real one: the correlation of their activations over the images, of their orientation curves and of
+  their summed weights from the rule's units, and the top images the two share.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,7 +22,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from precompute.edits import Fitted, OrientationRule, edited, fit_rule
+from precompute.edits import Fitted, Rows, edited, fit_rule, reading_conv
 from precompute.hooks import resolve_module
 from precompute.images import DatasetImage, load_rgb, to_input
 from precompute.layers import LayerInfo
@@ -30,7 +32,7 @@ from precompute.zoo import LoadedModel
 from store.experiments import ABLATE, REBUILD, Experiment, ExperimentResult
 from store.scores import ORIENTATION, ORIENTATION_SELECTIVITY
 
-EXPERIMENTS_VERSION = 1
+EXPERIMENTS_VERSION = 3  # 2: rebuilds read every curve unit of the previous layer; 3: their weights, top images
 BATCH = 256
 TOP_CHANGED = 12  # next-layer units listed by how much their mean activation changed
 TUNED = 8  # of those, the ones whose orientation tuning is measured again with the edit in place
@@ -40,6 +42,7 @@ CURVES = "curves"  # the family whose incoming negative weights the standard exp
 ORIENTED_FAMILIES = ("curves", "lines")
 TUNING_SCORES = (ORIENTATION, ORIENTATION_SELECTIVITY)  # what a result reports of a unit's tuning, before and after
 CURVE = "orientation_curve"  # and the tuning curve a rebuilt unit's is compared with the real one's
+TOP = 16  # a rebuilt unit's top images, compared with the real unit's (as many as a unit page's top examples)
 FIT_EVERY = 3  # a rebuild's scales and offsets are fitted on every 3rd image (its accuracy is measured on all)
 
 
@@ -166,7 +169,7 @@ class Lab:
             self._tuning[layer.name] = layer_tuning(self.model, layer, self.device, self._stimuli)
         return self._tuning[layer.name]
 
-    def run(self, experiment: Experiment, tune: bool = True, rule: OrientationRule | None = None) -> ExperimentResult:
+    def run(self, experiment: Experiment, tune: bool = True, rule: Rows | None = None) -> ExperimentResult:
         """Measure the model with the edit in place against the baseline (`tune`: its orientation tuning too; `rule`:
         what a rebuild draws its weights from)."""
         if experiment.layer not in self.names:
@@ -214,7 +217,7 @@ class Lab:
             found["rebuild"] = self._compared(experiment, rule, rebuilt, after, tuned_before, tuned_after)
         return found
 
-    def _fit(self, experiment: Experiment, rule: OrientationRule | None, at: int) -> dict[int, Fitted]:
+    def _fit(self, experiment: Experiment, rule: Rows | None, at: int) -> dict[int, Fitted]:
         if rule is None:
             raise ValueError("a rebuild needs its rule: the previous layer's units it reads and their orientations")
         if at == 0:
@@ -228,7 +231,7 @@ class Lab:
     def _compared(
         self,
         experiment: Experiment,
-        rule: OrientationRule,
+        rule: Rows,
         rebuilt: dict[int, Fitted],
         after: Pass,
         tuned_before: dict[str, np.ndarray],
@@ -238,6 +241,9 @@ class Lab:
         with edited(self.model, Experiment(ABLATE, experiment.layer, experiment.units)):
             removed = forward_pass(self.model, self.images, [], self.device)
         real = self._per_image(experiment.layer)
+        module = resolve_module(self.model.module, experiment.layer)
+        inputs = self.layers[self.names.index(experiment.layer) - 1].units
+        sources = list(rule.sources)
         units = []
         for unit in experiment.units:
             tuning_r = (
@@ -250,6 +256,9 @@ class Lab:
                 if CURVE in tuned_after
                 else {}
             )
+            conv, channel = reading_conv(module, unit, inputs)
+            weights_real = conv.weight[channel].detach().float().sum((1, 2))[sources].numpy()
+            weights_rebuilt = fitted.kernel.float().sum((1, 2))[sources].numpy()
             units.append(
                 {
                     "unit": unit,
@@ -259,18 +268,44 @@ class Lab:
                     "fit_r": round(fitted.r, 4),
                     "scale": round(fitted.scale, 6),
                     "offset": round(fitted.offset, 6),
+                    "weights_real": _rounded(weights_real),
+                    "weights_rebuilt": _rounded(weights_rebuilt),
+                    "weights_r": _correlation(weights_real, weights_rebuilt) if len(sources) > 1 else None,
+                    **self._tops(real[:, unit], after.per_image[experiment.layer][:, unit]),
                 }
             )
         return {
             "from": self.names[self.names.index(experiment.layer) - 1],
             "angles": list(ANGLES),
             "sources": {str(u): round(phi, 2) for u, phi in rule.sources.items()},
-            "targets": {str(u): round(theta, 2) for u, theta in rule.targets.items() if u in experiment.units},
+            "targets": {
+                str(u): round(theta, 2) if theta is not None else None
+                for u, theta in rule.targets.items()
+                if u in experiment.units
+            },
             "removed": {
                 "accuracy": _accuracy(removed.predicted, self.images.classes),
                 "classes": _per_class(self.model, self.images, self.baseline.predicted, removed.predicted),
             },
             "units": units,
+        }
+
+    def _tops(self, real: Tensor, rebuilt: Tensor) -> dict:
+        """A rebuilt unit's TOP images (by mean activation) against the real unit's: how many they share, and the
+        classes of each's (the evidence a student checks a picture against)."""
+        count = min(TOP, len(real))
+        real_top, rebuilt_top = (set(v.argsort(descending=True)[:count].tolist()) for v in (real, rebuilt))
+        names = self.model.class_labels
+
+        def classes(chosen: set[int]) -> dict[str, int]:
+            found = Counter(names[c] if c >= 0 else "unlabelled" for c in self.images.classes[sorted(chosen)].tolist())
+            return dict(found.most_common())
+
+        return {
+            "top_shared": len(real_top & rebuilt_top),
+            "top_count": count,
+            "top_classes_real": classes(real_top),
+            "top_classes_rebuilt": classes(rebuilt_top),
         }
 
     def _per_image(self, layer: str) -> Tensor:

@@ -8,6 +8,7 @@ from app import routes, urls
 from app.branches import api as branches
 from app.circuit import api as circuit
 from app.deps import Reader
+from app.experiments import tensor as experiment_tensor
 from app.families import api as families
 from app.notes import api as notes
 from app.notes import history_api as note_history
@@ -50,3 +51,4 @@ router.include_router(families.router)
 for page in PAGES:  # the twins of the declared pages
     router.include_router(page.api_router())
 router.include_router(probe.router)
+router.include_router(experiment_tensor.api_router)

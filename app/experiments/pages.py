@@ -9,7 +9,7 @@ from fastapi import Request
 
 from app import routes, urls
 from app.cards.previews import Preview, link_preview
-from app.experiments.plots import accuracy_bars, rebuilt_curves
+from app.experiments.plots import accuracy_bars, rebuilt_curves, rebuilt_weights
 from app.experiments.present import (
     ExperimentData,
     ExperimentDep,
@@ -19,7 +19,9 @@ from app.experiments.present import (
     experiments_public,
 )
 from app.experiments.schemas import ExperimentPublic, ExperimentsPublic
+from app.schemas import ErrorPublic
 from app.web.page import Page
+from store.rules import DEFAULT, Rule
 
 
 def _list_context(data: ExperimentsData, page: ExperimentsPublic) -> dict[str, Any]:
@@ -27,7 +29,15 @@ def _list_context(data: ExperimentsData, page: ExperimentsPublic) -> dict[str, A
 
 
 def _context(data: ExperimentData, page: ExperimentPublic) -> dict[str, Any]:
-    return {"model": data.model, "bars": accuracy_bars(page), "curves": rebuilt_curves(page), "json_url": page.api_url}
+    return {
+        "model": data.model,
+        "bars": accuracy_bars(page),
+        "curves": rebuilt_curves(page),
+        "weights": rebuilt_weights(page),
+        "json_url": page.api_url,
+        "default_rule": Rule(DEFAULT).text,
+        "live_experiments": data.worker,
+    }
 
 
 def _list_preview(request: Request, data: ExperimentsData, page: ExperimentsPublic) -> Preview:
@@ -66,9 +76,19 @@ ONE = Page(
     present=experiment_public,
     response_model=ExperimentPublic,
     description="One experiment, named by its spec 'kind:layer:units' (e.g. 'ablate:mixed4a:40,51,54'; kinds: "
-    "ablate, mean-ablate, cut-negative, cut-positive): the accuracy per class without and with the edit, the "
-    "next layer's units whose mean activation changed most, and orientation tuning without and with it.",
+    "ablate, mean-ablate, cut-negative, cut-positive, rebuild): the accuracy per class without and with the edit, "
+    "the next layer's units whose mean activation changed most, and orientation tuning without and with it. Read "
+    "from the store when precomputed; otherwise run live by the service's experiment worker (503 when it has "
+    "none, 504 past its time limit), and then never cached by the service (`cached` says whether the worker "
+    "answered from its own cache). A rebuild takes `?rule=` (run live).",
     tags=("experiments",),
     context=_context,
     preview=_preview,
+    live=lambda data: data.live,
+    responses={
+        404: {"model": ErrorPublic, "description": "no such model, layer or unit; a spec or rule that is not one"},
+        502: {"model": ErrorPublic, "description": "the experiment worker failed"},
+        503: {"model": ErrorPublic, "description": "not stored, and no experiment worker (or its queue is full)"},
+        504: {"model": ErrorPublic, "description": "the live experiment took too long"},
+    },
 )

@@ -3,10 +3,13 @@ the edited family answers marked), each bar's value on hover and at its end."""
 
 from __future__ import annotations
 
+import numpy as np
 from markupsafe import Markup
 
+from app.circuit.angles import angle_difference, binned_means
 from app.experiments.schemas import ExperimentPublic
 from app.plots.sparkline_polar import polar_sparkline
+from app.plots.weights_by_angle import weights_by_angle_svg
 from store.figures.axes import AXIS_COLOUR, GRID_COLOUR, Frame, Scale, document, element, num, text, tooltip
 
 BEFORE = "#a8a29e"  # without the edit
@@ -106,3 +109,23 @@ def rebuilt_curves(page: ExperimentPublic) -> dict[str, Markup]:
         for u in page.rebuild.units
         if u.curve_real and u.curve_rebuilt
     }
+
+
+def rebuilt_weights(page: ExperimentPublic) -> list[tuple[str, Markup]]:
+    """The Circuits articles' figure for the rebuild, real and rebuilt side by side: the summed weight from each of the
+    rule's units into each rebuilt unit, by the difference of their preferred orientations (mean per bin). Empty for
+    a rebuild drawn from a tensor (no orientations) or a result stored before the weights were kept."""
+    rebuild = page.rebuild
+    if rebuild is None or not rebuild.sources:
+        return []
+    phis = np.array([s.orientation for s in rebuild.sources])
+    kept = [u for u in rebuild.units if u.orientation is not None and len(u.weights_real) == len(phis)]
+    if not kept:
+        return []
+    delta = np.concatenate([angle_difference(np.full(len(phis), u.orientation), phis) for u in kept])
+    plots = []
+    for title, key in (("real weights", "weights_real"), ("rebuilt by the rule", "weights_rebuilt")):
+        weights = np.concatenate([np.asarray(getattr(u, key)) for u in kept])
+        label = f"{title}: summed weight from {rebuild.source_layer}'s units into the rebuilt units by Δθ"
+        plots.append((title, weights_by_angle_svg(binned_means(delta, weights), label=label)))
+    return plots

@@ -2,10 +2,17 @@
 (`/models/{model}/experiments/{spec}`): an edit of the network (store.experiments) and what it changed, measured by
 precompute.experiments and stored.
 
+An experiment the store does not hold (or a rebuild by another rule, `?rule=`, store.rules) is run live by the
+service's worker (`microscope probe-worker --store`, the same as probing's): its answer is marked live, says whether
+the worker answered from its cache, and is never kept by the response cache. With no worker, it answers 503 saying
+how to start one.
+
 Reader calls: the list takes one (the stored results); an experiment two (its result, and the thumbnails and labels
-of the units it names). A spec written another way (units out of order, repeated) answers 301 to its canonical
-address; a spec that is not one, a layer the model lacks or an experiment not run on it, a 404 saying how specs are
-written or naming what exists. A store of a format before experiments were kept is served: it lists none.
+of the units it names). A spec written another way (units out of order, repeated; a rule's spacing) answers 301 to
+its canonical address; a spec that is not one, a layer the model lacks or a unit past its units, a 404 saying how
+specs are written or naming what exists; a rule that is not one, a 404 saying what a rule may hold (it names no
+experiment). A rule the worker cannot evaluate at the units' orientations (dividing by zero) is its 422. A store of a
+format before experiments were kept is served: it lists none.
 """
 
 from __future__ import annotations
@@ -13,8 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
+from starlette.exceptions import HTTPException
 
 from app import routes, urls
 from app.deps import ModelDep, MovedPermanently, Reader
@@ -27,21 +36,23 @@ from app.experiments.schemas import (
     RebuildPublic,
     RebuiltUnitPublic,
     SourcePublic,
+    TensorPublic,
     TunedUnitPublic,
     UnitChangePublic,
 )
+from app.probe import client as worker_client
 from app.units.present import unit_label
 from app.web.errors import NotFound
-from store.experiments import KINDS, Experiment, ExperimentResult
+from store.experiments import KINDS, REBUILD, Experiment, ExperimentResult
 from store.reader import units_of
 from store.records import ModelView, UnitSummary
 from store.refs import UnitRef
+from store.rules import DEFAULT, MAX_LENGTH, Rule, RuleError
 from store.scores import FAMILY_CLASSES, ORIENTATION, ORIENTATION_SELECTIVITY
 
 NOT_RUN = "No experiments were run on this model: run `microscope precompute` again with dataset images labelled by "
 NOT_RUN += "its classes (or `microscope demo`)."
 OLD_FORMAT = "No experiments were run on this model: the store's format predates them (run the precompute again)."
-MAX_LISTED = 40  # experiments a 404 links to
 
 
 @dataclass(frozen=True)
@@ -54,11 +65,18 @@ class ExperimentsData:
 
 @dataclass(frozen=True)
 class ExperimentData:
-    """One stored experiment, with the units it names (by layer, then unit)."""
+    """One experiment's result, stored or live, with the units it names (by layer, then unit); `cached`: for a live
+    one, whether the worker answered from its cache (None: read from the store)."""
 
     model: ModelView
     result: ExperimentResult
     units: dict[str, dict[int, UnitSummary]]
+    cached: bool | None = None
+    worker: bool = False  # whether the service has an experiment worker (what runs another rule)
+
+    @property
+    def live(self) -> bool:
+        return self.cached is not None
 
 
 def get_experiments(reader: Reader, model_view: ModelDep) -> ExperimentsData:
@@ -69,38 +87,74 @@ def get_experiments(reader: Reader, model_view: ModelDep) -> ExperimentsData:
 ExperimentsDep = Annotated[ExperimentsData, Depends(get_experiments)]
 
 SpecText = Annotated[str, Path(description="the experiment, 'kind:layer:units', e.g. 'ablate:mixed4a:40,51,54'")]
+RuleText = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_LENGTH,
+        description="for a rebuild: the rule giving the weight from a previous-layer unit preferring phi into a unit "
+        "preferring theta (degrees), e.g. 'cos(theta - phi)' (the default, which the stored rebuilds use); run live",
+    ),
+]
 
 
-def parse_spec(request: Request, model: ModelView, spec: str) -> Experiment:
-    """The experiment the path names: a 404 saying how specs are written, or naming the model's layers; a 301 to the
-    canonical spelling."""
+def parse_spec(
+    request: Request, model: ModelView, spec: str, rule: Rule | None = None, redirect: bool = True
+) -> Experiment:
+    """The experiment the path names: a 404 saying how specs are written, or naming the model's layers or a layer's
+    units; a 301 to the canonical spelling (of the spec, and of the rule, dropped when it is the default), unless
+    `redirect` is off (a POST's body would not follow it)."""
     try:
         experiment = Experiment.parse(spec)
     except ValueError as error:  # a path that names nothing: a 404, as a misspelt unit number is (app.deps)
         raise NotFound(str(error), [("Experiments", urls.path(routes.EXPERIMENTS, model=model.id))]) from None
-    layers = [layer.name for layer in model.layers]
+    layers = {layer.name: layer for layer in model.layers}
     if experiment.layer not in layers:
         raise NotFound(f"{model.id} has no layer {experiment.layer!r}; layers: {', '.join(layers)}")
-    if str(experiment) != spec:
+    count = layers[experiment.layer].units
+    if experiment.units[-1] >= count:
+        raise NotFound(f"{experiment.layer} has units 0–{count - 1}; the spec names {experiment.units[-1]}")
+    given = request.query_params.get("rule")
+    canonical = None if rule is None or rule.is_default else rule.text
+    if redirect and (str(experiment) != spec or (given is not None and given != canonical)):
         route = routes.API_EXPERIMENT if request.url.path.startswith(urls.API + "/") else routes.EXPERIMENT
-        raise MovedPermanently(urls.path(route, model=model.id, spec=str(experiment)))
+        moved = urls.path(route, model=model.id, spec=str(experiment))
+        raise MovedPermanently(moved + (f"?{urlencode({'rule': canonical})}" if canonical else ""))
     return experiment
 
 
-def get_experiment(request: Request, reader: Reader, model_view: ModelDep, spec: SpecText) -> ExperimentData:
-    """The stored experiment the path names, with its units' thumbnails and labels; 404 naming those run otherwise."""
-    experiment = parse_spec(request, model_view, spec)
-    result = reader.experiment(model_view.id, experiment)
-    if result is None:
-        stored = reader.experiments(model_view.id) or []
-        links = [(r["title"], experiment_url(model_view.id, r["spec"])) for r in stored[:MAX_LISTED]]
-        run = f"; run on it: {len(stored)} (listed below)" if stored else "; none was run on it"
-        raise NotFound(
-            f"experiment {str(experiment)!r} was not run on {model_view.id}{run}. Experiments are run by "
-            "`microscope precompute` (the standard ones: each family removed, negative weights into each curve "
-            "family cut)",
-            links or [("Experiments", urls.path(routes.EXPERIMENTS, model=model_view.id))],
-        )
+def parse_rule(experiment_kind: str | None, text: str | None) -> Rule | None:
+    """The rule a query gives (None without one); a 404 saying what a rule may hold, or that only rebuilds take one:
+    the rule is part of the experiment's address, and such an address names no experiment."""
+    if text is None:
+        return None
+    try:
+        rule = Rule.parse(text)
+    except RuleError as error:
+        raise NotFound(str(error)) from None
+    if experiment_kind is not None and experiment_kind != REBUILD:
+        raise NotFound(f"a rule applies to rebuilds only, not to {experiment_kind}")
+    return rule
+
+
+def get_experiment(
+    request: Request, reader: Reader, model_view: ModelDep, spec: SpecText, rule: RuleText = None
+) -> ExperimentData:
+    """The experiment the path names, stored or run live by the worker, with its units' thumbnails and labels."""
+    kind = spec.partition(":")[0].strip()
+    ruled = parse_rule(kind if kind in KINDS else None, rule)
+    experiment = parse_spec(request, model_view, spec, ruled)
+    ruled = None if ruled is None or ruled.is_default else ruled
+    result = reader.experiment(model_view.id, experiment) if ruled is None else None
+    if result is not None:
+        return experiment_data(request, reader, model_view, result, None)
+    answer = live(request, reader, model_view, experiment, ruled)
+    return experiment_data(request, reader, model_view, answer["result"], bool(answer.get("cached")))
+
+
+def experiment_data(
+    request: Request, reader: Reader, model: ModelView, result: ExperimentResult, cached: bool | None
+) -> ExperimentData:
+    """A result (stored: `cached` None; live: whether the worker kept it) with the units it names."""
     chosen = {result["layer"]: list(result["units"])}
     if result.get("rebuild"):
         chosen[result["rebuild"]["from"]] = [int(u) for u in result["rebuild"]["sources"]]
@@ -109,7 +163,35 @@ def get_experiment(request: Request, reader: Reader, model_view: ModelDep, spec:
         rows = result[key] if key == "changed" else (result.get("tuning") or {}).get("units", [])
         if layer and rows:
             chosen.setdefault(layer, []).extend(row["unit"] for row in rows)
-    return ExperimentData(model_view, result, units_of(reader, model_view.id, chosen))
+    worker = bool(request.app.state.settings.probe_url)
+    return ExperimentData(model, result, units_of(reader, model.id, chosen), cached, worker)
+
+
+def live(
+    request: Request,
+    reader: Reader,
+    model: ModelView,
+    experiment: Experiment,
+    rule: Rule | None,
+    tensor: bytes | None = None,
+) -> dict:
+    """The worker's answer (a rebuild by `rule`, or from a .npy `tensor`); 503 saying how to start one when the
+    service has none."""
+    settings = request.app.state.settings
+    if not settings.probe_url:
+        stored = reader.experiments(model.id) or []
+        run = f" (it holds {len(stored)}, listed at {urls.path(routes.EXPERIMENTS, model=model.id)})" if stored else ""
+        asked = f"{experiment}" + (f" with the rule {rule.text!r}" if rule else "")
+        asked += " from an uploaded tensor" if tensor is not None else ""
+        raise HTTPException(
+            503,
+            f"experiment {asked!r} is not in the store{run}, and no experiment worker runs beside this service to "
+            "compute it live: " + worker_client.EXPERIMENT_HINT.format(model=model.id),
+        )
+    timeout = settings.experiment_timeout
+    return worker_client.experiment(
+        settings.probe_url, model.id, str(experiment), rule.text if rule else None, timeout=timeout, tensor=tensor
+    )
 
 
 ExperimentDep = Annotated[ExperimentData, Depends(get_experiment)]
@@ -204,7 +286,7 @@ def _rebuild(data: ExperimentData, classes: list[ClassChangePublic]) -> RebuildP
     units = [
         RebuiltUnitPublic(
             **_named(data, layer, row["unit"]),
-            orientation=found["targets"][str(row["unit"])],
+            orientation=found["targets"].get(str(row["unit"])),
             images_r=row.get("images_r"),
             tuning_r=row.get("tuning_r"),
             fit_r=row["fit_r"],
@@ -213,6 +295,13 @@ def _rebuild(data: ExperimentData, classes: list[ClassChangePublic]) -> RebuildP
             angles=found.get("angles", []),
             curve_real=row.get("curve_real", []),
             curve_rebuilt=row.get("curve_rebuilt", []),
+            weights_real=row.get("weights_real", []),
+            weights_rebuilt=row.get("weights_rebuilt", []),
+            weights_r=row.get("weights_r"),
+            top_count=row.get("top_count"),
+            top_shared=row.get("top_shared"),
+            top_classes_real=row.get("top_classes_real", {}),
+            top_classes_rebuilt=row.get("top_classes_rebuilt", {}),
         )
         for row in found["units"]
     ]
@@ -260,8 +349,16 @@ def experiment_public(data: ExperimentData) -> ExperimentPublic:
         if tuned_layer
     ]
     classes = _classes(result)
+    tensor = result.get("tensor")
+    summary = summary_public(model, result)
+    if result.get("rule"):  # a live rebuild by another rule: its address carries the rule
+        query = f"?{urlencode({'rule': result['rule']})}"
+        summary = summary.model_copy(update={"url": summary.url + query, "api_url": summary.api_url + query})
     return ExperimentPublic(
-        **summary_public(model, result).model_dump(),
+        **summary.model_dump(),
+        cached=data.cached,
+        rule=result.get("rule") or (Rule(DEFAULT).text if result["kind"] == REBUILD and not tensor else None),
+        tensor=TensorPublic(**tensor) if tensor else None,
         rebuild=_rebuild(data, classes),
         model=model,
         description=KINDS[result["kind"]],

@@ -59,7 +59,9 @@ class RebuiltUnitPublic(BaseModel):
     url: str
     label: str | None
     thumbnail: str | None
-    orientation: float = Field(description="its stored preferred orientation θ, which the rule draws its weights from")
+    orientation: float | None = Field(
+        description="its stored preferred orientation θ, which the rule draws its weights from (null: from a tensor)"
+    )
     images_r: float | None = Field(description="r of its mean activation per image, rebuilt vs real, over the images")
     tuning_r: float | None = Field(description="r of its orientation tuning curve, rebuilt vs real, over the angles")
     fit_r: float = Field(description="r of the rule's output with the real conv's, where the scale was fitted")
@@ -68,6 +70,13 @@ class RebuiltUnitPublic(BaseModel):
     angles: list[float] = Field(description="the angles of the two tuning curves")
     curve_real: list[float]
     curve_rebuilt: list[float]
+    weights_real: list[float] = Field([], description="its real summed weight from each of the rule's units")
+    weights_rebuilt: list[float] = Field([], description="the rebuilt summed weight from each (a × the rule)")
+    weights_r: float | None = Field(None, description="r of the two over the rule's units")
+    top_count: int | None = Field(None, description="how many top images (by mean activation) are compared")
+    top_shared: int | None = Field(None, description="of the rebuilt unit's top images, how many are the real one's")
+    top_classes_real: dict[str, int] = Field({}, description="the classes of the real unit's top images")
+    top_classes_rebuilt: dict[str, int] = Field({}, description="the classes of the rebuilt unit's top images")
 
 
 class SourcePublic(BaseModel):
@@ -94,6 +103,13 @@ class RebuildPublic(BaseModel):
         description="of what removing the units costs the family's classes, the share the rebuilt units win back"
     )
     mean_tuning_r: float | None = Field(description="the rebuilt units' tuning_r, averaged")
+
+
+class TensorPublic(BaseModel):
+    """An uploaded .npy tensor a rebuild drew its weights from."""
+
+    sha256: str
+    shape: list[int]
 
 
 class ExperimentSummaryPublic(BaseModel):
@@ -132,6 +148,13 @@ class ExperimentPublic(ExperimentSummaryPublic):
         "next-layer units that changed most"
     )
     rebuild: RebuildPublic | None = Field(None, description="for a rebuild by hand: its units against the real ones")
+    rule: str | None = Field(
+        None, description="for a rebuild: the rule its weights were drawn from (store.rules); null for a tensor's"
+    )
+    tensor: TensorPublic | None = Field(None, description="for a rebuild from an uploaded tensor: which one")
+    cached: bool | None = Field(
+        None, description="for an experiment run live: whether the worker answered from its cache; null: stored"
+    )
     experiments_url: str
 
 

@@ -31,8 +31,8 @@ def _count(number: int, thing: str) -> str:
 
 
 def _targets(tour: TourFile) -> list[str]:
-    """Each stop's target in order: `model/layer:unit`, or a circuit's."""
-    return [stop.unit or stop.circuit or "" for stop in tour.stops]
+    """Each stop's target in order: `model/layer:unit`, a circuit's, or an experiment's."""
+    return [stop.unit or stop.circuit or stop.experiment or "" for stop in tour.stops]
 
 
 def _captions(tour: TourFile, part: str = "caption") -> dict[str, list[object]]:

@@ -6,8 +6,8 @@ model, layer, unit or circuit the store lacks is shown as "not in this store", n
 saved before a check was added (a unit number of 5,000 digits). A tour to save is refused (422) when a stop names a
 layer or unit that a model this store holds lacks; stops of models it does not hold are kept (tours span stores).
 Each stop's claims are judged on the store (`store.measures` measures, `notes.claim_check` judges: six queries a
-model) and its caption's placeholders filled from the same measurements; a claim that fails is a warning, never an
-error.
+model; an experiment stop's on its stored experiment, app.tours.experiments: one query a model) and its caption's
+placeholders filled from the same measurements; a claim that fails is a warning, never an error.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from app.circuit import present as circuit_view
 from app.circuit import query as circuit
 from app.circuit.present import Grid
 from app.deps import Reader, check_unit, find_layer, get_reader
+from app.experiments.schemas import ExperimentPublic
 from app.notes.instructors import Notes
+from app.tours import experiments as shown_experiments
 from app.tours.schemas import (
     ClaimPublic,
     TourImagePublic,
@@ -37,7 +39,7 @@ from app.units.present import EVIDENCE_STRIP
 from app.web.errors import NotFound
 from notes import claim_check, tour_file, tours
 from notes.book import NotesBook
-from notes.claim_check import ModelFacts, NoFacts, Verdict
+from notes.claim_check import Experiments, ModelFacts, NoFacts, Verdict
 from notes.render import note_html
 from notes.tour_file import MAX_ERRORS, StopFile, TourFile, TourLimits
 from notes.tours import Tour
@@ -144,9 +146,9 @@ class _Checked:
     claims: list[ClaimPublic]
 
     @classmethod
-    def of(cls, stop: StopFile, facts: ModelFacts) -> _Checked:
-        verdicts = claim_check.check_stop(stop, facts) if stop.problem is None else []
-        caption = claim_check.fill(stop, facts) if stop.problem is None else stop.caption
+    def of(cls, stop: StopFile, facts: ModelFacts, experiments: Experiments | None = None) -> _Checked:
+        verdicts = claim_check.check_stop(stop, facts, experiments) if stop.problem is None else []
+        caption = claim_check.fill(stop, facts, experiments) if stop.problem is None else stop.caption
         return cls(caption, [claim_public(v) for v in verdicts])
 
     def fields(self, stop: StopFile) -> dict:
@@ -171,21 +173,46 @@ def _found(
     images: list[TourImagePublic],
     links: tuple[str, str],
     checked: _Checked,
+    experiment: ExperimentPublic | None = None,
 ) -> TourStopPublic:
+    panel = shown_experiments.experiment_panel(experiment) if experiment else None
     return TourStopPublic(
         number=number, kind=stop.kind, target=f"{stop.model}/{stop.target}", model=stop.model, title=title,
-        found=True, missing=None, images=images, url=links[0], api_url=links[1],
+        found=True, missing=None, images=images, experiment=panel, url=links[0], api_url=links[1],
         present_url=urls.tour_present(slug, number), **checked.fields(stop),
     )  # fmt: skip
 
 
-def stop_public(stop: StopFile, number: int, slug: str, units: _Units, facts: ModelFacts) -> TourStopPublic:
-    """A stop resolved against the store (a "not in this store" stop when it lacks the model, layer or unit, or when
-    the stop, saved before a check was added, is not valid), its caption filled and its claims checked."""
+def _experiment_stop(
+    stop: StopFile, number: int, slug: str, units: _Units, model: ModelView, shown: dict[str, ExperimentPublic]
+) -> TourStopPublic:
+    """An experiment stop: its stored experiment's panel and edited units, or why the store cannot show it."""
+    checked = _Checked.of(stop, NoFacts(), shown_experiments.measures({model.id: shown}).get(model.id))
+    found = shown.get(stop.target)
+    if found is None:
+        return _missing(stop, number, slug, shown_experiments.missing_experiment(stop, model), checked)
+    images = [i for i in units.images(model.id, [(found.layer, found.units)]) if i is not None]
+    links = (found.url, found.api_url)
+    return _found(stop, number, slug, found.title, images, links, checked, found)
+
+
+def stop_public(
+    stop: StopFile,
+    number: int,
+    slug: str,
+    units: _Units,
+    facts: ModelFacts,
+    shown: Mapping[str, dict[str, ExperimentPublic]] | None = None,
+) -> TourStopPublic:
+    """A stop resolved against the store (a "not in this store" stop when it lacks the model, layer, unit or
+    experiment, or when the stop, saved before a check was added, is not valid), its caption filled and its claims
+    checked (an experiment stop's on `shown`, the stops' stored experiments by model then spec)."""
+    model = units.models.get(stop.model)
+    if stop.problem is None and model is not None and stop.kind == "experiment":
+        return _experiment_stop(stop, number, slug, units, model, (shown or {}).get(model.id, {}))
     checked = _Checked.of(stop, facts)
     if stop.problem is not None:
         return _missing(stop, number, slug, f"not a valid stop: {stop.problem}", checked)
-    model = units.models.get(stop.model)
     if model is None:
         return _missing(stop, number, slug, f"model {stop.model!r} is not in this store", checked)
     if stop.kind == "unit":
@@ -244,7 +271,10 @@ def tour_public(tour: Tour, reader: StoreReader, labels: Mapping[UnitKey, str] |
     """A tour with its stops resolved against the store (one query per layer the stops touch) and its claims checked
     (`tour_facts`); each unit labelled by its hand label, else by its instructor's (`labels`)."""
     units, facts = _Units(reader, labels), tour_facts(tour.stops, reader)
-    stops = [stop_public(s, i + 1, tour.slug, units, facts.get(s.model, NoFacts())) for i, s in enumerate(tour.stops)]
+    shown = shown_experiments.tour_experiments(tour.stops, reader, units.models)
+    stops = [
+        stop_public(s, i + 1, tour.slug, units, facts.get(s.model, NoFacts()), shown) for i, s in enumerate(tour.stops)
+    ]
     summary = summary_public(tour).model_dump()
     return TourPublic(
         **summary, created=tour.created, description_html=note_html(tour.description), stop_list=stops,
@@ -265,6 +295,8 @@ def store_problem(stop: StopFile, models: dict[str, ModelView]) -> str | None:
     if model is None:
         return None
     try:
+        if stop.kind == "experiment":
+            return shown_experiments.spec_problem(stop, model)
         if stop.kind == "circuit":
             circuit.parse(model, stop.target)
         else:

@@ -34,12 +34,34 @@ class ClaimPublic(BaseModel):
     measured: str = Field(description="the value measured now, or why it cannot be checked")
 
 
+class TourExperimentPublic(BaseModel):
+    """The stored experiment an experiment stop shows: what it edited, and what it measured (accuracies 0–1), as its
+    page shows them; the names are those of the stop's claims and placeholders (`{{ experiment won_back }}`)."""
+
+    spec: str = Field(description="kind:layer:units")
+    title: str
+    kind: str
+    description: str = Field(description="what the kind of edit does")
+    family: str | None = Field(description="the family of the layer whose units it edits, when it edits one")
+    source_layer: str | None = Field(None, description="a rebuild's: the previous layer, whose units the rule reads")
+    family_before: float | None = Field(None, description="the family's classes' accuracy without the edit")
+    family_after: float | None = Field(None, description="with the edit (a rebuild's: with its units rebuilt)")
+    family_removed: float | None = Field(None, description="a rebuild's: with the same units removed instead")
+    others_change: float | None = Field(None, description="the other classes' accuracy, with the edit − without")
+    won_back: float | None = Field(
+        None, description="a rebuild's: of what removing the units costs the family's classes, the share won back"
+    )
+    tuning_r: float | None = Field(None, description="a rebuild's: r of rebuilt with real tuning curves, averaged")
+
+
 class TourStopPublic(BaseModel):
-    """One stop: a unit or a circuit, its images, and its caption rendered without raw HTML."""
+    """One stop: a unit, a circuit or a stored experiment, its images, and its caption rendered without raw HTML."""
 
     number: int = Field(description="1-based position in the tour")
-    kind: Literal["unit", "circuit"]
-    target: str = Field(description="model/layer:unit, or model/ and a circuit's units")
+    kind: Literal["unit", "circuit", "experiment"]
+    target: str = Field(
+        description="model/layer:unit, model/ and a circuit's units, or model/ and an experiment's spec"
+    )
     model: str
     title: str
     caption: str = Field(description="Markdown as written")
@@ -47,10 +69,11 @@ class TourStopPublic(BaseModel):
     caption_html: str = Field(description="the filled caption rendered: Markdown without raw HTML")
     claims: list[ClaimPublic] = Field(description="what the stop claims of its units, checked against the store")
     failing: int = Field(description="how many of its claims the store contradicts now")
-    found: bool = Field(description="whether the served store has this unit or circuit")
+    found: bool = Field(description="whether the served store has this unit, circuit or experiment")
     missing: str | None = Field(description="why the stop is not shown, when it is not found")
-    images: list[TourImagePublic]
-    url: str | None = Field(description="the unit's or circuit's page; null when not found")
+    images: list[TourImagePublic] = Field(description="its units (an experiment stop's: the units it edits)")
+    experiment: TourExperimentPublic | None = Field(None, description="an experiment stop's experiment, when found")
+    url: str | None = Field(description="the unit's, circuit's or experiment's page; null when not found")
     api_url: str | None
     present_url: str = Field(description="the presentation mode, opened at this stop")
 

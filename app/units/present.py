@@ -7,7 +7,7 @@ store view are taken by name (`public`), so a field added to both needs no copyi
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -30,6 +30,7 @@ from app.units.schemas import (
     ModelSummaryPublic,
     RangeExamplePublic,
     ReceptiveFieldPublic,
+    UnitExperimentPublic,
     UnitLinkPublic,
     UnitPublic,
 )
@@ -281,8 +282,15 @@ def unit_figures(ctx: UnitContext) -> UnitFigures:
     return ctx.detail.figures or draw_unit(ctx.layer.name, ctx.detail)
 
 
-def unit_public(ctx: UnitContext, note: Note | None = None, notes_error: str | None = None) -> UnitPublic:
-    """Everything stored about a unit (and its instructor's note), examples highest first, edges strongest first."""
+def unit_public(
+    ctx: UnitContext,
+    note: Note | None = None,
+    notes_error: str | None = None,
+    experiments: Sequence[UnitExperimentPublic] = (),
+    remove_alone_url: str | None = None,
+) -> UnitPublic:
+    """Everything stored about a unit (and its instructor's note, the experiments that edit it: app.units.experiments),
+    examples highest first, edges strongest first."""
     model, layer, detail, unit = ctx.model, ctx.layer, ctx.detail, ctx.unit
     at = {"model": model.id, "layer": layer.name}
     note_url = urls.path(routes.API_UNIT_NOTE, **at, unit=unit)
@@ -313,6 +321,8 @@ def unit_public(ctx: UnitContext, note: Note | None = None, notes_error: str | N
         note_url=note_url,
         notes_error=notes_error,
         evidence=evidence_public(detail),
+        experiments=list(experiments),
+        remove_alone_url=remove_alone_url,
     )
 
 

@@ -231,6 +231,32 @@ class EvidencePublic(BaseModel):
     text: str = Field(description="the same in one line, as the page shows it")
 
 
+class UnitExperimentPublic(BaseModel):
+    """A stored experiment that edits the unit (removes, cuts or rebuilds it with others), and what it measured: the
+    mean accuracy (0–1) of the classes its family should answer and of the others, without and with the edit."""
+
+    spec: str = Field(description="the experiment, as its address names it: 'kind:layer:units'")
+    title: str
+    kind: str
+    units: int = Field(description="how many units of the layer it edits, this one among them")
+    effect: str = Field(description="what it measured, in a line, e.g. 'the curve classes 94.1% → 62.9%, …'")
+    accuracy_before: float | None = Field(description="on the labelled dataset images; null without labels")
+    accuracy_after: float | None
+    family_classes: list[str] = Field(description="the classes the edited family should answer (none: no family's)")
+    family_before: float | None
+    family_after: float | None
+    others_before: float | None = Field(description="every other class")
+    others_after: float | None
+    removed_family_after: float | None = Field(
+        None, description="a rebuild's: the family's classes with the same units removed instead"
+    )
+    tuning_r: float | None = Field(
+        None, description="a rebuild's: r of this unit's rebuilt orientation tuning curve with its real one"
+    )
+    url: str
+    api_url: str
+
+
 class UnitPublic(UnitBase):
     """Everything stored about one unit."""
 
@@ -265,6 +291,12 @@ class UnitPublic(UnitBase):
         None, description="why notes cannot be read now (the notes database, MICROSCOPE_NOTES_DB), null when they can"
     )
     evidence: EvidencePublic | None = Field(None, description="what its scores can be checked against")
+    experiments: list[UnitExperimentPublic] = Field(
+        default_factory=list, description="the stored experiments that edit it: what happens without it"
+    )
+    remove_alone_url: str | None = Field(
+        None, description="the experiment removing it alone, computed live: null unless a worker is configured"
+    )
 
 
 class ApiRootPublic(BaseModel):

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     # (https://assets.example.org/microscope): pages and JSON point images and tensors there instead of at /assets.
     asset_base_url: str | None = None
     probe_timeout: float = 60.0  # seconds to wait for the worker's answer (it has its own, shorter, deadline)
+    experiment_timeout: float = 330.0  # … to an experiment (the worker gives up after 300 s by default, and says so)
     # The writable annotation database (instructors' notes and tokens), apart from the read-only store; any
     # SQLAlchemy URL. A SQLite file is created by the first write (`microscope tokens create`), read as empty before.
     notes_db: str = notes_db.DEFAULT_URL

@@ -30,6 +30,7 @@ class Limits(TourLimits):
     # Every valid note (200 + 20,000 characters) fits, even with each character escaped in JSON (up to 12 bytes).
     note_bytes: int = Field(256 * KIB, ge=1, description="a note, as JSON or from the unit page's form")
     upload_bytes: int = Field(10 * MIB, ge=1, description="an image uploaded to probe")
+    tensor_bytes: int = Field(4 * MIB, ge=1, description="a .npy tensor of weights uploaded to rebuild units with")
     json_depth: int = Field(32, ge=1, description="nesting of arrays and objects in a JSON body")
     # Uploaded images, checked from the header before any pixel is decoded.
     upload_pixels: int = Field(40_000_000, ge=1, description="width × height of an uploaded image")
@@ -89,6 +90,8 @@ BODIES: dict[routes.Route, BodyLimit] = {
     routes.TOURS: BodyLimit("tour_bytes", 3, FORM_FIELDS),
     routes.API_PROBE: BodyLimit("upload_bytes", 1, UPLOAD_FORM),
     routes.PROBE: BodyLimit("upload_bytes", 1, UPLOAD_FORM),
+    routes.API_EXPERIMENT_TENSOR: BodyLimit("tensor_bytes", 1, UPLOAD_FORM),
+    routes.EXPERIMENT_TENSOR: BodyLimit("tensor_bytes", 1, UPLOAD_FORM),
 }
 _BODY_PATHS = [(compile_path(route.path)[0], limit) for route, limit in BODIES.items()]
 

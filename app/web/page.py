@@ -42,6 +42,10 @@ class Page:
     tags: tuple[str, ...] = ()
     context: Callable[[Any, Any], dict[str, Any]] = field(default=no_context)
     preview: Callable[[Request, Any, Any], Any] | None = None  # its link preview (app.cards.previews), from the same
+    # Whether what was fetched is live (computed for this request, not read from the store): such answers are sent
+    # `cache-control: no-store`, so that neither the response cache nor a browser keeps them as the store's.
+    live: Callable[[Any], bool] | None = None
+    responses: dict[int | str, dict[str, Any]] = field(default_factory=dict)  # the twin's answers other than 200
 
     def html_router(self) -> APIRouter:
         """The page's router: the template rendered from the response model (not in the OpenAPI schema)."""
@@ -50,7 +54,10 @@ class Page:
         def page(request: Request, data: Any) -> Response:
             shown = self.present(data)
             extra = {"preview": self.preview(request, data, shown)} if self.preview else {}
-            return render(request, self.template, {**self.context(data, shown), **extra, "page": shown})
+            response = render(request, self.template, {**self.context(data, shown), **extra, "page": shown})
+            if self.live and self.live(data):
+                response.headers["cache-control"] = "no-store"
+            return response
 
         page.__signature__ = _signature(request=Request, data=self.fetch)  # type: ignore[attr-defined]
         router.add_api_route(self.route.path, page, name=self.route.name, methods=["GET"], response_model=None)
@@ -60,10 +67,12 @@ class Page:
         """The JSON twin's router: the response model, documented as `Get <Name>` with the page's description."""
         router = APIRouter(tags=list(self.tags), route_class=HandlerRoute)
 
-        def twin(data: Any) -> BaseModel:
+        def twin(response: Response, data: Any) -> BaseModel:
+            if self.live and self.live(data):
+                response.headers["cache-control"] = "no-store"
             return self.present(data)
 
-        twin.__signature__ = _signature(data=self.fetch)  # type: ignore[attr-defined]
+        twin.__signature__ = _signature(response=Response, data=self.fetch)  # type: ignore[attr-defined]
         twin.__name__ = f"get_{self.route.name}"
         router.add_api_route(
             self.route.api.path,
@@ -72,6 +81,7 @@ class Page:
             methods=["GET"],
             response_model=self.response_model,
             description=self.description,
+            responses=self.responses or None,
         )
         return router
 

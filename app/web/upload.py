@@ -28,8 +28,8 @@ class Upload:
     fields: dict[str, str] = field(default_factory=dict)
 
 
-async def read_upload(request: Request, max_bytes: int) -> Upload:
-    """The file of a multipart form (field `image`) with its fields, a urlencoded form's fields, or the raw body.
+async def read_upload(request: Request, max_bytes: int, file_field: str = "image") -> Upload:
+    """The file of a multipart form (field `file_field`) with its fields, a urlencoded form's fields, or the raw body.
 
     The body was bounded before it was read (app/web/request_limits.py: the route's `upload_bytes` and room for the
     form's fields); the file in it is held to `max_bytes` here.
@@ -41,7 +41,7 @@ async def read_upload(request: Request, max_bytes: int) -> Upload:
     if not content_type.lower().startswith("multipart/form-data"):
         fields = {k: v for k, v in request.query_params.items()}
         return Upload(body, None, content_type.split(";")[0].strip() or None, fields)
-    upload = parse_multipart(body, content_type)
+    upload = parse_multipart(body, content_type, file_field)
     if len(upload.data) > max_bytes:
         raise too_large(len(upload.data), max_bytes)
     upload.fields = {**request.query_params, **upload.fields}
@@ -55,8 +55,9 @@ def too_large(size: int, limit: int) -> HTTPException:
     )
 
 
-def parse_multipart(body: bytes, content_type: str) -> Upload:
-    """The `image` part and the text fields of a multipart/form-data body (python-multipart); 400 when malformed."""
+def parse_multipart(body: bytes, content_type: str, file_field: str = "image") -> Upload:
+    """The file part (`file_field`) and the text fields of a multipart/form-data body (python-multipart); 400 when
+    malformed."""
     _, options = parse_options_header(content_type)
     boundary = options.get(b"boundary")
     if not boundary:
@@ -75,7 +76,7 @@ def parse_multipart(body: bytes, content_type: str) -> Upload:
         "on_header_value": lambda data, start, end: part.header_value.extend(data[start:end]),
         "on_header_end": header_end,
         "on_part_data": lambda data, start, end: part.content.extend(data[start:end]),
-        "on_part_end": lambda: _add_part(upload, part),
+        "on_part_end": lambda: _add_part(upload, part, file_field),
     }
     try:
         parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
@@ -99,11 +100,11 @@ class _Part:
         self.headers, self.content = {}, bytearray()
 
 
-def _add_part(upload: Upload, part: _Part) -> None:
+def _add_part(upload: Upload, part: _Part, file_field: str) -> None:
     _, params = parse_options_header(part.headers.get("content-disposition", ""))
     name = params.get(b"name", b"").decode("utf-8", "replace")
     if b"filename" in params:
-        if name == "image" and params[b"filename"]:  # a form whose file input was left empty sends filename=""
+        if name == file_field and params[b"filename"]:  # a form whose file input was left empty sends filename=""
             upload.data, upload.filename = bytes(part.content), params[b"filename"].decode("utf-8", "replace")
             upload.declared_type = part.headers.get("content-type")
     elif name:

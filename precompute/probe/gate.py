@@ -37,17 +37,19 @@ class Gate:
         self._places = threading.BoundedSemaphore(queue + 1)  # the running pass and those waiting
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe")
 
-    def run(self, work: Callable[[], T]) -> T:
-        """`work()`'s result; QueueFull when no place is free, Timeout when the deadline passes first."""
+    def run(self, work: Callable[[], T], timeout: float | None = None) -> T:
+        """`work()`'s result; QueueFull when no place is free, Timeout when the deadline (`timeout` seconds, else the
+        gate's) passes first."""
         if not self._places.acquire(blocking=False):
-            raise QueueFull(f"{self.queue + 1} probes are running or waiting; try again in a moment")
-        deadline = time.monotonic() + self.timeout
+            raise QueueFull(f"{self.queue + 1} passes are running or waiting; try again in a moment")
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
         future: Future[T] = self._executor.submit(self._before_deadline, work, deadline)
         future.add_done_callback(lambda _f: self._places.release())
         try:
             return future.result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
-            raise Timeout(f"the probe took longer than {self.timeout:g} s") from None
+            raise Timeout(f"no answer within {limit:g} s (the worker is still up; try a smaller experiment)") from None
 
     @staticmethod
     def _before_deadline(work: Callable[[], T], deadline: float) -> T:

@@ -1,4 +1,5 @@
-"""Start a probe worker: load the models, check them against the store, limit torch's threads, serve."""
+"""Start a probe worker: load the models, check them against the store, limit torch's threads, serve (experiments
+too, when it has the store: they measure on its dataset images)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from store.location import StoreLocation
 
 from ..threads import threads_line, use_threads
 from ..zoo.download import WeightsUnavailable
+from .experiment import Experimenter
 from .gate import Gate
 from .models import ModelSpec, check_against_store, load_models
 from .server import Worker, serve_forever
@@ -23,8 +25,10 @@ def start_worker(
     queue: int,
     timeout: float,
     threads: int | None,
+    experiment_timeout: float = 300.0,
 ) -> None:
-    """Serve probes of `models` (`--model` specs) on host:port; exit 2 with a message when they cannot load."""
+    """Serve probes of `models` (`--model` specs) on host:port, and experiments on them when `store` is given; exit 2
+    with a message when they cannot load."""
     print(threads_line(use_threads(threads)), file=sys.stderr)
     try:
         loaded = load_models([ModelSpec.parse(spec) for spec in models])
@@ -34,4 +38,8 @@ def start_worker(
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"microscope probe-worker: {message}", file=sys.stderr)
         raise SystemExit(2) from None
-    serve_forever(Worker(loaded, Gate(queue=queue, timeout=timeout)), host, port)
+    experimenter = Experimenter(loaded, store) if store else None
+    worker = Worker(
+        loaded, Gate(queue=queue, timeout=timeout), experimenter=experimenter, experiment_timeout=experiment_timeout
+    )
+    serve_forever(worker, host, port)

@@ -2,11 +2,15 @@
 
     GET  /health                                   → {"models": {id: {"layers": [...], "input_size": n}}, ...}
     POST /probe?model=M&layer=L[&top=N][&unit=U]   body: the image's bytes → ProbeResult as JSON
+    GET  /experiment?model=M&spec=S[&rule=R]       → {"result": ExperimentResult, "cached": bool}
+    POST /experiment?model=M&spec=rebuild:…        body: a .npy tensor of the rebuilt units' weights → the same
 
 Errors are JSON `{"detail": "..."}`: 400 bad parameters, 404 unknown model or layer, 411/413 body, 415/422 not a
-decodable image, 503 queue full, 504 timed out. The web service validates uploads before forwarding them; the
-worker checks again, since anything on its port may call it, and decodes in its gate, one image at a time. Numbers
-in the query are ASCII digits. Nothing is written to disk.
+decodable image, or an experiment that cannot be run as asked (a bad spec or rule), 503 queue full, 504 timed out.
+An experiment's answer is kept by its spec and rule (precompute.probe.experiment): asked again, it comes back at
+once. The web service validates uploads before forwarding them; the worker checks again, since anything on its port
+may call it, and decodes in its gate, one image at a time. Numbers in the query are ASCII digits. Nothing is written
+to disk.
 """
 
 from __future__ import annotations
@@ -24,8 +28,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
+from store.experiments import Experiment
+from store.rules import Rule, RuleError
+
 from ..zoo.types import LoadedModel
 from .compute import ProbeResult, probe
+from .experiment import NO_STORE, Experimenter, ExperimentRefused, Weights
 from .gate import Gate, QueueFull, Timeout
 
 log = logging.getLogger("microscope.probe")
@@ -53,11 +61,52 @@ class Worker:
     models: dict[str, LoadedModel]
     gate: Gate
     compute: Probe = probe
+    experimenter: Experimenter | None = None  # None: experiments off (the worker has no store)
+    experiment_timeout: float = 300.0
 
     def health(self) -> dict:
-        """What the worker serves, for the web service's probe page."""
+        """What the worker serves, for the web service's probe and experiment pages."""
         models = {m.id: {"layers": m.layers, "input_size": m.input.size} for m in self.models.values()}
-        return {"models": models, "queue": self.gate.queue, "timeout": self.gate.timeout}
+        return {
+            "models": models,
+            "queue": self.gate.queue,
+            "timeout": self.gate.timeout,
+            "experiments": self.experimenter is not None,
+            "experiment_timeout": self.experiment_timeout,
+        }
+
+    def experiment(self, query: dict[str, str], body: bytes | None = None) -> dict:
+        """An experiment's result for a parsed query (`model`, `spec`, `rule`) and perhaps a tensor's .npy bytes, and
+        whether it was kept from before."""
+        model = self._model(query.get("model", ""))
+        try:
+            experiment = Experiment.parse(query.get("spec", ""))
+            rule = Rule.parse(query["rule"]) if query.get("rule", "").strip() else None
+        except (ValueError, RuleError) as error:
+            raise ProbeError(400, str(error)) from None
+        if experiment.layer not in model.layers:
+            raise ProbeError(
+                404, f"model {model.id!r} has no layer {experiment.layer!r}; layers: {', '.join(model.layers)}"
+            )
+        if self.experimenter is None:
+            raise ProbeError(422, NO_STORE.format(model=model.id))
+        try:
+            weights = Weights.read(body) if body is not None else None
+        except ExperimentRefused as error:
+            raise ProbeError(422, str(error)) from None
+        kept = self.experimenter.cached(model.id, experiment, rule, weights)
+        if kept is not None:
+            return {"result": kept, "cached": True}
+        run = self.experimenter.run
+        try:
+            result = self.gate.run(lambda: run(model, experiment, rule, weights), self.experiment_timeout)
+        except QueueFull as error:
+            raise ProbeError(503, str(error)) from None
+        except Timeout as error:
+            raise ProbeError(504, str(error)) from None
+        except ExperimentRefused as error:
+            raise ProbeError(422, str(error)) from None
+        return {"result": result, "cached": False}
 
     def answer(self, query: dict[str, str], body: bytes) -> dict:
         """The probe's result for a parsed query and an image body; ProbeError otherwise."""
@@ -117,29 +166,47 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "microscope-probe"
 
     def do_GET(self) -> None:  # noqa: N802 - the standard library's naming
-        if urlsplit(self.path).path == "/health":
-            self._send(200, self.worker.health())
-        else:
-            self._send(404, {"detail": "not found; try GET /health or POST /probe"})
+        url = urlsplit(self.path)
+        try:
+            if url.path == "/health":
+                self._send(200, self.worker.health())
+            elif url.path == "/experiment":
+                self._send(200, self.worker.experiment({k: v[-1] for k, v in parse_qs(url.query).items()}))
+            else:
+                raise ProbeError(404, "not found; try GET /health, GET /experiment or POST /probe")
+        except ProbeError as error:
+            self._send(error.status, {"detail": error.detail})
+        except Exception:
+            log.exception("experiment failed")
+            self._send(500, {"detail": "the experiment failed; the worker's log has the traceback"})
 
     def do_POST(self) -> None:  # noqa: N802
         url = urlsplit(self.path)
         try:
-            if url.path != "/probe":
-                raise ProbeError(404, "not found; try POST /probe?model=M&layer=L")
             query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-            self._send(200, self.worker.answer(query, self._body()))
+            if url.path == "/probe":
+                self._send(200, self.worker.answer(query, self._body()))
+            elif url.path == "/experiment":
+                self._send(200, self.worker.experiment(query, self._body()))
+            else:
+                raise ProbeError(404, "not found; try POST /probe?model=M&layer=L or POST /experiment?model=M&spec=S")
         except ProbeError as error:
             self._send(error.status, {"detail": error.detail})
         except Exception:
             log.exception("probe failed")
             self._send(500, {"detail": "the probe failed; the worker's log has the traceback"})
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard library's own refusals (a request line over 64 KiB: 414; a malformed request: 400) as JSON,
+        like every other answer."""
+        self.close_connection = True
+        self._send(code, {"detail": message or HTTPStatus(code).phrase})
+
     def _body(self) -> bytes:
         length = self.headers.get("content-length")
         if length is None or not _DIGITS.fullmatch(length.strip()):
             self.close_connection = True
-            raise ProbeError(411, "send the image as the body, with a Content-Length")
+            raise ProbeError(411, "send the image (or tensor) as the body, with a Content-Length")
         if int(length) > MAX_BYTES:
             self.close_connection = True  # the body stays unread: the connection cannot be reused
             raise ProbeError(413, f"body of {int(length):,} bytes is over {MAX_BYTES:,}")

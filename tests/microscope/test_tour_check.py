@@ -58,3 +58,25 @@ def test_a_bad_file_or_store_exits_2_naming_what_is_wrong(toy_store: Path, tmp_p
     notes_db = f"sqlite:///{tmp_path / 'notes.sqlite'}"
     out = _check("no-such-tour", "--store", str(toy_store), "--notes-db", notes_db, code=2)
     assert "neither a tour file nor a tour; tours: demo-curves" in out
+
+
+REBUILT = """slug: rebuilt
+title: Rebuilt
+stops:
+  - experiment: toy-net/rebuild:block1:2
+    caption: "r = {{ experiment tuning_r }}"
+    claims:
+      - {experiment: tuning_r, at_least: 0.9}
+      - {experiment: won_back, at_least: 0.5}
+"""
+
+
+def test_an_experiment_stop_is_judged_on_what_its_stored_experiment_measured(toy_store: Path, tmp_path: Path) -> None:
+    (tmp_path / "tour.yaml").write_text(REBUILT)
+    out = _check(str(tmp_path / "tour.yaml"), "--store", str(toy_store), code=0)
+    assert "holds             experiment tuning_r ≥ 0.9 — 0.95" in out
+    assert "cannot be checked experiment won_back ≥ 0.5 — rebuild:block1:2 did not measure won_back" in out
+    (tmp_path / "tour.yaml").write_text(REBUILT.replace("tuning_r, at_least: 0.9", "tuning_r, at_least: 0.99"))
+    assert "FAILS             experiment tuning_r ≥ 0.99 — 0.95" in _check(
+        str(tmp_path / "tour.yaml"), "--store", str(toy_store), code=1
+    )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from notes.claim_check import NOT_MEASURED, check_stop, check_tour, fill, wanted_units
+from notes.claim_check import NOT_MEASURED, NoFacts, check_stop, check_tour, fill, wanted_units
 from notes.tour_file import StopFile, parse
 from store.measures import ModelMeasures, UnitMeasures, model_measures
 from store.reader import StoreReader
@@ -167,3 +167,43 @@ def test_a_top_examples_claim_on_a_family_counts_every_class_of_the_family() -> 
     [one_class] = check_stop(_stop("{top_examples: curve_e, at_least: 0.75}", "unit: m/l:0"), facts)
     assert (family.status, family.measured) == ("holds", "0.75 (12 of 16)")
     assert (one_class.status, one_class.measured) == ("fails", "0.38 (6 of 16)")
+
+
+REBUILD = "experiment: toy-net/rebuild:block1:2"
+MEASURED = {"toy-net": {"rebuild:block1:2": {"won_back": 0.95, "tuning_r": 0.72, "family_removed": 0.643}}}
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("{experiment: won_back, at_least: 0.9}", ("holds", "95%")),
+        ("{experiment: won_back, at_least: 0.97}", ("fails", "95%")),
+        ("{experiment: tuning_r, at_least: 0.7}", ("holds", "0.72")),
+        ("{experiment: tuning_r, at_least: 0.8}", ("fails", "0.72")),
+        ("{experiment: family_removed, at_most: 0.6}", ("fails", "64.3%")),
+        ("{experiment: family_before, at_least: 0.9}", ("unchecked", "rebuild:block1:2 did not measure family_before")),
+    ],
+)
+def test_an_experiment_claim_holds_or_fails_with_what_the_experiment_measured(
+    claim: str, verdict: tuple[str, str]
+) -> None:
+    (judged,) = check_tour([_stop(claim, REBUILD)], {}, MEASURED)[0]
+    assert (judged.status, judged.measured[: len(verdict[1])]) == verdict
+
+
+def test_an_experiment_the_store_did_not_run_cannot_be_checked() -> None:
+    stop = _stop("{experiment: won_back, at_least: 0.9}", "experiment: toy-net/ablate:block1:2")
+    (judged,) = check_tour([stop], {}, MEASURED)[0]
+    assert (judged.status, judged.measured) == ("unchecked", "this store has no experiment ablate:block1:2")
+    assert [v.status for v in check_stop(_stop("{experiment: won_back, at_least: 0.9}", REBUILD), NoFacts())] == [
+        "unchecked"
+    ]  # without the store's experiments, nothing is measured
+
+
+def test_an_experiment_stops_placeholders_quote_what_it_measured() -> None:
+    stop = _stop(
+        "{experiment: won_back, at_least: 0.9}", REBUILD, "{{ experiment won_back }} at r = {{ experiment tuning_r }}"
+    )
+    assert fill(stop, NoFacts(), MEASURED["toy-net"]) == "95% at r = 0.72"
+    assert fill(stop, NoFacts()) == f"{NOT_MEASURED} at r = {NOT_MEASURED}"
+    assert wanted_units([stop]) == {}  # an experiment stop names no unit to measure

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from notes import claims, tours
@@ -31,6 +33,10 @@ stops:
       - {unit: "block1:2", score: bw_ratio, at_most: 0.9}
       - {ordered_by: bw_ratio}
       - {orientation_coverage: 270}
+  - experiment: toy-net/rebuild:block1:2
+    caption: "wins back {{ experiment won_back }}"
+    claims:
+      - {experiment: won_back, at_least: 0.5}
 """
 
 
@@ -44,6 +50,7 @@ def test_claims_of_every_kind_parse_and_read_as_a_line() -> None:
     assert set(kinds) == set(claims.KINDS)
     assert tour.stops[0].claims[2].text == "orientation 215° ± 20°"
     assert tour.stops[1].claims[1].text == "block1:2: score bw_ratio ≤ 0.9"
+    assert tour.stops[2].claims[0].text == "experiment won_back ≥ 0.5"
 
 
 @pytest.mark.parametrize("as_json", [False, True], ids=["yaml", "json"])
@@ -117,3 +124,34 @@ def test_the_claims_name_the_scores_and_families_the_store_declares() -> None:
 def test_the_claims_name_the_tuning_curves_precompute_stores() -> None:
     tuning = pytest.importorskip("precompute.tuning")
     assert set(claims.CURVES) == set(tuning.curve_axes())
+
+
+EXPERIMENT = "experiment: toy-net/rebuild:block1:2"
+
+
+@pytest.mark.parametrize(
+    ("claim", "stop", "caption", "message"),
+    [
+        ("{experiment: won_back, at_least: 0.5}", "unit: toy-net/block1:0", "", "not an experiment"),
+        ("{experiment: won_back, at_least: 0.5}", "circuit: toy-net/block1:0,1", "", "not an experiment"),
+        ("{score: curve, at_least: 0.5}", EXPERIMENT, "", "claims and quotes only what its experiment measured"),
+        ("{unit: 'block1:2', experiment: won_back, at_least: 0.5}", EXPERIMENT, "", "not unit block1:2"),
+        ("{experiment: won_back}", EXPERIMENT, "", "the experiment claim needs at_least or at_most"),
+        ("{experiment: luck, at_least: 0.5}", EXPERIMENT, "", "experiment: unknown measure 'luck'; measures: won_back"),
+        ("{experiment: won_back, at_least: 0.5}", EXPERIMENT, "{{ score curve }}", "placeholder {{ score }}"),
+        ("{score: curve, at_least: 0.5}", "unit: toy-net/block1:0", "{{ experiment won_back }}", "not an experiment"),
+    ],
+    ids=["on-unit", "on-circuit", "unit-kind", "unit-named", "bound", "measure", "unit-placeholder", "quoted-on-unit"],
+)
+def test_experiment_claims_are_an_experiment_stops_and_only_its(
+    claim: str, stop: str, caption: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse(_with_claim(claim, stop, caption))
+
+
+def test_an_experiment_stop_names_a_model_and_a_spec() -> None:
+    stop = parse(_with_claim("{experiment: tuning_r, at_least: 0.5}", EXPERIMENT)).stops[0]
+    assert (stop.kind, stop.model, stop.target) == ("experiment", "toy-net", "rebuild:block1:2")
+    with pytest.raises(ValueError, match="is not model/kind:layer:units"):
+        parse(_with_claim("{experiment: tuning_r, at_least: 0.5}", "experiment: toy-net/block1:2"))

@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from app import routes, urls
 from app.deps import Reader, UnitDep, resolve_ref
 from app.notes.instructors import Notes, readable_note
+from app.units.experiments import UnitEditsDep
 from app.units.present import unit_public
 from app.units.schemas import UnitPublic
 from app.web.handler_route import HandlerRoute
@@ -24,9 +25,10 @@ REDIRECT = {
 
 
 @router.get(routes.API_UNIT.path, name=routes.API_UNIT.name, response_model=UnitPublic)
-def get_unit(ctx: UnitDep, book: Notes) -> UnitPublic:
-    """A unit: feature visualizations, top dataset examples, strongest inputs and outputs, and its note."""
-    return unit_public(ctx, *readable_note(book, ctx.model.id, ctx.layer.name, ctx.unit))
+def get_unit(ctx: UnitDep, book: Notes, edits: UnitEditsDep) -> UnitPublic:
+    """A unit: feature visualizations, top dataset examples, strongest inputs and outputs, its note, and the stored
+    experiments that edit it."""
+    return unit_public(ctx, *readable_note(book, ctx.model.id, ctx.layer.name, ctx.unit), **edits.fields())
 
 
 def _redirect(reader: Reader, model: str, ref: str) -> RedirectResponse:

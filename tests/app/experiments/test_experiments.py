@@ -3,6 +3,7 @@ classes its family answers told apart from the others, canonical addresses, and 
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
@@ -94,10 +95,35 @@ def test_bad_experiment_addresses_say_what_exists(client: TestClient, prefix: st
     assert bad.status_code == 404 and "ablate, mean-ablate, cut-negative, cut-positive" in bad.text
     layer = client.get(prefix + "/models/toy-net/experiments/ablate:block9:1")
     assert layer.status_code == 404 and "layers: conv1, block1, fc" in layer.text
-    missing = client.get(prefix + "/models/toy-net/experiments/ablate:block1:3")
-    assert missing.status_code == 404 and "was not run on toy-net; run on it: 3" in missing.text
+    past = client.get(prefix + "/models/toy-net/experiments/ablate:block1:99")
+    assert past.status_code == 404 and "block1 has units 0–5; the spec names 99" in past.text
     model = client.get(prefix + "/models/nope/experiments")
     assert model.status_code == 404 and "toy-net" in model.text
+
+
+@pytest.mark.parametrize("prefix", ["", "/api/v1"])
+def test_an_experiment_not_stored_is_503_naming_how_to_start_a_worker_when_there_is_none(
+    client: TestClient, prefix: str
+) -> None:
+    missing = client.get(prefix + "/models/toy-net/experiments/ablate:block1:3")
+    assert missing.status_code == 503
+    assert "'ablate:block1:3' is not in the store (it holds 3" in html.unescape(missing.text)
+    assert "microscope probe-worker --model toy-net --store STORE" in missing.text
+    other_rule = client.get(prefix + REBUILT, params={"rule": "max(cos(d), 0)"})
+    assert other_rule.status_code == 503 and "with the rule 'max(cos(d), 0)'" in html.unescape(other_rule.text)
+
+
+@pytest.mark.parametrize("prefix", ["", "/api/v1"])
+def test_a_rule_is_checked_before_anything_runs_and_spelt_one_way(client: TestClient, prefix: str) -> None:
+    bad = client.get(prefix + REBUILT, params={"rule": "__import__('os')"})
+    assert bad.status_code == 404 and "theta, phi and d" in bad.text
+    removal = client.get(prefix + REMOVAL, params={"rule": "cos(d)"})
+    assert removal.status_code == 404 and "a rule applies to rebuilds only, not to ablate" in removal.text
+    default = client.get(prefix + REBUILT, params={"rule": "cos( theta-phi )"})
+    assert default.status_code == 301 and default.headers["location"] == prefix + REBUILT  # the stored one
+    spaced = client.get(prefix + REBUILT, params={"rule": "max(cos(d),0)"})
+    assert spaced.status_code == 301
+    assert spaced.headers["location"] == prefix + REBUILT + "?rule=max%28cos%28d%29%2C+0%29"
 
 
 def test_the_pages_carry_link_previews(client: TestClient) -> None:

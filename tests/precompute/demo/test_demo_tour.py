@@ -1,6 +1,6 @@
 """The shipped tours name units the demo network really has (checked on the bare network, no precompute), describe
 each unit only through claims, and quote no measured number by hand. Their claims are judged on the real demo build
-in test_build.py (`shipped_verdicts`)."""
+in test_build.py (`shipped_verdicts`), an experiment stop's on the experiment the build stored."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from app.tours.experiments import measures, tour_experiments
 from notes import tours
 from notes.claim_check import Verdict, check_tour, wanted_units
 from notes.claims import PLACEHOLDER, stop_units
 from precompute.layers import probe_layers
 from precompute.zoo import get_model
 from precompute.zoo.demo_net import MODEL_ID
+from store.experiments import Experiment
 from store.measures import model_measures
 from store.reader import StoreReader
 
@@ -36,10 +38,12 @@ def _tour() -> tours.Tour:
 def shipped_verdicts(store: Path) -> list[tuple[str, int, Verdict]]:
     """Every claim of every shipped tour judged on `store`: (tour, stop number, verdict)."""
     reader, found = StoreReader(store), []
+    models = {model.id: model for model in reader.models()}
     for tour in tours.shipped():
         wanted = wanted_units(tour.stops).items()
         facts = {model: model_measures(reader, model, layers) for model, layers in wanted}
-        for number, verdicts in enumerate(check_tour(tour.stops, facts), 1):
+        experiments = measures(tour_experiments(tour.stops, reader, models))
+        for number, verdicts in enumerate(check_tour(tour.stops, facts, experiments), 1):
             found += [(tour.slug, number, verdict) for verdict in verdicts]
     return found
 
@@ -68,6 +72,17 @@ def test_the_demo_tour_shows_curve_detectors_a_circuit_ordered_by_orientation_an
     assert any("ordered_by" in k and "orientation_coverage" in k for k in kinds)
     assert sum("member" in k and "orientation" in k for k in kinds) >= 2  # curve detectors, each at its orientation
     assert any(c.kind == "score" and c.subject == "bw_ratio" and c.at_most for s in stops for c in s.claims)
+
+
+def test_the_demo_tour_ends_on_the_curve_units_of_mixed4a_rebuilt_by_hand(demo_units: dict[str, int]) -> None:
+    last = _tour().stops[-1]
+    assert last.kind == "experiment" and last.model == MODEL_ID
+    rebuild = Experiment.parse(last.target)
+    assert str(rebuild) == last.target  # written as its page's address writes it
+    assert (rebuild.kind, rebuild.layer) == ("rebuild", "mixed4a") and len(rebuild.units) == 10
+    assert all(unit < demo_units["mixed4a"] for unit in rebuild.units)
+    claimed = {claim.subject: claim for claim in last.claims}
+    assert claimed["won_back"].at_least and claimed["tuning_r"].at_least  # the numbers its caption quotes, bounded
 
 
 @pytest.mark.parametrize("tour", tours.shipped(), ids=lambda t: t.slug)
