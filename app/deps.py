@@ -194,6 +194,13 @@ class MovedPermanently(HTTPException):
         super().__init__(status_code=301, detail=f"moved permanently to {location}", headers={"Location": location})
 
 
+class SeeOther(HTTPException):
+    """A 303 to the page a form's fields name (a GET form whose answer lives at its own address)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(status_code=303, detail=f"see {location}", headers={"Location": location})
+
+
 def parse_unit(text: str, layer: LayerView | None = None) -> int:
     """The unit number in a path, or a 404 saying how units are written (and the layer's range when known)."""
     number = unit_number(text)

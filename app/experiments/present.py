@@ -26,7 +26,7 @@ from fastapi import Depends, Path, Query, Request
 from starlette.exceptions import HTTPException
 
 from app import routes, urls
-from app.deps import ModelDep, MovedPermanently, Reader
+from app.deps import ModelDep, MovedPermanently, Reader, SeeOther
 from app.experiments.schemas import (
     ClassChangePublic,
     ExperimentPublic,
@@ -57,10 +57,11 @@ OLD_FORMAT = "No experiments were run on this model: the store's format predates
 
 @dataclass(frozen=True)
 class ExperimentsData:
-    """The experiments stored for a model (None: the store's format keeps none)."""
+    """The experiments stored for a model (None: the store's format keeps none), and whether a worker runs others."""
 
     model: ModelView
     stored: list[ExperimentResult] | None
+    worker: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,19 @@ class ExperimentData:
         return self.cached is not None
 
 
-def get_experiments(reader: Reader, model_view: ModelDep) -> ExperimentsData:
-    """The experiments run on the model named by the path (404 naming the stored models otherwise)."""
-    return ExperimentsData(model_view, reader.experiments(model_view.id))
+AskedSpec = Annotated[
+    str | None,
+    Query(max_length=16_000, description="an experiment to show (the list page's form): answered 303 to its address"),
+]
+
+
+def get_experiments(request: Request, reader: Reader, model_view: ModelDep, spec: AskedSpec = None) -> ExperimentsData:
+    """The experiments run on the model named by the path (404 naming the stored models otherwise); with `spec`, a
+    303 to that experiment's address (404 when it names none)."""
+    if spec is not None:
+        experiment = parse_spec(request, model_view, spec.strip(), redirect=False)
+        raise SeeOther(urls.path(_one(request), model=model_view.id, spec=str(experiment)))
+    return ExperimentsData(model_view, reader.experiments(model_view.id), bool(request.app.state.settings.probe_url))
 
 
 ExperimentsDep = Annotated[ExperimentsData, Depends(get_experiments)]
@@ -116,10 +127,14 @@ def parse_spec(
     given = request.query_params.get("rule")
     canonical = None if rule is None or rule.is_default else rule.text
     if redirect and (str(experiment) != spec or (given is not None and given != canonical)):
-        route = routes.API_EXPERIMENT if request.url.path.startswith(urls.API + "/") else routes.EXPERIMENT
-        moved = urls.path(route, model=model.id, spec=str(experiment))
+        moved = urls.path(_one(request), model=model.id, spec=str(experiment))
         raise MovedPermanently(moved + (f"?{urlencode({'rule': canonical})}" if canonical else ""))
     return experiment
+
+
+def _one(request: Request) -> routes.Route:
+    """The route of one experiment beside the request's: its JSON twin under /api/v1, else its page."""
+    return routes.API_EXPERIMENT if request.url.path.startswith(urls.API + "/") else routes.EXPERIMENT
 
 
 def parse_rule(experiment_kind: str | None, text: str | None) -> Rule | None:
@@ -256,6 +271,7 @@ def experiments_public(data: ExperimentsData) -> ExperimentsPublic:
     return ExperimentsPublic(
         model=model,
         message=message,
+        live=data.worker,
         kinds=dict(KINDS),
         experiments=found,
         model_url=urls.path(routes.MODEL, model=model),

@@ -163,6 +163,7 @@ class ExperimentsPublic(BaseModel):
 
     model: str
     message: str | None = Field(description="why there are none, when there are none")
+    live: bool = Field(False, description="whether an experiment worker runs experiments the store lacks, on request")
     kinds: dict[str, str] = Field(description="every kind of edit an experiment's spec may name, and what it does")
     experiments: list[ExperimentSummaryPublic]
     model_url: str

@@ -12,8 +12,10 @@ from fastapi.testclient import TestClient
 from app.experiments.present import ExperimentData, experiment_public, summary_public
 from app.main import create_app
 from app.web.config import Settings
+from store.location import StoreLocation
 from store.records import ModelView
 from store.writer import StoreWriter
+from tests.app.conftest import settings_for
 from tests.app.meta_tags import meta
 from tests.conftest import TOY_CLASSES, TOY_LAYERS, TOY_MODEL, toy_experiments
 
@@ -188,3 +190,21 @@ def test_what_a_rebuild_wins_back_is_its_share_of_what_removing_the_units_costs(
     assert page.rebuild is not None
     # real 0.95 → removed 0.5 → rebuilt 0.85: it wins back (0.85 − 0.5) / (0.95 − 0.5) of the loss
     assert page.rebuild.won_back == pytest.approx(0.35 / 0.45)
+
+
+@pytest.mark.parametrize("prefix", ["", "/api/v1"])
+def test_the_list_forms_spec_answers_303_to_its_experiments_address(client: TestClient, prefix: str) -> None:
+    asked = client.get(prefix + LIST, params={"spec": " ablate:block1:2, 1 "})
+    assert asked.status_code == 303 and asked.headers["location"] == prefix + REMOVAL
+    bad = client.get(prefix + LIST, params={"spec": "ablate:block9:1"})
+    assert bad.status_code == 404 and "layers: conv1, block1, fc" in bad.text
+
+
+def test_the_run_form_shows_only_where_a_worker_runs_experiments(
+    client: TestClient, toy_location: StoreLocation
+) -> None:
+    assert 'name="spec"' not in client.get(LIST).text
+    assert client.get("/api/v1" + LIST).json()["live"] is False
+    settings = settings_for(toy_location).model_copy(update={"probe_url": "http://127.0.0.1:9"})
+    with TestClient(create_app(settings)) as live:  # no worker answers there: the list asks it nothing
+        assert 'name="spec"' in live.get(LIST).text and live.get("/api/v1" + LIST).json()["live"] is True
