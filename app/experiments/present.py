@@ -82,7 +82,7 @@ class ExperimentData:
 
 AskedSpec = Annotated[
     str | None,
-    Query(max_length=16_000, description="an experiment to show (the list page's form): answered 303 to its address"),
+    Query(max_length=300, description="an experiment to show (the list page's form): answered 303 to its address"),
 ]
 
 

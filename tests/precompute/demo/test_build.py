@@ -30,6 +30,7 @@ from notes import tours
 from notes.claim_check import check_stop
 from precompute.demo.build import DEMO_EXTRAS, FAMILY_LAYERS, DemoConfig, run_demo
 from precompute.demo.train import NETWORKS
+from precompute.demo.worker import demo_worker
 from precompute.feature_vis import parse_extras
 from precompute.hooks import LayerTap
 from precompute.layers import probe_layers
@@ -41,7 +42,7 @@ from store.reader import StoreReader
 from store.scores import FAMILY_CLASSES
 from tests.frontend import conftest as frontend
 from tests.frontend.tour_player import VIEWPORTS, play
-from tests.live import clean_env, free_port, microscope_command, running, tail
+from tests.live import clean_env, free_port, microscope_command, running
 from tests.precompute.demo.findings_remeasure import check_all
 from tests.precompute.demo.test_demo_tour import shipped_verdicts
 
@@ -706,83 +707,69 @@ def test_live_experiments_on_the_demo_run_in_a_real_worker_cached_by_address_and
 ) -> None:
     """Issue 25's acceptance: the same experiment URL gives the same numbers twice, the second from the worker's cache;
     a rebuild by another rule or from a tensor runs live; 10,000 units, an unknown layer, a rule dividing by zero and
-    a 500 MB tensor are 4xx, and the worker stays up (`microscope probe-worker` and `microscope serve`, processes)."""
-    store = demo_run[0]
-    worker_port, web_port = free_port(), free_port()
-    worker = microscope_command("probe-worker", "--model", DEMO, "--store", str(store), "--port", str(worker_port),
-                                "--threads", "1")  # fmt: skip
-    web = microscope_command("serve", "--store", str(store), "--port", str(web_port),
-                             "--probe", f"http://127.0.0.1:{worker_port}")  # fmt: skip
-    with (
-        running(worker, f"http://127.0.0.1:{worker_port}/health", env=clean_env(), log=tmp_path / "worker.log"),
-        running(web, f"http://127.0.0.1:{web_port}/api/v1", env=clean_env(), log=tmp_path / "web.log"),
-    ):
-        site = f"http://127.0.0.1:{web_port}"
-        listed = _json(f"{site}/api/v1/models/{DEMO}/experiments")[1]["experiments"]
-        stored = next(e for e in listed if e["kind"] == "rebuild" and e["layer"] == "mixed4a")
-        api = site + stored["api_url"]
-        narrower = api + "?" + urllib.parse.urlencode({"rule": "max(cos(d), 0) ** 2"})
-        first, second = _json(narrower), _json(narrower)
-        assert first[0] == 200 and second[0] == 200, (first[1], tail(tmp_path / "worker.log"))
-        assert (first[1]["origin"], first[1]["cached"], second[1]["cached"]) == ("live", False, True)
-        assert first[1]["rule"] == "max(cos(d), 0) ** 2" and "no-store" in first[2]["cache-control"]
-        assert {k: v for k, v in first[1].items() if k != "cached"} == {
-            k: v for k, v in second[1].items() if k != "cached"
-        }
-        assert first[1]["rebuild"]["units"] != _json(api)[1]["rebuild"]["units"]  # another rule's fit
-
-        # The stored rebuild's rule given whole as a tensor gives the stored rebuild's numbers again.
-        real = _json(api)[1]
-        inputs = next(layer["units"] for layer in _json(f"{site}/api/v1/models/{DEMO}")[1]["layers"]
-                      if layer["name"] == "mixed3b")  # fmt: skip
-        rows = np.zeros((len(real["units"]), inputs), dtype=np.float32)
-        for i, unit in enumerate(real["rebuild"]["units"]):
-            for source in real["rebuild"]["sources"]:
-                rows[i, source["unit"]] = np.cos(np.radians(unit["orientation"] - source["orientation"]))
-        buffer = io.BytesIO()
-        np.save(buffer, rows)
-        tensor = _json(api + "/tensor", buffer.getvalue())
-        assert tensor[0] == 200 and tensor[1]["tensor"]["shape"] == list(rows.shape), tensor[1]
-        assert tensor[1]["family_classes"]["after"] == pytest.approx(real["family_classes"]["after"], abs=0.002)
-        assert _json(api + "/tensor", buffer.getvalue())[1]["cached"] is True
-        np.save(buffer := io.BytesIO(), rows[:3])
-        wrong = _json(api + "/tensor", buffer.getvalue())
-        assert wrong[0] == 422 and f"the spec rebuilds {len(real['units'])} units" in wrong[1]["detail"]
-
-        base = f"{site}/api/v1/models/{DEMO}/experiments/"
-        many = _json(base + "ablate:mixed4a:" + ",".join(map(str, range(10_000))))
-        assert many[0] == 404 and "at most 1024 units" in many[1]["detail"]
-        direct = _json(f"http://127.0.0.1:{worker_port}/experiment?model={DEMO}&spec=ablate:mixed4a:"
-                       + ",".join(map(str, range(10_000))))  # fmt: skip
-        assert direct[0] == 400 and "at most 1024 units" in direct[1]["detail"]
-        assert _json(base + "ablate:mixed9z:1")[0] == 404
-        zero = _json(api + "?" + urllib.parse.urlencode({"rule": "1 / (theta - theta)"}))
-        assert zero[0] == 422 and "divides by zero at theta=" in zero[1]["detail"], zero
-        path = f"/api/v1/models/{DEMO}/experiments/{stored['spec']}/tensor"
-        assert _declared_only("127.0.0.1", web_port, path, 500 * 2**20) == 413
-        assert _declared_only("127.0.0.1", worker_port, f"/experiment?model={DEMO}&spec={stored['spec']}",
-                              500 * 2**20) == 413  # fmt: skip
-        assert _json(f"http://127.0.0.1:{worker_port}/health")[0] == 200
-        removal = _json(base + "ablate:mixed4a:38")
-        assert removal[0] == 200 and removal[1]["origin"] == "live", removal[1]
-
-        readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
-        (script,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "urllib.request" in b]
-        script = script.replace("http://127.0.0.1:8000", site)
-        ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=False)
-        assert ran.returncode == 0, ran.stderr
-        assert ran.stdout.startswith("live True won back "), ran.stdout  # the same rule as above: from the cache
+    a 500 MB tensor are 4xx, and the worker stays up (the worker `microscope demo` starts, and `microscope serve`, as
+    processes)."""
+    store, said = demo_run[0], []
+    with demo_worker([DEMO], store, threads=1, echo=said.append) as worker_url:  # the worker `microscope demo` starts
+        assert worker_url is not None, said
+        assert said == [f"experiments and probes run live in a worker at {worker_url} (loopback only)"]
+        worker_port, web_port = int(worker_url.rsplit(":", 1)[1]), free_port()
+        web = microscope_command("serve", "--store", str(store), "--port", str(web_port), "--probe", worker_url)
+        with running(web, f"http://127.0.0.1:{web_port}/api/v1", env=clean_env(), log=tmp_path / "web.log"):
+            _live_experiments(f"http://127.0.0.1:{web_port}", worker_port)
 
 
-@pytest.mark.slow
-def test_the_demo_serves_with_a_worker_that_runs_experiments_live(demo_run: tuple[Path, str], tmp_path: Path) -> None:
-    """`microscope demo` on a built store serves it with its own worker: an experiment the store lacks runs live."""
-    port = free_port()
-    command = microscope_command("demo", "--store", str(demo_run[0]), "--port", str(port), "--no-progress")
-    with running(command, f"http://127.0.0.1:{port}/api/v1", env=clean_env(), log=tmp_path / "demo.log"):
-        found = _json(f"http://127.0.0.1:{port}/api/v1/models/{DEMO}/experiments/ablate:mixed4a:40")
-        assert found[0] == 200, (found[1], tail(tmp_path / "demo.log"))
-        assert (found[1]["origin"], found[1]["cached"]) == ("live", False)
-        probe = _json(f"http://127.0.0.1:{port}/api/v1/models/{DEMO}/probe")[1]
-        assert probe["worker"] == "up"
-    assert "experiments and probes run live in a worker at http://127.0.0.1:" in tail(tmp_path / "demo.log")
+def _live_experiments(site: str, worker_port: int) -> None:
+    """The live test's requests, through the service at `site` and straight to the worker on `worker_port`."""
+    listed = _json(f"{site}/api/v1/models/{DEMO}/experiments")[1]["experiments"]
+    stored = next(e for e in listed if e["kind"] == "rebuild" and e["layer"] == "mixed4a")
+    api = site + stored["api_url"]
+    narrower = api + "?" + urllib.parse.urlencode({"rule": "max(cos(d), 0) ** 2"})
+    first, second = _json(narrower), _json(narrower)
+    assert first[0] == 200 and second[0] == 200, first[1]
+    assert (first[1]["origin"], first[1]["cached"], second[1]["cached"]) == ("live", False, True)
+    assert first[1]["rule"] == "max(cos(d), 0) ** 2" and "no-store" in first[2]["cache-control"]
+    assert {k: v for k, v in first[1].items() if k != "cached"} == {k: v for k, v in second[1].items() if k != "cached"}
+    assert first[1]["rebuild"]["units"] != _json(api)[1]["rebuild"]["units"]  # another rule's fit
+
+    # The stored rebuild's rule given whole as a tensor gives the stored rebuild's numbers again.
+    real = _json(api)[1]
+    inputs = next(layer["units"] for layer in _json(f"{site}/api/v1/models/{DEMO}")[1]["layers"]
+                  if layer["name"] == "mixed3b")  # fmt: skip
+    rows = np.zeros((len(real["units"]), inputs), dtype=np.float32)
+    for i, unit in enumerate(real["rebuild"]["units"]):
+        for source in real["rebuild"]["sources"]:
+            rows[i, source["unit"]] = np.cos(np.radians(unit["orientation"] - source["orientation"]))
+    buffer = io.BytesIO()
+    np.save(buffer, rows)
+    tensor = _json(api + "/tensor", buffer.getvalue())
+    assert tensor[0] == 200 and tensor[1]["tensor"]["shape"] == list(rows.shape), tensor[1]
+    assert tensor[1]["family_classes"]["after"] == pytest.approx(real["family_classes"]["after"], abs=0.002)
+    assert _json(api + "/tensor", buffer.getvalue())[1]["cached"] is True
+    np.save(buffer := io.BytesIO(), rows[:3])
+    wrong = _json(api + "/tensor", buffer.getvalue())
+    assert wrong[0] == 422 and f"the spec rebuilds {len(real['units'])} units" in wrong[1]["detail"]
+
+    base = f"{site}/api/v1/models/{DEMO}/experiments/"
+    many = _json(base + "ablate:mixed4a:" + ",".join(map(str, range(10_000))))
+    assert many[0] == 404 and "at most 1024 units" in many[1]["detail"]
+    direct = _json(f"http://127.0.0.1:{worker_port}/experiment?model={DEMO}&spec=ablate:mixed4a:"
+                   + ",".join(map(str, range(10_000))))  # fmt: skip
+    assert direct[0] == 400 and "at most 1024 units" in direct[1]["detail"]
+    assert _json(base + "ablate:mixed9z:1")[0] == 404
+    zero = _json(api + "?" + urllib.parse.urlencode({"rule": "1 / (theta - theta)"}))
+    assert zero[0] == 422 and "divides by zero at theta=" in zero[1]["detail"], zero
+    path = f"/api/v1/models/{DEMO}/experiments/{stored['spec']}/tensor"
+    assert _declared_only("127.0.0.1", int(site.rsplit(":", 1)[1]), path, 500 * 2**20) == 413
+    assert _declared_only("127.0.0.1", worker_port, f"/experiment?model={DEMO}&spec={stored['spec']}",
+                          500 * 2**20) == 413  # fmt: skip
+    assert _json(f"http://127.0.0.1:{worker_port}/health")[0] == 200
+    removal = _json(base + "ablate:mixed4a:38")
+    assert removal[0] == 200 and removal[1]["origin"] == "live", removal[1]
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    (script,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "urllib.request" in b]
+    script = script.replace("http://127.0.0.1:8000", site)
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("live True won back "), ran.stdout  # the same rule as above: from the cache
