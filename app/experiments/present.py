@@ -329,6 +329,7 @@ def _rebuild(data: ExperimentData, classes: list[ClassChangePublic]) -> RebuildP
     if removed_family and rebuilt_family and removed_family.change < 0:
         won = (rebuilt_family.after - removed_family.after) / (removed_family.before - removed_family.after)
     tuned = [u.tuning_r for u in units if u.tuning_r is not None]
+    circuit = _real_circuit(data.model.id, source, sources, layer, units)
     return RebuildPublic(
         source_layer=source,
         sources=sources,
@@ -338,7 +339,27 @@ def _rebuild(data: ExperimentData, classes: list[ClassChangePublic]) -> RebuildP
         removed_other_classes=_group([c for c in removed if not c.family_class]) if answered else None,
         won_back=won,
         mean_tuning_r=sum(tuned) / len(tuned) if tuned else None,
+        circuit_url=circuit,
     )
+
+
+CIRCUIT_SOURCES = 16  # the rule's units a rebuild's link to the real circuit shows: those the real units weigh most
+
+
+def _real_circuit(
+    model: str, source: str, sources: Sequence[SourcePublic], layer: str, units: Sequence[RebuiltUnitPublic]
+) -> str | None:
+    """The circuit page of the real kernels between the rule's units the real units weigh most (by mean |summed
+    weight|) and the rebuilt units, each layer by preferred orientation; None without orientations."""
+    kept = [u for u in units if u.orientation is not None and len(u.weights_real) == len(sources)]
+    if not sources or not kept:
+        return None
+    weighed = sorted(range(len(sources)), key=lambda i: -sum(abs(u.weights_real[i]) for u in kept) / len(kept))[
+        :CIRCUIT_SOURCES
+    ]
+    chosen = sorted((sources[i] for i in weighed), key=lambda s: s.orientation)
+    targets = sorted(kept, key=lambda u: u.orientation or 0.0)
+    return urls.circuit_page(model, [(source, [s.unit for s in chosen]), (layer, [u.unit for u in targets])])
 
 
 def _means(data: ExperimentData, layer: str | None, rows: Sequence[dict[str, Any]]) -> list[UnitChangePublic]:

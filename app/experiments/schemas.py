@@ -103,6 +103,9 @@ class RebuildPublic(BaseModel):
         description="of what removing the units costs the family's classes, the share the rebuilt units win back"
     )
     mean_tuning_r: float | None = Field(description="the rebuilt units' tuning_r, averaged")
+    circuit_url: str | None = Field(
+        None, description="the real kernels, as a circuit: the rule's 16 units the real ones weigh most → the units"
+    )
 
 
 class TensorPublic(BaseModel):

@@ -192,3 +192,20 @@ def test_mixed4as_curve_units_rebuilt_by_hand_win_back_most_of_what_removing_the
     tuning = [u["tuning_r"] for u in compared]
     assert np.median(tuning) >= 0.8 and np.mean(tuning) >= 0.6  # most follow their real unit's curve closely
     assert np.median([u["images_r"] for u in compared]) >= 0.5
+    for unit in compared:  # the rule's weights, scaled, beside the real summed weights; top images compared
+        assert len(unit["weights_real"]) == len(unit["weights_rebuilt"]) == len(rule.sources)
+        theta, a = rule.targets[unit["unit"]], unit["scale"]
+        expected = [a * np.cos(np.deg2rad(theta - phi)) for phi in rule.sources.values()]
+        assert unit["weights_rebuilt"] == pytest.approx(expected, abs=1e-4)
+        assert 0 <= unit["top_shared"] <= unit["top_count"] == ex.TOP
+        assert sum(unit["top_classes_real"].values()) == sum(unit["top_classes_rebuilt"].values()) == ex.TOP
+
+
+def test_a_rebuild_from_a_tensor_uses_its_rows_as_each_units_weights(lab: ex.Lab, model: LoadedModel) -> None:
+    experiment, rule = _mixed4a_rule(lab)
+    rows = {u: rule.row(u, 192) for u in experiment.units}
+    by_rule, by_tensor = lab.run(experiment, rule=rule), lab.run(experiment, rule=edits.TensorRows(rows))
+    assert by_tensor["classes"] == by_rule["classes"]  # the same weights, given whole, fit the same
+    kernel = torch.zeros(len(rows), 192, 3, 3)
+    with pytest.raises(ValueError, match=r"its kernel is \(192, 1, 1\)"):
+        lab.run(Experiment("rebuild", "mixed4a", (38,)), rule=edits.TensorRows({38: kernel[0]}))

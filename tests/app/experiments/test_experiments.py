@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from app.experiments.plots import rebuilt_weights
 from app.experiments.present import ExperimentData, experiment_public, summary_public
 from app.main import create_app
 from app.web.config import Settings
@@ -208,3 +209,15 @@ def test_the_run_form_shows_only_where_a_worker_runs_experiments(
     settings = settings_for(toy_location).model_copy(update={"probe_url": "http://127.0.0.1:9"})
     with TestClient(create_app(settings)) as live:  # no worker answers there: the list asks it nothing
         assert 'name="spec"' in live.get(LIST).text and live.get("/api/v1" + LIST).json()["live"] is True
+
+
+def test_a_rebuild_draws_its_weights_by_orientation_and_links_the_real_kernels_as_a_circuit() -> None:
+    result = toy_experiments()[2]
+    (unit,) = result["rebuild"]["units"]
+    result["rebuild"]["units"] = [{**unit, "weights_real": [0.5, -0.25], "weights_rebuilt": [0.4, -0.4]}]
+    model = ModelView(id=TOY_MODEL, title="t", architecture="", weights_hash="0", input_spec={}, class_labels=[])
+    page = experiment_public(ExperimentData(model, result, {}))
+    assert page.rebuild is not None  # the rule's units by φ (0°, 180°), then the rebuilt unit
+    assert page.rebuild.circuit_url == "/models/toy-net/circuit?units=conv1:0,3;block1:2"
+    (real, rebuilt) = rebuilt_weights(page)
+    assert real[0] == "real weights" and "Δθ" in real[1] and rebuilt[0] == "rebuilt by the rule"
