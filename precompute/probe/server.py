@@ -166,35 +166,37 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "microscope-probe"
 
     def do_GET(self) -> None:  # noqa: N802 - the standard library's naming
-        url = urlsplit(self.path)
-        try:
-            if url.path == "/health":
-                self._send(200, self.worker.health())
-            elif url.path == "/experiment":
-                self._send(200, self.worker.experiment({k: v[-1] for k, v in parse_qs(url.query).items()}))
-            else:
-                raise ProbeError(404, "not found; try GET /health, GET /experiment or POST /probe")
-        except ProbeError as error:
-            self._send(error.status, {"detail": error.detail})
-        except Exception:
-            log.exception("experiment failed")
-            self._send(500, {"detail": "the experiment failed; the worker's log has the traceback"})
+        self._route(
+            {
+                "/health": lambda _query: self.worker.health(),
+                "/experiment": self.worker.experiment,
+            },
+            "not found; try GET /health, GET /experiment or POST /probe",
+        )
 
     def do_POST(self) -> None:  # noqa: N802
+        self._route(
+            {
+                "/probe": lambda query: self.worker.answer(query, self._body()),
+                "/experiment": lambda query: self.worker.experiment(query, self._body()),
+            },
+            "not found; try POST /probe?model=M&layer=L or POST /experiment?model=M&spec=S",
+        )
+
+    def _route(self, answers: dict[str, Callable[[dict[str, str]], dict]], missing: str) -> None:
+        """Answer the path's handler's JSON with its query (the last value of each name); ProbeError's status, or 500
+        with the traceback logged."""
         url = urlsplit(self.path)
         try:
+            if url.path not in answers:
+                raise ProbeError(404, missing)
             query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-            if url.path == "/probe":
-                self._send(200, self.worker.answer(query, self._body()))
-            elif url.path == "/experiment":
-                self._send(200, self.worker.experiment(query, self._body()))
-            else:
-                raise ProbeError(404, "not found; try POST /probe?model=M&layer=L or POST /experiment?model=M&spec=S")
+            self._send(200, answers[url.path](query))
         except ProbeError as error:
             self._send(error.status, {"detail": error.detail})
         except Exception:
-            log.exception("probe failed")
-            self._send(500, {"detail": "the probe failed; the worker's log has the traceback"})
+            log.exception("%s failed", url.path)
+            self._send(500, {"detail": f"{url.path} failed; the worker's log has the traceback"})
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The standard library's own refusals (a request line over 64 KiB: 414; a malformed request: 400) as JSON,
