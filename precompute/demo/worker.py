@@ -3,12 +3,16 @@ can probe its own images and run experiments live (another rule for the hand-bui
 alone), with nothing more to start.
 
 The worker is a child process on a free loopback port (never reachable from elsewhere), loading the demo's networks
-and reading the same store; it stops when the service does. If it does not come up, the demo serves without it and
-says so: the stored experiments still show.
+and reading the same store; it stops when the service does, however the service stops: on leaving the context, on a
+SIGTERM (which uvicorn re-raises once it has shut down, and which would otherwise end this process before its
+`finally`), and on Linux when this process dies of anything (PR_SET_PDEATHSIG). If it does not come up, the demo
+serves without it and says so: the stored experiments still show.
 """
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +24,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 STARTUP_S = 60.0  # importing torch and loading two small networks takes a few seconds on a busy 2-core machine
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a child gets when its parent dies
+
+
+def _dies_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the parent dies (Linux; elsewhere nothing)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through `finally`, which stops the worker
 
 
 def _free_port(host: str) -> int:
@@ -56,7 +71,8 @@ def demo_worker(
     command += ["--threads", str(threads)] if threads else []
     url = f"http://{host}:{port}"
     with tempfile.TemporaryFile() as log:  # its log (a line a request), never a pipe that could fill and block it
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, preexec_fn=_dies_with_parent)  # noqa: PLW1509
+        before = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             deadline = time.monotonic() + STARTUP_S
             while not _answers(f"{url}/health"):
@@ -70,6 +86,7 @@ def demo_worker(
             echo(f"experiments and probes run live in a worker at {url} (loopback only)")
             yield url
         finally:
+            signal.signal(signal.SIGTERM, before)
             process.terminate()
             try:
                 process.wait(timeout=10)
