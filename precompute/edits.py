@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from precompute.hooks import resolve_module
 from precompute.zoo import LoadedModel
 from store.experiments import ABLATE, CUT_NEGATIVE, MEAN_ABLATE, REBUILD, Experiment
-from store.rules import DEFAULT, Rule
+from store.rules import CURVE_RULE, Rule
 
 SHORTCUTS = ("shortcut", "downsample")  # what residual blocks call the path around their convs (CIFAR, torchvision)
 
@@ -86,7 +86,7 @@ class OrientationRule:
 
     sources: Mapping[int, float]
     targets: Mapping[int, float]
-    rule: Rule = Rule(DEFAULT)
+    rule: Rule = CURVE_RULE
 
     def row(self, unit: int, inputs: int) -> Tensor:
         """The rule's weight from each input unit it reads, 0 from the others: the weights into `unit` before

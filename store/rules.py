@@ -87,7 +87,7 @@ class Rule:
     @property
     def is_default(self) -> bool:
         """Whether this is the curve rule the standard rebuilds use."""
-        return self.text == Rule.parse(DEFAULT).text
+        return self == CURVE_RULE
 
     def weight(self, theta: float, phi: float) -> float:
         """The rule's weight from a unit preferring φ into one preferring θ; RuleError where it has none."""
@@ -103,3 +103,6 @@ class Rule:
                 f"the rule {self.text!r} gives {value!r} at theta={theta:g}, phi={phi:g}, not a finite number"
             )
         return float(value)
+
+
+CURVE_RULE = Rule.parse(DEFAULT)  # the default, parsed once: what the standard rebuilds draw their weights from

@@ -21,7 +21,7 @@ from app.experiments.present import (
 from app.experiments.schemas import ExperimentPublic, ExperimentsPublic
 from app.schemas import ErrorPublic
 from app.web.page import Page
-from store.rules import DEFAULT, Rule
+from store.rules import CURVE_RULE
 
 
 def _list_context(data: ExperimentsData, page: ExperimentsPublic) -> dict[str, Any]:
@@ -35,7 +35,7 @@ def _context(data: ExperimentData, page: ExperimentPublic) -> dict[str, Any]:
         "curves": rebuilt_curves(page),
         "weights": rebuilt_weights(page),
         "json_url": page.api_url,
-        "default_rule": Rule(DEFAULT).text,
+        "default_rule": CURVE_RULE.text,
         "live_experiments": data.worker,
     }
 

@@ -47,7 +47,7 @@ from store.experiments import KINDS, REBUILD, Experiment, ExperimentResult
 from store.reader import units_of
 from store.records import ModelView, UnitSummary
 from store.refs import UnitRef
-from store.rules import DEFAULT, MAX_LENGTH, Rule, RuleError
+from store.rules import CURVE_RULE, MAX_LENGTH, Rule, RuleError
 from store.scores import FAMILY_CLASSES, ORIENTATION, ORIENTATION_SELECTIVITY
 
 NOT_RUN = "No experiments were run on this model: run `microscope precompute` again with dataset images labelled by "
@@ -394,7 +394,7 @@ def experiment_public(data: ExperimentData) -> ExperimentPublic:
     return ExperimentPublic(
         **summary.model_dump(),
         cached=data.cached,
-        rule=result.get("rule") or (Rule(DEFAULT).text if result["kind"] == REBUILD and not tensor else None),
+        rule=result.get("rule") or (CURVE_RULE.text if result["kind"] == REBUILD and not tensor else None),
         tensor=TensorPublic(**tensor) if tensor else None,
         rebuild=_rebuild(data, classes),
         model=model,

@@ -20,7 +20,6 @@ from app.experiments.pages import ONE
 from app.experiments.present import ExperimentData, SpecText, experiment_data, experiment_public, live, parse_spec
 from app.experiments.schemas import ExperimentPublic
 from app.schemas import ErrorPublic
-from app.web.templating import render
 from app.web.upload import read_upload
 from store.experiments import REBUILD
 
@@ -65,11 +64,7 @@ async def _rebuilt(request: Request, reader: Reader, model: ModelDep, spec: str)
 @html_router.post(routes.EXPERIMENT_TENSOR.path, name=routes.EXPERIMENT_TENSOR.name)
 async def tensor_page(request: Request, reader: Reader, model_view: ModelDep, spec: SpecText) -> Response:
     """The rebuild's page for an uploaded tensor (never cached)."""
-    data = await _rebuilt(request, reader, model_view, spec)
-    page = experiment_public(data)
-    response = render(request, ONE.template, {**ONE.context(data, page), "page": page})
-    response.headers["cache-control"] = "no-store"
-    return response
+    return ONE.respond(request, await _rebuilt(request, reader, model_view, spec))  # live: never cached
 
 
 @api_router.post(

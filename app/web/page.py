@@ -52,16 +52,21 @@ class Page:
         router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
         def page(request: Request, data: Any) -> Response:
-            shown = self.present(data)
-            extra = {"preview": self.preview(request, data, shown)} if self.preview else {}
-            response = render(request, self.template, {**self.context(data, shown), **extra, "page": shown})
-            if self.live and self.live(data):
-                response.headers["cache-control"] = "no-store"
-            return response
+            return self.respond(request, data)
 
         page.__signature__ = _signature(request=Request, data=self.fetch)  # type: ignore[attr-defined]
         router.add_api_route(self.route.path, page, name=self.route.name, methods=["GET"], response_model=None)
         return router
+
+    def respond(self, request: Request, data: Any) -> Response:
+        """The page for what was fetched: its template over the response model, with its context and link preview
+        (`no-store` when the data is live); also what another route answering with this page calls."""
+        shown = self.present(data)
+        extra = {"preview": self.preview(request, data, shown)} if self.preview else {}
+        response = render(request, self.template, {**self.context(data, shown), **extra, "page": shown})
+        if self.live and self.live(data):
+            response.headers["cache-control"] = "no-store"
+        return response
 
     def api_router(self) -> APIRouter:
         """The JSON twin's router: the response model, documented as `Get <Name>` with the page's description."""

@@ -28,7 +28,7 @@ from precompute.zoo.types import LoadedModel
 from store.experiments import REBUILD, Experiment, ExperimentResult
 from store.location import StoreLocation
 from store.reader import StoreReader
-from store.rules import DEFAULT, Rule
+from store.rules import CURVE_RULE, Rule
 
 LIVE = "live"  # a result's `origin` when a worker ran it (store.experiments.PRECOMPUTED otherwise)
 KEPT = 32  # answers kept per worker, newest first out last
@@ -121,7 +121,7 @@ class Experimenter:
             if weights is not None:
                 built = weights.rows(experiment)
             elif experiment.kind == REBUILD:
-                built = curve_rule(reader, model, lab.layers, experiment, rule or Rule(DEFAULT))
+                built = curve_rule(reader, model, lab.layers, experiment, rule or CURVE_RULE)
         except ValueError as error:
             raise ExperimentRefused(str(error)) from None
         finally:
