@@ -96,14 +96,21 @@ def to_input(image: Image.Image, size: int) -> Tensor:
     return torch.from_numpy(array).permute(2, 0, 1).contiguous()
 
 
+# zlib level 1 instead of Pillow's 6: a dataset crop (the demo's, 6–56 px) encodes in 0.8 ms instead of 1.9, 12% larger
+PNG_LEVEL = 1
+
+
 def encode_png(image: Image.Image) -> EncodedImage:
     """PNG bytes of a PIL image."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="PNG", compress_level=PNG_LEVEL)
     return EncodedImage(buffer.getvalue(), "png", image.width, image.height)
 
 
 WEBP_QUALITY = 90  # lossy WebP of a smooth 256-px feature visualization: about 19 KB, against 117 KB as PNG
+# libwebp's fastest effort: 3.3 ms a 256-px picture against 8.3 at its default (4), for files 6% larger (18.9 KB
+# against 17.7, the demo's pictures); encoding was a tenth of the demo's feature-vis stage
+WEBP_METHOD = 0
 
 
 def tensor_to_image(tensor: Tensor) -> Image.Image:
@@ -122,7 +129,7 @@ def tensor_to_webp(tensor: Tensor, quality: int = WEBP_QUALITY) -> EncodedImage:
     nothing the optimized image does not."""
     image = tensor_to_image(tensor)
     buffer = io.BytesIO()
-    image.save(buffer, format="WEBP", quality=quality)
+    image.save(buffer, format="WEBP", quality=quality, method=WEBP_METHOD)
     return EncodedImage(buffer.getvalue(), "webp", image.width, image.height)
 
 
