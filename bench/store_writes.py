@@ -37,10 +37,9 @@ class MergingWriter(StoreWriter):
 
     def _put_file(self, session: Session, data: bytes, ext: str, width: int, height: int) -> str:
         sha = super()._put_file(session, data, ext, width, height)
-        row = session.info["assets"][sha]
-        if sha not in session.info.setdefault("stored_assets", set()):
+        row = session.info.get("pending_assets", {}).pop(sha, None)  # left queued: the file's first time here
+        if row is not None:
             session.merge(t.Asset(**row))
-            session.info["stored_assets"].add(sha)
         return sha
 
 

@@ -459,26 +459,24 @@ class StoreWriter:
         """Write the file (once per content) and queue its row for `_store_assets`, which must run before any row
         that references it is written (the foreign keys are enforced)."""
         sha = hashlib.sha256(data).hexdigest()
-        queued: dict[str, dict[str, object]] = session.info.setdefault("assets", {})  # many rows share one crop
-        if sha in queued:
+        seen: set[str] = session.info.setdefault("assets", set())  # many rows share one crop
+        if sha in seen:
             return sha
         path = asset_path(self.location.assets, sha, ext)
         if not path.exists():
             write_atomically(path, data)
-        queued[sha] = {"sha256": sha, "ext": ext, "width": width, "height": height, "size_bytes": len(data)}
+        seen.add(sha)
+        pending: dict[str, dict[str, object]] = session.info.setdefault("pending_assets", {})
+        pending[sha] = {"sha256": sha, "ext": ext, "width": width, "height": height, "size_bytes": len(data)}
         return sha
 
     def _store_assets(self, session: Session) -> None:
-        """Insert the rows of the files queued in this session that the store lacks, in one statement: an ORM merge
-        per file (a SELECT, then an INSERT) took a tenth of the demo's build."""
-        queued: dict[str, dict[str, object]] = session.info.get("assets", {})
-        stored: set[str] = session.info.setdefault("stored_assets", set())
-        rows = [row for sha, row in queued.items() if sha not in stored]
-        if not rows:
-            return
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        session.connection().execute(dialect.insert(t.Asset).on_conflict_do_nothing(), rows)
-        stored.update(queued)
+        """Insert the rows of the files queued in this session (those the store lacks), in one statement: an ORM
+        merge per file (a SELECT, then an INSERT) took a tenth of the demo's build."""
+        pending: dict[str, dict[str, object]] = session.info.pop("pending_assets", {})
+        if pending:
+            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+            session.connection().execute(dialect.insert(t.Asset).on_conflict_do_nothing(), list(pending.values()))
 
     @staticmethod
     def _finish(session: Session, layer: t.Layer, stage: str, settings: Settings) -> None:

@@ -354,9 +354,7 @@ def _real_circuit(
     kept = [u for u in units if u.orientation is not None and len(u.weights_real) == len(sources)]
     if not sources or not kept:
         return None
-    weighed = sorted(range(len(sources)), key=lambda i: -sum(abs(u.weights_real[i]) for u in kept) / len(kept))[
-        :CIRCUIT_SOURCES
-    ]
+    weighed = sorted(range(len(sources)), key=lambda i: -sum(abs(u.weights_real[i]) for u in kept))[:CIRCUIT_SOURCES]
     chosen = sorted((sources[i] for i in weighed), key=lambda s: s.orientation)
     targets = sorted(kept, key=lambda u: u.orientation or 0.0)
     return urls.circuit_page(model, [(source, [s.unit for s in chosen]), (layer, [u.unit for u in targets])])
