@@ -3,8 +3,9 @@ cross-correlation (NCC) of its picture, in grey, with an arc whose convex side f
 against the same arc turned 180°; prints, per layer and picture kind, the share of units where the first wins.
 
 The arcs are drawn here (not by precompute.stimuli), at a few radii and stroke widths; each side takes its best.
-A neuron picture is matched at its centre (the receptive field of the position it maximized); a channel picture,
-which tiles its feature over the map, at its best-matching position. See bench/README.md.
+A neuron picture is matched at its centre, within half its layer's stride (the position it maximized, nearer than
+any other position); a channel picture, which tiles its feature over the map, at its best-matching position. See
+bench/README.md.
 
 Run from the repository root on a built demo store (seconds, no torch):
     python bench/curve_pictures.py --store var/demo
@@ -27,7 +28,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from store.reader import StoreReader  # noqa: E402
-from store.records import ModelView  # noqa: E402
+from store.records import LayerRecord, ModelView  # noqa: E402
 
 MODEL = "demo-inception"
 LAYERS = ("mixed3a", "mixed3b", "mixed4a")  # the layers whose curve families the demo's pages show
@@ -37,7 +38,6 @@ ORIENTATION = "orientation"  # degrees, counter-clockwise from pointing right; t
 RADII = (5.0, 8.0, 12.0, 17.0)  # arc radii in input pixels (the demo's input is 64 px)
 WIDTHS = (1.5, 3.0)  # stroke widths in input pixels
 SPAN = 130.0  # degrees of circle each arc covers
-NEURON_SLACK = 4  # a neuron picture's arc may sit this many input pixels off the centre: half mixed3b's stride
 FACINGS = tuple(float(a) for a in range(0, 360, 30))  # where `--each` looks for the arc a picture shows best
 
 
@@ -84,9 +84,15 @@ def ncc_map(image: np.ndarray, template: np.ndarray) -> np.ndarray:
     return np.einsum("ijkl,kl->ij", centred, t) / np.maximum(norms, 1e-8)
 
 
-def best_ncc(image: np.ndarray, facing: float, centred: bool) -> float:
-    """The best |NCC| over radii and widths of an arc facing `facing`: near the centre, or anywhere (a dark arc on
-    light matches as well as a light one on dark: pictures take either polarity)."""
+def neuron_slack(layer: LayerRecord) -> int:
+    """How many input pixels off the centre a neuron picture's arc may sit: half the layer's stride, so the arc is
+    nearer the position the picture maximized than any other (4 px in mixed3a and mixed3b, 8 in mixed4a)."""
+    return int(layer.rf_stride // 2)
+
+
+def best_ncc(image: np.ndarray, facing: float, slack: int | None) -> float:
+    """The best |NCC| over radii and widths of an arc facing `facing`: within `slack` pixels of the centre, or
+    anywhere for None (a dark arc on light matches as well as a light one on dark: pictures take either polarity)."""
     best = 0.0
     for radius in RADII:
         for width in WIDTHS:
@@ -94,8 +100,8 @@ def best_ncc(image: np.ndarray, facing: float, centred: bool) -> float:
             if template.shape[0] > min(image.shape):
                 continue
             scores = np.abs(ncc_map(image, template))
-            if centred:
-                scores = _around_centre(scores, NEURON_SLACK)
+            if slack is not None:
+                scores = _around_centre(scores, slack)
             best = max(best, float(scores.max()))
     return best
 
@@ -106,14 +112,15 @@ def _around_centre(scores: np.ndarray, slack: int) -> np.ndarray:
     return scores[max(cy - slack, 0) : cy + slack + 1, max(cx - slack, 0) : cx + slack + 1]
 
 
-def match(picture: np.ndarray, orientation: float, centred: bool) -> tuple[float, float]:
-    """(own, turned): the picture's best NCC with the arc at `orientation` and at `orientation` + 180°."""
-    return best_ncc(picture, orientation, centred), best_ncc(picture, orientation + 180.0, centred)
+def match(picture: np.ndarray, orientation: float, slack: int | None) -> tuple[float, float]:
+    """(own, turned): the picture's best NCC with the arc at `orientation` and at `orientation` + 180° (`slack`: as
+    `best_ncc`)."""
+    return best_ncc(picture, orientation, slack), best_ncc(picture, orientation + 180.0, slack)
 
 
-def best_facing(picture: np.ndarray, centred: bool) -> tuple[float, float]:
+def best_facing(picture: np.ndarray, slack: int | None) -> tuple[float, float]:
     """(facing, NCC) of the arc among FACINGS the picture matches best, whatever the stored orientation says."""
-    return max(((facing, best_ncc(picture, facing, centred)) for facing in FACINGS), key=lambda found: found[1])
+    return max(((facing, best_ncc(picture, facing, slack)) for facing in FACINGS), key=lambda found: found[1])
 
 
 def turn(a: float, b: float) -> float:
@@ -157,6 +164,7 @@ def measure(
 ) -> list[Match]:
     """Every chosen unit's match, for each kind of picture the store holds for it (`each`: and its best facing)."""
     side = int(view.input_spec["size"])
+    layers = {layer.name: layer for layer in view.layers}
     pictures = reader.pictures_of(view.id, {layer: list(found) for layer, found in units.items()}, list(kinds))
     matches = []
     for layer, found in units.items():
@@ -165,9 +173,9 @@ def measure(
                 path = reader.asset_file(asset.sha256, asset.ext)
                 if path is None:
                     raise FileNotFoundError(f"{layer}:{unit} {kind}: asset {asset.sha256}.{asset.ext} is missing")
-                picture, centred = grey(path, side), kind == "neuron"
-                own, turned = match(picture, orientation, centred)
-                facing = best_facing(picture, centred)[0] if each else None
+                picture, slack = grey(path, side), neuron_slack(layers[layer]) if kind == "neuron" else None
+                own, turned = match(picture, orientation, slack)
+                facing = best_facing(picture, slack)[0] if each else None
                 matches.append(Match(layer, unit, kind, own, turned, facing))
     return matches
 
