@@ -48,6 +48,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     # `microscope demo`: every view of two small networks within minutes on two CPU cores.
     "demo": {
         "steps": 128,  # a quarter of Lucid's 512: recognisable shapes and colours within the demo's CPU time budget
+        # Neuron pictures drawn transparent: one arc on grey where the opaque ones bury it in texture (bench/README.md).
+        "transparency": 0.5,
         "top_k": 16,
     },
     # Real runs: every default (Lucid's 512 steps, every kind, every stage), what `microscope precompute` runs.
@@ -123,6 +125,13 @@ class PrecomputeConfig:
         "cosine",
         description="Learning-rate schedule: cosine (warm-up, then decay to a tenth: Lucid's 512-step objective in "
         "a fraction of the steps, see bench/time_to_quality.py) or constant (Lucid's).",
+    )
+    transparency: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Render neuron pictures transparent (Lucid's transparent neurons): what the unit does not need "
+        "fades to grey, at this cost of opacity as a share of the objective (0: opaque, as Microscope and Lucid).",
     )
     tensor: VisTensor = Field(
         "pre_relu",

@@ -77,9 +77,15 @@ class VisPlan:
     # What each layer's objectives optimize (`Renderer.reads`: pre_relu or output); stored with every image as
     # `tensor`. A layer not listed records the render settings' request.
     reads: Mapping[str, str] = field(default_factory=dict)
+    # How transparent the kinds that can be are rendered (Renderer.render's `transparency`; 0: opaque, as Lucid).
+    transparency: float = 0.0
 
     def __post_init__(self) -> None:
         kinds.check_kinds(self.kinds, self.diversity)
+
+    def transparency_of(self, kind: str) -> float:
+        """The transparency this kind is rendered with: the plan's for a kind that can be transparent, else 0."""
+        return self.transparency if kinds.get(kind).transparent else 0.0
 
     def kinds_for(self, layer: LayerInfo) -> list[str]:
         """The kinds a layer gets: a layer without positions (logits) gets none of the kinds that need them."""
@@ -111,7 +117,9 @@ class VisPlan:
     def settings(self, kind: str, layer: str) -> dict[str, Any]:
         """The settings stored with an image of this kind on this layer (a set's include its size, and the
         kind's own; every image says which tensor it optimized)."""
-        return stored_settings({**self._layer_settings(layer), **kinds.get(kind).stored_settings(self.diversity)})
+        transparent = {"transparency": self.transparency_of(kind)} if self.transparency_of(kind) else {}
+        own = kinds.get(kind).stored_settings(self.diversity)
+        return stored_settings({**self._layer_settings(layer), **own, **transparent})
 
     def stage_settings(self, layer: LayerInfo) -> dict[str, Any]:
         """What a finished stage records: the shared settings, the keys every unit holds, and partial ones."""
@@ -227,7 +235,9 @@ def render_batch(
     """One batch's images of a kind for `units`, measured and encoded as the store keeps them."""
     per_unit = plan.items_per_unit(kind)
     objective, descriptions = objective_for(kind, layer.name, units, per_unit)
-    result = renderer.render(objective, len(descriptions), plan.render, progress=on_step)
+    result = renderer.render(
+        objective, len(descriptions), plan.render, progress=on_step, transparency=plan.transparency_of(kind)
+    )
     peaks, pre_peaks = renderer.measure(layer.name, result.optimized, plan.render)
     settings = plan.settings(kind, layer.name)
     keys = kinds.get(kind).keys(plan.diversity)

@@ -30,6 +30,9 @@ class VisKind:
     build: ObjectiveBuilder = field(repr=False, compare=False)
     needs_positions: bool = False  # a layer without positions (logits) gets no image of this kind
     is_set: bool = False  # a set of `--diversity` images per unit, optimized together
+    # One instance of the feature (not a tiling of the map), so it can be drawn alone on grey: rendered transparent
+    # when a run asks for it (--transparency), the rest of the image faded to the ground.
+    transparent: bool = False
     settings: Mapping[str, Any] = field(default_factory=dict)  # stored with each image besides the render settings
 
     def __post_init__(self) -> None:
@@ -161,6 +164,7 @@ register(
         "the centre position only, maximized",
         lambda optvis, layer, items, _: optvis.neuron(layer, items),
         needs_positions=True,
+        transparent=True,
     )
 )
 register(

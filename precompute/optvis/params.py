@@ -55,12 +55,16 @@ def fourier_image(
     sd: float = 0.01,
     decay_power: float = 1.0,
     decorrelate: bool = True,
+    channels: int = 3,
     generator: torch.Generator,
     device: torch.device | str,
 ) -> ImageParam:
-    """Lucid's Fourier parameterization: a scaled random spectrum per image, inverse FFT, /4, colour, sigmoid."""
+    """Lucid's Fourier parameterization: a scaled random spectrum per image, inverse FFT, /4, colour, sigmoid.
+    `channels`: 3 for RGB, 1 for an alpha channel (which has no colours to decorrelate)."""
     _check_shape(batch, size)
-    freq_shape = (batch, 3, size, size // 2 + 1, 2)  # last axis: real and imaginary parts
+    if decorrelate and channels != 3:
+        raise ValueError(f"colour decorrelation needs 3 channels, got {channels}")
+    freq_shape = (batch, channels, size, size // 2 + 1, 2)  # last axis: real and imaginary parts
     spectrum = _randn(freq_shape, sd, generator, device)
     scale = _spectrum_scale(size, size, decay_power, device)
     color = _color_matrix(device) if decorrelate else None

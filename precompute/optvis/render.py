@@ -26,6 +26,11 @@ TRANSFORMS = ("standard", "none")
 PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}  # the model's forward under autocast to this dtype
 SCHEDULES = ("constant", "cosine")
 WARMUP_FRACTION = 0.05  # of the steps, for the cosine schedule
+# Transparent renders: the grey a stored image is laid over, and the range of the random greys it is optimized over
+# (flat, one per item and step: the unit cannot lean on any one ground, so only what it needs stays opaque).
+RGBA = 4
+GROUND = 0.5
+GROUNDS = (0.2, 0.8)
 
 
 def auto_precision(device: torch.device | str) -> str:
@@ -135,6 +140,35 @@ def _parameterize(batch: int, settings: RenderSettings, generator: torch.Generat
     if settings.param == "laplacian":
         return laplacian_image(batch, side, decorrelate=settings.decorrelate, generator=generator, device=device)
     return pixel_image(batch, side, decorrelate=settings.decorrelate, generator=generator, device=device)
+
+
+def _with_alpha(
+    params: list[Tensor],
+    make_image: Callable[..., Tensor],
+    batch: int,
+    settings: RenderSettings,
+    generator: torch.Generator,
+    device: torch.device,
+) -> ImageParam:
+    """The settings' image with an alpha channel (B, 4, H, W): a Fourier image of its own, starting half opaque."""
+    alpha_params, make_alpha = fourier_image(
+        batch, settings.image_size, decorrelate=False, channels=1, generator=generator, device=device
+    )
+    return params + alpha_params, lambda upscale=1: torch.cat([make_image(upscale), make_alpha(upscale)], dim=1)
+
+
+def _grounds(batch: int, generator: torch.Generator) -> Tensor:
+    """A random flat grey per item in GROUNDS, (B, 1, 1, 1), drawn from the render's generator."""
+    low, high = GROUNDS
+    return torch.rand(batch, 1, 1, 1, generator=generator, device=generator.device) * (high - low) + low
+
+
+def _over(image: Tensor, ground: Tensor | float) -> Tensor:
+    """An RGBA image laid over `ground` (a grey per item, or one for all); an RGB image as it is."""
+    if image.shape[1] != RGBA:
+        return image
+    alpha = image[:, 3:]
+    return image[:, :3] * alpha + (1.0 - alpha) * ground
 
 
 def _transform(settings: RenderSettings) -> Transform:
@@ -272,8 +306,18 @@ class Renderer:
         *,
         thresholds: Sequence[int] = (),
         progress: Callable[[int], None] | None = None,
+        transparency: float = 0.0,
     ) -> RenderResult:
-        """Optimize `batch` images so `objective` is high; snapshots[t] is the image after t steps."""
+        """Optimize `batch` images so `objective` is high; snapshots[t] is the image after t steps.
+
+        With `transparency` > 0 the image gets an alpha channel (Lucid's transparent neurons, Mordvintsev et al. 2018,
+        "Differentiable Image Parameterizations"): each step it is laid over a random flat grey, and every item's
+        objective pays `transparency` times its own size (|score|, not differentiated) times its mean alpha. What
+        the unit needs stays opaque; the rest fades to the ground, so one instance of the feature stands alone.
+        Stored, measured and snapshot images are laid over mid-grey.
+        """
+        if transparency < 0:
+            raise ValueError(f"transparency must be >= 0, got {transparency}")
         _check_thresholds(thresholds, settings.steps)
         unknown = sorted(objective.layers - set(self.layers))
         if unknown:
@@ -284,6 +328,8 @@ class Renderer:
         # A CPU generator makes the start image and transforms identical on every device for a given seed.
         generator = torch.Generator().manual_seed(settings.seed)
         params, make_image = _parameterize(batch, settings, generator, self.device)
+        if transparency:
+            params, make_image = _with_alpha(params, make_image, batch, settings, generator, self.device)
         transform = _transform(settings)
         optimizer = torch.optim.Adam(params, lr=settings.lr)
         redirected = self._forward(objective.layers, settings, redirect=True) if settings.redirect_steps else None
@@ -293,10 +339,13 @@ class Renderer:
         for step in range(settings.steps):
             image = make_image()
             if step in thresholds:
-                snapshots[step] = image.detach().cpu()
+                snapshots[step] = _over(image, GROUND).detach().cpu()
             forward = redirected if step < settings.redirect_steps else plain
-            view = _downsample(transform(image, generator), settings)
-            loss = -self._score(forward, objective, view, settings).sum()
+            seen = _over(image, _grounds(batch, generator).to(self.device)) if transparency else image
+            scores = self._score(forward, objective, _downsample(transform(seen, generator), settings), settings)
+            if transparency:
+                scores = scores - transparency * scores.detach().abs() * image[:, 3:].mean(dim=(1, 2, 3))
+            loss = -scores.sum()
             # autograd.grad reaches only the image parameters: the model's weights are frozen.
             grads = torch.autograd.grad(loss, params)
             for param, grad in zip(params, grads, strict=True):
@@ -308,9 +357,9 @@ class Renderer:
             if progress is not None:
                 progress(step + 1)
         with torch.no_grad():
-            final = make_image()
+            final = _over(make_image(), GROUND)
             scores = self._score(plain, objective, _downsample(final, settings), settings)
-            stored = make_image(settings.upscale) if settings.upscale > 1 else final
+            stored = _over(make_image(settings.upscale), GROUND) if settings.upscale > 1 else final
         if settings.steps in thresholds:
             snapshots[settings.steps] = final.cpu()
         history = torch.stack(losses).cpu().tolist()

@@ -50,6 +50,7 @@ def vis_plan(config: PrecomputeConfig, model: LoadedModel, layers: list[LayerInf
         diversity=config.diversity,
         batch=config.vis_batch,
         base_settings={**render_cfg.as_dict(), "weights_sha256": model.weights_hash, "input": model.input.as_dict()},
+        transparency=config.transparency,
     )
 
 

@@ -54,3 +54,10 @@ def test_every_preset_builds_a_valid_config() -> None:
 def test_an_unknown_preset_names_the_valid_ones() -> None:
     with pytest.raises(ValueError, match="unknown preset 'huge'; valid: tiny, demo, full"):
         PrecomputeConfig.preset("huge", model="m")
+
+
+def test_neuron_pictures_are_opaque_unless_asked_and_transparent_in_the_demo() -> None:
+    assert PrecomputeConfig("m").transparency == 0.0  # as Microscope and Lucid draw them
+    assert PrecomputeConfig.preset("demo", model="m").transparency == 0.5
+    with pytest.raises(ValueError, match="transparency"):
+        PrecomputeConfig("m", transparency=1.5)

@@ -50,6 +50,15 @@ def test_diversity_images_record_the_set_size_and_weight() -> None:
     assert plan.items_per_unit("diversity") == 3 and plan.items_per_unit("neuron") == 1
 
 
+def test_only_the_kinds_that_can_be_transparent_are_rendered_and_recorded_so() -> None:
+    plan = _plan(transparency=0.5)
+    assert plan.transparency_of("neuron") == 0.5
+    assert [plan.transparency_of(kind) for kind in ("channel", "negative", "diversity")] == [0.0, 0.0, 0.0]
+    assert plan.settings("neuron", "mixed4b") == {"steps": 2, "tensor": "pre_relu", "transparency": 0.5}
+    assert plan.settings("channel", "mixed4b") == {"steps": 2, "tensor": "pre_relu"}  # channel images stay valid
+    assert _plan().settings("neuron", "mixed4b") == {"steps": 2, "tensor": "pre_relu"}  # opaque: as stores hold it
+
+
 def test_each_image_records_the_tensor_its_layer_optimized() -> None:
     plan = _plan(reads={"mixed4b": "pre_relu", "fc": "output"})
     assert plan.settings("channel", "mixed4b")["tensor"] == "pre_relu"

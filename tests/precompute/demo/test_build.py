@@ -28,6 +28,7 @@ from app.web.config import Settings
 from bench import score_validity
 from notes import tours
 from notes.claim_check import check_stop
+from precompute.config import PRESETS
 from precompute.demo.build import DEMO_EXTRAS, FAMILY_LAYERS, DemoConfig, run_demo
 from precompute.demo.train import NETWORKS
 from precompute.demo.worker import demo_worker
@@ -318,6 +319,19 @@ def test_demo_family_tiles_show_the_neuron_pictures_it_rendered(demo_run: tuple[
             if page.get("units"):
                 assert client.get(page["units"][0]["picture"]).status_code == 200
     assert shown > 0
+
+
+@pytest.mark.slow
+def test_demo_neuron_pictures_are_drawn_transparent_and_the_unit_page_says_so(demo_run: tuple[Path, str]) -> None:
+    """The demo preset draws neuron pictures transparent (what the unit does not need fades to grey) and leaves the
+    channel pictures, which tile the feature over the map, opaque."""
+    client = TestClient(create_app(Settings(store=demo_run[0])))
+    unit = client.get(f"/api/v1/models/{DEMO}/layers/mixed3b/units/0").json()
+    settings = {fv["key"]: fv["settings"] for fv in unit["feature_vis"]}
+    assert settings["neuron"]["transparency"] == PRESETS["demo"]["transparency"] > 0
+    assert "transparency" not in settings["channel"]
+    page = client.get(f"/models/{DEMO}/layers/mixed3b/units/0").text
+    assert page.count("drawn transparent: what the unit does not need fades to grey") == 1
 
 
 @pytest.mark.slow

@@ -28,6 +28,15 @@ def test_fourier_image_handles_odd_sizes() -> None:
     assert image().shape == (2, 3, 17, 17)
 
 
+def test_a_one_channel_fourier_image_is_an_alpha_channel_and_refuses_colour_decorrelation() -> None:
+    params, image = fourier_image(
+        2, 16, decorrelate=False, channels=1, generator=torch.Generator().manual_seed(0), device="cpu"
+    )
+    assert params[0].shape[1] == 1 and image().shape == (2, 1, 16, 16) and image(2).shape == (2, 1, 32, 32)
+    with pytest.raises(ValueError, match="decorrelation needs 3 channels"):
+        fourier_image(2, 16, channels=1, generator=torch.Generator(), device="cpu")
+
+
 @pytest.mark.parametrize("make", [fourier_image, pixel_image, laplacian_image])
 def test_same_generator_seed_gives_same_start(make) -> None:  # noqa: ANN001
     first = make(2, 16, generator=torch.Generator().manual_seed(3), device="cpu")[1]()

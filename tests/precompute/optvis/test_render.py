@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from precompute.optvis import Renderer, RenderSettings, channel, render, render_units
+from precompute.optvis import Renderer, RenderSettings, channel, neuron, render, render_units
 
 QUICK = RenderSettings(steps=4, size=16)
 
@@ -203,6 +203,28 @@ def test_upscaled_images_are_the_optimized_ones_on_a_finer_grid(tiny_net, prepro
     assert result.images.shape == (2, 3, 64, 64) and result.optimized.shape == (2, 3, 16, 16)
     box = torch.nn.functional.avg_pool2d(result.images, 4)
     assert (box - result.optimized).abs().mean() < 0.01  # the same image, up to the box filter's blur
+
+
+def test_a_transparent_neuron_render_fades_what_lies_outside_the_receptive_field_to_grey(tiny_net, preprocess) -> None:  # noqa: ANN001
+    """relu1's units read 3×3 px (5×5 with the jitter): outside the image's middle half, the opaque Fourier image
+    still varies (every frequency spans the image); with transparency it stays near the grey it is laid over, and
+    the units keep most of their activation."""
+    settings = RenderSettings(steps=48, size=32)
+    renderer = Renderer(tiny_net, preprocess, layers=["relu1"])
+    opaque = renderer.render(neuron("relu1", [0, 1, 2, 3]), 4, settings)
+    faded = renderer.render(neuron("relu1", [0, 1, 2, 3]), 4, settings, transparency=0.5)
+    outside = torch.ones(32, 32, dtype=torch.bool)
+    outside[8:24, 8:24] = False
+    opaque_off, faded_off = ((r.images - 0.5).abs()[:, :, outside].mean() for r in (opaque, faded))
+    assert faded_off < 0.5 * opaque_off, (faded_off, opaque_off)
+    assert faded.objective.sum() > 0.6 * opaque.objective.sum(), (faded.objective, opaque.objective)
+    assert faded.images.shape == opaque.images.shape == (4, 3, 32, 32)  # stored as RGB, laid over grey
+
+
+def test_a_negative_transparency_raises_value_error(tiny_net, preprocess) -> None:  # noqa: ANN001
+    renderer = Renderer(tiny_net, preprocess, layers=["relu2"])
+    with pytest.raises(ValueError, match="transparency must be >= 0"):
+        renderer.render(channel("relu2", [0]), 1, QUICK, transparency=-0.1)
 
 
 def test_cosine_schedule_warms_up_then_decays_to_a_tenth() -> None:
