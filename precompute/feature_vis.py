@@ -116,10 +116,13 @@ class VisPlan:
 
     def settings(self, kind: str, layer: str) -> dict[str, Any]:
         """The settings stored with an image of this kind on this layer (a set's include its size, and the
-        kind's own; every image says which tensor it optimized)."""
-        transparent = {"transparency": self.transparency_of(kind)} if self.transparency_of(kind) else {}
-        own = kinds.get(kind).stored_settings(self.diversity)
-        return stored_settings({**self._layer_settings(layer), **own, **transparent})
+        kind's own; a transparent one its transparency; every image says which tensor it optimized)."""
+        transparency = self.transparency_of(kind)
+        own = {
+            **kinds.get(kind).stored_settings(self.diversity),
+            **({"transparency": transparency} if transparency else {}),
+        }
+        return stored_settings({**self._layer_settings(layer), **own})
 
     def stage_settings(self, layer: LayerInfo) -> dict[str, Any]:
         """What a finished stage records: the shared settings, the keys every unit holds, and partial ones."""
