@@ -169,7 +169,8 @@ def measure(
     matches = []
     for layer, found in units.items():
         for unit, orientation in found.items():
-            for kind, asset in sorted(pictures[layer].get(unit, {}).items()):
+            for kind, stored in sorted(pictures[layer].get(unit, {}).items()):
+                asset = stored.asset
                 path = reader.asset_file(asset.sha256, asset.ext)
                 if path is None:
                     raise FileNotFoundError(f"{layer}:{unit} {kind}: asset {asset.sha256}.{asset.ext} is missing")

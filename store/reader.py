@@ -35,6 +35,7 @@ from store.records import (
     LabelSource,
     LayerView,
     ModelView,
+    Picture,
     ScoredUnit,
     SvdRecord,
     UnitDetail,
@@ -121,10 +122,11 @@ class StoreReader:
             found = _model_views(connection, model_id)
         return found[0] if found else None
 
-    def units(self, model_id: str, layer: str) -> list[UnitSummary]:
-        """The units of a layer in order, each with its channel-visualization thumbnail and label (one query)."""
+    def units(self, model_id: str, layer: str, pictures: Sequence[str] = ()) -> list[UnitSummary]:
+        """The units of a layer in order, each with its channel-visualization thumbnail, label, scores and its images
+        of the `pictures` kinds (one query)."""
         with Session(self.engine) as session:
-            return _summaries(session, _layer_units(model_id).where(t.Layer.name == layer))
+            return _summaries(session, _layer_units(model_id, pictures).where(t.Layer.name == layer))
 
     def previews(self, model_id: str, count: int) -> dict[str, list[UnitSummary]]:
         """The first `count` units of every layer of the model, by layer name (one query)."""
@@ -380,24 +382,23 @@ class StoreReader:
 
     def pictures_of(
         self, model_id: str, chosen: Mapping[str, Sequence[int]], keys: Sequence[str]
-    ) -> dict[str, dict[int, dict[str, AssetRef]]]:
+    ) -> dict[str, dict[int, dict[str, Picture]]]:
         """The chosen units' feature-vis images stored under `keys`, by layer, unit, then key; units holding none of
         them are absent (one query)."""
         numbers = sorted({u for units in chosen.values() for u in units})
         query = (
-            select(t.Layer.name, t.Unit.unit, t.FeatureVis.key, t.Asset)
+            select(t.Layer.name, t.Unit.unit, t.FeatureVis.key, t.Asset, _transparency(t.FeatureVis))
             .join(t.Unit, t.Unit.id == t.FeatureVis.unit_id)
             .join(t.Layer, t.Layer.id == t.Unit.layer_id)
             .join(t.Asset, t.Asset.sha256 == t.FeatureVis.asset_sha256)
             .where(t.Layer.model_id == model_id, t.Layer.name.in_(list(chosen)), t.Unit.unit.in_(numbers))
             .where(t.FeatureVis.key.in_(list(keys)))
         )
-        found: dict[str, dict[int, dict[str, AssetRef]]] = {layer: {} for layer in chosen}
+        found: dict[str, dict[int, dict[str, Picture]]] = {layer: {} for layer in chosen}
         with Session(self.engine) as session:
-            for layer, unit, key, asset in session.execute(query):
+            for layer, unit, key, asset, transparency in session.execute(query):
                 if unit in chosen[layer]:  # the query fetched every chosen number of every chosen layer
-                    picture = AssetRef(asset.sha256, asset.ext, asset.width, asset.height)
-                    found[layer].setdefault(unit, {})[key] = picture
+                    found[layer].setdefault(unit, {})[key] = _picture(asset, transparency)
         return found
 
 
@@ -476,7 +477,7 @@ def _layer_units(model_id: str, pictures: Sequence[str] = ()) -> Select:
         return query
     picture, picture_asset = aliased(t.FeatureVis), aliased(t.Asset)
     return (
-        query.add_columns(picture.key, picture_asset)
+        query.add_columns(picture.key, picture_asset, _transparency(picture))
         .outerjoin(picture, (picture.unit_id == t.Unit.id) & picture.key.in_(list(pictures)))
         .outerjoin(picture_asset, picture_asset.sha256 == picture.asset_sha256)
     )
@@ -489,9 +490,9 @@ def _named_summaries(session: Session, query: Select) -> tuple[list[str], list[U
             found[unit.id] = (name, _summary(unit, _asset(asset), source))
         if score is not None:
             found[unit.id][1].scores[score] = value
-        ref = _asset(picture[1]) if picture else None  # asked for pictures, and the unit holds this one
-        if ref is not None:
-            found[unit.id][1].pictures[picture[0]] = ref
+        if picture and picture[1] is not None:  # asked for pictures, and the unit holds this one
+            key, asset, transparency = picture
+            found[unit.id][1].pictures[key] = _picture(asset, transparency)
     return [name for name, _ in found.values()], [summary for _, summary in found.values()]
 
 
@@ -508,6 +509,15 @@ def _summary(
 
 def _asset(row: t.Asset | None) -> AssetRef | None:
     return None if row is None else AssetRef(row.sha256, row.ext, row.width, row.height)
+
+
+def _transparency(image: Any) -> ColumnElement[float]:
+    """A feature-vis row's stored transparency (absent before --transparency, and for opaque images: NULL)."""
+    return image.settings["transparency"].as_float()
+
+
+def _picture(asset: t.Asset, transparency: float | None) -> Picture:
+    return Picture(AssetRef(asset.sha256, asset.ext, asset.width, asset.height), transparency or 0.0)
 
 
 def _feature_vis(image: t.FeatureVis, asset: t.Asset) -> FeatureVisView:

@@ -65,6 +65,19 @@ class AssetRef:
     height: int = 0
 
 
+@dataclass(frozen=True)
+class Picture:
+    """A unit's stored image of one feature-vis kind, as a tile or a tour stop shows it."""
+
+    asset: AssetRef
+    transparency: float = 0.0  # above 0: drawn transparent (precompute --transparency), laid over mid-grey
+
+    @property
+    def transparent(self) -> bool:
+        """Whether what the unit does not need was left to fade to grey."""
+        return self.transparency > 0
+
+
 @dataclass
 class CardSources:
     """What a unit's preview card shows (store.cards): its label, channel visualization and top examples."""
@@ -293,7 +306,7 @@ class UnitSummary:
     thumbnail: AssetRef | None
     label_source: LabelSource | None = None
     scores: dict[str, float] = field(default_factory=dict)  # by store.scores name
-    pictures: dict[str, AssetRef] = field(default_factory=dict)  # images of the kinds a query asked for, by kind
+    pictures: dict[str, Picture] = field(default_factory=dict)  # images of the kinds a query asked for, by kind
 
 
 @dataclass(frozen=True)

@@ -171,11 +171,12 @@ def family_unit(
 ) -> FamilyUnitPublic:
     """A unit as a family shows it, by the picture that reads best of those stored (app.families.pictures), with its
     top dataset examples' crops."""
-    picture_kind, picture = choose_picture(summary)
+    picture = choose_picture(summary)
     return FamilyUnitPublic(
         **unit_summary(model, layer, summary).model_dump(),
-        picture=picture,
-        picture_kind=picture_kind,
+        picture=picture.url,
+        picture_kind=picture.kind,
+        picture_transparent=picture.transparent,
         examples=[urls.asset(crop) for crop in crops],
         score=summary.scores[score.name],
         rank=rank,

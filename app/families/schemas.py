@@ -28,6 +28,9 @@ class FamilyUnitPublic(UnitSummaryPublic):
     picture_kind: str | None = Field(
         description="its kind: neuron (the centre position maximized) where stored, else channel (null: no image)"
     )
+    picture_transparent: bool = Field(
+        False, description="whether it was drawn transparent: what the unit does not need fades to grey"
+    )
     score: Float32 = Field(description="the unit's value of the family's score")
     rank: int = Field(description="its place in its layer by the family's score: 1 is the highest")
     orientation: Float32 | None = Field(description="its preferred orientation in degrees (null: not measured)")

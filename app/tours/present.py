@@ -25,6 +25,7 @@ from app.circuit import query as circuit
 from app.circuit.present import Grid
 from app.deps import Reader, check_unit, find_layer, get_reader
 from app.experiments.schemas import ExperimentPublic
+from app.families.pictures import BETTER, choose_picture
 from app.notes.instructors import Notes
 from app.tours import experiments as shown_experiments
 from app.tours.schemas import (
@@ -110,7 +111,7 @@ class _Units:
     def of(self, model: str, layer: str) -> dict[int, UnitSummary]:
         key = (model, layer)
         if key not in self.layers:
-            self.layers[key] = {u.unit: u for u in self.reader.units(model, layer)}
+            self.layers[key] = {u.unit: u for u in self.reader.units(model, layer, pictures=BETTER)}
         return self.layers[key]
 
     def images(self, model: str, groups: Sequence[tuple[str, Sequence[int]]]) -> list[TourImagePublic | None]:
@@ -123,11 +124,19 @@ class _Units:
         found = self.of(model, layer).get(unit)
         if found is None:
             return None
-        image = urls.asset(found.thumbnail) if found.thumbnail else None
+        picture = choose_picture(found)
         url = urls.path(routes.UNIT, model=model, layer=layer, unit=unit)
         examples = [urls.asset(crop) for crop in crops]
         label = found.label or self.labels.get((model, layer, unit))
-        return TourImagePublic(ref=f"{layer}:{unit}", label=label, image_url=image, examples=examples, url=url)
+        return TourImagePublic(
+            ref=f"{layer}:{unit}",
+            label=label,
+            image_url=picture.url,
+            image_kind=picture.kind,
+            image_transparent=picture.transparent,
+            examples=examples,
+            url=url,
+        )
 
 
 def claim_public(verdict: Verdict) -> ClaimPublic:

@@ -15,7 +15,14 @@ class TourImagePublic(BaseModel):
 
     ref: str = Field(description="layer:unit")
     label: str | None
-    image_url: str | None = Field(description="the unit's channel visualization; null when it has none")
+    image_url: str | None = Field(
+        description="the unit's feature visualization of the kind that reads best: its neuron picture where stored, "
+        "else its channel one; null when it has neither"
+    )
+    image_kind: str | None = Field(None, description="that picture's kind: neuron or channel (null: no image)")
+    image_transparent: bool = Field(
+        False, description="whether it was drawn transparent: what the unit does not need fades to grey"
+    )
     examples: list[str] = Field(
         default_factory=list, description="its first top dataset examples' crops, best first (empty: none stored)"
     )

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 from store.kinds import VisKey
+from store.location import StoreLike
 from store.records import (
     CurveRecord,
     DatasetImageRecord,
@@ -39,6 +40,8 @@ B_LAYERS = [
 ]
 B_CURVE = {0: 0.3, 2: 0.9, 4: 0.5}
 NEURON_UNITS = [0, 3]  # fam-a's mixed units with a neuron picture besides their channel one
+TRANSPARENT_UNITS = [3]  # those whose neuron picture was drawn transparent (the others opaque)
+TRANSPARENCY = 0.5
 ORIENTED = 0.6  # the orientation selectivity of every unit with a preferred orientation: each counts for coverage
 
 
@@ -57,14 +60,24 @@ def _thumbnails(writer: StoreWriter, model: str, layers: list[LayerRecord]) -> N
 
 
 def _neuron_pictures(writer: StoreWriter, model: str, layer: str, units: list[int]) -> None:
-    vis = [FeatureVisRecord(u, VisKey("neuron"), f"neuron({layer}:{u})", png((250, 20 * u, 5)), 1.0, {}) for u in units]
+    vis = [
+        FeatureVisRecord(
+            u,
+            VisKey("neuron"),
+            f"neuron({layer}:{u})",
+            png((250, 20 * u, 5)),
+            1.0,
+            {"transparency": TRANSPARENCY} if u in TRANSPARENT_UNITS else {},
+        )
+        for u in units
+    ]
     writer.put_feature_vis(model, layer, vis)
 
 
-def build_family_store(root: Path) -> Path:
+def build_family_store(root: StoreLike) -> StoreLike:
     """Two models: fam-a (conv → mixed → fc, family scores on conv and mixed, weights conv → mixed, orientation
-    curves for mixed:0–6, neuron pictures for mixed:NEURON_UNITS) and fam-b (block with three curve scores and no
-    curves → head)."""
+    curves for mixed:0–6, neuron pictures for mixed:NEURON_UNITS, those of TRANSPARENT_UNITS drawn transparent) and
+    fam-b (block with three curve scores and no curves → head)."""
     writer = StoreWriter(root)
     writer.put_model(ModelRecord("fam-a", "Family A", "toy", "0" * 64, {"size": 8}, ["x", "y", "z"]))
     writer.put_layers("fam-a", A_LAYERS)

@@ -3,16 +3,28 @@ their pictures of chosen kinds in one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from store.reader import StoreReader
-from tests.app.stores import ANGLES, NEURON_UNITS, ORIENTED, build_family_store, tuning
+from tests import postgres
+from tests.app.stores import (
+    ANGLES,
+    NEURON_UNITS,
+    ORIENTED,
+    TRANSPARENCY,
+    TRANSPARENT_UNITS,
+    build_family_store,
+    tuning,
+)
 
 
-@pytest.fixture(scope="module")
-def reader(tmp_path_factory: pytest.TempPathFactory) -> StoreReader:
-    """A reader over the two-model family store."""
-    return StoreReader(build_family_store(tmp_path_factory.mktemp("family-store")))
+@pytest.fixture(scope="module", params=postgres.BACKENDS)
+def reader(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreReader]:
+    """A reader over the two-model family store, on each backend (its JSON settings are read by each one's SQL)."""
+    with postgres.store_location(request.param, tmp_path_factory.mktemp("family-store")) as location:
+        yield StoreReader(build_family_store(location))
 
 
 def test_units_scored_ranks_each_layer_highest_first_in_forward_order(reader: StoreReader) -> None:
@@ -44,17 +56,38 @@ def test_curves_of_returns_the_named_curve_of_the_chosen_units_only(reader: Stor
 def test_units_scored_brings_each_units_images_of_the_asked_kinds(reader: StoreReader) -> None:
     ranked = reader.units_scored("fam-a", "curve", 4, ["mixed"], pictures=["neuron"])["mixed"]
     assert {u.unit: set(u.pictures) for u in ranked} == {0: {"neuron"}, 1: set(), 2: set(), 3: {"neuron"}}
-    assert ranked[0].pictures["neuron"] != ranked[0].thumbnail and ranked[0].scores["curve"] == 0.9
+    assert ranked[0].pictures["neuron"].asset != ranked[0].thumbnail and ranked[0].scores["curve"] == 0.9
     assert all(not u.pictures for u in reader.units_scored("fam-a", "curve", 4, ["mixed"])["mixed"])
 
 
 def test_pictures_of_returns_the_chosen_units_images_of_the_chosen_kinds_only(reader: StoreReader) -> None:
     found = reader.pictures_of("fam-a", {"mixed": [0, 1, 3], "conv": [0]}, ["neuron"])
     assert found == {"mixed": {u: found["mixed"][u] for u in NEURON_UNITS}, "conv": {}}
-    assert set(found["mixed"][0]) == {"neuron"} and found["mixed"][0]["neuron"].ext == "png"
+    assert set(found["mixed"][0]) == {"neuron"} and found["mixed"][0]["neuron"].asset.ext == "png"
     both = reader.pictures_of("fam-a", {"mixed": [0, 1]}, ["neuron", "channel"])["mixed"]
     assert set(both[0]) == {"neuron", "channel"} and set(both[1]) == {"channel"}
     assert reader.pictures_of("fam-a", {"mixed": [2]}, ["neuron"]) == {"mixed": {}}
+
+
+def test_pictures_carry_the_transparency_they_were_drawn_with(reader: StoreReader) -> None:
+    ranked = reader.units_scored("fam-a", "curve", 4, ["mixed"], pictures=["neuron"])["mixed"]
+    found = reader.pictures_of("fam-a", {"mixed": NEURON_UNITS}, ["neuron", "channel"])["mixed"]
+    layer = {u.unit: u for u in reader.units("fam-a", "mixed", pictures=["neuron"])}
+    for unit in NEURON_UNITS:
+        expected = TRANSPARENCY if unit in TRANSPARENT_UNITS else 0.0
+        from_ranked = next(u for u in ranked if u.unit == unit).pictures["neuron"]
+        assert from_ranked.transparency == found[unit]["neuron"].transparency == expected
+        assert layer[unit].pictures["neuron"] == from_ranked
+        assert from_ranked.transparent == (unit in TRANSPARENT_UNITS)
+        assert not found[unit]["channel"].transparent  # no transparency recorded: opaque
+
+
+def test_a_layers_units_bring_pictures_only_when_asked(reader: StoreReader) -> None:
+    plain = reader.units("fam-a", "mixed")
+    assert all(not u.pictures for u in plain) and all(u.thumbnail for u in plain)
+    asked = reader.units("fam-a", "mixed", pictures=["neuron"])
+    assert [u.unit for u in asked] == [u.unit for u in plain]
+    assert sorted(u.unit for u in asked if u.pictures) == NEURON_UNITS
 
 
 def test_each_family_query_is_one_statement(reader: StoreReader) -> None:

@@ -3,6 +3,7 @@ a family, with curves and scores; JSON twin, links from the index and the family
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.web.config import Settings
-from tests.app.stores import NEURON_UNITS, build_family_store
+from tests.app.stores import TRANSPARENT_UNITS, build_family_store
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,10 @@ def test_units_are_shown_by_their_neuron_picture_where_stored_and_the_page_names
     assert {u["unit"]: u["picture_kind"] for u in mixed} == {0: "neuron", 1: "channel", 2: "channel", 3: "neuron"}
     assert all(u["picture_kind"] == "channel" for u in page["models"][1]["layers"][0]["units"])
     html = client.get("/compare?family=curves").text
-    assert html.count('class="picture-kind muted small"') == 11 and html.count(">neuron</span>") == len(NEURON_UNITS)
+    kinds = re.findall(r'class="picture-kind muted small"[^>]*>([\w, ]+)</span>', html)
+    assert len(kinds) == 11 and sorted(k for k in kinds if k != "channel") == ["neuron", "neuron, transparent"]
+    assert {u["unit"]: u["picture_transparent"] for u in mixed} == {u: u in TRANSPARENT_UNITS for u in range(4)}
+    assert html.count("Pictures marked <strong>transparent</strong>") == 1
 
 
 def test_each_layer_links_its_family_view_and_says_its_coverage(client: TestClient) -> None:

@@ -15,7 +15,7 @@ from app.families.present import coverage, selective_orientations
 from app.main import create_app
 from app.web.config import Settings
 from store.scores import ORIENTED_SELECTIVITY
-from tests.app.stores import ANGLES, NEURON_UNITS, build_family_store, tuning
+from tests.app.stores import ANGLES, NEURON_UNITS, TRANSPARENT_UNITS, build_family_store, tuning
 
 
 @pytest.fixture(scope="module")
@@ -99,10 +99,22 @@ def test_each_unit_is_shown_by_its_neuron_picture_where_stored_else_its_channel_
 
 def test_the_family_page_names_the_kind_each_picture_shows(client: TestClient, curves: dict) -> None:
     html = client.get("/models/fam-a/layers/mixed/families/curves").text
-    kinds = re.findall(r'class="picture-kind muted small"[^>]*>(\w+)</span>', html)
-    assert kinds == [u["picture_kind"] for u in curves["units"]] and kinds.count("neuron") == len(NEURON_UNITS)
+    kinds = re.findall(r'class="picture-kind muted small"[^>]*>(\w+)(, transparent)?</span>', html)
+    assert [k for k, _ in kinds] == [u["picture_kind"] for u in curves["units"]]
+    assert [k for k, _ in kinds].count("neuron") == len(NEURON_UNITS)
     neuron = next(u for u in curves["units"] if u["unit"] == NEURON_UNITS[0])
     assert f'src="{neuron["picture"]}" alt="mixed:{NEURON_UNITS[0]}, neuron visualization"' in html
+
+
+def test_a_transparent_picture_is_marked_on_its_tile_and_explained_once(client: TestClient, curves: dict) -> None:
+    by_unit = {u["unit"]: u for u in curves["units"]}
+    assert {u for u in by_unit if by_unit[u]["picture_transparent"]} == set(TRANSPARENT_UNITS)
+    html = client.get("/models/fam-a/layers/mixed/families/curves").text
+    marked = re.findall(r'title="([^"]*)">neuron, transparent</span>', html)
+    assert len(marked) == len(TRANSPARENT_UNITS) and "what the unit does not need fades to grey" in marked[0]
+    assert html.count("Pictures marked <strong>transparent</strong>") == 1
+    opaque = client.get("/models/fam-a/layers/conv/families/curves").text  # channel pictures only: nothing to explain
+    assert "transparent" not in opaque
 
 
 def test_the_circuit_link_adds_the_previous_layers_family_by_orientation(client: TestClient) -> None:

@@ -21,6 +21,7 @@ from notes.book import NotesBook
 from notes.schema import StopRow
 from notes.tour_file import parse
 from store.reader import StoreReader
+from tests.app.stores import build_family_store
 
 TOUR = {
     "slug": "toy",
@@ -357,3 +358,32 @@ def test_a_stop_labels_its_units_with_their_instructors_labels(client: TestClien
     for path in (urls.path(routes.TOUR, slug="toy"), urls.tour_present("toy")):
         stop = client.get(path).text.split('id="stop-1"')[1].split("</section>")[0]
         assert '<figcaption class="stop-label small">left edges</figcaption>' in stop
+
+
+def test_a_stop_shows_each_unit_by_the_picture_that_reads_best_and_names_its_kind(
+    tmp_path_factory: pytest.TempPathFactory, book: NotesBook
+) -> None:
+    store = build_family_store(tmp_path_factory.mktemp("family-store"))
+    units = [0, 1, 3]  # a neuron picture drawn opaque, none (the channel one), a neuron picture drawn transparent
+    tour = {"slug": "pictures", "title": "Pictures", "stops": [{"unit": f"fam-a/mixed:{u}"} for u in units]}
+    tours.put(book, parse(json.dumps(tour)), author="alice")
+    with TestClient(create_app(Settings(store=store, notes_db=book.url))) as client:
+        stops = client.get(urls.path(routes.API_TOUR, slug="pictures")).json()["stop_list"]
+        images = [stop["images"][0] for stop in stops]
+        assert [(i["image_kind"], i["image_transparent"]) for i in images] == [
+            ("neuron", False),
+            ("channel", False),
+            ("neuron", True),
+        ]
+        reader = StoreReader(store)
+        neuron = reader.pictures_of("fam-a", {"mixed": units}, ["neuron", "channel"])["mixed"]
+        assert [i["image_url"] for i in images] == [
+            urls.asset(neuron[0]["neuron"].asset),
+            urls.asset(neuron[1]["channel"].asset),
+            urls.asset(neuron[3]["neuron"].asset),
+        ]
+        for path in (urls.path(routes.TOUR, slug="pictures"), urls.tour_present("pictures")):
+            html = client.get(path).text
+            kinds = re.findall(r'class="stop-kind muted small" title="([^"]*)">([\w, ]+)</span>', html)
+            assert [k for _, k in kinds] == ["neuron", "channel", "neuron, transparent"]
+            assert "fades to grey" in kinds[2][0] and "fades to grey" not in kinds[0][0]
