@@ -41,7 +41,7 @@ from store.records import CARDS_STAGE, FEATURE_VIS_STAGE, FIGURES_STAGE, Setting
 from store.scores import BW_RATIO, ORIENTATION, ORIENTATION_SELECTIVITY
 from store.writer import StoreWriter
 
-FINDINGS_VERSION = 3
+FINDINGS_VERSION = 4
 NOT_READ = {FIGURES_STAGE, CARDS_STAGE, FEATURE_VIS_STAGE}  # stages whose results no finding reads
 UNIVERSALITY = "universality"
 

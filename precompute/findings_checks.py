@@ -24,6 +24,7 @@ MIN_COVERAGE = 300.0  # degrees of the circle those units' preferred orientation
 MIN_PAIR_UNITS = 3  # curve units each layer of a pair needs for a correlation to mean anything
 MIN_EQUIVARIANCE_R = 0.7  # Pearson r of the summed weight against cos Δθ
 DELTA_BIN = 30.0  # degrees: the width of a bin of the weights-by-orientation-difference plot
+MAX_PLOT_PAIRS = 400  # pairs of units the plot draws one dot each for, beside the bins' means (more: the bars alone)
 # Colour vs black and white.
 EARLY_LAYERS = 4  # the model's first layers that count as early (conv2d0…mixed3a on the demo)
 COLOUR_BW_RATIO = 0.3  # a unit with bw_ratio below this needs colour: a colour unit

@@ -198,6 +198,10 @@ def equivariant_weights(evidence: Evidence) -> Finding:
             profile = c.profile_r(bins)
             row["profile_r"] = None if profile is None else round(profile, 4)
             plots[later.name] = {"from": earlier.name, "to": later.name, "bins": bins}
+            if len(points) <= c.MAX_PLOT_PAIRS:  # each pair a dot: how far pairs stray from their bin's mean
+                names = [f"{earlier.name}:{u} → {later.name}:{v}" for v in into for u in out_of]  # points' order
+                dots = [[round(float(d), 1), round(float(w), 5), n] for (d, w), n in zip(points, names, strict=True)]
+                plots[later.name]["points"] = dots
         rows.append(row)
     measured = [r for r in rows if r["r"] is not None]
     best = max(measured, key=lambda r: r["r"], default=None)

@@ -91,10 +91,12 @@ def findings_public(data: FindingsData) -> FindingsPublic:
 
 
 def finding_plots(page: FindingsPublic) -> dict[str, Markup]:
-    """Each finding's figure, by key: the weights by orientation difference of the equivariance finding."""
+    """Each finding's figure, by key: the weights by orientation difference of the equivariance finding (each pair
+    of units a dot where the finding kept them)."""
     plots = {}
     for f in page.findings:
         if f.plot and f.plot.get("bins"):
-            label = f"mean summed weight {f.plot['from']} → {f.plot['to']} by difference of preferred orientation"
-            plots[f.key] = weights_by_angle_svg(f.plot["bins"], label=label)
+            label = f"summed weight {f.plot['from']} → {f.plot['to']} by difference of preferred orientation"
+            points = [(float(d), float(w), str(name)) for d, w, name in f.plot.get("points", [])]
+            plots[f.key] = weights_by_angle_svg(f.plot["bins"], label=label, points=points)
     return plots

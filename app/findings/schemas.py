@@ -26,7 +26,11 @@ class FindingPublic(BaseModel):
     numbers: dict[str, Any] = Field(description="what was measured (the best layer or pair)")
     thresholds: dict[str, Any] = Field(description="what the numbers are held to")
     rows: list[dict[str, Any]] = Field(description="the measurement per layer or layer pair")
-    plot: dict[str, Any] | None = Field(description="the data of its figure, when it has one")
+    plot: dict[str, Any] | None = Field(
+        description="the data of its figure, when it has one: for equivariant weights the layers (`from`, `to`), the "
+        "mean weight per bin of Δθ (`bins`) and, when the pairs are few enough to draw, each pair as [Δθ, summed "
+        "weight, its units] (`points`)"
+    )
     links: list[FindingLinkPublic]
 
 

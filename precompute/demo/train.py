@@ -56,7 +56,10 @@ INIT_SCALE = 0.1
 # and the hand-built rebuild won back 71% of 2 points: a weaker lesson on the experiments pages, so not shipped. In
 # every network tried, the plot the Circuits articles draw (the weights averaged per 30° of Δθ) follows cos Δθ at r
 # 0.83–0.97 for the best pair: the rotation is there on average, and the weights pair by pair stay noisy, most through
-# the 3×3 and 5×5 bottlenecks.
+# the 3×3 and 5×5 bottlenecks. Four more trials of this recipe (2026-12-08): seeds 2 and 3 reached r 0.55 and 0.56
+# (seed 2 also failing colour and branch, seed 3 branch); 24 epochs 0.66 over 9 × 23 pairs (97.8% held-out; colour
+# 9.4% and branch 78%, each just short); 40 epochs left mixed3b 2 steady curve units, so its best pair was mixed4a →
+# mixed4b at 0.32. Longer training does not settle the pairs either.
 EVAL_BATCH = 256
 
 

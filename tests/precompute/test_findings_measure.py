@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from precompute import findings_checks as c
 from precompute.findings_colour import branch_specialization, centre_surround, colour_vs_bw
@@ -74,6 +75,24 @@ def test_weights_equal_to_cos_delta_theta_pass_with_r_1_and_a_plot_peaking_at_ze
     assert found["verdict"] == PASSED and found["numbers"]["r"] == 1.0
     best = max(found["plot"]["bins"], key=lambda b: b["mean"])
     assert best["from"] == 0.0 and sum(b["count"] for b in found["plot"]["bins"]) == 144
+
+
+def test_the_plot_keeps_each_pair_as_a_dot_naming_its_units_when_they_are_few() -> None:
+    units = dict(enumerate(ANGLES_12))
+    found = equivariant_weights(_evidence(_cosine_tensor(), curve_units={"a": units, "b": units}))
+    points = found["plot"]["points"]
+    assert len(points) == 144 and len({name for _, _, name in points}) == 144
+    by_name = {name: (delta, weight) for delta, weight, name in points}
+    assert by_name["a:0 → b:1"] == (30.0, pytest.approx(np.cos(np.deg2rad(30.0)), abs=1e-4))  # b:1 prefers 30°
+    assert by_name["a:1 → b:0"] == (-30.0, pytest.approx(np.cos(np.deg2rad(30.0)), abs=1e-4))
+    assert by_name["a:0 → b:6"] == (-180.0, pytest.approx(-1.0, abs=1e-4))  # Δθ wraps to [−180, 180)
+
+
+def test_the_plot_of_too_many_pairs_keeps_its_bars_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(c, "MAX_PLOT_PAIRS", 143)
+    units = dict(enumerate(ANGLES_12))
+    found = equivariant_weights(_evidence(_cosine_tensor(), curve_units={"a": units, "b": units}))
+    assert "points" not in found["plot"] and sum(b["count"] for b in found["plot"]["bins"]) == 144
 
 
 def test_equivariance_with_too_few_curve_units_fails_and_says_so() -> None:

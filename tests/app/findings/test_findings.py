@@ -26,7 +26,7 @@ EQUIVARIANCE = finding(
     "Equivariant weights",
     "The summed weight follows cos Δθ.",
     verdict="failed",
-    numbers={"r": 0.12},
+    numbers={"r": 0.12, "profile_r": 0.9},
     thresholds={"r": 0.7},
     links=[
         link("weights", "weights block0 → block1", layer="block1"),
@@ -39,6 +39,7 @@ EQUIVARIANCE = finding(
             {"from": -180.0, "to": 0.0, "mean": -0.5, "count": 3},
             {"from": 0.0, "to": 180.0, "mean": 0.25, "count": 4},
         ],
+        "points": [[-90.0, -0.5, "block0:0 → block1:2"], [45.0, 0.25, "block0:1 → block1:2"]],
     },
 )
 
@@ -58,13 +59,26 @@ def test_stored_findings_are_shown_with_verdict_numbers_links_and_plot(with_find
         data, page = client.get(API).json(), client.get(PAGE).text
     (found,) = data["findings"]
     assert data["computed"] and data["message"] is None
-    assert (found["verdict"], found["numbers"], found["thresholds"]) == ("failed", {"r": 0.12}, {"r": 0.7})
+    assert (found["verdict"], found["numbers"], found["thresholds"]) == (
+        "failed",
+        {"r": 0.12, "profile_r": 0.9},
+        {"r": 0.7},
+    )
     assert [link["url"] for link in found["links"]] == [
         f"/models/{TOY_MODEL}/layers/block1/weights",
         f"/models/{TOY_MODEL}/layers/block1/units/2",
     ]
     assert '<span class="verdict">failed</span> · Equivariant weights' in page
     assert 'class="plot plot-bars"' in page and f'href="/models/{TOY_MODEL}/layers/block1/units/2"' in page
+
+
+def test_the_equivariance_plot_draws_each_pair_and_its_caption_tells_the_two_rs_apart(with_findings: Path) -> None:
+    with TestClient(create_app(Settings(store=with_findings))) as client:
+        page = client.get(PAGE).text
+    figure = page.split('<figure class="finding-plot">')[1].split("</figure>")[0]
+    assert figure.count('class="dot"') == 2 and "block0:1 → block1:2: Δθ 45°" in figure
+    assert "each pair a dot, the mean of each 180° a bar" in figure
+    assert "The bars follow cos Δθ at r = 0.90 (profile r); pair by pair, the weights follow it at r = 0.12" in figure
 
 
 def test_a_store_whose_precompute_measured_no_findings_says_so(client: TestClient) -> None:
