@@ -79,6 +79,20 @@ def test_the_equivariance_plot_draws_each_pair_and_its_caption_tells_the_two_rs_
     assert figure.count('class="dot"') == 2 and "block0:1 → block1:2: Δθ 45°" in figure
     assert "each pair a dot, the mean of each 180° a bar" in figure
     assert "The bars follow cos Δθ at r = 0.90 (profile r); pair by pair, the weights follow it at r = 0.12" in figure
+    assert "the dots' spread about their bar is what lowers it" in figure
+
+
+def test_the_caption_blames_the_spread_only_when_the_pairs_follow_cos_less_than_the_bars(
+    toy_store: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "store"
+    shutil.copytree(toy_store, root)
+    with StoreWriter(root) as writer:
+        writer.put_findings(TOY_MODEL, [{**EQUIVARIANCE, "numbers": {"r": 0.95, "profile_r": 0.9}}], {"version": 1})
+    with TestClient(create_app(Settings(store=root))) as client:
+        figure = client.get(PAGE).text.split('<figure class="finding-plot">')[1].split("</figure>")[0]
+    assert "pair by pair, the weights follow it at r = 0.95, the number the check holds to." in figure
+    assert "spread" not in figure
 
 
 def test_a_store_whose_precompute_measured_no_findings_says_so(client: TestClient) -> None:
