@@ -59,7 +59,9 @@ INIT_SCALE = 0.1
 # the 3×3 and 5×5 bottlenecks. Four more trials of this recipe (2026-12-08): seeds 2 and 3 reached r 0.55 and 0.56
 # (seed 2 also failing colour and branch, seed 3 branch); 24 epochs 0.66 over 9 × 23 pairs (97.8% held-out; colour
 # 9.4% and branch 78%, each just short); 40 epochs left mixed3b 2 steady curve units, so its best pair was mixed4a →
-# mixed4b at 0.32. Longer training does not settle the pairs either.
+# mixed4b at 0.32. Longer training does not settle the pairs either. Nor do wider bottlenecks: doubling the 3×3 and
+# 5×5 bottlenecks of mixed3a, mixed3b and mixed4a (mixed4b kept InceptionV1's widths) gave 0.61 over 11 × 34 pairs,
+# with mixed4a's curve units moving to its 1×1 and pool branches, and failed colour (3.1%) and branch.
 EVAL_BATCH = 256
 
 
