@@ -376,8 +376,7 @@ class StoreReader:
         with Session(self.engine) as session:
             for model, layer, unit, asset in session.execute(query):
                 if unit in chosen[model].get(layer, ()):  # the query fetched every chosen number of every chosen layer
-                    crop = AssetRef(asset.sha256, asset.ext, asset.width, asset.height)
-                    found[model][layer].setdefault(unit, []).append(crop)
+                    found[model][layer].setdefault(unit, []).append(_ref(asset))
         return found
 
     def pictures_of(
@@ -507,8 +506,12 @@ def _summary(
     return UnitSummary(unit.unit, unit.label, unit.branch, thumbnail, label_source, dict(scores or {}))
 
 
+def _ref(row: t.Asset) -> AssetRef:
+    return AssetRef(row.sha256, row.ext, row.width, row.height)
+
+
 def _asset(row: t.Asset | None) -> AssetRef | None:
-    return None if row is None else AssetRef(row.sha256, row.ext, row.width, row.height)
+    return None if row is None else _ref(row)
 
 
 def _transparency(image: Any) -> ColumnElement[float]:
@@ -517,7 +520,7 @@ def _transparency(image: Any) -> ColumnElement[float]:
 
 
 def _picture(asset: t.Asset, transparency: float | None) -> Picture:
-    return Picture(AssetRef(asset.sha256, asset.ext, asset.width, asset.height), transparency or 0.0)
+    return Picture(_ref(asset), transparency or 0.0)
 
 
 def _feature_vis(image: t.FeatureVis, asset: t.Asset) -> FeatureVisView:
