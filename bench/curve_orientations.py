@@ -1,0 +1,245 @@
+"""Do the demo's curve units keep their stored orientation on arcs drawn by another hand?
+
+The stored `orientation` of a unit is measured on the project's own curve stimuli (precompute.tuning_stimuli), and
+the curve-detectors finding checks it on four more renderings of them. Both come from `precompute.stimuli`. Here the
+arcs are drawn by Pillow's `ImageDraw.arc`, code the project's stimuli do not use, at radii, stroke widths, grey
+levels and positions of their own; each unit's response is read at the centre of its map, and its preferred facing
+is found as the stored one is (precompute.tuning: the direction of Σ r(φ)·e^{iφ} over the facings φ). Prints, per layer,
+how many units prefer a facing within 30° of their stored orientation: over every look at once (the mean of the
+looks' curves), in each look alone, and by the curve's single highest facing (its peak). See bench/README.md.
+
+Run from the repository root on a built demo store (seconds):
+    python bench/curve_orientations.py --store var/demo
+    python bench/curve_orientations.py --store var/demo --units family --each
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from bench.curve_pictures import LAYERS, family_units  # noqa: E402
+from precompute.hooks import LayerTap  # noqa: E402
+from precompute.zoo import LoadedModel, load_model  # noqa: E402
+from store.reader import StoreReader  # noqa: E402
+
+MODEL = "demo-inception"
+FACINGS = tuple(float(a) for a in range(0, 360, 15))  # convex side's direction, degrees counter-clockwise, y up
+RADII = (4.0, 7.0, 11.0, 16.0)  # input pixels (the demo's input is 64 px)
+SPAN = 120.0  # degrees of circle each arc covers
+SUPERSAMPLE = 4  # drawn this many times larger, then reduced: anti-aliased strokes
+# (name, stroke width in input pixels, stroke grey, background grey): light and dark strokes, thin and thick
+LOOKS = (
+    ("thin light on dark", 1.5, 0.85, 0.3),
+    ("thick light on dark", 3.5, 0.85, 0.3),
+    ("thin dark on light", 1.5, 0.15, 0.7),
+    ("thick dark on light", 3.5, 0.15, 0.7),
+)
+AGREE = 30.0  # degrees: a preferred facing this close to the stored orientation agrees with it
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """A unit's stored orientation and the facing it prefers on these arcs: overall and in each look."""
+
+    layer: str
+    unit: int
+    stored: float
+    preferred: float  # the direction of the mean over looks of the facing curves
+    peak: float  # the facing where that mean curve is highest
+    per_look: tuple[float, ...]  # the direction of each look's curve, in LOOKS order
+
+    @property
+    def agrees(self) -> bool:
+        return turn(self.preferred, self.stored) <= AGREE
+
+    @property
+    def peak_agrees(self) -> bool:
+        return turn(self.peak, self.stored) <= AGREE
+
+    @property
+    def holds(self) -> bool:
+        """Whether every look alone agrees with the stored orientation."""
+        return all(turn(p, self.stored) <= AGREE for p in self.per_look)
+
+
+def turn(a: float, b: float) -> float:
+    """The angle between two directions in degrees, in [0, 180]."""
+    return abs((a - b + 180.0) % 360.0 - 180.0)
+
+
+def arc_image(
+    size: int,
+    facing: float,
+    radius: float,
+    width: float,
+    stroke: float,
+    ground: float,
+    offset: tuple[float, float] = (0.0, 0.0),
+) -> np.ndarray:
+    """A (size, size) grey image in [0, 1]: an arc of SPAN° whose convex side faces `facing`, the middle of its
+    sagitta at the image centre moved by `offset` (x right, y up, input pixels)."""
+    k = SUPERSAMPLE
+    canvas = Image.new("L", (size * k, size * k), round(ground * 255))
+    half = np.deg2rad(SPAN / 2)
+    middle = radius * (1 + np.cos(half)) / 2  # from the circle's centre to the sagitta's middle
+    cx = size / 2 + offset[0] - middle * np.cos(np.deg2rad(facing))
+    cy = size / 2 - offset[1] + middle * np.sin(np.deg2rad(facing))  # rows grow downward
+    outer = radius + width / 2  # Pillow strokes inward from the box: the stroke's middle then runs at `radius`
+    box = [(cx - outer) * k, (cy - outer) * k, (cx + outer) * k, (cy + outer) * k]
+    # Pillow's angles run clockwise from 3 o'clock (rows grow downward): facing φ (y up) is Pillow's −φ
+    ImageDraw.Draw(canvas).arc(
+        box, -facing - SPAN / 2, -facing + SPAN / 2, fill=round(stroke * 255), width=max(1, round(width * k))
+    )
+    return np.asarray(canvas.resize((size, size), Image.Resampling.BOX), dtype=np.float32) / 255.0
+
+
+def offsets(stride: int) -> list[tuple[float, float]]:
+    """Where an arc is drawn: the centre and the eight positions half a stride around it (a unit answers a curve
+    near its position, not only through it)."""
+    step = stride / 2
+    return [(dx * step, dy * step) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+
+
+def stimuli(size: int, stride: int) -> np.ndarray:
+    """(looks, facings, radii × offsets, size, size): every arc this probe draws for a layer of `stride`."""
+    places = offsets(stride)
+    return np.stack(
+        [
+            np.stack([np.stack([arc_image(size, f, r, w, s, g, o) for r in RADII for o in places]) for f in FACINGS])
+            for _, w, s, g in LOOKS
+        ]
+    )
+
+
+def centre_max(act: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) → (B, C): the maximum over the position nearest the centre (2×2 on an even map)."""
+    h, w = act.shape[-2:]
+    rows = slice((h - 1) // 2, h // 2 + 1)
+    cols = slice((w - 1) // 2, w // 2 + 1)
+    return act[:, :, rows, cols].amax(dim=(2, 3))
+
+
+@torch.no_grad()
+def responses(model: LoadedModel, layer: str, images: np.ndarray, units: Sequence[int], chunk: int = 256) -> np.ndarray:
+    """(looks, facings, units): each unit's best centre response over the radii and positions of each facing."""
+    looks, facings, variants, size, _ = images.shape
+    flat = torch.from_numpy(images.reshape(-1, 1, size, size)).expand(-1, 3, -1, -1)
+    found = []
+    with LayerTap(model.module, [layer]) as tap:
+        for start in range(0, len(flat), chunk):
+            act = tap.run(model.input.normalize(flat[start : start + chunk].contiguous()))[layer]
+            found.append(centre_max(act.float())[:, list(units)])
+    every = torch.cat(found).reshape(looks, facings, variants, len(units))
+    return every.amax(dim=2).numpy()
+
+
+def direction(curve: np.ndarray) -> float:
+    """The direction in degrees [0, 360) of Σ r(φ)·e^{iφ} over FACINGS (the stored orientation's definition)."""
+    angles = np.deg2rad(np.array(FACINGS))
+    return float(np.rad2deg(np.angle((curve * np.exp(1j * angles)).sum())) % 360.0)
+
+
+def agreements(layer: str, stored: dict[int, float], curves: np.ndarray) -> list[Agreement]:
+    """Each unit's preferred facing from its (looks, facings, units) curves, against its stored orientation.
+
+    Each look's curve is taken above its own weakest facing (as the stored curves are taken above the blank), so that
+    a look the unit answers strongly at every facing (its background level, say) does not weigh on the direction.
+    """
+    lifted = curves - curves.min(axis=1, keepdims=True)
+    mean = lifted.mean(axis=0)
+    return [
+        Agreement(
+            layer,
+            unit,
+            orientation,
+            direction(mean[:, i]),
+            FACINGS[int(mean[:, i].argmax())],
+            tuple(direction(look[:, i]) for look in lifted),
+        )
+        for i, (unit, orientation) in enumerate(stored.items())
+    ]
+
+
+def curve_units(reader: StoreReader, model: str) -> dict[str, dict[int, float]]:
+    """The units the curve-detectors finding counts, per layer, with the orientations it holds them to."""
+    for found in reader.findings(model):
+        if found["key"] == "curve_detectors":
+            return {
+                row["layer"]: {int(u): float(a) for u, a in row["orientations"].items()}
+                for row in found["rows"]
+                if row.get("orientations")
+            }
+    raise SystemExit(f"{model}: the store holds no curve-detectors finding (run the findings stage)")
+
+
+def measure(reader: StoreReader, model: LoadedModel, units: dict[str, dict[int, float]]) -> list[Agreement]:
+    """Every chosen unit's agreement, layer by layer."""
+    view = reader.model(model.id)
+    strides = {layer.name: int(layer.rf_stride or 1) for layer in view.layers}
+    found: list[Agreement] = []
+    for layer, stored in units.items():
+        if stored:
+            images = stimuli(model.input.size, strides[layer])
+            found += agreements(layer, stored, responses(model, layer, images, list(stored)))
+    return found
+
+
+def report(found: Sequence[Agreement], each: bool) -> None:
+    print(
+        f"{'layer':<10} {'units':>5} {'agree':>6} {'share':>6} {'all looks':>9} {'peak agrees':>11} {'median |Δ|':>10}"
+    )
+    for layer in dict.fromkeys(a.layer for a in found):
+        mine = [a for a in found if a.layer == layer]
+        agree, holds, peak = (sum(getattr(a, p) for a in mine) for p in ("agrees", "holds", "peak_agrees"))
+        median = statistics.median(turn(a.preferred, a.stored) for a in mine)
+        print(f"{layer:<10} {len(mine):>5} {agree:>6} {agree / len(mine):>6.0%} {holds:>9} {peak:>11} {median:>9.0f}°")
+    if each:
+        names = ", ".join(name for name, *_ in LOOKS)
+        print(f"\nunit: stored → preferred, peak (each look: {names})")
+        for a in found:
+            looks = " ".join(f"{p:.0f}" for p in a.per_look)
+            print(f"{a.layer}:{a.unit}: {a.stored:.0f}° → {a.preferred:.0f}°, peak {a.peak:.0f}° ({looks})")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", type=Path, required=True, help="a built demo store (microscope demo --store DIR)")
+    parser.add_argument("--model", default=MODEL, help=f"the model id in the store (default {MODEL})")
+    parser.add_argument("--weights", type=Path, help="weights to load instead of the model's shipped ones")
+    parser.add_argument(
+        "--units",
+        choices=("finding", "family"),
+        default="finding",
+        help="finding: the curve-detectors finding's units (default); family: each family layer's curve family",
+    )
+    parser.add_argument("--each", action="store_true", help="also print every unit")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    reader = StoreReader(args.store)
+    if reader.model(args.model) is None:
+        raise SystemExit(f"no model {args.model!r} in {args.store}; models: {', '.join(reader.model_ids())}")
+    model = load_model(args.model, weights=args.weights)
+    model.module.eval()
+    if args.units == "finding":
+        units = curve_units(reader, args.model)
+    else:
+        units = {layer: family_units(reader, args.model, layer) for layer in LAYERS}
+    report(measure(reader, model, units), args.each)
+
+
+if __name__ == "__main__":
+    main()
