@@ -10,7 +10,8 @@ looks' curves), in each look alone, and by the curve's single highest facing (it
 
 Run from the repository root on a built demo store (seconds):
     python bench/curve_orientations.py --store var/demo
-    python bench/curve_orientations.py --store var/demo --units family --each
+    python bench/curve_orientations.py --store var/demo --family --each
+    python bench/curve_orientations.py --store var/demo --units mixed4b:202,362
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from bench.curve_pictures import LAYERS, family_units  # noqa: E402
+from bench.curve_pictures import chosen_units  # noqa: E402
 from precompute.hooks import LayerTap  # noqa: E402
 from precompute.zoo import LoadedModel, load_model  # noqa: E402
 from store.reader import StoreReader  # noqa: E402
@@ -183,16 +184,33 @@ def curve_units(reader: StoreReader, model: str) -> dict[str, dict[int, float]]:
     raise SystemExit(f"{model}: the store holds no curve-detectors finding (run the findings stage)")
 
 
-def measure(reader: StoreReader, model: LoadedModel, units: dict[str, dict[int, float]]) -> list[Agreement]:
-    """Every chosen unit's agreement, layer by layer."""
-    view = reader.model(model.id)
-    strides = {layer.name: int(layer.rf_stride or 1) for layer in view.layers}
+def chord(radius: float) -> float:
+    """The length of the chord of an arc of SPAN° at `radius`: how far across it reaches."""
+    return 2 * radius * float(np.sin(np.deg2rad(SPAN / 2)))
+
+
+def too_small(rf_size: int | None) -> bool:
+    """Whether a receptive field is narrower than the smallest arc: a unit there sees a piece of stroke, not a curve."""
+    return rf_size is not None and rf_size < chord(min(RADII))
+
+
+def measure(
+    reader: StoreReader, model: LoadedModel, units: dict[str, dict[int, float]]
+) -> tuple[list[Agreement], list[str]]:
+    """Every chosen unit's agreement, layer by layer, and the layers left out: those whose receptive field cannot hold
+    the smallest arc."""
+    layers = {layer.name: layer for layer in reader.model(model.id).layers}
     found: list[Agreement] = []
-    for layer, stored in units.items():
-        if stored:
-            images = stimuli(model.input.size, strides[layer])
-            found += agreements(layer, stored, responses(model, layer, images, list(stored)))
-    return found
+    left_out: list[str] = []
+    for name, stored in units.items():
+        if not stored:
+            continue
+        if too_small(layers[name].rf_size):
+            left_out.append(f"{name} (receptive field {layers[name].rf_size} px)")
+            continue
+        images = stimuli(model.input.size, int(layers[name].rf_stride or 1))
+        found += agreements(name, stored, responses(model, name, images, list(stored)))
+    return found, left_out
 
 
 def report(found: Sequence[Agreement], each: bool) -> None:
@@ -214,15 +232,15 @@ def report(found: Sequence[Agreement], each: bool) -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store", type=Path, required=True, help="a built demo store (microscope demo --store DIR)")
-    parser.add_argument("--model", default=MODEL, help=f"the model id in the store (default {MODEL})")
+    parser.add_argument("--store", type=Path, default=Path("var/demo"), help="store folder (default: var/demo)")
+    parser.add_argument("--model", default=MODEL, help=f"model id (default: {MODEL})")
     parser.add_argument("--weights", type=Path, help="weights to load instead of the model's shipped ones")
     parser.add_argument(
         "--units",
-        choices=("finding", "family"),
-        default="finding",
-        help="finding: the curve-detectors finding's units (default); family: each family layer's curve family",
+        action="append",
+        help="layer:u,u,… (repeatable), with their stored orientations; default: the curve-detectors finding's units",
     )
+    parser.add_argument("--family", action="store_true", help="each family layer's curve family instead")
     parser.add_argument("--each", action="store_true", help="also print every unit")
     return parser.parse_args(argv)
 
@@ -232,13 +250,14 @@ def main(argv: list[str] | None = None) -> None:
     reader = StoreReader(args.store)
     if reader.model(args.model) is None:
         raise SystemExit(f"no model {args.model!r} in {args.store}; models: {', '.join(reader.model_ids())}")
+    units = (
+        chosen_units(reader, args.model, args.units) if args.units or args.family else curve_units(reader, args.model)
+    )
     model = load_model(args.model, weights=args.weights)
-    model.module.eval()
-    if args.units == "finding":
-        units = curve_units(reader, args.model)
-    else:
-        units = {layer: family_units(reader, args.model, layer) for layer in LAYERS}
-    report(measure(reader, model, units), args.each)
+    found, left_out = measure(reader, model, units)
+    report(found, args.each)
+    if left_out:
+        print(f"\nleft out, narrower than the smallest arc ({chord(min(RADII)):.1f} px across): {', '.join(left_out)}")
 
 
 if __name__ == "__main__":

@@ -66,3 +66,8 @@ def test_a_detectors_answers_give_back_the_facing_it_was_built_for() -> None:
     assert [a.holds for a in found] == [True, False, True]
     assert all(bench.turn(a.preferred, f) <= 15.0 for a, f in zip(found, facings, strict=True))
     assert all(bench.turn(a.peak, f) <= 15.0 for a, f in zip(found, facings, strict=True))
+
+
+def test_a_layer_narrower_than_the_smallest_arc_is_left_out() -> None:
+    across = bench.chord(min(bench.RADII))
+    assert bench.too_small(int(across)) and not bench.too_small(int(across) + 1) and not bench.too_small(None)
