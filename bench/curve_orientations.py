@@ -4,11 +4,11 @@ The stored `orientation` of a unit is measured on the project's own curve stimul
 the curve-detectors finding checks it on four more renderings of them. Both come from `precompute.stimuli`. Here the
 arcs are drawn by Pillow's `ImageDraw.arc`, code the project's stimuli do not use, at radii, stroke widths, grey
 levels and positions of their own; each unit's response is read at the centre of its map, and its preferred facing
-is found as the stored one is (precompute.tuning: the direction of Σ r(φ)·e^{iφ} over the facings φ). Prints, per layer,
-how many units prefer a facing within 30° of their stored orientation: over every look at once (the mean of the
-looks' curves), in each look alone, and by the curve's single highest facing (its peak). See bench/README.md.
+is found as the stored one is (precompute.tuning: the direction of Σ r(φ)·e^{iφ} over the facings φ). Prints, per
+layer, how many units prefer a facing within 30° of their stored orientation: over every look at once (the mean of
+the looks' curves), in each look alone, and by the curve's single highest facing (its peak). See bench/README.md.
 
-Run from the repository root on a built demo store (seconds):
+Run from the repository root on a built demo store (under a minute on 2 cores):
     python bench/curve_orientations.py --store var/demo
     python bench/curve_orientations.py --store var/demo --family --each
     python bench/curve_orientations.py --store var/demo --units mixed4b:202,362
