@@ -4,7 +4,7 @@ The stored `orientation` of a unit is measured on the project's own curve stimul
 the curve-detectors finding checks it on four more renderings of them. Both come from `precompute.stimuli`. Here the
 arcs are drawn by Pillow's `ImageDraw.arc`, code the project's stimuli do not use, at radii, stroke widths, grey
 levels and positions of their own; each unit's response is read at the centre of its map, and its preferred facing
-is found as the stored one is (precompute.tuning: the direction of Σ r(φ)·e^{iφ} over the facings φ). Prints, per
+is found as the stored one is (precompute.tuning.orientation_scores: the direction of Σ r(φ)·e^{iφ}). Prints, per
 layer, how many units prefer a facing within 30° of their stored orientation: over every look at once (the mean of
 the looks' curves), in each look alone, and by the curve's single highest facing (its peak). See bench/README.md.
 
@@ -29,8 +29,9 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from bench.curve_pictures import chosen_units  # noqa: E402
+from bench.curve_pictures import chosen_units, turn  # noqa: E402
 from precompute.hooks import LayerTap  # noqa: E402
+from precompute.tuning import orientation_scores, window_responses  # noqa: E402
 from precompute.zoo import LoadedModel, load_model  # noqa: E402
 from store.reader import StoreReader  # noqa: E402
 
@@ -72,11 +73,6 @@ class Agreement:
     def holds(self) -> bool:
         """Whether every look alone agrees with the stored orientation."""
         return all(turn(p, self.stored) <= AGREE for p in self.per_look)
-
-
-def turn(a: float, b: float) -> float:
-    """The angle between two directions in degrees, in [0, 180]."""
-    return abs((a - b + 180.0) % 360.0 - 180.0)
 
 
 def arc_image(
@@ -123,32 +119,25 @@ def stimuli(size: int, stride: int) -> np.ndarray:
     )
 
 
-def centre_max(act: torch.Tensor) -> torch.Tensor:
-    """(B, C, H, W) → (B, C): the maximum over the position nearest the centre (2×2 on an even map)."""
-    h, w = act.shape[-2:]
-    rows = slice((h - 1) // 2, h // 2 + 1)
-    cols = slice((w - 1) // 2, w // 2 + 1)
-    return act[:, :, rows, cols].amax(dim=(2, 3))
+def centre_window(height: int) -> int:
+    """How many map positions across are nearest the centre: 1 on an odd map, 2 (a 2×2 window) on an even one."""
+    return 2 - height % 2
 
 
-@torch.no_grad()
-def responses(model: LoadedModel, layer: str, images: np.ndarray, units: Sequence[int], chunk: int = 256) -> np.ndarray:
-    """(looks, facings, units): each unit's best centre response over the radii and positions of each facing."""
+def responses(model: LoadedModel, layer: str, images: np.ndarray, units: Sequence[int], window: int) -> np.ndarray:
+    """(looks, facings, units): each unit's best response over the radii and positions of each facing, its response
+    to an image being its maximum over the central `window`² positions of its map (precompute.tuning's reading)."""
     looks, facings, variants, size, _ = images.shape
-    flat = torch.from_numpy(images.reshape(-1, 1, size, size)).expand(-1, 3, -1, -1)
-    found = []
+    flat = torch.from_numpy(images.reshape(-1, 1, size, size)).expand(-1, 3, -1, -1).contiguous()
     with LayerTap(model.module, [layer]) as tap:
-        for start in range(0, len(flat), chunk):
-            act = tap.run(model.input.normalize(flat[start : start + chunk].contiguous()))[layer]
-            found.append(centre_max(act.float())[:, list(units)])
-    every = torch.cat(found).reshape(looks, facings, variants, len(units))
-    return every.amax(dim=2).numpy()
+        found = window_responses(tap, model.input.normalize(flat), {layer: window}, chunk=256)[layer]
+    return found[:, list(units)].reshape(looks, facings, variants, len(units)).amax(dim=2).numpy()
 
 
-def direction(curve: np.ndarray) -> float:
-    """The direction in degrees [0, 360) of Σ r(φ)·e^{iφ} over FACINGS (the stored orientation's definition)."""
-    angles = np.deg2rad(np.array(FACINGS))
-    return float(np.rad2deg(np.angle((curve * np.exp(1j * angles)).sum())) % 360.0)
+def directions(curves: np.ndarray) -> np.ndarray:
+    """The preferred facing of each of (facings, units) curves, by the stored orientation's own definition
+    (precompute.tuning.orientation_scores: the direction of Σ r(φ)·e^{iφ}; NaN for a unit that answers none)."""
+    return orientation_scores(curves.T, FACINGS)[0]
 
 
 def agreements(layer: str, stored: dict[int, float], curves: np.ndarray) -> list[Agreement]:
@@ -159,14 +148,15 @@ def agreements(layer: str, stored: dict[int, float], curves: np.ndarray) -> list
     """
     lifted = curves - curves.min(axis=1, keepdims=True)
     mean = lifted.mean(axis=0)
+    preferred, per_look = directions(mean), [directions(look) for look in lifted]
     return [
         Agreement(
             layer,
             unit,
             orientation,
-            direction(mean[:, i]),
+            float(preferred[i]),
             FACINGS[int(mean[:, i].argmax())],
-            tuple(direction(look[:, i]) for look in lifted),
+            tuple(float(look[i]) for look in per_look),
         )
         for i, (unit, orientation) in enumerate(stored.items())
     ]
@@ -209,7 +199,8 @@ def measure(
             left_out.append(f"{name} (receptive field {layers[name].rf_size} px)")
             continue
         images = stimuli(model.input.size, int(layers[name].rf_stride or 1))
-        found += agreements(name, stored, responses(model, name, images, list(stored)))
+        window = centre_window(int(layers[name].height or 1))
+        found += agreements(name, stored, responses(model, name, images, list(stored), window))
     return found, left_out
 
 

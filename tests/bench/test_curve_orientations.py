@@ -34,7 +34,8 @@ def test_an_arc_bulges_towards_its_facing_with_its_sagitta_at_the_centre(
 
 def test_the_preferred_direction_is_the_stored_orientations_definition() -> None:
     facings = np.deg2rad(np.array(bench.FACINGS))
-    assert bench.direction(np.maximum(np.cos(facings - np.deg2rad(75.0)), 0.0)) == pytest.approx(75.0, abs=0.5)
+    curves = np.stack([np.maximum(np.cos(facings - np.deg2rad(a)), 0.0) for a in (75.0, 300.0)], axis=1)
+    assert bench.directions(curves) == pytest.approx([75.0, 300.0], abs=0.5)
     assert bench.turn(350.0, 10.0) == 20.0 and bench.turn(0.0, 180.0) == 180.0
 
 
@@ -58,7 +59,7 @@ def _detectors(facings: list[float]) -> LoadedModel:
 def test_a_detectors_answers_give_back_the_facing_it_was_built_for() -> None:
     facings = [30.0, 135.0, 260.0]
     model = _detectors(facings)
-    curves = bench.responses(model, "detector", bench.stimuli(SIDE, 2), [0, 1, 2])
+    curves = bench.responses(model, "detector", bench.stimuli(SIDE, 2), [0, 1, 2], bench.centre_window(SIDE))
     assert curves.shape == (len(bench.LOOKS), len(bench.FACINGS), 3)
     stored = {0: 30.0, 1: 135.0 + 180.0, 2: 250.0}  # unit 1's stored orientation is the wrong way round
     found = bench.agreements("detector", stored, curves)
